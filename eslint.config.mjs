@@ -1,0 +1,98 @@
+import nx from '@nx/eslint-plugin';
+
+/** Packages that only run on Node: never in browser or platform-neutral code. */
+const NODE_ONLY = [
+  '@nestjs/*',
+  '@aws-sdk/*',
+  '@smithy/*',
+  '@aws-crypto/*',
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  'cdk-nag',
+  'express',
+  'sharp',
+  's3rver',
+  'dynalite',
+  'pino',
+  'pino-http',
+  'nestjs-pino',
+];
+const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'crypto', 'http', 'https', 'zlib', 'child_process', 'os'];
+
+const TESTING = 'type:testing';
+const typeConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:ui', 'type:util', 'type:domain', 'type:contracts', TESTING] },
+  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:ui', 'type:util', 'type:domain', 'type:contracts', TESTING] },
+  { sourceTag: 'type:ui', onlyDependOnLibsWithTags: ['type:ui', 'type:util', 'type:contracts', TESTING] },
+  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:contracts', TESTING] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts', TESTING] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', TESTING] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', TESTING] },
+  { sourceTag: TESTING, onlyDependOnLibsWithTags: ['type:contracts', 'type:util', TESTING] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', TESTING] },
+];
+const scopeConstraints = [
+  { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },
+  { sourceTag: 'scope:bff', onlyDependOnLibsWithTags: ['scope:bff', 'scope:shared'] },
+  { sourceTag: 'scope:generator', onlyDependOnLibsWithTags: ['scope:generator', 'scope:shared'] },
+  { sourceTag: 'scope:local-cloud', onlyDependOnLibsWithTags: ['scope:local-cloud', 'scope:generator', 'scope:shared'] },
+  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+];
+const platformConstraints = [
+  { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['platform:browser', 'platform:any'], bannedExternalImports: NODE_ONLY },
+  { sourceTag: 'platform:node', onlyDependOnLibsWithTags: ['platform:node', 'platform:any'], bannedExternalImports: ['@angular/*'] },
+  { sourceTag: 'platform:any', onlyDependOnLibsWithTags: ['platform:any'], bannedExternalImports: [...NODE_ONLY, '@angular/*'] },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/out-tsc', '**/tmp', '**/cdk.out', '**/.angular', '**/node_modules', '**/vite.config.*.timestamp*'],
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: [...typeConstraints, ...scopeConstraints, ...platformConstraints],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Production code never imports the testing libraries.
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test-setup.ts', '**/testing/**', 'apps/web-e2e/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@imagegen/shared/testing*'], message: 'testing libraries are for specs only' }] }],
+    },
+  },
+];
+
+/** Extra rules for code that must run in a browser or anywhere: no Node built-ins. */
+export const noNodeBuiltins = [
+  {
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/test-setup.ts', '**/jest.config.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: NODE_BUILTINS, message: 'Node built-ins are not allowed in browser or platform-neutral code' },
+            { group: ['@imagegen/shared/testing*'], message: 'testing libraries are for specs only' },
+          ],
+        },
+      ],
+    },
+  },
+];

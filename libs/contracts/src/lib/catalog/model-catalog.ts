@@ -1,0 +1,176 @@
+/**
+ * The model catalog: every fact about a Bedrock image model lives here as data, so a new
+ * model or a retirement is a data change. Sources: shared/bedrock/MODELS.md (late 2026).
+ */
+
+export const ASPECT_RATIOS = ['16:9', '1:1', '21:9', '2:3', '3:2', '4:5', '5:4', '9:16', '9:21'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The request/response adapter a model uses. */
+export type ModelFamily = 'stability-v2' | 'amazon-canvas' | 'stability-sdxl';
+
+export type LifecycleState = 'active' | 'legacy' | 'retired';
+
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface ModelCatalogEntry {
+  readonly id: string;
+  readonly family: ModelFamily;
+  readonly displayName: string;
+  readonly provider: string;
+  readonly description: string;
+  readonly lifecycle: {
+    readonly state: LifecycleState;
+    /** ISO date the model became legacy, when known. */
+    readonly legacyDate?: string;
+    /** ISO date Bedrock stops (or stopped) serving the model. */
+    readonly endOfLifeDate?: string;
+  };
+  /** The Bedrock region the model is served from (whatever region the stack runs in). */
+  readonly region: string;
+  readonly prompt: { readonly minLength: number; readonly maxLength: number };
+  readonly negativePrompt: { readonly supported: boolean; readonly maxLength: number };
+  /** Aspect ratios the model takes, and the pixel size it answers for each. */
+  readonly aspectRatios: readonly AspectRatio[];
+  readonly defaultAspectRatio: AspectRatio;
+  readonly outputSizes: Readonly<Partial<Record<AspectRatio, ImageSize>>>;
+  readonly seed: { readonly min: number; readonly max: number };
+  readonly outputFormats: readonly OutputFormat[];
+  /** Images one Bedrock call makes; N images are ceil(N / imagesPerCall) calls. */
+  readonly imagesPerCall: number;
+  /** Most images one request may ask for. */
+  readonly maxCount: number;
+  readonly price: { readonly perImageUsd: number; readonly asOf: string; readonly source: string };
+  /** Typical seconds per image before any are measured. */
+  readonly expectedSecondsPerImage: number;
+}
+
+/** Sizes of a ~1 megapixel model per aspect ratio (Stability API output sizes). */
+const ONE_MEGAPIXEL: Readonly<Record<AspectRatio, ImageSize>> = {
+  '1:1': { width: 1024, height: 1024 },
+  '16:9': { width: 1344, height: 768 },
+  '21:9': { width: 1536, height: 640 },
+  '2:3': { width: 832, height: 1216 },
+  '3:2': { width: 1216, height: 832 },
+  '4:5': { width: 896, height: 1088 },
+  '5:4': { width: 1088, height: 896 },
+  '9:16': { width: 768, height: 1344 },
+  '9:21': { width: 640, height: 1536 },
+};
+
+/** Stable Image Core answered 1536x1536 at 1:1 (MODELS.md): 1.5x the 1 MP edge lengths. */
+const CORE_SIZES: Readonly<Record<AspectRatio, ImageSize>> = Object.fromEntries(
+  Object.entries(ONE_MEGAPIXEL).map(([ratio, s]) => [ratio, { width: s.width * 1.5, height: s.height * 1.5 }]),
+) as Record<AspectRatio, ImageSize>;
+
+const STABILITY_V2_COMMON = {
+  family: 'stability-v2',
+  provider: 'Stability AI',
+  region: 'us-west-2',
+  prompt: { minLength: 1, maxLength: 10_000 },
+  aspectRatios: ASPECT_RATIOS,
+  defaultAspectRatio: '1:1',
+  seed: { min: 0, max: 4_294_967_294 },
+  outputFormats: OUTPUT_FORMATS,
+  imagesPerCall: 1,
+  maxCount: 4,
+} as const;
+
+const PRICE_SOURCE = 'shared/bedrock/MODELS.md (indicative; confirm on the Amazon Bedrock pricing page)';
+
+export const MODEL_CATALOG: readonly ModelCatalogEntry[] = [
+  {
+    ...STABILITY_V2_COMMON,
+    id: 'stability.stable-image-core-v1:1',
+    displayName: 'Stable Image Core',
+    description: 'Fast and affordable; the default.',
+    lifecycle: { state: 'active' },
+    // Sources disagree on negative_prompt for Core/Ultra; Stability's own API takes it.
+    negativePrompt: { supported: true, maxLength: 10_000 },
+    outputSizes: CORE_SIZES,
+    price: { perImageUsd: 0.04, asOf: '2026-11-01', source: PRICE_SOURCE },
+    expectedSecondsPerImage: 6,
+  },
+  {
+    ...STABILITY_V2_COMMON,
+    id: 'stability.sd3-5-large-v1:0',
+    displayName: 'Stable Diffusion 3.5 Large',
+    description: 'Detailed images with fine control through the negative prompt.',
+    lifecycle: { state: 'active' },
+    negativePrompt: { supported: true, maxLength: 10_000 },
+    outputSizes: ONE_MEGAPIXEL,
+    price: { perImageUsd: 0.08, asOf: '2026-11-01', source: PRICE_SOURCE },
+    expectedSecondsPerImage: 10,
+  },
+  {
+    ...STABILITY_V2_COMMON,
+    id: 'stability.stable-image-ultra-v1:1',
+    displayName: 'Stable Image Ultra',
+    description: 'Premium quality for photorealism and typography.',
+    lifecycle: { state: 'active' },
+    negativePrompt: { supported: true, maxLength: 10_000 },
+    outputSizes: ONE_MEGAPIXEL,
+    price: { perImageUsd: 0.14, asOf: '2026-11-01', source: PRICE_SOURCE },
+    expectedSecondsPerImage: 14,
+  },
+  {
+    id: 'stability.stable-diffusion-xl-v1',
+    family: 'stability-sdxl',
+    provider: 'Stability AI',
+    displayName: 'Stable Diffusion XL 1.0',
+    description: 'Retired by Bedrock; kept so older images still show.',
+    lifecycle: { state: 'retired', endOfLifeDate: '2025-05-20' },
+    region: 'us-west-2',
+    prompt: { minLength: 1, maxLength: 2_000 },
+    negativePrompt: { supported: true, maxLength: 2_000 },
+    aspectRatios: ['1:1'],
+    defaultAspectRatio: '1:1',
+    outputSizes: { '1:1': { width: 1024, height: 1024 } },
+    seed: { min: 0, max: 4_294_967_295 },
+    outputFormats: ['png'],
+    imagesPerCall: 1,
+    maxCount: 1,
+    price: { perImageUsd: 0.04, asOf: '2025-05-20', source: PRICE_SOURCE },
+    expectedSecondsPerImage: 8,
+  },
+];
+
+export const DEFAULT_MODEL_ID = 'stability.stable-image-core-v1:1';
+
+export function findModel(modelId: string): ModelCatalogEntry | undefined {
+  return MODEL_CATALOG.find((m) => m.id === modelId);
+}
+
+/** Active (and legacy, still callable) models: the ones a request may name. */
+export function callableModels(): readonly ModelCatalogEntry[] {
+  return MODEL_CATALOG.filter((m) => m.lifecycle.state !== 'retired');
+}
+
+/** The size a model answers for an aspect ratio (its default ratio when none is given). */
+export function outputSizeFor(model: ModelCatalogEntry, aspectRatio?: string): ImageSize | undefined {
+  const ratio = (aspectRatio ?? model.defaultAspectRatio) as AspectRatio;
+  return model.outputSizes[ratio];
+}
+
+/** Estimated cost in USD of `count` images, rounded to a tenth of a cent. */
+export function estimateCostUsd(model: ModelCatalogEntry, count: number): number {
+  return Math.round(model.price.perImageUsd * count * 1000) / 1000;
+}
+
+/** The IAM resource ARN Bedrock checks for InvokeModel on a foundation model. */
+export function foundationModelArn(model: ModelCatalogEntry, partition = 'aws'): string {
+  return `arn:${partition}:bedrock:${model.region}::foundation-model/${model.id}`;
+}
+
+/** A catalog entry as `/api/models` answers it: with whether this deployment can call it now. */
+export interface ModelInfo extends ModelCatalogEntry {
+  readonly available: boolean;
+  /** Why not, in words a person can act on. */
+  readonly unavailableReason?: string;
+}

@@ -1,0 +1,48 @@
+/** Stable error codes: clients branch on these, never on messages. */
+export const ErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  CONTENT_FILTERED: 'CONTENT_FILTERED',
+  MODEL_THROTTLED: 'MODEL_THROTTLED',
+  MODEL_TIMEOUT: 'MODEL_TIMEOUT',
+  MODEL_ACCESS_DENIED: 'MODEL_ACCESS_DENIED',
+  MODEL_RETIRED: 'MODEL_RETIRED',
+  MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+interface ErrorCodeInfo {
+  readonly status: number;
+  readonly title: string;
+  /** Whether trying the same request again later can succeed. */
+  readonly retryable: boolean;
+}
+
+/** The one place an error code is mapped to HTTP. */
+export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid', retryable: false },
+  CONTENT_FILTERED: { status: 422, title: 'Blocked by the content filter', retryable: false },
+  MODEL_THROTTLED: { status: 429, title: 'The model is busy', retryable: true },
+  MODEL_TIMEOUT: { status: 504, title: 'The model took too long', retryable: true },
+  MODEL_ACCESS_DENIED: { status: 403, title: 'The model is not enabled for this AWS account', retryable: false },
+  MODEL_RETIRED: { status: 410, title: 'The model has been retired', retryable: false },
+  MODEL_UNAVAILABLE: { status: 503, title: 'The model is unavailable', retryable: true },
+  NOT_FOUND: { status: 404, title: 'Not found', retryable: false },
+  CONFLICT: { status: 409, title: 'Conflict', retryable: false },
+  RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', retryable: false },
+  UNAUTHORIZED: { status: 403, title: 'Forbidden', retryable: false },
+  INTERNAL: { status: 500, title: 'Something went wrong on our side', retryable: true },
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}

@@ -1,0 +1,38 @@
+const fs = require('node:fs');
+const path = require('node:path');
+
+/** Writes a small JSON summary of a Jest run so `npm test` can add up all projects. */
+class SummaryReporter {
+  constructor(globalConfig) {
+    this.globalConfig = globalConfig;
+  }
+
+  onRunComplete(_contexts, results) {
+    const root = path.resolve(__dirname, '../..');
+    const dir = path.join(root, 'tmp', 'test-results');
+    fs.mkdirSync(dir, { recursive: true });
+    const name = (this.globalConfig.rootDir || 'unknown')
+      .replace(root, '')
+      .replace(/^[\\/]/, '')
+      .replace(/[\\/]/g, '__') || 'root';
+    const failures = [];
+    for (const file of results.testResults) {
+      for (const t of file.testResults) {
+        if (t.status === 'failed') failures.push(`${path.relative(root, file.testFilePath)} › ${t.fullName}`);
+      }
+      if (file.testExecError) failures.push(`${path.relative(root, file.testFilePath)} › ${file.testExecError.message}`);
+    }
+    fs.writeFileSync(
+      path.join(dir, `${name}.json`),
+      JSON.stringify({
+        project: name,
+        passed: results.numPassedTests,
+        failed: results.numFailedTests + results.numRuntimeErrorTestSuites,
+        skipped: results.numPendingTests + results.numTodoTests,
+        failures,
+      }),
+    );
+  }
+}
+
+module.exports = SummaryReporter;
