@@ -82,7 +82,7 @@ export default [
 export const noNodeBuiltins = [
   {
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/test-setup.ts', '**/jest.config.ts'],
+    ignores: ['**/*.spec.ts', '**/test-setup.ts', '**/jest.config.cjs'],
     rules: {
       'no-restricted-imports': [
         'error',

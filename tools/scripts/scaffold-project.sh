@@ -30,11 +30,11 @@ cat > "$root/$dir/tsconfig.spec.json" <<JSON
 {
   "extends": "./tsconfig.json",
   "compilerOptions": { "isolatedModules": true, "module": "commonjs", "moduleResolution": "node" },
-  "include": ["src/**/*.ts", "jest.config.ts"]
+  "include": ["src/**/*.ts"]
 }
 JSON
-cat > "$root/$dir/jest.config.ts" <<TS
-export default {
+cat > "$root/$dir/jest.config.cjs" <<TS
+module.exports = {
   displayName: '$name',
   preset: '${up}jest.preset.js',
   testEnvironment: '$env',

@@ -1,8 +1,8 @@
-export default {
-  displayName: 'generator-model-adapters',
+module.exports = {
+  displayName: 'local-cloud-feature-storage',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/generator/model-adapters',
+  coverageDirectory: '../../../coverage/libs/local-cloud/feature-storage',
 };

@@ -1,8 +1,8 @@
-export default {
-  displayName: 'local-cloud-feature-api-gateway',
+module.exports = {
+  displayName: 'generator-domain',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/local-cloud/feature-api-gateway',
+  coverageDirectory: '../../../coverage/libs/generator/domain',
 };

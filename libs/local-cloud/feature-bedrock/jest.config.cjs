@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'local-cloud-feature-bedrock',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',

@@ -1,8 +1,8 @@
-export default {
-  displayName: 'shared-util-sigv4',
+module.exports = {
+  displayName: 'local-cloud-feature-api-gateway',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/shared/util-sigv4',
+  coverageDirectory: '../../../coverage/libs/local-cloud/feature-api-gateway',
 };

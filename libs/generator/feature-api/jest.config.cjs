@@ -1,8 +1,8 @@
-export default {
-  displayName: 'local-cloud',
-  preset: '../../jest.preset.js',
+module.exports = {
+  displayName: 'generator-feature-api',
+  preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../coverage/apps/local-cloud',
+  coverageDirectory: '../../../coverage/libs/generator/feature-api',
 };

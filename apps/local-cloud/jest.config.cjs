@@ -1,8 +1,8 @@
-export default {
-  displayName: 'contracts',
+module.exports = {
+  displayName: 'local-cloud',
   preset: '../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../coverage/libs/contracts',
+  coverageDirectory: '../../coverage/apps/local-cloud',
 };

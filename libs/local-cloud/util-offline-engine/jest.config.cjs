@@ -1,8 +1,8 @@
-export default {
-  displayName: 'local-cloud-feature-storage',
+module.exports = {
+  displayName: 'local-cloud-util-offline-engine',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/local-cloud/feature-storage',
+  coverageDirectory: '../../../coverage/libs/local-cloud/util-offline-engine',
 };

@@ -1,8 +1,8 @@
-export default {
-  displayName: 'generator-feature-api',
-  preset: '../../../jest.preset.js',
+module.exports = {
+  displayName: 'contracts',
+  preset: '../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/generator/feature-api',
+  coverageDirectory: '../../coverage/libs/contracts',
 };

@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'local-cloud-feature-lambda',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',

@@ -1,8 +1,8 @@
-export default {
-  displayName: 'generator-data-access-aws',
+module.exports = {
+  displayName: 'shared-util-sigv4',
   preset: '../../../jest.preset.js',
   testEnvironment: 'node',
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/generator/data-access-aws',
+  coverageDirectory: '../../../coverage/libs/shared/util-sigv4',
 };
