@@ -13,6 +13,7 @@ import {
 import { ASPECT_RATIOS, AspectRatio, OUTPUT_FORMATS, OutputFormat } from '../catalog/model-catalog';
 
 /** No C0 control characters other than tab, line feed and carriage return, and no DEL. */
+// eslint-disable-next-line no-control-regex -- the point of this pattern is to match control characters
 export const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 const NOT_BLANK = /\S/;
 

@@ -1,0 +1,121 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+
+/** The local stand-in for the ALB + nginx: the web build at `/`, the BFF at `/api` (one origin). */
+export interface WebFrontOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Folder of the Angular build (dist/apps/web/browser). */
+  readonly webRoot: string;
+  /** Where the BFF listens, e.g. http://127.0.0.1:3333. */
+  readonly bffUrl: string;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+};
+
+const HASHED_ASSET = /-[A-Z0-9]{8,}\.(js|css|woff2)$/i;
+
+export function startWebFront(options: WebFrontOptions): Promise<Server> {
+  const webRoot = resolve(options.webRoot);
+  const bff = new URL(options.bffUrl);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/api' || path.startsWith('/api/')) return proxyToBff(req, res, bff);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    serveStatic(path, webRoot, res);
+  });
+  return new Promise((resolveServer, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveServer(server);
+    });
+  });
+}
+
+function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  const candidate = normalize(join(webRoot, decoded));
+  const inside = candidate.startsWith(webRoot);
+  const isFile = inside && existsSync(candidate) && statSync(candidate).isFile();
+  // SPA fallback: any unknown path without a file extension is the app's index.html.
+  const file = isFile ? candidate : extname(decoded) ? undefined : join(webRoot, 'index.html');
+  if (!file || !existsSync(file)) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+    return;
+  }
+  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+  res.writeHead(200, {
+    'content-type': type,
+    'cache-control': HASHED_ASSET.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    ...(type.startsWith('text/html') ? { 'x-frame-options': 'DENY' } : {}),
+  });
+  createReadStream(file).pipe(res);
+}
+
+function proxyToBff(req: IncomingMessage, res: ServerResponse, bff: URL): void {
+  const upstream = httpRequest(
+    {
+      host: bff.hostname,
+      port: bff.port,
+      method: req.method,
+      path: req.url,
+      headers: {
+        ...req.headers,
+        host: req.headers.host ?? bff.host,
+        'x-forwarded-for': req.socket.remoteAddress ?? '',
+        'x-forwarded-proto': 'http',
+      },
+    },
+    (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      // Server-sent events and long responses stream through unbuffered.
+      upstreamRes.pipe(res);
+    },
+  );
+  answerBadGatewayOnError(upstream, res);
+  req.pipe(upstream);
+  res.on('close', () => upstream.destroy());
+}
+
+function answerBadGatewayOnError(upstream: ReturnType<typeof httpRequest>, res: ServerResponse): void {
+  upstream.on('error', () => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(502, { 'content-type': 'application/problem+json' }).end(
+      JSON.stringify({
+        type: 'https://imagegen.dev/problems/model-unavailable',
+        title: 'The app server is not answering',
+        status: 502,
+        code: 'MODEL_UNAVAILABLE',
+        detail: 'The BFF is starting or has stopped; try again in a moment.',
+      }),
+    );
+  });
+}

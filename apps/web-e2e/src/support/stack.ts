@@ -1,0 +1,63 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../../../..');
+export const ARTIFACTS = join(ROOT, 'test-output', 'web-e2e');
+
+/** Ports of the stack under test: a block of its own so a running `npm start` does not collide. */
+export const E2E_PORTS = {
+  PORT: 4400,
+  BFF_PORT: 4401,
+  LOCAL_APIGW_PORT: 4402,
+  LOCAL_BEDROCK_PORT: 4403,
+  LOCAL_S3_PORT: 4404,
+  LOCAL_DYNAMODB_PORT: 4406,
+  LOCAL_LAMBDA_PORT: 4407,
+} as const;
+
+export const APP_URL = `http://127.0.0.1:${E2E_PORTS.PORT}`;
+export const BEDROCK_URL = `http://127.0.0.1:${E2E_PORTS.LOCAL_BEDROCK_PORT}`;
+export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
+
+/** Starts the built local cloud exactly as `npm start` does, on the e2e ports, with a fresh data folder. */
+export async function startStack(): Promise<ChildProcess> {
+  const dataDir = join(ROOT, 'tmp', 'e2e-local-cloud');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const env = Object.fromEntries(Object.entries(E2E_PORTS).map(([k, v]) => [k, String(v)]));
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/local-cloud/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitForReady(`${APP_URL}/api/ready`, child, 60_000);
+  return child;
+}
+
+async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the local cloud exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the stack was not ready at ${url} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Changes the Bedrock stand-in's fault settings while the stack runs. */
+export async function setFaults(faults: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${BEDROCK_URL}/__faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!res.ok) throw new Error(`setting faults failed: HTTP ${res.status}`);
+}
