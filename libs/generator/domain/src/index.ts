@@ -1,1 +1,5 @@
-export {};
+export * from './lib/cursor';
+export * from './lib/generation-view';
+export * from './lib/ids';
+export * from './lib/ports';
+export * from './lib/use-cases';

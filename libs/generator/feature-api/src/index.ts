@@ -1,1 +1,4 @@
-export {};
+export * from './lib/generator-app';
+export * from './lib/handlers';
+export * from './lib/router';
+export * from './lib/settings';

@@ -1,1 +1,4 @@
-export {};
+export * from './lib/adapters';
+export * from './lib/image-size';
+export * from './lib/model-adapter';
+export * from './lib/stability-v2';

@@ -1,0 +1,51 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface AwsClientSettings {
+  /** Region of S3, DynamoDB and Lambda (undefined: the SDK's own resolution, AWS_REGION in Lambda). */
+  readonly region?: string;
+  /** Region of the Bedrock Runtime client: where the models are served. */
+  readonly bedrockRegion: string;
+  /** Per-attempt timeout of InvokeModel. */
+  readonly bedrockTimeoutMs: number;
+  /** Attempts of InvokeModel (standard retry: exponential backoff with jitter). */
+  readonly bedrockMaxAttempts: number;
+  readonly s3ForcePathStyle: boolean;
+}
+
+export interface AwsClients {
+  readonly bedrock: BedrockRuntimeClient;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
+  readonly lambda: LambdaClient;
+}
+
+/**
+ * The AWS clients, built once per container. Endpoints come only from the SDK's own settings
+ * (`AWS_ENDPOINT_URL_<SERVICE>` or the shared config), so nothing here knows whether it talks to
+ * AWS or to the local stand-ins.
+ */
+export function createAwsClients(settings: AwsClientSettings): AwsClients {
+  const region = settings.region ? { region: settings.region } : {};
+  return {
+    bedrock: new BedrockRuntimeClient({
+      region: settings.bedrockRegion,
+      maxAttempts: settings.bedrockMaxAttempts,
+      retryMode: 'standard',
+      // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2).
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: settings.bedrockTimeoutMs }),
+    }),
+    s3: new S3Client({
+      ...region,
+      forcePathStyle: settings.s3ForcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    }),
+    dynamo: new DynamoDBClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }),
+    lambda: new LambdaClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }),
+  };
+}

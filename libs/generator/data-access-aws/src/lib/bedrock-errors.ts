@@ -1,0 +1,59 @@
+import { ErrorCode, ModelCatalogEntry, ProblemError } from '@imagegen/contracts';
+
+const THROTTLE_RETRY_AFTER_SECONDS = 10;
+
+function detailOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  return message.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+/**
+ * Maps what the Bedrock Runtime client throws to the stable codes, with a message that names the
+ * fix. Names from MODELS.md; anything unknown is MODEL_UNAVAILABLE, never a raw AWS message.
+ */
+export function bedrockProblem(err: unknown, model: ModelCatalogEntry, clientRegion: string): ProblemError {
+  const name = err instanceof Error ? err.name : '';
+  const message = detailOf(err);
+  switch (name) {
+    case 'AccessDeniedException':
+      return ProblemError.of(
+        ErrorCode.MODEL_ACCESS_DENIED,
+        `${model.displayName} is not enabled for this AWS account in ${clientRegion}: open the Amazon Bedrock console in ${clientRegion}, choose Model access, and request access to ${model.displayName} (${model.id}); also check the generator role may call bedrock:InvokeModel on it.`,
+      );
+    case 'ResourceNotFoundException':
+      return ProblemError.of(
+        ErrorCode.MODEL_RETIRED,
+        `${model.displayName} (${model.id}) is no longer served by Amazon Bedrock: choose another model.`,
+      );
+    case 'ValidationException':
+      if (/model identifier is invalid/i.test(message)) {
+        return ProblemError.of(
+          ErrorCode.MODEL_UNAVAILABLE,
+          `${model.displayName} is not offered in ${clientRegion}: set BEDROCK_REGION to ${model.region}.`,
+        );
+      }
+      if (/content filter/i.test(message)) {
+        return ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Blocked by the content filter: edit the prompt and try again.');
+      }
+      return ProblemError.of(ErrorCode.VALIDATION_FAILED, `Amazon Bedrock rejected the request: ${message}`);
+    case 'ThrottlingException':
+    case 'ServiceQuotaExceededException':
+    case 'ModelNotReadyException':
+    case 'TooManyRequestsException':
+      return ProblemError.of(
+        ErrorCode.MODEL_THROTTLED,
+        `${model.displayName} is busy (too many requests for this account): try again shortly.`,
+        { retryAfterSeconds: THROTTLE_RETRY_AFTER_SECONDS },
+      );
+    case 'ModelTimeoutException':
+    case 'TimeoutError':
+    case 'RequestTimeout':
+    case 'RequestTimeoutException':
+      return ProblemError.of(ErrorCode.MODEL_TIMEOUT, `${model.displayName} took too long to answer: try again.`);
+    default:
+      return ProblemError.of(
+        ErrorCode.MODEL_UNAVAILABLE,
+        `${model.displayName} is unavailable right now: try again in a moment.`,
+      );
+  }
+}

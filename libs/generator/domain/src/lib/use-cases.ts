@@ -1,0 +1,180 @@
+import {
+  ErrorCode,
+  GENERATION_ID_PATTERN,
+  Generation,
+  GenerationPage,
+  ImageEngine,
+  ProblemDetails,
+  ProblemError,
+  estimateCostUsd,
+  problem,
+  validateGenerateImageRequest,
+} from '@imagegen/contracts';
+import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
+
+import { decodeCursor, encodeCursor, parseLimit } from './cursor';
+import { imageKey, toGeneration } from './generation-view';
+import { GenerationRecord, GeneratorDeps, StoredImage, WorkerEvent } from './ports';
+
+const CONTENT_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
+const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
+
+/** Anything thrown that is not a ProblemError becomes INTERNAL, with no internals in it. */
+export function toProblem(err: unknown, fallbackDetail = 'the job failed on our side'): ProblemDetails {
+  return err instanceof ProblemError ? err.problem : problem(ErrorCode.INTERNAL, fallbackDetail);
+}
+
+function notFound(id: string): ProblemError {
+  return ProblemError.of(ErrorCode.NOT_FOUND, `no generation ${id.slice(0, 64)}`);
+}
+
+/** POST /generations: validate, record `queued`, hand the job to the worker, answer at once. */
+export async function createGeneration(
+  deps: GeneratorDeps,
+  ownerId: string,
+  body: unknown,
+  requestId: string,
+): Promise<Generation> {
+  const validated = validateGenerateImageRequest(body, deps.catalog);
+  if (!validated.ok) throw new ProblemError(validated.problem);
+  const request = validated.value;
+  const model = deps.catalog(request.modelId);
+  if (!model) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, `unknown model ${request.modelId}`);
+
+  const now = deps.clock.now().toISOString();
+  const record: GenerationRecord = {
+    ownerId,
+    id: deps.ids.newId(),
+    status: 'queued',
+    createdAt: now,
+    updatedAt: now,
+    modelId: model.id,
+    request,
+    images: [],
+    estimatedCostUsd: estimateCostUsd(model, request.count),
+    requestId,
+  };
+  await deps.repository.create(record);
+  try {
+    await deps.worker.invoke({ ownerId, generationId: record.id, requestId });
+  } catch {
+    // Nothing will ever run this job: settle it so it is not left queued, and say so.
+    const failure = problem(ErrorCode.MODEL_UNAVAILABLE, 'the job could not be started: try again in a moment');
+    await deps.repository.settle(ownerId, record.id, {
+      status: 'failed',
+      updatedAt: deps.clock.now().toISOString(),
+      images: [],
+      error: failure,
+      durationMs: 0,
+      estimatedCostUsd: 0,
+    });
+    throw new ProblemError(failure);
+  }
+  return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+}
+
+/** GET /generations/{id}: the owner's job with fresh links; anyone else's is NOT_FOUND. */
+export async function getGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<Generation> {
+  if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
+  const record = await deps.repository.get(ownerId, id);
+  if (!record) throw notFound(id);
+  return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+}
+
+/** GET /generations: the owner's jobs, newest first, by cursor. */
+export async function listGenerations(
+  deps: GeneratorDeps,
+  ownerId: string,
+  query: { readonly cursor?: string; readonly limit?: string },
+): Promise<GenerationPage> {
+  const limit = parseLimit(query.limit);
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const records = await deps.repository.list(ownerId, limit + 1, after);
+  const page = records.slice(0, limit);
+  const items = await Promise.all(
+    page.map((r) => toGeneration(r, deps.signer, deps.clock, deps.settings.presignExpirySeconds)),
+  );
+  const last = page[page.length - 1];
+  return { items, ...(records.length > limit && last ? { nextCursor: encodeCursor(last.id) } : {}) };
+}
+
+/** The seed of image `index`: the person's seed (then the next ones), or a random one per image. */
+function seedFor(deps: GeneratorDeps, range: { min: number; max: number }, base: number | undefined, index: number) {
+  if (base === undefined) return deps.random.integer(Math.max(range.min, 1), range.max);
+  const span = range.max - range.min + 1;
+  return range.min + ((base - range.min + index) % span);
+}
+
+/**
+ * The worker: queued → running → succeeded | failed. Every failure deletes what this run wrote
+ * before the job is recorded failed, so no object is left without a record and no job is left
+ * running. Throws only when the job could not be settled (so Lambda's async retry runs it again).
+ */
+export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<'succeeded' | 'failed' | 'skipped'> {
+  const startedAt = deps.clock.now();
+  const record = await deps.repository.markRunning(event.ownerId, event.generationId, startedAt.toISOString());
+  if (!record) return 'skipped'; // already taken or settled: a duplicate delivery does nothing
+
+  const written: string[] = [];
+  const images: StoredImage[] = [];
+  let engine: ImageEngine | undefined;
+  try {
+    const model = deps.catalog(record.modelId);
+    if (!model || model.lifecycle.state === 'retired') {
+      throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
+    }
+    if (!adapterFor(model.family)) {
+      throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} cannot be called by this version`);
+    }
+    for (let index = 0; index < record.request.count; index++) {
+      const seed = seedFor(deps, model.seed, record.request.seed, index);
+      const made = await deps.model.generate(model, record.request, seed);
+      const info = readImageInfo(made.bytes);
+      if (!info) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
+      const imageId = deps.ids.newId();
+      const key = imageKey(record.ownerId, record.id, imageId, EXTENSIONS[info.format]);
+      written.push(key);
+      await deps.store.put(key, made.bytes, CONTENT_TYPES[info.format]);
+      images.push({ id: imageId, key, width: info.width, height: info.height, seed: made.seed, bytes: made.bytes.length, format: info.format });
+      engine = made.engine;
+    }
+  } catch (err) {
+    await deleteQuietly(deps, written);
+    const settled = await deps.repository.settle(record.ownerId, record.id, {
+      status: 'failed',
+      updatedAt: deps.clock.now().toISOString(),
+      images: [],
+      error: toProblem(err),
+      durationMs: deps.clock.now().getTime() - startedAt.getTime(),
+      estimatedCostUsd: 0,
+    });
+    if (!settled) return 'skipped';
+    return 'failed';
+  }
+
+  const model = deps.catalog(record.modelId);
+  const settled = await deps.repository
+    .settle(record.ownerId, record.id, {
+      status: 'succeeded',
+      updatedAt: deps.clock.now().toISOString(),
+      images,
+      durationMs: deps.clock.now().getTime() - startedAt.getTime(),
+      estimatedCostUsd: model ? estimateCostUsd(model, images.length) : record.estimatedCostUsd,
+      ...(engine ? { engine } : {}),
+    })
+    .catch(async (err: unknown) => {
+      // The record could not be written: take the images back so none is left without a record.
+      await deleteQuietly(deps, written);
+      throw err;
+    });
+  if (!settled) {
+    await deleteQuietly(deps, written); // cancelled or settled elsewhere meanwhile: keep nothing
+    return 'skipped';
+  }
+  return 'succeeded';
+}
+
+async function deleteQuietly(deps: GeneratorDeps, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await deps.store.deleteMany(keys);
+}

@@ -1,0 +1,100 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { Writable } from 'node:stream';
+
+import { ErrorCode } from '@imagegen/contracts';
+import { FakeDeps, fakeDeps } from '@imagegen/generator/domain/testing';
+import { createLogger } from '@imagegen/shared/util-logging';
+
+import { createGeneratorAppFromDeps } from './generator-app';
+
+const OWNER = 'anon-abc';
+
+function event(method: string, path: string, init: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: '/{proxy+}',
+    body: init.body ?? null,
+    headers: { 'Content-Type': 'application/json', 'X-Imagegen-Owner': OWNER, ...init.headers },
+    multiValueHeaders: {},
+    queryStringParameters: init.query ?? null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'apigw-req-1' } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+function setup() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({ write: (c, _e, done) => (lines.push(JSON.parse(String(c))), done()) });
+  const deps: FakeDeps = fakeDeps();
+  const app = createGeneratorAppFromDeps(deps, createLogger({ service: 'test', destination }));
+  return { app, deps, lines };
+}
+
+const VALID = JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'a red kite' });
+
+describe(createGeneratorAppFromDeps.name, () => {
+  it('answers POST /generations with 202 and the queued job, echoing the request id', async () => {
+    const { app, deps } = setup();
+    const res = await app.handleApi(event('POST', '/generations', { body: VALID, headers: { 'X-Request-Id': 'req-42' } }));
+    expect(res.statusCode).toBe(202);
+    expect(res.headers?.['x-request-id']).toBe('req-42');
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'queued', modelId: 'stability.stable-image-core-v1:1' });
+    expect(deps.invoked[0]).toMatchObject({ ownerId: OWNER, requestId: 'req-42' });
+  });
+
+  it('runs a job through the worker and answers it with fresh links', async () => {
+    const { app, deps } = setup();
+    const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+    await app.handleWorker(deps.invoked[0]);
+    const res = await app.handleApi(event('GET', `/generations/${created.id}`));
+    expect(res.statusCode).toBe(200);
+    const job = JSON.parse(res.body);
+    expect(job.status).toBe('succeeded');
+    expect(job.images[0].url).toContain('X-Amz-Signature=');
+  });
+
+  it.each([
+    ['malformed JSON', event('POST', '/generations', { body: '{"modelId": ' }), 400, ErrorCode.VALIDATION_FAILED],
+    ['a form body', event('POST', '/generations', { body: 'a=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    ['an unknown field', event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'x', steps: 50 }) }), 400, ErrorCode.VALIDATION_FAILED],
+    ['a huge body', event('POST', '/generations', { body: JSON.stringify({ prompt: 'x'.repeat(70_000) }) }), 413, ErrorCode.PAYLOAD_TOO_LARGE],
+    ['a retired model', event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-diffusion-xl-v1', prompt: 'x' }) }), 410, ErrorCode.MODEL_RETIRED],
+    ['no owner', event('POST', '/generations', { body: VALID, headers: { 'X-Imagegen-Owner': '' } }), 403, ErrorCode.UNAUTHORIZED],
+    ['an owner with odd characters', event('GET', '/generations', { headers: { 'X-Imagegen-Owner': '../../etc' } }), 403, ErrorCode.UNAUTHORIZED],
+    ['an unknown route', event('GET', '/admin'), 404, ErrorCode.NOT_FOUND],
+    ['an unsupported method', event('DELETE', '/generations'), 404, ErrorCode.NOT_FOUND],
+    ['an unknown job', event('GET', '/generations/zzzzzzzzzzzzzzzzzzzzz'), 404, ErrorCode.NOT_FOUND],
+    ['a malformed job id', event('GET', '/generations/%E0%A4%A'), 404, ErrorCode.NOT_FOUND],
+    ['a bad cursor', event('GET', '/generations', { query: { cursor: 'nope' } }), 400, ErrorCode.VALIDATION_FAILED],
+  ])('refuses %s with a problem+json %i and writes nothing', async (_name, ev, status, code) => {
+    const { app, deps } = setup();
+    const res = await app.handleApi(ev);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(res.body)).toMatchObject({ status, code, requestId: 'apigw-req-1' });
+    expect(deps.repository.records.size).toBe(0);
+  });
+
+  it('answers INTERNAL without internals when something unexpected breaks, and logs the stack', async () => {
+    const { app, deps, lines } = setup();
+    deps.repository.create = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.1:443'));
+    const res = await app.handleApi(event('POST', '/generations', { body: VALID }));
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('ECONNREFUSED');
+    expect(JSON.parse(res.body).code).toBe(ErrorCode.INTERNAL);
+    const logged = lines.find((l) => l['msg'] === 'request failed');
+    expect(JSON.stringify(logged)).toContain('ECONNREFUSED');
+    expect(logged).toMatchObject({ requestId: 'apigw-req-1', level: 'error' });
+  });
+
+  it("answers another owner's job with 404, as if it did not exist", async () => {
+    const { app } = setup();
+    const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+    const res = await app.handleApi(event('GET', `/generations/${created.id}`, { headers: { 'X-Imagegen-Owner': 'anon-other' } }));
+    expect(res.statusCode).toBe(404);
+  });
+});

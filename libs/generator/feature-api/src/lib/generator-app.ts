@@ -1,0 +1,138 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+import {
+  ErrorCode,
+  OWNER_HEADER,
+  OWNER_ID_PATTERN,
+  ProblemError,
+  REQUEST_ID_HEADER,
+  findModel,
+  problem,
+} from '@imagegen/contracts';
+import {
+  BedrockImageModel,
+  DynamoGenerationRepository,
+  LambdaWorkerInvoker,
+  S3ImageStore,
+  S3UrlSigner,
+  createAwsClients,
+} from '@imagegen/generator/data-access-aws';
+import {
+  GeneratorDeps,
+  WorkerEvent,
+  createGeneration,
+  getGeneration,
+  listGenerations,
+  mathRandom,
+  runGeneration,
+  timeSortableIds,
+} from '@imagegen/generator/domain';
+import { Logger, createLogger } from '@imagegen/shared/util-logging';
+
+import { RouteContext, Router, json, problemResponse } from './router';
+import { GeneratorSettings } from './settings';
+
+export interface GeneratorApp {
+  handleApi(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+  handleWorker(event: WorkerEvent): Promise<void>;
+}
+
+const MAX_BODY_CHARS = 64 * 1024;
+
+function ownerOf(ctx: RouteContext): string {
+  const owner = ctx.headers[OWNER_HEADER];
+  if (!owner || !OWNER_ID_PATTERN.test(owner)) {
+    // Only the BFF calls this API and it always sets the owner: anything else is not allowed in.
+    throw ProblemError.of(ErrorCode.UNAUTHORIZED, `the ${OWNER_HEADER} header is missing or malformed`);
+  }
+  return owner;
+}
+
+function jsonBody(ctx: RouteContext): unknown {
+  const type = (ctx.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw ProblemError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request as application/json');
+  }
+  const raw = ctx.event.isBase64Encoded ? Buffer.from(ctx.event.body ?? '', 'base64').toString('utf8') : ctx.event.body ?? '';
+  if (raw.length > MAX_BODY_CHARS) {
+    throw ProblemError.of(ErrorCode.PAYLOAD_TOO_LARGE, `the body must be at most ${MAX_BODY_CHARS} bytes`);
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'the body is not valid JSON', {
+      errors: [{ field: '(body)', rule: 'isJson', message: 'the body is not valid JSON' }],
+    });
+  }
+}
+
+/** Builds the generator over the given ports: the composition root shared by Lambda and the local cloud. */
+export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApp {
+  const router = new Router()
+    .add('POST', '/generations', async (ctx) => ({
+      status: 202,
+      body: await createGeneration(deps, ownerOf(ctx), jsonBody(ctx), ctx.headers[REQUEST_ID_HEADER] ?? ''),
+    }))
+    .add('GET', '/generations', async (ctx) => ({
+      status: 200,
+      body: await listGenerations(deps, ownerOf(ctx), { cursor: ctx.query['cursor'], limit: ctx.query['limit'] }),
+    }))
+    .add('GET', '/generations/{id}', async (ctx) => ({
+      status: 200,
+      body: await getGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
+    }));
+
+  return {
+    async handleApi(event) {
+      const incoming = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === REQUEST_ID_HEADER)?.[1];
+      const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : event.requestContext?.requestId ?? deps.ids.newId();
+      const headers = { ...event.headers, [REQUEST_ID_HEADER]: requestId };
+      const reqLog = log.child({ requestId });
+      const started = Date.now();
+      try {
+        const result = await router.resolve({ ...event, headers });
+        reqLog.info({ method: event.httpMethod, path: event.path, status: result.status, ms: Date.now() - started }, 'request');
+        return json(result.status, result.body, { 'x-request-id': requestId });
+      } catch (err) {
+        if (err instanceof ProblemError) {
+          reqLog.info({ method: event.httpMethod, path: event.path, status: err.problem.status, code: err.problem.code, ms: Date.now() - started }, 'request refused');
+          return problemResponse(err.problem, requestId);
+        }
+        reqLog.error({ err, method: event.httpMethod, path: event.path }, 'request failed');
+        return problemResponse(problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again'), requestId);
+      }
+    },
+
+    async handleWorker(event) {
+      const reqLog = log.child({ requestId: event.requestId, generationId: event.generationId });
+      if (!event || typeof event.ownerId !== 'string' || typeof event.generationId !== 'string') {
+        reqLog.error({ event }, 'worker event is malformed: dropped');
+        return;
+      }
+      reqLog.info('job started');
+      const outcome = await runGeneration(deps, event);
+      reqLog.info({ outcome }, 'job ended');
+    },
+  };
+}
+
+/** Builds the generator over the real AWS SDK clients from settings. */
+export function createGeneratorApp(settings: GeneratorSettings, service = 'generator'): GeneratorApp {
+  const clients = createAwsClients(settings);
+  const log = createLogger({ service, level: settings.logLevel });
+  const deps: GeneratorDeps = {
+    model: new BedrockImageModel(clients.bedrock, settings.bedrockRegion),
+    store: new S3ImageStore(clients.s3, settings.bucket),
+    signer: new S3UrlSigner(clients.s3, settings.bucket),
+    repository: new DynamoGenerationRepository(clients.dynamo, settings.table),
+    worker: settings.workerFunctionName
+      ? new LambdaWorkerInvoker(clients.lambda, settings.workerFunctionName)
+      : { invoke: () => Promise.reject(new Error('WORKER_FUNCTION_NAME is not set')) },
+    clock: { now: () => new Date() },
+    ids: timeSortableIds(() => Date.now()),
+    random: mathRandom,
+    settings: { presignExpirySeconds: settings.presignExpirySeconds },
+    catalog: findModel,
+  };
+  return createGeneratorAppFromDeps(deps, log);
+}

@@ -1,0 +1,32 @@
+import { loadGeneratorSettings } from './settings';
+
+const BASE = { GENERATIONS_TABLE: 'jobs', IMAGES_BUCKET: 'images', WORKER_FUNCTION_NAME: 'worker' };
+
+describe(loadGeneratorSettings.name, () => {
+  it('fills the defaults: Bedrock in us-west-2, 15-minute links, 3 attempts of 60 s', () => {
+    expect(loadGeneratorSettings(BASE, 'api')).toMatchObject({
+      bedrockRegion: 'us-west-2',
+      presignExpirySeconds: 900,
+      bedrockMaxAttempts: 3,
+      bedrockTimeoutMs: 60_000,
+      s3ForcePathStyle: false,
+      workerFunctionName: 'worker',
+    });
+  });
+
+  it.each([
+    [{ ...BASE, GENERATIONS_TABLE: '' }, 'api', 'setting GENERATIONS_TABLE is missing'],
+    [{ ...BASE, WORKER_FUNCTION_NAME: undefined }, 'api', 'setting WORKER_FUNCTION_NAME is missing'],
+    [{ ...BASE, PRESIGN_EXPIRY_SECONDS: 'soon' }, 'api', 'setting PRESIGN_EXPIRY_SECONDS must be a whole number'],
+    [{ ...BASE, PRESIGN_EXPIRY_SECONDS: '700000' }, 'api', 'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 604800'],
+    [{ ...BASE, S3_FORCE_PATH_STYLE: 'yes' }, 'worker', 'setting S3_FORCE_PATH_STYLE must be true or false'],
+    [{ ...BASE, LOG_LEVEL: 'loud' }, 'worker', 'setting LOG_LEVEL must be one of'],
+  ] as const)('refuses to start with a message naming the setting (%#)', (env, role, message) => {
+    expect(() => loadGeneratorSettings(env as NodeJS.ProcessEnv, role)).toThrow(message);
+  });
+
+  it('does not need the worker name in the worker', () => {
+    const { WORKER_FUNCTION_NAME: _omit, ...env } = BASE;
+    expect(loadGeneratorSettings(env, 'worker').workerFunctionName).toBeUndefined();
+  });
+});

@@ -1,0 +1,62 @@
+/** The generator's settings, read from the environment once per container and checked. */
+export interface GeneratorSettings {
+  readonly table: string;
+  readonly bucket: string;
+  /** Required by the API handler only. */
+  readonly workerFunctionName?: string;
+  readonly region?: string;
+  readonly bedrockRegion: string;
+  readonly presignExpirySeconds: number;
+  readonly bedrockTimeoutMs: number;
+  readonly bedrockMaxAttempts: number;
+  readonly s3ForcePathStyle: boolean;
+  readonly logLevel: string;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new SettingsError(`setting ${name} is missing`);
+  return value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(`setting ${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return false;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new SettingsError(`setting ${name} must be true or false (got "${raw}")`);
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'worker'): GeneratorSettings {
+  const logLevel = env['LOG_LEVEL']?.trim() || 'info';
+  if (!LEVELS.includes(logLevel)) throw new SettingsError(`setting LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+  return {
+    table: required(env, 'GENERATIONS_TABLE'),
+    bucket: required(env, 'IMAGES_BUCKET'),
+    ...(role === 'api' ? { workerFunctionName: required(env, 'WORKER_FUNCTION_NAME') } : {}),
+    ...(env['AWS_REGION'] ? { region: env['AWS_REGION'] } : {}),
+    bedrockRegion: env['BEDROCK_REGION']?.trim() || 'us-west-2',
+    // SigV4 presigned URLs live at most 7 days.
+    presignExpirySeconds: integer(env, 'PRESIGN_EXPIRY_SECONDS', 900, 1, 604_800),
+    bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 900_000),
+    bedrockMaxAttempts: integer(env, 'BEDROCK_MAX_ATTEMPTS', 3, 1, 10),
+    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
+    logLevel,
+  };
+}
