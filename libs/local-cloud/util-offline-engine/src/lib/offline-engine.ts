@@ -1,0 +1,138 @@
+import { crc32 } from 'node:zlib';
+
+import sharp from 'sharp';
+
+export type EngineFormat = 'png' | 'jpeg' | 'webp';
+
+export interface RenderRequest {
+  readonly prompt: string;
+  readonly negativePrompt?: string;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly format: EngineFormat;
+}
+
+/** Written into every PNG the engine makes (tEXt "Software"), so its images say what they are. */
+export const OFFLINE_ENGINE_SOFTWARE = 'imagegen offline engine (procedural, not a diffusion model)';
+
+/** FNV-1a over the UTF-16 code units of a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hsl(h: number, s: number, l: number): [number, number, number] {
+  const k = (n: number) => (n + h * 12) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
+  return [f(0) * 255, f(8) * 255, f(4) * 255];
+}
+
+interface Blob {
+  readonly x: number;
+  readonly y: number;
+  readonly r: number;
+  readonly color: [number, number, number];
+  readonly strength: number;
+}
+
+/** Draws the picture at a quarter of the size: gradient sky, soft blobs, waves. */
+function paint(request: RenderRequest, w: number, h: number): Buffer {
+  const rand = prng(hash(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`));
+  const hue = rand();
+  const palette = [0, 0.08, 0.5, 0.58, 0.33].map((d, i) => hsl((hue + d + rand() * 0.05) % 1, 0.45 + rand() * 0.4, 0.25 + i * 0.1 + rand() * 0.15));
+  const angle = rand() * Math.PI * 2;
+  const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+  const blobs: Blob[] = Array.from({ length: 5 + Math.floor(rand() * 6) }, () => ({
+    x: rand() * w,
+    y: rand() * h,
+    r: (0.08 + rand() * 0.3) * Math.max(w, h),
+    color: palette[Math.floor(rand() * palette.length)],
+    strength: 0.35 + rand() * 0.5,
+  }));
+  const waves = { freq: 2 + rand() * 6, amp: 0.04 + rand() * 0.08, phase: rand() * 6.28, level: 0.55 + rand() * 0.3, color: palette[4] };
+
+  const out = Buffer.alloc(w * h * 3);
+  const [c0, c1] = [palette[0], palette[1]];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const t = Math.min(1, Math.max(0, 0.5 + ((x / w - 0.5) * dx + (y / h - 0.5) * dy)));
+      let r = c0[0] + (c1[0] - c0[0]) * t;
+      let g = c0[1] + (c1[1] - c0[1]) * t;
+      let b = c0[2] + (c1[2] - c0[2]) * t;
+      for (const blob of blobs) {
+        const d2 = ((x - blob.x) ** 2 + (y - blob.y) ** 2) / (blob.r * blob.r);
+        if (d2 < 1) {
+          const a = (1 - d2) * (1 - d2) * blob.strength;
+          r += (blob.color[0] - r) * a;
+          g += (blob.color[1] - g) * a;
+          b += (blob.color[2] - b) * a;
+        }
+      }
+      const horizon = waves.level + waves.amp * Math.sin((x / w) * waves.freq * Math.PI * 2 + waves.phase);
+      if (y / h > horizon) {
+        const a = Math.min(0.85, (y / h - horizon) * 6);
+        r += (waves.color[0] - r) * a;
+        g += (waves.color[1] - g) * a;
+        b += (waves.color[2] - b) * a;
+      }
+      const i = (y * w + x) * 3;
+      out[i] = r;
+      out[i + 1] = g;
+      out[i + 2] = b;
+    }
+  }
+  return out;
+}
+
+/** Inserts a tEXt chunk right after IHDR. */
+function withPngText(png: Buffer, keyword: string, text: string): Buffer {
+  const data = Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]);
+  const type = Buffer.from('tEXt', 'latin1');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([type, data])));
+  const ihdrEnd = 8 + 4 + 4 + 13 + 4;
+  return Buffer.concat([png.subarray(0, ihdrEnd), length, type, data, crc, png.subarray(ihdrEnd)]);
+}
+
+/**
+ * Renders a deterministic procedural image for a prompt: same prompt, seed, size and format give
+ * the same bytes; different prompts give clearly different pictures. Painted at a quarter of the
+ * size and scaled up, so a 1536x1536 PNG takes a fraction of a second.
+ */
+export async function renderImage(request: RenderRequest): Promise<Buffer> {
+  const w = Math.max(1, Math.round(request.width / 4));
+  const h = Math.max(1, Math.round(request.height / 4));
+  const pixels = paint(request, w, h);
+  const image = sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).resize(request.width, request.height, {
+    kernel: 'cubic',
+    fit: 'fill',
+  });
+  switch (request.format) {
+    case 'png':
+      return withPngText(await image.png({ compressionLevel: 3, adaptiveFiltering: false }).toBuffer(), 'Software', OFFLINE_ENGINE_SOFTWARE);
+    case 'jpeg':
+      return image.jpeg({ quality: 88 }).toBuffer();
+    case 'webp':
+      return image.webp({ quality: 85 }).toBuffer();
+  }
+}
