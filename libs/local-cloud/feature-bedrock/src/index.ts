@@ -1,1 +1,2 @@
-export {};
+export * from './lib/bedrock-stand-in';
+export * from './lib/faults';

@@ -1,0 +1,193 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+
+import { AspectRatio, MODEL_CATALOG, ModelCatalogEntry, OutputFormat } from '@imagegen/contracts';
+import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
+import { BodyTooLargeError, RunningServer, listen, readBody, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import { verifySigV4 } from '@imagegen/shared/util-sigv4';
+
+import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor } from './faults';
+import { stabilityV2BodyProblem } from './validate-invoke';
+
+export interface BedrockStandInOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly catalog?: readonly ModelCatalogEntry[];
+  readonly faults?: BedrockFaults;
+  /** When given, requests must be SigV4-signed (service `bedrock`) with these credentials, as in AWS. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly region: string };
+}
+
+export interface BedrockStats {
+  readonly invocations: number;
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+}
+
+export interface BedrockStandIn {
+  readonly url: string;
+  readonly port: number;
+  setFaults(faults: BedrockFaults): void;
+  faults(): BedrockFaults;
+  stats(): BedrockStats;
+  close(): Promise<void>;
+}
+
+const ERROR_STATUS: Readonly<Record<string, number>> = {
+  ValidationException: 400,
+  AccessDeniedException: 403,
+  InvalidSignatureException: 403,
+  ResourceNotFoundException: 404,
+  ModelTimeoutException: 408,
+  ThrottlingException: 429,
+  InternalServerException: 500,
+  ServiceUnavailableException: 503,
+};
+
+/** Answers a Bedrock error in its REST-JSON wire format, so the SDK raises the same exception class. */
+function bedrockError(res: ServerResponse, type: string, message: string): void {
+  sendJson(res, ERROR_STATUS[type] ?? 500, { message }, {
+    'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
+}
+
+/**
+ * A local Bedrock Runtime: `POST /model/{modelId}/invoke` with Bedrock's validation, answers and
+ * errors for every catalog model, images from the offline engine. Admin: `GET|POST /__faults`,
+ * `GET /__stats`, `GET /__health`.
+ */
+export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
+  const catalog = options.catalog ?? MODEL_CATALOG;
+  let faults: BedrockFaults = { ...DEFAULT_FAULTS, ...options.faults };
+  let invocations = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const take = (key: 'throttleNext' | 'errorNext'): boolean => {
+    const n = faults[key] ?? 0;
+    if (n <= 0) return false;
+    faults = { ...faults, [key]: n - 1 };
+    return true;
+  };
+
+  async function invoke(req: IncomingMessage, res: ServerResponse, rawModelId: string, body: Buffer): Promise<void> {
+    const modelId = decodeURIComponent(rawModelId);
+    const model = catalog.find((m) => m.id === modelId);
+    if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
+    if (model.lifecycle.state === 'retired') {
+      return bedrockError(res, 'ResourceNotFoundException', `This model version has reached the end of its life. Please refer to the AWS documentation for more details.`);
+    }
+    if (faults.accessDeniedModels?.includes(model.id)) {
+      return bedrockError(res, 'AccessDeniedException', "You don't have access to the model with the specified model ID.");
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return bedrockError(res, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
+    }
+    if (model.family !== 'stability-v2') {
+      return bedrockError(res, 'ValidationException', `The stand-in does not serve the ${model.family} family.`);
+    }
+    const problem = stabilityV2BodyProblem(json, model);
+    if (problem) return bedrockError(res, 'ValidationException', problem);
+
+    await sleep(latencyFor(faults, model.id));
+    if (take('throttleNext') || Math.random() < (faults.throttleRate ?? 0)) {
+      return bedrockError(res, 'ThrottlingException', 'Too many requests, please wait before trying again.');
+    }
+    if (take('errorNext') || Math.random() < (faults.errorRate ?? 0)) {
+      return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
+    }
+    if (Math.random() < (faults.timeoutRate ?? 0)) {
+      return bedrockError(res, 'ModelTimeoutException', 'Model has timed out in processing the request.');
+    }
+
+    const b = json as { prompt: string; negative_prompt?: string; aspect_ratio?: AspectRatio; seed?: number; output_format?: OutputFormat };
+    const seed = b.seed && b.seed > 0 ? b.seed : Math.floor(Math.random() * 4_294_967_294) + 1;
+    if (faults.contentFilterPattern && new RegExp(faults.contentFilterPattern, 'i').test(b.prompt)) {
+      return sendJson(res, 200, { seeds: [seed], finish_reasons: ['Filter reason: prompt'], images: [] });
+    }
+    const size = model.outputSizes[b.aspect_ratio ?? model.defaultAspectRatio] ?? { width: 1024, height: 1024 };
+    const image = await renderImage({
+      prompt: b.prompt,
+      ...(b.negative_prompt ? { negativePrompt: b.negative_prompt } : {}),
+      seed,
+      width: size.width,
+      height: size.height,
+      format: (b.output_format ?? 'png') as EngineFormat,
+    });
+    sendJson(res, 200, { seeds: [seed], finish_reasons: [null], images: [image.toString('base64')], x_imagegen_engine: 'offline' });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    let body: Buffer;
+    try {
+      body = await readBody(req, 25 * 1024 * 1024);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return bedrockError(res, 'ValidationException', 'Input is too long for requested model.');
+      throw err;
+    }
+    if (path === '/__health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/__stats') return sendJson(res, 200, { invocations, inFlight, maxInFlight });
+    if (path === '/__faults') {
+      if (req.method === 'GET') return sendJson(res, 200, faults);
+      let patch: unknown;
+      try {
+        patch = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, { message: 'faults must be JSON' });
+      }
+      const problems = faultProblems(patch);
+      if (problems.length) return sendJson(res, 400, { message: problems.join('; ') });
+      faults = { ...faults, ...(patch as BedrockFaults) };
+      return sendJson(res, 200, faults);
+    }
+    const match = /^\/model\/([^/]+)\/invoke$/.exec(path);
+    if (!match || req.method !== 'POST') return bedrockError(res, 'ValidationException', `Unknown operation ${req.method} ${path.slice(0, 100)}`);
+
+    if (options.credentials) {
+      const { accessKeyId, secretAccessKey, region } = options.credentials;
+      const verdict = await verifySigV4(
+        { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
+        { service: 'bedrock', region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+      );
+      if (!verdict.ok) {
+        return bedrockError(res, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+      }
+    }
+    invocations++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      await invoke(req, res, match[1], body);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  const running: RunningServer = await listen(
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
+      });
+    },
+    options.port,
+    'Bedrock Runtime stand-in',
+    options.host,
+  );
+
+  return {
+    url: running.url,
+    port: running.port,
+    setFaults: (patch) => {
+      const problems = faultProblems(patch);
+      if (problems.length) throw new Error(problems.join('; '));
+      faults = { ...faults, ...patch };
+    },
+    faults: () => faults,
+    stats: () => ({ invocations, inFlight, maxInFlight }),
+    close: () => running.close(),
+  };
+}

@@ -1,0 +1,74 @@
+/** Fault injection for tests and demos: every field optional, applied per invoke. */
+export interface BedrockFaults {
+  /** Extra latency per image, in ms: one number for all models, or per model id (`default` for the rest). */
+  readonly latencyMs?: number | Readonly<Record<string, number>>;
+  /** Share of invokes answered ThrottlingException (0..1). */
+  readonly throttleRate?: number;
+  /** Share answered InternalServerException (0..1). */
+  readonly errorRate?: number;
+  /** Share answered ModelTimeoutException (0..1). */
+  readonly timeoutRate?: number;
+  /** The next N invokes are throttled (deterministic; counts down). */
+  readonly throttleNext?: number;
+  /** The next N invokes fail with InternalServerException (counts down). */
+  readonly errorNext?: number;
+  /** A prompt matching this regular expression (case-insensitive) is blocked by the "content filter". */
+  readonly contentFilterPattern?: string;
+  /** Models this "account" has no access to (AccessDeniedException). */
+  readonly accessDeniedModels?: readonly string[];
+}
+
+export const DEFAULT_FAULTS: BedrockFaults = {
+  latencyMs: 0,
+  throttleRate: 0,
+  errorRate: 0,
+  timeoutRate: 0,
+  throttleNext: 0,
+  errorNext: 0,
+  contentFilterPattern: '\\bforbidden-content\\b',
+  accessDeniedModels: [],
+};
+
+const RATE_KEYS = ['throttleRate', 'errorRate', 'timeoutRate'] as const;
+const COUNT_KEYS = ['throttleNext', 'errorNext'] as const;
+
+/** Checks a partial fault setting (from JSON or the environment); answers the problems found. */
+export function faultProblems(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['faults must be a JSON object'];
+  const f = input as Record<string, unknown>;
+  const problems: string[] = [];
+  const known = new Set(Object.keys(DEFAULT_FAULTS));
+  for (const key of Object.keys(f)) if (!known.has(key)) problems.push(`unknown fault setting ${key}`);
+  for (const key of RATE_KEYS) {
+    const v = f[key];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1))) problems.push(`${key} must be a number from 0 to 1`);
+  }
+  for (const key of COUNT_KEYS) {
+    const v = f[key];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) problems.push(`${key} must be a whole number ≥ 0`);
+  }
+  const latency = f['latencyMs'];
+  const latencies = typeof latency === 'object' && latency !== null ? Object.values(latency) : [latency];
+  if (latency !== undefined && !latencies.every((v) => typeof v === 'number' && v >= 0 && v <= 600_000)) {
+    problems.push('latencyMs must be a number of ms (0..600000) or a map of model id to ms');
+  }
+  const pattern = f['contentFilterPattern'];
+  if (pattern !== undefined) {
+    try {
+      new RegExp(String(pattern));
+    } catch {
+      problems.push('contentFilterPattern must be a regular expression');
+    }
+  }
+  const denied = f['accessDeniedModels'];
+  if (denied !== undefined && !(Array.isArray(denied) && denied.every((d) => typeof d === 'string'))) {
+    problems.push('accessDeniedModels must be a list of model ids');
+  }
+  return problems;
+}
+
+export function latencyFor(faults: BedrockFaults, modelId: string): number {
+  const l = faults.latencyMs;
+  if (typeof l === 'number') return l;
+  return l?.[modelId] ?? l?.['default'] ?? 0;
+}
