@@ -1,1 +1,2 @@
-export {};
+export * from './lib/dynamodb-stand-in';
+export * from './lib/s3-stand-in';
