@@ -1,1 +1,1 @@
-export {};
+export * from './lib/api-gateway-stand-in';

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+import { BodyTooLargeError, RunningServer, listen, readBody, sendJson } from '@imagegen/local-cloud/util-http';
+import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface ApiGatewayStandInOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** The Lambda proxy integration, called in-process (the same handler the Lambda bundle exports). */
+  readonly handler: ProxyHandler;
+  readonly region: string;
+  /** IAM auth: requests must be SigV4-signed (service `execute-api`) with these credentials. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly stage?: string;
+  /** Integration timeout (API Gateway REST: 29 s). */
+  readonly timeoutMs?: number;
+  /** Payload limit (API Gateway: 10 MB). */
+  readonly maxBodyBytes?: number;
+}
+
+export interface ApiGatewayStandIn {
+  /** The invoke URL, stage included (what the BFF's GENERATOR_API_URL names). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const AUTH_MESSAGES: Readonly<Record<VerifyFailure, string>> = {
+  missing: 'Missing Authentication Token',
+  malformed: 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.',
+  'unknown-key': 'The security token included in the request is invalid.',
+  expired: 'Signature expired',
+  mismatch: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+};
+
+function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, requestId: string): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const [name, value] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const params = new URLSearchParams(rawQuery);
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of params) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    resource: '/{proxy+}',
+    path,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: { proxy: path.replace(/^\//, '') },
+    stageVariables: null,
+    body: body.length ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: req.method ?? 'GET',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/${stage}${path}`,
+      stage,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+    },
+  };
+}
+
+/**
+ * API Gateway (REST, IAM auth, Lambda proxy integration) on loopback: verifies SigV4, turns the
+ * request into a proxy event for the handler, and keeps the 29 s and 10 MB limits.
+ */
+export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions): Promise<ApiGatewayStandIn> {
+  const stage = options.stage ?? 'local';
+  const timeoutMs = options.timeoutMs ?? 29_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const { accessKeyId, secretAccessKey } = options.credentials;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const meta = { 'x-amzn-requestid': requestId };
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Request Too Long' }, meta);
+      throw err;
+    }
+    const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
+    const prefix = `/${stage}`;
+    if (rawPath !== prefix && !rawPath.startsWith(`${prefix}/`)) {
+      return sendJson(res, 403, { message: 'Missing Authentication Token' }, { ...meta, 'x-amzn-errortype': 'MissingAuthenticationTokenException' });
+    }
+    const verdict = await verifySigV4(
+      { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
+      { service: 'execute-api', region: options.region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+    );
+    if (!verdict.ok) {
+      const type = verdict.reason === 'missing' ? 'MissingAuthenticationTokenException' : verdict.reason === 'unknown-key' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
+      return sendJson(res, 403, { message: AUTH_MESSAGES[verdict.reason] }, { ...meta, 'x-amzn-errortype': type });
+    }
+
+    const event = toEvent(req, rawPath.slice(prefix.length) || '/', rawQuery, body, stage, requestId);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    let result: APIGatewayProxyResult | 'timeout';
+    try {
+      result = await Promise.race([options.handler(event), timeout]);
+    } catch {
+      return sendJson(res, 502, { message: 'Internal server error' }, { ...meta, 'x-amzn-errortype': 'InternalServerErrorException' });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === 'timeout') return sendJson(res, 504, { message: 'Endpoint request timed out' }, meta);
+    if (!result || typeof result.statusCode !== 'number') {
+      return sendJson(res, 502, { message: 'Internal server error' }, meta);
+    }
+    const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+    const headers: Record<string, string | string[]> = { ...meta };
+    for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v.map(String);
+    headers['content-length'] = String(out.length);
+    res.writeHead(result.statusCode, headers);
+    res.end(out);
+  }
+
+  const server: RunningServer = await listen(
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal server error' });
+      });
+    },
+    options.port,
+    'API Gateway stand-in',
+    options.host,
+  );
+  return { url: `${server.url}/${stage}`, port: server.port, close: () => server.close() };
+}

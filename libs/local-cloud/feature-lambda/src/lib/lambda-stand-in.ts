@@ -1,0 +1,182 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+
+import { BodyTooLargeError, RunningServer, listen, readBody, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import { verifySigV4 } from '@imagegen/shared/util-sigv4';
+
+export type LambdaFunction = (event: unknown) => Promise<unknown>;
+
+export interface AsyncRetry {
+  /** Retries after a failed asynchronous invocation (AWS default: 2). */
+  readonly retries: number;
+  /** Wait before each retry, in ms (AWS waits about 1 and 2 minutes; shorter locally). */
+  readonly delaysMs: readonly number[];
+}
+
+export interface LambdaStandInOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly functions: Readonly<Record<string, LambdaFunction>>;
+  /** Most invocations running at once, per function (the reserved concurrency). */
+  readonly concurrency: number;
+  readonly retry?: AsyncRetry;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Called when an asynchronous event failed every attempt (the on-failure destination). */
+  readonly onFailure?: (functionName: string, event: unknown, error: unknown) => void | Promise<void>;
+}
+
+export interface LambdaStats {
+  readonly running: number;
+  readonly queued: number;
+  readonly maxRunning: number;
+  readonly invocations: number;
+  readonly failures: number;
+}
+
+export interface LambdaStandIn {
+  readonly url: string;
+  readonly port: number;
+  stats(): LambdaStats;
+  /** Resolves when no event is queued, waiting for a retry, or running. */
+  idle(): Promise<void>;
+  /** Stops taking events and waits for those in progress (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+const MAX_ASYNC_PAYLOAD = 256 * 1024;
+const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
+
+/**
+ * The Lambda Invoke API on loopback, running functions in-process: `Event` invocations are queued
+ * and run with the configured concurrency cap and AWS's asynchronous retry behaviour.
+ */
+export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
+  const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
+  const queue: { name: string; event: unknown; attempt: number }[] = [];
+  let running = 0;
+  let waiting = 0; // events sleeping before a retry
+  let maxRunning = 0;
+  let invocations = 0;
+  let failures = 0;
+  let closing = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const checkIdle = () => {
+    if (running === 0 && waiting === 0 && queue.length === 0) {
+      idleWaiters.forEach((w) => w());
+      idleWaiters = [];
+    }
+  };
+
+  const pump = () => {
+    while (running < options.concurrency && queue.length > 0) {
+      const item = queue.shift();
+      if (!item) break;
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      void runAsync(item).finally(() => {
+        running--;
+        pump();
+        checkIdle();
+      });
+    }
+  };
+
+  async function runAsync(item: { name: string; event: unknown; attempt: number }): Promise<void> {
+    const fn = options.functions[item.name];
+    try {
+      invocations++;
+      await fn(item.event);
+    } catch (error) {
+      if (item.attempt < retry.retries && !closing) {
+        waiting++;
+        void sleep(retry.delaysMs[item.attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000).then(() => {
+          waiting--;
+          queue.push({ ...item, attempt: item.attempt + 1 });
+          pump();
+          checkIdle();
+        });
+      } else {
+        failures++;
+        await options.onFailure?.(item.name, item.event, error);
+      }
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0] ?? '');
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_SYNC_PAYLOAD);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendJson(res, 413, { Type: 'User', message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' }, { 'x-amzn-errortype': 'RequestTooLargeException' });
+      throw err;
+    }
+    const verdict = await verifySigV4(
+      { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
+      { service: 'lambda', region: options.region, lookupSecret: (id) => (id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined) },
+    );
+    if (!verdict.ok) {
+      return sendJson(res, 403, { message: 'The request signature we calculated does not match the signature you provided.' }, { 'x-amzn-errortype': 'InvalidSignatureException' });
+    }
+    const name = match ? decodeURIComponent(match[1]) : '';
+    if (!match || req.method !== 'POST' || !options.functions[name]) {
+      return sendJson(res, 404, { Type: 'User', message: `Function not found: ${name.slice(0, 100)}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+    }
+    let event: unknown;
+    try {
+      event = body.length ? JSON.parse(body.toString('utf8')) : {};
+    } catch {
+      return sendJson(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
+    }
+    const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    if (type === 'Event') {
+      if (body.length > MAX_ASYNC_PAYLOAD) {
+        return sendJson(res, 413, { Type: 'User', message: 'Request must be smaller than 262144 bytes for the InvokeAsync operation' }, { 'x-amzn-errortype': 'RequestTooLargeException' });
+      }
+      if (closing) return sendJson(res, 503, { message: 'shutting down' }, { 'x-amzn-errortype': 'ServiceException' });
+      queue.push({ name, event, attempt: 0 });
+      pump();
+      res.writeHead(202, { 'x-amzn-requestid': crypto.randomUUID() });
+      return void res.end();
+    }
+    if (type === 'DryRun') return void res.writeHead(204).end();
+    invocations++;
+    try {
+      const result = await options.functions[name](event);
+      sendJson(res, 200, result ?? null);
+    } catch (err) {
+      const e = err as Error;
+      sendJson(res, 200, { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err) }, { 'x-amz-function-error': 'Unhandled' });
+    }
+  }
+
+  const server: RunningServer = await listen(
+    (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { message: 'internal error' }, { 'x-amzn-errortype': 'ServiceException' });
+      });
+    },
+    options.port,
+    'Lambda stand-in',
+    options.host,
+  );
+
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      idleWaiters.push(resolve);
+      checkIdle();
+    });
+
+  return {
+    url: server.url,
+    port: server.port,
+    stats: () => ({ running, queued: queue.length, maxRunning, invocations, failures }),
+    idle,
+    close: async () => {
+      closing = true;
+      await server.close();
+      await idle();
+    },
+  };
+}
