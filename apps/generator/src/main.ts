@@ -1,2 +1,2 @@
 // The Lambda bundle's entry: both handlers, one esbuild bundle (CDK's NodejsFunction points here).
-export { apiHandler, workerHandler } from '@imagegen/generator/feature-api';
+export { abandonedHandler, apiHandler, workerHandler } from '@imagegen/generator/feature-api';

@@ -1,6 +1,6 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
-import { createGeneration, getGeneration, listGenerations, runGeneration } from './use-cases';
+import { createGeneration, getGeneration, listGenerations, runGeneration, settleAbandonedGeneration } from './use-cases';
 import { FakeDeps, fakeDeps, fakePng, throttled } from '../testing';
 
 const OWNER = 'anon-owner-1';
@@ -166,4 +166,14 @@ describe(listGenerations.name, () => {
       expect(p.errors?.[0].field).toBe(field);
     },
   );
+});
+
+describe(settleAbandonedGeneration.name, () => {
+  it('settles a job the worker gave up on as failed, and leaves a finished job alone', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
+    expect((await sut.repository.get(OWNER, job.id))).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
+    expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(false);
+  });
 });

@@ -178,3 +178,18 @@ async function deleteQuietly(deps: GeneratorDeps, keys: readonly string[]): Prom
   if (keys.length === 0) return;
   await deps.store.deleteMany(keys);
 }
+
+/**
+ * The worker's on-failure destination: every attempt of an asynchronous invocation failed, so
+ * the job is settled failed (if it is still queued or running) rather than left hanging.
+ */
+export async function settleAbandonedGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<boolean> {
+  return deps.repository.settle(event.ownerId, event.generationId, {
+    status: 'failed',
+    updatedAt: deps.clock.now().toISOString(),
+    images: [],
+    error: problem(ErrorCode.MODEL_UNAVAILABLE, 'the job could not be completed after several attempts: try again'),
+    durationMs: 0,
+    estimatedCostUsd: 0,
+  });
+}

@@ -25,6 +25,7 @@ import {
   listGenerations,
   mathRandom,
   runGeneration,
+  settleAbandonedGeneration,
   timeSortableIds,
 } from '@imagegen/generator/domain';
 import { Logger, createLogger } from '@imagegen/shared/util-logging';
@@ -35,6 +36,8 @@ import { GeneratorSettings } from './settings';
 export interface GeneratorApp {
   handleApi(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
   handleWorker(event: WorkerEvent): Promise<void>;
+  /** The worker's on-failure destination (every attempt failed). */
+  handleAbandoned(event: WorkerEvent): Promise<void>;
 }
 
 const MAX_BODY_CHARS = 64 * 1024;
@@ -112,6 +115,11 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
       reqLog.info('job started');
       const outcome = await runGeneration(deps, event);
       reqLog.info({ outcome }, 'job ended');
+    },
+
+    async handleAbandoned(event) {
+      const settled = await settleAbandonedGeneration(deps, event);
+      log.child({ requestId: event.requestId, generationId: event.generationId }).warn({ settled }, 'job abandoned after every attempt failed');
     },
   };
 }

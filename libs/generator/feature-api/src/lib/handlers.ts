@@ -21,6 +21,13 @@ export async function workerHandler(event: WorkerEvent): Promise<void> {
   await worker.handleWorker(event);
 }
 
+/** Lambda on-failure destination of the worker: the record wraps the original event. */
+export async function abandonedHandler(record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>): Promise<void> {
+  worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
+  const event = record.requestPayload ?? (record as WorkerEvent);
+  await worker.handleAbandoned(event);
+}
+
 /** Forgets the built apps, so a test or the local cloud can change the environment. */
 export function resetHandlers(): void {
   api = undefined;

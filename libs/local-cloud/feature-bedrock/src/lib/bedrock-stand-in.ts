@@ -99,6 +99,10 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     if (take('errorNext') || Math.random() < (faults.errorRate ?? 0)) {
       return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
     }
+    if (typeof faults.errorAfter === 'number') {
+      if (faults.errorAfter <= 0) return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
+      faults = { ...faults, errorAfter: faults.errorAfter - 1 };
+    }
     if (Math.random() < (faults.timeoutRate ?? 0)) {
       return bedrockError(res, 'ModelTimeoutException', 'Model has timed out in processing the request.');
     }

@@ -12,6 +12,8 @@ export interface BedrockFaults {
   readonly throttleNext?: number;
   /** The next N invokes fail with InternalServerException (counts down). */
   readonly errorNext?: number;
+  /** After N more successful answers, every invoke fails with InternalServerException (null: off). */
+  readonly errorAfter?: number | null;
   /** A prompt matching this regular expression (case-insensitive) is blocked by the "content filter". */
   readonly contentFilterPattern?: string;
   /** Models this "account" has no access to (AccessDeniedException). */
@@ -30,14 +32,14 @@ export const DEFAULT_FAULTS: BedrockFaults = {
 };
 
 const RATE_KEYS = ['throttleRate', 'errorRate', 'timeoutRate'] as const;
-const COUNT_KEYS = ['throttleNext', 'errorNext'] as const;
+const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter'] as const;
 
 /** Checks a partial fault setting (from JSON or the environment); answers the problems found. */
 export function faultProblems(input: unknown): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['faults must be a JSON object'];
   const f = input as Record<string, unknown>;
   const problems: string[] = [];
-  const known = new Set(Object.keys(DEFAULT_FAULTS));
+  const known = new Set([...Object.keys(DEFAULT_FAULTS), 'errorAfter']);
   for (const key of Object.keys(f)) if (!known.has(key)) problems.push(`unknown fault setting ${key}`);
   for (const key of RATE_KEYS) {
     const v = f[key];
@@ -45,6 +47,7 @@ export function faultProblems(input: unknown): string[] {
   }
   for (const key of COUNT_KEYS) {
     const v = f[key];
+    if (key === 'errorAfter' && v === null) continue;
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) problems.push(`${key} must be a whole number ≥ 0`);
   }
   const latency = f['latencyMs'];

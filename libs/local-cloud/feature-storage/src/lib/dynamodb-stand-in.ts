@@ -1,3 +1,4 @@
+/// <reference path="../vendor.d.ts" />
 import { mkdirSync } from 'node:fs';
 import { Server } from 'node:http';
 

@@ -1,3 +1,4 @@
+/// <reference path="../vendor.d.ts" />
 import { mkdirSync } from 'node:fs';
 import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:http';
 

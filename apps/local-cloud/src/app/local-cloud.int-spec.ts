@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ErrorCode, Generation, OWNER_HEADER } from '@imagegen/contracts';
+import { readImageInfo } from '@imagegen/generator/model-adapters';
+import { createLogger } from '@imagegen/shared/util-logging';
+import { signRequest } from '@imagegen/shared/util-sigv4';
+
+import { LocalCloud, startLocalCloud } from './local-cloud';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, loadLocalCloudSettings } from './settings';
+
+const CORE = 'stability.stable-image-core-v1:1';
+const OWNER = 'anon-integration-1';
+const NO_FAULTS = { latencyMs: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, errorAfter: null, accessDeniedModels: [] };
+
+let dir: string;
+let cloud: LocalCloud;
+const logLines: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'imagegen-int-'));
+  const env = { PORT: '0', BFF_PORT: '0', LOCAL_APIGW_PORT: '0', LOCAL_BEDROCK_PORT: '0', LOCAL_S3_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_LAMBDA_PORT: '0', LOCAL_CLOUD_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+  const destination = new Writable({ write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()) });
+  cloud = await startLocalCloud({ settings: loadLocalCloudSettings(env), log: createLogger({ service: 'local-cloud', destination }) });
+});
+
+afterAll(async () => {
+  await cloud?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => cloud.bedrock.setFaults(NO_FAULTS));
+
+/** A call to the generator API the way the BFF makes it: SigV4-signed with the owner header. */
+async function api(method: string, path: string, body?: unknown, owner = OWNER) {
+  const url = `${cloud.urls.apiGateway}${path}`;
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const headers = await signRequest(
+    { method, url, headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner }, ...(text ? { body: text } : {}) },
+    { service: 'execute-api', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+  );
+  const res = await fetch(url, { method, headers, ...(text ? { body: text } : {}) });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+}
+
+async function settled(id: string, owner = OWNER): Promise<Generation> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { body } = await api('GET', `/generations/${id}`, undefined, owner);
+    if (!['queued', 'running'].includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function objectsOf(id: string, owner = OWNER): Promise<string[]> {
+  const s3 = new S3Client({ region: LOCAL_REGION, endpoint: cloud.urls.s3, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: cloud.names.bucket, Prefix: `owners/${owner}/generations/${id}/` }));
+  return (out.Contents ?? []).map((o) => o.Key ?? '');
+}
+
+describe('the generation spine through the local cloud', () => {
+  it('turns a prompt into a job, an image in S3 and a presigned URL that downloads a PNG of the model size', async () => {
+    // WHEN
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a lighthouse on a cliff', seed: 1234 });
+    // THEN the job is answered at once, queued
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ status: 'queued', modelId: CORE, images: [] });
+
+    const job = await settled(created.body.id);
+    expect(job).toMatchObject({ status: 'succeeded', engine: 'offline', estimatedCostUsd: 0.04 });
+    expect(job.images).toHaveLength(1);
+    const [image] = job.images;
+    expect(image).toMatchObject({ width: 1536, height: 1536, seed: 1234, format: 'png' });
+    expect(image.url.startsWith(cloud.urls.s3)).toBe(true);
+
+    const download = await fetch(image.url);
+    expect(download.status).toBe(200);
+    const bytes = new Uint8Array(await download.arrayBuffer());
+    expect(readImageInfo(bytes)).toEqual({ format: 'png', width: 1536, height: 1536 });
+    expect(bytes.length).toBe(image.bytes);
+    expect(await objectsOf(job.id)).toHaveLength(1);
+  });
+
+  it('makes several images in other formats, each with its own seed', async () => {
+    const created = await api('POST', '/generations', { modelId: 'stability.sd3-5-large-v1:0', prompt: 'a fox', aspectRatio: '16:9', count: 2, outputFormat: 'webp', seed: 10 });
+    const job = await settled(created.body.id);
+    expect(job.images.map((i) => [i.width, i.height, i.seed, i.format])).toEqual([
+      [1344, 768, 10, 'webp'],
+      [1344, 768, 11, 'webp'],
+    ]);
+  });
+
+  it('records a content-filtered job as failed CONTENT_FILTERED, with nothing stored', async () => {
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a forbidden-content scene' });
+    const job = await settled(created.body.id);
+    expect(job).toMatchObject({ status: 'failed', images: [], error: { code: ErrorCode.CONTENT_FILTERED } });
+    expect(await objectsOf(job.id)).toEqual([]);
+  });
+
+  it('succeeds after the SDK retries a throttled model', async () => {
+    cloud.bedrock.setFaults({ throttleNext: 2 });
+    const before = cloud.bedrock.stats().invocations;
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a busy day' });
+    const job = await settled(created.body.id);
+    expect(job.status).toBe('succeeded');
+    expect(cloud.bedrock.stats().invocations - before).toBe(3);
+  });
+
+  it('fails with MODEL_THROTTLED once the retries are spent', async () => {
+    cloud.bedrock.setFaults({ throttleNext: 3 });
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a very busy day' });
+    const job = await settled(created.body.id);
+    expect(job).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_THROTTLED, status: 429 } });
+    expect(job.error?.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('fails a job whose model keeps failing, and takes back the images it had already stored', async () => {
+    // GIVEN the first image works and every call after it fails
+    cloud.bedrock.setFaults({ errorAfter: 1 });
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a flaky model', count: 3 });
+    const job = await settled(created.body.id);
+    expect(job).toMatchObject({ status: 'failed', images: [], error: { code: ErrorCode.MODEL_UNAVAILABLE } });
+    expect(await objectsOf(job.id)).toEqual([]);
+  });
+
+  it('names the fix when the account has no access to the model', async () => {
+    cloud.bedrock.setFaults({ accessDeniedModels: ['stability.stable-image-ultra-v1:1'] });
+    const created = await api('POST', '/generations', { modelId: 'stability.stable-image-ultra-v1:1', prompt: 'x' });
+    const job = await settled(created.body.id);
+    expect(job.error).toMatchObject({ code: ErrorCode.MODEL_ACCESS_DENIED });
+    expect(job.error?.detail).toMatch(/Model access/);
+  });
+
+  it('refuses bad input with a problem naming the field, and writes nothing', async () => {
+    const before = await api('GET', '/generations?limit=100');
+    const res = await api('POST', '/generations', { modelId: CORE, prompt: 'x'.repeat(10_001), seed: -5 });
+    expect(res.status).toBe(400);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['prompt', 'seed']);
+    const after = await api('GET', '/generations?limit=100');
+    expect(after.body.items.length).toBe(before.body.items.length);
+  });
+
+  it("answers another owner's job with 404 and lists only the owner's own jobs", async () => {
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'mine' });
+    await settled(created.body.id);
+    expect((await api('GET', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(404);
+    const theirs = await api('GET', '/generations', undefined, 'anon-someone-else');
+    expect(theirs.body.items).toEqual([]);
+  });
+
+  it('refuses an unsigned request and one signed with other credentials with 403', async () => {
+    const unsigned = await fetch(`${cloud.urls.apiGateway}/generations`, { headers: { [OWNER_HEADER]: OWNER } });
+    expect(unsigned.status).toBe(403);
+    const url = `${cloud.urls.apiGateway}/generations`;
+    const headers = await signRequest({ method: 'GET', url, headers: { [OWNER_HEADER]: OWNER } }, { service: 'execute-api', region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'stolen-but-wrong' } });
+    expect((await fetch(url, { headers })).status).toBe(403);
+  });
+
+  it('answers 403 for a tampered or expired presigned URL', async () => {
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a locked door' });
+    const [image] = (await settled(created.body.id)).images;
+    const tampered = image.url.replace(/\/generations\/[^/]+\//, '/generations/someone-elses-job/');
+    expect((await fetch(tampered)).status).toBe(403);
+    const forged = image.url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    expect((await fetch(forged)).status).toBe(403);
+    const longer = image.url.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604800');
+    expect((await fetch(longer)).status).toBe(403);
+  });
+});

@@ -1,0 +1,152 @@
+import { ChildProcess } from 'node:child_process';
+import { Server } from 'node:http';
+import { join } from 'node:path';
+
+import { createGeneratorApp, loadGeneratorSettings, GeneratorApp } from '@imagegen/generator/feature-api';
+import { WorkerEvent } from '@imagegen/generator/domain';
+import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud/feature-api-gateway';
+import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
+import { LambdaStandIn, startLambdaStandIn } from '@imagegen/local-cloud/feature-lambda';
+import { DynamoStandIn, S3StandIn, startDynamoStandIn, startS3StandIn } from '@imagegen/local-cloud/feature-storage';
+import { Logger } from '@imagegen/shared/util-logging';
+
+import { startBffProcess } from './bff-process';
+import { LOCAL_CREDENTIALS, LOCAL_NAMES, LOCAL_REGION, LocalCloudSettings } from './settings';
+import { startWebFront } from './web-front';
+
+export interface LocalCloudOptions {
+  readonly settings: LocalCloudSettings;
+  readonly log: Logger;
+  /** Also run the BFF and the web front (what `npm start` does); the integration tests run only the cloud. */
+  readonly app?: { readonly bffEntry: string; readonly webRoot: string };
+}
+
+export interface LocalCloud {
+  readonly urls: {
+    readonly web?: string;
+    readonly bff?: string;
+    readonly apiGateway: string;
+    readonly bedrock: string;
+    readonly s3: string;
+    readonly dynamodb: string;
+    readonly lambda: string;
+  };
+  readonly bedrock: BedrockStandIn;
+  readonly lambda: LambdaStandIn;
+  readonly names: typeof LOCAL_NAMES;
+  close(): Promise<void>;
+}
+
+/** Points the AWS SDK (in this process and the BFF) at the stand-ins, with the fixed local credentials. */
+function generatorEnvironment(urls: { bedrock: string; s3: string; dynamodb: string; lambda: string }, settings: LocalCloudSettings) {
+  return {
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: urls.bedrock,
+    AWS_ENDPOINT_URL_S3: urls.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
+    AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
+    GENERATIONS_TABLE: LOCAL_NAMES.table,
+    IMAGES_BUCKET: LOCAL_NAMES.bucket,
+    WORKER_FUNCTION_NAME: LOCAL_NAMES.worker,
+    BEDROCK_REGION: LOCAL_REGION,
+    S3_FORCE_PATH_STYLE: 'true',
+    LOG_LEVEL: settings.logLevel,
+  };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the BFF exited with code ${child.exitCode} (see its log above)`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the BFF did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Starts the whole embedded stack on loopback: DynamoDB, S3, Bedrock, Lambda and API Gateway
+ * stand-ins with the generator's handlers running in-process, and optionally the BFF and web front.
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const { settings, log } = options;
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'close failed'));
+  };
+  try {
+    const ports = settings.ports;
+    const webOrigin = `http://127.0.0.1:${ports.web}`;
+    const dynamo: DynamoStandIn = await startDynamoStandIn({ port: ports.dynamodb, dataDir: join(settings.dataDir, 'dynamodb'), tableName: LOCAL_NAMES.table, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    closers.push(() => dynamo.close());
+    const s3: S3StandIn = await startS3StandIn({ port: ports.s3, dataDir: join(settings.dataDir, 's3'), bucket: LOCAL_NAMES.bucket, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, corsOrigins: [webOrigin, `http://localhost:${ports.web}`] });
+    closers.push(() => s3.close());
+    const bedrock = await startBedrockStandIn({ port: ports.bedrock, faults: settings.faults, credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
+    closers.push(() => bedrock.close());
+
+    // The generator is built lazily, once the SDK endpoints point at the stand-ins.
+    let generator: GeneratorApp | undefined;
+    const app = () => (generator ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator'));
+    const lambda = await startLambdaStandIn({
+      port: ports.lambda,
+      functions: { [LOCAL_NAMES.worker]: (event) => app().handleWorker(event as WorkerEvent) },
+      concurrency: settings.workerConcurrency,
+      retry: { retries: 2, delaysMs: [1_000, 2_000] },
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      onFailure: (_name, event) => app().handleAbandoned(event as WorkerEvent),
+    });
+    closers.push(() => lambda.close());
+
+    Object.assign(process.env, generatorEnvironment({ bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url }, settings));
+
+    const apiGateway: ApiGatewayStandIn = await startApiGatewayStandIn({ port: ports.apiGateway, handler: (event) => app().handleApi(event), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    closers.push(() => apiGateway.close());
+
+    let web: string | undefined;
+    let bffUrl: string | undefined;
+    if (options.app) {
+      bffUrl = `http://127.0.0.1:${ports.bff}`;
+      const bff = startBffProcess({
+        entry: options.app.bffEntry,
+        port: ports.bff,
+        generatorApiUrl: apiGateway.url,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        dataDir: settings.dataDir,
+        publicOrigin: webOrigin,
+        logLevel: settings.logLevel,
+      });
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            if (bff.exitCode !== null) return resolve();
+            const timer = setTimeout(() => bff.kill('SIGKILL'), 15_000);
+            bff.once('exit', () => (clearTimeout(timer), resolve()));
+            bff.kill('SIGTERM');
+          }),
+      );
+      await waitForHealth(`${bffUrl}/api/health`, bff, 30_000);
+      const front: Server = await startWebFront({ port: ports.web, webRoot: options.app.webRoot, bffUrl });
+      closers.push(() => new Promise<void>((resolve) => (front.close(() => resolve()), front.closeAllConnections())));
+      web = webOrigin;
+    }
+
+    return {
+      urls: { web, bff: bffUrl, apiGateway: apiGateway.url, bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+      bedrock,
+      lambda,
+      names: LOCAL_NAMES,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

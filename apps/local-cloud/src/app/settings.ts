@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+
+import { BedrockFaults, faultProblems } from '@imagegen/local-cloud/feature-bedrock';
+
+/** Fixed local credentials: the stand-ins accept only these (never real AWS keys). */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+} as const;
+export const LOCAL_REGION = 'us-west-2';
+export const LOCAL_NAMES = {
+  table: 'imagegen-generations',
+  bucket: 'imagegen-images',
+  worker: 'imagegen-worker',
+} as const;
+
+export interface LocalPorts {
+  readonly web: number;
+  readonly bff: number;
+  readonly apiGateway: number;
+  readonly bedrock: number;
+  readonly s3: number;
+  readonly dynamodb: number;
+  readonly lambda: number;
+}
+
+/** Which setting picks each port: named in every "port taken" message. */
+export const PORT_SETTINGS: Readonly<Record<keyof LocalPorts, [string, number]>> = {
+  web: ['PORT', 4200],
+  bff: ['BFF_PORT', 3333],
+  apiGateway: ['LOCAL_APIGW_PORT', 4010],
+  bedrock: ['LOCAL_BEDROCK_PORT', 4011],
+  s3: ['LOCAL_S3_PORT', 4012],
+  dynamodb: ['LOCAL_DYNAMODB_PORT', 4014],
+  lambda: ['LOCAL_LAMBDA_PORT', 4015],
+};
+
+export interface LocalCloudSettings {
+  readonly ports: LocalPorts;
+  readonly dataDir: string;
+  /** Concurrency cap of the worker (the reserved concurrency in AWS: the Bedrock budget). */
+  readonly workerConcurrency: number;
+  readonly faults: BedrockFaults;
+  readonly logLevel: string;
+}
+
+export class LocalSettingsError extends Error {
+  override readonly name = 'LocalSettingsError';
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new LocalSettingsError(`setting ${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!(n >= 0 && n <= 1)) throw new LocalSettingsError(`setting ${name} must be a number from 0 to 1 (got "${raw}")`);
+  return n;
+}
+
+/** Reads the local cloud's settings from the environment (README lists them all). */
+export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
+  const ports = Object.fromEntries(
+    Object.entries(PORT_SETTINGS).map(([key, [name, fallback]]) => [key, int(env, name, fallback, 0, 65535)]),
+  ) as unknown as LocalPorts;
+  const latency = env['LOCAL_BEDROCK_LATENCY_MS']?.trim();
+  const faults: Record<string, unknown> = {
+    ...(latency ? { latencyMs: latency.startsWith('{') ? JSON.parse(latency) : Number(latency) } : {}),
+    ...(rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') !== undefined ? { throttleRate: rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') } : {}),
+    ...(rate(env, 'LOCAL_BEDROCK_ERROR_RATE') !== undefined ? { errorRate: rate(env, 'LOCAL_BEDROCK_ERROR_RATE') } : {}),
+    ...(env['LOCAL_BEDROCK_CONTENT_FILTER'] ? { contentFilterPattern: env['LOCAL_BEDROCK_CONTENT_FILTER'] } : {}),
+    ...(env['LOCAL_BEDROCK_ACCESS_DENIED'] ? { accessDeniedModels: env['LOCAL_BEDROCK_ACCESS_DENIED'].split(',').map((s) => s.trim()) } : {}),
+  };
+  const problems = faultProblems(faults);
+  if (problems.length) throw new LocalSettingsError(`Bedrock stand-in settings: ${problems.join('; ')}`);
+  return {
+    ports,
+    dataDir: resolve(cwd, env['LOCAL_CLOUD_DATA_DIR'] ?? '.local-cloud'),
+    workerConcurrency: int(env, 'LOCAL_WORKER_CONCURRENCY', 4, 1, 100),
+    faults: faults as BedrockFaults,
+    logLevel: env['LOG_LEVEL']?.trim() || 'info',
+  };
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { PortInUseError } from '@imagegen/local-cloud/util-http';
+import { createLogger } from '@imagegen/shared/util-logging';
+
+import { startLocalCloud } from './app/local-cloud';
+import { LocalSettingsError, PORT_SETTINGS, loadLocalCloudSettings } from './app/settings';
+
+const PORT_NAMES: Readonly<Record<string, string>> = {
+  'Bedrock Runtime stand-in': PORT_SETTINGS.bedrock[0],
+  'S3 stand-in': PORT_SETTINGS.s3[0],
+  'DynamoDB stand-in': PORT_SETTINGS.dynamodb[0],
+  'Lambda stand-in': PORT_SETTINGS.lambda[0],
+  'API Gateway stand-in': PORT_SETTINGS.apiGateway[0],
+};
+
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const bffEntry = resolve(root, 'dist/apps/bff/main.js');
+  const webRoot = resolve(root, 'dist/apps/web/browser');
+  for (const [what, path] of [['BFF', bffEntry], ['web app', resolve(webRoot, 'index.html')]]) {
+    if (!existsSync(path)) {
+      console.error(`The ${what} is not built (${path} is missing): run \`npm start\`, which builds it first.`);
+      process.exit(1);
+    }
+  }
+
+  let settings;
+  try {
+    settings = loadLocalCloudSettings(process.env, root);
+  } catch (err) {
+    if (err instanceof LocalSettingsError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger({ service: 'local-cloud', level: settings.logLevel });
+  const started = Date.now();
+  let cloud;
+  try {
+    cloud = await startLocalCloud({ settings, log, app: { bffEntry, webRoot } });
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      const setting = PORT_NAMES[err.what] ?? 'PORT';
+      console.error(`Port ${err.port} (${err.what}) is already in use: is imagegen already running? Stop it, or pick another port with ${setting}=<port> npm start`);
+    } else if (String((err as NodeJS.ErrnoException)?.code) === 'EADDRINUSE') {
+      console.error(`A port imagegen needs is already in use (${(err as Error).message}): is imagegen already running?`);
+    } else {
+      console.error(`imagegen could not start: ${(err as Error).message}`);
+    }
+    process.exit(1);
+  }
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    [
+      '',
+      `  imagegen is ready (${seconds} s): open ${cloud.urls.web}`,
+      '',
+      '  Running on the embedded local cloud: images come from the offline procedural engine,',
+      '  not from a real model. Data is kept in ' + settings.dataDir,
+      '  Stop with Ctrl+C.',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      console.error('imagegen: stopping now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await cloud.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();
