@@ -8,5 +8,6 @@ module.exports = {
   globalSetup: '<rootDir>/src/support/global-setup.ts',
   globalTeardown: '<rootDir>/src/support/global-teardown.ts',
   testTimeout: 120_000,
+  // eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's own Jest reporter
   reporters: ['default', require.resolve('../../tools/jest/summary-reporter.js')],
 };

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for two untyped local servers
 /// <reference path="../vendor.d.ts" />
 import { mkdirSync } from 'node:fs';
 import { Server } from 'node:http';
