@@ -1,0 +1,34 @@
+// NestJS needs `emitDecoratorMetadata` (DI and ValidationPipe read the parameter types), which
+// esbuild does not emit. This plugin compiles each workspace .ts file with TypeScript's
+// transpileModule (metadata included) and lets esbuild bundle the result.
+const { readFile } = require('node:fs/promises');
+const ts = require('typescript');
+
+const decoratorMetadata = {
+  name: 'decorator-metadata',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (args.path.includes('node_modules')) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      const out = ts.transpileModule(source, {
+        fileName: args.path,
+        compilerOptions: {
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.ESNext,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          useDefineForClassFields: false,
+          esModuleInterop: true,
+          inlineSourceMap: true,
+          inlineSources: true,
+        },
+      });
+      return { contents: out.outputText, loader: 'js' };
+    });
+  },
+};
+
+module.exports = {
+  plugins: [decoratorMetadata],
+  outExtension: { '.js': '.js' },
+};

@@ -1,0 +1,69 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** The BFF's settings (environment variables), validated at start-up. */
+export class BffConfig {
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3333;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GENERATOR_API_URL!: string;
+
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'GENERATOR_API_REGION must be an AWS region such as us-west-2' })
+  GENERATOR_API_REGION = 'us-west-2';
+
+  @IsString()
+  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters (use a random secret from Secrets Manager)' })
+  COOKIE_SECRET!: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  PUBLIC_ORIGIN?: string;
+
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must be a size such as 64kb' })
+  BODY_LIMIT = '64kb';
+
+  @IsInt()
+  @Min(1000)
+  @Max(120_000)
+  GENERATOR_TIMEOUT_MS = 25_000;
+
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  SSE_POLL_MAX_MS = 3_000;
+}
+
+export class BffConfigError extends Error {
+  override readonly name = 'BffConfigError';
+}
+
+const NUMBERS = new Set(['PORT', 'GENERATOR_TIMEOUT_MS', 'SSE_POLL_MAX_MS']);
+
+/** Reads and checks the settings; a missing or malformed one stops start-up with its name. */
+export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
+  const known = Object.keys(new BffConfig()).concat(['GENERATOR_API_URL', 'COOKIE_SECRET', 'PUBLIC_ORIGIN']);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = NUMBERS.has(key) ? Number(value) : value;
+  }
+  const config = plainToInstance(BffConfig, raw);
+  const errors = validateSync(config);
+  if (errors.length) {
+    const lines = errors.map((e) => {
+      const missing = raw[e.property] === undefined;
+      return missing ? `setting ${e.property} is missing` : `setting ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new BffConfigError(lines.join('\n'));
+  }
+  return config;
+}

@@ -1,0 +1,221 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+
+import { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { ErrorCode, Generation, GenerationPage, NormalizedGenerateImageRequest, ProblemError } from '@imagegen/contracts';
+
+import { BffConfig, loadBffConfig } from './bff-config';
+import { createBffApp } from './create-app';
+
+const CORE = 'stability.stable-image-core-v1:1';
+
+/** An in-memory generator API: records what the BFF sends. */
+class FakeGenerator implements GeneratorClient {
+  readonly created: { ownerId: string; body: NormalizedGenerateImageRequest; requestId: string }[] = [];
+  readonly jobs = new Map<string, Generation & { ownerId: string }>();
+  failWith?: ProblemError;
+  private n = 0;
+
+  async create(ownerId: string, body: unknown, requestId: string): Promise<Generation> {
+    if (this.failWith) throw this.failWith;
+    const request = body as NormalizedGenerateImageRequest;
+    this.created.push({ ownerId, body: request, requestId });
+    const id = `job${String(++this.n).padStart(10, '0')}`;
+    const now = new Date().toISOString();
+    const job = { id, ownerId, status: 'queued' as const, createdAt: now, updatedAt: now, modelId: request.modelId, request, images: [], estimatedCostUsd: 0.04 };
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  async get(ownerId: string, id: string): Promise<Generation> {
+    const job = this.jobs.get(id);
+    if (!job || job.ownerId !== ownerId) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
+    return job;
+  }
+
+  async list(): Promise<GenerationPage> {
+    return { items: [] };
+  }
+
+  async ping(): Promise<void> {
+    if (this.failWith) throw this.failWith;
+  }
+
+  finish(id: string) {
+    const job = this.jobs.get(id);
+    if (job) this.jobs.set(id, { ...job, status: 'succeeded', updatedAt: new Date(Date.now() + 1000).toISOString() });
+  }
+}
+
+let app: NestExpressApplication;
+let generator: FakeGenerator;
+const config: BffConfig = loadBffConfig({
+  GENERATOR_API_URL: 'http://127.0.0.1:9/local',
+  COOKIE_SECRET: 'test-secret-test-secret-test-secret-0123',
+  LOG_LEVEL: 'silent',
+  SSE_POLL_MAX_MS: '200',
+});
+
+beforeEach(async () => {
+  generator = new FakeGenerator();
+  app = await createBffApp(config, generator);
+  await app.init();
+});
+
+afterEach(() => app.close());
+
+const post = (body: unknown, type = 'application/json') =>
+  request(app.getHttpServer())
+    .post('/api/generations')
+    .set('content-type', type)
+    .send(typeof body === 'string' ? body : JSON.stringify(body));
+
+describe('BFF', () => {
+  it('starts a job for a valid prompt, for an anonymous owner it issues a signed httpOnly cookie for', async () => {
+    const res = await post({ modelId: CORE, prompt: 'a lighthouse' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'queued', modelId: CORE });
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toMatch(/^imagegen_owner=s%3Aanon-/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+    expect(generator.created[0].body).toEqual({ modelId: CORE, prompt: 'a lighthouse', aspectRatio: '1:1', count: 1, outputFormat: 'png' });
+    expect(generator.created[0].ownerId).toMatch(/^anon-[\w-]{22}$/);
+  });
+
+  it('keeps the owner across requests with the cookie, and ignores an owner header from the browser', async () => {
+    const first = await post({ modelId: CORE, prompt: 'one' });
+    const cookie = first.headers['set-cookie'] as unknown as string[];
+    const second = await post({ modelId: CORE, prompt: 'two' }).set('cookie', cookie).set('x-imagegen-owner', 'anon-victim');
+    expect(second.headers['set-cookie']).toBeUndefined();
+    expect(generator.created[1].ownerId).toBe(generator.created[0].ownerId);
+  });
+
+  it('gives a new owner to a tampered cookie', async () => {
+    await post({ modelId: CORE, prompt: 'one' });
+    await post({ modelId: CORE, prompt: 'two' }).set('cookie', 'imagegen_owner=s%3Aanon-forged.badsignature');
+    expect(generator.created[1].ownerId).not.toBe('anon-forged');
+  });
+
+  it('marks the cookie Secure behind an HTTPS load balancer', async () => {
+    const res = await post({ modelId: CORE, prompt: 'x' }).set('x-forwarded-proto', 'https');
+    expect(String(res.headers['set-cookie'])).toMatch(/Secure/);
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+  });
+
+  it.each([
+    ['an unknown field', { modelId: CORE, prompt: 'x', steps: 30 }, 'steps'],
+    ['a NaN seed', { modelId: CORE, prompt: 'x', seed: 'NaN' }, 'seed'],
+    ['a negative seed', { modelId: CORE, prompt: 'x', seed: -1 }, 'seed'],
+    ['a huge seed', { modelId: CORE, prompt: 'x', seed: 1e20 }, 'seed'],
+    ['an empty prompt', { modelId: CORE, prompt: '' }, 'prompt'],
+    ['a white-space prompt', { modelId: CORE, prompt: '  \n ' }, 'prompt'],
+    ['a prompt of 10,001 characters', { modelId: CORE, prompt: 'a'.repeat(10_001) }, 'prompt'],
+    ['control characters', { modelId: CORE, prompt: 'a\u0007cat' }, 'prompt'],
+    ['an unknown model', { modelId: 'acme.nope', prompt: 'x' }, 'modelId'],
+    ['a count of 5', { modelId: CORE, prompt: 'x', count: 5 }, 'count'],
+  ])('refuses %s with 400 VALIDATION_FAILED naming the field, and sends nothing on', async (_name, body, field) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: ErrorCode.VALIDATION_FAILED, status: 400 });
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect(res.body.requestId).toBeTruthy();
+    expect(generator.created).toEqual([]);
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for an oversized body', async () => {
+    const res = await post({ modelId: CORE, prompt: 'x'.repeat(100_000) });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
+  });
+
+  it('answers 415 for a body that is not JSON, and 400 for malformed JSON', async () => {
+    const form = await post('modelId=x&prompt=y', 'application/x-www-form-urlencoded');
+    expect(form.status).toBe(415);
+    expect(form.body.code).toBe(ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    const broken = await post('{"modelId": "x", ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.code).toBe(ErrorCode.VALIDATION_FAILED);
+  });
+
+  it('takes HTML in a prompt as plain text and answers it only inside JSON', async () => {
+    const prompt = '<img src=x onerror=alert(1)> a cat';
+    const res = await post({ modelId: CORE, prompt });
+    expect(res.status).toBe(202);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.request.prompt).toBe(prompt);
+  });
+
+  it('passes a generator problem through with its status, code and Retry-After', async () => {
+    generator.failWith = ProblemError.of(ErrorCode.MODEL_THROTTLED, 'busy', { retryAfterSeconds: 9 });
+    const res = await post({ modelId: CORE, prompt: 'x' });
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('9');
+    expect(res.body.code).toBe(ErrorCode.MODEL_THROTTLED);
+  });
+
+  it("answers another owner's job and malformed ids with 404", async () => {
+    const created = await post({ modelId: CORE, prompt: 'x' });
+    const res = await request(app.getHttpServer()).get(`/api/generations/${created.body.id}`);
+    expect(res.status).toBe(404);
+    const bad = await request(app.getHttpServer()).get('/api/generations/..%2F..%2Fetc');
+    expect(bad.status).toBe(404);
+    expect(bad.body.code).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('streams the job as server-sent events until it ends', async () => {
+    const created = await post({ modelId: CORE, prompt: 'x' });
+    const cookie = created.headers['set-cookie'] as unknown as string[];
+    setTimeout(() => generator.finish(created.body.id), 300);
+    const res = await request(app.getHttpServer()).get(`/api/generations/${created.body.id}/events`).set('cookie', cookie).buffer(true).parse((r, cb) => {
+      let text = '';
+      r.on('data', (c: Buffer) => (text += c.toString()));
+      r.on('end', () => cb(null, text));
+    });
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    const statuses = [...String(res.body).matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);
+    expect(statuses).toEqual(['queued', 'succeeded']);
+  });
+
+  it('lists models with availability, retired ones disabled with the reason', async () => {
+    const res = await request(app.getHttpServer()).get('/api/models');
+    const sdxl = res.body.find((m: { id: string }) => m.id === 'stability.stable-diffusion-xl-v1');
+    const core = res.body.find((m: { id: string }) => m.id === CORE);
+    expect(core).toMatchObject({ available: true, maxCount: 4 });
+    expect(sdxl).toMatchObject({ available: false, unavailableReason: expect.stringContaining('Retired') });
+  });
+
+  it('answers health at once and readiness from the generator', async () => {
+    expect((await request(app.getHttpServer()).get('/api/health')).body).toEqual({ status: 'ok' });
+    expect((await request(app.getHttpServer()).get('/api/ready')).status).toBe(200);
+    generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
+    const notReady = await request(app.getHttpServer()).get('/api/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+  });
+
+  it('serves its OpenAPI document and sets security headers and the request id', async () => {
+    const res = await request(app.getHttpServer()).get('/api/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models']));
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    const api = await request(app.getHttpServer()).get('/api/health').set('x-request-id', 'trace-123');
+    expect(api.headers['x-request-id']).toBe('trace-123');
+    expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await request(app.getHttpServer()).get('/api/nope');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+});
+
+describe(loadBffConfig.name, () => {
+  it('names every missing or malformed setting', () => {
+    expect(() => loadBffConfig({ COOKIE_SECRET: 'short', PORT: 'abc' })).toThrow(/setting GENERATOR_API_URL is missing[\s\S]*COOKIE_SECRET must be at least 32/);
+    expect(() => loadBffConfig({ GENERATOR_API_URL: 'not a url', COOKIE_SECRET: 'x'.repeat(40) })).toThrow(/setting GENERATOR_API_URL/);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './lib/generator-client';
+export * from './lib/http-generator-client';

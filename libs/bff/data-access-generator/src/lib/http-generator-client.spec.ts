@@ -1,0 +1,76 @@
+import { IncomingMessage, Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { verifySigV4 } from '@imagegen/shared/util-sigv4';
+
+import { HttpGeneratorClient } from './http-generator-client';
+
+const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret/test' };
+let server: Server;
+let base: string;
+let reply: (req: IncomingMessage, body: Buffer) => { status: number; body: unknown; type?: string } = () => ({ status: 200, body: {} });
+const seen: { verified: boolean; headers: IncomingMessage['headers']; url: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const verdict = await verifySigV4({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }, { service: 'execute-api', region: 'us-west-2', lookupSecret: (id) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey : undefined) });
+      seen.push({ verified: verdict.ok, headers: req.headers, url: req.url ?? '' });
+      const out = reply(req, body);
+      res.writeHead(out.status, { 'content-type': out.type ?? 'application/json' }).end(JSON.stringify(out.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const client = (timeoutMs?: number) => new HttpGeneratorClient({ baseUrl: base, region: 'us-west-2', credentials: CREDS, ...(timeoutMs ? { timeoutMs } : {}) });
+
+async function problemOf(p: Promise<unknown>) {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof ProblemError)) throw new Error(`expected ProblemError, got ${String(err)}`);
+  return err.problem;
+}
+
+describe(HttpGeneratorClient.name, () => {
+  it('signs each call with SigV4 and sends the owner and request id', async () => {
+    reply = () => ({ status: 202, body: { id: 'g1', status: 'queued' } });
+    const job = await client().create('anon-1', { prompt: 'x' }, 'req-9');
+    expect(job).toEqual({ id: 'g1', status: 'queued' });
+    const last = seen[seen.length - 1];
+    expect(last).toMatchObject({ verified: true, url: '/prod/generations' });
+    expect(last.headers).toMatchObject({ 'x-imagegen-owner': 'anon-1', 'x-request-id': 'req-9' });
+  });
+
+  it('passes the generator’s problems through with their code and retry hint', async () => {
+    reply = () => ({ status: 429, type: 'application/problem+json', body: { type: 't', title: 'busy', status: 429, code: 'MODEL_THROTTLED', retryAfterSeconds: 7, requestId: 'x' } });
+    const p = await problemOf(client().get('anon-1', 'g1', 'r'));
+    expect(p).toMatchObject({ status: 429, code: ErrorCode.MODEL_THROTTLED, retryAfterSeconds: 7 });
+    expect(p).not.toHaveProperty('requestId');
+  });
+
+  it('turns API Gateway’s own refusals and timeouts into clear problems, never a bare 500', async () => {
+    reply = () => ({ status: 403, body: { message: 'The request signature we calculated does not match' } });
+    expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+    reply = () => ({ status: 504, body: { message: 'Endpoint request timed out' } });
+    expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.MODEL_TIMEOUT);
+  });
+
+  it('answers MODEL_UNAVAILABLE when the API cannot be reached', async () => {
+    const down = new HttpGeneratorClient({ baseUrl: 'http://127.0.0.1:9/prod', region: 'us-west-2', credentials: CREDS });
+    const p = await problemOf(down.ping('r'));
+    expect(p).toMatchObject({ status: 503, code: ErrorCode.MODEL_UNAVAILABLE });
+  });
+
+  it('encodes ids and queries safely', async () => {
+    reply = () => ({ status: 200, body: { items: [] } });
+    await client().list('anon-1', { cursor: 'g1.a b&c', limit: '5' }, 'r');
+    expect(seen[seen.length - 1].url).toBe('/prod/generations?cursor=g1.a+b%26c&limit=5');
+    expect(seen[seen.length - 1].verified).toBe(true);
+  });
+});

@@ -1,0 +1,72 @@
+import { ErrorCode, Generation, GenerationPage, OWNER_HEADER, ProblemError, REQUEST_ID_HEADER, isProblemDetails } from '@imagegen/contracts';
+import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
+
+import { GeneratorClient } from './generator-client';
+
+export interface HttpGeneratorClientOptions {
+  /** The API's invoke URL, stage included (e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod). */
+  readonly baseUrl: string;
+  readonly region: string;
+  /** The SDK's default chain: the ECS task role in AWS, environment keys on a laptop. */
+  readonly credentials: Credentials;
+  readonly timeoutMs?: number;
+  readonly fetchImpl?: typeof fetch;
+}
+
+const unavailable = (detail: string) => ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, detail);
+
+/** Calls the generator API over HTTPS, SigV4-signed as `execute-api` (IAM auth). */
+export class HttpGeneratorClient implements GeneratorClient {
+  private readonly baseUrl: string;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: HttpGeneratorClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetch = options.fetchImpl ?? fetch;
+  }
+
+  create(ownerId: string, body: unknown, requestId: string): Promise<Generation> {
+    return this.call('POST', '/generations', ownerId, requestId, body);
+  }
+
+  get(ownerId: string, id: string, requestId: string): Promise<Generation> {
+    return this.call('GET', `/generations/${encodeURIComponent(id)}`, ownerId, requestId);
+  }
+
+  list(ownerId: string, query: { cursor?: string; limit?: string }, requestId: string): Promise<GenerationPage> {
+    const params = new URLSearchParams();
+    if (query.cursor) params.set('cursor', query.cursor);
+    if (query.limit) params.set('limit', query.limit);
+    const qs = params.toString();
+    return this.call('GET', `/generations${qs ? `?${qs}` : ''}`, ownerId, requestId);
+  }
+
+  async ping(requestId: string): Promise<void> {
+    await this.call('GET', '/generations?limit=1', 'readiness-probe', requestId);
+  }
+
+  private async call<T>(method: string, path: string, ownerId: string, requestId: string, body?: unknown): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers = await signRequest(
+      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', [OWNER_HEADER]: ownerId, [REQUEST_ID_HEADER]: requestId }, ...(text !== undefined ? { body: text } : {}) },
+      { service: 'execute-api', region: this.options.region, credentials: this.options.credentials },
+    );
+    let res: Response;
+    try {
+      res = await this.fetch(url, { method, headers, ...(text !== undefined ? { body: text } : {}), signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+    } catch (err) {
+      const timedOut = (err as Error)?.name === 'TimeoutError';
+      throw unavailable(timedOut ? 'the image service did not answer in time: try again' : 'the image service cannot be reached: try again in a moment');
+    }
+    const payload: unknown = await res.json().catch(() => undefined);
+    if (res.ok) return payload as T;
+    if (isProblemDetails(payload)) {
+      const { requestId: _ignored, ...problem } = payload as typeof payload & { requestId?: string };
+      throw new ProblemError(problem);
+    }
+    // API Gateway's own answers (403 bad signature, 504 timeout, 502): not the caller's fault.
+    if (res.status === 504) throw ProblemError.of(ErrorCode.MODEL_TIMEOUT, 'the image service took too long: try again');
+    throw unavailable(`the image service refused the request (HTTP ${res.status}): try again in a moment`);
+  }
+}

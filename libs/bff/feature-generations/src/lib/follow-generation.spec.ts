@@ -1,0 +1,38 @@
+import { lastValueFrom, toArray } from 'rxjs';
+
+import { ErrorCode, Generation, ProblemError } from '@imagegen/contracts';
+
+import { FollowOptions, followGeneration } from './follow-generation';
+
+const FAST: FollowOptions = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, heartbeatMs: 10_000, maxDurationMs: 5_000 };
+
+function job(status: Generation['status'], updatedAt: string): Generation {
+  return { id: 'g', status, createdAt: 't0', updatedAt, modelId: 'm', request: {} as never, images: [], estimatedCostUsd: 0 };
+}
+
+describe(followGeneration.name, () => {
+  it('pushes each change once and ends after the terminal state', async () => {
+    const answers = [job('queued', 't0'), job('queued', 't0'), job('running', 't1'), job('running', 't1'), job('succeeded', 't2')];
+    let calls = 0;
+    const events = await lastValueFrom(followGeneration(async () => answers[Math.min(calls++, answers.length - 1)], FAST).pipe(toArray()));
+    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual(['queued', 'running', 'succeeded']);
+    expect(calls).toBe(5);
+  });
+
+  it('sends the problem and ends when the job cannot be read', async () => {
+    const events = await lastValueFrom(
+      followGeneration(() => Promise.reject(ProblemError.of(ErrorCode.NOT_FOUND, 'gone')), FAST).pipe(toArray()),
+    );
+    expect(events).toEqual([{ type: 'problem', data: expect.objectContaining({ code: ErrorCode.NOT_FOUND }) }]);
+  });
+
+  it('stops polling when the browser goes away', async () => {
+    let calls = 0;
+    const sub = followGeneration(async () => (calls++, job('running', 't1')), FAST).subscribe();
+    await new Promise((r) => setTimeout(r, 30));
+    sub.unsubscribe();
+    const seen = calls;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(seen);
+  });
+});

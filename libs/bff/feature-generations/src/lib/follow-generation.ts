@@ -1,0 +1,65 @@
+import { Observable } from 'rxjs';
+
+import { Generation, ProblemDetails, ProblemError, isTerminal, problem } from '@imagegen/contracts';
+
+export interface FollowOptions {
+  /** First wait between polls of the generator; grows by `factor` up to `maxDelayMs`. */
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly factor: number;
+  /** A comment-like heartbeat keeps proxies from closing a quiet stream. */
+  readonly heartbeatMs: number;
+  /** The stream ends (the browser reconnects or falls back to polling) after this long. */
+  readonly maxDurationMs: number;
+}
+
+export const DEFAULT_FOLLOW: FollowOptions = { initialDelayMs: 500, maxDelayMs: 3_000, factor: 1.5, heartbeatMs: 15_000, maxDurationMs: 10 * 60_000 };
+
+export type FollowEvent =
+  | { readonly type: 'generation'; readonly data: Generation }
+  | { readonly type: 'problem'; readonly data: ProblemDetails }
+  | { readonly type: 'heartbeat'; readonly data: { readonly at: string } };
+
+/**
+ * Follows one job for the browser: polls the generator with backoff (so the browser does not
+ * hammer it), pushes the job whenever it changes, and ends after the terminal state.
+ */
+export function followGeneration(load: () => Promise<Generation>, options: FollowOptions = DEFAULT_FOLLOW): Observable<FollowEvent> {
+  return new Observable<FollowEvent>((subscriber) => {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    let last = '';
+    let delay = options.initialDelayMs;
+    const started = Date.now();
+    const heartbeat = setInterval(() => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }), options.heartbeatMs);
+
+    const poll = async () => {
+      if (stopped) return;
+      try {
+        const job = await load();
+        if (stopped) return;
+        const signature = `${job.status}|${job.updatedAt}`;
+        if (signature !== last) {
+          last = signature;
+          subscriber.next({ type: 'generation', data: job });
+          delay = options.initialDelayMs;
+        } else {
+          delay = Math.min(options.maxDelayMs, delay * options.factor);
+        }
+        if (isTerminal(job.status) || Date.now() - started > options.maxDurationMs) return subscriber.complete();
+      } catch (err) {
+        if (stopped) return;
+        subscriber.next({ type: 'problem', data: err instanceof ProblemError ? err.problem : problem('INTERNAL', 'the job could not be followed: reload the page') });
+        return subscriber.complete();
+      }
+      timer = setTimeout(() => void poll(), delay);
+    };
+    void poll();
+
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+    };
+  });
+}

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Sse } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Observable, map } from 'rxjs';
+
+import {
+  ErrorCode,
+  GENERATION_ID_PATTERN,
+  GenerateImageRequest,
+  Generation,
+  GenerationPage,
+  ProblemError,
+  validateGenerateImageRequest,
+} from '@imagegen/contracts';
+import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
+import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { OwnerId, RequestId } from '@imagegen/bff/util-http';
+
+import { FOLLOW_OPTIONS } from './tokens';
+import { followGeneration } from './follow-generation';
+import type { FollowOptions } from './follow-generation';
+import { GENERATE_IMAGE_REQUEST_SCHEMA, GENERATION_SCHEMA } from './openapi';
+
+function checkedId(id: string): string {
+  if (!GENERATION_ID_PATTERN.test(id)) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
+  return id;
+}
+
+@ApiTags('generations')
+@Controller('generations')
+export class GenerationsController {
+  constructor(
+    @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
+    @Inject(FOLLOW_OPTIONS) private readonly follow: FollowOptions,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a generation job (answers at once with the queued job)' })
+  @ApiBody({ schema: GENERATE_IMAGE_REQUEST_SCHEMA as never })
+  @ApiResponse({ status: 202, schema: GENERATION_SCHEMA as never })
+  async create(@OwnerId() ownerId: string, @RequestId() requestId: string, @Body() body: GenerateImageRequest): Promise<Generation> {
+    // The per-model rules (limits of the chosen model) on top of the DTO's: nothing bad leaves the BFF.
+    const checked = validateGenerateImageRequest(body);
+    if (!checked.ok) throw new ProblemError(checked.problem);
+    return this.generator.create(ownerId, checked.value, requestId);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The owner's jobs, newest first" })
+  list(@OwnerId() ownerId: string, @RequestId() requestId: string, @Query('cursor') cursor?: string, @Query('limit') limit?: string): Promise<GenerationPage> {
+    return this.generator.list(ownerId, { ...(cursor ? { cursor } : {}), ...(limit ? { limit } : {}) }, requestId);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One job, with freshly presigned image links' })
+  @ApiResponse({ status: 200, schema: GENERATION_SCHEMA as never })
+  get(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Generation> {
+    return this.generator.get(ownerId, checkedId(id), requestId);
+  }
+
+  @Sse(':id/events')
+  @ApiOperation({ summary: 'Server-sent events: the job each time it changes, until it ends' })
+  events(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Observable<{ type: string; data: unknown }> {
+    const checked = checkedId(id);
+    return followGeneration(() => this.generator.get(ownerId, checked, requestId), this.follow).pipe(map((e) => ({ type: e.type, data: e.data })));
+  }
+}

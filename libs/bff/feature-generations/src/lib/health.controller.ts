@@ -1,0 +1,25 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
+import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { RequestId } from '@imagegen/bff/util-http';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(@Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient) {}
+
+  @Get('health')
+  @ApiOperation({ summary: 'Liveness: the process answers (no dependency is called)' })
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the generator API answers the BFF (503 problem otherwise)' })
+  async ready(@RequestId() requestId: string): Promise<{ status: 'ready' }> {
+    await this.generator.ping(requestId);
+    return { status: 'ready' };
+  }
+}

@@ -1,0 +1,1 @@
+export const FOLLOW_OPTIONS = Symbol('FOLLOW_OPTIONS');

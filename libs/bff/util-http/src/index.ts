@@ -1,0 +1,4 @@
+export * from './lib/body-parsing';
+export * from './lib/owner';
+export * from './lib/problem-details.filter';
+export * from './lib/security-headers';

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+
+import { ExecutionContext, createParamDecorator } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+
+import { OWNER_HEADER, OWNER_ID_PATTERN } from '@imagegen/contracts';
+
+export const OWNER_COOKIE = 'imagegen_owner';
+const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookies at 400 days
+
+export interface OwnedRequest extends Request {
+  ownerId?: string;
+}
+
+export function newAnonymousOwnerId(): string {
+  return `anon-${randomBytes(16).toString('base64url')}`;
+}
+
+/**
+ * Every visitor gets an anonymous owner id in a signed, httpOnly, SameSite=Lax cookie (Secure over
+ * HTTPS). A missing, unsigned or tampered cookie means a new owner. Needs cookie-parser with the secret.
+ */
+export function anonymousOwner(req: OwnedRequest, res: Response, next: NextFunction): void {
+  // Only the BFF may name the owner to the generator: never trust one from the browser.
+  delete req.headers[OWNER_HEADER];
+  const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[OWNER_COOKIE];
+  if (typeof signed === 'string' && OWNER_ID_PATTERN.test(signed)) {
+    req.ownerId = signed;
+    return next();
+  }
+  const ownerId = newAnonymousOwnerId();
+  res.cookie(OWNER_COOKIE, ownerId, { signed: true, httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: MAX_AGE_MS, path: '/' });
+  req.ownerId = ownerId;
+  next();
+}
+
+/** The owner of the current request (set by `anonymousOwner`). */
+export const OwnerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<OwnedRequest>();
+  if (!req.ownerId) throw new Error('anonymousOwner middleware is not installed');
+  return req.ownerId;
+});
+
+/** The request id (pino-http sets `req.id`). */
+export const RequestId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  return String(ctx.switchToHttp().getRequest<Request & { id?: unknown }>().id ?? '');
+});

@@ -1,0 +1,82 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+
+import {
+  ErrorCode,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetails,
+  ProblemError,
+  isProblemDetails,
+  problem,
+  validationProblem,
+} from '@imagegen/contracts';
+
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  403: ErrorCode.UNAUTHORIZED,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.NOT_FOUND,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.RATE_LIMITED,
+};
+
+/** Errors thrown by Express's body parsers, before Nest routes the request. */
+interface BodyParserError {
+  readonly type?: string;
+  readonly status?: number;
+}
+
+/** Maps anything thrown to RFC 9457 problem details with a stable code. Unknown errors are INTERNAL. */
+export function toProblemDetails(err: unknown): ProblemDetails {
+  if (err instanceof ProblemError) return err.problem;
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const response = err.getResponse();
+    if (isProblemDetails(response)) return response;
+    const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+    const code = STATUS_CODES[status];
+    return code ? problem(code, detail) : problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
+  }
+  const parser = err as BodyParserError;
+  switch (parser?.type) {
+    case 'entity.too.large':
+      return problem(ErrorCode.PAYLOAD_TOO_LARGE, 'the request body is too large');
+    case 'entity.parse.failed':
+      return validationProblem([{ field: '(body)', rule: 'isJson', message: 'the body is not valid JSON' }]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the body as UTF-8 JSON');
+    default:
+      return problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
+  }
+}
+
+/** Writes a problem as `application/problem+json` with the request id and Retry-After. */
+export function sendProblem(res: Response, details: ProblemDetails, requestId?: string): void {
+  if (details.retryAfterSeconds) res.setHeader('retry-after', String(details.retryAfterSeconds));
+  res.status(details.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...details, ...(requestId ? { requestId } : {}) }));
+}
+
+/** The one place errors become HTTP answers. No stack or AWS internals ever reach the client. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const details = toProblemDetails(exception);
+    if (details.status >= 500 && !(exception instanceof ProblemError)) {
+      this.logger.error({ err: exception, requestId: req.id }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendProblem(res, details, req.id ? String(req.id) : undefined);
+  }
+}

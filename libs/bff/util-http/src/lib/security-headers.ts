@@ -1,0 +1,25 @@
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Security headers on every response (helmet), with a Content-Security-Policy that allows
+ * nothing for API answers and only same-origin assets for the OpenAPI page.
+ */
+export function securityHeaders(docsPath: string) {
+  const base = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: false });
+  const strictHsts = helmet.hsts({ maxAge: 31_536_000, includeSubDomains: true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader(
+      'content-security-policy',
+      req.path.startsWith(docsPath)
+        ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+        : "default-src 'none'; frame-ancestors 'none'",
+    );
+    base(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      // HSTS only when the browser reached us over HTTPS (the ALB says so in X-Forwarded-Proto).
+      if (req.secure) return strictHsts(req, res, next);
+      next();
+    });
+  };
+}
