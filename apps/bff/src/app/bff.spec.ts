@@ -87,7 +87,7 @@ describe('BFF', () => {
   it('keeps the owner across requests with the cookie, and ignores an owner header from the browser', async () => {
     const first = await post({ modelId: CORE, prompt: 'one' });
     const cookie = first.headers['set-cookie'] as unknown as string[];
-    const second = await post({ modelId: CORE, prompt: 'two' }).set('cookie', cookie).set('x-imagegen-owner', 'anon-victim');
+    const second = await post({ modelId: CORE, prompt: 'two' }).set('Cookie', cookie).set('x-imagegen-owner', 'anon-victim');
     expect(second.headers['set-cookie']).toBeUndefined();
     expect(generator.created[1].ownerId).toBe(generator.created[0].ownerId);
   });
@@ -169,7 +169,7 @@ describe('BFF', () => {
     const created = await post({ modelId: CORE, prompt: 'x' });
     const cookie = created.headers['set-cookie'] as unknown as string[];
     setTimeout(() => generator.finish(created.body.id), 300);
-    const res = await request(app.getHttpServer()).get(`/api/generations/${created.body.id}/events`).set('cookie', cookie).buffer(true).parse((r, cb) => {
+    const res = await request(app.getHttpServer()).get(`/api/generations/${created.body.id}/events`).set('Cookie', cookie).buffer(true).parse((r, cb) => {
       let text = '';
       r.on('data', (c: Buffer) => (text += c.toString()));
       r.on('end', () => cb(null, text));

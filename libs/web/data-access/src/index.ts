@@ -1,0 +1,3 @@
+export * from './lib/download';
+export * from './lib/generations-api';
+export * from './lib/problem-messages';

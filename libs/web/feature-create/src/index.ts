@@ -1,0 +1,1 @@
+export { default as CreatePage } from './lib/create-page';

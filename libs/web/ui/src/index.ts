@@ -1,0 +1,2 @@
+export * from './lib/generation-view';
+export * from './lib/problem-banner';
