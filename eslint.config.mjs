@@ -18,7 +18,7 @@ const NODE_ONLY = [
   'pino-http',
   'nestjs-pino',
 ];
-const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'crypto', 'http', 'https', 'zlib', 'child_process', 'os'];
+const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'crypto', 'http', 'https', 'zlib', 'child_process', 'os', 'stream', 'net'];
 
 const TESTING = 'type:testing';
 const typeConstraints = [
@@ -87,8 +87,9 @@ export const noNodeBuiltins = [
       'no-restricted-imports': [
         'error',
         {
+          paths: NODE_BUILTINS.map((name) => ({ name, message: 'Node built-ins are not allowed in browser or platform-neutral code' })),
           patterns: [
-            { group: NODE_BUILTINS, message: 'Node built-ins are not allowed in browser or platform-neutral code' },
+            { group: ['node:*'], message: 'Node built-ins are not allowed in browser or platform-neutral code' },
             { group: ['@imagegen/shared/testing*'], message: 'testing libraries are for specs only' },
           ],
         },

@@ -1,0 +1,107 @@
+/** Every deployment setting, in one typed place, checked before anything is built. */
+export interface ImagegenConfig {
+  /** AWS account to deploy to (unset: the account of the current credentials, resolved at deploy). */
+  readonly account?: string;
+  /** Region of the stacks (VPC, ALB, API, Lambda, S3, DynamoDB). */
+  readonly region: string;
+  /** Region of Bedrock Runtime (Stability models: us-west-2). */
+  readonly bedrockRegion: string;
+  /** Public domain name (e.g. images.example.com); with `hostedZoneName` it gets HTTPS and an alias record. */
+  readonly domainName?: string;
+  /** The Route 53 hosted zone that holds `domainName` (e.g. example.com). */
+  readonly hostedZoneName?: string;
+  /** Availability zones to span (2 or more). */
+  readonly maxAzs: number;
+  /** NAT gateways: 1 for dev, one per AZ for production. */
+  readonly natGateways: number;
+  /** Worker reserved concurrency: how many Bedrock calls may run at once (the Bedrock budget). */
+  readonly bedrockConcurrency: number;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** Put Amazon Cognito sign-in in front of the app (needs a domain: the ALB authenticates over HTTPS). */
+  readonly cognito: boolean;
+  /** Days images and job records are kept. */
+  readonly retentionDays: number;
+  /** Keep previous versions of images in S3. */
+  readonly imageVersioning: boolean;
+  /** Requests per 5 minutes per IP before the WAF blocks. */
+  readonly wafRateLimit: number;
+  /** API Gateway stage throttle (steady requests per second, burst). */
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  /** Lifetime of presigned image links, seconds. */
+  readonly presignExpirySeconds: number;
+  /** Days logs are kept. */
+  readonly logRetentionDays: number;
+}
+
+export const DEFAULT_CONFIG: ImagegenConfig = {
+  region: 'us-west-2',
+  bedrockRegion: 'us-west-2',
+  maxAzs: 2,
+  natGateways: 1,
+  bedrockConcurrency: 4,
+  minTasks: 2,
+  maxTasks: 6,
+  cognito: false,
+  retentionDays: 30,
+  imageVersioning: false,
+  wafRateLimit: 1000,
+  apiRateLimit: 20,
+  apiBurstLimit: 40,
+  presignExpirySeconds: 900,
+  logRetentionDays: 30,
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, number]>>> = {
+  maxAzs: [2, 6],
+  natGateways: [1, 6],
+  bedrockConcurrency: [1, 1000],
+  minTasks: [1, 100],
+  maxTasks: [1, 100],
+  retentionDays: [1, 3650],
+  wafRateLimit: [100, 2_000_000_000],
+  apiRateLimit: [1, 10_000],
+  apiBurstLimit: [1, 5_000],
+  presignExpirySeconds: [60, 43_200],
+  logRetentionDays: [1, 3653],
+};
+
+/**
+ * Merges defaults, the `imagegen` context of cdk.json and `IMAGEGEN_*` overrides, and checks the
+ * result: every problem is reported at once, by name.
+ */
+export function loadConfig(context: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = {}): ImagegenConfig {
+  const fromEnv: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_CONFIG).concat(['account', 'domainName', 'hostedZoneName'])) {
+    const name = `IMAGEGEN_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const sample = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
+    fromEnv[key] = typeof sample === 'number' ? Number(raw) : typeof sample === 'boolean' ? raw === 'true' : raw;
+  }
+  const merged = { ...DEFAULT_CONFIG, ...(context ?? {}), ...fromEnv } as Record<string, unknown>;
+  const problems: string[] = [];
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['account', 'domainName', 'hostedZoneName']));
+  for (const key of Object.keys(merged)) if (!known.has(key)) problems.push(`unknown setting ${key}`);
+  for (const [key, [min, max]] of Object.entries(INTEGER_RANGES) as [string, [number, number]][]) {
+    const v = merged[key];
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) problems.push(`${key} must be a whole number from ${min} to ${max}`);
+  }
+  for (const key of ['region', 'bedrockRegion']) {
+    if (typeof merged[key] !== 'string' || !REGION.test(merged[key] as string)) problems.push(`${key} must be an AWS region such as us-west-2`);
+  }
+  if (merged['account'] !== undefined && !/^\d{12}$/.test(String(merged['account']))) problems.push('account must be a 12-digit AWS account id');
+  if ((merged['domainName'] === undefined) !== (merged['hostedZoneName'] === undefined)) problems.push('domainName and hostedZoneName go together');
+  if (merged['cognito'] === true && merged['domainName'] === undefined) problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
+  if ((merged['natGateways'] as number) > (merged['maxAzs'] as number)) problems.push('natGateways cannot be more than maxAzs');
+  if ((merged['minTasks'] as number) > (merged['maxTasks'] as number)) problems.push('minTasks cannot be more than maxTasks');
+  for (const key of ['cognito', 'imageVersioning']) if (typeof merged[key] !== 'boolean') problems.push(`${key} must be true or false`);
+  if (problems.length) throw new ConfigError(`imagegen settings:\n- ${problems.join('\n- ')}`);
+  return merged as unknown as ImagegenConfig;
+}

@@ -1,0 +1,211 @@
+import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as elbActions from 'aws-cdk-lib/aws-elasticloadbalancingv2-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+import { repoRoot } from '../repo-root';
+
+export interface WebServiceProps {
+  readonly vpc: ec2.IVpc;
+  readonly api: apigw.RestApi;
+  readonly stage: string;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /** With `hostedZoneName`: HTTPS on this name with an ACM certificate and a Route 53 alias. */
+  readonly domainName?: string;
+  readonly hostedZoneName?: string;
+  readonly cognito: boolean;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** Build contexts: the repo root, without what the images do not need. */
+const ASSET_EXCLUDES = ['node_modules', '**/node_modules', 'dist', 'tmp', '.git', '.nx', '.angular', 'coverage', 'test-output', '.local-cloud', 'infra/cdk.out', 'cdk.out'];
+
+/** Longest request (a generation POST, ~25 s) plus a margin; SSE streams end on SIGTERM. */
+const DRAIN = Duration.seconds(60);
+
+/**
+ * The public face: an internet-facing ALB (HTTPS when a domain is given) routing `/api/*` to the
+ * BFF and the rest to nginx with the Angular build, two Fargate services in private subnets.
+ */
+export class WebService extends Construct {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    const root = repoRoot();
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    const https = props.domainName !== undefined && props.hostedZoneName !== undefined;
+    this.url = https ? `https://${props.domainName}` : '';
+
+    const cookieSecret = new secretsmanager.Secret(this, 'CookieSecret', {
+      description: 'Signs the anonymous owner cookie of the imagegen BFF',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(cookieSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating the cookie-signing key would sign every anonymous owner out of their gallery; rotate by hand when needed.' });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+
+    const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', { cpu: 512, memoryLimitMiB: 1024, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX } });
+    bffTask.addContainer('bff', {
+      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
+      portMappings: [{ containerPort: 3333 }],
+      environment: {
+        PORT: '3333',
+        HOST: '0.0.0.0',
+        GENERATOR_API_URL: props.api.urlForPath('/').replace(/\/$/, ''),
+        GENERATOR_API_REGION: Stack.of(this).region,
+        LOG_LEVEL: 'info',
+        ...(https ? { PUBLIC_ORIGIN: this.url } : {}),
+      },
+      secrets: { COOKIE_SECRET: ecs.Secret.fromSecretsManager(cookieSecret) },
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'bff' }),
+      stopTimeout: Duration.seconds(90),
+      readonlyRootFilesystem: true,
+    });
+    // The BFF may call the generator API and nothing else of it.
+    bffTask.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [props.api.arnForExecuteApi('*', '/*', props.stage)] }),
+    );
+
+    Validations.of(bffTask).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Plain settings only (port, API URL, region, log level); the one secret comes from Secrets Manager.' });
+    Validations.of(bffTask).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:aws:execute-api:${Stack.of(this).region}:<AWS::AccountId>:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
+      reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',
+    });
+
+    const webTask = new ecs.FargateTaskDefinition(this, 'WebTask', { cpu: 256, memoryLimitMiB: 512, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX } });
+    webTask.addContainer('web', {
+      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/web.Dockerfile', exclude: ASSET_EXCLUDES }),
+      portMappings: [{ containerPort: 8080 }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'web' }),
+      stopTimeout: Duration.seconds(30),
+    });
+    for (const task of [bffTask, webTask]) {
+      Validations.of(task).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource scope; image pulls are scoped to the asset repository.' });
+    }
+
+    const service = (name: string, task: ecs.FargateTaskDefinition) => {
+      const svc = new ecs.FargateService(this, name, {
+        cluster,
+        taskDefinition: task,
+        desiredCount: props.minTasks,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        circuitBreaker: { enable: true, rollback: true },
+        minHealthyPercent: 100,
+        maxHealthyPercent: 200,
+        enableExecuteCommand: false,
+      });
+      return svc;
+    };
+    const bff = service('Bff', bffTask);
+    const web = service('Web', webTask);
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+      idleTimeout: Duration.seconds(60),
+    });
+    const albLogs = new s3.Bucket(this, 'AlbLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(albLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This bucket only receives the ALB access logs; logging it too would add a bucket per bucket.' });
+    this.loadBalancer.logAccessLogs(albLogs, 'alb');
+    Validations.of(this.loadBalancer).acknowledge({ id: 'AwsSolutions-EC23', reason: 'The public entry point: open to the internet on 80/443 by design, behind the WAF.' });
+
+    let listener: elbv2.ApplicationListener;
+    if (https) {
+      const zone = route53.HostedZone.fromLookup(this, 'Zone', { domainName: props.hostedZoneName as string });
+      const certificate = new acm.Certificate(this, 'Certificate', { domainName: props.domainName as string, validation: acm.CertificateValidation.fromDns(zone) });
+      listener = this.loadBalancer.addListener('Https', { port: 443, certificates: [certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+      new route53.ARecord(this, 'Alias', { zone, recordName: props.domainName, target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)) });
+    } else {
+      listener = this.loadBalancer.addListener('Http', { port: 80, open: true });
+      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+      Annotations.of(this).addWarningV2('imagegen:no-https', 'No domainName/hostedZoneName set: the app is served over plain HTTP. Set both for HTTPS before real use.');
+    }
+
+    const webTargets = new elbv2.ApplicationTargetGroup(this, 'WebTargets', {
+      vpc: props.vpc,
+      port: 8080,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [web],
+      healthCheck: { path: '/', healthyHttpCodes: '200' },
+      deregistrationDelay: Duration.seconds(15),
+    });
+    const bffTargets = new elbv2.ApplicationTargetGroup(this, 'BffTargets', {
+      vpc: props.vpc,
+      port: 3333,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [bff],
+      healthCheck: { path: '/api/health', healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      deregistrationDelay: DRAIN,
+    });
+
+    const forward = (group: elbv2.ApplicationTargetGroup): elbv2.ListenerAction => {
+      if (!props.cognito) return elbv2.ListenerAction.forward([group]);
+      return new elbActions.AuthenticateCognitoAction({ userPool: this.userPool(), userPoolClient: this.userPoolClient(), userPoolDomain: this.userPoolDomain(), next: elbv2.ListenerAction.forward([group]) });
+    };
+    listener.addAction('Web', { action: forward(webTargets) });
+    listener.addAction('Api', { priority: 10, conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])], action: forward(bffTargets) });
+
+    for (const [svc, group, perTarget] of [[bff, bffTargets, 300], [web, webTargets, 1000]] as const) {
+      const scaling = svc.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
+      scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+      scaling.scaleOnRequestCount('Requests', { targetGroup: group, requestsPerTarget: perTarget });
+    }
+
+    new CfnOutput(this, 'Url', { value: this.url, description: 'Open this' });
+  }
+
+  private pool?: cognito.UserPool;
+  private client?: cognito.UserPoolClient;
+  private domain?: cognito.UserPoolDomain;
+
+  private userPool(): cognito.UserPool {
+    this.pool ??= new cognito.UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    return this.pool;
+  }
+
+  private userPoolClient(): cognito.UserPoolClient {
+    this.client ??= this.userPool().addClient('Alb', {
+      generateSecret: true,
+      oAuth: { flows: { authorizationCodeGrant: true }, scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL], callbackUrls: [`${this.url}/oauth2/idpresponse`] },
+    });
+    return this.client;
+  }
+
+  private userPoolDomain(): cognito.UserPoolDomain {
+    this.domain ??= this.userPool().addDomain('Domain', { cognitoDomain: { domainPrefix: `imagegen-${Names.uniqueId(this).toLowerCase().replace(/[^a-z0-9]/g, '').slice(-16)}` } });
+    return this.domain;
+  }
+}

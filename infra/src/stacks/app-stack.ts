@@ -1,0 +1,54 @@
+import { Fn, Stack, StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+import { ImagegenConfig } from '../config';
+import { GENERATOR_STAGE, GeneratorApi } from '../constructs/generator-api';
+import { Network } from '../constructs/network';
+import { Waf } from '../constructs/waf';
+import { WebService } from '../constructs/web-service';
+import { STATEFUL_EXPORTS } from './stateful-stack';
+
+export interface AppStackProps extends StackProps {
+  readonly config: ImagegenConfig;
+}
+
+/** Everything stateless: network, generator, web services, WAF. Safe to replace. */
+export class AppStack extends Stack {
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const bucket = s3.Bucket.fromBucketAttributes(this, 'Images', {
+      bucketArn: Fn.importValue(STATEFUL_EXPORTS.bucketArn),
+      bucketName: Fn.importValue(STATEFUL_EXPORTS.bucketName),
+    });
+    const table = dynamodb.Table.fromTableArn(this, 'Generations', Fn.importValue(STATEFUL_EXPORTS.tableArn));
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const network = new Network(this, 'Network', { maxAzs: config.maxAzs, natGateways: config.natGateways, logRetention });
+    const generator = new GeneratorApi(this, 'Generator', {
+      vpc: network.vpc,
+      bucket,
+      bucketArnExport: STATEFUL_EXPORTS.bucketArn,
+      table,
+      bedrockRegion: config.bedrockRegion,
+      bedrockConcurrency: config.bedrockConcurrency,
+      presignExpirySeconds: config.presignExpirySeconds,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+      logRetention,
+    });
+    const web = new WebService(this, 'Web', {
+      vpc: network.vpc,
+      api: generator.api,
+      stage: GENERATOR_STAGE,
+      minTasks: config.minTasks,
+      maxTasks: config.maxTasks,
+      ...(config.domainName ? { domainName: config.domainName, hostedZoneName: config.hostedZoneName } : {}),
+      cognito: config.cognito,
+      logRetention,
+    });
+    new Waf(this, 'Waf', { resourceArn: web.loadBalancer.loadBalancerArn, rateLimit: config.wafRateLimit });
+  }
+}
