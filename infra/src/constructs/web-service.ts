@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -83,7 +83,7 @@ export class WebService extends Construct {
 
     Validations.of(bffTask).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Plain settings only (port, API URL, region, log level); the one secret comes from Secrets Manager.' });
     Validations.of(bffTask).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:aws:execute-api:${Stack.of(this).region}:<AWS::AccountId>:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(Stack.of(this).partition) ? '<AWS::Partition>' : Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Token.isUnresolved(Stack.of(this).account) ? '<AWS::AccountId>' : Stack.of(this).account}:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
       reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',
     });
 
@@ -187,7 +187,7 @@ export class WebService extends Construct {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
-      mfa: cognito.Mfa.OPTIONAL,
+      mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { sms: false, otp: true },
       featurePlan: cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,

@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { startWebFront } from './web-front';
+
+let front: Server;
+let bff: Server;
+let base: string;
+
+beforeAll(async () => {
+  const webRoot = mkdtempSync(join(tmpdir(), 'web-'));
+  writeFileSync(join(webRoot, 'index.html'), '<html>app</html>');
+  writeFileSync(join(webRoot, 'main-ABCDEFGH.js'), 'console.log(1)');
+  bff = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] })));
+  await new Promise<void>((r) => bff.listen(0, '127.0.0.1', r));
+  front = await startWebFront({ port: 0, webRoot, bffUrl: `http://127.0.0.1:${(bff.address() as AddressInfo).port}` });
+  base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => front.close(r));
+  await new Promise((r) => bff.close(r));
+});
+
+describe(startWebFront.name, () => {
+  it('sends /api to the BFF on the same origin', async () => {
+    expect(await (await fetch(`${base}/api/models?x=1`)).json()).toEqual({ url: '/api/models?x=1', proto: 'http' });
+  });
+
+  it('serves hashed assets for a year and the app for any route, never files outside the build', async () => {
+    const asset = await fetch(`${base}/main-ABCDEFGH.js`);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const route = await fetch(`${base}/gallery/123`);
+    expect(await route.text()).toBe('<html>app</html>');
+    expect(route.headers.get('cache-control')).toBe('no-cache');
+    const escape = await fetch(`${base}/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
+    expect(await escape.text()).toBe('<html>app</html>');
+    expect((await fetch(`${base}/..%2F..%2Fsecret.json`)).status).toBe(404);
+  });
+});
