@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LoggerModule } from 'nestjs-pino';
@@ -19,6 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ bff: config })] }),
         LoggerModule.forRoot({
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
             logger: createLogger({ service: 'bff', level: config.LOG_LEVEL }),
             genReqId: requestIdFor,
