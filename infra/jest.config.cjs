@@ -1,11 +1,8 @@
-module.exports = {
-  displayName: 'infra',
-  preset: '../jest.preset.js',
-  testEnvironment: 'node',
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../tools/jest/project.cjs');
+
+module.exports = nodeProject('infra', __dirname, {
   testTimeout: 120_000,
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
   modulePathIgnorePatterns: ['/cdk.out/'],
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../coverage/infra',
-};
+});

@@ -1,8 +1,4 @@
-module.exports = {
-  displayName: 'bff',
-  preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../coverage/apps/bff',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../tools/jest/project.cjs');
+
+module.exports = nodeProject('bff', __dirname);

@@ -1,13 +1,10 @@
 // Browser end-to-end tests: Debian's chromium driven by playwright-core against the stack `npm start` runs.
-module.exports = {
-  displayName: 'web-e2e',
-  rootDir: __dirname,
-  testEnvironment: 'node',
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../tools/jest/project.cjs');
+
+module.exports = nodeProject('web-e2e', __dirname, {
   testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   globalSetup: '<rootDir>/src/support/global-setup.ts',
   globalTeardown: '<rootDir>/src/support/global-teardown.ts',
   testTimeout: 120_000,
-  // eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's own Jest reporter
-  reporters: ['default', require.resolve('../../tools/jest/summary-reporter.js')],
-};
+});

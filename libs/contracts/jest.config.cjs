@@ -1,8 +1,4 @@
-module.exports = {
-  displayName: 'contracts',
-  preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../coverage/libs/contracts',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../tools/jest/project.cjs');
+
+module.exports = nodeProject('contracts', __dirname);

@@ -7,14 +7,13 @@ class SummaryReporter {
     this.globalConfig = globalConfig;
   }
 
-  onRunComplete(_contexts, results) {
+  onRunComplete(contexts, results) {
     const root = path.resolve(__dirname, '../..');
     const dir = path.join(root, 'tmp', 'test-results');
     fs.mkdirSync(dir, { recursive: true });
-    const name = (this.globalConfig.rootDir || 'unknown')
-      .replace(root, '')
-      .replace(/^[\\/]/, '')
-      .replace(/[\\/]/g, '__') || 'root';
+    const [context] = [...(contexts || [])];
+    const display = context && context.config && context.config.displayName;
+    const name = (typeof display === 'string' ? display : display && display.name) || path.basename(this.globalConfig.rootDir || 'root');
     const failures = [];
     for (const file of results.testResults) {
       for (const t of file.testResults) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: tools/scripts/scaffold-project.sh <dir> <nx-name> <import-alias|-> "<tag,tag,tag>" <node|jsdom> [application|library]
+# (Angular projects: switch jest.config.cjs to angularProject and add src/test-setup.ts, as libs/web/* do.)
 # Creates the minimal files of an Nx project (project.json, tsconfig, jest, eslint, src/index.ts)
 # and registers its path alias in tsconfig.base.json. Used once per new project; edit freely after.
 set -euo pipefail
@@ -33,16 +34,12 @@ cat > "$root/$dir/tsconfig.spec.json" <<JSON
   "include": ["src/**/*.ts"]
 }
 JSON
-cat > "$root/$dir/jest.config.cjs" <<TS
-module.exports = {
-  displayName: '$name',
-  preset: '${up}jest.preset.js',
-  testEnvironment: '$env',
-  transform: { '^.+\\\\.[tj]s\$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '${up}coverage/$dir',
-};
-TS
+cat > "$root/$dir/jest.config.cjs" <<JS
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('${up}tools/jest/project.cjs');
+
+module.exports = nodeProject('$name', __dirname);
+JS
 if echo "$tags" | grep -qE 'platform:(any|browser)'; then
 cat > "$root/$dir/eslint.config.mjs" <<JS
 import baseConfig, { noNodeBuiltins } from '${up}eslint.config.mjs';

@@ -53,7 +53,7 @@ console.log('\n━━━ summary ━━━');
 for (const o of outcome) console.log(`${o.status.padEnd(8)} ${o.name.padEnd(20)} ${o.seconds}s`);
 console.log('');
 for (const s of suites.sort((a, b) => a.project.localeCompare(b.project))) {
-  console.log(`  ${s.project.replace(/__/g, '/').padEnd(48)} ${s.passed} passed, ${s.failed} failed`);
+  console.log(`  ${s.project.padEnd(40)} ${s.passed} passed, ${s.failed} failed`);
 }
 const failures = suites.flatMap((s) => s.failures);
 if (failures.length) {

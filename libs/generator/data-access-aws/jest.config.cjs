@@ -1,8 +1,4 @@
-module.exports = {
-  displayName: 'generator-data-access-aws',
-  preset: '../../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/generator/data-access-aws',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../../tools/jest/project.cjs');
+
+module.exports = nodeProject('generator-data-access-aws', __dirname);

@@ -1,8 +1,4 @@
-module.exports = {
-  displayName: 'local-cloud-feature-lambda',
-  preset: '../../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/local-cloud/feature-lambda',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../../tools/jest/project.cjs');
+
+module.exports = nodeProject('local-cloud-feature-lambda', __dirname);

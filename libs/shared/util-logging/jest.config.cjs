@@ -1,8 +1,4 @@
-module.exports = {
-  displayName: 'shared-util-logging',
-  preset: '../../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
-  moduleFileExtensions: ['ts', 'js', 'json'],
-  coverageDirectory: '../../../coverage/libs/shared/util-logging',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { nodeProject } = require('../../../tools/jest/project.cjs');
+
+module.exports = nodeProject('shared-util-logging', __dirname);

@@ -1,12 +1,4 @@
-module.exports = {
-  displayName: 'web-ui',
-  preset: '../../../jest.preset.js',
-  setupFilesAfterEnv: ['<rootDir>/src/test-setup.ts'],
-  testEnvironment: 'jsdom',
-  transform: {
-    '^.+\\.(ts|mjs|js|html)$': ['jest-preset-angular', { tsconfig: '<rootDir>/tsconfig.spec.json', stringifyContentPathRegex: '\\.(html|svg)$' }],
-  },
-  transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$)'],
-  moduleFileExtensions: ['ts', 'html', 'js', 'json', 'mjs'],
-  coverageDirectory: '../../../coverage/libs/web/ui',
-};
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
+const { angularProject } = require('../../../tools/jest/project.cjs');
+
+module.exports = angularProject('web-ui', __dirname);
