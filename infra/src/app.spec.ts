@@ -125,6 +125,18 @@ describe('imagegen CDK app', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/', Port: 8080 });
     });
 
+    it('runs both services in the private subnets, without public IPs', () => {
+      const privateSubnets = Object.entries(main.findResources('AWS::EC2::Subnet'))
+        .filter(([, r]) => JSON.stringify(r.Properties.Tags).includes('Private'))
+        .map(([id]) => id)
+        .sort();
+      for (const svc of Object.values(main.findResources('AWS::ECS::Service'))) {
+        const vpc = svc.Properties.NetworkConfiguration.AwsvpcConfiguration;
+        expect(vpc.AssignPublicIp).toBe('DISABLED');
+        expect(vpc.Subnets.map((s: { Ref: string }) => s.Ref).sort()).toEqual(privateSubnets);
+      }
+    });
+
     it('runs two Fargate services with rollback on failed deployments and Container Insights', () => {
       main.resourceCountIs('AWS::ECS::Service', 2);
       main.hasResourceProperties('AWS::ECS::Service', { DeploymentConfiguration: Match.objectLike({ DeploymentCircuitBreaker: { Enable: true, Rollback: true } }), DesiredCount: 2 });
@@ -173,6 +185,12 @@ describe('imagegen CDK app', () => {
       withDomain.main.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'images.example.com.', Type: 'A' });
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]) });
     });
+  });
+
+  it('matches the reviewed templates (asset hashes aside): unintended changes show in review', () => {
+    const normalize = (t: unknown) => JSON.parse(JSON.stringify(t).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
+    expect(normalize(stateful.toJSON())).toMatchSnapshot('ImagegenStateful');
+    expect(normalize(main.toJSON())).toMatchSnapshot('ImagegenApp');
   });
 
   it('bundles the generator with the local esbuild (no Docker) into one asset', () => {

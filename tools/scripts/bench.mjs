@@ -77,7 +77,7 @@ stop();
 
 const size = (p) => statSync(join(root, p)).size;
 const html = readFileSync(join(root, 'dist/apps/web/browser/index.html'), 'utf8');
-const initial = [...html.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+const initial = [...new Set([...html.matchAll(/[\w-]+-[A-Z0-9]{8}\.(?:js|css)/g)].map((m) => m[0]))];
 const initialRaw = initial.reduce((s, f) => s + size(`dist/apps/web/browser/${f}`), 0);
 const initialGzip = initial.reduce((s, f) => s + gzipSync(readFileSync(join(root, 'dist/apps/web/browser', f))).length, 0);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;

@@ -179,6 +179,23 @@ describe('BFF', () => {
     expect(statuses).toEqual(['queued', 'succeeded']);
   });
 
+  it('ends open event streams when the app shuts down, so shutdown does not wait for them', async () => {
+    const created = await post({ modelId: CORE, prompt: 'x' });
+    const cookie = created.headers['set-cookie'] as unknown as string[];
+    await app.listen(0, '127.0.0.1');
+    const url = `${await app.getUrl()}/api/generations/${created.body.id}/events`;
+    const res = await fetch(url, { headers: { cookie: cookie.join('; ') } });
+    const reader = res.body?.getReader();
+    await reader?.read(); // the first event: the queued job
+    // WHEN the app closes (without the fix this waits for the stream, up to 10 minutes: the test times out)
+    await app.close();
+    // THEN the stream has ended
+    let done = false;
+    while (!done) done = (await reader?.read())?.done ?? true;
+    expect(done).toBe(true);
+    app = await createBffApp(config, generator); // afterEach closes it again
+  });
+
   it('lists models with availability, retired ones disabled with the reason', async () => {
     const res = await request(app.getHttpServer()).get('/api/models');
     const sdxl = res.body.find((m: { id: string }) => m.id === 'stability.stable-diffusion-xl-v1');

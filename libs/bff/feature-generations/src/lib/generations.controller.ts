@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Sse } from '@nestjs/common';
+import { BeforeApplicationShutdown, Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Sse } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Observable, map } from 'rxjs';
+import { Observable, Subject, map, takeUntil } from 'rxjs';
 
 import {
   ErrorCode,
@@ -27,7 +27,10 @@ function checkedId(id: string): string {
 
 @ApiTags('generations')
 @Controller('generations')
-export class GenerationsController {
+export class GenerationsController implements BeforeApplicationShutdown {
+  /** Open event streams end when the app shuts down, so the HTTP server can finish and close. */
+  private readonly shutdown$ = new Subject<void>();
+
   constructor(
     @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
     @Inject(FOLLOW_OPTIONS) private readonly follow: FollowOptions,
@@ -62,6 +65,14 @@ export class GenerationsController {
   @ApiOperation({ summary: 'Server-sent events: the job each time it changes, until it ends' })
   events(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Observable<{ type: string; data: unknown }> {
     const checked = checkedId(id);
-    return followGeneration(() => this.generator.get(ownerId, checked, requestId), this.follow).pipe(map((e) => ({ type: e.type, data: e.data })));
+    return followGeneration(() => this.generator.get(ownerId, checked, requestId), this.follow).pipe(
+      takeUntil(this.shutdown$),
+      map((e) => ({ type: e.type, data: e.data })),
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shutdown$.next();
+    this.shutdown$.complete();
   }
 }
