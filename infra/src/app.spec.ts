@@ -184,6 +184,10 @@ describe('imagegen CDK app', () => {
       });
       withDomain.main.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'images.example.com.', Type: 'A' });
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]) });
+      // The BFF then takes the signed-in identity from the ALB's token (and only from this ALB).
+      withDomain.main.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [Match.objectLike({ Name: 'bff', Environment: Match.arrayWith([Match.objectLike({ Name: 'OIDC_ALB_ARN', Value: { Ref: Match.stringLikeRegexp('Alb') } })]) })],
+      });
     });
   });
 

@@ -60,7 +60,7 @@ export class WebService extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
 
     const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', { cpu: 512, memoryLimitMiB: 1024, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX } });
-    bffTask.addContainer('bff', {
+    const bffContainer = bffTask.addContainer('bff', {
       image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
       portMappings: [{ containerPort: 3333 }],
       environment: {
@@ -166,6 +166,7 @@ export class WebService extends Construct {
       if (!props.cognito) return elbv2.ListenerAction.forward([group]);
       return new elbActions.AuthenticateCognitoAction({ userPool: this.userPool(), userPoolClient: this.userPoolClient(), userPoolDomain: this.userPoolDomain(), next: elbv2.ListenerAction.forward([group]) });
     };
+    if (props.cognito) bffContainer.addEnvironment('OIDC_ALB_ARN', this.loadBalancer.loadBalancerArn);
     listener.addAction('Web', { action: forward(webTargets) });
     listener.addAction('Api', { priority: 10, conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])], action: forward(bffTargets) });
 

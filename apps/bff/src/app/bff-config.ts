@@ -25,6 +25,11 @@ export class BffConfig {
   @IsUrl({ require_tld: false, require_protocol: true })
   PUBLIC_ORIGIN?: string;
 
+  /** Set when the ALB signs users in (Cognito/OIDC): the ALB whose x-amzn-oidc-data tokens are accepted. */
+  @IsOptional()
+  @Matches(/^arn:aws[\w-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[\w-]+\/[0-9a-f]+$/, { message: 'OIDC_ALB_ARN must be the ARN of an application load balancer' })
+  OIDC_ALB_ARN?: string;
+
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -50,7 +55,7 @@ const NUMBERS = new Set(['PORT', 'GENERATOR_TIMEOUT_MS', 'SSE_POLL_MAX_MS']);
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */
 export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
-  const known = Object.keys(new BffConfig()).concat(['GENERATOR_API_URL', 'COOKIE_SECRET', 'PUBLIC_ORIGIN']);
+  const known = Object.keys(new BffConfig()).concat(['GENERATOR_API_URL', 'COOKIE_SECRET', 'PUBLIC_ORIGIN', 'OIDC_ALB_ARN']);
   const raw: Record<string, unknown> = {};
   for (const key of known) {
     const value = env[key];

@@ -236,3 +236,37 @@ describe(loadBffConfig.name, () => {
     expect(() => loadBffConfig({ GENERATOR_API_URL: 'not a url', COOKIE_SECRET: 'x'.repeat(40) })).toThrow(/setting GENERATOR_API_URL/);
   });
 });
+
+describe('BFF behind an ALB that signs users in', () => {
+  const oidcConfig = loadBffConfig({
+    GENERATOR_API_URL: 'http://127.0.0.1:9/local',
+    COOKIE_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LOG_LEVEL: 'silent',
+    OIDC_ALB_ARN: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188',
+  });
+  const verifier = { ownerOf: async (t: string) => (t === 'good-token' ? 'oidc:user-1' : Promise.reject(ProblemError.of(ErrorCode.UNAUTHORIZED, 'bad token'))) };
+  let oidcApp: NestExpressApplication;
+  let fake: FakeGenerator;
+
+  beforeEach(async () => {
+    fake = new FakeGenerator();
+    oidcApp = await createBffApp(oidcConfig, fake, verifier as never);
+    await oidcApp.init();
+  });
+  afterEach(() => oidcApp.close());
+
+  it("uses the signed-in user's subject as the owner, and sets no anonymous cookie", async () => {
+    const res = await request(oidcApp.getHttpServer()).post('/api/generations').set('x-amzn-oidc-data', 'good-token').send({ modelId: CORE, prompt: 'x' });
+    expect(res.status).toBe(202);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(fake.created[0].ownerId).toBe('oidc:user-1');
+  });
+
+  it('refuses a request without a valid token with a 403 problem, and still answers health checks', async () => {
+    expect((await request(oidcApp.getHttpServer()).get('/api/generations')).status).toBe(403);
+    const forged = await request(oidcApp.getHttpServer()).get('/api/generations').set('x-amzn-oidc-data', 'forged');
+    expect(forged.status).toBe(403);
+    expect(forged.body.code).toBe(ErrorCode.UNAUTHORIZED);
+    expect((await request(oidcApp.getHttpServer()).get('/api/health')).status).toBe(200);
+  });
+});

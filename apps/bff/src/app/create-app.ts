@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 
 import { GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { PROBLEM_SCHEMA } from '@imagegen/bff/feature-generations';
-import { ProblemDetailsFilter, anonymousOwner, jsonBodyOnly, securityHeaders } from '@imagegen/bff/util-http';
+import { AlbOidcVerifier, ProblemDetailsFilter, anonymousOwner, jsonBodyOnly, securityHeaders, signedInOwner } from '@imagegen/bff/util-http';
 import { ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
 
 import { AppModule } from './app.module';
@@ -17,14 +17,17 @@ export const API_PREFIX = 'api';
 const DOCS_PATH = `${API_PREFIX}/docs`;
 
 /** Builds the whole BFF (middleware, validation, errors, OpenAPI) without listening: main.ts and the tests share it. */
-export async function createBffApp(config: BffConfig, generator?: GeneratorClient): Promise<NestExpressApplication> {
+export async function createBffApp(config: BffConfig, generator?: GeneratorClient, oidc?: AlbOidcVerifier): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, generator), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS
   app.disable('x-powered-by');
   app.use(securityHeaders(`/${DOCS_PATH}`));
   app.use(cookieParser(config.COOKIE_SECRET));
-  app.use(`/${API_PREFIX}`, anonymousOwner);
+  // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
+  const albArn = config.OIDC_ALB_ARN;
+  const verifier = oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
+  app.use(`/${API_PREFIX}/generations`, verifier ? signedInOwner(verifier) : anonymousOwner);
   app.use(`/${API_PREFIX}`, jsonBodyOnly(config.BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
-import { OWNER_HEADER, OWNER_ID_PATTERN } from '@imagegen/contracts';
+import { ErrorCode, OWNER_HEADER, OWNER_ID_PATTERN, problem } from '@imagegen/contracts';
+
+import { sendProblem, toProblemDetails } from './problem-details.filter';
 
 export const OWNER_COOKIE = 'imagegen_owner';
 const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookies at 400 days
@@ -34,7 +36,29 @@ export function anonymousOwner(req: OwnedRequest, res: Response, next: NextFunct
   next();
 }
 
-/** The owner of the current request (set by `anonymousOwner`). */
+/**
+ * Behind an ALB with Cognito/OIDC sign-in: the owner is the token's subject (the header is verified,
+ * never trusted as is); without a valid token the request is refused. Otherwise `anonymousOwner`.
+ */
+export function signedInOwner(verifier: { ownerOf(token: string): Promise<string> }) {
+  return (req: OwnedRequest, res: Response, next: NextFunction): void => {
+    delete req.headers[OWNER_HEADER];
+    const token = req.headers['x-amzn-oidc-data'];
+    const requestId = (req as OwnedRequest & { id?: string }).id;
+    if (typeof token !== 'string' || token.length === 0) {
+      return sendProblem(res, problem(ErrorCode.UNAUTHORIZED, 'sign in first: the load balancer did not vouch for this request'), requestId);
+    }
+    verifier.ownerOf(token).then(
+      (ownerId) => {
+        req.ownerId = ownerId;
+        next();
+      },
+      (err: unknown) => sendProblem(res, toProblemDetails(err), requestId),
+    );
+  };
+}
+
+/** The owner of the current request (set by `anonymousOwner` or `signedInOwner`). */
 export const OwnerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
   const req = ctx.switchToHttp().getRequest<OwnedRequest>();
   if (!req.ownerId) throw new Error('anonymousOwner middleware is not installed');
