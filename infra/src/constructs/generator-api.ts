@@ -26,6 +26,8 @@ export interface GeneratorApiProps {
   /** Worker reserved concurrency: Bedrock calls at once. */
   readonly bedrockConcurrency: number;
   readonly presignExpirySeconds: number;
+  /** Days jobs are kept (the record TTL; the bucket lifecycle says the same for images). */
+  readonly retentionDays: number;
   readonly rateLimit: number;
   readonly burstLimit: number;
   readonly logRetention: logs.RetentionDays;
@@ -82,6 +84,7 @@ export class GeneratorApi extends Construct {
         IMAGES_BUCKET: props.bucket.bucketName,
         BEDROCK_REGION: props.bedrockRegion,
         PRESIGN_EXPIRY_SECONDS: String(props.presignExpirySeconds),
+        RETENTION_DAYS: String(props.retentionDays),
         BEDROCK_TIMEOUT_MS: String(GENERATOR_TIMEOUTS.bedrockAttemptMs),
         BEDROCK_MAX_ATTEMPTS: String(GENERATOR_TIMEOUTS.bedrockAttempts),
         NODE_OPTIONS: '--enable-source-maps',

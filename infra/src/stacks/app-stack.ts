@@ -35,6 +35,7 @@ export class AppStack extends Stack {
       bedrockRegion: config.bedrockRegion,
       bedrockConcurrency: config.bedrockConcurrency,
       presignExpirySeconds: config.presignExpirySeconds,
+      retentionDays: config.retentionDays,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logRetention,

@@ -16,9 +16,12 @@ class FakeGenerator implements GeneratorClient {
   failWith?: ProblemError;
   private n = 0;
 
-  async create(ownerId: string, body: unknown, requestId: string): Promise<Generation> {
+  readonly keys: (string | undefined)[] = [];
+
+  async create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
     if (this.failWith) throw this.failWith;
     const request = body as NormalizedGenerateImageRequest;
+    this.keys.push(idempotencyKey);
     this.created.push({ ownerId, body: request, requestId });
     const id = `job${String(++this.n).padStart(10, '0')}`;
     const now = new Date().toISOString();
@@ -31,6 +34,17 @@ class FakeGenerator implements GeneratorClient {
     const job = this.jobs.get(id);
     if (!job || job.ownerId !== ownerId) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
     return job;
+  }
+
+  async cancel(ownerId: string, id: string): Promise<Generation> {
+    const job = await this.get(ownerId, id);
+    this.jobs.set(id, { ...job, ownerId, status: 'cancelled' });
+    return { ...job, status: 'cancelled' };
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    await this.get(ownerId, id);
+    this.jobs.delete(id);
   }
 
   async list(): Promise<GenerationPage> {
@@ -194,6 +208,18 @@ describe('BFF', () => {
     while (!done) done = (await reader?.read())?.done ?? true;
     expect(done).toBe(true);
     app = await createBffApp(config, generator); // afterEach closes it again
+  });
+
+  it('passes the Idempotency-Key on, cancels and deletes the owner’s job', async () => {
+    const created = await post({ modelId: CORE, prompt: 'x' }).set('Idempotency-Key', 'click-123456');
+    expect(generator.keys).toEqual(['click-123456']);
+    const cookie = created.headers['set-cookie'] as unknown as string[];
+    const cancelled = await request(app.getHttpServer()).post(`/api/generations/${created.body.id}/cancel`).set('Cookie', cookie);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`)).status).toBe(404);
+    expect((await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`).set('Cookie', cookie)).status).toBe(204);
+    expect(generator.jobs.has(created.body.id)).toBe(false);
   });
 
   it('lists models with availability, retired ones disabled with the reason', async () => {

@@ -35,15 +35,15 @@ afterAll(async () => {
 beforeEach(() => cloud.bedrock.setFaults(NO_FAULTS));
 
 /** A call to the generator API the way the BFF makes it: SigV4-signed with the owner header. */
-async function api(method: string, path: string, body?: unknown, owner = OWNER) {
+async function api(method: string, path: string, body?: unknown, owner = OWNER, extra: Record<string, string> = {}) {
   const url = `${cloud.urls.apiGateway}${path}`;
   const text = body === undefined ? undefined : JSON.stringify(body);
   const headers = await signRequest(
-    { method, url, headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner }, ...(text ? { body: text } : {}) },
+    { method, url, headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner, ...extra }, ...(text ? { body: text } : {}) },
     { service: 'execute-api', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   );
   const res = await fetch(url, { method, headers, ...(text ? { body: text } : {}) });
-  return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+  return { status: res.status, type: res.headers.get('content-type'), body: res.status === 204 ? undefined : await res.json() };
 }
 
 async function settled(id: string, owner = OWNER): Promise<Generation> {
@@ -170,5 +170,39 @@ describe('the generation spine through the local cloud', () => {
     expect((await fetch(forged)).status).toBe(403);
     const longer = image.url.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604800');
     expect((await fetch(longer)).status).toBe(403);
+  });
+
+  it('answers a retried POST with the same Idempotency-Key with the first job: one job, one charge', async () => {
+    const before = cloud.bedrock.stats().invocations;
+    const key = { 'idempotency-key': 'retry-test-0001' };
+    const first = await api('POST', '/generations', { modelId: CORE, prompt: 'once only' }, OWNER, key);
+    const retry = await api('POST', '/generations', { modelId: CORE, prompt: 'once only' }, OWNER, key);
+    expect(retry.body.id).toBe(first.body.id);
+    await settled(first.body.id);
+    expect(cloud.bedrock.stats().invocations - before).toBe(1);
+    const changed = await api('POST', '/generations', { modelId: CORE, prompt: 'something else' }, OWNER, key);
+    expect(changed.status).toBe(409);
+  });
+
+  it('cancels a running job: it ends cancelled and keeps no image', async () => {
+    cloud.bedrock.setFaults({ latencyMs: 600 });
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a slow one', count: 3 });
+    await new Promise((r) => setTimeout(r, 300));
+    const cancelled = await api('POST', `/generations/${created.body.id}/cancel`);
+    expect(cancelled.body.status).toBe('cancelled');
+    await cloud.lambda.idle();
+    const job = await settled(created.body.id);
+    expect(job).toMatchObject({ status: 'cancelled', images: [] });
+    expect(await objectsOf(job.id)).toEqual([]);
+  });
+
+  it('deletes a job and every object of it', async () => {
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'short-lived', count: 2 });
+    await settled(created.body.id);
+    expect(await objectsOf(created.body.id)).toHaveLength(2);
+    expect((await api('DELETE', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(404);
+    expect((await api('DELETE', `/generations/${created.body.id}`)).status).toBe(204);
+    expect(await objectsOf(created.body.id)).toEqual([]);
+    expect((await api('GET', `/generations/${created.body.id}`)).status).toBe(404);
   });
 });

@@ -1,4 +1,4 @@
-import { ErrorCode, Generation, GenerationPage, OWNER_HEADER, ProblemError, REQUEST_ID_HEADER, isProblemDetails } from '@imagegen/contracts';
+import { ErrorCode, Generation, GenerationPage, IDEMPOTENCY_KEY_HEADER, OWNER_HEADER, ProblemError, REQUEST_ID_HEADER, isProblemDetails } from '@imagegen/contracts';
 import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
 
 import { GeneratorClient } from './generator-client';
@@ -25,8 +25,16 @@ export class HttpGeneratorClient implements GeneratorClient {
     this.fetch = options.fetchImpl ?? fetch;
   }
 
-  create(ownerId: string, body: unknown, requestId: string): Promise<Generation> {
-    return this.call('POST', '/generations', ownerId, requestId, body);
+  create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
+    return this.call('POST', '/generations', ownerId, requestId, body, idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {});
+  }
+
+  cancel(ownerId: string, id: string, requestId: string): Promise<Generation> {
+    return this.call('POST', `/generations/${encodeURIComponent(id)}/cancel`, ownerId, requestId);
+  }
+
+  async remove(ownerId: string, id: string, requestId: string): Promise<void> {
+    await this.call('DELETE', `/generations/${encodeURIComponent(id)}`, ownerId, requestId);
   }
 
   get(ownerId: string, id: string, requestId: string): Promise<Generation> {
@@ -45,11 +53,11 @@ export class HttpGeneratorClient implements GeneratorClient {
     await this.call('GET', '/generations?limit=1', 'readiness-probe', requestId);
   }
 
-  private async call<T>(method: string, path: string, ownerId: string, requestId: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, ownerId: string, requestId: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
     const headers = await signRequest(
-      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', [OWNER_HEADER]: ownerId, [REQUEST_ID_HEADER]: requestId }, ...(text !== undefined ? { body: text } : {}) },
+      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', [OWNER_HEADER]: ownerId, [REQUEST_ID_HEADER]: requestId, ...extraHeaders }, ...(text !== undefined ? { body: text } : {}) },
       { service: 'execute-api', region: this.options.region, credentials: this.options.credentials },
     );
     let res: Response;
@@ -59,7 +67,7 @@ export class HttpGeneratorClient implements GeneratorClient {
       const timedOut = (err as Error)?.name === 'TimeoutError';
       throw unavailable(timedOut ? 'the image service did not answer in time: try again' : 'the image service cannot be reached: try again in a moment');
     }
-    const payload: unknown = await res.json().catch(() => undefined);
+    const payload: unknown = res.status === 204 ? undefined : await res.json().catch(() => undefined);
     if (res.ok) return payload as T;
     if (isProblemDetails(payload)) {
       const { requestId: _ignored, ...problem } = payload as typeof payload & { requestId?: string };

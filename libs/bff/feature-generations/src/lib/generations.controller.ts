@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Sse } from '@nestjs/common';
+import { BeforeApplicationShutdown, Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Sse } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Observable, Subject, map, takeUntil } from 'rxjs';
 
@@ -41,11 +41,31 @@ export class GenerationsController implements BeforeApplicationShutdown {
   @ApiOperation({ summary: 'Start a generation job (answers at once with the queued job)' })
   @ApiBody({ schema: GENERATE_IMAGE_REQUEST_SCHEMA as never })
   @ApiResponse({ status: 202, schema: GENERATION_SCHEMA as never })
-  async create(@OwnerId() ownerId: string, @RequestId() requestId: string, @Body() body: GenerateImageRequest): Promise<Generation> {
+  async create(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Body() body: GenerateImageRequest,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<Generation> {
     // The per-model rules (limits of the chosen model) on top of the DTO's: nothing bad leaves the BFF.
     const checked = validateGenerateImageRequest(body);
     if (!checked.ok) throw new ProblemError(checked.problem);
-    return this.generator.create(ownerId, checked.value, requestId);
+    // A retried click with the same key answers the first job (the generator keeps the keys).
+    return this.generator.create(ownerId, checked.value, requestId, idempotencyKey || undefined);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued or running job (409 when it has already ended)' })
+  cancel(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Generation> {
+    return this.generator.cancel(ownerId, checkedId(id), requestId);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a job and every image of it' })
+  remove(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<void> {
+    return this.generator.remove(ownerId, checkedId(id), requestId);
   }
 
   @Get()

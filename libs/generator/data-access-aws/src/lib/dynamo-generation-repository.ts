@@ -1,6 +1,9 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GenerationRecord, GenerationRepositoryPort, SettleUpdate } from '@imagegen/generator/domain';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GenerationRecord, GenerationRepositoryPort, IdempotencyRecord, SettleUpdate } from '@imagegen/generator/domain';
+
+/** Idempotency keys live in a partition of their own per owner, so they never show in a listing. */
+const idempotencyPartition = (ownerId: string) => `idempotency|${ownerId}`;
 
 /** Jobs in one table: partition key `ownerId`, sort key `id` (time-sortable, so newest first is a reverse query). */
 export class DynamoGenerationRepository implements GenerationRepositoryPort {
@@ -83,6 +86,43 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
+    }
+  }
+
+  async cancel(ownerId: string, id: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { ownerId, id },
+          UpdateExpression: 'SET #s = :cancelled, updatedAt = :at',
+          ConditionExpression: '#s IN (:running, :queued)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':running': 'running', ':queued': 'queued', ':at': at },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { ownerId, id } }));
+  }
+
+  async claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const item = { ownerId: idempotencyPartition(record.ownerId), id: record.key, generationId: record.generationId, fingerprint: record.fingerprint, expiresAt: record.expiresAt };
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
+      return record;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { ownerId: item.ownerId, id: record.key }, ConsistentRead: true }));
+      const existing = out.Item as { generationId: string; fingerprint: string; expiresAt: number } | undefined;
+      if (!existing) return this.claimIdempotencyKey(record); // expired and removed meanwhile
+      return { ownerId: record.ownerId, key: record.key, generationId: existing.generationId, fingerprint: existing.fingerprint, expiresAt: existing.expiresAt };
     }
   }
 }

@@ -76,6 +76,18 @@ export interface GenerationRecord {
   readonly estimatedCostUsd: number;
   readonly engine?: ImageEngine;
   readonly requestId?: string;
+  /** Epoch seconds after which the record is gone (DynamoDB TTL; the read path hides it before TTL runs). */
+  readonly expiresAt?: number;
+}
+
+/** An Idempotency-Key the owner used: which job it made, for which request. */
+export interface IdempotencyRecord {
+  readonly ownerId: string;
+  readonly key: string;
+  readonly generationId: string;
+  /** Stable JSON of the normalized request: the same key with another body is a conflict. */
+  readonly fingerprint: string;
+  readonly expiresAt: number;
 }
 
 export interface SettleUpdate {
@@ -97,10 +109,17 @@ export interface GenerationRepositoryPort {
   markRunning(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined>;
   /** running → succeeded | failed (also queued → failed); false when the job had already settled. */
   settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean>;
+  /** queued | running → cancelled; false when the job had already ended. */
+  cancel(ownerId: string, id: string, at: string): Promise<boolean>;
+  remove(ownerId: string, id: string): Promise<void>;
+  /** Stores the key unless it exists; answers the record that is stored (ours or the earlier one). */
+  claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;
 }
 
 export interface GeneratorSettings {
   readonly presignExpirySeconds: number;
+  /** Days a job and its images are kept. */
+  readonly retentionDays: number;
 }
 
 /** Everything the use cases need, injected by the composition root. */

@@ -1,6 +1,6 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
-import { createGeneration, getGeneration, listGenerations, runGeneration, settleAbandonedGeneration } from './use-cases';
+import { cancelGeneration, createGeneration, deleteGeneration, getGeneration, listGenerations, runGeneration, settleAbandonedGeneration } from './use-cases';
 import { FakeDeps, fakeDeps, fakePng, throttled } from '../testing';
 
 const OWNER = 'anon-owner-1';
@@ -175,5 +175,94 @@ describe(settleAbandonedGeneration.name, () => {
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
     expect((await sut.repository.get(OWNER, job.id))).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(false);
+  });
+});
+
+describe('idempotent create', () => {
+  const body = { modelId: CORE, prompt: 'a kite' };
+
+  it('answers the first job for a retry with the same key and body, and invokes the worker once', async () => {
+    const sut = fakeDeps();
+    const first = await createGeneration(sut, OWNER, body, 'r1', 'click-0001');
+    const retry = await createGeneration(sut, OWNER, { prompt: 'a kite', modelId: CORE }, 'r2', 'click-0001');
+    expect(retry.id).toBe(first.id);
+    expect(sut.invoked).toHaveLength(1);
+    expect(sut.repository.records.size).toBe(1);
+  });
+
+  it('refuses the same key with a different body with CONFLICT, writing nothing', async () => {
+    const sut = fakeDeps();
+    await createGeneration(sut, OWNER, body, 'r1', 'click-0002');
+    const p = await problemOf(createGeneration(sut, OWNER, { ...body, prompt: 'a dog' }, 'r2', 'click-0002'));
+    expect(p).toMatchObject({ status: 409, code: ErrorCode.CONFLICT });
+    expect(sut.repository.records.size).toBe(1);
+  });
+
+  it("keeps owners' keys apart, and refuses a malformed key", async () => {
+    const sut = fakeDeps();
+    const a = await createGeneration(sut, OWNER, body, 'r1', 'click-0003');
+    const b = await createGeneration(sut, 'anon-other', body, 'r2', 'click-0003');
+    expect(a.id).not.toBe(b.id);
+    expect((await problemOf(createGeneration(sut, OWNER, body, 'r3', 'x y'))).code).toBe(ErrorCode.VALIDATION_FAILED);
+  });
+});
+
+describe(cancelGeneration.name, () => {
+  it('cancels a queued job so the worker makes and stores nothing', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 2 });
+    expect((await cancelGeneration(sut, OWNER, job.id)).status).toBe('cancelled');
+    expect(await runGeneration(sut, sut.invoked[0])).toBe('skipped');
+    expect(sut.model.calls).toEqual([]);
+    expect(sut.store.objects.size).toBe(0);
+  });
+
+  it('stops a running job before its next image and takes back what it stored', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 3 });
+    const generate = sut.model.generate.bind(sut.model);
+    sut.model.generate = async (...args) => {
+      const image = await generate(...args);
+      await cancelGeneration(sut, OWNER, job.id); // the person cancels while image 1 is being made
+      return image;
+    };
+    expect(await runGeneration(sut, sut.invoked[0])).toBe('cancelled');
+    expect(sut.model.calls).toHaveLength(1);
+    expect(sut.store.objects.size).toBe(0);
+    expect((await getGeneration(sut, OWNER, job.id)).status).toBe('cancelled');
+  });
+
+  it('refuses to cancel a finished job with CONFLICT, and another owner gets 404', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    await runGeneration(sut, sut.invoked[0]);
+    expect((await problemOf(cancelGeneration(sut, OWNER, job.id))).code).toBe(ErrorCode.CONFLICT);
+    expect((await problemOf(cancelGeneration(sut, 'anon-other', job.id))).status).toBe(404);
+  });
+});
+
+describe(deleteGeneration.name, () => {
+  it('deletes the record and every image, and another owner cannot', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 2 });
+    await runGeneration(sut, sut.invoked[0]);
+    expect((await problemOf(deleteGeneration(sut, 'anon-other', job.id))).status).toBe(404);
+    expect(sut.store.objects.size).toBe(2);
+    await deleteGeneration(sut, OWNER, job.id);
+    expect(sut.store.objects.size).toBe(0);
+    expect((await problemOf(getGeneration(sut, OWNER, job.id))).status).toBe(404);
+  });
+});
+
+describe('retention', () => {
+  it('records when a job expires and hides it once it has, even before the store removes it', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    const record = await sut.repository.get(OWNER, job.id);
+    expect(record?.expiresAt).toBe(Math.floor(Date.parse(job.createdAt) / 1000) + 30 * 86_400);
+    const later = new Date(Date.parse(job.createdAt) + 31 * 86_400_000);
+    const old = { ...sut, clock: { now: () => later } };
+    expect((await problemOf(getGeneration(old, OWNER, job.id))).status).toBe(404);
+    expect((await listGenerations(old, OWNER, {})).items).toEqual([]);
   });
 });

@@ -28,23 +28,67 @@ function notFound(id: string): ProblemError {
   return ProblemError.of(ErrorCode.NOT_FOUND, `no generation ${id.slice(0, 64)}`);
 }
 
-/** POST /generations: validate, record `queued`, hand the job to the worker, answer at once. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+
+/** The same request always gives the same text, whatever the order of its fields. */
+function fingerprintOf(value: object): string {
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify(entries);
+}
+
+function expired(record: GenerationRecord, deps: GeneratorDeps): boolean {
+  return record.expiresAt !== undefined && record.expiresAt * 1000 <= deps.clock.now().getTime();
+}
+
+/**
+ * POST /generations: validate, record `queued`, hand the job to the worker, answer at once.
+ * With an Idempotency-Key, a retry of the same request answers the first job (never a second
+ * charge); the same key with another request is a CONFLICT.
+ */
 export async function createGeneration(
   deps: GeneratorDeps,
   ownerId: string,
   body: unknown,
   requestId: string,
+  idempotencyKey?: string,
 ): Promise<Generation> {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+    throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 8 to 128 letters, digits, - or _', {
+      errors: [{ field: 'Idempotency-Key', rule: 'matches', message: 'Idempotency-Key must be 8 to 128 letters, digits, - or _' }],
+    });
+  }
   const validated = validateGenerateImageRequest(body, deps.catalog);
   if (!validated.ok) throw new ProblemError(validated.problem);
   const request = validated.value;
   const model = deps.catalog(request.modelId);
   if (!model) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, `unknown model ${request.modelId}`);
 
-  const now = deps.clock.now().toISOString();
+  let id = deps.ids.newId();
+  if (idempotencyKey !== undefined) {
+    const fingerprint = fingerprintOf(request);
+    const claimed = await deps.repository.claimIdempotencyKey({
+      ownerId,
+      key: idempotencyKey,
+      generationId: id,
+      fingerprint,
+      expiresAt: Math.floor(deps.clock.now().getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
+    });
+    if (claimed.fingerprint !== fingerprint) {
+      throw ProblemError.of(ErrorCode.CONFLICT, 'this Idempotency-Key was already used for a different request: use a new key');
+    }
+    if (claimed.generationId !== id) {
+      const first = await deps.repository.get(ownerId, claimed.generationId);
+      if (first) return toGeneration(first, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+      id = claimed.generationId; // the first attempt stopped before recording the job: record it now
+    }
+  }
+
+  const nowDate = deps.clock.now();
+  const now = nowDate.toISOString();
   const record: GenerationRecord = {
     ownerId,
-    id: deps.ids.newId(),
+    id,
     status: 'queued',
     createdAt: now,
     updatedAt: now,
@@ -53,6 +97,7 @@ export async function createGeneration(
     images: [],
     estimatedCostUsd: estimateCostUsd(model, request.count),
     requestId,
+    expiresAt: Math.floor(nowDate.getTime() / 1000) + deps.settings.retentionDays * 86_400,
   };
   await deps.repository.create(record);
   try {
@@ -77,8 +122,30 @@ export async function createGeneration(
 export async function getGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<Generation> {
   if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
   const record = await deps.repository.get(ownerId, id);
-  if (!record) throw notFound(id);
+  if (!record || expired(record, deps)) throw notFound(id);
   return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+}
+
+/** POST /generations/{id}/cancel: a queued or running job stops; the worker stores nothing more. */
+export async function cancelGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<Generation> {
+  if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
+  const record = await deps.repository.get(ownerId, id);
+  if (!record || expired(record, deps)) throw notFound(id);
+  if (!(await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString()))) {
+    if (record.status === 'cancelled') return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+    throw ProblemError.of(ErrorCode.CONFLICT, `the generation has already ${record.status === 'succeeded' ? 'finished' : 'ended'}: nothing to cancel`);
+  }
+  return getGeneration(deps, ownerId, id);
+}
+
+/** DELETE /generations/{id}: the record and every image of it (a running job is cancelled first). */
+export async function deleteGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<void> {
+  if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
+  const record = await deps.repository.get(ownerId, id);
+  if (!record) throw notFound(id);
+  if (record.status === 'queued' || record.status === 'running') await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
+  await deleteQuietly(deps, record.images.map((i) => i.key));
+  await deps.repository.remove(ownerId, id);
 }
 
 /** GET /generations: the owner's jobs, newest first, by cursor. */
@@ -89,7 +156,7 @@ export async function listGenerations(
 ): Promise<GenerationPage> {
   const limit = parseLimit(query.limit);
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const records = await deps.repository.list(ownerId, limit + 1, after);
+  const records = (await deps.repository.list(ownerId, limit + 1, after)).filter((r) => !expired(r, deps));
   const page = records.slice(0, limit);
   const items = await Promise.all(
     page.map((r) => toGeneration(r, deps.signer, deps.clock, deps.settings.presignExpirySeconds)),
@@ -110,7 +177,7 @@ function seedFor(deps: GeneratorDeps, range: { min: number; max: number }, base:
  * before the job is recorded failed, so no object is left without a record and no job is left
  * running. Throws only when the job could not be settled (so Lambda's async retry runs it again).
  */
-export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<'succeeded' | 'failed' | 'skipped'> {
+export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<'succeeded' | 'failed' | 'skipped' | 'cancelled'> {
   const startedAt = deps.clock.now();
   const record = await deps.repository.markRunning(event.ownerId, event.generationId, startedAt.toISOString());
   if (!record) return 'skipped'; // already taken or settled: a duplicate delivery does nothing
@@ -127,6 +194,11 @@ export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Pr
       throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} cannot be called by this version`);
     }
     for (let index = 0; index < record.request.count; index++) {
+      // Cancelled (or deleted) meanwhile: stop before paying for another image, keep nothing.
+      if (index > 0 && (await deps.repository.get(record.ownerId, record.id))?.status !== 'running') {
+        await deleteQuietly(deps, written);
+        return 'cancelled';
+      }
       const seed = seedFor(deps, model.seed, record.request.seed, index);
       const made = await deps.model.generate(model, record.request, seed);
       const info = readImageInfo(made.bytes);

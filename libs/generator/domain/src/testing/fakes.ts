@@ -2,6 +2,7 @@ import { ModelCatalogEntry, NormalizedGenerateImageRequest, ProblemError, findMo
 
 import {
   GenerationRecord,
+  IdempotencyRecord,
   GenerationRepositoryPort,
   GeneratorDeps,
   ImageModelPort,
@@ -78,6 +79,27 @@ export class FakeRepository implements GenerationRepositoryPort {
     return running;
   }
 
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+
+  async cancel(ownerId: string, id: string, at: string): Promise<boolean> {
+    const r = this.records.get(this.key(ownerId, id));
+    if (!r || (r.status !== 'running' && r.status !== 'queued')) return false;
+    this.records.set(this.key(ownerId, id), { ...r, status: 'cancelled', updatedAt: at });
+    return true;
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    this.records.delete(this.key(ownerId, id));
+  }
+
+  async claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const k = this.key(record.ownerId, record.key);
+    const existing = this.idempotency.get(k);
+    if (existing) return existing;
+    this.idempotency.set(k, record);
+    return record;
+  }
+
   async settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean> {
     if (this.failSettle) throw new Error('DynamoDB is down');
     const r = this.records.get(this.key(ownerId, id));
@@ -115,7 +137,7 @@ export function fakeDeps(): FakeDeps {
     clock: { now: () => new Date((t += 1000)) },
     ids: { newId: () => `id${String(++n).padStart(10, '0')}` },
     random: { integer: (min: number) => min + 41 },
-    settings: { presignExpirySeconds: 900 },
+    settings: { presignExpirySeconds: 900, retentionDays: 30 },
     catalog: findModel,
   };
   return deps;

@@ -98,3 +98,29 @@ describe(createGeneratorAppFromDeps.name, () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('cancel, delete and idempotency routes', () => {
+  it('cancels with POST /generations/{id}/cancel and deletes with DELETE (204, no body)', async () => {
+    const { app } = setup();
+    const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+    const cancelled = await app.handleApi(event('POST', `/generations/${created.id}/cancel`));
+    expect(cancelled.statusCode).toBe(200);
+    expect(JSON.parse(cancelled.body).status).toBe('cancelled');
+    const deleted = await app.handleApi(event('DELETE', `/generations/${created.id}`));
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    expect((await app.handleApi(event('GET', `/generations/${created.id}`))).statusCode).toBe(404);
+  });
+
+  it('answers a retried POST with the same Idempotency-Key with the first job', async () => {
+    const { app, deps } = setup();
+    const headers = { 'Idempotency-Key': 'a-key-of-enough-length' };
+    const first = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID, headers }))).body);
+    const second = await app.handleApi(event('POST', '/generations', { body: VALID, headers }));
+    expect(second.statusCode).toBe(202);
+    expect(JSON.parse(second.body).id).toBe(first.id);
+    expect(deps.invoked).toHaveLength(1);
+    const other = await app.handleApi(event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'else' }), headers }));
+    expect(other.statusCode).toBe(409);
+  });
+});

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import {
   ErrorCode,
+  IDEMPOTENCY_KEY_HEADER,
   OWNER_HEADER,
   OWNER_ID_PATTERN,
   ProblemError,
@@ -20,7 +21,9 @@ import {
 import {
   GeneratorDeps,
   WorkerEvent,
+  cancelGeneration,
   createGeneration,
+  deleteGeneration,
   getGeneration,
   listGenerations,
   mathRandom,
@@ -74,7 +77,7 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
   const router = new Router()
     .add('POST', '/generations', async (ctx) => ({
       status: 202,
-      body: await createGeneration(deps, ownerOf(ctx), jsonBody(ctx), ctx.headers[REQUEST_ID_HEADER] ?? ''),
+      body: await createGeneration(deps, ownerOf(ctx), jsonBody(ctx), ctx.headers[REQUEST_ID_HEADER] ?? '', ctx.headers[IDEMPOTENCY_KEY_HEADER]),
     }))
     .add('GET', '/generations', async (ctx) => ({
       status: 200,
@@ -83,6 +86,14 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
     .add('GET', '/generations/{id}', async (ctx) => ({
       status: 200,
       body: await getGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
+    }))
+    .add('DELETE', '/generations/{id}', async (ctx) => {
+      await deleteGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? '');
+      return { status: 204, body: undefined };
+    })
+    .add('POST', '/generations/{id}/cancel', async (ctx) => ({
+      status: 200,
+      body: await cancelGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
     }));
 
   return {
@@ -139,7 +150,7 @@ export function createGeneratorApp(settings: GeneratorSettings, service = 'gener
     clock: { now: () => new Date() },
     ids: timeSortableIds(() => Date.now()),
     random: mathRandom,
-    settings: { presignExpirySeconds: settings.presignExpirySeconds },
+    settings: { presignExpirySeconds: settings.presignExpirySeconds, retentionDays: settings.retentionDays },
     catalog: findModel,
   };
   return createGeneratorAppFromDeps(deps, log);

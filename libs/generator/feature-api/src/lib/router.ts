@@ -66,6 +66,7 @@ function safeDecode(value: string): string {
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  if (body === undefined) return { statusCode: status, headers: { 'cache-control': 'no-store', ...headers }, body: '' };
   return {
     statusCode: status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },

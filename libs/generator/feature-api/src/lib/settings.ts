@@ -7,6 +7,8 @@ export interface GeneratorSettings {
   readonly region?: string;
   readonly bedrockRegion: string;
   readonly presignExpirySeconds: number;
+  /** Days a job and its images are kept (record TTL; S3 lifecycle in infra). */
+  readonly retentionDays: number;
   readonly bedrockTimeoutMs: number;
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
@@ -54,6 +56,7 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
     bedrockRegion: env['BEDROCK_REGION']?.trim() || 'us-west-2',
     // SigV4 presigned URLs live at most 7 days.
     presignExpirySeconds: integer(env, 'PRESIGN_EXPIRY_SECONDS', 900, 1, 604_800),
+    retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
     bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 900_000),
     bedrockMaxAttempts: integer(env, 'BEDROCK_MAX_ATTEMPTS', 3, 1, 10),
     s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
