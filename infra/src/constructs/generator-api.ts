@@ -85,6 +85,8 @@ export class GeneratorApi extends Construct {
         BEDROCK_REGION: props.bedrockRegion,
         PRESIGN_EXPIRY_SECONDS: String(props.presignExpirySeconds),
         RETENTION_DAYS: String(props.retentionDays),
+        // A running job untouched for longer than a worker can live lost its worker: a retry takes it over.
+        JOB_STALE_AFTER_SECONDS: String(GENERATOR_TIMEOUTS.worker.toSeconds() + 60),
         BEDROCK_TIMEOUT_MS: String(GENERATOR_TIMEOUTS.bedrockAttemptMs),
         BEDROCK_MAX_ATTEMPTS: String(GENERATOR_TIMEOUTS.bedrockAttempts),
         NODE_OPTIONS: '--enable-source-maps',

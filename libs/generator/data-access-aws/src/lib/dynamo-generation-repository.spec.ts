@@ -13,7 +13,7 @@ beforeEach(() => doc.reset());
 describe(DynamoGenerationRepository.name, () => {
   it('answers undefined when a job is no longer queued (a second delivery does not run it again)', async () => {
     doc.on(UpdateCommand).rejects(conditionFailed());
-    expect(await sut().markRunning('o', 'id1', '2026-11-24T00:00:00Z')).toBeUndefined();
+    expect(await sut().markRunning('o', 'id1', '2026-11-24T00:00:00Z', '2026-11-23T23:55:00Z')).toBeUndefined();
   });
 
   it('settles only a queued or running job', async () => {
@@ -42,6 +42,6 @@ describe(DynamoGenerationRepository.name, () => {
 
   it('passes other DynamoDB failures on', async () => {
     doc.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceeded'));
-    await expect(sut().markRunning('o', 'id1', 't')).rejects.toThrow('ProvisionedThroughputExceeded');
+    await expect(sut().markRunning('o', 'id1', 't', 's')).rejects.toThrow('ProvisionedThroughputExceeded');
   });
 });

@@ -40,16 +40,17 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
     return (out.Items ?? []) as GenerationRecord[];
   }
 
-  async markRunning(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined> {
+  async markRunning(ownerId: string, id: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { ownerId, id },
           UpdateExpression: 'SET #s = :running, updatedAt = :at',
-          ConditionExpression: '#s = :queued',
+          // A running job untouched since `staleBefore` lost its worker: this delivery takes it over.
+          ConditionExpression: '#s = :queued OR (#s = :running AND updatedAt < :stale)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at },
+          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at, ':stale': staleBefore },
           ReturnValues: 'ALL_NEW',
         }),
       );

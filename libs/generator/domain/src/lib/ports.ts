@@ -105,8 +105,11 @@ export interface GenerationRepositoryPort {
   get(ownerId: string, id: string): Promise<GenerationRecord | undefined>;
   /** Newest first; `after` is the id of the last item of the previous page. */
   list(ownerId: string, limit: number, after?: string): Promise<readonly GenerationRecord[]>;
-  /** queued → running; answers the record, or undefined when it was not queued any more. */
-  markRunning(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined>;
+  /**
+   * queued → running, or a `running` job last touched before `staleBefore` (its worker died: this
+   * delivery takes it over); answers the record, or undefined when the job is not to be run.
+   */
+  markRunning(ownerId: string, id: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined>;
   /** running → succeeded | failed (also queued → failed); false when the job had already settled. */
   settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean>;
   /** queued | running → cancelled; false when the job had already ended. */
@@ -120,6 +123,8 @@ export interface GeneratorSettings {
   readonly presignExpirySeconds: number;
   /** Days a job and its images are kept. */
   readonly retentionDays: number;
+  /** A `running` job untouched this long has lost its worker (the worker's timeout plus a margin). */
+  readonly staleAfterSeconds: number;
 }
 
 /** Everything the use cases need, injected by the composition root. */

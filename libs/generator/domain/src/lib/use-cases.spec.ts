@@ -114,6 +114,19 @@ describe(runGeneration.name, () => {
     expect(sut.store.objects.size).toBe(0);
   });
 
+  it('lets a retry take over a job whose worker died mid-run, and not one that is still running', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    // GIVEN a worker marked the job running, then died without a word
+    await sut.repository.markRunning(OWNER, job.id, new Date(Date.now()).toISOString(), '');
+    // WHEN Lambda retries soon after: another worker may still be on it
+    expect(await runGeneration(sut, sut.invoked[0])).toBe('skipped');
+    // WHEN it retries after the stale limit
+    const later = { ...sut, clock: { now: () => new Date(Date.now() + 600_000) } };
+    expect(await runGeneration(later, sut.invoked[0])).toBe('succeeded');
+    expect((await getGeneration(later, OWNER, job.id)).status).toBe('succeeded');
+  });
+
   it('does nothing for a second delivery of a job that already ran', async () => {
     const sut = fakeDeps();
     await queued(sut);

@@ -179,8 +179,9 @@ function seedFor(deps: GeneratorDeps, range: { min: number; max: number }, base:
  */
 export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<'succeeded' | 'failed' | 'skipped' | 'cancelled'> {
   const startedAt = deps.clock.now();
-  const record = await deps.repository.markRunning(event.ownerId, event.generationId, startedAt.toISOString());
-  if (!record) return 'skipped'; // already taken or settled: a duplicate delivery does nothing
+  const staleBefore = new Date(startedAt.getTime() - deps.settings.staleAfterSeconds * 1000).toISOString();
+  const record = await deps.repository.markRunning(event.ownerId, event.generationId, startedAt.toISOString(), staleBefore);
+  if (!record) return 'skipped'; // running elsewhere or settled: a duplicate delivery does nothing
 
   const written: string[] = [];
   const images: StoredImage[] = [];

@@ -71,9 +71,9 @@ export class FakeRepository implements GenerationRepositoryPort {
       .slice(0, limit);
   }
 
-  async markRunning(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined> {
+  async markRunning(ownerId: string, id: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined> {
     const r = this.records.get(this.key(ownerId, id));
-    if (!r || r.status !== 'queued') return undefined;
+    if (!r || !(r.status === 'queued' || (r.status === 'running' && r.updatedAt < staleBefore))) return undefined;
     const running = { ...r, status: 'running' as const, updatedAt: at };
     this.records.set(this.key(ownerId, id), running);
     return running;
@@ -137,7 +137,7 @@ export function fakeDeps(): FakeDeps {
     clock: { now: () => new Date((t += 1000)) },
     ids: { newId: () => `id${String(++n).padStart(10, '0')}` },
     random: { integer: (min: number) => min + 41 },
-    settings: { presignExpirySeconds: 900, retentionDays: 30 },
+    settings: { presignExpirySeconds: 900, retentionDays: 30, staleAfterSeconds: 300 },
     catalog: findModel,
   };
   return deps;

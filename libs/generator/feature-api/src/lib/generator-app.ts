@@ -150,7 +150,7 @@ export function createGeneratorApp(settings: GeneratorSettings, service = 'gener
     clock: { now: () => new Date() },
     ids: timeSortableIds(() => Date.now()),
     random: mathRandom,
-    settings: { presignExpirySeconds: settings.presignExpirySeconds, retentionDays: settings.retentionDays },
+    settings: { presignExpirySeconds: settings.presignExpirySeconds, retentionDays: settings.retentionDays, staleAfterSeconds: settings.staleAfterSeconds },
     catalog: findModel,
   };
   return createGeneratorAppFromDeps(deps, log);

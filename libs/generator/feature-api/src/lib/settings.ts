@@ -10,6 +10,8 @@ export interface GeneratorSettings {
   /** Days a job and its images are kept (record TTL; S3 lifecycle in infra). */
   readonly retentionDays: number;
   readonly bedrockTimeoutMs: number;
+  /** A running job untouched this long lost its worker; a retry takes it over (worker timeout + margin). */
+  readonly staleAfterSeconds: number;
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
   readonly logLevel: string;
@@ -59,6 +61,7 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
     retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
     bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 900_000),
     bedrockMaxAttempts: integer(env, 'BEDROCK_MAX_ATTEMPTS', 3, 1, 10),
+    staleAfterSeconds: integer(env, 'JOB_STALE_AFTER_SECONDS', 300, 10, 86_400),
     s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
     logLevel,
   };
