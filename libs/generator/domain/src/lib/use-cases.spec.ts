@@ -127,6 +127,17 @@ describe(runGeneration.name, () => {
     expect((await getGeneration(later, OWNER, job.id)).status).toBe('succeeded');
   });
 
+  it('settles a job that lost its worker as failed when it is read, so nobody waits forever', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    await sut.repository.markRunning(OWNER, job.id, job.createdAt, '');
+    const later = { ...sut, clock: { now: () => new Date(Date.parse(job.createdAt) + 301_000) } };
+    expect(await getGeneration(later, OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_TIMEOUT } });
+    const soon = { ...sut, clock: { now: () => new Date(Date.parse(job.createdAt) + 60_000) } };
+    const fresh = await queued(sut);
+    expect((await getGeneration(soon, OWNER, fresh.id)).status).toBe('queued');
+  });
+
   it('does nothing for a second delivery of a job that already ran', async () => {
     const sut = fakeDeps();
     await queued(sut);

@@ -118,12 +118,33 @@ export async function createGeneration(
   return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
 }
 
+/**
+ * A job still `running` (or `queued`) long after any worker could be on it lost its worker: it is
+ * settled `failed` when read, so nobody waits on it forever.
+ */
+async function settleIfStale(deps: GeneratorDeps, record: GenerationRecord): Promise<GenerationRecord> {
+  if (record.status !== 'running' && record.status !== 'queued') return record;
+  // Queued jobs wait in Lambda's queue (up to an hour) before their worker starts.
+  const limitSeconds = record.status === 'running' ? deps.settings.staleAfterSeconds : 3600 + deps.settings.staleAfterSeconds;
+  if (Date.parse(record.updatedAt) > deps.clock.now().getTime() - limitSeconds * 1000) return record;
+  const update = {
+    status: 'failed' as const,
+    updatedAt: deps.clock.now().toISOString(),
+    images: [],
+    error: problem(ErrorCode.MODEL_TIMEOUT, 'the job stopped before it finished: try again'),
+    durationMs: deps.clock.now().getTime() - Date.parse(record.createdAt),
+    estimatedCostUsd: 0,
+  };
+  if (!(await deps.repository.settle(record.ownerId, record.id, update))) return (await deps.repository.get(record.ownerId, record.id)) ?? record;
+  return { ...record, ...update };
+}
+
 /** GET /generations/{id}: the owner's job with fresh links; anyone else's is NOT_FOUND. */
 export async function getGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<Generation> {
   if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
   const record = await deps.repository.get(ownerId, id);
   if (!record || expired(record, deps)) throw notFound(id);
-  return toGeneration(record, deps.signer, deps.clock, deps.settings.presignExpirySeconds);
+  return toGeneration(await settleIfStale(deps, record), deps.signer, deps.clock, deps.settings.presignExpirySeconds);
 }
 
 /** POST /generations/{id}/cancel: a queued or running job stops; the worker stores nothing more. */
@@ -159,7 +180,7 @@ export async function listGenerations(
   const records = (await deps.repository.list(ownerId, limit + 1, after)).filter((r) => !expired(r, deps));
   const page = records.slice(0, limit);
   const items = await Promise.all(
-    page.map((r) => toGeneration(r, deps.signer, deps.clock, deps.settings.presignExpirySeconds)),
+    page.map(async (r) => toGeneration(await settleIfStale(deps, r), deps.signer, deps.clock, deps.settings.presignExpirySeconds)),
   );
   const last = page[page.length - 1];
   return { items, ...(records.length > limit && last ? { nextCursor: encodeCursor(last.id) } : {}) };
