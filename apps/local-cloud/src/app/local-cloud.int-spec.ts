@@ -5,7 +5,9 @@ import { Writable } from 'node:stream';
 
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ErrorCode, Generation, OWNER_HEADER } from '@imagegen/contracts';
+import { readParametersText } from '@imagegen/generator/domain';
 import { readImageInfo } from '@imagegen/generator/model-adapters';
+import sharp from 'sharp';
 import { createLogger } from '@imagegen/shared/util-logging';
 import { signRequest } from '@imagegen/shared/util-sigv4';
 
@@ -82,6 +84,9 @@ describe('the generation spine through the local cloud', () => {
     const bytes = new Uint8Array(await download.arrayBuffer());
     expect(readImageInfo(bytes)).toEqual({ format: 'png', width: 1536, height: 1536 });
     expect(bytes.length).toBe(image.bytes);
+    // AND the file says how it was made, and still decodes
+    expect(readParametersText(bytes)).toMatch(/^a lighthouse on a cliff\nSeed: 1234, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /);
+    expect(await sharp(Buffer.from(bytes)).metadata()).toMatchObject({ width: 1536, height: 1536 });
     expect(await objectsOf(job.id)).toHaveLength(1);
   });
 

@@ -14,6 +14,7 @@ import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
 
 import { decodeCursor, encodeCursor, parseLimit } from './cursor';
 import { imageKey, toGeneration } from './generation-view';
+import { embedParameters } from './image-parameters';
 import { GenerationRecord, GeneratorDeps, StoredImage, WorkerEvent } from './ports';
 
 const CONTENT_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
@@ -227,9 +228,11 @@ export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Pr
       if (!info) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
       const imageId = deps.ids.newId();
       const key = imageKey(record.ownerId, record.id, imageId, EXTENSIONS[info.format]);
+      // The file carries how it was made (prompt, model, seed, size, time), as image tools expect.
+      const bytes = embedParameters(made.bytes, info.format, { request: record.request, seed: made.seed, width: info.width, height: info.height, createdAt: record.createdAt });
       written.push(key);
-      await deps.store.put(key, made.bytes, CONTENT_TYPES[info.format]);
-      images.push({ id: imageId, key, width: info.width, height: info.height, seed: made.seed, bytes: made.bytes.length, format: info.format });
+      await deps.store.put(key, bytes, CONTENT_TYPES[info.format]);
+      images.push({ id: imageId, key, width: info.width, height: info.height, seed: made.seed, bytes: bytes.length, format: info.format });
       engine = made.engine;
     }
   } catch (err) {
