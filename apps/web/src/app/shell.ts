@@ -1,14 +1,18 @@
 import { ChangeDetectionStrategy, Component } from '@angular/core';
-import { RouterOutlet } from '@angular/router';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
 @Component({
   selector: 'ig-root',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterOutlet],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive],
   template: `
     <header class="bar">
       <a class="brand" href="/">imagegen</a>
       <span class="tagline">text to image on Amazon Bedrock</span>
+      <nav class="nav" aria-label="Main">
+        <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }">Create</a>
+        <a routerLink="/gallery" routerLinkActive="active" data-testid="nav-gallery">My images</a>
+      </nav>
     </header>
     <main>
       <router-outlet />
@@ -26,6 +30,20 @@ import { RouterOutlet } from '@angular/router';
       font: var(--mat-sys-title-large);
       color: var(--mat-sys-primary);
       text-decoration: none;
+    }
+    .nav {
+      display: flex;
+      gap: 16px;
+      margin-left: auto;
+    }
+    .nav a {
+      color: var(--mat-sys-on-surface);
+      text-decoration: none;
+      font: var(--mat-sys-label-large);
+    }
+    .nav a.active {
+      color: var(--mat-sys-primary);
+      text-decoration: underline;
     }
     .tagline {
       color: var(--mat-sys-on-surface-variant);

@@ -3,7 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import { Observable, defer, timer } from 'rxjs';
 import { filter, map, switchMap, takeWhile } from 'rxjs/operators';
 
-import { Generation, ModelInfo, ProblemDetails, isTerminal } from '@imagegen/contracts';
+import { Generation, GenerationPage, ModelInfo, ProblemDetails, isTerminal } from '@imagegen/contracts';
 
 const API = '/api';
 
@@ -29,6 +29,20 @@ export class GenerationsApi {
 
   get(id: string): Observable<Generation> {
     return this.http.get<Generation>(`${API}/generations/${encodeURIComponent(id)}`);
+  }
+
+  /** The owner's jobs, newest first, a page at a time. */
+  list(cursor?: string, limit = 24): Observable<GenerationPage> {
+    const params: Record<string, string> = { limit: String(limit), ...(cursor ? { cursor } : {}) };
+    return this.http.get<GenerationPage>(`${API}/generations`, { params });
+  }
+
+  cancel(id: string): Observable<Generation> {
+    return this.http.post<Generation>(`${API}/generations/${encodeURIComponent(id)}/cancel`, null);
+  }
+
+  remove(id: string): Observable<void> {
+    return this.http.delete<void>(`${API}/generations/${encodeURIComponent(id)}`);
   }
 
   /**

@@ -90,6 +90,11 @@ export default class CreatePage implements OnInit {
         },
         error: (err: unknown) => this.problem.set(problemFrom(err)),
       });
+    const reuse = this.route.snapshot.queryParamMap.get('reuse');
+    if (reuse) {
+      // "Reuse" from the gallery: the same parameters, seed included (clear it for a new variation).
+      this.api.get(reuse).subscribe({ next: (job) => this.fill(job), error: (err: unknown) => this.problem.set(problemFrom(err)) });
+    }
     const jobId = this.route.snapshot.queryParamMap.get('job');
     if (jobId) {
       this.api.get(jobId).subscribe({
@@ -97,6 +102,18 @@ export default class CreatePage implements OnInit {
         error: () => void this.router.navigate([], { queryParams: { job: null }, replaceUrl: true }),
       });
     }
+  }
+
+  private fill(job: Generation): void {
+    const r = job.request;
+    this.selectModel(r.modelId);
+    this.modelId.set(r.modelId);
+    this.prompt.set(r.prompt);
+    this.negativePrompt.set(r.negativePrompt ?? '');
+    this.aspectRatio.set(r.aspectRatio);
+    this.count.set(r.count);
+    this.outputFormat.set(r.outputFormat);
+    this.seed.set(String(job.images[0]?.seed ?? r.seed ?? ''));
   }
 
   protected selectModel(id: string): void {

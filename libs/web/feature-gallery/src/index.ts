@@ -1,0 +1,1 @@
+export { default as GalleryPage } from './lib/gallery-page';
