@@ -24,7 +24,7 @@ function job(id: string, over: Partial<Generation> = {}): Generation {
 
 let fixture: ComponentFixture<GalleryPage>;
 let http: HttpTestingController;
-const items = () => [...(fixture.nativeElement as HTMLElement).querySelectorAll('[data-testid="gallery-item"]')];
+const items = () => Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('[data-testid="gallery-item"]'));
 const button = (item: Element, id: string) => item.querySelector(`[data-testid="${id}"]`) as HTMLElement;
 
 beforeEach(async () => {
