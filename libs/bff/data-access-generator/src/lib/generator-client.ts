@@ -1,4 +1,4 @@
-import { Generation, GenerationPage } from '@imagegen/contracts';
+import { Generation, GenerationPage, ModelInfo, OwnerSummary } from '@imagegen/contracts';
 
 /** What the BFF needs from the generator API (DI token below; HTTP adapter in this library). */
 export interface GeneratorClient {
@@ -7,6 +7,10 @@ export interface GeneratorClient {
   cancel(ownerId: string, id: string, requestId: string): Promise<Generation>;
   remove(ownerId: string, id: string, requestId: string): Promise<void>;
   list(ownerId: string, query: { cursor?: string; limit?: string }, requestId: string): Promise<GenerationPage>;
+  /** The catalog with this deployment's availability and measured ETA per model (generator `GET /models`). */
+  models(requestId: string): Promise<ModelInfo[]>;
+  /** Retention and this month's spending of an owner (generator `GET /summary`). */
+  summary(ownerId: string, requestId: string): Promise<OwnerSummary>;
   /** Answers when the generator API is reachable and accepts the BFF's credentials. */
   ping(requestId: string): Promise<void>;
 }

@@ -168,9 +168,45 @@ export function foundationModelArn(model: ModelCatalogEntry, partition = 'aws'):
   return `arn:${partition}:bedrock:${model.region}::foundation-model/${model.id}`;
 }
 
+/**
+ * Whether this deployment can call a model now:
+ * - `available`: callable (in AWS: the account has access, per Bedrock's control plane);
+ * - `no-access`: model access is not enabled for this account, or the role may not call it;
+ * - `wrong-region`: the model is not served in the region the generator calls (BEDROCK_REGION);
+ * - `retired`: Bedrock no longer serves it (old jobs still show);
+ * - `unknown`: the control plane could not be asked (treated as callable: the request may still be refused).
+ */
+export type ModelAvailability = 'available' | 'no-access' | 'wrong-region' | 'retired' | 'unknown';
+
+/** How long an image of a model takes: measured on recent jobs, or the catalog's guess until then. */
+export interface ModelEta {
+  /** Seconds per image, median of the recent window (or the catalog's `expectedSecondsPerImage`). */
+  readonly p50Seconds: number;
+  readonly p90Seconds: number;
+  /** Images measured in the window (0: the figures are the catalog's). */
+  readonly samples: number;
+  readonly source: 'measured' | 'catalog';
+  /** Images of one job made at once (the worker's concurrency budget). */
+  readonly parallelism: number;
+}
+
 /** A catalog entry as `/api/models` answers it: with whether this deployment can call it now. */
 export interface ModelInfo extends ModelCatalogEntry {
   readonly available: boolean;
-  /** Why not, in words a person can act on. */
+  readonly availability: ModelAvailability;
+  /** Why not, in words a person can act on (how to enable it, which region to use). */
   readonly unavailableReason?: string;
+  readonly eta: ModelEta;
+}
+
+/** Expected seconds of a job of `count` images: rounds of `parallelism` images at the p50 each. */
+export function expectedJobSeconds(eta: ModelEta, count: number): number {
+  const rounds = Math.ceil(Math.max(1, count) / Math.max(1, eta.parallelism));
+  return Math.max(1, Math.round(eta.p50Seconds * rounds));
+}
+
+/** The ETA of a model before anything is measured: its catalog figure. */
+export function catalogEta(model: ModelCatalogEntry, parallelism: number): ModelEta {
+  const s = model.expectedSecondsPerImage;
+  return { p50Seconds: s, p90Seconds: Math.round(s * 1.5 * 10) / 10, samples: 0, source: 'catalog', parallelism };
 }

@@ -16,8 +16,13 @@ export type ImageEngine = 'bedrock' | 'offline';
 
 export interface GeneratedImage {
   readonly id: string;
+  /** Which of the request's `count` images this is (0-based): images arrive in any order. */
+  readonly index: number;
   /** Short-lived presigned GET URL, minted each time the job is read. */
   readonly url: string;
+  /** Presigned GET URL of a small WebP of the image (what the gallery draws tiles with); absent on older images. */
+  readonly thumbnailUrl?: string;
+  /** When `url` and `thumbnailUrl` stop working: read the job again for fresh links. */
   readonly urlExpiresAt: string;
   readonly width: number;
   readonly height: number;
@@ -25,6 +30,19 @@ export interface GeneratedImage {
   readonly bytes: number;
   readonly format: OutputFormat;
 }
+
+/** One of the request's images that could not be made (the others are kept: partial success). */
+export interface ImageFailure {
+  readonly index: number;
+  readonly seed: number;
+  readonly error: ProblemDetails;
+}
+
+/**
+ * Where a job's images came from: `model` (Bedrock was called), or `store` (a repeat of an earlier
+ * job of the same owner with the same explicit seed and parameters: copied from S3, no model call, cost 0).
+ */
+export type GenerationSource = 'model' | 'store';
 
 /** A generation job, as the APIs answer it. */
 export interface Generation {
@@ -34,16 +52,43 @@ export interface Generation {
   readonly updatedAt: string;
   readonly modelId: string;
   readonly request: NormalizedGenerateImageRequest;
+  /** The images made so far, ordered by `index` (a running job with count > 1 fills in as they arrive). */
   readonly images: readonly GeneratedImage[];
+  /** Images that could not be made, with why (e.g. 3 of 4 made, 1 blocked by the content filter). */
+  readonly failures?: readonly ImageFailure[];
+  /** Why the job failed or was cut short (a job with no image at all is `failed`). */
   readonly error?: ProblemDetails;
+  /** When the first image started, to when the last ended (queue time excluded). */
   readonly durationMs?: number;
+  /** The catalog price × the images asked for: known before the job runs. */
   readonly estimatedCostUsd: number;
+  /** What the job really cost once ended: the catalog price × the images actually made (0 for `store`). */
+  readonly costUsd?: number;
   readonly engine?: ImageEngine;
+  /** `store` when answered from an earlier job's stored images (`repeatOf` names it). */
+  readonly source?: GenerationSource;
+  readonly repeatOf?: string;
+  /** When the job and its images are removed (the retention setting). */
+  readonly expiresAt?: string;
 }
 
 export interface GenerationPage {
   readonly items: readonly Generation[];
   readonly nextCursor?: string;
+}
+
+/** What the gallery shows about the owner: how long things are kept, and this month's spending. */
+export interface OwnerSummary {
+  /** Days a job and its images are kept (RETENTION_DAYS: table TTL and S3 lifecycle). */
+  readonly retentionDays: number;
+  /** Lifetime of a presigned link, in seconds. */
+  readonly presignExpirySeconds: number;
+  /** The calendar month (UTC) the totals are for, `YYYY-MM`. */
+  readonly month: string;
+  /** Sum of `costUsd` of the owner's jobs that ended this month (deleted jobs still count: the money was spent). */
+  readonly spentUsd: number;
+  /** Images made this month (from the model; repeats from the store are free and not counted). */
+  readonly images: number;
 }
 
 /** Headers between the BFF and the generator API. */
