@@ -2,5 +2,8 @@ export * from './lib/cursor';
 export * from './lib/generation-view';
 export * from './lib/ids';
 export * from './lib/image-parameters';
+export * from './lib/models';
 export * from './lib/ports';
+export * from './lib/repeats';
 export * from './lib/use-cases';
+export * from './lib/worker';

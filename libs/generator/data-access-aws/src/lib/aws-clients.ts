@@ -1,3 +1,4 @@
+import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -18,6 +19,8 @@ export interface AwsClientSettings {
 
 export interface AwsClients {
   readonly bedrock: BedrockRuntimeClient;
+  /** Bedrock's control plane (model availability), in the Bedrock region. */
+  readonly bedrockControl: BedrockClient;
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
   readonly lambda: LambdaClient;
@@ -37,6 +40,11 @@ export function createAwsClients(settings: AwsClientSettings): AwsClients {
       retryMode: 'standard',
       // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2).
       requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: settings.bedrockTimeoutMs }),
+    }),
+    bedrockControl: new BedrockClient({
+      region: settings.bedrockRegion,
+      maxAttempts: 2,
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000 }),
     }),
     s3: new S3Client({
       ...region,

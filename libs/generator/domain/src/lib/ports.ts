@@ -1,5 +1,7 @@
 import {
   ImageEngine,
+  ImageFailure,
+  ModelAvailability,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
   OutputFormat,
@@ -17,20 +19,53 @@ export interface ImageModelPort {
   generate(model: ModelCatalogEntry, request: NormalizedGenerateImageRequest, seed: number): Promise<ModelImage>;
 }
 
+/** Whether this account can call a model (Bedrock's control plane in AWS). */
+export interface ModelAccess {
+  readonly availability: ModelAvailability;
+  /** Why not, in words a person can act on. */
+  readonly reason?: string;
+}
+
+export interface ModelAccessPort {
+  /** Never throws: a control plane that cannot be asked answers `unknown`. */
+  check(model: ModelCatalogEntry): Promise<ModelAccess>;
+}
+
 export interface ImageStorePort {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** Server-side copy within the bucket (no bytes through the caller). */
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Every key under a prefix. */
+  list(prefix: string): Promise<readonly string[]>;
   deleteMany(keys: readonly string[]): Promise<void>;
+}
+
+/** A small picture of an image for gallery tiles. */
+export interface Thumbnail {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'webp';
+}
+
+export interface ThumbnailerPort {
+  make(image: Uint8Array): Promise<Thumbnail>;
 }
 
 export interface UrlSignerPort {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 
-/** The worker's async invocation payload. */
+/**
+ * The worker's async invocation payload: one image of a job (`index`), so the worker's reserved
+ * concurrency bounds the Bedrock calls in flight. Without `index` (events from before per-image
+ * tasks), the worker makes every image of the job in turn.
+ */
 export interface WorkerEvent {
   readonly ownerId: string;
   readonly generationId: string;
   readonly requestId: string;
+  readonly index?: number;
 }
 
 export interface WorkerInvokerPort {
@@ -53,28 +88,54 @@ export interface RandomPort {
 
 export interface StoredImage {
   readonly id: string;
+  /** Which of the request's images this is (0-based). */
+  readonly index: number;
   readonly key: string;
+  readonly thumbnailKey?: string;
   readonly width: number;
   readonly height: number;
   readonly seed: number;
   readonly bytes: number;
   readonly format: OutputFormat;
+  /** Time the model and the store took for this image. */
+  readonly ms?: number;
 }
+
+/** The state of one image of a job while it is being made: which delivery owns it, since when. */
+export interface TaskState {
+  readonly state: 'running' | 'done';
+  readonly token: string;
+  readonly at: string;
+}
+
+export type GenerationStatusValue = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** A job as stored: S3 keys, never URLs. */
 export interface GenerationRecord {
   readonly ownerId: string;
   readonly id: string;
-  readonly status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  readonly status: GenerationStatusValue;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When the first image started. */
+  readonly startedAt?: string;
   readonly modelId: string;
   readonly request: NormalizedGenerateImageRequest;
+  /** The seed of each image, chosen when the job was made (a retried image keeps its seed). */
+  readonly seeds?: readonly number[];
   readonly images: readonly StoredImage[];
+  readonly failures?: readonly ImageFailure[];
+  /** Per image index: the delivery making it. */
+  readonly tasks?: Readonly<Record<string, TaskState>>;
+  /** Images ended (made or failed). */
+  readonly finished?: number;
   readonly error?: ProblemDetails;
   readonly durationMs?: number;
   readonly estimatedCostUsd: number;
+  readonly costUsd?: number;
   readonly engine?: ImageEngine;
+  readonly source?: 'model' | 'store';
+  readonly repeatOf?: string;
   readonly requestId?: string;
   /** Epoch seconds after which the record is gone (DynamoDB TTL; the read path hides it before TTL runs). */
   readonly expiresAt?: number;
@@ -90,15 +151,21 @@ export interface IdempotencyRecord {
   readonly expiresAt: number;
 }
 
+/** How a job ends: every field written at once. */
 export interface SettleUpdate {
   readonly status: 'succeeded' | 'failed';
   readonly updatedAt: string;
+  /** The images kept (all of them, not a delta). */
   readonly images: readonly StoredImage[];
+  readonly failures?: readonly ImageFailure[];
   readonly error?: ProblemDetails;
   readonly durationMs: number;
-  readonly estimatedCostUsd: number;
+  readonly costUsd: number;
   readonly engine?: ImageEngine;
 }
+
+/** What one image task ended with. */
+export type TaskOutcome = { readonly image: StoredImage; readonly engine: ImageEngine } | { readonly failure: ImageFailure };
 
 export interface GenerationRepositoryPort {
   create(record: GenerationRecord): Promise<void>;
@@ -106,37 +173,70 @@ export interface GenerationRepositoryPort {
   /** Newest first; `after` is the id of the last item of the previous page. */
   list(ownerId: string, limit: number, after?: string): Promise<readonly GenerationRecord[]>;
   /**
-   * queued → running, or a `running` job last touched before `staleBefore` (its worker died: this
-   * delivery takes it over); answers the record, or undefined when the job is not to be run.
+   * Claims image `index` of a queued or running job for the delivery `token` (the job becomes
+   * `running`). A task another delivery holds is taken over only when untouched since `staleBefore`
+   * (its worker died); a task already done is never run again. Answers the record, or undefined.
    */
-  markRunning(ownerId: string, id: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined>;
-  /** running → succeeded | failed (also queued → failed); false when the job had already settled. */
+  startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined>;
+  /**
+   * Records what task `index` made (or why not) if `token` still holds it and the job still runs;
+   * counts it in `finished`. Answers the record after the change, or undefined (cancelled, deleted,
+   * taken over: the caller takes its objects back).
+   */
+  finishTask(ownerId: string, id: string, index: number, token: string | undefined, outcome: TaskOutcome, at: string): Promise<GenerationRecord | undefined>;
+  /** Gives task `index` up (so a retry can run it at once); quietly does nothing when not held by `token`. */
+  releaseTask(ownerId: string, id: string, index: number, token: string): Promise<void>;
+  /** running | queued → succeeded | failed; false when the job had already ended. */
   settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean>;
-  /** queued | running → cancelled; false when the job had already ended. */
-  cancel(ownerId: string, id: string, at: string): Promise<boolean>;
+  /**
+   * queued | running → cancelled; answers the record after the change (the images it keeps), or
+   * undefined when the job had already ended. No image is recorded after this.
+   */
+  cancel(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined>;
   remove(ownerId: string, id: string): Promise<void>;
   /** Stores the key unless it exists; answers the record that is stored (ours or the earlier one). */
   claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;
+  /** The job that made these exact parameters with this explicit seed, if one is remembered. */
+  findRepeat(ownerId: string, fingerprint: string): Promise<string | undefined>;
+  rememberRepeat(ownerId: string, fingerprint: string, generationId: string, expiresAt: number): Promise<void>;
+}
+
+/** Spending per owner and month, and recent image durations per model (for ETAs). */
+export interface UsagePort {
+  addSpend(ownerId: string, month: string, usd: number, images: number): Promise<void>;
+  spend(ownerId: string, month: string): Promise<{ readonly usd: number; readonly images: number }>;
+  recordDuration(modelId: string, ms: number, at: string): Promise<void>;
+  /** Most recent first, at most `limit`, none older than `since`. */
+  recentDurations(modelId: string, limit: number, since: string): Promise<readonly number[]>;
 }
 
 export interface GeneratorSettings {
   readonly presignExpirySeconds: number;
   /** Days a job and its images are kept. */
   readonly retentionDays: number;
-  /** A `running` job untouched this long has lost its worker (the worker's timeout plus a margin). */
+  /** A `running` image untouched this long has lost its worker (the worker's timeout plus a margin). */
   readonly staleAfterSeconds: number;
+  /** Images made at once (the worker's reserved concurrency): the parallelism of ETAs. */
+  readonly workerConcurrency: number;
 }
 
 /** Everything the use cases need, injected by the composition root. */
 export interface GeneratorDeps {
   readonly model: ImageModelPort;
+  readonly access: ModelAccessPort;
   readonly store: ImageStorePort;
+  readonly thumbnails: ThumbnailerPort;
   readonly signer: UrlSignerPort;
   readonly repository: GenerationRepositoryPort;
+  readonly usage: UsagePort;
   readonly worker: WorkerInvokerPort;
   readonly clock: ClockPort;
   readonly ids: IdPort;
   readonly random: RandomPort;
   readonly settings: GeneratorSettings;
   readonly catalog: (modelId: string) => ModelCatalogEntry | undefined;
+  /** Every model the catalog knows (for `GET /models`). */
+  readonly models: () => readonly ModelCatalogEntry[];
+  /** Problems the use cases keep going through (a thumbnail, a statistic): logged, never thrown. */
+  readonly warn: (message: string, detail?: Record<string, unknown>) => void;
 }

@@ -1,7 +1,8 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
-import { cancelGeneration, createGeneration, deleteGeneration, getGeneration, listGenerations, runGeneration, settleAbandonedGeneration } from './use-cases';
-import { FakeDeps, fakeDeps, fakePng, throttled } from '../testing';
+import { cancelGeneration, createGeneration, deleteGeneration, getGeneration, listGenerations } from './use-cases';
+import { runGeneration, settleAbandonedGeneration } from './worker';
+import { FakeDeps, fakeDeps, fakePng, runAll, throttled } from '../testing';
 
 const OWNER = 'anon-owner-1';
 const CORE = 'stability.stable-image-core-v1:1';
@@ -17,12 +18,16 @@ async function problemOf(promise: Promise<unknown>) {
 }
 
 describe(createGeneration.name, () => {
-  it('records a queued job, hands it to the worker and answers it at once', async () => {
+  it('records a queued job, hands each image to the worker and answers it at once', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
     expect(job).toMatchObject({ status: 'queued', modelId: CORE, images: [], estimatedCostUsd: 0.08 });
     expect(job.request).toMatchObject({ count: 2, aspectRatio: '1:1', outputFormat: 'png' });
-    expect(sut.invoked).toEqual([{ ownerId: OWNER, generationId: job.id, requestId: 'req-1' }]);
+    expect(job.costUsd).toBeUndefined();
+    expect(sut.invoked).toEqual([
+      { ownerId: OWNER, generationId: job.id, requestId: 'req-1', index: 0 },
+      { ownerId: OWNER, generationId: job.id, requestId: 'req-1', index: 1 },
+    ]);
     expect((await sut.repository.get(OWNER, job.id))?.status).toBe('queued');
   });
 
@@ -31,6 +36,16 @@ describe(createGeneration.name, () => {
     const p = await problemOf(createGeneration(sut, OWNER, { modelId: CORE, prompt: ' ', seed: -1 }, 'r'));
     expect(p.code).toBe(ErrorCode.VALIDATION_FAILED);
     expect(p.errors?.map((e) => e.field)).toEqual(expect.arrayContaining(['prompt', 'seed']));
+    expect(sut.repository.records.size).toBe(0);
+    expect(sut.invoked).toEqual([]);
+  });
+
+  it('refuses a model this account has no access to, saying how to enable it, and writes nothing', async () => {
+    const sut = fakeDeps();
+    sut.access.answers.set(CORE, { availability: 'no-access', reason: 'Enable Stable Image Core under Model access in the Bedrock console (us-west-2).' });
+    const p = await problemOf(queued(sut));
+    expect(p).toMatchObject({ status: 403, code: ErrorCode.MODEL_ACCESS_DENIED });
+    expect(p.detail).toContain('Model access');
     expect(sut.repository.records.size).toBe(0);
     expect(sut.invoked).toEqual([]);
   });
@@ -46,45 +61,83 @@ describe(createGeneration.name, () => {
 });
 
 describe(runGeneration.name, () => {
-  it('stores each image under the owner and job, and records them with their size and seed', async () => {
+  it('stores each image and its thumbnail under the owner and job, and records them with their size and seed', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2, seed: 100 });
 
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('succeeded');
+    await runAll(sut);
 
     const got = await getGeneration(sut, OWNER, job.id);
-    expect(got.status).toBe('succeeded');
-    expect(got.images.map((i) => [i.width, i.height, i.seed, i.format])).toEqual([
-      [1536, 1536, 100, 'png'],
-      [1536, 1536, 101, 'png'],
+    expect(got).toMatchObject({ status: 'succeeded', engine: 'offline', costUsd: 0.08 });
+    expect(got.images.map((i) => [i.index, i.width, i.height, i.seed, i.format])).toEqual([
+      [0, 1536, 1536, 100, 'png'],
+      [1, 1536, 1536, 101, 'png'],
     ]);
-    expect(got.engine).toBe('offline');
-    expect([...sut.store.objects.keys()].every((k) => k.startsWith(`owners/${OWNER}/generations/${job.id}/`))).toBe(true);
-    expect([...sut.store.objects.keys()].some((k) => k.includes('lighthouse'))).toBe(false);
+    const keys = [...sut.store.objects.keys()];
+    expect(keys).toHaveLength(4);
+    expect(keys.filter((k) => k.endsWith('.thumb.webp'))).toHaveLength(2);
+    expect(keys.every((k) => k.startsWith(`owners/${OWNER}/generations/${job.id}/`))).toBe(true);
+    expect(keys.some((k) => k.includes('lighthouse'))).toBe(false);
     expect(got.images[0].url).toContain('X-Amz-Signature=');
+    expect(got.images[0].thumbnailUrl).toContain('.thumb.webp');
     expect(got.durationMs).toBeGreaterThan(0);
+    expect(sut.usage.durations.map((d) => d.modelId)).toEqual([CORE, CORE]);
   });
 
-  it('picks a seed per image when none was given and records the seed the model used', async () => {
+  it('picks a different seed per image when none was given, keeps it for a retry, and records it', async () => {
     const sut = fakeDeps();
-    await queued(sut);
-    await runGeneration(sut, sut.invoked[0]);
-    expect(sut.model.calls).toEqual([{ modelId: CORE, seed: 42 }]);
+    let n = 0;
+    sut.random.integer = (min: number) => min + 1000 * ++n;
+    const job = await queued(sut, { count: 3 });
+    await runAll(sut);
+    const seeds = sut.model.calls.map((c) => c.seed);
+    expect(new Set(seeds).size).toBe(3);
+    expect((await getGeneration(sut, OWNER, job.id)).images.map((i) => i.seed)).toEqual(seeds);
+  });
+
+  it('keeps the images it made when one is blocked, and counts only those in the cost', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 4 });
+    sut.model.script = [
+      { bytes: fakePng(8, 8), seed: 1, engine: 'bedrock' },
+      ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Blocked by the content filter (output image)'),
+      { bytes: fakePng(8, 8), seed: 3, engine: 'bedrock' },
+      { bytes: fakePng(8, 8), seed: 4, engine: 'bedrock' },
+    ];
+    await runAll(sut);
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect(got.status).toBe('succeeded');
+    expect(got.images.map((i) => i.index)).toEqual([0, 2, 3]);
+    expect(got.failures).toEqual([{ index: 1, seed: expect.any(Number), error: expect.objectContaining({ code: ErrorCode.CONTENT_FILTERED }) }]);
+    expect(got.costUsd).toBe(0.12);
+    expect(got.estimatedCostUsd).toBe(0.16);
+    expect(got.error).toBeUndefined();
+    expect(sut.usage.spending.get(`${OWNER}/2026-11`)).toEqual({ usd: 0.12, images: 3 });
+  });
+
+  it('ends the job when its last image ends, whatever order the images finish in', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 3 });
+    const [a, b, c] = sut.invoked;
+    expect(await runGeneration(sut, c)).toEqual({ image: 'made' });
+    expect(await runGeneration(sut, a)).toEqual({ image: 'made' });
+    expect((await getGeneration(sut, OWNER, job.id)).status).toBe('running');
+    expect(await runGeneration(sut, b)).toEqual({ image: 'made', job: 'succeeded' });
+    expect((await getGeneration(sut, OWNER, job.id)).images.map((i) => i.index)).toEqual([0, 1, 2]);
   });
 
   it.each([
     ['content filter', ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Filter reason: prompt'), ErrorCode.CONTENT_FILTERED],
     ['throttling past the retries', throttled(), ErrorCode.MODEL_THROTTLED],
     ['an unexpected crash', new Error('socket hang up'), ErrorCode.INTERNAL],
-  ])('records %s as a failed job and deletes the images already stored', async (_name, error, code) => {
+  ])('records %s on every image as a failed job with no cost and no object', async (_name, error, code) => {
     const sut = fakeDeps();
-    const job = await queued(sut, { count: 3 });
-    sut.model.script = [{ bytes: fakePng(8, 8), seed: 1, engine: 'bedrock' }, error];
-
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('failed');
-
+    const job = await queued(sut, { count: 2 });
+    sut.model.script = [error, error];
+    await runAll(sut);
     const got = await getGeneration(sut, OWNER, job.id);
-    expect(got).toMatchObject({ status: 'failed', images: [], estimatedCostUsd: 0, error: { code } });
+    expect(got).toMatchObject({ status: 'failed', images: [], costUsd: 0, error: { code } });
+    expect(got.failures).toHaveLength(2);
     expect(sut.store.objects.size).toBe(0);
   });
 
@@ -92,58 +145,94 @@ describe(runGeneration.name, () => {
     const sut = fakeDeps();
     const job = await queued(sut);
     sut.model.script = [new Error('arn:aws:iam::123456789012:role/secret at Object.<anonymous>')];
-    await runGeneration(sut, sut.invoked[0]);
+    await runAll(sut);
     const got = await getGeneration(sut, OWNER, job.id);
-    expect(JSON.stringify(got.error)).not.toMatch(/arn:|anonymous/);
+    expect(JSON.stringify(got)).not.toMatch(/arn:|anonymous/);
   });
 
-  it('takes stored images back when the record cannot be written, and throws so Lambda retries', async () => {
+  it('takes stored objects back when the record cannot be written, frees the image and throws so Lambda retries', async () => {
     const sut = fakeDeps();
-    await queued(sut);
-    sut.repository.failSettle = true;
+    const job = await queued(sut);
+    sut.repository.failFinish = true;
     await expect(runGeneration(sut, sut.invoked[0])).rejects.toThrow('DynamoDB is down');
     expect(sut.store.objects.size).toBe(0);
+    // THEN Lambda's retry makes the image
+    sut.repository.failFinish = false;
+    expect(await runGeneration(sut, sut.invoked[0])).toEqual({ image: 'made', job: 'succeeded' });
+    expect((await getGeneration(sut, OWNER, job.id)).images).toHaveLength(1);
   });
 
-  it('fails the job when storing an image fails, leaving no object behind', async () => {
+  it('records an image whose store write failed as failed, leaving no object behind', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
-    sut.store.failPutAfter = 1;
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('failed');
+    sut.store.failPutAfter = 0;
+    await runAll(sut);
     expect((await sut.repository.get(OWNER, job.id))?.status).toBe('failed');
     expect(sut.store.objects.size).toBe(0);
   });
 
-  it('lets a retry take over a job whose worker died mid-run, and not one that is still running', async () => {
+  it('keeps an image whose thumbnail could not be made (the gallery draws the image itself)', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
-    // GIVEN a worker marked the job running, then died without a word
-    await sut.repository.markRunning(OWNER, job.id, new Date(Date.now()).toISOString(), '');
-    // WHEN Lambda retries soon after: another worker may still be on it
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('skipped');
+    sut.thumbnails.fail = true;
+    await runAll(sut);
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect(got.status).toBe('succeeded');
+    expect(got.images[0].thumbnailUrl).toBeUndefined();
+    expect(sut.warnings).toContain('could not make a thumbnail');
+  });
+
+  it('lets a retry take over an image whose worker died, and not one that is still being made', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    // GIVEN a delivery claimed the image, then died without a word
+    await sut.repository.startTask(OWNER, job.id, 0, 'dead-worker', job.createdAt, '');
+    // WHEN Lambda retries soon after: the other delivery may still be on it
+    expect(await runGeneration(sut, sut.invoked[0])).toEqual({ image: 'skipped' });
     // WHEN it retries after the stale limit
-    const later = { ...sut, clock: { now: () => new Date(Date.now() + 600_000) } };
-    expect(await runGeneration(later, sut.invoked[0])).toBe('succeeded');
-    expect((await getGeneration(later, OWNER, job.id)).status).toBe('succeeded');
+    sut.advance(600_000);
+    expect(await runGeneration(sut, sut.invoked[0])).toEqual({ image: 'made', job: 'succeeded' });
   });
 
-  it('settles a job that lost its worker as failed when it is read, so nobody waits forever', async () => {
+  it('settles a job that lost its worker when read: the images made are kept, the rest listed failed, strays removed', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 2 });
+    await runGeneration(sut, sut.invoked[0]);
+    await sut.repository.startTask(OWNER, job.id, 1, 'dead-worker', job.createdAt, '');
+    await sut.store.put(`owners/${OWNER}/generations/${job.id}/stray.png`, fakePng(1, 1), 'image/png');
+    sut.advance(301_000);
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect(got).toMatchObject({ status: 'succeeded', costUsd: 0.04 });
+    expect(got.images.map((i) => i.index)).toEqual([0]);
+    expect(got.failures).toEqual([expect.objectContaining({ index: 1, error: expect.objectContaining({ code: ErrorCode.MODEL_TIMEOUT }) })]);
+    expect([...sut.store.objects.keys()].some((k) => k.endsWith('stray.png'))).toBe(false);
+    expect(sut.store.objects.size).toBe(2);
+  });
+
+  it('settles a job with no image that lost its worker as failed, and leaves a fresh queued job alone', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
-    await sut.repository.markRunning(OWNER, job.id, job.createdAt, '');
-    const later = { ...sut, clock: { now: () => new Date(Date.parse(job.createdAt) + 301_000) } };
-    expect(await getGeneration(later, OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_TIMEOUT } });
-    const soon = { ...sut, clock: { now: () => new Date(Date.parse(job.createdAt) + 60_000) } };
+    await sut.repository.startTask(OWNER, job.id, 0, 'dead-worker', job.createdAt, '');
     const fresh = await queued(sut);
-    expect((await getGeneration(soon, OWNER, fresh.id)).status).toBe('queued');
+    sut.advance(301_000);
+    expect(await getGeneration(sut, OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_TIMEOUT } });
+    expect((await getGeneration(sut, OWNER, fresh.id)).status).toBe('queued');
   });
 
-  it('does nothing for a second delivery of a job that already ran', async () => {
+  it('does nothing for a second delivery of an image already made', async () => {
     const sut = fakeDeps();
     await queued(sut);
-    await runGeneration(sut, sut.invoked[0]);
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('skipped');
+    const [event] = sut.invoked;
+    await runGeneration(sut, event);
+    expect(await runGeneration(sut, event)).toEqual({ image: 'skipped' });
     expect(sut.model.calls).toHaveLength(1);
+  });
+
+  it('makes every image in turn for an event without an index (sent before per-image tasks)', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 2 });
+    expect(await runGeneration(sut, { ownerId: OWNER, generationId: job.id, requestId: 'old' })).toEqual({ image: 'made', job: 'succeeded' });
+    expect(sut.model.calls).toHaveLength(2);
   });
 });
 
@@ -154,17 +243,23 @@ describe(getGeneration.name, () => {
     const other = await problemOf(getGeneration(sut, 'someone-else', job.id));
     const missing = await problemOf(getGeneration(sut, OWNER, 'zzzzzzzzzzzzzzzzzzzzz'));
     expect(other).toMatchObject({ status: 404, code: ErrorCode.NOT_FOUND });
-    expect(missing.status).toBe(404);
+    expect(missing).toEqual(expect.objectContaining({ status: 404, code: ErrorCode.NOT_FOUND }));
+  });
+
+  it.each(['../../etc/passwd', '..%2F..%2Fx', 'a'.repeat(300), 'ID0000000001', ''])('answers NOT_FOUND for the id %p without reading anything', async (id) => {
+    const sut = fakeDeps();
+    const get = jest.spyOn(sut.repository, 'get');
+    expect((await problemOf(getGeneration(sut, OWNER, id))).status).toBe(404);
+    expect(get).not.toHaveBeenCalled();
   });
 
   it('mints links that expire after the configured time', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
-    await runGeneration(sut, sut.invoked[0]);
+    await runAll(sut);
     const got = await getGeneration(sut, OWNER, job.id);
-    const expires = Date.parse(got.images[0].urlExpiresAt) - Date.now();
     expect(got.images[0].url).toContain('X-Amz-Expires=900');
-    expect(Number.isNaN(expires)).toBe(false);
+    expect(Date.parse(got.images[0].urlExpiresAt)).toBeGreaterThan(Date.parse(got.updatedAt));
   });
 });
 
@@ -182,30 +277,45 @@ describe(listGenerations.name, () => {
     expect(second.nextCursor).toBeUndefined();
   });
 
-  it.each([['cursor', { cursor: 'garbage' }], ['limit', { limit: '0' }], ['limit', { limit: 'ten' }]])(
-    'rejects a bad %s with VALIDATION_FAILED',
-    async (field, query) => {
-      const p = await problemOf(listGenerations(fakeDeps(), OWNER, query));
-      expect(p.code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect(p.errors?.[0].field).toBe(field);
-    },
-  );
+  it.each([
+    ['cursor', { cursor: 'garbage' }],
+    ['cursor', { cursor: 'g1.../../x' }],
+    ['limit', { limit: '0' }],
+    ['limit', { limit: '101' }],
+    ['limit', { limit: 'ten' }],
+    ['limit', { limit: '-5' }],
+  ])('rejects a bad %s with VALIDATION_FAILED', async (field, query) => {
+    const p = await problemOf(listGenerations(fakeDeps(), OWNER, query));
+    expect(p.code).toBe(ErrorCode.VALIDATION_FAILED);
+    expect(p.errors?.[0].field).toBe(field);
+  });
 });
 
 describe(settleAbandonedGeneration.name, () => {
-  it('settles a job the worker gave up on as failed, and leaves a finished job alone', async () => {
+  it('records an image the worker gave up on as failed, ends the job, and leaves a finished job alone', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
-    expect((await sut.repository.get(OWNER, job.id))).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
+    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(false);
+  });
+
+  it('keeps the images of a job when one of them was given up on', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut, { count: 2 });
+    await runGeneration(sut, sut.invoked[0]);
+    await settleAbandonedGeneration(sut, sut.invoked[1]);
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect(got.status).toBe('succeeded');
+    expect(got.images).toHaveLength(1);
+    expect(got.failures?.[0].index).toBe(1);
   });
 });
 
 describe('idempotent create', () => {
   const body = { modelId: CORE, prompt: 'a kite' };
 
-  it('answers the first job for a retry with the same key and body, and invokes the worker once', async () => {
+  it('answers the first job for a retry with the same key and body, and hands it to the worker once', async () => {
     const sut = fakeDeps();
     const first = await createGeneration(sut, OWNER, body, 'r1', 'click-0001');
     const retry = await createGeneration(sut, OWNER, { prompt: 'a kite', modelId: CORE }, 'r2', 'click-0001');
@@ -222,12 +332,82 @@ describe('idempotent create', () => {
     expect(sut.repository.records.size).toBe(1);
   });
 
-  it("keeps owners' keys apart, and refuses a malformed key", async () => {
+  it.each(['x y', 'short', 'k'.repeat(129), 'k'.repeat(300), 'ключ-ключ-ключ'])("keeps owners' keys apart, and refuses the malformed key %p", async (bad) => {
     const sut = fakeDeps();
     const a = await createGeneration(sut, OWNER, body, 'r1', 'click-0003');
     const b = await createGeneration(sut, 'anon-other', body, 'r2', 'click-0003');
     expect(a.id).not.toBe(b.id);
-    expect((await problemOf(createGeneration(sut, OWNER, body, 'r3', 'x y'))).code).toBe(ErrorCode.VALIDATION_FAILED);
+    expect((await problemOf(createGeneration(sut, OWNER, body, 'r3', bad))).code).toBe(ErrorCode.VALIDATION_FAILED);
+    expect(sut.repository.records.size).toBe(2);
+  });
+});
+
+describe('repeats from the store', () => {
+  const body = { modelId: CORE, prompt: 'a red kite', seed: 777, count: 2 };
+
+  async function made(sut: FakeDeps, request: Record<string, unknown> = body) {
+    const job = await createGeneration(sut, OWNER, request, 'r');
+    await runAll(sut);
+    return getGeneration(sut, OWNER, job.id);
+  }
+
+  it('answers a repeat with the same seed and parameters from the stored images: no model call, cost 0', async () => {
+    const sut = fakeDeps();
+    const first = await made(sut);
+    const calls = sut.model.calls.length;
+
+    const repeat = await createGeneration(sut, OWNER, { ...body }, 'r2');
+
+    expect(repeat).toMatchObject({ status: 'succeeded', source: 'store', repeatOf: first.id, costUsd: 0, estimatedCostUsd: 0 });
+    expect(repeat.id).not.toBe(first.id);
+    expect(repeat.images.map((i) => [i.index, i.seed, i.width])).toEqual(first.images.map((i) => [i.index, i.seed, i.width]));
+    expect(repeat.images.every((i) => i.url.includes(`/generations/${repeat.id}/`) && i.thumbnailUrl?.includes(`/generations/${repeat.id}/`))).toBe(true);
+    expect(sut.model.calls).toHaveLength(calls);
+    expect(sut.invoked).toEqual([]);
+    // Its own copies: deleting the original leaves the repeat whole, and the repeat answers the next one
+    await deleteGeneration(sut, OWNER, first.id);
+    expect((await getGeneration(sut, OWNER, repeat.id)).images).toHaveLength(2);
+    expect((await createGeneration(sut, OWNER, { ...body }, 'r3')).repeatOf).toBe(repeat.id);
+  });
+
+  it.each([
+    ['another seed', { seed: 778 }],
+    ['another prompt', { prompt: 'a red kite!' }],
+    ['a negative prompt', { negativePrompt: 'blur' }],
+    ['another aspect ratio', { aspectRatio: '16:9' }],
+    ['another count', { count: 1 }],
+    ['another format', { outputFormat: 'jpeg' }],
+    ['another model', { modelId: 'stability.sd3-5-large-v1:0' }],
+  ])('calls the model for %s', async (_name, change) => {
+    const sut = fakeDeps();
+    await made(sut);
+    const job = await createGeneration(sut, OWNER, { ...body, ...change }, 'r2');
+    expect(job.source).toBeUndefined();
+    expect(job.status).toBe('queued');
+  });
+
+  it('never repeats without an explicit seed, for another owner, or from a job that lost an image', async () => {
+    const sut = fakeDeps();
+    await made(sut, { modelId: CORE, prompt: 'no seed' });
+    expect((await createGeneration(sut, OWNER, { modelId: CORE, prompt: 'no seed' }, 'r')).status).toBe('queued');
+    sut.invoked.length = 0;
+    await made(sut);
+    expect((await createGeneration(sut, 'anon-other', body, 'r')).status).toBe('queued');
+    sut.invoked.length = 0;
+    const partialBody = { ...body, seed: 9 };
+    sut.model.script = [{ bytes: fakePng(8, 8), seed: 9, engine: 'offline' }, throttled()];
+    await made(sut, partialBody);
+    expect((await createGeneration(sut, OWNER, partialBody, 'r')).status).toBe('queued');
+  });
+
+  it('calls the model as usual when the stored images cannot be copied, leaving no copy behind', async () => {
+    const sut = fakeDeps();
+    await made(sut);
+    const objects = sut.store.objects.size;
+    sut.store.failCopy = true;
+    const job = await createGeneration(sut, OWNER, body, 'r2');
+    expect(job.status).toBe('queued');
+    expect(sut.store.objects.size).toBe(objects);
   });
 });
 
@@ -235,43 +415,45 @@ describe(cancelGeneration.name, () => {
   it('cancels a queued job so the worker makes and stores nothing', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
-    expect((await cancelGeneration(sut, OWNER, job.id)).status).toBe('cancelled');
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('skipped');
+    expect(await cancelGeneration(sut, OWNER, job.id)).toMatchObject({ status: 'cancelled', costUsd: 0 });
+    await runAll(sut);
     expect(sut.model.calls).toEqual([]);
     expect(sut.store.objects.size).toBe(0);
   });
 
-  it('stops a running job before its next image and takes back what it stored', async () => {
+  it('stores nothing more once cancelled: the image being made is taken back, the ones made are kept', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 3 });
-    const generate = sut.model.generate.bind(sut.model);
-    sut.model.generate = async (...args) => {
-      const image = await generate(...args);
-      await cancelGeneration(sut, OWNER, job.id); // the person cancels while image 1 is being made
-      return image;
-    };
-    expect(await runGeneration(sut, sut.invoked[0])).toBe('cancelled');
-    expect(sut.model.calls).toHaveLength(1);
-    expect(sut.store.objects.size).toBe(0);
-    expect((await getGeneration(sut, OWNER, job.id)).status).toBe('cancelled');
+    const [first, second, third] = sut.invoked;
+    await runGeneration(sut, first);
+    sut.model.during = async () => void (await cancelGeneration(sut, OWNER, job.id)); // cancelled while image 2 is made
+    expect(await runGeneration(sut, second)).toEqual({ image: 'cancelled' });
+    sut.model.during = undefined;
+    expect(await runGeneration(sut, third)).toEqual({ image: 'skipped' });
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect(got).toMatchObject({ status: 'cancelled', costUsd: 0.04 });
+    expect(got.images.map((i) => i.index)).toEqual([0]);
+    expect(sut.store.objects.size).toBe(2); // image 1 and its thumbnail
+    expect(sut.model.calls).toHaveLength(2);
   });
 
   it('refuses to cancel a finished job with CONFLICT, and another owner gets 404', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
-    await runGeneration(sut, sut.invoked[0]);
+    await runAll(sut);
     expect((await problemOf(cancelGeneration(sut, OWNER, job.id))).code).toBe(ErrorCode.CONFLICT);
     expect((await problemOf(cancelGeneration(sut, 'anon-other', job.id))).status).toBe(404);
   });
 });
 
 describe(deleteGeneration.name, () => {
-  it('deletes the record and every image, and another owner cannot', async () => {
+  it('deletes the record and every object under the job, and another owner cannot', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
-    await runGeneration(sut, sut.invoked[0]);
+    await runAll(sut);
+    await sut.store.put(`owners/${OWNER}/generations/${job.id}/left-by-a-dead-worker.png`, fakePng(1, 1), 'image/png');
     expect((await problemOf(deleteGeneration(sut, 'anon-other', job.id))).status).toBe(404);
-    expect(sut.store.objects.size).toBe(2);
+    expect(sut.store.objects.size).toBe(5);
     await deleteGeneration(sut, OWNER, job.id);
     expect(sut.store.objects.size).toBe(0);
     expect((await problemOf(getGeneration(sut, OWNER, job.id))).status).toBe(404);
@@ -279,14 +461,14 @@ describe(deleteGeneration.name, () => {
 });
 
 describe('retention', () => {
-  it('records when a job expires and hides it once it has, even before the store removes it', async () => {
+  it('records when a job expires, says so, and hides it once it has, even before the store removes it', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
     const record = await sut.repository.get(OWNER, job.id);
     expect(record?.expiresAt).toBe(Math.floor(Date.parse(job.createdAt) / 1000) + 30 * 86_400);
-    const later = new Date(Date.parse(job.createdAt) + 31 * 86_400_000);
-    const old = { ...sut, clock: { now: () => later } };
-    expect((await problemOf(getGeneration(old, OWNER, job.id))).status).toBe(404);
-    expect((await listGenerations(old, OWNER, {})).items).toEqual([]);
+    expect(job.expiresAt).toBe(new Date((record?.expiresAt ?? 0) * 1000).toISOString());
+    sut.advance(31 * 86_400_000);
+    expect((await problemOf(getGeneration(sut, OWNER, job.id))).status).toBe(404);
+    expect((await listGenerations(sut, OWNER, {})).items).toEqual([]);
   });
 });

@@ -1,16 +1,23 @@
-import { ModelCatalogEntry, NormalizedGenerateImageRequest, ProblemError, findModel } from '@imagegen/contracts';
+import { ModelCatalogEntry, MODEL_CATALOG, NormalizedGenerateImageRequest, ProblemError, findModel } from '@imagegen/contracts';
 
 import {
   GenerationRecord,
-  IdempotencyRecord,
   GenerationRepositoryPort,
   GeneratorDeps,
+  IdempotencyRecord,
   ImageModelPort,
   ImageStorePort,
+  ModelAccess,
+  ModelAccessPort,
   ModelImage,
   SettleUpdate,
+  TaskOutcome,
+  Thumbnail,
+  ThumbnailerPort,
+  UsagePort,
   WorkerEvent,
 } from '../lib/ports';
+import { runGeneration } from '../lib/worker';
 
 /** A 1x1-header PNG of the given size (enough for readImageInfo). */
 export function fakePng(width: number, height: number): Uint8Array {
@@ -25,9 +32,12 @@ export class FakeModel implements ImageModelPort {
   readonly calls: { modelId: string; seed: number }[] = [];
   /** Per call: an image, or an error to throw. */
   script: (ModelImage | Error)[] = [];
+  /** Runs before each answer (e.g. to cancel the job meanwhile). */
+  during?: () => Promise<void>;
 
   async generate(model: ModelCatalogEntry, _request: NormalizedGenerateImageRequest, seed: number): Promise<ModelImage> {
     this.calls.push({ modelId: model.id, seed });
+    await this.during?.();
     const next = this.script.shift() ?? { bytes: fakePng(1536, 1536), seed, engine: 'offline' as const };
     if (next instanceof Error) throw next;
     return next;
@@ -37,10 +47,21 @@ export class FakeModel implements ImageModelPort {
 export class FakeStore implements ImageStorePort {
   readonly objects = new Map<string, { bytes: Uint8Array; contentType: string }>();
   failPutAfter = Infinity;
+  failCopy = false;
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     if (this.objects.size >= this.failPutAfter) throw new Error('S3 is down');
     this.objects.set(key, { bytes, contentType });
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = this.objects.get(fromKey);
+    if (this.failCopy || !source) throw new Error(`cannot copy ${fromKey}`);
+    this.objects.set(toKey, source);
+  }
+
+  async list(prefix: string): Promise<readonly string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix));
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
@@ -48,16 +69,70 @@ export class FakeStore implements ImageStorePort {
   }
 }
 
+export class FakeThumbnailer implements ThumbnailerPort {
+  fail = false;
+
+  async make(image: Uint8Array): Promise<Thumbnail> {
+    if (this.fail) throw new Error('cannot decode');
+    return { bytes: image.subarray(0, 8), width: 256, height: 256, format: 'webp' };
+  }
+}
+
+export class FakeAccess implements ModelAccessPort {
+  readonly answers = new Map<string, ModelAccess>();
+
+  async check(model: ModelCatalogEntry): Promise<ModelAccess> {
+    return this.answers.get(model.id) ?? { availability: 'available' };
+  }
+}
+
+export class FakeUsage implements UsagePort {
+  readonly spending = new Map<string, { usd: number; images: number }>();
+  readonly durations: { modelId: string; ms: number; at: string }[] = [];
+
+  async addSpend(ownerId: string, month: string, usd: number, images: number): Promise<void> {
+    const k = `${ownerId}/${month}`;
+    const s = this.spending.get(k) ?? { usd: 0, images: 0 };
+    this.spending.set(k, { usd: s.usd + usd, images: s.images + images });
+  }
+
+  async spend(ownerId: string, month: string) {
+    return this.spending.get(`${ownerId}/${month}`) ?? { usd: 0, images: 0 };
+  }
+
+  async recordDuration(modelId: string, ms: number, at: string): Promise<void> {
+    this.durations.push({ modelId, ms, at });
+  }
+
+  async recentDurations(modelId: string, limit: number, since: string): Promise<readonly number[]> {
+    return this.durations
+      .filter((d) => d.modelId === modelId && d.at >= since)
+      .reverse()
+      .slice(0, limit)
+      .map((d) => d.ms);
+  }
+}
+
+const ACTIVE = ['queued', 'running'];
+
 export class FakeRepository implements GenerationRepositoryPort {
   readonly records = new Map<string, GenerationRecord>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly repeats = new Map<string, string>();
   failSettle = false;
+  failFinish = false;
 
   private key(ownerId: string, id: string) {
     return `${ownerId}/${id}`;
   }
 
-  async create(record: GenerationRecord): Promise<void> {
+  private put(record: GenerationRecord): GenerationRecord {
     this.records.set(this.key(record.ownerId, record.id), record);
+    return record;
+  }
+
+  async create(record: GenerationRecord): Promise<void> {
+    this.put(record);
   }
 
   async get(ownerId: string, id: string): Promise<GenerationRecord | undefined> {
@@ -71,21 +146,50 @@ export class FakeRepository implements GenerationRepositoryPort {
       .slice(0, limit);
   }
 
-  async markRunning(ownerId: string, id: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined> {
+  async startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string) {
     const r = this.records.get(this.key(ownerId, id));
-    if (!r || !(r.status === 'queued' || (r.status === 'running' && r.updatedAt < staleBefore))) return undefined;
-    const running = { ...r, status: 'running' as const, updatedAt: at };
-    this.records.set(this.key(ownerId, id), running);
-    return running;
+    if (!r || !ACTIVE.includes(r.status)) return undefined;
+    const task = r.tasks?.[String(index)];
+    if (task && !(task.state === 'running' && task.at < staleBefore)) return undefined;
+    return this.put({ ...r, status: 'running', updatedAt: at, startedAt: r.startedAt ?? at, tasks: { ...r.tasks, [index]: { state: 'running', token, at } } });
   }
 
-  readonly idempotency = new Map<string, IdempotencyRecord>();
-
-  async cancel(ownerId: string, id: string, at: string): Promise<boolean> {
+  async finishTask(ownerId: string, id: string, index: number, token: string | undefined, outcome: TaskOutcome, at: string) {
+    if (this.failFinish) throw new Error('DynamoDB is down');
     const r = this.records.get(this.key(ownerId, id));
-    if (!r || (r.status !== 'running' && r.status !== 'queued')) return false;
-    this.records.set(this.key(ownerId, id), { ...r, status: 'cancelled', updatedAt: at });
+    if (!r || !ACTIVE.includes(r.status)) return undefined;
+    const task = r.tasks?.[String(index)];
+    if (token !== undefined ? task?.token !== token || task.state !== 'running' : task?.state === 'done') return undefined;
+    return this.put({
+      ...r,
+      status: 'running',
+      updatedAt: at,
+      tasks: { ...r.tasks, [index]: { state: 'done', token: token ?? 'abandoned', at } },
+      finished: (r.finished ?? 0) + 1,
+      ...('image' in outcome ? { images: [...r.images, outcome.image], engine: outcome.engine } : { failures: [...(r.failures ?? []), outcome.failure] }),
+    });
+  }
+
+  async releaseTask(ownerId: string, id: string, index: number, token: string): Promise<void> {
+    const r = this.records.get(this.key(ownerId, id));
+    if (!r || r.tasks?.[String(index)]?.token !== token) return;
+    const tasks = { ...r.tasks };
+    delete tasks[String(index)];
+    this.put({ ...r, tasks });
+  }
+
+  async settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean> {
+    if (this.failSettle) throw new Error('DynamoDB is down');
+    const r = this.records.get(this.key(ownerId, id));
+    if (!r || !ACTIVE.includes(r.status)) return false;
+    this.put({ ...r, ...update });
     return true;
+  }
+
+  async cancel(ownerId: string, id: string, at: string) {
+    const r = this.records.get(this.key(ownerId, id));
+    if (!r || !ACTIVE.includes(r.status)) return undefined;
+    return this.put({ ...r, status: 'cancelled', updatedAt: at });
   }
 
   async remove(ownerId: string, id: string): Promise<void> {
@@ -100,12 +204,12 @@ export class FakeRepository implements GenerationRepositoryPort {
     return record;
   }
 
-  async settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean> {
-    if (this.failSettle) throw new Error('DynamoDB is down');
-    const r = this.records.get(this.key(ownerId, id));
-    if (!r || (r.status !== 'running' && r.status !== 'queued')) return false;
-    this.records.set(this.key(ownerId, id), { ...r, ...update });
-    return true;
+  async findRepeat(ownerId: string, fingerprint: string): Promise<string | undefined> {
+    return this.repeats.get(this.key(ownerId, fingerprint));
+  }
+
+  async rememberRepeat(ownerId: string, fingerprint: string, generationId: string): Promise<void> {
+    this.repeats.set(this.key(ownerId, fingerprint), generationId);
   }
 }
 
@@ -113,19 +217,30 @@ export interface FakeDeps extends GeneratorDeps {
   readonly model: FakeModel;
   readonly store: FakeStore;
   readonly repository: FakeRepository;
+  readonly usage: FakeUsage;
+  readonly access: FakeAccess;
+  readonly thumbnails: FakeThumbnailer;
   readonly invoked: WorkerEvent[];
+  readonly warnings: string[];
   failInvoke: boolean;
+  /** Moves the fake clock (each read also moves it by a second). */
+  advance(ms: number): void;
 }
 
 export function fakeDeps(): FakeDeps {
   let t = Date.parse('2026-11-24T10:00:00.000Z');
   let n = 0;
   const invoked: WorkerEvent[] = [];
+  const warnings: string[] = [];
   const deps = {
     model: new FakeModel(),
+    access: new FakeAccess(),
     store: new FakeStore(),
+    thumbnails: new FakeThumbnailer(),
     repository: new FakeRepository(),
+    usage: new FakeUsage(),
     invoked,
+    warnings,
     failInvoke: false,
     signer: { presignGet: async (key: string, expires: number) => `https://s3.test/${key}?X-Amz-Expires=${expires}&X-Amz-Signature=abc` },
     worker: {
@@ -135,12 +250,20 @@ export function fakeDeps(): FakeDeps {
       },
     },
     clock: { now: () => new Date((t += 1000)) },
+    advance: (ms: number) => void (t += ms),
     ids: { newId: () => `id${String(++n).padStart(10, '0')}` },
     random: { integer: (min: number) => min + 41 },
-    settings: { presignExpirySeconds: 900, retentionDays: 30, staleAfterSeconds: 300 },
+    settings: { presignExpirySeconds: 900, retentionDays: 30, staleAfterSeconds: 300, workerConcurrency: 4 },
     catalog: findModel,
+    models: () => MODEL_CATALOG,
+    warn: (message: string) => void warnings.push(message),
   };
   return deps;
+}
+
+/** Runs every image the worker was handed, in order, as Lambda would (one delivery each). */
+export async function runAll(deps: FakeDeps): Promise<void> {
+  for (const event of deps.invoked.splice(0)) await runGeneration(deps, event);
 }
 
 export const throttled = () => ProblemError.of('MODEL_THROTTLED', 'busy', { retryAfterSeconds: 5 });

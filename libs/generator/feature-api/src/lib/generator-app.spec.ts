@@ -123,4 +123,37 @@ describe('cancel, delete and idempotency routes', () => {
     const other = await app.handleApi(event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'else' }), headers }));
     expect(other.statusCode).toBe(409);
   });
+
+  it('answers GET /models with availability and ETA per model, without needing an owner', async () => {
+    const { app, deps } = setup();
+    deps.access.answers.set('stability.sd3-5-large-v1:0', { availability: 'no-access', reason: 'enable it' });
+    const res = await app.handleApi(event('GET', '/models', { headers: { 'X-Imagegen-Owner': '' } }));
+    expect(res.statusCode).toBe(200);
+    const models = JSON.parse(res.body) as { id: string; availability: string; eta: { source: string } }[];
+    expect(models.find((m) => m.id === 'stability.sd3-5-large-v1:0')).toMatchObject({ availability: 'no-access', available: false });
+    expect(models.every((m) => m.eta.source === 'catalog')).toBe(true);
+  });
+
+  it("answers GET /summary with the owner's retention and spending, and refuses a call without an owner", async () => {
+    const { app, deps } = setup();
+    await app.handleApi(event('POST', '/generations', { body: VALID }));
+    for (const e of deps.invoked.splice(0)) await app.handleWorker(e);
+    const res = await app.handleApi(event('GET', '/summary'));
+    expect(JSON.parse(res.body)).toMatchObject({ retentionDays: 30, spentUsd: 0.04, images: 1 });
+    expect((await app.handleApi(event('GET', '/summary', { headers: { 'X-Imagegen-Owner': '' } }))).statusCode).toBe(403);
+  });
+
+  it.each([
+    ['not an object', 'nope'],
+    ['no owner', { generationId: 'x', requestId: 'r', index: 0 }],
+    ['a malformed owner', { ownerId: '../x', generationId: 'x', requestId: 'r' }],
+    ['an index that is not one', { ownerId: OWNER, generationId: 'x', requestId: 'r', index: -1 }],
+  ])('drops a worker event with %s, logging it, without touching anything', async (_name, bad) => {
+    const { app, deps, lines } = setup();
+    await app.handleWorker(bad as never);
+    await app.handleAbandoned(bad as never);
+    expect(deps.model.calls).toEqual([]);
+    expect(lines.filter((l) => String(l['msg']).includes('malformed'))).toHaveLength(2);
+  });
 });
+

@@ -7,17 +7,21 @@ import {
   OWNER_ID_PATTERN,
   ProblemError,
   REQUEST_ID_HEADER,
+  MODEL_CATALOG,
   findModel,
   problem,
 } from '@imagegen/contracts';
 import {
   BedrockImageModel,
+  BedrockModelAccess,
   DynamoGenerationRepository,
+  DynamoUsageRepository,
   LambdaWorkerInvoker,
   S3ImageStore,
   S3UrlSigner,
   createAwsClients,
 } from '@imagegen/generator/data-access-aws';
+import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
   GeneratorDeps,
   WorkerEvent,
@@ -26,7 +30,9 @@ import {
   deleteGeneration,
   getGeneration,
   listGenerations,
+  listModels,
   mathRandom,
+  ownerSummary,
   runGeneration,
   settleAbandonedGeneration,
   timeSortableIds,
@@ -72,6 +78,17 @@ function jsonBody(ctx: RouteContext): unknown {
   }
 }
 
+function isWorkerEvent(event: unknown): event is WorkerEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as Record<string, unknown>;
+  return (
+    typeof e['ownerId'] === 'string' &&
+    OWNER_ID_PATTERN.test(e['ownerId']) &&
+    typeof e['generationId'] === 'string' &&
+    (e['index'] === undefined || (Number.isInteger(e['index']) && (e['index'] as number) >= 0 && (e['index'] as number) < 100))
+  );
+}
+
 /** Builds the generator over the given ports: the composition root shared by Lambda and the local cloud. */
 export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApp {
   const router = new Router()
@@ -94,7 +111,9 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
     .add('POST', '/generations/{id}/cancel', async (ctx) => ({
       status: 200,
       body: await cancelGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
-    }));
+    }))
+    .add('GET', '/models', async () => ({ status: 200, body: await listModels(deps) }))
+    .add('GET', '/summary', async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }));
 
   return {
     async handleApi(event) {
@@ -119,16 +138,19 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
 
     async handleWorker(event) {
       const reqLog = log.child({ requestId: event.requestId, generationId: event.generationId });
-      if (!event || typeof event.ownerId !== 'string' || typeof event.generationId !== 'string') {
+      if (!isWorkerEvent(event)) {
         reqLog.error({ event }, 'worker event is malformed: dropped');
         return;
       }
-      reqLog.info('job started');
       const outcome = await runGeneration(deps, event);
-      reqLog.info({ outcome }, 'job ended');
+      reqLog.info({ index: event.index, ...outcome }, 'image ended');
     },
 
     async handleAbandoned(event) {
+      if (!isWorkerEvent(event)) {
+        log.error({ event }, 'abandoned event is malformed: dropped');
+        return;
+      }
       const settled = await settleAbandonedGeneration(deps, event);
       log.child({ requestId: event.requestId, generationId: event.generationId }).warn({ settled }, 'job abandoned after every attempt failed');
     },
@@ -141,17 +163,27 @@ export function createGeneratorApp(settings: GeneratorSettings, service = 'gener
   const log = createLogger({ service, level: settings.logLevel });
   const deps: GeneratorDeps = {
     model: new BedrockImageModel(clients.bedrock, settings.bedrockRegion),
+    access: new BedrockModelAccess(clients.bedrockControl, settings.bedrockRegion, settings.modelAccessCacheSeconds),
     store: new S3ImageStore(clients.s3, settings.bucket),
+    thumbnails: new SharpThumbnailer(),
     signer: new S3UrlSigner(clients.s3, settings.bucket),
     repository: new DynamoGenerationRepository(clients.dynamo, settings.table),
+    usage: new DynamoUsageRepository(clients.dynamo, settings.table),
     worker: settings.workerFunctionName
       ? new LambdaWorkerInvoker(clients.lambda, settings.workerFunctionName)
       : { invoke: () => Promise.reject(new Error('WORKER_FUNCTION_NAME is not set')) },
     clock: { now: () => new Date() },
     ids: timeSortableIds(() => Date.now()),
     random: mathRandom,
-    settings: { presignExpirySeconds: settings.presignExpirySeconds, retentionDays: settings.retentionDays, staleAfterSeconds: settings.staleAfterSeconds },
+    settings: {
+      presignExpirySeconds: settings.presignExpirySeconds,
+      retentionDays: settings.retentionDays,
+      staleAfterSeconds: settings.staleAfterSeconds,
+      workerConcurrency: settings.workerConcurrency,
+    },
     catalog: findModel,
+    models: () => MODEL_CATALOG,
+    warn: (message, detail) => log.warn(detail ?? {}, message),
   };
   return createGeneratorAppFromDeps(deps, log);
 }

@@ -15,6 +15,10 @@ export interface GeneratorSettings {
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
   readonly logLevel: string;
+  /** Images made at once (the worker's reserved concurrency): the parallelism of ETAs. */
+  readonly workerConcurrency: number;
+  /** How long the control plane's answer on model access is kept. */
+  readonly modelAccessCacheSeconds: number;
 }
 
 export class SettingsError extends Error {
@@ -64,5 +68,7 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
     staleAfterSeconds: integer(env, 'JOB_STALE_AFTER_SECONDS', 300, 10, 86_400),
     s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
     logLevel,
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 1000),
+    modelAccessCacheSeconds: integer(env, 'MODEL_ACCESS_CACHE_SECONDS', 300, 0, 86_400),
   };
 }

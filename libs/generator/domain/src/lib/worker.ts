@@ -1,0 +1,243 @@
+import {
+  ErrorCode,
+  ImageFailure,
+  ModelCatalogEntry,
+  ProblemDetails,
+  ProblemError,
+  estimateCostUsd,
+  problem,
+} from '@imagegen/contracts';
+import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
+
+import { CONTENT_TYPES, imageKey, jobPrefix, thumbnailKey } from './generation-view';
+import { embedParameters } from './image-parameters';
+import { isRepeatable, repeatFingerprint } from './repeats';
+import { GenerationRecord, GeneratorDeps, StoredImage, TaskOutcome, WorkerEvent } from './ports';
+
+/** Anything thrown that is not a ProblemError becomes INTERNAL, with no internals in it. */
+export function toProblem(err: unknown, fallbackDetail = 'the image failed on our side'): ProblemDetails {
+  return err instanceof ProblemError ? err.problem : problem(ErrorCode.INTERNAL, fallbackDetail);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The seed of image `index`: the person's seed (then the next ones), or a random one per image. */
+export function plannedSeeds(deps: Pick<GeneratorDeps, 'random'>, model: ModelCatalogEntry, base: number | undefined, count: number): number[] {
+  const { min, max } = model.seed;
+  return Array.from({ length: count }, (_, index) => {
+    if (base === undefined) return deps.random.integer(Math.max(min, 1), max);
+    return min + ((base - min + index) % (max - min + 1));
+  });
+}
+
+/** Deletes objects; a failure here is logged, never thrown over the error that caused the clean-up. */
+async function deleteQuietly(deps: GeneratorDeps, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await deps.store.deleteMany(keys).catch((err: unknown) => deps.warn('could not delete objects', { keys, err: String(err) }));
+}
+
+/** Why a job with no image failed: the images' own reason when they agree, else the first one. */
+function jobError(failures: readonly ImageFailure[]): ProblemDetails {
+  const first = failures[0]?.error;
+  if (!first) return problem(ErrorCode.MODEL_TIMEOUT, 'the job stopped before it finished: try again');
+  return first;
+}
+
+/**
+ * Ends a job with the images it has: `succeeded` when at least one was made (the failures listed
+ * beside them), `failed` when none. Counts the spending, remembers a full success with an explicit
+ * seed so a repeat is answered from the store. False when the job had already ended.
+ */
+export async function settleJob(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+  images: readonly StoredImage[],
+  failures: readonly ImageFailure[],
+): Promise<boolean> {
+  const model = deps.catalog(record.modelId);
+  const now = deps.clock.now();
+  const status = images.length > 0 ? 'succeeded' : 'failed';
+  const costUsd = model ? estimateCostUsd(model, images.length) : 0;
+  const settled = await deps.repository.settle(record.ownerId, record.id, {
+    status,
+    updatedAt: now.toISOString(),
+    images: [...images].sort((a, b) => a.index - b.index),
+    failures: [...failures].sort((a, b) => a.index - b.index),
+    ...(status === 'failed' ? { error: jobError(failures) } : {}),
+    durationMs: Math.max(0, now.getTime() - Date.parse(record.startedAt ?? record.createdAt)),
+    costUsd,
+    ...(record.engine ? { engine: record.engine } : {}),
+  });
+  if (!settled) return false;
+  if (images.length > 0) {
+    await deps.usage
+      .addSpend(record.ownerId, now.toISOString().slice(0, 7), costUsd, images.length)
+      .catch((err: unknown) => deps.warn('could not count the spending', { err: String(err) }));
+  }
+  if (status === 'succeeded' && failures.length === 0 && isRepeatable(record.request)) {
+    await deps.repository
+      .rememberRepeat(record.ownerId, await repeatFingerprint(record.request), record.id, record.expiresAt ?? 0)
+      .catch((err: unknown) => deps.warn('could not remember the repeat', { err: String(err) }));
+  }
+  return true;
+}
+
+/** Settles a running job once every image has ended (made or failed). */
+async function settleIfDone(deps: GeneratorDeps, record: GenerationRecord): Promise<'succeeded' | 'failed' | undefined> {
+  if (record.status !== 'running' || (record.finished ?? 0) < record.request.count) return undefined;
+  const settled = await settleJob(deps, record, record.images, record.failures ?? []);
+  if (!settled) return undefined;
+  return record.images.length > 0 ? 'succeeded' : 'failed';
+}
+
+/**
+ * A job still `running` (or `queued`) long after any worker could be on it lost its worker: it is
+ * settled when read, keeping the images it made and listing the others as failed, and objects no
+ * record points to are removed, so nobody waits forever and nothing is left behind.
+ */
+export async function settleIfStale(deps: GeneratorDeps, record: GenerationRecord): Promise<GenerationRecord> {
+  if (record.status !== 'running' && record.status !== 'queued') return record;
+  const done = await settleIfDone(deps, record);
+  if (!done) {
+    // Queued jobs wait in Lambda's queue (up to an hour) before their worker starts.
+    const limitSeconds = record.status === 'running' ? deps.settings.staleAfterSeconds : 3600 + deps.settings.staleAfterSeconds;
+    if (Date.parse(record.updatedAt) > deps.clock.now().getTime() - limitSeconds * 1000) return record;
+    const ended = new Set([...record.images.map((i) => i.index), ...(record.failures ?? []).map((f) => f.index)]);
+    const lost: ImageFailure[] = [];
+    for (let index = 0; index < record.request.count; index++) {
+      if (!ended.has(index)) lost.push({ index, seed: record.seeds?.[index] ?? 0, error: problem(ErrorCode.MODEL_TIMEOUT, 'this image stopped before it finished: try again') });
+    }
+    if (!(await settleJob(deps, record, record.images, [...(record.failures ?? []), ...lost]))) {
+      return (await deps.repository.get(record.ownerId, record.id)) ?? record;
+    }
+    await removeOrphans(deps, record);
+  }
+  return (await deps.repository.get(record.ownerId, record.id)) ?? record;
+}
+
+/** Objects under a job's prefix that its record does not point to (a worker died between S3 and DynamoDB). */
+export async function removeOrphans(deps: GeneratorDeps, record: GenerationRecord): Promise<void> {
+  const kept = new Set(record.images.flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]));
+  try {
+    const keys = await deps.store.list(jobPrefix(record.ownerId, record.id));
+    await deleteQuietly(deps, keys.filter((k) => !kept.has(k)));
+  } catch (err) {
+    deps.warn('could not look for objects left behind', { generationId: record.id, err: String(err) });
+  }
+}
+
+async function storeThumbnail(deps: GeneratorDeps, record: GenerationRecord, imageId: string, image: Uint8Array, written: string[]): Promise<string | undefined> {
+  try {
+    const thumb = await deps.thumbnails.make(image);
+    const key = thumbnailKey(record.ownerId, record.id, imageId);
+    written.push(key);
+    await deps.store.put(key, thumb.bytes, 'image/webp');
+    return key;
+  } catch (err) {
+    // The image is what matters: without a thumbnail the gallery draws the image itself.
+    deps.warn('could not make a thumbnail', { generationId: record.id, err: String(err) });
+    return undefined;
+  }
+}
+
+/** What one delivery of the worker did. `job` is set when this delivery ended the job. */
+export interface WorkerOutcome {
+  readonly image: 'made' | 'failed' | 'skipped' | 'cancelled';
+  readonly job?: 'succeeded' | 'failed';
+}
+
+/**
+ * Makes image `index` of a job: claims it, calls the model, stores the image (its parameters inside)
+ * and a thumbnail, records it, and the delivery that records the last image ends the job. An image
+ * that cannot be made is recorded as a failure beside the others (partial success). Every object
+ * this delivery wrote is taken back when it cannot be recorded, so no object is left without a
+ * record. Throws only when the record could not be written (so Lambda's async retry runs it again).
+ */
+async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number): Promise<WorkerOutcome> {
+  const startedAt = deps.clock.now();
+  const token = deps.ids.newId();
+  const staleBefore = iso(startedAt.getTime() - deps.settings.staleAfterSeconds * 1000);
+  const record = await deps.repository.startTask(event.ownerId, event.generationId, index, token, startedAt.toISOString(), staleBefore);
+  if (!record) return { image: 'skipped' }; // cancelled, ended, or made by another delivery
+  if (index >= record.request.count) {
+    await deps.repository.releaseTask(event.ownerId, event.generationId, index, token);
+    return { image: 'skipped' };
+  }
+
+  const model = deps.catalog(record.modelId);
+  const seed = record.seeds?.[index] ?? (model ? plannedSeeds(deps, model, record.request.seed, index + 1)[index] : 0);
+  const written: string[] = [];
+  let outcome: TaskOutcome;
+  try {
+    if (!model || model.lifecycle.state === 'retired') throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
+    if (!adapterFor(model.family)) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} cannot be called by this version`);
+    const made = await deps.model.generate(model, record.request, seed);
+    const info = readImageInfo(made.bytes);
+    if (!info) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
+    const imageId = deps.ids.newId();
+    const key = imageKey(record.ownerId, record.id, imageId, info.format);
+    // The file carries how it was made (prompt, model, seed, size, time), as image tools expect.
+    const bytes = embedParameters(made.bytes, info.format, { request: record.request, seed: made.seed, width: info.width, height: info.height, createdAt: record.createdAt });
+    written.push(key);
+    await deps.store.put(key, bytes, CONTENT_TYPES[info.format]);
+    const thumb = await storeThumbnail(deps, record, imageId, bytes, written);
+    const ms = deps.clock.now().getTime() - startedAt.getTime();
+    outcome = {
+      image: { id: imageId, index, key, ...(thumb ? { thumbnailKey: thumb } : {}), width: info.width, height: info.height, seed: made.seed, bytes: bytes.length, format: info.format, ms },
+      engine: made.engine,
+    };
+  } catch (err) {
+    await deleteQuietly(deps, written.splice(0));
+    outcome = { failure: { index, seed, error: toProblem(err) } };
+  }
+
+  let after: GenerationRecord | undefined;
+  try {
+    after = await deps.repository.finishTask(record.ownerId, record.id, index, token, outcome, deps.clock.now().toISOString());
+  } catch (err) {
+    // The record could not be written: take the objects back, free the image for Lambda's retry.
+    await deleteQuietly(deps, written);
+    await deps.repository.releaseTask(record.ownerId, record.id, index, token).catch(() => undefined);
+    throw err;
+  }
+  if (!after) {
+    await deleteQuietly(deps, written); // cancelled, deleted or taken over meanwhile: store nothing more
+    return { image: 'cancelled' };
+  }
+  if ('image' in outcome && outcome.image.ms !== undefined) {
+    await deps.usage
+      .recordDuration(record.modelId, outcome.image.ms, deps.clock.now().toISOString())
+      .catch((err: unknown) => deps.warn('could not record the duration', { err: String(err) }));
+  }
+  const job = await settleIfDone(deps, after);
+  return { image: 'image' in outcome ? 'made' : 'failed', ...(job ? { job } : {}) };
+}
+
+/** The worker: one image per event (or, for an event without `index`, every image in turn). */
+export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<WorkerOutcome> {
+  if (event.index !== undefined) return runImage(deps, event, event.index);
+  const record = await deps.repository.get(event.ownerId, event.generationId);
+  let last: WorkerOutcome = { image: 'skipped' };
+  for (let index = 0; index < (record?.request.count ?? 0); index++) last = await runImage(deps, event, index);
+  return last;
+}
+
+/**
+ * The worker's on-failure destination: every attempt of an image's asynchronous invocation failed,
+ * so that image is recorded failed (and the job ends if it was the last), rather than left hanging.
+ */
+export async function settleAbandonedGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<boolean> {
+  const error = problem(ErrorCode.MODEL_UNAVAILABLE, 'the image could not be made after several attempts: try again');
+  const record = await deps.repository.get(event.ownerId, event.generationId);
+  if (!record || (record.status !== 'queued' && record.status !== 'running')) return false;
+  const indexes = event.index !== undefined ? [event.index] : Array.from({ length: record.request.count }, (_, i) => i);
+  let changed = false;
+  for (const index of indexes) {
+    const failure: ImageFailure = { index, seed: record.seeds?.[index] ?? 0, error };
+    const after = await deps.repository.finishTask(event.ownerId, event.generationId, index, undefined, { failure }, deps.clock.now().toISOString());
+    if (!after) continue;
+    changed = true;
+    await settleIfDone(deps, after);
+  }
+  return changed;
+}
