@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -6,16 +6,54 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { callableModels } from '@imagegen/contracts';
 
-import { GENERATOR_TIMEOUTS } from './constructs/generator-api';
+import { GENERATOR_ARCHITECTURE, GENERATOR_TIMEOUTS, WORKER_DEPS_LOCK_FILE, npmCpu } from './constructs/generator-api';
+import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
+import { repoRoot } from './repo-root';
 import { testApp } from './testing';
+
+/** Synth output folders (temporary), removed when the tests end. */
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const synth = (overrides = {}, options = {}) => {
   const { app, stacks } = testApp(overrides, options);
+  outdirs.push(app.outdir);
   return { app, stateful: Template.fromStack(stacks.stateful), main: Template.fromStack(stacks.app) };
 };
 
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+/** The statements of the policies attached to the role of the function with this handler. */
+const roleStatements = (template: Template, handler: string): Statement[] => {
+  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0];
+  const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+};
+const actions = (s: Statement): string[] => [s.Action].flat();
+
+/** The environment of the function with this handler. */
+const functionEnv = (template: Template, handler: string): Record<string, unknown> =>
+  Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0].Properties.Environment.Variables;
+
+/** Settings away from every default, to show each one reaches the resources. */
+const CUSTOM = {
+  retentionDays: 7,
+  bedrockConcurrency: 7,
+  bedrockRegion: 'us-east-1',
+  apiRateLimit: 5,
+  apiBurstLimit: 10,
+  wafRateLimit: 2000,
+  rateLimitIpPerMinute: 300,
+  rateLimitOwnerPerMinute: 100,
+  rateLimitCreatePerMinute: 5,
+} as const;
+
 describe('imagegen CDK app', () => {
   const { app, stateful, main } = synth();
+  const custom = synth(CUSTOM);
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
@@ -38,6 +76,20 @@ describe('imagegen CDK app', () => {
       stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
+    });
+
+    it('keeps images, their thumbnails and the job records for the same retentionDays', () => {
+      // Given retentionDays = 7
+      // When the app is synthesized
+      // Then one bucket rule expires every key after 7 days (no prefix or tag filter: images and
+      // thumbnails alike, all under owners/), records carry a TTL, and every generator function is told 7 days
+      const images = Object.values(custom.stateful.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }) } }))[0];
+      const rules = images.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+      const expiring = rules.filter((r) => r['ExpirationInDays'] !== undefined);
+      expect(expiring).toEqual([expect.objectContaining({ ExpirationInDays: 7, Status: 'Enabled' })]);
+      for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan']) expect(expiring[0]).not.toHaveProperty(filter);
+      custom.stateful.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+      for (const handler of ['index.apiHandler', 'index.workerHandler', 'index.abandonedHandler']) expect(functionEnv(custom.main, handler)['RETENTION_DAYS']).toBe('7');
     });
 
     it('keeps the stateful logical ids (renaming one would replace the data)', () => {
@@ -104,6 +156,31 @@ describe('imagegen CDK app', () => {
       for (const m of callableModels()) expect(resources.some((r) => r.includes(`:bedrock:us-west-2::foundation-model/${m.id}`))).toBe(true);
     });
 
+    it('lets the API check model access in the Bedrock region, read, copy and delete the owners’ images, and nothing more of S3 or Bedrock', () => {
+      // Given Bedrock in us-east-1
+      // When the app is synthesized
+      const statements = roleStatements(custom.main, 'index.apiHandler');
+      // Then GetFoundationModelAvailability (no resource type exists for it) is held to that region
+      const availability = statements.filter((s) => actions(s).some((a) => a.startsWith('bedrock:')));
+      expect(availability).toEqual([
+        expect.objectContaining({ Action: 'bedrock:GetFoundationModelAvailability', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } }),
+      ]);
+      // And the S3 rights are GetObject (presign, copy source), PutObject (copy target), DeleteObject and a
+      // prefix-bound ListBucket, all under owners/
+      const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+      expect(s3.flatMap(actions).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      for (const s of s3) {
+        if (actions(s).includes('s3:ListBucket')) expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['owners/*'] } });
+        else expect(JSON.stringify(s.Resource)).toMatch(/"\/owners\/\*"\]/);
+      }
+    });
+
+    it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
+      custom.main.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.workerHandler', ReservedConcurrentExecutions: 7 });
+      expect(functionEnv(custom.main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('7');
+      expect(functionEnv(main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('4');
+    });
+
     it('requires IAM auth on every method of the REST API, with stage throttling, tracing and access logs', () => {
       const methods = Object.values(main.findResources('AWS::ApiGateway::Method'));
       expect(methods.length).toBeGreaterThan(0);
@@ -114,6 +191,7 @@ describe('imagegen CDK app', () => {
         AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
         MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]),
       });
+      custom.main.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]) });
     });
   });
 
@@ -151,6 +229,22 @@ describe('imagegen CDK app', () => {
       expect(statements.filter((s: { Action: unknown }) => s.Action === 'execute-api:Invoke')).toHaveLength(1);
     });
 
+    const bffContainer = (template: Template) =>
+      Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t) => t.Properties.ContainerDefinitions[0].Name === 'bff')?.Properties.ContainerDefinitions[0];
+    const bffEnv = (template: Template): Record<string, unknown> =>
+      Object.fromEntries((bffContainer(template).Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+
+    it('gives the BFF its per-IP, per-owner and job-creation rate limits (per minute) from the settings', () => {
+      expect(bffEnv(main)).toMatchObject({ RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_PER_IP: '600', RATE_LIMIT_PER_OWNER: '300', RATE_LIMIT_JOBS_PER_OWNER: '30' });
+      expect(bffEnv(custom.main)).toMatchObject({ RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_PER_IP: '300', RATE_LIMIT_PER_OWNER: '100', RATE_LIMIT_JOBS_PER_OWNER: '5' });
+    });
+
+    it('sets only settings the BFF reads (apps/bff/src/app/bff-config.ts): a renamed one would be ignored silently', () => {
+      const declared = readFileSync(join(repoRoot(), 'apps/bff/src/app/bff-config.ts'), 'utf8');
+      const names = [...Object.keys(bffEnv(main)), ...(bffContainer(main).Secrets as { Name: string }[]).map((s) => s.Name)];
+      for (const name of names) expect({ name, declared: new RegExp(`\\b${name}\\b`).test(declared) }).toEqual({ name, declared: true });
+    });
+
     it('scales on CPU and requests, and drains longer than a request lasts', () => {
       main.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 2);
       main.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 4);
@@ -164,11 +258,14 @@ describe('imagegen CDK app', () => {
       main.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
-          Match.objectLike({ Statement: { RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP' } }, Action: { Block: {} } }),
+          Match.objectLike({ Statement: { RateBasedStatement: { Limit: 4000, EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS, AggregateKeyType: 'IP' } }, Action: { Block: {} } }),
           Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
         ]),
       });
       main.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+      custom.main.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([Match.objectLike({ Name: 'rate-per-ip', Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000, EvaluationWindowSec: 300 }) } })]),
+      });
     });
 
     it('serves plain HTTP without a domain, and HTTPS with a redirect and an alias when one is given', () => {
@@ -197,15 +294,73 @@ describe('imagegen CDK app', () => {
     expect(normalize(main.toJSON())).toMatchSnapshot('ImagegenApp');
   });
 
-  it('bundles the generator with the local esbuild (no Docker) into one asset', () => {
-    const bundled = testApp({}, { bundle: true });
-    const assembly = bundled.app.synth();
-    const template = assembly.getStackByName('ImagegenApp').template as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
-    const assets = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
-      .map((r) => join(assembly.directory, r.Metadata?.['aws:asset:path'] as string, 'index.js'));
-    expect(assets.length).toBe(3);
-    expect(existsSync(assets[0])).toBe(true);
-    expect(readFileSync(assets[0], 'utf8')).toContain('workerHandler');
+  describe('Lambda bundles (real esbuild and npm, no Docker)', () => {
+    const ELF_MACHINE = { arm64: 183, x64: 62 } as const; // EM_AARCH64, EM_X86_64
+    let assets: Record<string, string> = {};
+
+    beforeAll(() => {
+      // Given no Docker at all: CDK would run this binary for any Docker step, and it does not exist
+      const docker = process.env['CDK_DOCKER'];
+      process.env['CDK_DOCKER'] = '/nonexistent/docker';
+      try {
+        // When the app is synthesized with bundling on
+        const bundled = testApp({}, { bundle: true }).app;
+        outdirs.push(bundled.outdir);
+        const assembly = bundled.synth();
+        const resources = assembly.getStackByName('ImagegenApp').template.Resources as Resources;
+        assets = Object.fromEntries(
+          Object.values(resources)
+            .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
+            .map((r) => [String(r.Properties['Handler']), join(assembly.directory, r.Metadata?.['aws:asset:path'] as string)]),
+        );
+      } finally {
+        if (docker === undefined) delete process.env['CDK_DOCKER'];
+        else process.env['CDK_DOCKER'] = docker;
+      }
+    });
+
+    it('bundles every function from the one generator entry', () => {
+      // Then three assets exist, each an esbuild bundle with the handlers
+      expect(Object.keys(assets).sort()).toEqual(['index.abandonedHandler', 'index.apiHandler', 'index.workerHandler']);
+      for (const dir of Object.values(assets)) expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('workerHandler');
+    });
+
+    it('ships sharp in the worker with the Linux binary for the function’s architecture, and only that one', () => {
+      // Then the worker asset has sharp and @img/sharp-linux-<cpu> (glibc), an ELF file for that CPU
+      const worker = assets['index.workerHandler'];
+      const cpu = npmCpu(GENERATOR_ARCHITECTURE);
+      expect(JSON.parse(readFileSync(join(worker, 'node_modules/sharp/package.json'), 'utf8')).version).toBe(rootSharpVersion());
+      const binary = readFileSync(join(worker, `node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`));
+      expect(binary.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      expect(binary.readUInt16LE(18)).toBe(ELF_MACHINE[cpu]);
+      expect(existsSync(join(worker, `node_modules/@img/sharp-libvips-linux-${cpu}`))).toBe(true);
+      // And no binary for another platform (this machine's, musl, other CPUs) came along
+      expect(readdirSync(join(worker, 'node_modules/@img')).filter((p) => p.startsWith('sharp-')).sort()).toEqual([`sharp-libvips-linux-${cpu}`, `sharp-linux-${cpu}`]);
+    });
+
+    it('leaves sharp out of the API and abandoned-job functions, and out of every esbuild bundle', () => {
+      for (const handler of ['index.apiHandler', 'index.abandonedHandler']) {
+        expect({ handler, nodeModules: existsSync(join(assets[handler], 'node_modules')) }).toEqual({ handler, nodeModules: false });
+      }
+      // The source map lists every file esbuild put into a bundle: sharp is loaded from node_modules, never inlined
+      for (const [handler, dir] of Object.entries(assets)) {
+        const sources = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources as string[];
+        expect({ handler, inlined: sources.filter((f) => /node_modules\/(sharp|@img)\//.test(f)) }).toEqual({ handler, inlined: [] });
+      }
+    });
+  });
+
+  it('pins sharp in the worker’s lock file to the root package.json (npm ci refuses a lock out of sync)', () => {
+    const lambdaDeps = join(repoRoot(), WORKER_DEPS_LOCK_FILE, '..');
+    const lock = JSON.parse(readFileSync(join(lambdaDeps, 'package-lock.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(lambdaDeps, 'package.json'), 'utf8'));
+    expect(lock.packages[''].dependencies).toEqual({ sharp: rootSharpVersion() });
+    expect(manifest.dependencies).toEqual({ sharp: rootSharpVersion() });
+    expect(lock.packages['node_modules/sharp'].version).toBe(rootSharpVersion());
   });
 });
+
+/** The exact sharp version of the root package.json (what CDK writes into the worker asset's package.json). */
+function rootSharpVersion(): string {
+  return JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).dependencies.sharp;
+}

@@ -22,4 +22,24 @@ describe(loadConfig.name, () => {
       expect(message).toContain(part);
     }
   });
+
+  it('takes the rate limits as settings: API stage throttle, WAF rule and the BFF’s own, checked by range', () => {
+    // Given rate limits from IMAGEGEN_* variables
+    const config = loadConfig(undefined, { IMAGEGEN_API_RATE_LIMIT: '50', IMAGEGEN_API_BURST_LIMIT: '100', IMAGEGEN_WAF_RATE_LIMIT: '10000', IMAGEGEN_RATE_LIMIT_IP_PER_MINUTE: '1200', IMAGEGEN_RATE_LIMIT_OWNER_PER_MINUTE: '240', IMAGEGEN_RATE_LIMIT_CREATE_PER_MINUTE: '12' });
+    // Then each is taken
+    expect(config).toMatchObject({ apiRateLimit: 50, apiBurstLimit: 100, wafRateLimit: 10_000, rateLimitIpPerMinute: 1200, rateLimitOwnerPerMinute: 240, rateLimitCreatePerMinute: 12 });
+    // And values out of range are refused by name (the WAF cannot count fewer than 10 requests)
+    expect(() => loadConfig({ wafRateLimit: 5, rateLimitIpPerMinute: 1 }, {})).toThrow('wafRateLimit must be a whole number from 10 to');
+    expect(() => loadConfig({ rateLimitCreatePerMinute: 0 }, {})).toThrow('rateLimitCreatePerMinute must be a whole number from 1 to');
+    expect(() => loadConfig({ rateLimitOwnerPerMinute: 2.5 }, {})).toThrow('rateLimitOwnerPerMinute must be a whole number');
+  });
+
+  it('keeps the WAF’s per-IP limit above the BFF’s, so a busy person gets the BFF’s 429 with Retry-After, not a WAF 403', () => {
+    // Given a WAF limit (per 5 minutes) below 5 × the BFF's per-IP limit (per minute)
+    // When the settings are loaded
+    // Then they are refused, saying why
+    expect(() => loadConfig({ wafRateLimit: 2999, rateLimitIpPerMinute: 600 }, {})).toThrow(/wafRateLimit \(per 5 minutes\) must be at least 5 × rateLimitIpPerMinute/);
+    expect(loadConfig({ wafRateLimit: 3000, rateLimitIpPerMinute: 600 }, {}).wafRateLimit).toBe(3000);
+    expect(DEFAULT_CONFIG.wafRateLimit).toBeGreaterThanOrEqual(5 * DEFAULT_CONFIG.rateLimitIpPerMinute);
+  });
 });

@@ -24,11 +24,21 @@ export interface ImagegenConfig {
   readonly retentionDays: number;
   /** Keep previous versions of images in S3. */
   readonly imageVersioning: boolean;
-  /** Requests per 5 minutes per IP before the WAF blocks. */
+  /**
+   * Requests per 5 minutes from one IP (pages, assets and API together) before the WAF blocks it
+   * (403). A flood guard above the BFF's own per-IP limit, so people see the BFF's 429 first.
+   */
   readonly wafRateLimit: number;
-  /** API Gateway stage throttle (steady requests per second, burst). */
+  /** API Gateway stage throttle: steady requests per second from the BFF to the generator API, all users together. */
   readonly apiRateLimit: number;
+  /** API Gateway stage throttle: requests at once above the steady rate (token bucket size). */
   readonly apiBurstLimit: number;
+  /** BFF: API requests per minute from one client address, then 429 RATE_LIMITED (its RATE_LIMIT_PER_IP). */
+  readonly rateLimitIpPerMinute: number;
+  /** BFF: API requests per minute from one owner (its RATE_LIMIT_PER_OWNER). */
+  readonly rateLimitOwnerPerMinute: number;
+  /** BFF: jobs one owner may create per minute (its RATE_LIMIT_JOBS_PER_OWNER). */
+  readonly rateLimitCreatePerMinute: number;
   /** Lifetime of presigned image links, seconds. */
   readonly presignExpirySeconds: number;
   /** Days logs are kept. */
@@ -46,9 +56,12 @@ export const DEFAULT_CONFIG: ImagegenConfig = {
   cognito: false,
   retentionDays: 30,
   imageVersioning: false,
-  wafRateLimit: 1000,
+  wafRateLimit: 4000,
   apiRateLimit: 20,
   apiBurstLimit: 40,
+  rateLimitIpPerMinute: 600,
+  rateLimitOwnerPerMinute: 300,
+  rateLimitCreatePerMinute: 30,
   presignExpirySeconds: 900,
   logRetentionDays: 30,
 };
@@ -65,9 +78,12 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
   minTasks: [1, 100],
   maxTasks: [1, 100],
   retentionDays: [1, 3650],
-  wafRateLimit: [100, 2_000_000_000],
+  wafRateLimit: [10, 2_000_000_000],
   apiRateLimit: [1, 10_000],
   apiBurstLimit: [1, 5_000],
+  rateLimitIpPerMinute: [1, 1_000_000],
+  rateLimitOwnerPerMinute: [1, 1_000_000],
+  rateLimitCreatePerMinute: [1, 10_000],
   presignExpirySeconds: [60, 43_200],
   logRetentionDays: [1, 3653],
 };
@@ -101,6 +117,9 @@ export function loadConfig(context: Record<string, unknown> | undefined, env: No
   if (merged['cognito'] === true && merged['domainName'] === undefined) problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
   if ((merged['natGateways'] as number) > (merged['maxAzs'] as number)) problems.push('natGateways cannot be more than maxAzs');
   if ((merged['minTasks'] as number) > (merged['maxTasks'] as number)) problems.push('minTasks cannot be more than maxTasks');
+  if ((merged['wafRateLimit'] as number) < 5 * (merged['rateLimitIpPerMinute'] as number)) {
+    problems.push('wafRateLimit (per 5 minutes) must be at least 5 × rateLimitIpPerMinute, or the WAF blocks (403) before the BFF answers 429 with Retry-After');
+  }
   for (const key of ['cognito', 'imageVersioning']) if (typeof merged[key] !== 'boolean') problems.push(`${key} must be true or false`);
   if (problems.length) throw new ConfigError(`imagegen settings:\n- ${problems.join('\n- ')}`);
   return merged as unknown as ImagegenConfig;

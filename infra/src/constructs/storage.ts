@@ -39,6 +39,8 @@ export class Storage extends Construct {
       serverAccessLogsPrefix: 'images/',
       lifecycleRules: [
         {
+          // No prefix filter on purpose: every object (images and their thumbnails, all under owners/)
+          // goes after retentionDays, as the job records do (table TTL, RETENTION_DAYS in the generator).
           id: 'retention',
           expiration: Duration.days(props.retentionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),

@@ -4,9 +4,15 @@ import { Construct } from 'constructs';
 export interface WafProps {
   /** The ALB to protect. */
   readonly resourceArn: string;
-  /** Requests per 5 minutes from one IP before it is blocked. */
+  /**
+   * Requests per 5 minutes from one IP (every path: pages, assets, API) before it is blocked with a
+   * 403 until its rate falls. A flood guard: set it above the BFF's per-IP limit × 5.
+   */
   readonly rateLimit: number;
 }
+
+/** The window the rate rule counts over (seconds): `rateLimit` is per this window. */
+export const WAF_RATE_WINDOW_SECONDS = 300;
 
 const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
   name,
@@ -28,7 +34,7 @@ export class Waf extends Construct {
         {
           name: 'rate-per-ip',
           priority: 0,
-          statement: { rateBasedStatement: { limit: props.rateLimit, aggregateKeyType: 'IP' } },
+          statement: { rateBasedStatement: { limit: props.rateLimit, evaluationWindowSec: WAF_RATE_WINDOW_SECONDS, aggregateKeyType: 'IP' } },
           action: { block: {} },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'rate-per-ip', sampledRequestsEnabled: true },
         },

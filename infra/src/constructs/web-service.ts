@@ -27,6 +27,37 @@ export interface WebServiceProps {
   readonly hostedZoneName?: string;
   readonly cognito: boolean;
   readonly logRetention: logs.RetentionDays;
+  /** The BFF's own rate limits (429 RATE_LIMITED with Retry-After), per minute. */
+  readonly bffRateLimits: BffRateLimits;
+}
+
+export interface BffRateLimits {
+  /** API requests from one client address per minute (the BFF's RATE_LIMIT_PER_IP). */
+  readonly ipPerMinute: number;
+  /** API requests from one owner per minute (RATE_LIMIT_PER_OWNER). */
+  readonly ownerPerMinute: number;
+  /** Jobs one owner may create per minute (RATE_LIMIT_JOBS_PER_OWNER). */
+  readonly createPerMinute: number;
+}
+
+/**
+ * The BFF container's plain settings (names and checks: apps/bff/src/app/bff-config.ts). New BFF
+ * settings go here, from ImagegenConfig; secrets go in `secrets`, never here.
+ */
+function bffEnvironment(props: WebServiceProps, apiUrl: string, region: string, publicOrigin: string | undefined): Record<string, string> {
+  return {
+    PORT: '3333',
+    HOST: '0.0.0.0',
+    GENERATOR_API_URL: apiUrl,
+    GENERATOR_API_REGION: region,
+    LOG_LEVEL: 'info',
+    ...(publicOrigin ? { PUBLIC_ORIGIN: publicOrigin } : {}),
+    // The limits below count per window: one minute, whatever the BFF's own default.
+    RATE_LIMIT_WINDOW_SECONDS: '60',
+    RATE_LIMIT_PER_IP: String(props.bffRateLimits.ipPerMinute),
+    RATE_LIMIT_PER_OWNER: String(props.bffRateLimits.ownerPerMinute),
+    RATE_LIMIT_JOBS_PER_OWNER: String(props.bffRateLimits.createPerMinute),
+  };
 }
 
 /** Build contexts: the repo root, without what the images do not need. */
@@ -63,14 +94,7 @@ export class WebService extends Construct {
     const bffContainer = bffTask.addContainer('bff', {
       image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
       portMappings: [{ containerPort: 3333 }],
-      environment: {
-        PORT: '3333',
-        HOST: '0.0.0.0',
-        GENERATOR_API_URL: props.api.urlForPath('/').replace(/\/$/, ''),
-        GENERATOR_API_REGION: Stack.of(this).region,
-        LOG_LEVEL: 'info',
-        ...(https ? { PUBLIC_ORIGIN: this.url } : {}),
-      },
+      environment: bffEnvironment(props, props.api.urlForPath('/').replace(/\/$/, ''), Stack.of(this).region, https ? this.url : undefined),
       secrets: { COOKIE_SECRET: ecs.Secret.fromSecretsManager(cookieSecret) },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'bff' }),
       stopTimeout: Duration.seconds(90),
@@ -81,7 +105,7 @@ export class WebService extends Construct {
       new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [props.api.arnForExecuteApi('*', '/*', props.stage)] }),
     );
 
-    Validations.of(bffTask).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Plain settings only (port, API URL, region, log level); the one secret comes from Secrets Manager.' });
+    Validations.of(bffTask).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Plain settings only (port, API URL, region, log level, rate limits); the one secret comes from Secrets Manager.' });
     Validations.of(bffTask).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(Stack.of(this).partition) ? '<AWS::Partition>' : Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Token.isUnresolved(Stack.of(this).account) ? '<AWS::AccountId>' : Stack.of(this).account}:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
       reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',

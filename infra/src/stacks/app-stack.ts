@@ -49,6 +49,7 @@ export class AppStack extends Stack {
       ...(config.domainName ? { domainName: config.domainName, hostedZoneName: config.hostedZoneName } : {}),
       cognito: config.cognito,
       logRetention,
+      bffRateLimits: { ipPerMinute: config.rateLimitIpPerMinute, ownerPerMinute: config.rateLimitOwnerPerMinute, createPerMinute: config.rateLimitCreatePerMinute },
     });
     new Waf(this, 'Waf', { resourceArn: web.loadBalancer.loadBalancerArn, rateLimit: config.wafRateLimit });
   }
