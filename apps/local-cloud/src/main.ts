@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import { callableModels } from '@imagegen/contracts';
+import { BedrockFaults, latencyFor } from '@imagegen/local-cloud/feature-bedrock';
 import { PortInUseError } from '@imagegen/local-cloud/util-http';
 import { createLogger } from '@imagegen/shared/util-logging';
 
@@ -8,12 +10,21 @@ import { startLocalCloud } from './app/local-cloud';
 import { LocalSettingsError, PORT_SETTINGS, loadLocalCloudSettings } from './app/settings';
 
 const PORT_NAMES: Readonly<Record<string, string>> = {
-  'Bedrock Runtime stand-in': PORT_SETTINGS.bedrock[0],
+  'Bedrock stand-in': PORT_SETTINGS.bedrock[0],
   'S3 stand-in': PORT_SETTINGS.s3[0],
   'DynamoDB stand-in': PORT_SETTINGS.dynamodb[0],
   'Lambda stand-in': PORT_SETTINGS.lambda[0],
   'API Gateway stand-in': PORT_SETTINGS.apiGateway[0],
 };
+
+function describeLatency(latency: BedrockFaults['latencyMs']): string {
+  if (latency === 'realistic') {
+    const each = callableModels().map((m) => `${m.displayName} ~${latencyFor({ latencyMs: 'realistic' }, m.id) / 1000} s`);
+    return `realistic per model (${each.join(', ')})`;
+  }
+  if (typeof latency === 'number') return latency === 0 ? 'none' : `${latency} ms`;
+  return 'per model as set';
+}
 
 async function main(): Promise<void> {
   const root = process.cwd();
@@ -60,7 +71,8 @@ async function main(): Promise<void> {
       `  imagegen is ready (${seconds} s): open ${cloud.urls.web}`,
       '',
       '  Running on the embedded local cloud: images come from the offline procedural engine,',
-      '  not from a real model. Data is kept in ' + settings.dataDir,
+      '  not from a real model. Data is kept in ' + settings.dataDir + (settings.retentionSweepSeconds > 0 ? ` for ${settings.retentionDays} days.` : ' (retention sweep off).'),
+      `  Model time per image: ${describeLatency(settings.faults.latencyMs)} (LOCAL_BEDROCK_LATENCY_MS).`,
       '  Stop with Ctrl+C.',
       '',
     ].join('\n') + '\n',

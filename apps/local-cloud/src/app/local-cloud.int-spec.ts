@@ -16,7 +16,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, loadLocalCloudSettings } from './setti
 
 const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-integration-1';
-const NO_FAULTS = { latencyMs: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, errorAfter: null, accessDeniedModels: [] };
+const NO_FAULTS = { latencyMs: 0, latencyJitter: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, errorAfter: null, accessDeniedModels: [] };
 
 let dir: string;
 let cloud: LocalCloud;
@@ -24,7 +24,7 @@ const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-int-'));
-  const env = { PORT: '0', BFF_PORT: '0', LOCAL_APIGW_PORT: '0', LOCAL_BEDROCK_PORT: '0', LOCAL_S3_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_LAMBDA_PORT: '0', LOCAL_CLOUD_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+  const env = { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', PORT: '0', BFF_PORT: '0', LOCAL_APIGW_PORT: '0', LOCAL_BEDROCK_PORT: '0', LOCAL_S3_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_LAMBDA_PORT: '0', LOCAL_CLOUD_DATA_DIR: dir, LOG_LEVEL: 'warn' };
   const destination = new Writable({ write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()) });
   cloud = await startLocalCloud({ settings: loadLocalCloudSettings(env), log: createLogger({ service: 'local-cloud', destination }) });
 });
@@ -87,16 +87,25 @@ describe('the generation spine through the local cloud', () => {
     // AND the file says how it was made, and still decodes
     expect(readParametersText(bytes)).toMatch(/^a lighthouse on a cliff\nSeed: 1234, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /);
     expect(await sharp(Buffer.from(bytes)).metadata()).toMatchObject({ width: 1536, height: 1536 });
-    expect(await objectsOf(job.id)).toHaveLength(1);
+    // AND a small WebP thumbnail sits beside it, for the gallery
+    expect(image.thumbnailUrl?.startsWith(cloud.urls.s3)).toBe(true);
+    const thumb = Buffer.from(await (await fetch(image.thumbnailUrl ?? '')).arrayBuffer());
+    expect(await sharp(thumb).metadata()).toMatchObject({ format: 'webp', width: 384, height: 384 });
+    expect(thumb.length).toBeLessThan(image.bytes / 10);
+    expect(await objectsOf(job.id)).toHaveLength(2);
   });
 
   it('makes several images in other formats, each with its own seed', async () => {
     const created = await api('POST', '/generations', { modelId: 'stability.sd3-5-large-v1:0', prompt: 'a fox', aspectRatio: '16:9', count: 2, outputFormat: 'webp', seed: 10 });
     const job = await settled(created.body.id);
-    expect(job.images.map((i) => [i.width, i.height, i.seed, i.format])).toEqual([
-      [1344, 768, 10, 'webp'],
-      [1344, 768, 11, 'webp'],
+    expect(job.images.map((i) => [i.index, i.width, i.height, i.seed, i.format])).toEqual([
+      [0, 1344, 768, 10, 'webp'],
+      [1, 1344, 768, 11, 'webp'],
     ]);
+    // AND each WebP carries its parameters in EXIF (UserComment), as image tools read them
+    const bytes = new Uint8Array(await (await fetch(job.images[1].url)).arrayBuffer());
+    expect(readParametersText(bytes)).toMatch(/^a fox\nSeed: 11, Size: 1344x768, Aspect ratio: 16:9, Model: stability\.sd3-5-large-v1:0/);
+    expect((await sharp(Buffer.from(bytes)).metadata()).exif).toBeDefined();
   });
 
   it('records a content-filtered job as failed CONTENT_FILTERED, with nothing stored', async () => {
@@ -123,18 +132,33 @@ describe('the generation spine through the local cloud', () => {
     expect(job.error?.retryAfterSeconds).toBeGreaterThan(0);
   });
 
-  it('fails a job whose model keeps failing, and takes back the images it had already stored', async () => {
+  it('keeps the images made when the model fails on the others, counting only those in the cost', async () => {
     // GIVEN the first image works and every call after it fails
     cloud.bedrock.setFaults({ errorAfter: 1 });
     const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a flaky model', count: 3 });
     const job = await settled(created.body.id);
-    expect(job).toMatchObject({ status: 'failed', images: [], error: { code: ErrorCode.MODEL_UNAVAILABLE } });
-    expect(await objectsOf(job.id)).toEqual([]);
+    expect(job).toMatchObject({ status: 'succeeded', costUsd: 0.04, estimatedCostUsd: 0.12 });
+    expect(job.images).toHaveLength(1);
+    expect(job.failures?.map((f) => f.error.code)).toEqual([ErrorCode.MODEL_UNAVAILABLE, ErrorCode.MODEL_UNAVAILABLE]);
+    expect(await objectsOf(job.id)).toHaveLength(2); // the image and its thumbnail, nothing of the failed ones
   });
 
-  it('names the fix when the account has no access to the model', async () => {
+  it('refuses a model the account has no access to before making a job, naming the fix, and says so in /models', async () => {
+    const ULTRA = 'stability.stable-image-ultra-v1:1';
+    cloud.bedrock.setFaults({ accessDeniedModels: [ULTRA] });
+    await new Promise((r) => setTimeout(r, 1100)); // the generator keeps the control plane's answer a second here
+    const models = await api('GET', '/models');
+    expect(models.body.find((m: { id: string }) => m.id === ULTRA)).toMatchObject({ available: false, availability: 'no-access', unavailableReason: expect.stringMatching(/Model access/) });
+    const refused = await api('POST', '/generations', { modelId: ULTRA, prompt: 'x' });
+    expect(refused).toMatchObject({ status: 403, type: 'application/problem+json', body: { code: ErrorCode.MODEL_ACCESS_DENIED } });
+    expect(refused.body.detail).toMatch(/Model access/);
+  });
+
+  it('names the fix when the model refuses the account after the job was made', async () => {
+    cloud.bedrock.setFaults({ accessDeniedModels: [] });
+    await new Promise((r) => setTimeout(r, 1100));
+    const created = await api('POST', '/generations', { modelId: 'stability.stable-image-ultra-v1:1', prompt: 'y' });
     cloud.bedrock.setFaults({ accessDeniedModels: ['stability.stable-image-ultra-v1:1'] });
-    const created = await api('POST', '/generations', { modelId: 'stability.stable-image-ultra-v1:1', prompt: 'x' });
     const job = await settled(created.body.id);
     expect(job.error).toMatchObject({ code: ErrorCode.MODEL_ACCESS_DENIED });
     expect(job.error?.detail).toMatch(/Model access/);
@@ -204,10 +228,47 @@ describe('the generation spine through the local cloud', () => {
   it('deletes a job and every object of it', async () => {
     const created = await api('POST', '/generations', { modelId: CORE, prompt: 'short-lived', count: 2 });
     await settled(created.body.id);
-    expect(await objectsOf(created.body.id)).toHaveLength(2);
+    expect(await objectsOf(created.body.id)).toHaveLength(4);
     expect((await api('DELETE', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(404);
     expect((await api('DELETE', `/generations/${created.body.id}`)).status).toBe(204);
     expect(await objectsOf(created.body.id)).toEqual([]);
     expect((await api('GET', `/generations/${created.body.id}`)).status).toBe(404);
   });
+
+  it('answers a repeat with the same seed from the stored images: zero Bedrock calls, its own copies, cost 0', async () => {
+    const request = { modelId: CORE, prompt: 'a repeatable kite', seed: 4242, count: 2 };
+    const first = await settled((await api('POST', '/generations', request)).body.id);
+    const before = cloud.bedrock.stats().invocations;
+    const repeat = await api('POST', '/generations', request);
+    expect(repeat.status).toBe(202);
+    expect(repeat.body).toMatchObject({ status: 'succeeded', source: 'store', repeatOf: first.id, costUsd: 0 });
+    expect(cloud.bedrock.stats().invocations).toBe(before);
+    expect(await objectsOf(repeat.body.id)).toHaveLength(4);
+    const [a, b] = await Promise.all([fetch(first.images[0].url), fetch(repeat.body.images[0].url)]);
+    expect(Buffer.from(await b.arrayBuffer()).equals(Buffer.from(await a.arrayBuffer()))).toBe(true);
+    // a different seed is a new image
+    const other = await api('POST', '/generations', { ...request, seed: 4243 });
+    expect(other.body.status).toBe('queued');
+    await settled(other.body.id);
+    expect(cloud.bedrock.stats().invocations).toBe(before + 2);
+  });
+
+  it("tells an owner the retention and this month's spending", async () => {
+    const owner = 'anon-summary-1';
+    await settled((await api('POST', '/generations', { modelId: CORE, prompt: 'a bill', count: 2 }, owner)).body.id, owner);
+    const summary = await api('GET', '/summary', undefined, owner);
+    expect(summary.body).toEqual({ retentionDays: 30, presignExpirySeconds: 900, month: new Date().toISOString().slice(0, 7), spentUsd: 0.08, images: 2 });
+  });
+
+  it('makes the images of one job at once, as many as the worker budget allows', async () => {
+    cloud.bedrock.setFaults({ latencyMs: 400 });
+    const peak = cloud.bedrock.stats().maxInFlight;
+    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'four at once', count: 4 });
+    const job = await settled(created.body.id);
+    expect(job.images).toHaveLength(4);
+    expect(new Set(job.images.map((i) => i.seed)).size).toBe(4);
+    expect(cloud.lambda.stats().maxRunning).toBeLessThanOrEqual(4);
+    expect(cloud.bedrock.stats().maxInFlight).toBeGreaterThanOrEqual(Math.max(peak, 2));
+  });
 });
+

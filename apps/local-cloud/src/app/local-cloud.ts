@@ -7,7 +7,7 @@ import { WorkerEvent } from '@imagegen/generator/domain';
 import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud/feature-api-gateway';
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import { LambdaStandIn, startLambdaStandIn } from '@imagegen/local-cloud/feature-lambda';
-import { DynamoStandIn, S3StandIn, startDynamoStandIn, startS3StandIn } from '@imagegen/local-cloud/feature-storage';
+import { DynamoStandIn, RetentionSweeper, S3StandIn, startDynamoStandIn, startRetentionSweeper, startS3StandIn } from '@imagegen/local-cloud/feature-storage';
 import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
@@ -33,6 +33,10 @@ export interface LocalCloud {
   };
   readonly bedrock: BedrockStandIn;
   readonly lambda: LambdaStandIn;
+  readonly s3: S3StandIn;
+  readonly dynamodb: DynamoStandIn;
+  /** Stands in for DynamoDB TTL and the S3 lifecycle (its timer runs when LOCAL_RETENTION_SWEEP_SECONDS > 0). */
+  readonly retention: RetentionSweeper;
   readonly names: typeof LOCAL_NAMES;
   close(): Promise<void>;
 }
@@ -44,6 +48,8 @@ function generatorEnvironment(urls: { bedrock: string; s3: string; dynamodb: str
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME: urls.bedrock,
+    // The control plane (model availability) is served on the same port.
+    AWS_ENDPOINT_URL_BEDROCK: urls.bedrock,
     AWS_ENDPOINT_URL_S3: urls.s3,
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
@@ -52,6 +58,11 @@ function generatorEnvironment(urls: { bedrock: string; s3: string; dynamodb: str
     WORKER_FUNCTION_NAME: LOCAL_NAMES.worker,
     BEDROCK_REGION: LOCAL_REGION,
     S3_FORCE_PATH_STYLE: 'true',
+    WORKER_CONCURRENCY: String(settings.workerConcurrency),
+    // Always the value the sweeper uses (RETENTION_DAYS from the environment, else the shared default 30).
+    RETENTION_DAYS: String(settings.retentionDays),
+    // The local control plane answers in a millisecond, and its faults change at run time: keep its answer briefly.
+    MODEL_ACCESS_CACHE_SECONDS: '1',
     LOG_LEVEL: settings.logLevel,
   };
 }
@@ -101,10 +112,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       onFailure: (_name, event) => app().handleAbandoned(event as WorkerEvent),
+      log,
     });
     closers.push(() => lambda.close());
 
     Object.assign(process.env, generatorEnvironment({ bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url }, settings));
+
+    const retention = startRetentionSweeper({
+      dynamodbUrl: dynamo.url,
+      s3Url: s3.url,
+      tableName: LOCAL_NAMES.table,
+      bucket: LOCAL_NAMES.bucket,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      retentionDays: settings.retentionDays,
+      intervalSeconds: settings.retentionSweepSeconds,
+      log: log.child({ component: 'retention-sweeper' }),
+    });
+    closers.push(() => retention.close());
 
     const apiGateway: ApiGatewayStandIn = await startApiGatewayStandIn({ port: ports.apiGateway, handler: (event) => app().handleApi(event), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     closers.push(() => apiGateway.close());
@@ -142,6 +167,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       urls: { web, bff: bffUrl, apiGateway: apiGateway.url, bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
       bedrock,
       lambda,
+      s3,
+      dynamodb: dynamo,
+      retention,
       names: LOCAL_NAMES,
       close: closeAll,
     };

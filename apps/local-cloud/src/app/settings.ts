@@ -41,6 +41,10 @@ export interface LocalCloudSettings {
   /** Concurrency cap of the worker (the reserved concurrency in AWS: the Bedrock budget). */
   readonly workerConcurrency: number;
   readonly faults: BedrockFaults;
+  /** Days jobs and images are kept (RETENTION_DAYS: the generator's TTL, and what the sweeper removes). */
+  readonly retentionDays: number;
+  /** Seconds between retention sweeps (standing in for DynamoDB TTL and the S3 lifecycle); 0: off. */
+  readonly retentionSweepSeconds: number;
   readonly logLevel: string;
 }
 
@@ -64,14 +68,40 @@ function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+/** The spread of the realistic profile: each image within ±20 % of its model's time. */
+const DEFAULT_REALISTIC_JITTER = 0.2;
+
+/**
+ * LOCAL_BEDROCK_LATENCY_MS: `realistic` (the default: each model its own time, with jitter), a
+ * number of ms for every model (`0`: none, what tests and benchmarks use), or a JSON map of model id
+ * to ms with `default` for the rest. An explicit value has no jitter unless LOCAL_BEDROCK_LATENCY_JITTER says so.
+ */
+function latencySettings(env: NodeJS.ProcessEnv): Pick<BedrockFaults, 'latencyMs' | 'latencyJitter'> {
+  const raw = env['LOCAL_BEDROCK_LATENCY_MS']?.trim() || 'realistic';
+  const jitter = rate(env, 'LOCAL_BEDROCK_LATENCY_JITTER');
+  let latencyMs: BedrockFaults['latencyMs'];
+  if (raw === 'realistic') latencyMs = 'realistic';
+  else if (raw.startsWith('{')) {
+    try {
+      latencyMs = JSON.parse(raw);
+    } catch {
+      throw new LocalSettingsError(`setting LOCAL_BEDROCK_LATENCY_MS is not valid JSON (got "${raw}")`);
+    }
+  } else latencyMs = Number(raw);
+  if (faultProblems({ latencyMs }).length) {
+    throw new LocalSettingsError(`setting LOCAL_BEDROCK_LATENCY_MS must be "realistic", a number of ms (0..600000), or a JSON map of model id to ms with "default" (got "${raw}")`);
+  }
+  const spread = jitter ?? (latencyMs === 'realistic' ? DEFAULT_REALISTIC_JITTER : undefined);
+  return { latencyMs, ...(spread !== undefined ? { latencyJitter: spread } : {}) };
+}
+
 /** Reads the local cloud's settings from the environment (README lists them all). */
 export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
   const ports = Object.fromEntries(
     Object.entries(PORT_SETTINGS).map(([key, [name, fallback]]) => [key, int(env, name, fallback, 0, 65535)]),
   ) as unknown as LocalPorts;
-  const latency = env['LOCAL_BEDROCK_LATENCY_MS']?.trim();
   const faults: Record<string, unknown> = {
-    ...(latency ? { latencyMs: latency.startsWith('{') ? JSON.parse(latency) : Number(latency) } : {}),
+    ...latencySettings(env),
     ...(rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') !== undefined ? { throttleRate: rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') } : {}),
     ...(rate(env, 'LOCAL_BEDROCK_ERROR_RATE') !== undefined ? { errorRate: rate(env, 'LOCAL_BEDROCK_ERROR_RATE') } : {}),
     ...(env['LOCAL_BEDROCK_CONTENT_FILTER'] ? { contentFilterPattern: env['LOCAL_BEDROCK_CONTENT_FILTER'] } : {}),
@@ -84,6 +114,9 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
     dataDir: resolve(cwd, env['LOCAL_CLOUD_DATA_DIR'] ?? '.local-cloud'),
     workerConcurrency: int(env, 'LOCAL_WORKER_CONCURRENCY', 4, 1, 100),
     faults: faults as BedrockFaults,
+    // The same range and default as the generator's own RETENTION_DAYS.
+    retentionDays: int(env, 'RETENTION_DAYS', 30, 1, 3650),
+    retentionSweepSeconds: int(env, 'LOCAL_RETENTION_SWEEP_SECONDS', 300, 0, 86_400),
     logLevel: env['LOG_LEVEL']?.trim() || 'info',
   };
 }

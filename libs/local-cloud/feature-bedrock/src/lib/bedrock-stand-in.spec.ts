@@ -1,11 +1,15 @@
+import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import sharp from 'sharp';
 
 import { BedrockStandIn, startBedrockStandIn } from './bedrock-stand-in';
+import { REALISTIC_LATENCY_MS, latencyFor } from './faults';
 
 const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
 const CORE = 'stability.stable-image-core-v1:1';
+const SD35 = 'stability.sd3-5-large-v1:0';
+const ULTRA = 'stability.stable-image-ultra-v1:1';
 let standIn: BedrockStandIn;
 
 function client(credentials = CREDS) {
@@ -35,7 +39,12 @@ beforeAll(async () => {
   standIn = await startBedrockStandIn({ port: 0, credentials: { ...CREDS, region: 'us-west-2' } });
 });
 afterAll(() => standIn.close());
-beforeEach(() => standIn.setFaults({ throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, latencyMs: 0, accessDeniedModels: [] }));
+beforeEach(() => standIn.setFaults({ throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, latencyMs: 0, latencyJitter: 0, accessDeniedModels: [] }));
+
+/** The control-plane client, as the generator builds it: only the endpoint differs from AWS. */
+function controlPlane(s: BedrockStandIn, region = 'us-west-2', credentials = CREDS) {
+  return new BedrockClient({ region, endpoint: s.url, credentials, maxAttempts: 1 });
+}
 
 describe(startBedrockStandIn.name, () => {
   it('answers a Stable Image Core request with a PNG at the model size, marked as offline output', async () => {
@@ -88,5 +97,97 @@ describe(startBedrockStandIn.name, () => {
     const bad = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ throttleRate: 2, bogus: 1 }) });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toMatch(/unknown fault setting bogus; throttleRate must be a number from 0 to 1/);
+  });
+
+  it('takes a latency per model, and "realistic" over HTTP, and refuses a jitter out of range', async () => {
+    // GIVEN only Core is slow
+    standIn.setFaults({ latencyMs: { [CORE]: 30, default: 0 } });
+    const before = standIn.stats().modelTimeMs;
+    // WHEN Core and SD 3.5 Large each make an image
+    await invoke(CORE, { prompt: 'x' });
+    const afterCore = standIn.stats().modelTimeMs;
+    await invoke(SD35, { prompt: 'x' });
+    // THEN only Core's invoke spent model time
+    expect(afterCore - before).toBe(30);
+    expect(standIn.stats().modelTimeMs).toBe(afterCore);
+
+    const realistic = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 'realistic', latencyJitter: 0.2 }) });
+    expect(await realistic.json()).toMatchObject({ latencyMs: 'realistic', latencyJitter: 0.2 });
+    const bad = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyJitter: 1.5 }) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('counts invokes in flight and starts the peak again on reset, over HTTP', async () => {
+    standIn.resetStats();
+    await invoke(CORE, { prompt: 'x' });
+    expect(await (await fetch(`${standIn.url}/__stats`)).json()).toMatchObject({ inFlight: 0, maxInFlight: 1 });
+    const reset = await fetch(`${standIn.url}/__stats/reset`, { method: 'POST' });
+    expect(await reset.json()).toMatchObject({ inFlight: 0, maxInFlight: 0 });
+    // AND a web page may not use the admin endpoints
+    expect((await fetch(`${standIn.url}/__faults`, { method: 'POST', body: '{}', headers: { origin: 'http://127.0.0.1:4200' } })).status).toBe(403);
+  });
+});
+
+describe('the Bedrock control plane stand-in', () => {
+  it('answers GetFoundationModelAvailability for a callable model, through the real SDK client', async () => {
+    const before = standIn.stats().availabilityChecks;
+    // WHEN the generator asks whether it may call Core
+    const out = await controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId: CORE }));
+    // THEN every part of the answer says yes
+    expect(out).toMatchObject({
+      modelId: CORE,
+      agreementAvailability: { status: 'AVAILABLE' },
+      authorizationStatus: 'AUTHORIZED',
+      entitlementAvailability: 'AVAILABLE',
+      regionAvailability: 'AVAILABLE',
+    });
+    expect(standIn.stats().availabilityChecks - before).toBe(1);
+  });
+
+  it('says NOT_AVAILABLE for a model the account has no access to (the accessDeniedModels fault)', async () => {
+    standIn.setFaults({ accessDeniedModels: [ULTRA] });
+    const out = await controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId: ULTRA }));
+    expect(out).toMatchObject({ entitlementAvailability: 'NOT_AVAILABLE', agreementAvailability: { status: 'NOT_AVAILABLE' }, regionAvailability: 'AVAILABLE' });
+  });
+
+  it("says the region does not serve a model whose catalog region is another one", async () => {
+    // GIVEN a Bedrock in Frankfurt (the catalog serves these models from us-west-2)
+    const frankfurt = await startBedrockStandIn({ port: 0, credentials: { ...CREDS, region: 'eu-central-1' } });
+    try {
+      const out = await controlPlane(frankfurt, 'eu-central-1').send(new GetFoundationModelAvailabilityCommand({ modelId: CORE }));
+      expect(out).toMatchObject({ regionAvailability: 'NOT_AVAILABLE', entitlementAvailability: 'AVAILABLE' });
+    } finally {
+      await frankfurt.close();
+    }
+  });
+
+  it.each([
+    ['a model Bedrock does not have', 'stability.nope-v9:0', 'ResourceNotFoundException', 404],
+    ['a retired model', 'stability.stable-diffusion-xl-v1', 'ResourceNotFoundException', 404],
+    ['an id that is not a model id', 'NOT_A_MODEL', 'ValidationException', 400],
+  ])('refuses %s like Bedrock', async (_what, modelId, name, status) => {
+    const err = await errorOf(controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId })));
+    expect(err).toMatchObject({ name, status });
+  });
+
+  it('refuses a control-plane call signed with the wrong secret', async () => {
+    const err = await errorOf(controlPlane(standIn, 'us-west-2', { ...CREDS, secretAccessKey: 'wrong' }).send(new GetFoundationModelAvailabilityCommand({ modelId: CORE })));
+    expect(err.status).toBe(403);
+  });
+});
+
+describe(latencyFor.name, () => {
+  it('gives each model its own realistic time: Core fastest, Ultra slowest, the default for the rest', () => {
+    const realistic = { latencyMs: 'realistic' as const };
+    expect([CORE, SD35, ULTRA, 'some.other-model'].map((id) => latencyFor(realistic, id))).toEqual([2_000, 3_500, 5_000, REALISTIC_LATENCY_MS['default']]);
+  });
+
+  it('spreads the latency by the jitter, never below zero, and not at all without it', () => {
+    const faults = { latencyMs: 1_000, latencyJitter: 0.2 };
+    expect(latencyFor(faults, CORE, () => 0)).toBe(800);
+    expect(latencyFor(faults, CORE, () => 0.5)).toBe(1_000);
+    expect(latencyFor(faults, CORE, () => 0.999_999)).toBe(1_200);
+    expect(latencyFor({ latencyMs: 1_000 }, CORE, () => 0)).toBe(1_000);
+    expect(latencyFor({ latencyMs: 0, latencyJitter: 1 }, CORE, () => 0)).toBe(0);
   });
 });

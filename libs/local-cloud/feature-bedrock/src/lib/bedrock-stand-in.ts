@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 
 import { AspectRatio, MODEL_CATALOG, ModelCatalogEntry, OutputFormat } from '@imagegen/contracts';
 import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
-import { BodyTooLargeError, RunningServer, listen, readBody, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import { BodyTooLargeError, RunningServer, listen, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor } from './faults';
@@ -15,22 +15,36 @@ export interface BedrockStandInOptions {
   readonly faults?: BedrockFaults;
   /** When given, requests must be SigV4-signed (service `bedrock`) with these credentials, as in AWS. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly region: string };
+  /** The region this "Bedrock" serves (what the control plane answers regionAvailability for); default: the credentials' region, else us-west-2. */
+  readonly region?: string;
 }
 
 export interface BedrockStats {
+  /** InvokeModel calls that passed the signature check (whatever they answered). */
   readonly invocations: number;
   readonly inFlight: number;
+  /** Most invokes in flight at once since start (or since the last reset). */
   readonly maxInFlight: number;
+  /** GetFoundationModelAvailability calls (control plane). */
+  readonly availabilityChecks: number;
+  /** Model time spent in all invokes, in ms (the latency profile's share of end-to-end time). */
+  readonly modelTimeMs: number;
 }
 
 export interface BedrockStandIn {
+  /** Serves both the runtime (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`) and the control plane (`AWS_ENDPOINT_URL_BEDROCK`). */
   readonly url: string;
   readonly port: number;
   setFaults(faults: BedrockFaults): void;
   faults(): BedrockFaults;
   stats(): BedrockStats;
+  /** Starts the peak (maxInFlight) again from what is in flight now. */
+  resetStats(): void;
   close(): Promise<void>;
 }
+
+/** The model id pattern of GetFoundationModelAvailability (Bedrock API reference). */
+const AVAILABILITY_MODEL_ID = /^[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(\/[a-z0-9]{12}|)$/;
 
 const ERROR_STATUS: Readonly<Record<string, number>> = {
   ValidationException: 400,
@@ -52,16 +66,22 @@ function bedrockError(res: ServerResponse, type: string, message: string): void 
 }
 
 /**
- * A local Bedrock Runtime: `POST /model/{modelId}/invoke` with Bedrock's validation, answers and
- * errors for every catalog model, images from the offline engine. Admin: `GET|POST /__faults`,
- * `GET /__stats`, `GET /__health`.
+ * A local Bedrock on one port. Runtime: `POST /model/{modelId}/invoke` with Bedrock's validation,
+ * answers and errors for every catalog model, images from the offline engine, each model with its
+ * own latency. Control plane: `GET /foundation-model-availability/{modelId}`, answering from the
+ * catalog and the fault settings. Admin: `GET|POST /__faults`, `GET /__stats`,
+ * `POST /__stats/reset`, `GET /__health`.
  */
 export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
   const catalog = options.catalog ?? MODEL_CATALOG;
+  const region = options.region ?? options.credentials?.region ?? 'us-west-2';
   let faults: BedrockFaults = { ...DEFAULT_FAULTS, ...options.faults };
   let invocations = 0;
   let inFlight = 0;
   let maxInFlight = 0;
+  let availabilityChecks = 0;
+  let modelTimeMs = 0;
+  const stats = (): BedrockStats => ({ invocations, inFlight, maxInFlight, availabilityChecks, modelTimeMs });
 
   const take = (key: 'throttleNext' | 'errorNext'): boolean => {
     const n = faults[key] ?? 0;
@@ -92,7 +112,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const problem = stabilityV2BodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
 
-    await sleep(latencyFor(faults, model.id));
+    const latency = latencyFor(faults, model.id);
+    modelTimeMs += latency;
+    await sleep(latency);
     if (take('throttleNext') || Math.random() < (faults.throttleRate ?? 0)) {
       return bedrockError(res, 'ThrottlingException', 'Too many requests, please wait before trying again.');
     }
@@ -124,6 +146,47 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     sendJson(res, 200, { seeds: [seed], finish_reasons: [null], images: [image.toString('base64')], x_imagegen_engine: 'offline' });
   }
 
+  /** GetFoundationModelAvailability: whether this "account" may call a model in this region. */
+  function availability(res: ServerResponse, rawModelId: string): void {
+    const modelId = decodeURIComponent(rawModelId);
+    if (modelId.length > 140 || !AVAILABILITY_MODEL_ID.test(modelId)) {
+      return bedrockError(res, 'ValidationException', `1 validation error detected: Value '${modelId.slice(0, 140)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: ${AVAILABILITY_MODEL_ID.source.slice(1, -1)}`);
+    }
+    const model = catalog.find((m) => m.id === modelId);
+    if (!model) return bedrockError(res, 'ResourceNotFoundException', `The model ${modelId} was not found.`);
+    if (model.lifecycle.state === 'retired') {
+      return bedrockError(res, 'ResourceNotFoundException', 'This model version has reached the end of its life. Please refer to the AWS documentation for more details.');
+    }
+    const entitled = !faults.accessDeniedModels?.includes(model.id);
+    sendJson(res, 200, {
+      modelId: model.id,
+      agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
+      authorizationStatus: 'AUTHORIZED',
+      entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
+      regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
+    }, { 'x-amzn-requestid': crypto.randomUUID() });
+  }
+
+  function admin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
+    if (refuseBrowserAdmin(req, res)) return;
+    if (path === '/__health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/__stats' && req.method === 'GET') return sendJson(res, 200, stats());
+    if (path === '/__stats/reset' && req.method === 'POST') {
+      maxInFlight = inFlight;
+      return sendJson(res, 200, stats());
+    }
+    if (path === '/__faults') {
+      if (req.method === 'GET') return sendJson(res, 200, faults);
+      const patch = parseJson(body);
+      if (!patch.ok) return sendJson(res, 400, { message: 'faults must be JSON' });
+      const problems = faultProblems(patch.value);
+      if (problems.length) return sendJson(res, 400, { message: problems.join('; ') });
+      faults = { ...faults, ...(patch.value as BedrockFaults) };
+      return sendJson(res, 200, faults);
+    }
+    sendJson(res, 404, { message: `no admin endpoint ${req.method} ${path.slice(0, 100)}` });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let body: Buffer;
@@ -133,39 +196,31 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       if (err instanceof BodyTooLargeError) return bedrockError(res, 'ValidationException', 'Input is too long for requested model.');
       throw err;
     }
-    if (path === '/__health') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/__stats') return sendJson(res, 200, { invocations, inFlight, maxInFlight });
-    if (path === '/__faults') {
-      if (req.method === 'GET') return sendJson(res, 200, faults);
-      let patch: unknown;
-      try {
-        patch = JSON.parse(body.toString('utf8'));
-      } catch {
-        return sendJson(res, 400, { message: 'faults must be JSON' });
-      }
-      const problems = faultProblems(patch);
-      if (problems.length) return sendJson(res, 400, { message: problems.join('; ') });
-      faults = { ...faults, ...(patch as BedrockFaults) };
-      return sendJson(res, 200, faults);
-    }
-    const match = /^\/model\/([^/]+)\/invoke$/.exec(path);
-    if (!match || req.method !== 'POST') return bedrockError(res, 'ValidationException', `Unknown operation ${req.method} ${path.slice(0, 100)}`);
+    if (path.startsWith('/__')) return admin(req, res, path, body);
+    const invokeMatch = req.method === 'POST' ? /^\/model\/([^/]+)\/invoke$/.exec(path) : null;
+    const availabilityMatch = req.method === 'GET' ? /^\/foundation-model-availability\/([^/]+)$/.exec(path) : null;
+    if (!invokeMatch && !availabilityMatch) return bedrockError(res, 'ValidationException', `Unknown operation ${req.method} ${path.slice(0, 100)}`);
 
     if (options.credentials) {
-      const { accessKeyId, secretAccessKey, region } = options.credentials;
+      const { accessKeyId, secretAccessKey, region: signingRegion } = options.credentials;
       const verdict = await verifySigV4(
         { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
-        { service: 'bedrock', region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+        { service: 'bedrock', region: signingRegion, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
       );
       if (!verdict.ok) {
         return bedrockError(res, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
       }
     }
+    if (availabilityMatch) {
+      availabilityChecks++;
+      return availability(res, availabilityMatch[1]);
+    }
+    const modelId = (invokeMatch as RegExpExecArray)[1];
     invocations++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
-      await invoke(req, res, match[1], body);
+      await invoke(req, res, modelId, body);
     } finally {
       inFlight--;
     }
@@ -178,7 +233,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       });
     },
     options.port,
-    'Bedrock Runtime stand-in',
+    'Bedrock stand-in',
     options.host,
   );
 
@@ -191,7 +246,10 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       faults = { ...faults, ...patch };
     },
     faults: () => faults,
-    stats: () => ({ invocations, inFlight, maxInFlight }),
+    stats,
+    resetStats: () => {
+      maxInFlight = inFlight;
+    },
     close: () => running.close(),
   };
 }

@@ -1,7 +1,24 @@
+/**
+ * Model time per image, in ms, of each catalog model in `npm start` (the `realistic` profile): the
+ * fast model is fast and the premium one slow, in the catalog's proportions, so the ETA, the progress
+ * bar and compare behave offline as they do on Bedrock, without its real tens of seconds.
+ */
+export const REALISTIC_LATENCY_MS: Readonly<Record<string, number>> = {
+  'stability.stable-image-core-v1:1': 2_000,
+  'stability.sd3-5-large-v1:0': 3_500,
+  'stability.stable-image-ultra-v1:1': 5_000,
+  default: 3_000,
+};
+
 /** Fault injection for tests and demos: every field optional, applied per invoke. */
 export interface BedrockFaults {
-  /** Extra latency per image, in ms: one number for all models, or per model id (`default` for the rest). */
-  readonly latencyMs?: number | Readonly<Record<string, number>>;
+  /**
+   * Model time per image, in ms: one number for all models, a map of model id to ms (`default` for
+   * the rest), or `realistic` for REALISTIC_LATENCY_MS.
+   */
+  readonly latencyMs?: number | Readonly<Record<string, number>> | 'realistic';
+  /** Spread of the latency: each invoke waits latency × (1 ± up to this share), 0..1 (0: exact). */
+  readonly latencyJitter?: number;
   /** Share of invokes answered ThrottlingException (0..1). */
   readonly throttleRate?: number;
   /** Share answered InternalServerException (0..1). */
@@ -22,6 +39,7 @@ export interface BedrockFaults {
 
 export const DEFAULT_FAULTS: BedrockFaults = {
   latencyMs: 0,
+  latencyJitter: 0,
   throttleRate: 0,
   errorRate: 0,
   timeoutRate: 0,
@@ -31,7 +49,7 @@ export const DEFAULT_FAULTS: BedrockFaults = {
   accessDeniedModels: [],
 };
 
-const RATE_KEYS = ['throttleRate', 'errorRate', 'timeoutRate'] as const;
+const RATE_KEYS = ['latencyJitter', 'throttleRate', 'errorRate', 'timeoutRate'] as const;
 const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter'] as const;
 
 /** Checks a partial fault setting (from JSON or the environment); answers the problems found. */
@@ -51,9 +69,9 @@ export function faultProblems(input: unknown): string[] {
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) problems.push(`${key} must be a whole number ≥ 0`);
   }
   const latency = f['latencyMs'];
-  const latencies = typeof latency === 'object' && latency !== null ? Object.values(latency) : [latency];
-  if (latency !== undefined && !latencies.every((v) => typeof v === 'number' && v >= 0 && v <= 600_000)) {
-    problems.push('latencyMs must be a number of ms (0..600000) or a map of model id to ms');
+  const latencies = typeof latency === 'object' && latency !== null && !Array.isArray(latency) ? Object.values(latency) : [latency];
+  if (latency !== undefined && latency !== 'realistic' && !latencies.every((v) => typeof v === 'number' && v >= 0 && v <= 600_000)) {
+    problems.push('latencyMs must be a number of ms (0..600000), a map of model id to ms, or "realistic"');
   }
   const pattern = f['contentFilterPattern'];
   if (pattern !== undefined) {
@@ -70,8 +88,10 @@ export function faultProblems(input: unknown): string[] {
   return problems;
 }
 
-export function latencyFor(faults: BedrockFaults, modelId: string): number {
-  const l = faults.latencyMs;
-  if (typeof l === 'number') return l;
-  return l?.[modelId] ?? l?.['default'] ?? 0;
+/** The model time of one invoke, in ms: the model's latency, spread by the jitter (`random` in [0, 1)). */
+export function latencyFor(faults: BedrockFaults, modelId: string, random: () => number = Math.random): number {
+  const l = faults.latencyMs === 'realistic' ? REALISTIC_LATENCY_MS : faults.latencyMs;
+  const base = typeof l === 'number' ? l : (l?.[modelId] ?? l?.['default'] ?? 0);
+  const jitter = faults.latencyJitter ?? 0;
+  return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));
 }

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 
-import { BodyTooLargeError, RunningServer, listen, readBody, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import { BodyTooLargeError, RunningServer, listen, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export type LambdaFunction = (event: unknown) => Promise<unknown>;
@@ -23,13 +23,24 @@ export interface LambdaStandInOptions {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Called when an asynchronous event failed every attempt (the on-failure destination). */
   readonly onFailure?: (functionName: string, event: unknown, error: unknown) => void | Promise<void>;
+  /** Where a failing on-failure destination is reported (it never stops the queue). */
+  readonly log?: { error(details: object, message: string): void };
 }
 
 export interface LambdaStats {
+  /** Invocations running now (never above the concurrency cap). */
   readonly running: number;
+  /** Events waiting for a free slot (retries waiting out their delay excluded). */
   readonly queued: number;
+  /** Events waiting out the delay before a retry. */
+  readonly retrying: number;
+  /** Most invocations running at once since start (or since the last reset). */
   readonly maxRunning: number;
+  /** The concurrency cap (the worker's reserved concurrency). */
+  readonly concurrency: number;
+  /** Function runs started, retries included. */
   readonly invocations: number;
+  /** Events that failed every attempt (handed to the on-failure destination). */
   readonly failures: number;
 }
 
@@ -37,6 +48,8 @@ export interface LambdaStandIn {
   readonly url: string;
   readonly port: number;
   stats(): LambdaStats;
+  /** Starts the peak (maxRunning) again from what runs now; the counters keep counting. */
+  resetStats(): void;
   /** Resolves when no event is queued, waiting for a retry, or running. */
   idle(): Promise<void>;
   /** Stops taking events and waits for those in progress (graceful shutdown). */
@@ -49,6 +62,7 @@ const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 /**
  * The Lambda Invoke API on loopback, running functions in-process: `Event` invocations are queued
  * and run with the configured concurrency cap and AWS's asynchronous retry behaviour.
+ * Admin: `GET /__stats`, `POST /__stats/reset`.
  */
 export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
   const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
@@ -98,12 +112,37 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         });
       } else {
         failures++;
-        await options.onFailure?.(item.name, item.event, error);
+        try {
+          await options.onFailure?.(item.name, item.event, error);
+        } catch (destinationError) {
+          options.log?.error({ err: destinationError, functionName: item.name }, 'the on-failure destination failed; the event is dropped');
+        }
       }
     }
   }
 
+  const stats = (): LambdaStats => ({ running, queued: queue.length, retrying: waiting, maxRunning, concurrency: options.concurrency, invocations, failures });
+  const resetStats = () => {
+    maxRunning = running;
+  };
+
+  /** Admin: `GET /__stats`, `POST /__stats/reset` (for browser tests and benchmarks checking the concurrency bound). */
+  function admin(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (refuseBrowserAdmin(req, res)) return;
+    if (req.method === 'GET' && path === '/__stats') return sendJson(res, 200, stats());
+    if (req.method === 'POST' && path === '/__stats/reset') {
+      resetStats();
+      return sendJson(res, 200, stats());
+    }
+    sendJson(res, 404, { message: `no admin endpoint ${req.method} ${path.slice(0, 100)}` });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path.startsWith('/__')) {
+      req.resume();
+      return admin(req, res, path);
+    }
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0] ?? '');
     let body: Buffer;
     try {
@@ -171,7 +210,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   return {
     url: server.url,
     port: server.port,
-    stats: () => ({ running, queued: queue.length, maxRunning, invocations, failures }),
+    stats,
+    resetStats,
     idle,
     close: async () => {
       closing = true;

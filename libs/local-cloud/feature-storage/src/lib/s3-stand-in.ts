@@ -5,7 +5,7 @@ import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:ht
 
 import S3rver from 's3rver';
 
-import { BodyTooLargeError, RunningServer, listen, readBody } from '@imagegen/local-cloud/util-http';
+import { BodyTooLargeError, RunningServer, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface S3StandInOptions {
@@ -20,10 +20,101 @@ export interface S3StandInOptions {
   readonly corsOrigins?: readonly string[];
 }
 
+/** Fault injection (`POST /__faults`): every field optional; a POST changes only the fields it names. */
+export interface S3Faults {
+  /** Every request is answered 503 ServiceUnavailable (S3 down). */
+  readonly unavailable?: boolean;
+  /** The next N writes (PUT, POST, DELETE: put, copy, delete) are answered 503 ServiceUnavailable (counts down). */
+  readonly failWritesNext?: number;
+  /** Share of writes answered 503 ServiceUnavailable (0..1). */
+  readonly failWritesRate?: number;
+}
+
+export const NO_S3_FAULTS: Required<S3Faults> = { unavailable: false, failWritesNext: 0, failWritesRate: 0 };
+
+export interface S3Stats {
+  /** S3 requests received (admin endpoints and CORS preflights excluded). */
+  readonly requests: number;
+  /** Writes that reached the store (PUT, POST, DELETE after signature and fault checks). */
+  readonly writes: number;
+  /** Of those, CopyObject requests. */
+  readonly copies: number;
+  /** Requests answered with an injected fault. */
+  readonly faultsInjected: number;
+  /** Objects in the bucket now. */
+  readonly objects: number;
+}
+
+/** One object as the store holds it. */
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified: string;
+}
+
 export interface S3StandIn {
   readonly url: string;
   readonly port: number;
+  setFaults(patch: S3Faults): void;
+  faults(): Required<S3Faults>;
+  stats(): Promise<S3Stats>;
+  /** Zeroes the request counters. */
+  resetStats(): void;
+  /**
+   * Moves the test clock presigned URLs are checked against (X-Amz-Date + X-Amz-Expires) by `seconds`
+   * from real time, for link-expiry tests. As if the whole world moved on, the signer included: links
+   * signed before the move are aged by it; links signed after it are checked as if signed with the
+   * moved clock, so a refreshed link works. Resolves at the next whole second (X-Amz-Date has
+   * second precision), from when the move is in effect.
+   */
+  setClockOffset(seconds: number): Promise<void>;
+  clockOffsetSeconds(): number;
+  /** The bucket's objects under a prefix, read straight from the store (no signature, no faults). */
+  listObjects(prefix?: string): Promise<StoredObject[]>;
   close(): Promise<void>;
+}
+
+const MAX_CLOCK_OFFSET_SECONDS = 10 * 366 * 86_400;
+
+/** Problems of a fault patch (from JSON), in words naming the setting. */
+export function s3FaultProblems(input: unknown): string[] {
+  const problems = objectPatchProblems(input, Object.keys(NO_S3_FAULTS));
+  if (problems.length) return problems;
+  const f = input as Record<string, unknown>;
+  if (f['unavailable'] !== undefined && typeof f['unavailable'] !== 'boolean') problems.push('unavailable must be true or false');
+  const next = f['failWritesNext'];
+  if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0)) problems.push('failWritesNext must be a whole number ≥ 0');
+  const rate = f['failWritesRate'];
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) problems.push('failWritesRate must be a number from 0 to 1');
+  return problems;
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function xmlText(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_m, e: string) =>
+    e.startsWith('#x') || e.startsWith('#X') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : (XML_ENTITIES[e.toLowerCase()] ?? ''),
+  );
+}
+
+function xmlField(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+  return m ? xmlText(m[1]) : undefined;
+}
+
+/**
+ * s3rver reads x-amz-copy-source with decodeURI, which leaves `%3A`, `%40`, `%2F`… encoded: hand it
+ * the source in the one encoding decodeURI undoes exactly (the signature was checked on the original).
+ */
+function copySourceForStore(value: string): string {
+  const source = value.split('?')[0] ?? '';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(source);
+  } catch {
+    decoded = source;
+  }
+  return encodeURI(decoded);
 }
 
 const MESSAGES: Readonly<Record<VerifyFailure, [string, string]>> = {
@@ -50,6 +141,8 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
 /**
  * S3 on loopback: s3rver (which checks no signature) behind a front that verifies SigV4 exactly
  * as S3 does (header-signed and presigned), so tampered, wrongly signed or expired links get 403.
+ * The front also injects faults, counts requests, shifts the presigned-URL clock for tests and
+ * lists the store's keys (admin endpoints under `/__`: no bucket name starts with `_`).
  */
 export async function startS3StandIn(options: S3StandInOptions): Promise<S3StandIn> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -65,6 +158,11 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   const inner = (await s3rver.run()) as { port: number };
   const { accessKeyId, secretAccessKey } = options.credentials;
   const corsOrigins = options.corsOrigins ?? ['*'];
+  let faults: Required<S3Faults> = { ...NO_S3_FAULTS };
+  /** Each move of the test clock: the offset in effect from `fromMs` (real time) on. */
+  let clockMoves: readonly { readonly fromMs: number; readonly offsetSeconds: number }[] = [];
+  const offsetAt = (ms: number) => [...clockMoves].reverse().find((m) => m.fromMs <= ms)?.offsetSeconds ?? 0;
+  let counters = { requests: 0, writes: 0, copies: 0, faultsInjected: 0 };
 
   const corsHeaders = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -73,8 +171,111 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'ETag, Content-Length' };
   };
 
+  async function listObjects(prefix = ''): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const query = new URLSearchParams({ 'list-type': '2', prefix, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) });
+      const res = await fetch(`http://127.0.0.1:${inner.port}/${encodeURIComponent(options.bucket)}?${query}`);
+      const xml = await res.text();
+      if (!res.ok) throw new Error(`listing the store failed: HTTP ${res.status}`);
+      for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        objects.push({ key: xmlField(entry, 'Key') ?? '', size: Number(xmlField(entry, 'Size') ?? 0), lastModified: xmlField(entry, 'LastModified') ?? '' });
+      }
+      token = xmlField(xml, 'IsTruncated') === 'true' ? xmlField(xml, 'NextContinuationToken') : undefined;
+    } while (token);
+    return objects;
+  }
+
+  const stats = async (): Promise<S3Stats> => ({ ...counters, objects: (await listObjects()).length });
+
+  const setFaults = (patch: S3Faults) => {
+    const problems = s3FaultProblems(patch);
+    if (problems.length) throw new Error(problems.join('; '));
+    faults = { ...faults, ...patch };
+  };
+
+  const setClockOffset = async (seconds: number): Promise<void> => {
+    if (!Number.isInteger(seconds) || Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS) throw new Error(`offsetSeconds must be a whole number of seconds within ±${MAX_CLOCK_OFFSET_SECONDS}`);
+    const last = clockMoves[clockMoves.length - 1];
+    let fromMs = last?.fromMs ?? 0;
+    if ((last?.offsetSeconds ?? 0) !== seconds) {
+      // From the next whole second: every link signed before the call has an X-Amz-Date before it.
+      fromMs = Math.floor(Date.now() / 1000) * 1000 + 1000;
+      clockMoves = [...clockMoves.slice(-99), { fromMs, offsetSeconds: seconds }];
+    }
+    // (a timer may fire a millisecond early by Date.now())
+    while (Date.now() < fromMs) await sleep(fromMs - Date.now() + 1);
+  };
+
+  /** The time a presigned URL signed at X-Amz-Date `signedAt` is checked against now. */
+  const presignedNow = (url: string): Date | undefined => {
+    if (clockMoves.length === 0) return undefined;
+    const m = /[?&]X-Amz-Date=(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/i.exec(url);
+    if (!m) return undefined;
+    const signedAt = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    const now = Date.now();
+    const aged = offsetAt(now) - offsetAt(signedAt);
+    return aged === 0 ? undefined : new Date(now + aged * 1000);
+  };
+
+  const clock = () => {
+    const offsetSeconds = offsetAt(Date.now());
+    return { offsetSeconds, now: new Date(Date.now() + offsetSeconds * 1000).toISOString() };
+  };
+
+  /** Admin: `GET|POST /__faults`, `GET /__stats`, `POST /__stats/reset`, `GET|POST /__clock`, `GET /__objects?prefix=`. */
+  async function admin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, body: Buffer): Promise<void> {
+    if (refuseBrowserAdmin(req, res)) return;
+    const route = `${req.method} ${path}`;
+    if (route === 'GET /__faults') return sendJson(res, 200, faults);
+    if (route === 'GET /__stats') return sendJson(res, 200, await stats());
+    if (route === 'POST /__stats/reset') {
+      counters = { requests: 0, writes: 0, copies: 0, faultsInjected: 0 };
+      return sendJson(res, 200, await stats());
+    }
+    if (route === 'GET /__clock') return sendJson(res, 200, clock());
+    if (route === 'GET /__objects') {
+      const prefix = query.get('prefix') ?? '';
+      const objects = await listObjects(prefix);
+      return sendJson(res, 200, { bucket: options.bucket, prefix, count: objects.length, objects });
+    }
+    if (route === 'POST /__faults' || route === 'POST /__clock') {
+      const patch = parseJson(body);
+      if (!patch.ok) return sendJson(res, 400, { message: 'the body must be JSON' });
+      try {
+        if (route === 'POST /__faults') {
+          setFaults(patch.value as S3Faults);
+          return sendJson(res, 200, faults);
+        }
+        const problems = objectPatchProblems(patch.value, ['offsetSeconds']);
+        if (problems.length) throw new Error(problems.join('; '));
+        await setClockOffset((patch.value as { offsetSeconds?: number }).offsetSeconds ?? 0);
+        return sendJson(res, 200, clock());
+      } catch (err) {
+        return sendJson(res, 400, { message: (err as Error).message });
+      }
+    }
+    sendJson(res, 404, { message: `no admin endpoint ${route.slice(0, 100)}` });
+  }
+
+  function injectedFault(res: ServerResponse, cors: Record<string, string>): void {
+    counters.faultsInjected++;
+    s3Error(res, 503, 'ServiceUnavailable', 'Service is unable to handle request.', cors);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const [path = '/', rawQuery = ''] = (req.url ?? '/').split('?', 2);
     const cors = corsHeaders(req);
+    if (path.startsWith('/__')) {
+      let adminBody: Buffer;
+      try {
+        adminBody = await readBody(req, 64 * 1024);
+      } catch {
+        return sendJson(res, 413, { message: 'the body is too large' });
+      }
+      return admin(req, res, path, new URLSearchParams(rawQuery), adminBody);
+    }
     if (req.method === 'OPTIONS') {
       if (!cors['access-control-allow-origin']) return s3Error(res, 403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.');
       res.writeHead(200, { ...cors, 'access-control-allow-methods': 'GET, HEAD', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '3000' });
@@ -87,19 +288,41 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
       if (err instanceof BodyTooLargeError) return s3Error(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', cors);
       throw err;
     }
+    counters.requests++;
+    if (faults.unavailable) return injectedFault(res, cors);
+    const url = req.url ?? '/';
+    // The test clock moves only the expiry of presigned URLs: SDK calls are signed now, with real time.
+    const testNow = /[?&]X-Amz-Signature=/i.test(url) ? presignedNow(url) : undefined;
     const verdict = await verifySigV4(
-      { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
-      { service: 's3', region: options.region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+      { method: req.method ?? 'GET', url, headers: req.headers, body },
+      {
+        service: 's3',
+        region: options.region,
+        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+        ...(testNow ? { now: testNow } : {}),
+      },
     );
     if (!verdict.ok) {
       const [code, message] = MESSAGES[verdict.reason];
       return s3Error(res, 403, code, message, cors);
     }
+    const isWrite = req.method === 'PUT' || req.method === 'POST' || req.method === 'DELETE';
+    if (isWrite) {
+      const failNext = faults.failWritesNext > 0;
+      if (failNext) faults = { ...faults, failWritesNext: faults.failWritesNext - 1 };
+      if (failNext || Math.random() < faults.failWritesRate) return injectedFault(res, cors);
+    }
     // Verified here; s3rver gets an anonymous request (it would refuse our local key id otherwise).
     const { authorization: _auth, ...headers } = req.headers;
+    const copySource = headers['x-amz-copy-source'];
+    if (typeof copySource === 'string') headers['x-amz-copy-source'] = copySourceForStore(copySource);
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: inner.port, method: req.method, path: withoutAuthParams(req.url ?? '/'), headers: { ...headers, host: `127.0.0.1:${inner.port}`, 'content-length': String(body.length) } },
+      { host: '127.0.0.1', port: inner.port, method: req.method, path: withoutAuthParams(url), headers: { ...headers, host: `127.0.0.1:${inner.port}`, 'content-length': String(body.length) } },
       (up) => {
+        if (isWrite && (up.statusCode ?? 500) < 300) {
+          counters.writes++;
+          if (typeof copySource === 'string') counters.copies++;
+        }
         res.writeHead(up.statusCode ?? 502, { ...up.headers, ...cors });
         up.pipe(res);
       },
@@ -121,6 +344,15 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   return {
     url: front.url,
     port: front.port,
+    setFaults,
+    faults: () => faults,
+    stats,
+    resetStats: () => {
+      counters = { requests: 0, writes: 0, copies: 0, faultsInjected: 0 };
+    },
+    setClockOffset,
+    clockOffsetSeconds: () => offsetAt(Date.now()),
+    listObjects,
     close: async () => {
       await front.close();
       await s3rver.close();

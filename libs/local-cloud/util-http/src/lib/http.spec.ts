@@ -1,4 +1,4 @@
-import { BodyTooLargeError, PortInUseError, listen, readBody, sendJson } from './http';
+import { BodyTooLargeError, PortInUseError, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson } from './http';
 
 describe(listen.name, () => {
   it('serves on a free loopback port and says which port is taken when it is', async () => {
@@ -17,5 +17,35 @@ describe(listen.name, () => {
     } finally {
       await first.close();
     }
+  });
+});
+
+describe(refuseBrowserAdmin.name, () => {
+  it('lets scripts in and keeps web pages out of the admin endpoints', async () => {
+    // GIVEN an admin endpoint behind the guard
+    const server = await listen((req, res) => {
+      if (refuseBrowserAdmin(req, res)) return;
+      sendJson(res, 200, { ok: true });
+    }, 0, 'test');
+    try {
+      // WHEN a script calls it, and a page (which sends Origin) does
+      const script = await fetch(`${server.url}/__faults`, { method: 'POST', body: '{}' });
+      const page = await fetch(`${server.url}/__faults`, { method: 'POST', body: '{}', headers: { origin: 'http://evil.example' } });
+      // THEN only the script gets through
+      expect(script.status).toBe(200);
+      expect(page.status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe(objectPatchProblems.name, () => {
+  it('names unknown keys and refuses what is not an object', () => {
+    expect(objectPatchProblems({ a: 1 }, ['a'])).toEqual([]);
+    expect(objectPatchProblems({ a: 1, b: 2 }, ['a'])).toEqual(['unknown setting b']);
+    expect(objectPatchProblems([1], ['a'])).toEqual(['the body must be a JSON object']);
+    expect(parseJson(Buffer.from('{"a":'))).toEqual({ ok: false });
+    expect(parseJson(Buffer.alloc(0))).toEqual({ ok: true, value: {} });
   });
 });

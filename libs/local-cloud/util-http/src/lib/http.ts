@@ -72,3 +72,35 @@ export function listen(handler: RequestListener, port: number, what: string, hos
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The stand-ins' admin endpoints (`/__faults`, `/__stats`, …) are for test runners and scripts on
+ * this machine, never for web pages: a request carrying an `Origin` header (which every browser
+ * adds to a cross-origin or non-GET fetch) is answered 403 here, so a page cannot flip faults.
+ * Answers true when it refused the request.
+ */
+export function refuseBrowserAdmin(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.origin === undefined) return false;
+  sendJson(res, 403, { message: 'the admin endpoints take no requests from web pages' });
+  return true;
+}
+
+export type JsonParse = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+
+/** Parses a JSON request body (an empty body is an empty object). */
+export function parseJson(body: Buffer): JsonParse {
+  if (body.length === 0) return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Checks an admin patch: a JSON object whose keys are all known. Answers the problems found. */
+export function objectPatchProblems(input: unknown, known: readonly string[]): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['the body must be a JSON object'];
+  return Object.keys(input)
+    .filter((k) => !known.includes(k))
+    .map((k) => `unknown setting ${k}`);
+}
