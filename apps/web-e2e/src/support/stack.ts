@@ -5,15 +5,19 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '../../../..');
 export const ARTIFACTS = join(ROOT, 'test-output', 'web-e2e');
 
-/** Ports of the stack under test: a block of its own so a running `npm start` does not collide. */
+/**
+ * Ports of the stack under test: a block of its own so a running `npm start` does not collide
+ * (E2E_PORT_BASE moves the whole block, e.g. to run two suites side by side).
+ */
+const BASE = Number(process.env['E2E_PORT_BASE'] ?? 4400);
 export const E2E_PORTS = {
-  PORT: 4400,
-  BFF_PORT: 4401,
-  LOCAL_APIGW_PORT: 4402,
-  LOCAL_BEDROCK_PORT: 4403,
-  LOCAL_S3_PORT: 4404,
-  LOCAL_DYNAMODB_PORT: 4406,
-  LOCAL_LAMBDA_PORT: 4407,
+  PORT: BASE,
+  BFF_PORT: BASE + 1,
+  LOCAL_APIGW_PORT: BASE + 2,
+  LOCAL_BEDROCK_PORT: BASE + 3,
+  LOCAL_S3_PORT: BASE + 4,
+  LOCAL_DYNAMODB_PORT: BASE + 6,
+  LOCAL_LAMBDA_PORT: BASE + 7,
 } as const;
 
 export const APP_URL = `http://127.0.0.1:${E2E_PORTS.PORT}`;
@@ -21,14 +25,14 @@ export const BEDROCK_URL = `http://127.0.0.1:${E2E_PORTS.LOCAL_BEDROCK_PORT}`;
 export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
 
 /** Starts the built local cloud exactly as `npm start` does, on the e2e ports, with a fresh data folder. */
-export async function startStack(): Promise<ChildProcess> {
-  const dataDir = join(ROOT, 'tmp', 'e2e-local-cloud');
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+  const dataDir = join(ROOT, 'tmp', `e2e-local-cloud-${BASE}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   const env = Object.fromEntries(Object.entries(E2E_PORTS).map(([k, v]) => [k, String(v)]));
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/local-cloud/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test', LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(`${APP_URL}/api/ready`, child, 60_000);

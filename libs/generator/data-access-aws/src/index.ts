@@ -5,3 +5,4 @@ export * from './lib/dynamo-generation-repository';
 export * from './lib/lambda-worker-invoker';
 export * from './lib/s3-image-store';
 export * from './lib/bedrock-model-access';
+export * from './lib/aws-unavailable';

@@ -2,6 +2,10 @@ import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ImageStorePort, UrlSignerPort } from '@imagegen/generator/domain';
 
+import { orUnavailable } from './aws-unavailable';
+
+const STORAGE = 'Image storage';
+
 export class S3ImageStore implements ImageStorePort {
   constructor(
     private readonly client: S3Client,
@@ -9,22 +13,22 @@ export class S3ImageStore implements ImageStorePort {
   ) {}
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType, CacheControl: 'private, max-age=31536000, immutable' }),
+    await orUnavailable(STORAGE, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType, CacheControl: 'private, max-age=31536000, immutable' })),
     );
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
     // The source key goes into a header: each segment URI-encoded, as S3 expects.
     const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
-    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source, MetadataDirective: 'COPY' }));
+    await orUnavailable(STORAGE, () => this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source, MetadataDirective: 'COPY' })));
   }
 
   async list(prefix: string): Promise<readonly string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const out = await orUnavailable(STORAGE, () => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })));
       keys.push(...(out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -34,8 +38,8 @@ export class S3ImageStore implements ImageStorePort {
   async deleteMany(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      const out = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      const out = await orUnavailable(STORAGE, () =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
       );
       if (out.Errors?.length) throw new Error(`could not delete ${out.Errors.length} object(s)`);
     }

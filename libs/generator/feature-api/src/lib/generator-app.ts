@@ -20,6 +20,8 @@ import {
   S3ImageStore,
   S3UrlSigner,
   createAwsClients,
+  isAwsUnavailable,
+  unavailableProblem,
 } from '@imagegen/generator/data-access-aws';
 import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
@@ -130,6 +132,11 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
         if (err instanceof ProblemError) {
           reqLog.info({ method: event.httpMethod, path: event.path, status: err.problem.status, code: err.problem.code, ms: Date.now() - started }, 'request refused');
           return problemResponse(err.problem, requestId);
+        }
+        if (isAwsUnavailable(err)) {
+          // A store of ours is down (after the SDK's retries): the caller may try again shortly.
+          reqLog.warn({ err, method: event.httpMethod, path: event.path }, 'request failed: a service is unavailable');
+          return problemResponse(unavailableProblem('The service').problem, requestId);
         }
         reqLog.error({ err, method: event.httpMethod, path: event.path }, 'request failed');
         return problemResponse(problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again'), requestId);
