@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 
+import { createLogger } from '@imagegen/shared/util-logging';
+
 import { BffConfigError, loadBffConfig } from './app/bff-config';
 import { createBffApp } from './app/create-app';
 
@@ -14,12 +16,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await createBffApp(config);
+  const logger = createLogger({ service: 'bff', level: config.LOG_LEVEL });
+  const { app, shutdown } = await createBffApp(config, { logger });
   const server = app.getHttpServer();
   // Longer than the ALB's 60 s idle timeout, so the ALB never reuses a socket we are closing.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await app.listen(config.PORT, config.HOST);
+  // SIGTERM (ECS) or SIGINT: drain, then exit 0; past SHUTDOWN_DEADLINE_MS exit 1.
+  shutdown.exitOnSignals({ server, close: () => app.close() });
+  const address = server.address();
+  logger.info({ host: config.HOST, port: typeof address === 'object' && address ? address.port : config.PORT }, 'listening');
 }
 
 void main();

@@ -2,39 +2,43 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
 
 import { GeneratorClient, HttpGeneratorClient } from '@imagegen/bff/data-access-generator';
 import { GenerationsModule } from '@imagegen/bff/feature-generations';
-import { createLogger } from '@imagegen/shared/util-logging';
+import { RateLimitModule } from '@imagegen/bff/util-http';
 
 import { BffConfig } from './bff-config';
-import { requestIdFor } from './request-id';
+
+export interface AppModuleDeps {
+  /** The root logger; the HTTP access log (pino-http) is installed by create-app as the first middleware. */
+  readonly logger: Logger;
+  /** Emits when the server starts draining. */
+  readonly draining: Observable<unknown>;
+  /** Tests swap the generator client. */
+  readonly generator?: GeneratorClient;
+}
 
 @Module({})
 export class AppModule {
-  /** The BFF, composed from validated settings; tests may swap the generator client. */
-  static register(config: BffConfig, generator?: GeneratorClient): DynamicModule {
+  /** The BFF, composed from validated settings. */
+  static register(config: BffConfig, deps: AppModuleDeps): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ bff: config })] }),
-        LoggerModule.forRoot({
-          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            logger: createLogger({ service: 'bff', level: config.LOG_LEVEL }),
-            genReqId: requestIdFor,
-            customProps: (req) => ({ requestId: (req as { id?: unknown }).id }),
-            // Method, path and status only: no cookies, headers or bodies in the logs.
-            serializers: {
-              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: req.url?.split('?')[0] }),
-              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-            },
-            autoLogging: { ignore: (req) => req.url === '/api/health' },
-          },
+        // Binds each request's logger (req.log, set by the access-log middleware) for Nest's Logger.
+        LoggerModule.forRoot({ pinoHttp: { logger: deps.logger }, useExisting: true, forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }] }),
+        RateLimitModule.register({
+          windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+          perIp: config.RATE_LIMIT_PER_IP,
+          perOwner: config.RATE_LIMIT_PER_OWNER,
+          jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
         }),
         GenerationsModule.register({
-          generatorClient: generator
-            ? { useValue: generator }
+          generatorClient: deps.generator
+            ? { useValue: deps.generator }
             : {
                 useFactory: () =>
                   new HttpGeneratorClient({
@@ -45,6 +49,8 @@ export class AppModule {
                   }),
               },
           follow: { maxDelayMs: config.SSE_POLL_MAX_MS },
+          models: { ttlMs: config.MODELS_CACHE_SECONDS * 1000 },
+          draining: deps.draining,
         }),
       ],
     };

@@ -3,8 +3,9 @@ import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength,
 
 /** The BFF's settings (environment variables), validated at start-up. */
 export class BffConfig {
+  /** 0 takes any free port (tests); the address is logged at start. */
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   PORT = 3333;
 
@@ -45,13 +46,59 @@ export class BffConfig {
   @Min(100)
   @Max(60_000)
   SSE_POLL_MAX_MS = 3_000;
+
+  /** How long the generator's model list (availability, ETA) is kept, shared by every user. */
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  MODELS_CACHE_SECONDS = 30;
+
+  /** The window of every rate limit below (a sliding window). */
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** API requests per client address per window (health checks are not counted). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_IP = 600;
+
+  /** API requests per owner per window. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_OWNER = 300;
+
+  /** New jobs (POST /api/generations) per owner per window. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_JOBS_PER_OWNER = 30;
+
+  /** On SIGTERM, the hard deadline for the requests in progress; past it the BFF exits 1 and logs what it cut. */
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  SHUTDOWN_DEADLINE_MS = 28_000;
 }
 
 export class BffConfigError extends Error {
   override readonly name = 'BffConfigError';
 }
 
-const NUMBERS = new Set(['PORT', 'GENERATOR_TIMEOUT_MS', 'SSE_POLL_MAX_MS']);
+const NUMBERS = new Set([
+  'PORT',
+  'GENERATOR_TIMEOUT_MS',
+  'SSE_POLL_MAX_MS',
+  'MODELS_CACHE_SECONDS',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'RATE_LIMIT_PER_IP',
+  'RATE_LIMIT_PER_OWNER',
+  'RATE_LIMIT_JOBS_PER_OWNER',
+  'SHUTDOWN_DEADLINE_MS',
+]);
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */
 export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
@@ -59,7 +106,8 @@ export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
   const raw: Record<string, unknown> = {};
   for (const key of known) {
     const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = NUMBERS.has(key) ? Number(value) : value;
+    // A number setting that is not all digits stays a string, so it fails as "must be an integer".
+    if (value !== undefined && value !== '') raw[key] = NUMBERS.has(key) && /^\d+$/.test(value) ? Number(value) : value;
   }
   const config = plainToInstance(BffConfig, raw);
   const errors = validateSync(config);

@@ -1,78 +1,19 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
-import { GeneratorClient } from '@imagegen/bff/data-access-generator';
-import { ErrorCode, Generation, GenerationPage, NormalizedGenerateImageRequest, ProblemError } from '@imagegen/contracts';
+import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
+import { CORE, FakeGenerator, testEnv } from '../testing/fake-generator';
 import { BffConfig, loadBffConfig } from './bff-config';
 import { createBffApp } from './create-app';
 
-const CORE = 'stability.stable-image-core-v1:1';
-
-/** An in-memory generator API: records what the BFF sends. */
-class FakeGenerator implements GeneratorClient {
-  readonly created: { ownerId: string; body: NormalizedGenerateImageRequest; requestId: string }[] = [];
-  readonly jobs = new Map<string, Generation & { ownerId: string }>();
-  failWith?: ProblemError;
-  private n = 0;
-
-  readonly keys: (string | undefined)[] = [];
-
-  async create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
-    if (this.failWith) throw this.failWith;
-    const request = body as NormalizedGenerateImageRequest;
-    this.keys.push(idempotencyKey);
-    this.created.push({ ownerId, body: request, requestId });
-    const id = `job${String(++this.n).padStart(10, '0')}`;
-    const now = new Date().toISOString();
-    const job = { id, ownerId, status: 'queued' as const, createdAt: now, updatedAt: now, modelId: request.modelId, request, images: [], estimatedCostUsd: 0.04 };
-    this.jobs.set(id, job);
-    return job;
-  }
-
-  async get(ownerId: string, id: string): Promise<Generation> {
-    const job = this.jobs.get(id);
-    if (!job || job.ownerId !== ownerId) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
-    return job;
-  }
-
-  async cancel(ownerId: string, id: string): Promise<Generation> {
-    const job = await this.get(ownerId, id);
-    this.jobs.set(id, { ...job, ownerId, status: 'cancelled' });
-    return { ...job, status: 'cancelled' };
-  }
-
-  async remove(ownerId: string, id: string): Promise<void> {
-    await this.get(ownerId, id);
-    this.jobs.delete(id);
-  }
-
-  async list(): Promise<GenerationPage> {
-    return { items: [] };
-  }
-
-  async ping(): Promise<void> {
-    if (this.failWith) throw this.failWith;
-  }
-
-  finish(id: string) {
-    const job = this.jobs.get(id);
-    if (job) this.jobs.set(id, { ...job, status: 'succeeded', updatedAt: new Date(Date.now() + 1000).toISOString() });
-  }
-}
-
 let app: NestExpressApplication;
 let generator: FakeGenerator;
-const config: BffConfig = loadBffConfig({
-  GENERATOR_API_URL: 'http://127.0.0.1:9/local',
-  COOKIE_SECRET: 'test-secret-test-secret-test-secret-0123',
-  LOG_LEVEL: 'silent',
-  SSE_POLL_MAX_MS: '200',
-});
+const config: BffConfig = loadBffConfig(testEnv());
 
 beforeEach(async () => {
   generator = new FakeGenerator();
-  app = await createBffApp(config, generator);
+  ({ app } = await createBffApp(config, { generator }));
   await app.init();
 });
 
@@ -207,7 +148,7 @@ describe('BFF', () => {
     let done = false;
     while (!done) done = (await reader?.read())?.done ?? true;
     expect(done).toBe(true);
-    app = await createBffApp(config, generator); // afterEach closes it again
+    ({ app } = await createBffApp(config, { generator })); // afterEach closes it again
   });
 
   it('passes the Idempotency-Key on, cancels and deletes the owner’s job', async () => {
@@ -222,12 +163,47 @@ describe('BFF', () => {
     expect(generator.jobs.has(created.body.id)).toBe(false);
   });
 
-  it('lists models with availability, retired ones disabled with the reason', async () => {
+  it("lists the generator's models with their availability and measured ETA, asking it once for many users", async () => {
+    // GIVEN a generator that measured 4 s per image
+    // WHEN three users ask for the models
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await request(app.getHttpServer()).get('/api/models'));
+    // THEN each gets the generator's answer, and the generator was asked once
+    const core = answers[2].body.find((m: { id: string }) => m.id === CORE);
+    expect(core).toMatchObject({ available: true, availability: 'available', maxCount: 4, eta: expect.objectContaining({ p50Seconds: 4, source: 'measured' }) });
+    expect(generator.calls.filter((c) => c === 'models')).toEqual(['models']);
+  });
+
+  it('lists the catalog when the generator cannot be reached: retired models disabled with the reason, never a 5xx', async () => {
+    // GIVEN a generator that cannot be reached
+    generator.modelsAnswer = () => Promise.reject(ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached'));
+    // WHEN a user asks for the models
     const res = await request(app.getHttpServer()).get('/api/models');
+    // THEN the catalog comes back, with what the BFF can tell alone
+    expect(res.status).toBe(200);
     const sdxl = res.body.find((m: { id: string }) => m.id === 'stability.stable-diffusion-xl-v1');
     const core = res.body.find((m: { id: string }) => m.id === CORE);
-    expect(core).toMatchObject({ available: true, maxCount: 4 });
-    expect(sdxl).toMatchObject({ available: false, unavailableReason: expect.stringContaining('Retired') });
+    expect(core).toMatchObject({ available: true, availability: 'unknown', eta: expect.objectContaining({ p50Seconds: 6, source: 'catalog' }) });
+    expect(sdxl).toMatchObject({ available: false, availability: 'retired', unavailableReason: expect.stringContaining('Retired') });
+  });
+
+  it("answers the owner's summary, for the cookie's owner only", async () => {
+    // GIVEN an owner who made a job
+    const created = await post({ modelId: CORE, prompt: 'x' });
+    const cookie = created.headers['set-cookie'] as unknown as string[];
+    // WHEN the owner asks for the summary
+    const res = await request(app.getHttpServer()).get('/api/summary').set('Cookie', cookie).set('x-imagegen-owner', 'anon-victim');
+    // THEN the generator was asked for that owner (never one named by the browser)
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ retentionDays: 30, month: '2026-11', spentUsd: expect.any(Number), images: 2 });
+    expect(res.body.spentUsd).toBe(generator.created[0].ownerId.length / 100);
+  });
+
+  it('passes a problem of the summary through', async () => {
+    generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
+    const res = await request(app.getHttpServer()).get('/api/summary');
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe(ErrorCode.MODEL_UNAVAILABLE);
   });
 
   it('answers health at once and readiness from the generator', async () => {
@@ -242,7 +218,9 @@ describe('BFF', () => {
   it('serves its OpenAPI document and sets security headers and the request id', async () => {
     const res = await request(app.getHttpServer()).get('/api/docs-json');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models']));
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models', '/api/summary']));
+    expect(res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties).toHaveProperty('availability');
+    expect(res.body.paths['/api/generations'].post.responses).toHaveProperty('429');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const api = await request(app.getHttpServer()).get('/api/health').set('x-request-id', 'trace-123');
     expect(api.headers['x-request-id']).toBe('trace-123');
@@ -264,19 +242,14 @@ describe(loadBffConfig.name, () => {
 });
 
 describe('BFF behind an ALB that signs users in', () => {
-  const oidcConfig = loadBffConfig({
-    GENERATOR_API_URL: 'http://127.0.0.1:9/local',
-    COOKIE_SECRET: 'test-secret-test-secret-test-secret-0123',
-    LOG_LEVEL: 'silent',
-    OIDC_ALB_ARN: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188',
-  });
+  const oidcConfig = loadBffConfig(testEnv({ OIDC_ALB_ARN: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188' }));
   const verifier = { ownerOf: async (t: string) => (t === 'good-token' ? 'oidc:user-1' : Promise.reject(ProblemError.of(ErrorCode.UNAUTHORIZED, 'bad token'))) };
   let oidcApp: NestExpressApplication;
   let fake: FakeGenerator;
 
   beforeEach(async () => {
     fake = new FakeGenerator();
-    oidcApp = await createBffApp(oidcConfig, fake, verifier as never);
+    ({ app: oidcApp } = await createBffApp(oidcConfig, { generator: fake, oidc: verifier as never }));
     await oidcApp.init();
   });
   afterEach(() => oidcApp.close());

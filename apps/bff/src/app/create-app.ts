@@ -4,30 +4,68 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 
 import { GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { PROBLEM_SCHEMA } from '@imagegen/bff/feature-generations';
-import { AlbOidcVerifier, ProblemDetailsFilter, anonymousOwner, jsonBodyOnly, securityHeaders, signedInOwner } from '@imagegen/bff/util-http';
+import {
+  AlbOidcVerifier,
+  GracefulShutdown,
+  ProblemDetailsFilter,
+  anonymousOwner,
+  answerClientErrorsAsProblems,
+  jsonBodyOnly,
+  securityHeaders,
+  signedInOwner,
+} from '@imagegen/bff/util-http';
 import { ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
+import { createLogger } from '@imagegen/shared/util-logging';
 
+import { accessLog } from './access-log';
 import { AppModule } from './app.module';
 import { BffConfig } from './bff-config';
 
 export const API_PREFIX = 'api';
 const DOCS_PATH = `${API_PREFIX}/docs`;
+/** The routes that act for an owner: the owner middleware runs for them. */
+const OWNER_ROUTES = ['generations', 'summary'].map((route) => `/${API_PREFIX}/${route}`);
+
+export interface BffDeps {
+  /** Tests swap the generator client. */
+  readonly generator?: GeneratorClient;
+  /** Tests pass a verifier with a key made in the test. */
+  readonly oidc?: AlbOidcVerifier;
+  readonly logger?: PinoLogger;
+  /** main.ts passes the one it installs on the signals; else one with the configured deadline. */
+  readonly shutdown?: GracefulShutdown;
+}
+
+export interface BffApp {
+  readonly app: NestExpressApplication;
+  readonly shutdown: GracefulShutdown;
+}
 
 /** Builds the whole BFF (middleware, validation, errors, OpenAPI) without listening: main.ts and the tests share it. */
-export async function createBffApp(config: BffConfig, generator?: GeneratorClient, oidc?: AlbOidcVerifier): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, generator), { bufferLogs: true, bodyParser: false });
+export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promise<BffApp> {
+  const logger = deps.logger ?? createLogger({ service: 'bff', level: config.LOG_LEVEL });
+  const shutdown = deps.shutdown ?? new GracefulShutdown({ deadlineMs: config.SHUTDOWN_DEADLINE_MS, log: logger });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { logger, draining: shutdown.draining, generator: deps.generator }), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS
+  app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is
   app.disable('x-powered-by');
+  answerClientErrorsAsProblems(app.getHttpServer());
+  // Order matters: request id and access log first, so that every answer below carries them.
+  app.use(accessLog(logger));
   app.use(securityHeaders(`/${DOCS_PATH}`));
+  app.use(shutdown.middleware);
   app.use(cookieParser(config.COOKIE_SECRET));
   // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
   const albArn = config.OIDC_ALB_ARN;
-  const verifier = oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
-  app.use(`/${API_PREFIX}/generations`, verifier ? signedInOwner(verifier) : anonymousOwner);
+  const verifier = deps.oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
+  app.use(OWNER_ROUTES, verifier ? signedInOwner(verifier) : anonymousOwner);
   app.use(`/${API_PREFIX}`, jsonBodyOnly(config.BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(
@@ -40,17 +78,20 @@ export async function createBffApp(config: BffConfig, generator?: GeneratorClien
     }),
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('imagegen BFF')
-      .setDescription('Text-to-image jobs on Amazon Bedrock. Errors are application/problem+json with a stable `code`.')
+      .setDescription(
+        'Text-to-image jobs on Amazon Bedrock. Errors are application/problem+json with a stable `code`. ' +
+          'Every route but /api/health and /api/ready is rate limited per client address and per owner (429 RATE_LIMITED with Retry-After); ' +
+          'while the server restarts, requests get 503 MODEL_UNAVAILABLE with Retry-After: try again.',
+      )
       .setVersion('1')
       .build(),
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ProblemDetails: PROBLEM_SCHEMA as never } };
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
-  return app;
+  return { app, shutdown };
 }

@@ -24,6 +24,12 @@ export const APP_URL = `http://127.0.0.1:${E2E_PORTS.PORT}`;
 export const BEDROCK_URL = `http://127.0.0.1:${E2E_PORTS.LOCAL_BEDROCK_PORT}`;
 export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
 
+/**
+ * Every browser here comes from 127.0.0.1 and the suites make hundreds of jobs: the BFF's rate limits
+ * (unit-tested in apps/bff) are raised so they do not decide these tests.
+ */
+const HIGH_LIMITS = { RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_OWNER: '100000', RATE_LIMIT_JOBS_PER_OWNER: '100000' };
+
 /** Starts the built local cloud exactly as `npm start` does, on the e2e ports, with a fresh data folder. */
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const dataDir = join(ROOT, 'tmp', `e2e-local-cloud-${BASE}`);
@@ -32,7 +38,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const env = Object.fromEntries(Object.entries(E2E_PORTS).map(([k, v]) => [k, String(v)]));
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/local-cloud/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test', LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', ...extraEnv },
+    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test', LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', ...HIGH_LIMITS, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(`${APP_URL}/api/ready`, child, 60_000);

@@ -1,4 +1,6 @@
 export * from './lib/follow-generation';
 export * from './lib/generations.module';
-export * from './lib/models.controller';
+export * from './lib/generations.service';
+export * from './lib/models.service';
 export * from './lib/openapi';
+export * from './lib/request-checks';

@@ -67,6 +67,40 @@ describe(HttpGeneratorClient.name, () => {
     expect(p).toMatchObject({ status: 503, code: ErrorCode.MODEL_UNAVAILABLE });
   });
 
+  it('asks for the model list signed and without an owner, and answers it as the generator sent it', async () => {
+    // GIVEN a generator that knows one model
+    const models = [{ id: 'stability.sd3-5-large-v1:0', available: false, availability: 'no-access', eta: { p50Seconds: 9 } }];
+    reply = () => ({ status: 200, body: models });
+    // WHEN the BFF asks for the models
+    const answer = await client().models('req-m');
+    // THEN it gets them, over a signed GET /models that names nobody as owner
+    expect(answer).toEqual(models);
+    const last = seen[seen.length - 1];
+    expect(last).toMatchObject({ verified: true, url: '/prod/models' });
+    expect(last.headers['x-imagegen-owner']).toBeUndefined();
+    expect(last.headers['x-request-id']).toBe('req-m');
+  });
+
+  it("asks for an owner's summary signed and with the owner", async () => {
+    // GIVEN a generator with a summary for the owner
+    const summary = { retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 0.12, images: 3 };
+    reply = () => ({ status: 200, body: summary });
+    // WHEN the BFF asks for it
+    const answer = await client().summary('anon-7', 'req-s');
+    // THEN it gets it over a signed GET /summary for that owner
+    expect(answer).toEqual(summary);
+    expect(seen[seen.length - 1]).toMatchObject({ verified: true, url: '/prod/summary', headers: expect.objectContaining({ 'x-imagegen-owner': 'anon-7' }) });
+  });
+
+  it('passes problems of the model list and the summary through like any other call', async () => {
+    // GIVEN a generator that refuses with a problem, then one whose gateway fails
+    reply = () => ({ status: 403, type: 'application/problem+json', body: { type: 't', title: 'no', status: 403, code: 'UNAUTHORIZED' } });
+    expect((await problemOf(client().summary('anon-1', 'r'))).code).toBe(ErrorCode.UNAUTHORIZED);
+    reply = () => ({ status: 502, body: { message: 'Internal server error' } });
+    // THEN the BFF sees a clear problem each time, never a bare error
+    expect((await problemOf(client().models('r'))).code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+  });
+
   it('encodes ids and queries safely', async () => {
     reply = () => ({ status: 200, body: { items: [] } });
     await client().list('anon-1', { cursor: 'g1.a b&c', limit: '5' }, 'r');

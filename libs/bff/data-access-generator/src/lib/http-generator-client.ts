@@ -1,4 +1,15 @@
-import { ErrorCode, Generation, GenerationPage, IDEMPOTENCY_KEY_HEADER, OWNER_HEADER, ProblemError, REQUEST_ID_HEADER, isProblemDetails } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  Generation,
+  GenerationPage,
+  IDEMPOTENCY_KEY_HEADER,
+  ModelInfo,
+  OWNER_HEADER,
+  OwnerSummary,
+  ProblemError,
+  REQUEST_ID_HEADER,
+  isProblemDetails,
+} from '@imagegen/contracts';
 import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
 
 import { GeneratorClient } from './generator-client';
@@ -49,15 +60,25 @@ export class HttpGeneratorClient implements GeneratorClient {
     return this.call('GET', `/generations${qs ? `?${qs}` : ''}`, ownerId, requestId);
   }
 
+  models(requestId: string): Promise<ModelInfo[]> {
+    return this.call('GET', '/models', undefined, requestId);
+  }
+
+  summary(ownerId: string, requestId: string): Promise<OwnerSummary> {
+    return this.call('GET', '/summary', ownerId, requestId);
+  }
+
   async ping(requestId: string): Promise<void> {
     await this.call('GET', '/generations?limit=1', 'readiness-probe', requestId);
   }
 
-  private async call<T>(method: string, path: string, ownerId: string, requestId: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  /** One signed call; `ownerId` undefined for the calls that are nobody's (the model list). */
+  private async call<T>(method: string, path: string, ownerId: string | undefined, requestId: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
+    const owner: Record<string, string> = ownerId === undefined ? {} : { [OWNER_HEADER]: ownerId };
     const headers = await signRequest(
-      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', [OWNER_HEADER]: ownerId, [REQUEST_ID_HEADER]: requestId, ...extraHeaders }, ...(text !== undefined ? { body: text } : {}) },
+      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', ...owner, [REQUEST_ID_HEADER]: requestId, ...extraHeaders }, ...(text !== undefined ? { body: text } : {}) },
       { service: 'execute-api', region: this.options.region, credentials: this.options.credentials },
     );
     let res: Response;

@@ -3,9 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
 import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
-import { RequestId } from '@imagegen/bff/util-http';
+import { NoRateLimit, RequestId } from '@imagegen/bff/util-http';
 
 @ApiTags('health')
+@NoRateLimit() // the load balancer's checks
 @Controller()
 export class HealthController {
   constructor(@Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient) {}
@@ -17,7 +18,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the generator API answers the BFF (503 problem otherwise)' })
+  @ApiOperation({ summary: 'Readiness: the generator API answers the BFF (503 problem otherwise, and while the server drains)' })
   async ready(@RequestId() requestId: string): Promise<{ status: 'ready' }> {
     await this.generator.ping(requestId);
     return { status: 'ready' };

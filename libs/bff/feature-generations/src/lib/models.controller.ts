@@ -1,23 +1,22 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
-import { MODEL_CATALOG, ModelInfo } from '@imagegen/contracts';
+import { ModelInfo } from '@imagegen/contracts';
+import { RequestId } from '@imagegen/bff/util-http';
 
-/** The catalog with what this deployment can call now. */
-export function modelInfos(): ModelInfo[] {
-  return MODEL_CATALOG.map((m) =>
-    m.lifecycle.state === 'retired'
-      ? { ...m, available: false, unavailableReason: `Retired by Amazon Bedrock${m.lifecycle.endOfLifeDate ? ` on ${m.lifecycle.endOfLifeDate}` : ''}` }
-      : { ...m, available: true },
-  );
-}
+import { ModelsService } from './models.service';
+import { MODEL_INFO_SCHEMA, PROBLEM_RESPONSES } from './openapi';
 
 @ApiTags('models')
 @Controller('models')
 export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
   @Get()
-  @ApiOperation({ summary: 'Image models, their limits, prices and availability' })
-  list(): ModelInfo[] {
-    return modelInfos();
+  @ApiOperation({ summary: 'Image models: limits, prices, whether this deployment can call each now, and the expected time per image' })
+  @ApiResponse({ status: 200, schema: { type: 'array', items: MODEL_INFO_SCHEMA } as never })
+  @ApiResponse(PROBLEM_RESPONSES.rateLimited)
+  list(@RequestId() requestId: string): Promise<readonly ModelInfo[]> {
+    return this.models.list(requestId);
   }
 }

@@ -1,19 +1,22 @@
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 
+/** The Content-Security-Policy of every API answer: nothing may load, nothing may frame it. */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
 /**
  * Security headers on every response (helmet), with a Content-Security-Policy that allows
  * nothing for API answers and only same-origin assets for the OpenAPI page.
  */
 export function securityHeaders(docsPath: string) {
-  const base = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: false });
+  const base = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: false, frameguard: { action: 'deny' } });
   const strictHsts = helmet.hsts({ maxAge: 31_536_000, includeSubDomains: true });
   return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader(
       'content-security-policy',
       req.path.startsWith(docsPath)
         ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
-        : "default-src 'none'; frame-ancestors 'none'",
+        : API_CONTENT_SECURITY_POLICY,
     );
     base(req, res, (err?: unknown) => {
       if (err) return next(err);

@@ -98,6 +98,9 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
 /** Owner ids: what a cookie id or an OIDC subject may look like. */
 export const OWNER_ID_PATTERN = /^[A-Za-z0-9._:@|-]{1,128}$/;
+/** An Idempotency-Key (one per click): the BFF and the generator apply this same rule. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+
 /** Generation and image ids: time-sortable, URL-safe. */
 export const GENERATION_ID_PATTERN = /^[0-9a-z]{10,40}$/;
 

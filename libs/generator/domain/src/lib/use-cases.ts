@@ -2,6 +2,7 @@ import {
   ErrorCode,
   GENERATION_ID_PATTERN,
   Generation,
+  IDEMPOTENCY_KEY_PATTERN,
   GenerationPage,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
@@ -23,7 +24,6 @@ function notFound(id: string): ProblemError {
   return ProblemError.of(ErrorCode.NOT_FOUND, `no generation ${id.slice(0, 64)}`);
 }
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
 const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 
 function expired(record: GenerationRecord, deps: GeneratorDeps): boolean {

@@ -1,0 +1,102 @@
+import { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import {
+  ErrorCode,
+  Generation,
+  GenerationPage,
+  MODEL_CATALOG,
+  ModelInfo,
+  NormalizedGenerateImageRequest,
+  OwnerSummary,
+  ProblemError,
+} from '@imagegen/contracts';
+
+export const CORE = 'stability.stable-image-core-v1:1';
+
+/** An in-memory generator API for the BFF's specs: records what the BFF sends, counts every call. */
+export class FakeGenerator implements GeneratorClient {
+  readonly created: { ownerId: string; body: NormalizedGenerateImageRequest; requestId: string }[] = [];
+  readonly jobs = new Map<string, Generation & { ownerId: string }>();
+  readonly keys: (string | undefined)[] = [];
+  readonly listed: { ownerId: string; query: { cursor?: string; limit?: string } }[] = [];
+  /** Every call, by method name: what "the generator was not called" is checked against. */
+  readonly calls: string[] = [];
+  failWith?: ProblemError;
+  /** When set, `create` waits for this before answering (a request in progress). */
+  hold?: Promise<void>;
+  modelsAnswer: () => Promise<ModelInfo[]> = async () =>
+    MODEL_CATALOG.map((m) => ({ ...m, available: m.lifecycle.state !== 'retired', availability: m.lifecycle.state === 'retired' ? 'retired' : 'available', eta: { p50Seconds: 4, p90Seconds: 7, samples: 12, source: 'measured', parallelism: 2 } }));
+  private n = 0;
+
+  async create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
+    this.calls.push('create');
+    if (this.failWith) throw this.failWith;
+    if (this.hold) await this.hold;
+    const request = body as NormalizedGenerateImageRequest;
+    this.keys.push(idempotencyKey);
+    this.created.push({ ownerId, body: request, requestId });
+    const id = `job${String(++this.n).padStart(10, '0')}`;
+    const now = new Date().toISOString();
+    const job = { id, ownerId, status: 'queued' as const, createdAt: now, updatedAt: now, modelId: request.modelId, request, images: [], estimatedCostUsd: 0.04 };
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  async get(ownerId: string, id: string): Promise<Generation> {
+    this.calls.push('get');
+    const job = this.jobs.get(id);
+    if (!job || job.ownerId !== ownerId) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
+    return job;
+  }
+
+  async cancel(ownerId: string, id: string): Promise<Generation> {
+    this.calls.push('cancel');
+    const job = await this.get(ownerId, id);
+    this.jobs.set(id, { ...job, ownerId, status: 'cancelled' });
+    return { ...job, status: 'cancelled' };
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    this.calls.push('remove');
+    await this.get(ownerId, id);
+    this.jobs.delete(id);
+  }
+
+  async list(ownerId: string, query: { cursor?: string; limit?: string }): Promise<GenerationPage> {
+    this.calls.push('list');
+    this.listed.push({ ownerId, query });
+    if (query.limit !== undefined && !/^\d+$/.test(query.limit)) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
+    if (query.limit !== undefined && (Number(query.limit) < 1 || Number(query.limit) > 100)) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
+    if (query.cursor !== undefined && !query.cursor.startsWith('g1.')) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'cursor is not valid');
+    return { items: [] };
+  }
+
+  async models(): Promise<ModelInfo[]> {
+    this.calls.push('models');
+    return this.modelsAnswer();
+  }
+
+  async summary(ownerId: string): Promise<OwnerSummary> {
+    this.calls.push('summary');
+    if (this.failWith) throw this.failWith;
+    return { retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: ownerId.length / 100, images: 2 };
+  }
+
+  async ping(): Promise<void> {
+    this.calls.push('ping');
+    if (this.failWith) throw this.failWith;
+  }
+
+  finish(id: string) {
+    const job = this.jobs.get(id);
+    if (job) this.jobs.set(id, { ...job, status: 'succeeded', updatedAt: new Date(Date.now() + 1000).toISOString() });
+  }
+}
+
+/** Settings for the specs: silent logs, fast event streams, the given overrides. */
+export const testEnv = (overrides: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  GENERATOR_API_URL: 'http://127.0.0.1:9/local',
+  COOKIE_SECRET: 'test-secret-test-secret-test-secret-0123',
+  LOG_LEVEL: 'silent',
+  SSE_POLL_MAX_MS: '200',
+  ...overrides,
+});

@@ -1,0 +1,76 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Observable, Subject, map, merge, takeUntil } from 'rxjs';
+
+import { GenerateImageRequest, Generation, GenerationPage, OwnerSummary, ProblemError, validateGenerateImageRequest } from '@imagegen/contracts';
+import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
+import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+
+import { followGeneration } from './follow-generation';
+import type { FollowOptions } from './follow-generation';
+import { checkedId, checkedIdempotencyKey, checkedPageQuery } from './request-checks';
+import { DRAINING, FOLLOW_OPTIONS } from './tokens';
+
+/** One server-sent event as Nest writes it. */
+export interface SseMessage {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/**
+ * The owner's jobs: every input the BFF can judge is checked here (nothing odd is sent on), the rest
+ * goes to the generator API, whose problems pass through as they are.
+ */
+@Injectable()
+export class GenerationsService implements BeforeApplicationShutdown {
+  /** Open event streams end when the app shuts down or starts draining, so the server can close. */
+  private readonly shutdown$ = new Subject<void>();
+
+  constructor(
+    @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
+    @Inject(FOLLOW_OPTIONS) private readonly follow: FollowOptions,
+    @Inject(DRAINING) private readonly draining: Observable<unknown>,
+  ) {}
+
+  async create(ownerId: string, requestId: string, body: GenerateImageRequest, idempotencyKey: unknown): Promise<Generation> {
+    const key = checkedIdempotencyKey(idempotencyKey);
+    // The per-model rules (limits of the chosen model) on top of the DTO's: nothing bad leaves the BFF.
+    const checked = validateGenerateImageRequest(body);
+    if (!checked.ok) throw new ProblemError(checked.problem);
+    // A retried click with the same key answers the first job (the generator keeps the keys).
+    return this.generator.create(ownerId, checked.value, requestId, key);
+  }
+
+  async get(ownerId: string, id: unknown, requestId: string): Promise<Generation> {
+    return this.generator.get(ownerId, checkedId(id), requestId);
+  }
+
+  async cancel(ownerId: string, id: unknown, requestId: string): Promise<Generation> {
+    return this.generator.cancel(ownerId, checkedId(id), requestId);
+  }
+
+  async remove(ownerId: string, id: unknown, requestId: string): Promise<void> {
+    return this.generator.remove(ownerId, checkedId(id), requestId);
+  }
+
+  async list(ownerId: string, cursor: unknown, limit: unknown, requestId: string): Promise<GenerationPage> {
+    return this.generator.list(ownerId, checkedPageQuery(cursor, limit), requestId);
+  }
+
+  summary(ownerId: string, requestId: string): Promise<OwnerSummary> {
+    return this.generator.summary(ownerId, requestId);
+  }
+
+  /** The job as server-sent events each time it changes, until it ends (or the server drains). */
+  events(ownerId: string, id: unknown, requestId: string): Observable<SseMessage> {
+    const checked = checkedId(id);
+    return followGeneration(() => this.generator.get(ownerId, checked, requestId), this.follow).pipe(
+      takeUntil(merge(this.shutdown$, this.draining)),
+      map((e) => ({ type: e.type, data: e.data })),
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shutdown$.next();
+    this.shutdown$.complete();
+  }
+}

@@ -1,0 +1,123 @@
+import { Controller, Get, INestApplication, Post } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { NextFunction, Response } from 'express';
+import request from 'supertest';
+
+import { ErrorCode } from '@imagegen/contracts';
+
+import type { OwnedRequest } from './owner';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { CreatesJob, NoRateLimit, RateLimitModule, RateLimits } from './rate-limit';
+
+const calls: string[] = [];
+
+@Controller('things')
+class ThingsController {
+  @Get()
+  list(): string[] {
+    calls.push('list');
+    return [];
+  }
+
+  @Post()
+  @CreatesJob()
+  create(): { id: string } {
+    calls.push('create');
+    return { id: 'x' };
+  }
+}
+
+@Controller('health')
+@NoRateLimit()
+class HealthController {
+  @Get()
+  health(): { status: string } {
+    return { status: 'ok' };
+  }
+}
+
+async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [RateLimitModule.register({ windowSeconds: 60, perIp: 100, perOwner: 100, jobsPerOwner: 100, ...limits })],
+    controllers: [ThingsController, HealthController],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  // The owner, as the owner middleware sets it (here from a test header).
+  app.use((req: OwnedRequest, _res: Response, next: NextFunction) => {
+    const owner = req.headers['x-test-owner'];
+    if (typeof owner === 'string') req.ownerId = owner;
+    next();
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  await app.init();
+  return app;
+}
+
+let app: INestApplication;
+beforeEach(() => (calls.length = 0));
+afterEach(() => app.close());
+
+const get = (owner?: string) => {
+  const r = request(app.getHttpServer()).get('/things');
+  return owner ? r.set('x-test-owner', owner) : r;
+};
+const create = (owner: string) => request(app.getHttpServer()).post('/things').set('x-test-owner', owner);
+
+describe(RateLimitModule.name, () => {
+  it('answers the request over the per-address limit 429 RATE_LIMITED with Retry-After, without running the route', async () => {
+    // GIVEN a limit of 2 requests a minute per address
+    app = await appWith({ perIp: 2 });
+    // WHEN the same address sends 3 (as different owners, and as nobody)
+    expect((await get('a')).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    const refused = await get('b');
+    // THEN the third is a problem with a wait in seconds, and the route ran twice only
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ status: 429, code: ErrorCode.RATE_LIMITED, retryAfterSeconds: expect.any(Number) });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(calls).toEqual(['list', 'list']);
+  });
+
+  it('counts each owner across routes, apart from the others', async () => {
+    // GIVEN a limit of 2 requests a minute per owner
+    app = await appWith({ perOwner: 2 });
+    // WHEN owner a reads then creates, then reads again, and owner b reads
+    expect((await get('a')).status).toBe(200);
+    expect((await create('a')).status).toBe(201);
+    const third = await get('a');
+    const other = await get('b');
+    // THEN a's third request is refused, b's is not
+    expect(third.status).toBe(429);
+    expect(third.body.code).toBe(ErrorCode.RATE_LIMITED);
+    expect(other.status).toBe(200);
+  });
+
+  it('limits job creations per owner on their own, and a refused creation creates nothing', async () => {
+    // GIVEN a limit of 1 job a minute per owner
+    app = await appWith({ jobsPerOwner: 1 });
+    // WHEN owner a creates two jobs and reads, and owner b creates one
+    expect((await create('a')).status).toBe(201);
+    const second = await create('a');
+    // THEN the second creation is refused, reading still works, and b may create
+    expect(second.status).toBe(429);
+    expect(second.body.detail).toMatch(/too many new jobs/);
+    expect((await get('a')).status).toBe(200);
+    expect((await create('b')).status).toBe(201);
+    expect(calls.filter((c) => c === 'create')).toHaveLength(2);
+  });
+
+  it('never limits the exempt routes', async () => {
+    // GIVEN a limit of 1 request a minute per address, used up
+    app = await appWith({ perIp: 1 });
+    await get();
+    expect((await get()).status).toBe(429);
+    // WHEN the load balancer checks health many times
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(app.getHttpServer()).get('/health')).status);
+    // THEN every check is answered
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
+});
