@@ -189,7 +189,7 @@ describe('imagegen CDK app', () => {
         StageName: 'prod',
         TracingEnabled: true,
         AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-        MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })]),
+        MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]),
       });
       custom.main.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]) });
     });

@@ -57,8 +57,9 @@ export const DEFAULT_CONFIG: ImagegenConfig = {
   retentionDays: 30,
   imageVersioning: false,
   wafRateLimit: 4000,
-  apiRateLimit: 20,
-  apiBurstLimit: 40,
+  // Shared by every user: the BFF reads each followed job every 1-3 s (SSE), so ~100 people following jobs is ~50 rps.
+  apiRateLimit: 100,
+  apiBurstLimit: 200,
   rateLimitIpPerMinute: 600,
   rateLimitOwnerPerMinute: 300,
   rateLimitCreatePerMinute: 30,
