@@ -10,7 +10,8 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
       <a class="brand" href="/">imagegen</a>
       <span class="tagline">text to image on Amazon Bedrock</span>
       <nav class="nav" aria-label="Main">
-        <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }">Create</a>
+        <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }" data-testid="nav-create">Create</a>
+        <a routerLink="/compare" routerLinkActive="active" data-testid="nav-compare">Compare</a>
         <a routerLink="/gallery" routerLinkActive="active" data-testid="nav-gallery">My images</a>
       </nav>
     </header>
@@ -21,8 +22,9 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
   styles: `
     .bar {
       display: flex;
+      flex-wrap: wrap;
       align-items: baseline;
-      gap: 12px;
+      gap: 4px 12px;
       padding: 12px 24px;
       border-bottom: 1px solid var(--mat-sys-outline-variant);
     }
@@ -48,6 +50,14 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
     .tagline {
       color: var(--mat-sys-on-surface-variant);
       font: var(--mat-sys-body-medium);
+    }
+    @media (max-width: 520px) {
+      .bar {
+        padding: 12px;
+      }
+      .tagline {
+        display: none;
+      }
     }
   `,
 })

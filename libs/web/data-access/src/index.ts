@@ -1,3 +1,4 @@
 export * from './lib/download';
+export * from './lib/fresh-links';
 export * from './lib/generations-api';
 export * from './lib/problem-messages';

@@ -1,1 +1,2 @@
 export * from './lib/field-errors';
+export * from './lib/prompt-language';

@@ -5,6 +5,7 @@ import { TestBed } from '@angular/core/testing';
 import { ErrorCode, Generation, problem } from '@imagegen/contracts';
 
 import { downloadName } from './download';
+import { FreshLinks, MAX_CONCURRENT_REREADS } from './fresh-links';
 import { GenerationsApi } from './generations-api';
 import { problemFrom, userMessage } from './problem-messages';
 
@@ -18,24 +19,29 @@ describe(downloadName.name, () => {
   });
 });
 
-describe(userMessage.name, () => {
-  it.each([
-    [ErrorCode.CONTENT_FILTERED, /content filter: edit the prompt/],
-    [ErrorCode.MODEL_THROTTLED, /busy: retrying/],
-    [ErrorCode.MODEL_ACCESS_DENIED, /not enabled in your AWS account: enable it in the Amazon Bedrock console/],
-    [ErrorCode.INTERNAL, /on our side/],
-  ])('says %s in words a person understands', (code, message) => {
-    expect(userMessage(problem(code)).message).toMatch(message);
-  });
-
+describe(problemFrom.name, () => {
   it('reads problem+json from an HTTP error, and says so when offline', () => {
     const p = problem(ErrorCode.MODEL_RETIRED, 'gone');
     expect(problemFrom(new HttpErrorResponse({ status: 410, error: p }))).toEqual(p);
     expect(problemFrom(new HttpErrorResponse({ status: 0, error: new ProgressEvent('error') })).detail).toMatch(/offline/);
   });
+
+  it('still says problems in words through the old export', () => {
+    expect(userMessage(problem(ErrorCode.CONTENT_FILTERED)).message).toMatch(/content filter/);
+  });
 });
 
 describe(GenerationsApi.name, () => {
+  it('reads the owner summary', () => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    const api = TestBed.inject(GenerationsApi);
+    const http = TestBed.inject(HttpTestingController);
+    let spent = -1;
+    api.summary().subscribe((s) => (spent = s.spentUsd));
+    http.expectOne('/api/summary').flush({ retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 1.2, images: 30 });
+    expect(spent).toBe(1.2);
+  });
+
   it('sends an idempotency key with each new job and polls a job until it ends when EventSource is missing', async () => {
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
     const api = TestBed.inject(GenerationsApi);
@@ -58,5 +64,85 @@ describe(GenerationsApi.name, () => {
     expect(seen).toEqual(['running', 'succeeded']);
     expect(done).toBe(true);
     http.verify();
+  });
+});
+
+describe(FreshLinks.name, () => {
+  const NOW = Date.parse('2026-11-24T10:00:00Z');
+  let links: FreshLinks;
+  let http: HttpTestingController;
+
+  function job(id: string, urlExpiresAt: string): Generation {
+    return {
+      id,
+      status: 'succeeded',
+      createdAt: '2026-11-24T09:59:00Z',
+      updatedAt: '2026-11-24T09:59:05Z',
+      modelId: 'stability.stable-image-core-v1:1',
+      request: { modelId: 'stability.stable-image-core-v1:1', prompt: 'p', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
+      images: [{ id: `${id}-i`, index: 0, url: `http://s3/${id}?sig=old`, urlExpiresAt, width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }],
+      estimatedCostUsd: 0.04,
+    };
+  }
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    links = TestBed.inject(FreshLinks);
+    http = TestBed.inject(HttpTestingController);
+  });
+
+  afterEach(() => http.verify());
+
+  it('hands back a job whose links still have time, without a request', () => {
+    // GIVEN links valid for 15 more minutes
+    const j = job('a', '2026-11-24T10:15:00Z');
+    let got: Generation | undefined;
+    // WHEN a link is about to be used
+    links.ensure(j, NOW).subscribe((g) => (got = g));
+    // THEN nothing is fetched
+    http.expectNone('/api/generations/a');
+    expect(got).toBe(j);
+  });
+
+  it('re-reads a job whose links are about to expire, and hands back the fresh links', () => {
+    // GIVEN a page left open for an hour (a fake clock: links minted at 10:00 expire at 10:15)
+    const j = job('a', '2026-11-24T10:15:00Z');
+    const anHourLater = NOW + 60 * 60_000;
+    let got: Generation | undefined;
+    // WHEN a link is about to be used
+    links.ensure(j, anHourLater).subscribe((g) => (got = g));
+    // THEN the job is read again and its fresh link handed back
+    http.expectOne('/api/generations/a').flush({ ...j, images: [{ ...j.images[0], url: 'http://s3/a?sig=new' }] });
+    expect(got?.images[0].url).toBe('http://s3/a?sig=new');
+  });
+
+  it('reads each job once however many ask, and never more than a few at a time', () => {
+    // GIVEN 10 tiles whose links all failed at once, two of them asking twice
+    const ids = Array.from({ length: 10 }, (_, i) => `g${i}`);
+    const got: string[] = [];
+    for (const id of [...ids, 'g0', 'g1']) links.reread(id).subscribe((g) => got.push(g.id));
+
+    // THEN only a few reads are in flight at any time, and every job is read exactly once
+    const seen: string[] = [];
+    while (seen.length < ids.length) {
+      const open = http.match((r) => r.url.startsWith('/api/generations/'));
+      expect(open.length).toBeGreaterThan(0);
+      expect(open.length).toBeLessThanOrEqual(MAX_CONCURRENT_REREADS);
+      for (const req of open) {
+        const id = req.request.url.split('/').pop() as string;
+        seen.push(id);
+        req.flush(job(id, '2026-11-24T11:15:00Z'));
+      }
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(got.filter((id) => id === 'g0')).toHaveLength(2);
+  });
+
+  it('frees its place in the queue when a read fails', () => {
+    const errors: unknown[] = [];
+    for (let i = 0; i < MAX_CONCURRENT_REREADS + 1; i++) links.reread(`g${i}`).subscribe({ error: (e) => errors.push(e) });
+    for (const req of http.match(() => true)) req.flush(null, { status: 500, statusText: 'x' });
+    expect(errors).toHaveLength(MAX_CONCURRENT_REREADS);
+    http.expectOne('/api/generations/g3').flush(job('g3', '2026-11-24T11:15:00Z'));
   });
 });

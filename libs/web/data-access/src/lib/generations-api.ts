@@ -3,7 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import { Observable, defer, timer } from 'rxjs';
 import { filter, map, switchMap, takeWhile } from 'rxjs/operators';
 
-import { Generation, GenerationPage, ModelInfo, ProblemDetails, isTerminal } from '@imagegen/contracts';
+import { Generation, GenerationPage, ModelInfo, OwnerSummary, ProblemDetails, isTerminal } from '@imagegen/contracts';
 
 const API = '/api';
 
@@ -21,6 +21,11 @@ export class GenerationsApi {
 
   models(): Observable<ModelInfo[]> {
     return this.http.get<ModelInfo[]>(`${API}/models`);
+  }
+
+  /** How long things are kept, and what the owner spent this month. */
+  summary(): Observable<OwnerSummary> {
+    return this.http.get<OwnerSummary>(`${API}/summary`);
   }
 
   create(request: Record<string, unknown>, idempotencyKey: string): Observable<Generation> {

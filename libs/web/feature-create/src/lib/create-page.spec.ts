@@ -1,14 +1,20 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { ActivatedRoute, convertToParamMap, provideRouter } from '@angular/router';
 
-import { ErrorCode, Generation, MODEL_CATALOG, ModelInfo, problem } from '@imagegen/contracts';
+import { ErrorCode, Generation, MODEL_CATALOG, ModelInfo, catalogEta, problem } from '@imagegen/contracts';
 
 import CreatePage from './create-page';
 
-const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => ({ ...m, available: m.lifecycle.state !== 'retired' }));
+const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => {
+  const retired = m.lifecycle.state === 'retired';
+  return { ...m, available: !retired, availability: retired ? 'retired' : 'available', eta: catalogEta(m, 4) };
+});
 const CORE = 'stability.stable-image-core-v1:1';
+const ULTRA = 'stability.stable-image-ultra-v1:1';
+const SD35 = 'stability.sd3-5-large-v1:0';
+const NO_ACCESS = 'Not enabled for this AWS account: open the Amazon Bedrock console in us-west-2, Model access, and request Stable Image Ultra.';
 
 let fixture: ComponentFixture<CreatePage>;
 let http: HttpTestingController;
@@ -16,9 +22,16 @@ let el: HTMLElement;
 
 const byId = (id: string) => el.querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
 
-async function setup(models: ModelInfo[] = MODELS) {
+async function setup(models: ModelInfo[] = MODELS, query: Record<string, string> = {}) {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
-  TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+  TestBed.configureTestingModule({
+    providers: [
+      provideHttpClient(),
+      provideHttpClientTesting(),
+      provideRouter([]),
+      ...(Object.keys(query).length > 0 ? [{ provide: ActivatedRoute, useValue: { snapshot: { queryParamMap: convertToParamMap(query) } } }] : []),
+    ],
+  });
   fixture = TestBed.createComponent(CreatePage);
   http = TestBed.inject(HttpTestingController);
   el = fixture.nativeElement;
@@ -39,7 +52,7 @@ async function clickGenerate() {
   await fixture.whenStable();
 }
 
-function queued(): Generation {
+function queued(over: Partial<Generation> = {}): Generation {
   return {
     id: 'g1',
     status: 'queued',
@@ -49,10 +62,24 @@ function queued(): Generation {
     request: { modelId: CORE, prompt: 'a cat', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
     images: [],
     estimatedCostUsd: 0.04,
+    ...over,
   };
 }
 
-afterEach(() => http.verify());
+function withAvailability(id: string, availability: ModelInfo['availability'], unavailableReason?: string): ModelInfo[] {
+  return MODELS.map((m) => (m.id === id ? { ...m, availability, available: availability === 'available', unavailableReason } : m));
+}
+
+async function openModelList() {
+  (el.querySelector('[data-testid="model-select"] .mat-mdc-select-trigger') as HTMLElement).click();
+  await fixture.whenStable();
+  return Array.from(document.querySelectorAll('[data-testid="model-option"]')) as HTMLElement[];
+}
+
+afterEach(() => {
+  http.verify();
+  jest.useRealTimers();
+});
 
 describe(CreatePage.name, () => {
   it('picks the first available model and shows its controls, limit and cost', async () => {
@@ -61,6 +88,156 @@ describe(CreatePage.name, () => {
     expect(byId('negative-prompt')).not.toBeNull();
     expect(byId('prompt-count')?.textContent).toContain('0 / 10000');
     expect(byId('cost')?.textContent).toContain('0.04');
+    expect(byId('eta')?.textContent).toBe('about 6 s');
+  });
+
+  it('does not offer retired models, and lists models without access disabled, with how to enable them', async () => {
+    // GIVEN Ultra is not enabled for this account and SD3.5 is served in another region
+    await setup(withAvailability(ULTRA, 'no-access', NO_ACCESS).map((m) => (m.id === SD35 ? { ...m, availability: 'wrong-region' as const, available: false } : m)));
+    // WHEN the model list opens
+    const options = await openModelList();
+    // THEN the retired model is absent, and the unavailable ones are disabled with a reason a person can act on
+    expect(options.map((o) => o.getAttribute('data-model-id'))).toEqual([CORE, SD35, ULTRA]);
+    const ultra = options.find((o) => o.getAttribute('data-model-id') === ULTRA) as HTMLElement;
+    expect(ultra.getAttribute('aria-disabled')).toBe('true');
+    expect(ultra.textContent).toContain('Model access');
+    expect(options[1].textContent).toMatch(/region/);
+    expect(options[0].getAttribute('aria-disabled')).toBe('false');
+    expect(byId('unavailable-models')?.textContent).toContain('2 models are not available here');
+  });
+
+  it('treats a model of unknown availability as callable', async () => {
+    await setup(withAvailability(CORE, 'unknown'));
+    await type('a cat');
+    expect((byId('generate') as HTMLButtonElement).disabled).toBe(false);
+    expect(byId('model-unavailable')).toBeNull();
+  });
+
+  it('never sends a request for a model this deployment cannot call', async () => {
+    // GIVEN "reuse" of a job made with Ultra, which this account has no access to (any more)
+    await setup(withAvailability(ULTRA, 'no-access', NO_ACCESS), { reuse: 'g0' });
+    http.expectOne('/api/generations/g0').flush(queued({ id: 'g0', status: 'succeeded', modelId: ULTRA, request: { ...queued().request, modelId: ULTRA } }));
+    await fixture.whenStable();
+    // THEN Generate is disabled and the page says why and what to do
+    expect((byId('generate') as HTMLButtonElement).disabled).toBe(true);
+    expect(byId('model-unavailable')?.textContent).toContain(NO_ACCESS);
+    // AND Ctrl+Enter sends nothing either
+    byId('prompt')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true }));
+    http.expectNone('/api/generations');
+  });
+
+  it('says about how long the job will take before Generate, for the model and image count', async () => {
+    const measured = MODELS.map((m) => (m.id === CORE ? { ...m, eta: { p50Seconds: 5, p90Seconds: 8, samples: 40, source: 'measured' as const, parallelism: 2 } } : m));
+    await setup(measured);
+    expect(byId('eta')?.textContent).toBe('about 5 s');
+    fixture.componentInstance['count'].set(4);
+    await fixture.whenStable();
+    // 4 images, 2 at a time: two rounds of the median
+    expect(byId('eta')?.textContent).toBe('about 10 s');
+    expect(byId('cost')?.textContent).toContain('0.16');
+  });
+
+  it('counts the prompt against the model limit as you type', async () => {
+    await setup(MODELS.map((m) => ({ ...m, prompt: { minLength: 1, maxLength: 10 } })));
+    await type('a cat');
+    expect(byId('prompt-count')?.textContent).toContain('5 / 10');
+    await type('a cat on a sofa');
+    expect(byId('prompt-count')?.textContent).toContain('15 / 10 · too long for Stable Image Core');
+  });
+
+  it('warns (without blocking) when the prompt is not English for a Stability model', async () => {
+    await setup();
+    await type('a black cat on a roof');
+    expect(byId('prompt-language-warning')).toBeNull();
+    await type('Un chat noir sur un toit, peinture à l’huile');
+    expect(byId('prompt-language-warning')?.textContent).toContain('does not look English');
+    await clickGenerate();
+    http.expectOne('/api/generations').flush(queued());
+    await fixture.whenStable();
+  });
+
+  it('does not warn about the language for a model that is not a Stability model', async () => {
+    await setup(MODELS.map((m) => ({ ...m, family: 'amazon-canvas' as const })));
+    await type('Un chat noir sur un toit, peinture à l’huile');
+    expect(byId('prompt-language-warning')).toBeNull();
+  });
+
+  it('reuses a job’s parameters with a new random seed', async () => {
+    await setup(MODELS, { reuse: 'g0' });
+    http.expectOne('/api/generations/g0').flush(queued({ id: 'g0', status: 'succeeded', request: { ...queued().request, prompt: 'an owl', count: 2 }, images: [{ id: 'i', index: 0, url: 'u', urlExpiresAt: 'x', width: 1, height: 1, seed: 1234, bytes: 1, format: 'png' }] }));
+    await fixture.whenStable();
+    expect((byId('prompt') as HTMLTextAreaElement).value).toBe('an owl');
+    expect((byId('seed') as HTMLInputElement).value).toBe('');
+  });
+
+  it('reuses a job’s parameters with the same seed when asked', async () => {
+    await setup(MODELS, { reuse: 'g0', seed: 'keep' });
+    http.expectOne('/api/generations/g0').flush(queued({ id: 'g0', status: 'succeeded', images: [{ id: 'i', index: 0, url: 'u', urlExpiresAt: 'x', width: 1, height: 1, seed: 1234, bytes: 1, format: 'png' }] }));
+    await fixture.whenStable();
+    expect((byId('seed') as HTMLInputElement).value).toBe('1234');
+  });
+
+  it('shows a progress bar against the expected time while waiting, and says when it takes longer than usual', async () => {
+    // GIVEN Core at 6 s (p90 9 s) per image, and a fake clock from the moment Generate is pressed
+    await setup();
+    await type('a cat');
+    jest.useFakeTimers({ now: Date.parse('2026-11-24T10:00:00Z') });
+    (byId('generate') as HTMLButtonElement).click();
+    const createdAt = new Date().toISOString();
+    http.expectOne('/api/generations').flush(queued({ status: 'running', createdAt }));
+    fixture.detectChanges();
+    const answerPolls = () => http.match('/api/generations/g1').forEach((r) => r.flush(queued({ status: 'running', createdAt, updatedAt: new Date().toISOString() })));
+
+    // WHEN 3 s pass
+    jest.advanceTimersByTime(3000);
+    answerPolls();
+    fixture.detectChanges();
+    // THEN the bar is about half way, and nothing says it is slow
+    expect(Number(byId('progress')?.getAttribute('aria-valuenow'))).toBe(45);
+    expect(byId('slow-notice')).toBeNull();
+
+    // WHEN it runs past the p90-based time
+    for (let i = 0; i < 10; i++) {
+      jest.advanceTimersByTime(1000);
+      answerPolls();
+    }
+    fixture.detectChanges();
+    // THEN the page says so, and the bar still does not claim to be done
+    expect(byId('slow-notice')?.textContent).toContain('longer than usual');
+    expect(Number(byId('progress')?.getAttribute('aria-valuenow'))).toBeLessThan(100);
+
+    // WHEN it ends, THEN the real cost shows and the bar goes away
+    jest.advanceTimersByTime(5000);
+    http.match('/api/generations/g1').forEach((r) => r.flush(queued({ status: 'succeeded', createdAt, updatedAt: new Date().toISOString(), costUsd: 0.04, images: [{ id: 'i', index: 0, url: 'u', urlExpiresAt: 'x', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }] })));
+    fixture.detectChanges();
+    expect(byId('progress')).toBeNull();
+    expect(byId('job-cost')?.textContent).toBe('US$ 0.04');
+  });
+
+  it('shows a partial success in the result, and a job with no image as failed with its reason', async () => {
+    await setup();
+    await type('a cat');
+    await clickGenerate();
+    http.expectOne('/api/generations').flush(
+      queued({
+        status: 'succeeded',
+        request: { ...queued().request, count: 4 },
+        images: [0, 1, 3].map((index) => ({ id: `i${index}`, index, url: `http://s3/${index}.png`, urlExpiresAt: 'x', width: 1, height: 1, seed: index, bytes: 1, format: 'png' as const })),
+        failures: [{ index: 2, seed: 5, error: problem(ErrorCode.CONTENT_FILTERED) }],
+        costUsd: 0.12,
+      }),
+    );
+    await fixture.whenStable();
+    expect(byId('outcome')?.textContent).toBe('3 of 4 made · 1 blocked by the content filter');
+    expect(byId('image-failure')?.textContent).toContain('Blocked by the content filter');
+    expect(byId('job-cost')?.textContent).toBe('US$ 0.12');
+    expect(byId('error-banner')).toBeNull();
+    expect(byId('job-detail-link')?.getAttribute('href')).toBe('/gallery/g1');
+
+    await clickGenerate();
+    http.expectOne('/api/generations').flush(queued({ id: 'g2', status: 'failed', failures: [{ index: 0, seed: 5, error: problem(ErrorCode.CONTENT_FILTERED) }], costUsd: 0 }));
+    await fixture.whenStable();
+    expect(byId('error-banner')?.textContent).toContain('content filter');
   });
 
   it('hides the negative prompt for a model that does not take one', async () => {

@@ -4,7 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
-import { ActivatedRoute, Router } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { Subscription, interval } from 'rxjs';
 
 import {
@@ -19,9 +19,10 @@ import {
   estimateCostUsd,
   isTerminal,
 } from '@imagegen/contracts';
-import { FollowProblem, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
+import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
-import { FieldErrors, fieldErrorsOf, validateForm } from '@imagegen/web/util-validation';
+import { etaOf, formatUsd, imagesByIndex, isCallable, jobTiming, pickableModels, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
+import { FieldErrors, fieldErrorsOf, looksNonEnglish, validateForm } from '@imagegen/web/util-validation';
 
 const MAX_AUTO_RETRIES = 1;
 
@@ -29,18 +30,21 @@ const MAX_AUTO_RETRIES = 1;
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, GenerationView, ProblemBanner],
+  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
 })
 export default class CreatePage implements OnInit {
   private readonly api = inject(GenerationsApi);
+  private readonly links = inject(FreshLinks);
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
   private readonly destroyRef = inject(DestroyRef);
   private following?: Subscription;
   private ticker?: Subscription;
   private autoRetries = 0;
+  /** Image links already re-fetched once after a load error (no loop when an image is really gone). */
+  private readonly retried = new Set<string>();
 
   protected readonly models = signal<ModelInfo[]>([]);
   protected readonly modelId = signal('');
@@ -56,28 +60,49 @@ export default class CreatePage implements OnInit {
   protected readonly submitting = signal(false);
   protected readonly elapsed = signal(0);
 
+  /** Retired models are not offered; models this deployment cannot call are listed, disabled, with why. */
+  protected readonly choices = computed(() => pickableModels(this.models()));
+  protected readonly unavailable = computed(() => this.choices().filter((m) => !isCallable(m)));
   protected readonly model = computed(() => this.models().find((m) => m.id === this.modelId()));
+  protected readonly modelBlocked = computed(() => {
+    const model = this.model();
+    return model && !isCallable(model) ? model : undefined;
+  });
   protected readonly aspectRatios = computed(() => this.model()?.aspectRatios ?? ASPECT_RATIOS);
   protected readonly formats = computed(() => this.model()?.outputFormats ?? OUTPUT_FORMATS);
   protected readonly counts = computed(() => Array.from({ length: this.model()?.maxCount ?? 1 }, (_, i) => i + 1));
   protected readonly promptLimit = computed(() => this.model()?.prompt.maxLength ?? 10_000);
+  protected readonly promptTooLong = computed(() => this.prompt().length > this.promptLimit());
+  protected readonly languageWarning = computed(() => {
+    const model = this.model();
+    return !!model && wantsEnglish(model) && looksNonEnglish(this.prompt());
+  });
   protected readonly cost = computed(() => {
     const model = this.model();
-    return model ? estimateCostUsd(model, this.count()).toFixed(2) : '';
+    return model ? formatUsd(estimateCostUsd(model, this.count())) : '';
   });
-  protected readonly expectedSeconds = computed(() => {
+  /** Before Generate: the selected model and count. */
+  protected readonly eta = computed(() => {
+    const model = this.model();
+    return model ? jobTiming(etaOf(model), this.count()).expectedSeconds : undefined;
+  });
+  /** While waiting: the running job's own model and count. */
+  protected readonly jobTiming = computed(() => {
     const job = this.job();
-    const model = this.models().find((m) => m.id === (job?.modelId ?? this.modelId()));
-    return Math.round((model?.expectedSecondsPerImage ?? 10) * (job?.request.count ?? this.count()));
+    const model = this.models().find((m) => m.id === job?.modelId);
+    return job && model ? jobTiming(etaOf(model), job.request.count) : { expectedSeconds: 10, slowAfterSeconds: 15 };
   });
   protected readonly running = computed(() => {
-    const status = this.job()?.status;
-    return status === 'queued' || status === 'running';
+    const job = this.job();
+    return !!job && !isTerminal(job.status);
   });
   protected readonly message = computed(() => {
     const p = this.problem();
     return p ? userMessage(p) : undefined;
   });
+
+  protected readonly callable = isCallable;
+  protected readonly whyUnavailable = unavailableText;
 
   ngOnInit(): void {
     this.api
@@ -86,16 +111,19 @@ export default class CreatePage implements OnInit {
       .subscribe({
         next: (models) => {
           this.models.set(models);
-          if (!this.modelId()) this.selectModel(models.find((m) => m.available)?.id ?? '');
+          if (!this.modelId()) this.selectModel(pickableModels(models).find(isCallable)?.id ?? '');
+          else this.selectModel(this.modelId());
         },
         error: (err: unknown) => this.problem.set(problemFrom(err)),
       });
-    const reuse = this.route.snapshot.queryParamMap.get('reuse');
+    const params = this.route.snapshot.queryParamMap;
+    const reuse = params.get('reuse');
     if (reuse) {
-      // "Reuse" from the gallery: the same parameters, seed included (clear it for a new variation).
-      this.api.get(reuse).subscribe({ next: (job) => this.fill(job), error: (err: unknown) => this.problem.set(problemFrom(err)) });
+      // "Reuse" from the gallery: the same parameters; the seed too only when asked (`&seed=keep`).
+      const keepSeed = params.get('seed') === 'keep';
+      this.api.get(reuse).subscribe({ next: (job) => this.fill(job, keepSeed), error: (err: unknown) => this.problem.set(problemFrom(err)) });
     }
-    const jobId = this.route.snapshot.queryParamMap.get('job');
+    const jobId = params.get('job');
     if (jobId) {
       this.api.get(jobId).subscribe({
         next: (job) => this.show(job),
@@ -104,16 +132,15 @@ export default class CreatePage implements OnInit {
     }
   }
 
-  private fill(job: Generation): void {
+  private fill(job: Generation, keepSeed: boolean): void {
     const r = job.request;
     this.selectModel(r.modelId);
-    this.modelId.set(r.modelId);
     this.prompt.set(r.prompt);
     this.negativePrompt.set(r.negativePrompt ?? '');
     this.aspectRatio.set(r.aspectRatio);
     this.count.set(r.count);
     this.outputFormat.set(r.outputFormat);
-    this.seed.set(String(job.images[0]?.seed ?? r.seed ?? ''));
+    this.seed.set(keepSeed ? String(r.seed ?? imagesByIndex(job)[0]?.seed ?? '') : '');
   }
 
   protected selectModel(id: string): void {
@@ -160,9 +187,10 @@ export default class CreatePage implements OnInit {
 
   protected generate(event?: Event): void {
     event?.preventDefault();
-    if (this.submitting()) return;
+    // A model this deployment cannot call is never sent: the button is disabled and the page says why.
+    if (this.submitting() || this.modelBlocked()) return;
     const request = this.request();
-    const errors = validateForm(request);
+    const errors = validateForm(request, (id) => this.models().find((m) => m.id === id));
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
     this.autoRetries = 0;
@@ -218,22 +246,42 @@ export default class CreatePage implements OnInit {
 
   private settle(job: Generation, request?: Record<string, unknown>): void {
     this.ticker?.unsubscribe();
-    if (job.status !== 'failed' || !job.error) return;
-    this.problem.set(job.error);
+    // A job with no image at all failed: say why (its own error, else the first image's).
+    const error = job.status === 'failed' ? (job.error ?? job.failures?.[0]?.error) : undefined;
+    if (!error) return;
+    this.problem.set(error);
     // A busy model is worth one more try after the wait it asked for.
-    if (job.error.code === ErrorCode.MODEL_THROTTLED && request && this.autoRetries < MAX_AUTO_RETRIES) {
+    if (error.code === ErrorCode.MODEL_THROTTLED && request && this.autoRetries < MAX_AUTO_RETRIES) {
       this.autoRetries++;
-      setTimeout(() => this.submit(request), (job.error.retryAfterSeconds ?? 5) * 1000);
+      setTimeout(() => this.submit(request), (error.retryAfterSeconds ?? 5) * 1000);
     }
   }
 
-  protected async download(image: GeneratedImage): Promise<void> {
+  /** Downloads with a live link: the job is read again first when its links are about to expire. */
+  protected download(image: GeneratedImage): void {
     const job = this.job();
     if (!job) return;
-    try {
-      await saveImage(image.url, downloadName(job.request.prompt, image));
-    } catch (err) {
-      this.problem.set(problemFrom(err));
-    }
+    this.links.ensure(job).subscribe({
+      next: (fresh) => {
+        this.adopt(fresh);
+        const live = fresh.images.find((i) => i.id === image.id) ?? image;
+        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) => this.problem.set(problemFrom(err)));
+      },
+      error: (err: unknown) => this.problem.set(problemFrom(err)),
+    });
+  }
+
+  /** An image that does not load probably has an expired link: read the job again, once per link. */
+  protected imageFailed(image: GeneratedImage): void {
+    const job = this.job();
+    if (!job || this.retried.has(image.url)) return;
+    this.retried.add(image.url);
+    this.links.reread(job.id).subscribe({ next: (fresh) => this.adopt(fresh), error: () => undefined });
+  }
+
+  /** Takes a re-read job unless another one is shown by now (a newer status from the stream wins too). */
+  private adopt(fresh: Generation): void {
+    const current = this.job();
+    if (current?.id === fresh.id && (isTerminal(fresh.status) || !isTerminal(current.status))) this.job.set(fresh);
   }
 }

@@ -1,14 +1,19 @@
 import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { RouterLink } from '@angular/router';
 
-import { GeneratedImage, Generation } from '@imagegen/contracts';
+import { GeneratedImage, Generation, isTerminal } from '@imagegen/contracts';
+import { ImageSlot, costText, formatTime, imageSlots, jobProgress, outcomeSummary, statusLabel, userMessage } from '@imagegen/web/util-jobs';
 
-/** A job: its status and progress while it runs, then its images (straight from their presigned URLs). */
+/**
+ * A job: its status and progress while it runs, then its images by index as they arrive (straight from
+ * their presigned URLs), what could not be made and why, the time it took and what it cost.
+ */
 @Component({
   selector: 'ig-generation-view',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatProgressBarModule],
+  imports: [MatButtonModule, MatProgressBarModule, RouterLink],
   templateUrl: './generation-view.html',
   styleUrl: './generation-view.scss',
 })
@@ -16,29 +21,41 @@ export class GenerationView {
   readonly generation = input.required<Generation>();
   /** Seconds since the job was created (ticks while it runs). */
   readonly elapsedSeconds = input(0);
-  /** Typical seconds for this model and image count. */
+  /** Typical seconds for this model and image count (the p50 of its ETA). */
   readonly expectedSeconds = input(10);
+  /** Past this, the job is "taking longer than usual" (the p90 of its ETA); 1.5 × expected when not given. */
+  readonly slowAfterSeconds = input<number | undefined>(undefined);
+  /** Offer "Copy link" per image (the share link is the presigned URL). */
+  readonly shareable = input(false);
   readonly download = output<GeneratedImage>();
+  readonly copyLink = output<GeneratedImage>();
+  /** An image did not load (its link probably expired): the page reads the job again. */
+  readonly imageError = output<GeneratedImage>();
 
-  protected readonly running = computed(() => ['queued', 'running'].includes(this.generation().status));
-  protected readonly progress = computed(() => Math.min(95, Math.round((this.elapsedSeconds() / Math.max(1, this.expectedSeconds())) * 100)));
-  protected readonly statusText = computed(() => {
-    switch (this.generation().status) {
-      case 'queued':
-        return 'Queued';
-      case 'running':
-        return 'Generating';
-      case 'succeeded':
-        return 'Done';
-      case 'failed':
-        return 'Failed';
-      case 'cancelled':
-        return 'Cancelled';
-    }
-  });
+  protected readonly running = computed(() => !isTerminal(this.generation().status));
+  protected readonly progress = computed(() =>
+    jobProgress(this.elapsedSeconds(), {
+      expectedSeconds: this.expectedSeconds(),
+      slowAfterSeconds: this.slowAfterSeconds() ?? Math.ceil(this.expectedSeconds() * 1.5),
+    }),
+  );
+  protected readonly statusText = computed(() => statusLabel(this.generation().status));
+  protected readonly outcome = computed(() => outcomeSummary(this.generation()));
+  protected readonly cost = computed(() => costText(this.generation()));
+  protected readonly slots = computed(() => imageSlots(this.generation()));
+  protected readonly count = computed(() => this.slots().length);
   protected readonly offline = computed(() => this.generation().engine === 'offline');
+  protected readonly repeat = computed(() => this.generation().source === 'store');
+  protected readonly ratio = computed(() => this.generation().request.aspectRatio.replace(':', ' / '));
 
-  protected formatOf(image: GeneratedImage): string {
-    return image.format.toUpperCase();
+  protected altOf(index: number): string {
+    const prompt = this.generation().request.prompt;
+    return this.count() === 1 ? `Generated image for: ${prompt}` : `Generated image ${index + 1} of ${this.count()} for: ${prompt}`;
+  }
+
+  protected readonly time = formatTime;
+
+  protected failureText(slot: ImageSlot): string {
+    return slot.state === 'failed' ? userMessage(slot.failure.error).message : '';
   }
 }

@@ -1,4 +1,4 @@
-import { FieldError, ProblemDetails, validateGenerateImageRequest } from '@imagegen/contracts';
+import { FieldError, ModelCatalogEntry, ProblemDetails, findModel, validateGenerateImageRequest } from '@imagegen/contracts';
 
 /** One message per field, the first broken rule (what a person reads next to the field). */
 export type FieldErrors = Readonly<Record<string, string>>;
@@ -34,9 +34,12 @@ export function fieldErrorsOf(problem: ProblemDetails | undefined): FieldErrors 
   return out;
 }
 
-/** Runs the same rules as the BFF and the Lambda (libs/contracts) before anything is sent. */
-export function validateForm(input: Record<string, unknown>): FieldErrors {
-  const result = validateGenerateImageRequest(input);
+/**
+ * Runs the same rules as the BFF and the Lambda (libs/contracts) before anything is sent, against the
+ * catalog entries the server answered (`lookup`), or the catalog built into the app.
+ */
+export function validateForm(input: Record<string, unknown>, lookup: (modelId: string) => ModelCatalogEntry | undefined = findModel): FieldErrors {
+  const result = validateGenerateImageRequest(input, lookup);
   if (result.ok) return {};
   if (!result.problem.errors?.length) return { form: result.problem.detail ?? result.problem.title };
   return fieldErrorsOf(result.problem);

@@ -1,0 +1,1 @@
+export { default as ComparePage } from './lib/compare-page';

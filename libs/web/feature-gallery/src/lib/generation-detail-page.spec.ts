@@ -1,0 +1,211 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+
+import { ErrorCode, GeneratedImage, Generation, MODEL_CATALOG, ModelInfo, catalogEta, problem } from '@imagegen/contracts';
+
+import GenerationDetailPage from './generation-detail-page';
+
+const ID = 'g0000000001';
+const CORE = 'stability.stable-image-core-v1:1';
+const MINTED = Date.parse('2026-11-24T10:00:00Z');
+const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => ({ ...m, available: true, availability: 'available', eta: catalogEta(m, 4) }));
+
+function image(index: number, over: Partial<GeneratedImage> = {}): GeneratedImage {
+  return {
+    id: `i${index}`,
+    index,
+    url: `http://s3/${index}.png?X-Amz-Signature=1`,
+    thumbnailUrl: `http://s3/${index}.webp?X-Amz-Signature=1`,
+    urlExpiresAt: '2026-11-24T10:15:00Z',
+    width: 1536,
+    height: 1536,
+    seed: 100 + index,
+    bytes: 10,
+    format: 'png',
+    ...over,
+  };
+}
+
+function job(over: Partial<Generation> = {}): Generation {
+  return {
+    id: ID,
+    status: 'succeeded',
+    createdAt: '2026-11-24T10:00:00Z',
+    updatedAt: '2026-11-24T10:00:09Z',
+    modelId: CORE,
+    request: { modelId: CORE, prompt: 'a <i>kite</i> over the sea', negativePrompt: 'blurry', aspectRatio: '16:9', count: 2, outputFormat: 'png' },
+    images: [image(1), image(0)],
+    estimatedCostUsd: 0.08,
+    costUsd: 0.08,
+    durationMs: 8400,
+    source: 'model',
+    expiresAt: '2026-12-24T10:00:00Z',
+    ...over,
+  };
+}
+
+let fixture: ComponentFixture<GenerationDetailPage>;
+let http: HttpTestingController;
+const el = () => fixture.nativeElement as HTMLElement;
+const q = (id: string) => el().querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
+const all = (id: string) => Array.from(el().querySelectorAll(`[data-testid="${id}"]`)) as HTMLElement[];
+
+/** Opens the page without waiting on timers (works under fake timers too). */
+function openNow(answer: Generation | null = job(), id = ID) {
+  Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
+  TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+  fixture = TestBed.createComponent(GenerationDetailPage);
+  http = TestBed.inject(HttpTestingController);
+  fixture.componentRef.setInput('id', id);
+  fixture.detectChanges();
+  if (answer) http.expectOne(`/api/generations/${id}`).flush(answer);
+  fixture.detectChanges();
+}
+
+async function open(answer: Generation | null = job(), id = ID) {
+  openNow(answer, id);
+  await fixture.whenStable();
+}
+
+afterEach(() => {
+  fixture.destroy();
+  http.verify();
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe(GenerationDetailPage.name, () => {
+  it('shows the full images by index with the prompt (as text), parameters, model, seeds, time, costs and retention', async () => {
+    await open();
+    expect(all('result-image').map((i) => (i as HTMLImageElement).src)).toEqual(['http://s3/0.png?X-Amz-Signature=1', 'http://s3/1.png?X-Amz-Signature=1']);
+    expect(all('image-seed').map((s) => s.textContent)).toEqual(['seed 100', 'seed 101']);
+    expect(q('detail-prompt')?.textContent).toBe('a <i>kite</i> over the sea');
+    expect(el().querySelector('i')).toBeNull();
+    expect(q('detail-negative-prompt')?.textContent).toBe('blurry');
+    expect(q('detail-model')?.textContent).toBe('Stable Image Core');
+    expect(q('detail-aspect-ratio')?.textContent).toBe('16:9');
+    expect(q('detail-format')?.textContent).toBe('PNG');
+    expect(q('detail-count')?.textContent).toBe('2 of 2');
+    expect(q('detail-seed')?.textContent).toBe('100, 101 (random)');
+    expect(q('detail-duration')?.textContent).toBe('8.4 s');
+    expect(q('detail-estimated-cost')?.textContent).toBe('US$ 0.08');
+    expect(q('detail-cost')?.textContent).toBe('US$ 0.08');
+    expect(q('detail-expires')?.textContent).toBe(new Date('2026-12-24T10:00:00Z').toLocaleDateString(undefined, { dateStyle: 'medium' }));
+    expect(el().textContent).toContain('1536×1536');
+  });
+
+  it('shows a repeat from the store as such, with a link to the earlier job', async () => {
+    await open(job({ source: 'store', repeatOf: 'g0000000000', costUsd: 0, request: { ...job().request, seed: 42 } }));
+    expect(q('detail-source')?.textContent).toContain('no model call, cost 0');
+    expect(q('detail-repeat-of')?.getAttribute('href')).toBe('/gallery/g0000000000');
+    expect(q('detail-cost')?.textContent).toBe('US$ 0.00');
+    expect(q('detail-seed')?.textContent).toBe('42');
+  });
+
+  it('says which image failed and why', async () => {
+    await open(job({ images: [image(0)], failures: [{ index: 1, seed: 7, error: problem(ErrorCode.CONTENT_FILTERED) }], costUsd: 0.04 }));
+    expect(q('outcome')?.textContent).toBe('1 of 2 made · 1 blocked by the content filter');
+    expect(q('image-failure')?.textContent).toContain('Blocked by the content filter: edit the prompt');
+    expect(q('detail-cost')?.textContent).toBe('US$ 0.04');
+  });
+
+  it('follows a running job live, images arriving by index, until it ends', () => {
+    jest.useFakeTimers({ now: MINTED + 2000 });
+    openNow(job({ status: 'running', images: [], costUsd: undefined, durationMs: undefined }));
+    http.expectOne('/api/models').flush(MODELS);
+    fixture.detectChanges();
+    expect(q('status')?.textContent).toBe('Generating');
+    expect(all('image-pending')).toHaveLength(2);
+    expect(q('cancel')).not.toBeNull();
+    expect(q('detail-cost')?.textContent).toBe('known when it ends');
+    expect(q('elapsed')?.textContent).toContain('2 s of about 6 s');
+
+    // WHEN the second image arrives first, then the job ends
+    jest.advanceTimersByTime(1000);
+    http.expectOne(`/api/generations/${ID}`).flush(job({ status: 'running', images: [image(1)], costUsd: undefined, updatedAt: 't2' }));
+    fixture.detectChanges();
+    expect(all('image-slot').map((s) => s.getAttribute('data-state'))).toEqual(['pending', 'made']);
+    expect(q('elapsed')?.textContent).toContain('3 s of about 6 s');
+    jest.advanceTimersByTime(1000);
+    http.expectOne(`/api/generations/${ID}`).flush(job({ updatedAt: 't3' }));
+    fixture.detectChanges();
+    // THEN it shows as done, with both images and nothing left to cancel
+    expect(q('status')?.textContent).toBe('Done');
+    expect(all('result-image')).toHaveLength(2);
+    expect(q('cancel')).toBeNull();
+  });
+
+  it('copies a share link and shows until when it works', async () => {
+    jest.useFakeTimers({ now: MINTED + 60_000, doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'] });
+    await open();
+    const writeText = jest.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    expect(all('link-expiry')[0].textContent).toMatch(/Link works until \d/);
+    all('copy-link')[1].click();
+    await fixture.whenStable();
+    expect(writeText).toHaveBeenCalledWith('http://s3/1.png?X-Amz-Signature=1');
+    expect(q('detail-notice')?.textContent).toMatch(/Link to image 2 copied: it works until .+\./);
+  });
+
+  it('reads the job again before its links expire, so a page left open keeps live links', () => {
+    // GIVEN a fake clock at 10:00, links until 10:15
+    jest.useFakeTimers({ now: MINTED });
+    openNow();
+
+    // WHEN 13 minutes pass, nothing is read; at a minute before expiry the job is read again
+    jest.advanceTimersByTime(13 * 60_000);
+    http.expectNone(`/api/generations/${ID}`);
+    jest.advanceTimersByTime(60_000);
+    http.expectOne(`/api/generations/${ID}`).flush(job({ images: [image(0, { url: 'http://s3/0.png?X-Amz-Signature=2', urlExpiresAt: '2026-11-24T10:29:00Z' }), image(1, { urlExpiresAt: '2026-11-24T10:29:00Z' })] }));
+    fixture.detectChanges();
+    // THEN the page shows the fresh link, and does it again before those expire
+    expect((all('result-image')[0] as HTMLImageElement).src).toContain('Signature=2');
+    jest.advanceTimersByTime(14 * 60_000);
+    http.expectOne(`/api/generations/${ID}`).flush(job());
+  });
+
+  it('offers reuse with a new seed or the same seed', async () => {
+    await open();
+    expect(q('reuse')?.getAttribute('href')).toBe(`/?reuse=${ID}`);
+    expect(q('reuse-seed')?.getAttribute('href')).toBe(`/?reuse=${ID}&seed=keep`);
+  });
+
+  it('cancels a running job', async () => {
+    await open(job({ status: 'queued', images: [], costUsd: undefined }));
+    http.expectOne('/api/models').flush(MODELS);
+    q('cancel')?.click();
+    const post = http.expectOne(`/api/generations/${ID}/cancel`);
+    expect(post.request.method).toBe('POST');
+    post.flush(job({ status: 'cancelled', images: [], costUsd: 0 }));
+    await fixture.whenStable();
+    expect(q('status')?.textContent).toBe('Cancelled');
+    expect(q('detail-notice')?.textContent).toBe('Cancelled.');
+  });
+
+  it('deletes after a confirmation, then goes back to the gallery', async () => {
+    await open();
+    const navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    jest.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    q('delete')?.click();
+    http.expectNone(`/api/generations/${ID}`);
+    q('delete')?.click();
+    const del = http.expectOne(`/api/generations/${ID}`);
+    expect(del.request.method).toBe('DELETE');
+    del.flush(null, { status: 204, statusText: 'No Content' });
+    expect(navigate).toHaveBeenCalledWith(['/gallery']);
+  });
+
+  it('says so when the job does not exist', async () => {
+    await open(null);
+    http.expectOne(`/api/generations/${ID}`).flush(problem(ErrorCode.NOT_FOUND), { status: 404, statusText: 'Not Found' });
+    await fixture.whenStable();
+    expect(q('error-banner')?.textContent).toContain('does not exist');
+  });
+
+  it('sends nothing for an id that cannot be one', async () => {
+    await open(null, '..%2Fetc');
+    expect(q('error-banner')?.textContent).toContain('does not exist');
+  });
+});

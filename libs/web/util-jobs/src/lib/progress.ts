@@ -1,0 +1,39 @@
+import { ModelEta, expectedJobSeconds } from '@imagegen/contracts';
+
+/** How long a job should take, and past when it is "taking longer than usual". */
+export interface JobTiming {
+  readonly expectedSeconds: number;
+  readonly slowAfterSeconds: number;
+}
+
+/** The expected time (p50) and the slow mark (p90) of `count` images, in rounds of the model's parallelism. */
+export function jobTiming(eta: ModelEta, count: number): JobTiming {
+  const expectedSeconds = expectedJobSeconds(eta, count);
+  const rounds = Math.ceil(Math.max(1, count) / Math.max(1, eta.parallelism));
+  const slowAfterSeconds = Math.max(expectedSeconds + 1, Math.ceil(eta.p90Seconds * rounds));
+  return { expectedSeconds, slowAfterSeconds };
+}
+
+export interface JobProgress {
+  /** 0..99: never 100 while the job runs, however long it takes. */
+  readonly percent: number;
+  /** Past the slow mark: say "taking longer than usual". */
+  readonly slow: boolean;
+}
+
+const AT_EXPECTED = 90;
+const CEILING = 99;
+
+/**
+ * A progress bar's value for a job that is still running: linear up to 90 % at the expected time,
+ * then creeping towards (never reaching) 99 %, so it never claims to be done before the job is.
+ */
+export function jobProgress(elapsedSeconds: number, timing: JobTiming): JobProgress {
+  const elapsed = Math.max(0, elapsedSeconds);
+  const expected = Math.max(1, timing.expectedSeconds);
+  const raw =
+    elapsed <= expected
+      ? (AT_EXPECTED * elapsed) / expected
+      : AT_EXPECTED + (CEILING - AT_EXPECTED) * (1 - Math.exp(-(elapsed - expected) / expected));
+  return { percent: Math.min(CEILING, Math.floor(raw)), slow: elapsed > timing.slowAfterSeconds };
+}
