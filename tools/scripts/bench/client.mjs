@@ -23,9 +23,9 @@ function isImage(b) {
   return (b[0] === 0x89 && b[1] === 0x50) || (b[0] === 0xff && b[1] === 0xd8) || (b.subarray(0, 4).toString() === 'RIFF' && b.subarray(8, 12).toString() === 'WEBP');
 }
 
-/** A browser: its own owner cookie, from the first call. */
+/** A browser: its own owner cookie, from the first call that needs an owner. */
 export async function browser(url) {
-  const res = await fetch(`${url}/api/models`);
+  const res = await fetch(`${url}/api/summary`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
   await counted(res);
   const call = async (method, path, body, headers = {}) =>

@@ -47,6 +47,14 @@ describe('BFF', () => {
     expect(generator.created[1].ownerId).toBe(generator.created[0].ownerId);
   });
 
+  it('gives a new browser its owner with the model list, so jobs it then sends at once share that owner', async () => {
+    const models = await request(app.getHttpServer()).get('/api/models');
+    const cookie = models.headers['set-cookie'] as unknown as string[];
+    expect(String(cookie)).toMatch(/^imagegen_owner=s%3Aanon-/);
+    await Promise.all(['a', 'b', 'c'].map((prompt) => post({ modelId: CORE, prompt }).set('Cookie', cookie)));
+    expect(new Set(generator.created.map((c) => c.ownerId)).size).toBe(1);
+  });
+
   it('gives a new owner to a tampered cookie', async () => {
     await post({ modelId: CORE, prompt: 'one' });
     await post({ modelId: CORE, prompt: 'two' }).set('cookie', 'imagegen_owner=s%3Aanon-forged.badsignature');

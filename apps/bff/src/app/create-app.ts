@@ -27,8 +27,12 @@ import { BffConfig } from './bff-config';
 
 export const API_PREFIX = 'api';
 const DOCS_PATH = `${API_PREFIX}/docs`;
-/** The routes that act for an owner: the owner middleware runs for them. */
-const OWNER_ROUTES = ['generations', 'summary'].map((route) => `/${API_PREFIX}/${route}`);
+/**
+ * The routes the owner middleware runs for: those that act for an owner, and `models`, which every
+ * page asks for first, so a new browser has its owner cookie before it sends a job (jobs sent at
+ * once by a browser without one, as the compare page does, would each get an owner of their own).
+ */
+const OWNER_ROUTES = ['generations', 'summary', 'models'].map((route) => `/${API_PREFIX}/${route}`);
 
 export interface BffDeps {
   /** Tests swap the generator client. */

@@ -164,10 +164,12 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   const offsetAt = (ms: number) => [...clockMoves].reverse().find((m) => m.fromMs <= ms)?.offsetSeconds ?? 0;
   let counters = { requests: 0, writes: 0, copies: 0, faultsInjected: 0 };
 
+  // Like S3 with a CORS rule: every answer varies on Origin, so a browser never reuses an answer
+  // fetched without CORS headers (an <img>) for a CORS request (a download by fetch).
   const corsHeaders = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
-    if (!origin) return {};
-    if (!corsOrigins.includes('*') && !corsOrigins.includes(origin)) return {};
+    if (!origin) return { vary: 'Origin' };
+    if (!corsOrigins.includes('*') && !corsOrigins.includes(origin)) return { vary: 'Origin' };
     return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'ETag, Content-Length' };
   };
 

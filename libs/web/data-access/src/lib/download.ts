@@ -21,7 +21,8 @@ export function downloadName(prompt: string, image: Pick<GeneratedImage, 'seed' 
 
 /** Saves an image from its (cross-origin) presigned URL under a sensible name. */
 export async function saveImage(url: string, name: string): Promise<void> {
-  const res = await fetch(url);
+  // No cache: the <img> may have cached this URL without CORS headers (S3 adds them only for a request with an Origin).
+  const res = await fetch(url, { mode: 'cors', cache: 'no-store' });
   if (!res.ok) throw new Error(`download failed (HTTP ${res.status})`);
   const blobUrl = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
