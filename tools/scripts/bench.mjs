@@ -267,6 +267,9 @@ section('A 4-image job at 1 s per image', 'One worker invocation per image; the 
     const clients = await Promise.all(Array.from({ length: 50 }, () => browser(s.url)));
     await s.lambda.post('/__stats/reset');
     const start = { bff: rssMiB(bffPid), cloud: rssMiB(s.pid) };
+    // Memory every 2 s: flat means it levels off once warm, not that it never moves.
+    const samples = [];
+    const sampler = setInterval(() => samples.push({ bff: rssMiB(bffPid), cloud: rssMiB(s.pid) }), 2000);
     const errors = [];
     const t0 = performance.now();
     const done = await pool(jobsTotal, 50, async (i) => {
@@ -281,15 +284,18 @@ section('A 4-image job at 1 s per image', 'One worker invocation per image; the 
       return jobMs(job);
     });
     const wall = performance.now() - t0;
+    clearInterval(sampler);
     const stats = await s.lambda.get('/__stats');
     const end = { bff: rssMiB(bffPid), cloud: rssMiB(s.pid) };
+    const at = (share) => samples[Math.min(samples.length - 1, Math.floor(share * samples.length))] ?? end;
+    const path = (key) => [start, at(0.25), at(0.5), at(0.75), end].map((x) => mib(x[key])).join(' → ');
     section(`Load: ${jobsTotal} jobs at concurrency 50, model 1–2 s per image`, `50 browsers (owners) each creating a job and polling it every 500 ms until done; worker budget ${budget}.`, ['measure', 'value'], [
       ['errors (failed creates or jobs)', String(errors.length) + (errors.length ? ` (${errors.slice(0, 3).join('; ')})` : '')],
       ['wall time / jobs per second', `${(wall / 1000).toFixed(1)} s / ${(jobsTotal / (wall / 1000)).toFixed(1)}`],
       ['job time (server) p50 / p95 / p99', triple(done.filter(Number.isFinite))],
       [`peak worker concurrency (budget ${budget})`, String(stats.maxRunning)],
-      ['BFF RSS start → end', `${mib(start.bff)} → ${mib(end.bff)}`],
-      ['local cloud (generator in-process + stand-ins) RSS start → end', `${mib(start.cloud)} → ${mib(end.cloud)}`],
+      ['BFF RSS: start → 25 % → 50 % → 75 % of the run → end', path('bff')],
+      ['local cloud (generator in-process + stand-ins) RSS, same points', path('cloud')],
     ]);
     if (errors.length) failures.push(`${errors.length} load errors`);
     if (stats.maxRunning > budget) failures.push(`worker concurrency ${stats.maxRunning} went over its budget ${budget}`);

@@ -85,8 +85,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'stopping');
-    await cloud.close();
+    const graceMs = settings.shutdownGraceSeconds * 1000;
+    const since = Date.now();
+    log.info({ signal, graceMs }, 'stopping');
+    process.stdout.write(`\n  Stopping: finishing the images in progress (up to ${settings.shutdownGraceSeconds} s; LOCAL_SHUTDOWN_GRACE_SECONDS)…\n`);
+    // Should anything hang past the grace and a margin for the last hand-overs, stop anyway (and say so).
+    setTimeout(() => {
+      log.error({ signal, ms: Date.now() - since }, 'could not stop in time: exiting');
+      process.exit(1);
+    }, graceMs + 8_000).unref();
+    await cloud.close({ graceMs });
+    log.info({ signal, ms: Date.now() - since }, 'stopped');
+    process.stdout.write('  Stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

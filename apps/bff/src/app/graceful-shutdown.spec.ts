@@ -122,7 +122,7 @@ describe('BFF graceful shutdown (listening app)', () => {
       'x-content-type-options': 'nosniff',
       'x-request-id': expect.any(String),
     });
-    expect(JSON.parse(ready.body)).toMatchObject({ status: 503, code: ErrorCode.MODEL_UNAVAILABLE, requestId: ready.headers['x-request-id'] });
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, requestId: ready.headers['x-request-id'] });
     // AND the process exits 0, with both jobs made (nothing lost)
     await until(() => exits.length > 0);
     expect(exits).toEqual([0]);

@@ -14,7 +14,21 @@ export interface BffProcessOptions {
   readonly dataDir: string;
   readonly publicOrigin: string;
   readonly logLevel?: string;
+  /** The BFF's own drain deadline on SIGTERM (its SHUTDOWN_DEADLINE_MS), unless the environment sets one. */
+  readonly shutdownDeadlineMs?: number;
 }
+
+/**
+ * Loaded into the BFF before its own code: when this process (its parent) dies without stopping it
+ * (SIGKILL, a crash), the IPC channel closes and the BFF is asked to stop (SIGTERM: it drains and
+ * exits), rather than live on as an orphan holding its port.
+ */
+export const STOP_WITH_PARENT = [
+  'if (process.channel) {',
+  '  process.channel.unref();',
+  "  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));",
+  '}',
+].join('\n');
 
 /**
  * The cookie-signing secret for `npm start`: made once at random and kept in the local data
@@ -29,10 +43,11 @@ export function localCookieSecret(dataDir: string): string {
   return secret;
 }
 
-/** Runs the built BFF as a child process wired to the local API Gateway stand-in. */
+/** Runs the built BFF as a child process wired to the local API Gateway stand-in; it stops when this process dies. */
 export function startBffProcess(options: BffProcessOptions): ChildProcess {
-  return spawn(process.execPath, ['--enable-source-maps', options.entry], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const preload = `data:text/javascript,${encodeURIComponent(STOP_WITH_PARENT)}`;
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', preload, options.entry], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
       PORT: String(options.port),
@@ -44,6 +59,10 @@ export function startBffProcess(options: BffProcessOptions): ChildProcess {
       COOKIE_SECRET: process.env['COOKIE_SECRET'] ?? localCookieSecret(options.dataDir),
       PUBLIC_ORIGIN: options.publicOrigin,
       LOG_LEVEL: options.logLevel ?? process.env['LOG_LEVEL'] ?? 'info',
+      ...(options.shutdownDeadlineMs !== undefined && !process.env['SHUTDOWN_DEADLINE_MS'] ? { SHUTDOWN_DEADLINE_MS: String(options.shutdownDeadlineMs) } : {}),
     },
   });
+  // The channel only tells the child when this process is gone: it must not keep this one alive.
+  child.channel?.unref();
+  return child;
 }

@@ -1,5 +1,4 @@
 import { ChildProcess } from 'node:child_process';
-import { Server } from 'node:http';
 import { join } from 'node:path';
 
 import { createGeneratorApp, loadGeneratorSettings, GeneratorApp } from '@imagegen/generator/feature-api';
@@ -8,6 +7,7 @@ import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import { LambdaStandIn, startLambdaStandIn } from '@imagegen/local-cloud/feature-lambda';
 import { DynamoStandIn, RetentionSweeper, S3StandIn, startDynamoStandIn, startRetentionSweeper, startS3StandIn } from '@imagegen/local-cloud/feature-storage';
+import { RunningServer, refuseWhileStopping } from '@imagegen/local-cloud/util-http';
 import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
@@ -38,7 +38,30 @@ export interface LocalCloud {
   /** Stands in for DynamoDB TTL and the S3 lifecycle (its timer runs when LOCAL_RETENTION_SWEEP_SECONDS > 0). */
   readonly retention: RetentionSweeper;
   readonly names: typeof LOCAL_NAMES;
-  close(): Promise<void>;
+  /**
+   * Stops the stack. Without `graceMs` it waits for every event the worker holds (what tests do).
+   * With it (a graceful shutdown, `npm start` on SIGTERM): new requests are refused 503 problem+json
+   * at once, the BFF drains itself, requests in progress finish, the worker runs the events it
+   * holds until `graceMs` from now, and those still unfinished then are settled failed through the
+   * on-failure destination, so no job is left queued or running.
+   */
+  close(options?: LocalCloudCloseOptions): Promise<void>;
+}
+
+export interface LocalCloudCloseOptions {
+  readonly graceMs?: number;
+}
+
+/** The BFF gets this long at most to drain on SIGTERM (its SHUTDOWN_DEADLINE_MS), within the stack's own grace. */
+const BFF_SHUTDOWN_MS = 10_000;
+
+function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.once('exit', () => (clearTimeout(timer), resolve()));
+    child.kill('SIGTERM');
+  });
 }
 
 /** Points the AWS SDK (in this process and the BFF) at the stand-ins, with the fixed local credentials. */
@@ -87,38 +110,68 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const { settings, log } = options;
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((err) => log.warn({ err }, 'close failed'));
+  let dynamo: DynamoStandIn | undefined;
+  let s3: S3StandIn | undefined;
+  let bedrock: BedrockStandIn | undefined;
+  let lambda: LambdaStandIn | undefined;
+  let retention: RetentionSweeper | undefined;
+  let apiGateway: ApiGatewayStandIn | undefined;
+  let bff: ChildProcess | undefined;
+  let front: RunningServer | undefined;
+  let closing: Promise<void> | undefined;
+
+  const quietly = async (what: string, step: () => Promise<void> | undefined) => {
+    try {
+      await step();
+    } catch (err) {
+      log.warn({ err, what }, 'close failed');
+    }
   };
+  /** Stops in dependency order: the edges first (so nothing new comes in), the stores last (the worker's hand-overs need them). */
+  const closeAll = async (closeOptions: LocalCloudCloseOptions = {}): Promise<void> => {
+    const deadline = closeOptions.graceMs === undefined ? undefined : Date.now() + closeOptions.graceMs;
+    const bffKillAfter = Math.min(BFF_SHUTDOWN_MS, closeOptions.graceMs ?? BFF_SHUTDOWN_MS) + 2_000;
+    await Promise.all([
+      quietly('web front', () => front?.drain(refuseWhileStopping(), deadline)),
+      quietly('BFF', () => (bff ? stopChild(bff, bffKillAfter) : undefined)),
+    ]);
+    await quietly('API Gateway stand-in', () => apiGateway?.drain(deadline));
+    await quietly('Lambda stand-in', () => lambda?.close(deadline === undefined ? {} : { deadline }));
+    await quietly('web front', () => front?.close());
+    await quietly('API Gateway stand-in', () => apiGateway?.close());
+    await quietly('retention sweeper', () => retention?.close());
+    await quietly('Bedrock stand-in', () => bedrock?.close());
+    await quietly('S3 stand-in', () => s3?.close());
+    await quietly('DynamoDB stand-in', () => dynamo?.close());
+  };
+  const close = (closeOptions?: LocalCloudCloseOptions) => (closing ??= closeAll(closeOptions));
+
   try {
     const ports = settings.ports;
     const webOrigin = `http://127.0.0.1:${ports.web}`;
-    const dynamo: DynamoStandIn = await startDynamoStandIn({ port: ports.dynamodb, dataDir: join(settings.dataDir, 'dynamodb'), tableName: LOCAL_NAMES.table, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    closers.push(() => dynamo.close());
-    const s3: S3StandIn = await startS3StandIn({ port: ports.s3, dataDir: join(settings.dataDir, 's3'), bucket: LOCAL_NAMES.bucket, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, corsOrigins: [webOrigin, `http://localhost:${ports.web}`] });
-    closers.push(() => s3.close());
-    const bedrock = await startBedrockStandIn({ port: ports.bedrock, faults: settings.faults, credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
-    closers.push(() => bedrock.close());
+    dynamo = await startDynamoStandIn({ port: ports.dynamodb, dataDir: join(settings.dataDir, 'dynamodb'), tableName: LOCAL_NAMES.table, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    s3 = await startS3StandIn({ port: ports.s3, dataDir: join(settings.dataDir, 's3'), bucket: LOCAL_NAMES.bucket, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, corsOrigins: [webOrigin, `http://localhost:${ports.web}`] });
+    bedrock = await startBedrockStandIn({ port: ports.bedrock, faults: settings.faults, credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
 
     // The generator is built lazily, once the SDK endpoints point at the stand-ins.
     let generator: GeneratorApp | undefined;
     const app = () => (generator ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator'));
-    const lambda = await startLambdaStandIn({
+    lambda = await startLambdaStandIn({
       port: ports.lambda,
-      functions: { [LOCAL_NAMES.worker]: (event) => app().handleWorker(event as WorkerEvent) },
+      functions: { [LOCAL_NAMES.worker]: (event, context) => app().handleWorker(event as WorkerEvent, context) },
       concurrency: settings.workerConcurrency,
       retry: { retries: 2, delaysMs: [1_000, 2_000] },
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       onFailure: (_name, event) => app().handleAbandoned(event as WorkerEvent),
       log,
+      // Lambda's queue is durable: events accepted before a crash run after the restart.
+      journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
     });
-    closers.push(() => lambda.close());
 
     Object.assign(process.env, generatorEnvironment({ bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url }, settings));
 
-    const retention = startRetentionSweeper({
+    retention = startRetentionSweeper({
       dynamodbUrl: dynamo.url,
       s3Url: s3.url,
       tableName: LOCAL_NAMES.table,
@@ -129,16 +182,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       intervalSeconds: settings.retentionSweepSeconds,
       log: log.child({ component: 'retention-sweeper' }),
     });
-    closers.push(() => retention.close());
 
-    const apiGateway: ApiGatewayStandIn = await startApiGatewayStandIn({ port: ports.apiGateway, handler: (event) => app().handleApi(event), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    closers.push(() => apiGateway.close());
+    apiGateway = await startApiGatewayStandIn({ port: ports.apiGateway, handler: (event) => app().handleApi(event), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
     let web: string | undefined;
     let bffUrl: string | undefined;
     if (options.app) {
       bffUrl = `http://127.0.0.1:${ports.bff}`;
-      const bff = startBffProcess({
+      bff = startBffProcess({
         entry: options.app.bffEntry,
         port: ports.bff,
         generatorApiUrl: apiGateway.url,
@@ -147,21 +198,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         dataDir: settings.dataDir,
         publicOrigin: webOrigin,
         logLevel: settings.logLevel,
+        shutdownDeadlineMs: Math.max(1_000, Math.min(BFF_SHUTDOWN_MS, settings.shutdownGraceSeconds * 1000)),
       });
-      closers.push(
-        () =>
-          new Promise<void>((resolve) => {
-            if (bff.exitCode !== null) return resolve();
-            const timer = setTimeout(() => bff.kill('SIGKILL'), 15_000);
-            bff.once('exit', () => (clearTimeout(timer), resolve()));
-            bff.kill('SIGTERM');
-          }),
-      );
       await waitForHealth(`${bffUrl}/api/health`, bff, 30_000);
-      const front: Server = await startWebFront({ port: ports.web, webRoot: options.app.webRoot, bffUrl });
-      closers.push(() => new Promise<void>((resolve) => (front.close(() => resolve()), front.closeAllConnections())));
+      front = await startWebFront({ port: ports.web, webRoot: options.app.webRoot, bffUrl });
       web = webOrigin;
     }
+
+    // Everything is up: run what an earlier run accepted and never finished (it died).
+    const resumed = lambda.resumeJournal();
+    if (resumed > 0) log.warn({ events: resumed }, 'running the worker events an earlier run left unfinished');
 
     return {
       urls: { web, bff: bffUrl, apiGateway: apiGateway.url, bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
@@ -171,10 +217,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dynamodb: dynamo,
       retention,
       names: LOCAL_NAMES,
-      close: closeAll,
+      close,
     };
   } catch (err) {
-    await closeAll();
+    await close({ graceMs: 0 });
     throw err;
   }
 }

@@ -8,6 +8,7 @@ describe(loadLocalCloudSettings.name, () => {
     expect(s.workerConcurrency).toBe(4);
     expect(s.retentionDays).toBe(30);
     expect(s.retentionSweepSeconds).toBe(300);
+    expect(s.shutdownGraceSeconds).toBe(20);
   });
 
   it('gives each model its realistic latency, with jitter, unless told otherwise', () => {
@@ -40,6 +41,7 @@ describe(loadLocalCloudSettings.name, () => {
     [{ LOCAL_BEDROCK_LATENCY_JITTER: '1.5' }, 'setting LOCAL_BEDROCK_LATENCY_JITTER must be a number from 0 to 1'],
     [{ RETENTION_DAYS: '0' }, 'setting RETENTION_DAYS must be a whole number from 1 to 3650'],
     [{ LOCAL_RETENTION_SWEEP_SECONDS: '-1' }, 'setting LOCAL_RETENTION_SWEEP_SECONDS must be a whole number from 0 to 86400'],
+    [{ LOCAL_SHUTDOWN_GRACE_SECONDS: 'soon' }, 'setting LOCAL_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 600'],
   ])('refuses a bad setting with its name (%p)', (env, message) => {
     expect(() => loadLocalCloudSettings(env, '/repo')).toThrow(LocalSettingsError);
     expect(() => loadLocalCloudSettings(env, '/repo')).toThrow(message);

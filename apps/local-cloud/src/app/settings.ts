@@ -45,6 +45,11 @@ export interface LocalCloudSettings {
   readonly retentionDays: number;
   /** Seconds between retention sweeps (standing in for DynamoDB TTL and the S3 lifecycle); 0: off. */
   readonly retentionSweepSeconds: number;
+  /**
+   * On SIGTERM or Ctrl+C: seconds the worker keeps making the images it holds; those still
+   * unfinished then are settled failed (LOCAL_SHUTDOWN_GRACE_SECONDS).
+   */
+  readonly shutdownGraceSeconds: number;
   readonly logLevel: string;
 }
 
@@ -117,6 +122,7 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
     // The same range and default as the generator's own RETENTION_DAYS.
     retentionDays: int(env, 'RETENTION_DAYS', 30, 1, 3650),
     retentionSweepSeconds: int(env, 'LOCAL_RETENTION_SWEEP_SECONDS', 300, 0, 86_400),
+    shutdownGraceSeconds: int(env, 'LOCAL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
     logLevel: env['LOG_LEVEL']?.trim() || 'info',
   };
 }

@@ -4,9 +4,11 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { RunningServer, refuseWhileStopping } from '@imagegen/local-cloud/util-http';
+
 import { startWebFront } from './web-front';
 
-let front: Server;
+let front: RunningServer;
 let bff: Server;
 let base: string;
 
@@ -17,11 +19,11 @@ beforeAll(async () => {
   bff = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] })));
   await new Promise<void>((r) => bff.listen(0, '127.0.0.1', r));
   front = await startWebFront({ port: 0, webRoot, bffUrl: `http://127.0.0.1:${(bff.address() as AddressInfo).port}` });
-  base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  base = front.url;
 });
 
 afterAll(async () => {
-  await new Promise((r) => front.close(r));
+  await front.close();
   await new Promise((r) => bff.close(r));
 });
 
@@ -39,5 +41,16 @@ describe(startWebFront.name, () => {
     const escape = await fetch(`${base}/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
     expect(await escape.text()).toBe('<html>app</html>');
     expect((await fetch(`${base}/..%2F..%2Fsecret.json`)).status).toBe(404);
+  });
+
+  it('answers 503 problem+json once it stops, rather than dropping the connection', async () => {
+    // WHEN the front drains (the last test here: it stays draining)
+    await front.drain(refuseWhileStopping());
+    const res = await fetch(`${base}/api/models`);
+    // THEN the caller is told to come back, in the API's error shape
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
   });
 });

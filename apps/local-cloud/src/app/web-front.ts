@@ -1,6 +1,8 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'node:http';
+import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
+
+import { RunningServer, listen } from '@imagegen/local-cloud/util-http';
 
 /** The local stand-in for the ALB + nginx: the web build at `/`, the BFF at `/api` (one origin). */
 export interface WebFrontOptions {
@@ -28,25 +30,24 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 const HASHED_ASSET = /-[A-Z0-9]{8,}\.(js|css|woff2)$/i;
 
-export function startWebFront(options: WebFrontOptions): Promise<Server> {
+/** The front on loopback; `drain` (graceful shutdown) answers new requests 503 problem+json while the others finish. */
+export function startWebFront(options: WebFrontOptions): Promise<RunningServer> {
   const webRoot = resolve(options.webRoot);
   const bff = new URL(options.bffUrl);
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/api' || path.startsWith('/api/')) return proxyToBff(req, res, bff);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    serveStatic(path, webRoot, res);
-  });
-  return new Promise((resolveServer, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveServer(server);
-    });
-  });
+  return listen(
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path === '/api' || path.startsWith('/api/')) return proxyToBff(req, res, bff);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      serveStatic(path, webRoot, res);
+    },
+    options.port,
+    'web front',
+    options.host,
+  );
 }
 
 function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): void {

@@ -56,15 +56,15 @@ describe(HttpGeneratorClient.name, () => {
 
   it('turns API Gateway’s own refusals and timeouts into clear problems, never a bare 500', async () => {
     reply = () => ({ status: 403, body: { message: 'The request signature we calculated does not match' } });
-    expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+    expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
     reply = () => ({ status: 504, body: { message: 'Endpoint request timed out' } });
     expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.MODEL_TIMEOUT);
   });
 
-  it('answers MODEL_UNAVAILABLE when the API cannot be reached', async () => {
+  it('answers SERVICE_UNAVAILABLE when the API cannot be reached', async () => {
     const down = new HttpGeneratorClient({ baseUrl: 'http://127.0.0.1:9/prod', region: 'us-west-2', credentials: CREDS });
     const p = await problemOf(down.ping('r'));
-    expect(p).toMatchObject({ status: 503, code: ErrorCode.MODEL_UNAVAILABLE });
+    expect(p).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: 5 });
   });
 
   it('asks for the model list signed and without an owner, and answers it as the generator sent it', async () => {
@@ -98,7 +98,7 @@ describe(HttpGeneratorClient.name, () => {
     expect((await problemOf(client().summary('anon-1', 'r'))).code).toBe(ErrorCode.UNAUTHORIZED);
     reply = () => ({ status: 502, body: { message: 'Internal server error' } });
     // THEN the BFF sees a clear problem each time, never a bare error
-    expect((await problemOf(client().models('r'))).code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+    expect((await problemOf(client().models('r'))).code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
   });
 
   it('encodes ids and queries safely', async () => {

@@ -24,7 +24,7 @@ export interface HttpGeneratorClientOptions {
   readonly fetchImpl?: typeof fetch;
 }
 
-const unavailable = (detail: string) => ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, detail);
+const unavailable = (detail: string) => ProblemError.of(ErrorCode.SERVICE_UNAVAILABLE, detail, { retryAfterSeconds: 5 });
 
 /** Calls the generator API over HTTPS, SigV4-signed as `execute-api` (IAM auth). */
 export class HttpGeneratorClient implements GeneratorClient {

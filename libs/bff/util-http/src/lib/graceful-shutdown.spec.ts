@@ -84,7 +84,7 @@ describe(GracefulShutdown.name, () => {
     expect(second).toMatch(/\r\nconnection: close\r\n/i);
     expect(second).toMatch(/\r\ncontent-type: application\/problem\+json/i);
     expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
-    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, code: ErrorCode.MODEL_UNAVAILABLE });
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE });
     // AND the app closes and the exit code is 0
     expect(await code).toBe(0);
     expect(closedApp).toBe(true);

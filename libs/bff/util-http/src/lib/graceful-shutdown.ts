@@ -136,7 +136,7 @@ export class GracefulShutdown {
 
   private refuse(req: IncomingMessage, res: ServerResponse): void {
     const requestId = requestIdOf(req);
-    const details = problem(ErrorCode.MODEL_UNAVAILABLE, 'this server is restarting: try again', { retryAfterSeconds: 1 });
+    const details = problem(ErrorCode.SERVICE_UNAVAILABLE, 'this server is restarting: try again', { retryAfterSeconds: 1 });
     res.statusCode = 503;
     res.setHeader('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
     res.setHeader('retry-after', '1');

@@ -53,6 +53,17 @@ describe(validateGenerateImageRequest.name, () => {
     });
   });
 
+  it('reads null in an optional field as not given (found by fuzzing: a null negativePrompt was a 500)', () => {
+    // WHEN every optional field is null
+    const result = validateGenerateImageRequest({ modelId: CORE, prompt: 'a fox', negativePrompt: null, aspectRatio: null, seed: null, count: null, outputFormat: null });
+    // THEN the request is the minimal one, with its defaults and no null in it
+    expect(result).toEqual({ ok: true, value: { modelId: CORE, prompt: 'a fox', aspectRatio: '1:1', count: 1, outputFormat: 'png' } });
+  });
+
+  it('rejects null in a required field as missing', () => {
+    expect(fieldsOf({ modelId: null, prompt: null })).toEqual(expect.arrayContaining(['modelId:isString', 'prompt:isString']));
+  });
+
   it.each([
     ['not an object', 'a string', ['(body):isObject']],
     ['an array', [{ modelId: CORE }], ['(body):isObject']],

@@ -24,7 +24,8 @@ export function toFieldErrors(errors: readonly ValidationError[], parent = ''): 
 
 /**
  * Copies the known fields of a plain JSON object into a `GenerateImageRequest`; every other
- * own key (including `__proto__` and `constructor`) becomes an unknown-field error.
+ * own key (including `__proto__` and `constructor`) becomes an unknown-field error. A `null`
+ * field is not given, as `@IsOptional()` reads it (a required one is then missing).
  */
 function toRequestInstance(input: unknown): ValidationResult<GenerateImageRequest> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -50,7 +51,7 @@ function toRequestInstance(input: unknown): ValidationResult<GenerateImageReques
   const instance = new GenerateImageRequest();
   const source = input as Record<string, unknown>;
   for (const key of GENERATE_IMAGE_REQUEST_FIELDS) {
-    if (Object.prototype.hasOwnProperty.call(source, key) && source[key] !== undefined) {
+    if (Object.prototype.hasOwnProperty.call(source, key) && source[key] !== undefined && source[key] !== null) {
       (instance as unknown as Record<string, unknown>)[key] = source[key];
     }
   }

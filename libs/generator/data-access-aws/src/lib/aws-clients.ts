@@ -38,22 +38,23 @@ export function createAwsClients(settings: AwsClientSettings): AwsClients {
       region: settings.bedrockRegion,
       maxAttempts: settings.bedrockMaxAttempts,
       retryMode: 'standard',
-      // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2).
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: settings.bedrockTimeoutMs }),
+      // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2). A model that hangs past the
+      // timeout is cut (TimeoutError, retried by the SDK), not merely warned about.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: settings.bedrockTimeoutMs, throwOnRequestTimeout: true }),
     }),
     bedrockControl: new BedrockClient({
       region: settings.bedrockRegion,
       maxAttempts: 2,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000 }),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true }),
     }),
     s3: new S3Client({
       ...region,
       forcePathStyle: settings.s3ForcePathStyle,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
     }),
-    dynamo: new DynamoDBClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }),
-    lambda: new LambdaClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000 }) }),
+    dynamo: new DynamoDBClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true }) }),
+    lambda: new LambdaClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true }) }),
   };
 }

@@ -74,6 +74,19 @@ describe(DynamoGenerationRepository.name, () => {
     expect(await repo().finishTask('owner-a', r.id, 0, 'tok-1', { image: image(0), engine: 'offline' }, T(10))).toBeUndefined();
   });
 
+  it('lets a retry of the same event (same token) claim its image again at once, never a finished one', async () => {
+    const r = job();
+    await repo().create(r);
+    await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(1), T(0));
+    // GIVEN the first attempt could not free the image; a stranger is still refused
+    expect(await repo().startTask('owner-a', r.id, 0, 'req-2#0', T(2), T(0))).toBeUndefined();
+    // WHEN the retry of the same event claims it
+    expect(await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(2), T(0))).toMatchObject({ tasks: { '0': { state: 'running', token: 'req-1#0', at: T(2) } } });
+    // THEN it records the image, after which not even the same event runs it again
+    expect(await repo().finishTask('owner-a', r.id, 0, 'req-1#0', { image: image(0), engine: 'offline' }, T(3))).toMatchObject({ finished: 1 });
+    expect(await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(4), T(0))).toBeUndefined();
+  });
+
   it('records images and failures as they end, counts them, and never runs a finished image again', async () => {
     const r = job();
     await repo().create(r);

@@ -78,11 +78,12 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
           TableName: this.table,
           Key: { ownerId, id },
           UpdateExpression: 'SET #s = :running, updatedAt = :at, startedAt = if_not_exists(startedAt, :at), tasks.#i = :task',
-          // A task held by a delivery untouched since `staleBefore` lost its worker: this one takes it over.
+          // A task held under this token is an earlier attempt of the same event: claimed again. One held by
+          // another delivery untouched since `staleBefore` lost its worker: this one takes it over.
           ConditionExpression:
-            '#s IN (:queued, :running) AND (attribute_not_exists(tasks.#i) OR (tasks.#i.#state = :running AND tasks.#i.#at < :stale))',
-          ExpressionAttributeNames: { '#s': 'status', '#i': String(index), '#state': 'state', '#at': 'at' },
-          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at, ':stale': staleBefore, ':task': { state: 'running', token, at } },
+            '#s IN (:queued, :running) AND (attribute_not_exists(tasks.#i) OR (tasks.#i.#state = :running AND (tasks.#i.#token = :token OR tasks.#i.#at < :stale)))',
+          ExpressionAttributeNames: { '#s': 'status', '#i': String(index), '#state': 'state', '#at': 'at', '#token': 'token' },
+          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at, ':stale': staleBefore, ':token': token, ':task': { state: 'running', token, at } },
           ReturnValues: 'ALL_NEW',
         }),
       ),

@@ -174,8 +174,9 @@ export interface GenerationRepositoryPort {
   list(ownerId: string, limit: number, after?: string): Promise<readonly GenerationRecord[]>;
   /**
    * Claims image `index` of a queued or running job for the delivery `token` (the job becomes
-   * `running`). A task another delivery holds is taken over only when untouched since `staleBefore`
-   * (its worker died); a task already done is never run again. Answers the record, or undefined.
+   * `running`). A task held under the same token (an earlier attempt of the same event) is claimed
+   * again; one another delivery holds is taken over only when untouched since `staleBefore` (its
+   * worker died); a task already done is never run again. Answers the record, or undefined.
    */
   startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined>;
   /**

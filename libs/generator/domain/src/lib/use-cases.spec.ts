@@ -162,6 +162,62 @@ describe(runGeneration.name, () => {
     expect((await getGeneration(sut, OWNER, job.id)).images).toHaveLength(1);
   });
 
+  it('lets a retry of the same event take back an image its failed attempt could not free, and make it', async () => {
+    // GIVEN DynamoDB goes down after the image was claimed: it can be neither recorded nor freed
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    const [event] = sut.invoked;
+    sut.repository.failFinish = true;
+    sut.repository.failRelease = true;
+    await expect(runGeneration(sut, event, 'aws-request-1')).rejects.toThrow('DynamoDB is down');
+    sut.repository.failFinish = false;
+    sut.repository.failRelease = false;
+    // WHEN another delivery comes first, then Lambda's retry of that event (same request id), before the image is stale
+    expect(await runGeneration(sut, event, 'aws-request-2')).toEqual({ image: 'skipped' });
+    expect(await runGeneration(sut, event, 'aws-request-1')).toEqual({ image: 'made', job: 'succeeded' });
+    // THEN the image was made by the retry, and only its objects are kept
+    expect((await getGeneration(sut, OWNER, job.id)).images).toHaveLength(1);
+    expect(sut.store.objects.size).toBe(2);
+  });
+
+  it('removes what a dead attempt stored once the job ends, so no object is left without a record', async () => {
+    // GIVEN an attempt stored an image, then died before recording it
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    const [event] = sut.invoked;
+    await sut.repository.startTask(OWNER, job.id, 0, 'aws-request-1#0', job.createdAt, '');
+    await sut.store.put(`owners/${OWNER}/generations/${job.id}/made-by-the-dead.png`, fakePng(1, 1), 'image/png');
+    // WHEN Lambda retries the event
+    expect(await runGeneration(sut, event, 'aws-request-1')).toEqual({ image: 'made', job: 'succeeded' });
+    // THEN the job keeps its image and thumbnail, and nothing else
+    const got = await getGeneration(sut, OWNER, job.id);
+    expect([...sut.store.objects.keys()].sort()).toEqual([got.images[0].url, got.images[0].thumbnailUrl].map((u) => new URL(u ?? '').pathname.slice(1)).sort());
+  });
+
+  it('ends the job before it records the image time for ETAs (a statistic never holds a job open)', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    const statusAtRecord: string[] = [];
+    const record = sut.usage.recordDuration.bind(sut.usage);
+    sut.usage.recordDuration = async (...args) => (statusAtRecord.push((await sut.repository.get(OWNER, job.id))?.status ?? ''), record(...args));
+    await runAll(sut);
+    expect(statusAtRecord).toEqual(['succeeded']);
+  });
+
+  it('ends a job whose last image was recorded by a delivery that stopped before ending it, on the next delivery', async () => {
+    // GIVEN the image was recorded, then its delivery died before settling the job
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    const [event] = sut.invoked;
+    await sut.repository.startTask(OWNER, job.id, 0, 'aws-request-1#0', job.createdAt, '');
+    await sut.repository.finishTask(OWNER, job.id, 0, 'aws-request-1#0', { image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }, engine: 'offline' }, job.createdAt);
+    // WHEN Lambda's retry comes
+    expect(await runGeneration(sut, event, 'aws-request-1')).toEqual({ image: 'skipped', job: 'succeeded' });
+    // THEN the job has ended, and no image was made twice
+    expect((await sut.repository.get(OWNER, job.id))?.status).toBe('succeeded');
+    expect(sut.model.calls).toHaveLength(0);
+  });
+
   it('records an image whose store write failed as failed, leaving no object behind', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
@@ -292,6 +348,15 @@ describe(listGenerations.name, () => {
 });
 
 describe(settleAbandonedGeneration.name, () => {
+  it('ends a job whose last image was recorded by a delivery cut before ending it (a shutdown), keeping the image', async () => {
+    const sut = fakeDeps();
+    const job = await queued(sut);
+    await sut.repository.startTask(OWNER, job.id, 0, 'cut', job.createdAt, '');
+    await sut.repository.finishTask(OWNER, job.id, 0, 'cut', { image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }, engine: 'offline' }, job.createdAt);
+    expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
+    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+  });
+
   it('records an image the worker gave up on as failed, ends the job, and leaves a finished job alone', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
@@ -368,6 +433,18 @@ describe('repeats from the store', () => {
     await deleteGeneration(sut, OWNER, first.id);
     expect((await getGeneration(sut, OWNER, repeat.id)).images).toHaveLength(2);
     expect((await createGeneration(sut, OWNER, { ...body }, 'r3')).repeatOf).toBe(repeat.id);
+  });
+
+  it('remembers a repeat before the job shows as succeeded, so a repeat asked at once is answered from the store', async () => {
+    // GIVEN a look at the remembered repeats at the moment the job is settled
+    const sut = fakeDeps();
+    const settle = sut.repository.settle.bind(sut.repository);
+    const rememberedAtSettle: number[] = [];
+    sut.repository.settle = async (...args) => (rememberedAtSettle.push(sut.repository.repeats.size), settle(...args));
+    // WHEN a job with an explicit seed succeeds
+    await made(sut);
+    // THEN its repeat was already known when it became succeeded
+    expect(rememberedAtSettle).toEqual([1]);
   });
 
   it.each([

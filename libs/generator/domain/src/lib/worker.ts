@@ -58,6 +58,14 @@ export async function settleJob(
   const now = deps.clock.now();
   const status = images.length > 0 ? 'succeeded' : 'failed';
   const costUsd = model ? estimateCostUsd(model, images.length) : 0;
+  if (status === 'succeeded' && failures.length === 0 && isRepeatable(record.request)) {
+    // Remembered before the job shows as succeeded, so a repeat asked the moment it does is answered
+    // from the store. Should the settle below lose (the job ended otherwise), a repeat finds the job
+    // not succeeded and calls the model as usual.
+    await deps.repository
+      .rememberRepeat(record.ownerId, await repeatFingerprint(record.request), record.id, record.expiresAt ?? 0)
+      .catch((err: unknown) => deps.warn('could not remember the repeat', { err: String(err) }));
+  }
   const settled = await deps.repository.settle(record.ownerId, record.id, {
     status,
     updatedAt: now.toISOString(),
@@ -74,19 +82,19 @@ export async function settleJob(
       .addSpend(record.ownerId, now.toISOString().slice(0, 7), costUsd, images.length)
       .catch((err: unknown) => deps.warn('could not count the spending', { err: String(err) }));
   }
-  if (status === 'succeeded' && failures.length === 0 && isRepeatable(record.request)) {
-    await deps.repository
-      .rememberRepeat(record.ownerId, await repeatFingerprint(record.request), record.id, record.expiresAt ?? 0)
-      .catch((err: unknown) => deps.warn('could not remember the repeat', { err: String(err) }));
-  }
   return true;
 }
 
-/** Settles a running job once every image has ended (made or failed). */
+/**
+ * Settles a running job once every image has ended (made or failed). An image claimed again (its
+ * worker died, or a retry of its event took it back) may have left an object its record never
+ * pointed to: once the job has ended nothing more is recorded, so what its record does not name goes.
+ */
 async function settleIfDone(deps: GeneratorDeps, record: GenerationRecord): Promise<'succeeded' | 'failed' | undefined> {
   if (record.status !== 'running' || (record.finished ?? 0) < record.request.count) return undefined;
   const settled = await settleJob(deps, record, record.images, record.failures ?? []);
   if (!settled) return undefined;
+  await removeOrphans(deps, record);
   return record.images.length > 0 ? 'succeeded' : 'failed';
 }
 
@@ -153,12 +161,17 @@ export interface WorkerOutcome {
  * this delivery wrote is taken back when it cannot be recorded, so no object is left without a
  * record. Throws only when the record could not be written (so Lambda's async retry runs it again).
  */
-async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number): Promise<WorkerOutcome> {
+async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number, delivery: string | undefined): Promise<WorkerOutcome> {
   const startedAt = deps.clock.now();
-  const token = deps.ids.newId();
+  // The same for every attempt of this event: a retry takes back at once an image an earlier attempt held.
+  const token = delivery !== undefined ? `${delivery}#${index}` : deps.ids.newId();
   const staleBefore = iso(startedAt.getTime() - deps.settings.staleAfterSeconds * 1000);
   const record = await deps.repository.startTask(event.ownerId, event.generationId, index, token, startedAt.toISOString(), staleBefore);
-  if (!record) return { image: 'skipped' }; // cancelled, ended, or made by another delivery
+  if (!record) {
+    // Cancelled, ended, or made by another delivery, which may have stopped before ending the job.
+    const job = await settleIfEnded(deps, event.ownerId, event.generationId);
+    return { image: 'skipped', ...(job ? { job } : {}) };
+  }
   if (index >= record.request.count) {
     await deps.repository.releaseTask(event.ownerId, event.generationId, index, token);
     return { image: 'skipped' };
@@ -204,21 +217,37 @@ async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number):
     await deleteQuietly(deps, written); // cancelled, deleted or taken over meanwhile: store nothing more
     return { image: 'cancelled' };
   }
+  // The job ends first; the statistic for ETAs can wait.
+  const job = await settleIfDone(deps, after);
   if ('image' in outcome && outcome.image.ms !== undefined) {
     await deps.usage
       .recordDuration(record.modelId, outcome.image.ms, deps.clock.now().toISOString())
       .catch((err: unknown) => deps.warn('could not record the duration', { err: String(err) }));
   }
-  const job = await settleIfDone(deps, after);
   return { image: 'image' in outcome ? 'made' : 'failed', ...(job ? { job } : {}) };
 }
 
-/** The worker: one image per event (or, for an event without `index`, every image in turn). */
-export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<WorkerOutcome> {
-  if (event.index !== undefined) return runImage(deps, event, event.index);
+/**
+ * Settles a job whose images have all ended but which is still `running`: the delivery that
+ * recorded its last image stopped before settling it (it died, or was cut at a shutdown).
+ */
+async function settleIfEnded(deps: GeneratorDeps, ownerId: string, id: string): Promise<'succeeded' | 'failed' | undefined> {
+  const current = await deps.repository.get(ownerId, id);
+  return current ? settleIfDone(deps, current) : undefined;
+}
+
+/**
+ * The worker: one image per event (or, for an event without `index`, every image in turn).
+ * `delivery` names the event's invocation and is the same for each of Lambda's retries of it (the
+ * awsRequestId): a retry then claims again at once an image an earlier attempt of it held (that
+ * attempt died, or could not free the image because DynamoDB was down) instead of skipping it
+ * until it goes stale. Without it, each delivery is a stranger to the others.
+ */
+export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent, delivery?: string): Promise<WorkerOutcome> {
+  if (event.index !== undefined) return runImage(deps, event, event.index, delivery);
   const record = await deps.repository.get(event.ownerId, event.generationId);
   let last: WorkerOutcome = { image: 'skipped' };
-  for (let index = 0; index < (record?.request.count ?? 0); index++) last = await runImage(deps, event, index);
+  for (let index = 0; index < (record?.request.count ?? 0); index++) last = await runImage(deps, event, index, delivery);
   return last;
 }
 
@@ -239,5 +268,7 @@ export async function settleAbandonedGeneration(deps: GeneratorDeps, event: Work
     changed = true;
     await settleIfDone(deps, after);
   }
+  // The image was recorded after all, by a delivery that stopped before ending the job: end it now.
+  if (!changed) return (await settleIfEnded(deps, event.ownerId, event.generationId)) !== undefined;
   return changed;
 }

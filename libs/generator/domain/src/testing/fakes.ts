@@ -121,6 +121,7 @@ export class FakeRepository implements GenerationRepositoryPort {
   readonly repeats = new Map<string, string>();
   failSettle = false;
   failFinish = false;
+  failRelease = false;
 
   private key(ownerId: string, id: string) {
     return `${ownerId}/${id}`;
@@ -150,7 +151,7 @@ export class FakeRepository implements GenerationRepositoryPort {
     const r = this.records.get(this.key(ownerId, id));
     if (!r || !ACTIVE.includes(r.status)) return undefined;
     const task = r.tasks?.[String(index)];
-    if (task && !(task.state === 'running' && task.at < staleBefore)) return undefined;
+    if (task && !(task.state === 'running' && (task.token === token || task.at < staleBefore))) return undefined;
     return this.put({ ...r, status: 'running', updatedAt: at, startedAt: r.startedAt ?? at, tasks: { ...r.tasks, [index]: { state: 'running', token, at } } });
   }
 
@@ -171,6 +172,7 @@ export class FakeRepository implements GenerationRepositoryPort {
   }
 
   async releaseTask(ownerId: string, id: string, index: number, token: string): Promise<void> {
+    if (this.failRelease) throw new Error('DynamoDB is down');
     const r = this.records.get(this.key(ownerId, id));
     if (!r || r.tasks?.[String(index)]?.token !== token) return;
     const tasks = { ...r.tasks };

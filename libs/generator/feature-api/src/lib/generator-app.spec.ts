@@ -155,5 +155,21 @@ describe('cancel, delete and idempotency routes', () => {
     expect(deps.model.calls).toEqual([]);
     expect(lines.filter((l) => String(l['msg']).includes('malformed'))).toHaveLength(2);
   });
-});
 
+  it("lets Lambda's retry of a worker event (same awsRequestId) take back the image its failed attempt held", async () => {
+    // GIVEN the first attempt could neither record nor free its image (DynamoDB down)
+    const { app, deps } = setup();
+    const created = await app.handleApi(event('POST', '/generations', { body: VALID }));
+    const [work] = deps.invoked;
+    deps.repository.failFinish = true;
+    deps.repository.failRelease = true;
+    await expect(app.handleWorker(work, { awsRequestId: 'lambda-req-1' })).rejects.toThrow('DynamoDB is down');
+    deps.repository.failFinish = false;
+    deps.repository.failRelease = false;
+    // WHEN Lambda runs the event again under the same request id
+    await app.handleWorker(work, { awsRequestId: 'lambda-req-1' });
+    // THEN the image is made at once, not left until the job goes stale
+    const job = JSON.parse((await app.handleApi(event('GET', `/generations/${JSON.parse(created.body).id}`))).body);
+    expect(job).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+  });
+});

@@ -46,7 +46,8 @@ import { GeneratorSettings } from './settings';
 
 export interface GeneratorApp {
   handleApi(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
-  handleWorker(event: WorkerEvent): Promise<void>;
+  /** One delivery of a worker event; `context.awsRequestId` is the same for each of Lambda's retries of it. */
+  handleWorker(event: WorkerEvent, context?: { readonly awsRequestId?: string }): Promise<void>;
   /** The worker's on-failure destination (every attempt failed). */
   handleAbandoned(event: WorkerEvent): Promise<void>;
 }
@@ -143,13 +144,14 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
       }
     },
 
-    async handleWorker(event) {
+    async handleWorker(event, context) {
       const reqLog = log.child({ requestId: event.requestId, generationId: event.generationId });
       if (!isWorkerEvent(event)) {
         reqLog.error({ event }, 'worker event is malformed: dropped');
         return;
       }
-      const outcome = await runGeneration(deps, event);
+      const delivery = typeof context?.awsRequestId === 'string' && context.awsRequestId ? context.awsRequestId : undefined;
+      const outcome = await runGeneration(deps, event, delivery);
       reqLog.info({ index: event.index, ...outcome }, 'image ended');
     },
 

@@ -15,10 +15,13 @@ export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewa
   return api.handleApi(event);
 }
 
-/** Lambda entry of the worker (asynchronous invocations; a throw makes Lambda retry). */
-export async function workerHandler(event: WorkerEvent): Promise<void> {
+/**
+ * Lambda entry of the worker (asynchronous invocations; a throw makes Lambda retry). Lambda keeps
+ * `context.awsRequestId` across the retries of one event, which lets a retry take its image back.
+ */
+export async function workerHandler(event: WorkerEvent, context?: { readonly awsRequestId?: string }): Promise<void> {
   worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
-  await worker.handleWorker(event);
+  await worker.handleWorker(event, context);
 }
 
 /** Lambda on-failure destination of the worker: the record wraps the original event. */

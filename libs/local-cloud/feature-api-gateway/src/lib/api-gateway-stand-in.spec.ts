@@ -66,3 +66,40 @@ describe(startApiGatewayStandIn.name, () => {
     expect(await res.text()).not.toContain('boom');
   });
 });
+
+describe('the API Gateway stand-in stopping', () => {
+  it('lets the request in progress finish and answers new ones 503 problem+json, not a reset', async () => {
+    // GIVEN a request the handler is still working on
+    let release = () => undefined as void;
+    let arrived = () => undefined as void;
+    const gate = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (arrived = r));
+    const stopping = await startApiGatewayStandIn({
+      port: 0,
+      handler: async () => (arrived(), await gate, { statusCode: 200, body: '{"done":true}' }),
+      region: REGION,
+      credentials: CREDS,
+    });
+    const url = `${stopping.url}/generations`;
+    const signed = async () => fetch(url, { headers: await signRequest({ method: 'GET', url, headers: { 'x-imagegen-owner': 'o1' } }, { service: 'execute-api', region: REGION, credentials: CREDS }) });
+    const inProgress = signed();
+    await reached;
+    // WHEN it starts draining, and a new request comes
+    let drained = false;
+    const drain = stopping.drain().then(() => (drained = true));
+    const refused = await signed();
+    // THEN the new one is refused cleanly, with a stable code and a hint when to come back
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await refused.json()).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(drained).toBe(false);
+    // AND the one in progress finishes with its answer, which ends the drain
+    release();
+    const finished = await inProgress;
+    expect([finished.status, await finished.json()]).toEqual([200, { done: true }]);
+    await drain;
+    expect(drained).toBe(true);
+    await stopping.close();
+  });
+});

@@ -3,7 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-import { BodyTooLargeError, RunningServer, listen, readBody, sendJson } from '@imagegen/local-cloud/util-http';
+import { BodyTooLargeError, RunningServer, listen, readBody, refuseWhileStopping, sendJson } from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -27,6 +27,11 @@ export interface ApiGatewayStandIn {
   /** The invoke URL, stage included (what the BFF's GENERATOR_API_URL names). */
   readonly url: string;
   readonly port: number;
+  /**
+   * Graceful shutdown: new requests are answered 503 problem+json (SERVICE_UNAVAILABLE, Retry-After)
+   * while the ones in progress finish; resolves when they have, or at `deadline` (epoch ms).
+   */
+  drain(deadline?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,5 +156,10 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     'API Gateway stand-in',
     options.host,
   );
-  return { url: `${server.url}/${stage}`, port: server.port, close: () => server.close() };
+  return {
+    url: `${server.url}/${stage}`,
+    port: server.port,
+    drain: (deadline) => server.drain(refuseWhileStopping('the generator API is stopping: try again in a moment'), deadline),
+    close: () => server.close(),
+  };
 }

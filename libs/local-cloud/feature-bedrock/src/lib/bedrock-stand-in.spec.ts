@@ -39,7 +39,7 @@ beforeAll(async () => {
   standIn = await startBedrockStandIn({ port: 0, credentials: { ...CREDS, region: 'us-west-2' } });
 });
 afterAll(() => standIn.close());
-beforeEach(() => standIn.setFaults({ throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, latencyMs: 0, latencyJitter: 0, accessDeniedModels: [] }));
+beforeEach(() => standIn.setFaults({ throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, latencyMs: 0, latencyJitter: 0, accessDeniedModels: [], faultSeed: null }));
 
 /** The control-plane client, as the generator builds it: only the endpoint differs from AWS. */
 function controlPlane(s: BedrockStandIn, region = 'us-west-2', credentials = CREDS) {
@@ -90,6 +90,26 @@ describe(startBedrockStandIn.name, () => {
     });
     expect((await invoke(CORE, { prompt: 'fine' })).images).toHaveLength(1);
   });
+
+  it('with a fault seed, meets the same requests with the same faults whatever order they come in', async () => {
+    // GIVEN half the invokes throttled, drawn from a seed
+    const outcome = async (prompt: string) => (await invoke(SD35, { prompt, output_format: 'jpeg' }).then(() => 'ok', (e: Error) => e.name));
+    const prompts = Array.from({ length: 8 }, (_v, i) => `prompt ${i}`);
+    standIn.setFaults({ throttleRate: 0.5, faultSeed: 42 });
+    // WHEN the same requests come once in order, and again (the seed set anew) in reverse order
+    const first: string[] = [];
+    for (const p of prompts) first.push(await outcome(p));
+    standIn.setFaults({ faultSeed: 42 });
+    const second: string[] = [];
+    for (const p of [...prompts].reverse()) second.push(await outcome(p));
+    // THEN each request met the same fault both times, and about half were throttled
+    expect(second.reverse()).toEqual(first);
+    expect(first.filter((o) => o === 'ThrottlingException').length).toBeGreaterThan(0);
+    expect(first.filter((o) => o === 'ok').length).toBeGreaterThan(0);
+    // AND a retry of the same request draws anew (so the SDK's retries can get through)
+    const retries = await Promise.all(Array.from({ length: 8 }, () => outcome(prompts[0])));
+    expect(new Set(retries).size).toBe(2);
+  }, 30_000);
 
   it('takes fault settings over HTTP and refuses bad ones', async () => {
     const ok = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyMs: { default: 1, [CORE]: 2 } }) });

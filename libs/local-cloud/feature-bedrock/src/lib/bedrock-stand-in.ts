@@ -5,7 +5,7 @@ import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-en
 import { BodyTooLargeError, RunningServer, listen, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
-import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor } from './faults';
+import { BedrockFaults, DEFAULT_FAULTS, SeededDraws, faultProblems, latencyFor } from './faults';
 import { stabilityV2BodyProblem } from './validate-invoke';
 
 export interface BedrockStandInOptions {
@@ -83,6 +83,21 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
   let modelTimeMs = 0;
   const stats = (): BedrockStats => ({ invocations, inFlight, maxInFlight, availabilityChecks, modelTimeMs });
 
+  let draws: SeededDraws | undefined;
+  /** Math.random, or the seeded draws of this request when `faultSeed` is set. */
+  const randomFor = (request: string): (() => number) => {
+    const seed = faults.faultSeed;
+    if (seed === undefined || seed === null) return Math.random;
+    if (draws?.seed !== seed) draws = new SeededDraws(seed);
+    return draws.next(request);
+  };
+
+  /** Changes the fields a patch names; naming faultSeed (even the same one) starts its draws again. */
+  const applyFaults = (patch: BedrockFaults) => {
+    faults = { ...faults, ...patch };
+    if ('faultSeed' in patch) draws = undefined;
+  };
+
   const take = (key: 'throttleNext' | 'errorNext'): boolean => {
     const n = faults[key] ?? 0;
     if (n <= 0) return false;
@@ -112,20 +127,21 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const problem = stabilityV2BodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
 
-    const latency = latencyFor(faults, model.id);
+    const random = randomFor(`${model.id}\n${body.toString('utf8')}`);
+    const latency = latencyFor(faults, model.id, random);
     modelTimeMs += latency;
     await sleep(latency);
-    if (take('throttleNext') || Math.random() < (faults.throttleRate ?? 0)) {
+    if (take('throttleNext') || random() < (faults.throttleRate ?? 0)) {
       return bedrockError(res, 'ThrottlingException', 'Too many requests, please wait before trying again.');
     }
-    if (take('errorNext') || Math.random() < (faults.errorRate ?? 0)) {
+    if (take('errorNext') || random() < (faults.errorRate ?? 0)) {
       return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
     }
     if (typeof faults.errorAfter === 'number') {
       if (faults.errorAfter <= 0) return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
       faults = { ...faults, errorAfter: faults.errorAfter - 1 };
     }
-    if (Math.random() < (faults.timeoutRate ?? 0)) {
+    if (random() < (faults.timeoutRate ?? 0)) {
       return bedrockError(res, 'ModelTimeoutException', 'Model has timed out in processing the request.');
     }
 
@@ -181,7 +197,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       if (!patch.ok) return sendJson(res, 400, { message: 'faults must be JSON' });
       const problems = faultProblems(patch.value);
       if (problems.length) return sendJson(res, 400, { message: problems.join('; ') });
-      faults = { ...faults, ...(patch.value as BedrockFaults) };
+      applyFaults(patch.value as BedrockFaults);
       return sendJson(res, 200, faults);
     }
     sendJson(res, 404, { message: `no admin endpoint ${req.method} ${path.slice(0, 100)}` });
@@ -243,7 +259,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     setFaults: (patch) => {
       const problems = faultProblems(patch);
       if (problems.length) throw new Error(problems.join('; '));
-      faults = { ...faults, ...patch };
+      applyFaults(patch);
     },
     faults: () => faults,
     stats,

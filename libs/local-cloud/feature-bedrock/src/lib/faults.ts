@@ -35,6 +35,13 @@ export interface BedrockFaults {
   readonly contentFilterPattern?: string;
   /** Models this "account" has no access to (AccessDeniedException). */
   readonly accessDeniedModels?: readonly string[];
+  /**
+   * When set, the chance draws of an invoke (throttle, error, timeout, jitter) come from this seed,
+   * the request and how often that same request came before, not from Math.random: the same
+   * requests meet the same faults whatever order they arrive in, so a test at a 50% rate is
+   * reproducible. null: off.
+   */
+  readonly faultSeed?: number | null;
 }
 
 export const DEFAULT_FAULTS: BedrockFaults = {
@@ -50,14 +57,14 @@ export const DEFAULT_FAULTS: BedrockFaults = {
 };
 
 const RATE_KEYS = ['latencyJitter', 'throttleRate', 'errorRate', 'timeoutRate'] as const;
-const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter'] as const;
+const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter', 'faultSeed'] as const;
 
 /** Checks a partial fault setting (from JSON or the environment); answers the problems found. */
 export function faultProblems(input: unknown): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['faults must be a JSON object'];
   const f = input as Record<string, unknown>;
   const problems: string[] = [];
-  const known = new Set([...Object.keys(DEFAULT_FAULTS), 'errorAfter']);
+  const known = new Set([...Object.keys(DEFAULT_FAULTS), 'errorAfter', 'faultSeed']);
   for (const key of Object.keys(f)) if (!known.has(key)) problems.push(`unknown fault setting ${key}`);
   for (const key of RATE_KEYS) {
     const v = f[key];
@@ -65,7 +72,7 @@ export function faultProblems(input: unknown): string[] {
   }
   for (const key of COUNT_KEYS) {
     const v = f[key];
-    if (key === 'errorAfter' && v === null) continue;
+    if ((key === 'errorAfter' || key === 'faultSeed') && v === null) continue;
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) problems.push(`${key} must be a whole number ≥ 0`);
   }
   const latency = f['latencyMs'];
@@ -94,4 +101,43 @@ export function latencyFor(faults: BedrockFaults, modelId: string, random: () =>
   const base = typeof l === 'number' ? l : (l?.[modelId] ?? l?.['default'] ?? 0);
   const jitter = faults.latencyJitter ?? 0;
   return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));
+}
+
+/** FNV-1a over the UTF-16 code units of a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small deterministic generator of numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The chance draws of one invoke under `faultSeed`: a function of the seed, the request (model and
+ * body) and how many times that request was seen before (a retry of it draws anew).
+ */
+export class SeededDraws {
+  private readonly seen = new Map<string, number>();
+
+  constructor(readonly seed: number) {}
+
+  next(request: string): () => number {
+    if (this.seen.size > 10_000) this.seen.clear();
+    const n = this.seen.get(request) ?? 0;
+    this.seen.set(request, n + 1);
+    return seededRandom(fnv1a(`${this.seed}|${n}|${request}`));
+  }
 }

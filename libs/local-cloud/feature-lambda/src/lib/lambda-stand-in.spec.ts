@@ -1,13 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
-import { LambdaFunction, startLambdaStandIn } from './lambda-stand-in';
+import { LambdaContext, LambdaFunction, startLambdaStandIn } from './lambda-stand-in';
 
 const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
 const REGION = 'us-west-2';
 
-async function standIn(fn: LambdaFunction, concurrency = 2, onFailure?: (n: string, e: unknown) => unknown, log?: { error: (o: object, m: string) => void }) {
-  return startLambdaStandIn({ port: 0, functions: { worker: fn }, concurrency, region: REGION, credentials: CREDS, retry: { retries: 2, delaysMs: [10, 20] }, onFailure: onFailure as ((n: string, e: unknown) => void) | undefined, log });
+async function standIn(fn: LambdaFunction, concurrency = 2, onFailure?: (n: string, e: unknown) => unknown, log?: { error: (o: object, m: string) => void }, journalFile?: string) {
+  return startLambdaStandIn({ port: 0, functions: { worker: fn }, concurrency, region: REGION, credentials: CREDS, retry: { retries: 2, delaysMs: [10, 20] }, onFailure: onFailure as ((n: string, e: unknown) => void) | undefined, log, ...(journalFile ? { journalFile } : {}) });
 }
+
+const never = new Promise<void>(() => undefined);
 
 const client = (url: string, credentials = CREDS) => new LambdaClient({ region: REGION, endpoint: url, credentials, maxAttempts: 1 });
 const event = (i: number) => new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ i })) });
@@ -36,17 +42,20 @@ describe(startLambdaStandIn.name, () => {
     }
   });
 
-  it('retries a failing event twice, then hands it to the on-failure destination', async () => {
-    let attempts = 0;
+  it('retries a failing event twice under one request id, then hands it to the on-failure destination', async () => {
+    const contexts: LambdaContext[] = [];
     const failed: unknown[] = [];
-    const sut = await standIn(async () => {
-      attempts++;
+    const sut = await standIn(async (_e, context) => {
+      contexts.push(context);
       throw new Error('DynamoDB is down');
     }, 1, (_n, e) => failed.push(e));
     try {
-      await client(sut.url).send(event(7));
+      const answer = await client(sut.url).send(event(7));
       await sut.idle();
-      expect(attempts).toBe(3);
+      expect(contexts).toHaveLength(3);
+      // THEN every attempt carries the request id the invoke was answered with, as in AWS
+      const id = answer.$metadata.requestId;
+      expect(contexts.map((c) => c.awsRequestId)).toEqual([id, id, id]);
       expect(failed).toEqual([{ i: 7 }]);
     } finally {
       await sut.close();
@@ -102,9 +111,35 @@ describe(startLambdaStandIn.name, () => {
     }
   });
 
-  it('keeps running when the on-failure destination itself fails (e.g. DynamoDB down), and logs it', async () => {
+  it('retries the on-failure destination like an asynchronous invocation, so a short outage loses nothing', async () => {
+    // GIVEN a destination that fails twice (DynamoDB down for a moment), then works
+    let calls = 0;
+    const delivered: unknown[] = [];
+    const sut = await standIn(
+      async () => {
+        throw new Error('worker failed');
+      },
+      1,
+      async (_n, e) => {
+        if (++calls <= 2) throw new Error('DynamoDB is down');
+        delivered.push(e);
+      },
+    );
+    try {
+      await client(sut.url).send(event(3));
+      await sut.idle();
+      // THEN the third delivery gets through
+      expect(calls).toBe(3);
+      expect(delivered).toEqual([{ i: 3 }]);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('keeps running when the on-failure destination fails every attempt (e.g. DynamoDB down), and logs it', async () => {
     const logged: string[] = [];
     let later = 0;
+    let deliveries = 0;
     const sut = await standIn(
       async (e) => {
         if ((e as { i: number }).i === 1) throw new Error('worker failed');
@@ -112,6 +147,7 @@ describe(startLambdaStandIn.name, () => {
       },
       1,
       async () => {
+        deliveries++;
         throw new Error('DynamoDB is down');
       },
       { error: (_o, m) => logged.push(m) },
@@ -122,10 +158,68 @@ describe(startLambdaStandIn.name, () => {
       await sut.idle();
       expect(later).toBe(1);
       expect(sut.stats().failures).toBe(1);
+      expect(deliveries).toBe(3);
       expect(logged).toEqual(['the on-failure destination failed; the event is dropped']);
     } finally {
       await sut.close();
     }
   });
-});
 
+  it('on close, finishes what it can by the deadline, hands the rest to the on-failure destination and refuses new events', async () => {
+    // GIVEN one event at a time: a quick one, one that never ends, and two waiting behind it
+    const done: unknown[] = [];
+    const handedOver: unknown[] = [];
+    const sut = await standIn(
+      async (e) => {
+        if ((e as { i: number }).i === 2) return never;
+        await new Promise((r) => setTimeout(r, 10));
+        done.push(e);
+        return undefined;
+      },
+      1,
+      (_n, e) => handedOver.push(e),
+    );
+    for (const i of [1, 2, 3, 4]) await client(sut.url).send(event(i));
+    // WHEN it is closed with a deadline, and an event arrives meanwhile
+    const closed = sut.close({ deadline: Date.now() + 500, windDownMs: 10 });
+    const late = client(sut.url).send(event(5));
+    // THEN the new event is refused cleanly
+    await expect(late).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    await closed;
+    // AND the quick one ended, every other one went to the on-failure destination: none is left behind
+    expect(done).toEqual([{ i: 1 }]);
+    expect(handedOver).toEqual(expect.arrayContaining([{ i: 2 }, { i: 3 }, { i: 4 }]));
+    expect(handedOver).toHaveLength(3);
+    expect(sut.stats().failures).toBe(3);
+  });
+
+  it('keeps accepted events in its journal, so a process that dies loses none of them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lambda-journal-'));
+    const journal = join(dir, 'events.jsonl');
+    // GIVEN a stand-in whose worker is busy forever with two accepted events (its process is about to die)
+    const dying = await standIn(() => never, 1, () => undefined, undefined, journal);
+    const rerun: unknown[] = [];
+    try {
+      await client(dying.url).send(event(1));
+      await client(dying.url).send(event(2));
+      // WHEN a new process starts on the same journal
+      const next = await standIn(async (e) => void rerun.push(e), 2, undefined, undefined, journal);
+      try {
+        expect(rerun).toEqual([]); // nothing runs before the stack says it is ready
+        expect(next.resumeJournal()).toBe(2);
+        await next.idle();
+        // THEN both events run again
+        expect(rerun).toEqual([{ i: 1 }, { i: 2 }]);
+      } finally {
+        await next.close();
+      }
+      // AND a journal that ended its events has nothing to run again
+      const after = await standIn(async (e) => void rerun.push(e), 1, undefined, undefined, journal);
+      expect(after.resumeJournal()).toBe(0);
+      await after.close();
+    } finally {
+      await dying.close({ deadline: Date.now(), windDownMs: 0 });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

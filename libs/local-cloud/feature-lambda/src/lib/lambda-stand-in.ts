@@ -1,9 +1,18 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 
 import { BodyTooLargeError, RunningServer, listen, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
-export type LambdaFunction = (event: unknown) => Promise<unknown>;
+/** What Lambda tells a function about the invocation. */
+export interface LambdaContext {
+  /** The same for every attempt of one asynchronous event, as in AWS. */
+  readonly awsRequestId: string;
+  readonly functionName: string;
+}
+
+export type LambdaFunction = (event: unknown, context: LambdaContext) => Promise<unknown>;
 
 export interface AsyncRetry {
   /** Retries after a failed asynchronous invocation (AWS default: 2). */
@@ -21,10 +30,18 @@ export interface LambdaStandInOptions {
   readonly retry?: AsyncRetry;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Called when an asynchronous event failed every attempt (the on-failure destination). */
+  /**
+   * Called when an asynchronous event failed every attempt (the on-failure destination). Like the
+   * Lambda destination it stands for (itself invoked asynchronously), it is retried with `retry`.
+   */
   readonly onFailure?: (functionName: string, event: unknown, error: unknown) => void | Promise<void>;
   /** Where a failing on-failure destination is reported (it never stops the queue). */
   readonly log?: { error(details: object, message: string): void };
+  /**
+   * A file keeping the events accepted and not yet ended, so a process that dies loses none of
+   * them (Lambda's own queue is durable): `resumeJournal()` runs them again after a restart.
+   */
+  readonly journalFile?: string;
 }
 
 export interface LambdaStats {
@@ -40,8 +57,23 @@ export interface LambdaStats {
   readonly concurrency: number;
   /** Function runs started, retries included. */
   readonly invocations: number;
-  /** Events that failed every attempt (handed to the on-failure destination). */
+  /** Events that failed every attempt, or were still unfinished at a shutdown deadline (handed to the on-failure destination). */
   readonly failures: number;
+}
+
+export interface LambdaCloseOptions {
+  /**
+   * Epoch ms. Until then the events already accepted keep running; events still queued or waiting
+   * for a retry at that moment, and invocations still running, are handed to the on-failure
+   * destination (so no job is left behind), and close resolves without waiting for those runs.
+   * Without a deadline, close waits for every event.
+   */
+  readonly deadline?: number;
+  /**
+   * After the deadline, how long the runs that were cut get to wind down (a run that stored an
+   * image it can no longer record takes it back) before close resolves. Default 2000 ms.
+   */
+  readonly windDownMs?: number;
 }
 
 export interface LambdaStandIn {
@@ -50,80 +82,185 @@ export interface LambdaStandIn {
   stats(): LambdaStats;
   /** Starts the peak (maxRunning) again from what runs now; the counters keep counting. */
   resetStats(): void;
-  /** Resolves when no event is queued, waiting for a retry, or running. */
+  /** Resolves when no event is queued, waiting for a retry, running, or being handed to the on-failure destination. */
   idle(): Promise<void>;
-  /** Stops taking events and waits for those in progress (graceful shutdown). */
-  close(): Promise<void>;
+  /** Queues the events an earlier process left unfinished in the journal; answers how many. Call it once the functions' services are up. */
+  resumeJournal(): number;
+  /** Graceful shutdown: new `Event` invocations are refused (503) at once, those accepted end or are handed over (see `deadline`). */
+  close(options?: LambdaCloseOptions): Promise<void>;
 }
 
 const MAX_ASYNC_PAYLOAD = 256 * 1024;
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 
+interface QueuedEvent {
+  /** The awsRequestId: one per event, kept across its retries. */
+  readonly id: string;
+  readonly name: string;
+  readonly event: unknown;
+  readonly attempt: number;
+}
+
+/** An append-only file of the events accepted (`add`) and ended (`done`); emptied whenever nothing is pending. */
+class EventJournal {
+  private readonly pending = new Map<string, QueuedEvent>();
+
+  constructor(private readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  /** The events left unfinished by an earlier process (a torn last line is skipped). */
+  load(): QueuedEvent[] {
+    if (existsSync(this.file)) {
+      for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+        let entry: { op?: string; id?: string; name?: string; event?: unknown; attempt?: number };
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (entry.op === 'add' && typeof entry.id === 'string' && typeof entry.name === 'string') {
+          this.pending.set(entry.id, { id: entry.id, name: entry.name, event: entry.event, attempt: Number(entry.attempt) || 0 });
+        } else if (entry.op === 'done' && typeof entry.id === 'string') this.pending.delete(entry.id);
+      }
+    }
+    const left = [...this.pending.values()];
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, left.map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join(''));
+    renameSync(tmp, this.file);
+    return left;
+  }
+
+  add(item: QueuedEvent): void {
+    this.pending.set(item.id, item);
+    appendFileSync(this.file, JSON.stringify({ op: 'add', ...item }) + '\n');
+  }
+
+  done(id: string): void {
+    if (!this.pending.delete(id)) return;
+    if (this.pending.size === 0) writeFileSync(this.file, '');
+    else appendFileSync(this.file, JSON.stringify({ op: 'done', id }) + '\n');
+  }
+}
+
 /**
  * The Lambda Invoke API on loopback, running functions in-process: `Event` invocations are queued
- * and run with the configured concurrency cap and AWS's asynchronous retry behaviour.
+ * (durably, with `journalFile`) and run with the configured concurrency cap and AWS's asynchronous
+ * retry behaviour; an event that fails every attempt goes to the on-failure destination.
  * Admin: `GET /__stats`, `POST /__stats/reset`.
  */
 export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
   const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
-  const queue: { name: string; event: unknown; attempt: number }[] = [];
-  let running = 0;
-  let waiting = 0; // events sleeping before a retry
+  const delayBefore = (attempt: number) => retry.delaysMs[attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000;
+  const journal = options.journalFile ? new EventJournal(options.journalFile) : undefined;
+  const leftOver = journal?.load() ?? [];
+  const queue: QueuedEvent[] = [];
+  const running = new Map<string, { item: QueuedEvent; run: Promise<void> }>();
+  /** Events sleeping before a retry, with the timer that wakes them. */
+  const waiting = new Map<string, { item: QueuedEvent; timer: NodeJS.Timeout }>();
+  /** Events being handed to the on-failure destination. */
+  const handingOver = new Set<Promise<void>>();
+  /** Runs cut at a shutdown deadline: already handed over, whatever they end with. */
+  const cut = new Set<string>();
   let maxRunning = 0;
   let invocations = 0;
   let failures = 0;
   let closing = false;
+  let deadline: number | undefined;
   let idleWaiters: (() => void)[] = [];
 
+  const isIdle = () => running.size === 0 && waiting.size === 0 && queue.length === 0 && handingOver.size === 0;
   const checkIdle = () => {
-    if (running === 0 && waiting === 0 && queue.length === 0) {
+    if (isIdle()) {
       idleWaiters.forEach((w) => w());
       idleWaiters = [];
     }
   };
 
   const pump = () => {
-    while (running < options.concurrency && queue.length > 0) {
+    while (running.size < options.concurrency && queue.length > 0) {
       const item = queue.shift();
       if (!item) break;
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      void runAsync(item).finally(() => {
-        running--;
+      const run = runAsync(item).finally(() => {
+        running.delete(item.id);
         pump();
         checkIdle();
       });
+      running.set(item.id, { item, run });
+      maxRunning = Math.max(maxRunning, running.size);
     }
   };
 
-  async function runAsync(item: { name: string; event: unknown; attempt: number }): Promise<void> {
+  /** The on-failure destination, retried like the asynchronous invocation it stands for; then the event is done. */
+  function handOver(item: QueuedEvent, error: unknown): void {
+    failures++;
+    const delivery = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await options.onFailure?.(item.name, item.event, error);
+          break;
+        } catch (destinationError) {
+          if (attempt >= retry.retries) {
+            options.log?.error({ err: destinationError, functionName: item.name }, 'the on-failure destination failed; the event is dropped');
+            break;
+          }
+          await sleep(delayBefore(attempt));
+        }
+      }
+      journal?.done(item.id);
+    })();
+    handingOver.add(delivery);
+    void delivery.finally(() => {
+      handingOver.delete(delivery);
+      checkIdle();
+    });
+  }
+
+  async function runAsync(item: QueuedEvent): Promise<void> {
     const fn = options.functions[item.name];
     try {
       invocations++;
-      await fn(item.event);
+      await fn(item.event, { awsRequestId: item.id, functionName: item.name });
+      if (!cut.delete(item.id)) journal?.done(item.id);
     } catch (error) {
-      if (item.attempt < retry.retries && !closing) {
-        waiting++;
-        void sleep(retry.delaysMs[item.attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000).then(() => {
-          waiting--;
-          queue.push({ ...item, attempt: item.attempt + 1 });
-          pump();
-          checkIdle();
-        });
-      } else {
-        failures++;
-        try {
-          await options.onFailure?.(item.name, item.event, error);
-        } catch (destinationError) {
-          options.log?.error({ err: destinationError, functionName: item.name }, 'the on-failure destination failed; the event is dropped');
-        }
-      }
+      if (cut.delete(item.id)) return;
+      const delay = delayBefore(item.attempt);
+      // While stopping, a retry that could not start before the deadline is handed over at once.
+      const canRetry = item.attempt < retry.retries && (!closing || (deadline !== undefined && Date.now() + delay < deadline));
+      if (!canRetry) return handOver(item, error);
+      const next = { ...item, attempt: item.attempt + 1 };
+      journal?.add(next);
+      const timer = setTimeout(() => {
+        waiting.delete(item.id);
+        queue.push(next);
+        pump();
+        checkIdle();
+      }, delay);
+      waiting.set(item.id, { item: next, timer });
     }
   }
 
-  const stats = (): LambdaStats => ({ running, queued: queue.length, retrying: waiting, maxRunning, concurrency: options.concurrency, invocations, failures });
+  /** At the shutdown deadline: whatever has not ended goes to the on-failure destination. Answers the runs cut. */
+  function handOverTheRest(): Promise<void>[] {
+    const reason = new Error('the local cloud stopped before this event ended');
+    for (const item of queue.splice(0)) handOver(item, reason);
+    for (const [id, { item, timer }] of waiting) {
+      clearTimeout(timer);
+      waiting.delete(id);
+      handOver(item, reason);
+    }
+    const cutRuns: Promise<void>[] = [];
+    for (const { item, run } of running.values()) {
+      cut.add(item.id);
+      handOver(item, reason);
+      cutRuns.push(run);
+    }
+    return cutRuns;
+  }
+
+  const stats = (): LambdaStats => ({ running: running.size, queued: queue.length, retrying: waiting.size, maxRunning, concurrency: options.concurrency, invocations, failures });
   const resetStats = () => {
-    maxRunning = running;
+    maxRunning = running.size;
   };
 
   /** Admin: `GET /__stats`, `POST /__stats/reset` (for browser tests and benchmarks checking the concurrency bound). */
@@ -174,15 +311,18 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         return sendJson(res, 413, { Type: 'User', message: 'Request must be smaller than 262144 bytes for the InvokeAsync operation' }, { 'x-amzn-errortype': 'RequestTooLargeException' });
       }
       if (closing) return sendJson(res, 503, { message: 'shutting down' }, { 'x-amzn-errortype': 'ServiceException' });
-      queue.push({ name, event, attempt: 0 });
+      const item: QueuedEvent = { id: crypto.randomUUID(), name, event, attempt: 0 };
+      // Kept before it is acknowledged: an event answered 202 is never lost.
+      journal?.add(item);
+      queue.push(item);
       pump();
-      res.writeHead(202, { 'x-amzn-requestid': crypto.randomUUID() });
+      res.writeHead(202, { 'x-amzn-requestid': item.id });
       return void res.end();
     }
     if (type === 'DryRun') return void res.writeHead(204).end();
     invocations++;
     try {
-      const result = await options.functions[name](event);
+      const result = await options.functions[name](event, { awsRequestId: crypto.randomUUID(), functionName: name });
       sendJson(res, 200, result ?? null);
     } catch (err) {
       const e = err as Error;
@@ -213,10 +353,29 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     stats,
     resetStats,
     idle,
-    close: async () => {
+    resumeJournal: () => {
+      const items = leftOver.splice(0).filter((item) => options.functions[item.name]);
+      queue.push(...items);
+      pump();
+      return items.length;
+    },
+    close: async (closeOptions = {}) => {
       closing = true;
+      deadline = closeOptions.deadline;
+      if (deadline !== undefined && !isIdle()) {
+        let timer: NodeJS.Timeout | undefined;
+        const reached = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, (deadline ?? 0) - Date.now()))));
+        const late = await Promise.race([idle().then(() => false), reached]);
+        clearTimeout(timer);
+        const cutRuns = late ? handOverTheRest() : [];
+        while (handingOver.size > 0) await Promise.all([...handingOver]);
+        // The runs cut get a moment to wind down (a run that stored an image it can no longer record
+        // takes it back), not the time to finish a slow model call.
+        if (cutRuns.length > 0) await Promise.race([Promise.all(cutRuns), sleep(closeOptions.windDownMs ?? 2_000)]);
+      } else {
+        await idle();
+      }
       await server.close();
-      await idle();
     },
   };
 }

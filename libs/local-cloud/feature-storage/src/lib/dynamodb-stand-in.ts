@@ -7,7 +7,7 @@ import { IncomingMessage, Server, ServerResponse, request as httpRequest } from 
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
-import { BodyTooLargeError, RunningServer, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson } from '@imagegen/local-cloud/util-http';
+import { BodyTooLargeError, RunningServer, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface DynamoStandInOptions {
@@ -29,11 +29,13 @@ export interface DynamoFaults {
   readonly failNext?: number;
   /** Share of requests answered 500 InternalServerError (0..1). */
   readonly failRate?: number;
+  /** Each request waits this many ms before it is answered (a slow DynamoDB), 0..60000. */
+  readonly latencyMs?: number;
   /** Only these operations (e.g. `UpdateItem`, `PutItem`) get the faults above; all when empty. */
   readonly operations?: readonly string[];
 }
 
-export const NO_DYNAMO_FAULTS: Required<DynamoFaults> = { unavailable: false, failNext: 0, failRate: 0, operations: [] };
+export const NO_DYNAMO_FAULTS: Required<DynamoFaults> = { unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] };
 
 export interface DynamoStats {
   /** DynamoDB requests received (admin endpoints excluded). */
@@ -65,6 +67,8 @@ export function dynamoFaultProblems(input: unknown): string[] {
   if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0)) problems.push('failNext must be a whole number ≥ 0');
   const rate = f['failRate'];
   if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) problems.push('failRate must be a number from 0 to 1');
+  const latency = f['latencyMs'];
+  if (latency !== undefined && !(Number.isInteger(latency) && (latency as number) >= 0 && (latency as number) <= 60_000)) problems.push('latencyMs must be a whole number of ms from 0 to 60000');
   const ops = f['operations'];
   if (ops !== undefined && !(Array.isArray(ops) && ops.every((o) => typeof o === 'string'))) problems.push('operations must be a list of operation names');
   return problems;
@@ -202,6 +206,7 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
       const [type, message] = AUTH_ERRORS[verdict.reason];
       return dynamoError(res, 400, type, message);
     }
+    if (targeted && faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (targeted) {
       const failNext = faults.failNext > 0;
       if (failNext) faults = { ...faults, failNext: faults.failNext - 1 };

@@ -199,7 +199,7 @@ describe('the DynamoDB stand-in front', () => {
     await put();
   });
   afterAll(() => dynamo.close());
-  afterEach(() => dynamo.setFaults({ unavailable: false, failNext: 0, failRate: 0, operations: [] }));
+  afterEach(() => dynamo.setFaults({ unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] }));
 
   it('answers 503 ServiceUnavailable in DynamoDB\'s shape while "unavailable", then works again', async () => {
     await fetch(`${dynamo.url}/__faults`, { method: 'POST', body: JSON.stringify({ unavailable: true }) });
@@ -230,12 +230,27 @@ describe('the DynamoDB stand-in front', () => {
     expect(await (await fetch(`${dynamo.url}/__stats`)).json()).toEqual({ requests: 2, faultsInjected: 1, operations: { GetItem: 1, PutItem: 1 } });
   });
 
+  it('holds the named operations for latencyMs (a slow DynamoDB), and only those', async () => {
+    // GIVEN writes are slow
+    dynamo.setFaults({ latencyMs: 1_000, operations: ['PutItem'] });
+    // WHEN a write is sent, then a read
+    let written = false;
+    const write = put().then(() => (written = true));
+    const read = await get();
+    // THEN the read is answered while the write is still held, and the write lands after
+    expect(read.Item).toMatchObject({ id: '1' });
+    expect(written).toBe(false);
+    await write;
+    expect(written).toBe(true);
+  });
+
   it('refuses calls signed with another secret or an unknown key, and bad fault settings', async () => {
     await expect(get(doc({ ...CREDS, secretAccessKey: 'not-the-secret' }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
     await expect(get(doc({ accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
     const bad = await fetch(`${dynamo.url}/__faults`, { method: 'POST', body: JSON.stringify({ failRate: -1 }) });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toBe('failRate must be a number from 0 to 1');
+    expect(() => dynamo.setFaults({ latencyMs: 120_000 })).toThrow('latencyMs must be a whole number of ms from 0 to 60000');
   });
 });
 

@@ -1,6 +1,8 @@
 import { IncomingMessage, RequestListener, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 
+import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
+
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`the body is larger than ${limit} bytes`);
@@ -34,6 +36,15 @@ export interface RunningServer {
   readonly server: Server;
   readonly port: number;
   readonly url: string;
+  /** Requests being answered now. */
+  inFlight(): number;
+  /**
+   * The first step of a graceful shutdown: the server keeps listening, but from now on every new
+   * request is answered by `refuse` (with `Connection: close`), so a caller gets a clean answer
+   * rather than a reset, while the requests in progress run on. Resolves once they have ended, or
+   * at `deadline` (epoch ms), whichever comes first. `close()` then stops listening.
+   */
+  drain(refuse: RequestListener, deadline?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,10 +58,42 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Listens on loopback; port 0 picks a free one. A taken port is a PortInUseError naming what wanted it. */
+/**
+ * Listens on loopback; port 0 picks a free one. A taken port is a PortInUseError naming what wanted it.
+ * Counts the requests in progress, so a shutdown can let them finish (`drain`).
+ */
 export function listen(handler: RequestListener, port: number, what: string, host = '127.0.0.1'): Promise<RunningServer> {
-  const server = createServer(handler);
+  const active = new Set<ServerResponse>();
+  let refuse: RequestListener | undefined;
+  let drained: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    if (refuse) {
+      res.setHeader('connection', 'close');
+      return refuse(req, res);
+    }
+    active.add(res);
+    const done = () => {
+      if (!active.delete(res) || !refuse) return;
+      // A kept-alive connection whose request just ended is idle now: let it go.
+      setImmediate(() => server.closeIdleConnections());
+      if (active.size === 0) {
+        drained.forEach((resolve) => resolve());
+        drained = [];
+      }
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    handler(req, res);
+  });
   server.keepAliveTimeout = 65_000;
+  const drain = (refuser: RequestListener, deadline?: number): Promise<void> => {
+    refuse ??= refuser;
+    if (active.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = deadline === undefined ? undefined : setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      drained.push(() => (clearTimeout(timer), resolve()));
+    });
+  };
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, what) : err),
@@ -61,6 +104,8 @@ export function listen(handler: RequestListener, port: number, what: string, hos
         server,
         port: actual,
         url: `http://${host}:${actual}`,
+        inFlight: () => active.size,
+        drain,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -69,6 +114,19 @@ export function listen(handler: RequestListener, port: number, what: string, hos
       });
     });
   });
+}
+
+/**
+ * Answers a request a stopping server no longer takes: 503 problem+json with the stable code
+ * SERVICE_UNAVAILABLE and a Retry-After, never a reset.
+ */
+export function refuseWhileStopping(detail = 'imagegen is stopping: try again in a moment'): RequestListener {
+  return (req, res) => {
+    req.resume();
+    const body = JSON.stringify(problem(ErrorCode.SERVICE_UNAVAILABLE, detail, { retryAfterSeconds: 5 }));
+    res.writeHead(503, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'retry-after': '5', 'cache-control': 'no-store', connection: 'close' });
+    res.end(body);
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
