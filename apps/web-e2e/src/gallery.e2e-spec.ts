@@ -1,25 +1,16 @@
 import { readFileSync } from 'node:fs';
 
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 
-import { DESKTOP, launchBrowser, newContext } from './support/browser';
-import { APP_URL, S3_ORIGIN, bedrockStats, objectsUnder, setFaults, setS3Clock } from './support/stack';
+import { DESKTOP, newContext, useBrowser } from './support/browser';
+import { APP_URL, NO_FAULTS, S3_ORIGIN, bedrockStats, objectsUnder, setFaults, setS3Clock } from './support/stack';
 
 // Issue 5 through the real stack and the browser: my images, isolation, delete, idempotency,
 // repeats, parameters inside the file, 200-job paging, and links that outlive their expiry.
 const CORE = 'stability.stable-image-core-v1:1';
-const NO_FAULTS = { latencyMs: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, accessDeniedModels: [], contentFilterPattern: 'forbidden-content' };
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 beforeEach(async () => {
   await setFaults(NO_FAULTS);
@@ -77,7 +68,7 @@ function api(context: BrowserContext) {
 
 /** A person with their own cookie (a browser profile of their own). */
 async function person(): Promise<{ context: BrowserContext; page: Page; api: ReturnType<typeof api> }> {
-  const context = await newContext(browser, DESKTOP);
+  const context = await newContext(browser(), DESKTOP);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: APP_URL });
   const page = await context.newPage();
   await page.goto(APP_URL);

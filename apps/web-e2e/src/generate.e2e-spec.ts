@@ -1,23 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Browser, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 
-import { DESKTOP, PHONE, launchBrowser, newContext } from './support/browser';
-import { APP_URL, ARTIFACTS, ROOT, S3_ORIGIN, setFaults } from './support/stack';
+import { DESKTOP, PHONE, newContext, useBrowser } from './support/browser';
+import { APP_URL, NO_FAULTS, ARTIFACTS, ROOT, S3_ORIGIN, setFaults } from './support/stack';
 
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const NO_FAULTS = { latencyMs: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, contentFilterPattern: 'forbidden-content' };
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 beforeEach(async () => {
   await setFaults(NO_FAULTS);
@@ -55,7 +46,7 @@ describe('generate an image in the browser', () => {
   it('shows the job status, then the image loaded straight from a presigned local S3 URL', async () => {
     // GIVEN a slow enough model to see the status
     await setFaults({ ...NO_FAULTS, latencyMs: 1500 });
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await openApp(page);
 
@@ -78,7 +69,7 @@ describe('generate an image in the browser', () => {
   });
 
   it('shows a validation message next to the prompt and sends nothing', async () => {
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     const posts: string[] = [];
     page.on('request', (r) => {
@@ -98,7 +89,7 @@ describe('generate an image in the browser', () => {
   });
 
   it('says when the content filter blocked a prompt', async () => {
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await openApp(page);
 
@@ -114,7 +105,7 @@ describe('generate an image in the browser', () => {
   it('keeps following a job across a reload and still shows the image', async () => {
     // GIVEN a model that takes a few seconds
     await setFaults({ ...NO_FAULTS, latencyMs: 4000 });
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await openApp(page);
     await generate(page, 'a red bicycle leaning on a blue wall');
@@ -130,7 +121,7 @@ describe('generate an image in the browser', () => {
   });
 
   it('has no serious accessibility violation (axe-core)', async () => {
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await openApp(page);
     await page.addScriptTag({ content: AXE_SOURCE });
@@ -146,7 +137,7 @@ describe('generate an image in the browser', () => {
   });
 
   it('works on a 360 px phone in dark mode, result first', async () => {
-    const context = await newContext(browser, PHONE, 'dark');
+    const context = await newContext(browser(), PHONE, 'dark');
     const page = await context.newPage();
     await openApp(page);
     await generate(page, 'a paper boat on a puddle');

@@ -1,22 +1,13 @@
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 
-import { DESKTOP, launchBrowser, newContext } from './support/browser';
-import { APP_URL, lambdaStats, resetLambdaStats, setFaults } from './support/stack';
+import { DESKTOP, newContext, useBrowser } from './support/browser';
+import { APP_URL, NO_FAULTS, lambdaStats, resetLambdaStats, setFaults } from './support/stack';
 
 // Issue 6 through the real stack and the browser: many images per prompt, honest availability,
 // expected time and cost before and after, and models compared side by side.
-const NO_FAULTS = { latencyMs: 0, latencyJitter: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, errorAfter: null, accessDeniedModels: [], contentFilterPattern: 'forbidden-content' };
 const ULTRA = 'stability.stable-image-ultra-v1:1';
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 beforeEach(async () => {
   await setFaults(NO_FAULTS);
@@ -27,7 +18,7 @@ afterAll(async () => {
 });
 
 async function openCreate(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await newContext(browser, DESKTOP);
+  const context = await newContext(browser(), DESKTOP);
   const page = await context.newPage();
   await page.goto(APP_URL);
   await page.getByTestId('prompt').waitFor();
@@ -131,7 +122,7 @@ describe('every model at its best', () => {
   it('compares three models side by side, each result a normal job of my gallery', async () => {
     await setFaults({ ...NO_FAULTS, latencyMs: { 'stability.stable-image-core-v1:1': 200, 'stability.sd3-5-large-v1:0': 900, [ULTRA]: 1600 } });
     await modelsSay(ULTRA, true);
-    const context = await newContext(browser, DESKTOP);
+    const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await page.goto(`${APP_URL}/compare`);
     await page.getByTestId('compare-model').first().waitFor();

@@ -21,7 +21,6 @@ export const E2E_PORTS = {
 } as const;
 
 export const APP_URL = `http://127.0.0.1:${E2E_PORTS.PORT}`;
-export const BEDROCK_URL = `http://127.0.0.1:${E2E_PORTS.LOCAL_BEDROCK_PORT}`;
 export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
 
 /**
@@ -64,14 +63,23 @@ async function waitForReady(url: string, child: ChildProcess, timeoutMs: number)
   throw new Error(`the stack was not ready at ${url} within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** Changes the Bedrock stand-in's fault settings while the stack runs. */
+/** The Bedrock stand-in answering at once, every time, for every model. */
+export const NO_FAULTS = {
+  latencyMs: 0,
+  latencyJitter: 0,
+  throttleRate: 0,
+  errorRate: 0,
+  timeoutRate: 0,
+  throttleNext: 0,
+  errorNext: 0,
+  errorAfter: null,
+  accessDeniedModels: [],
+  contentFilterPattern: '\\bforbidden-content\\b',
+} as const;
+
+/** Changes the Bedrock stand-in's fault settings while the stack runs (fields not named keep their value). */
 export async function setFaults(faults: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${BEDROCK_URL}/__faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  if (!res.ok) throw new Error(`setting faults failed: HTTP ${res.status}`);
+  await adminCall(E2E_PORTS.LOCAL_BEDROCK_PORT, '/__faults', faults);
 }
 
 async function adminCall<T>(port: number, path: string, body?: unknown): Promise<T> {
