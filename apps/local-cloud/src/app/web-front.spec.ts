@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { RunningServer, refuseWhileStopping } from '@imagegen/local-cloud/util-http';
 
-import { startWebFront } from './web-front';
+import { PAGE_SECURITY_HEADERS, startWebFront } from './web-front';
 
 let front: RunningServer;
 let bff: Server;
@@ -41,6 +41,23 @@ describe(startWebFront.name, () => {
     const escape = await fetch(`${base}/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
     expect(await escape.text()).toBe('<html>app</html>');
     expect((await fetch(`${base}/..%2F..%2Fsecret.json`)).status).toBe(404);
+  });
+
+  it('puts the security headers of docker/nginx.conf on pages, assets and errors alike', async () => {
+    for (const [path, method] of [['/', 'GET'], ['/gallery/x', 'GET'], ['/main-ABCDEFGH.js', 'GET'], ['/missing.png', 'GET'], ['/', 'POST']]) {
+      const res = await fetch(`${base}${path}`, { method });
+      for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) expect([path, method, name, res.headers.get(name)]).toEqual([path, method, name, value]);
+    }
+    expect(PAGE_SECURITY_HEADERS['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE problem+json with Retry-After when the BFF does not answer', async () => {
+    const dead = await startWebFront({ port: 0, webRoot: tmpdir(), bffUrl: 'http://127.0.0.1:1' });
+    const res = await fetch(`${dead.url}/api/models`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(await res.json()).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    await dead.close();
   });
 
   it('answers 503 problem+json once it stops, rather than dropping the connection', async () => {

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 
+import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
 import { RunningServer, listen } from '@imagegen/local-cloud/util-http';
 
 /** The local stand-in for the ALB + nginx: the web build at `/`, the BFF at `/api` (one origin). */
@@ -30,6 +31,20 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 const HASHED_ASSET = /-[A-Z0-9]{8,}\.(js|css|woff2)$/i;
 
+/**
+ * The headers docker/nginx.conf puts on every page and asset, errors included (the script policy is the
+ * hash-based CSP Angular's autoCsp writes into index.html; this one adds what a meta tag cannot say).
+ * HSTS is not sent: the local front speaks plain HTTP.
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 /** The front on loopback; `drain` (graceful shutdown) answers new requests 503 problem+json while the others finish. */
 export function startWebFront(options: WebFrontOptions): Promise<RunningServer> {
   const webRoot = resolve(options.webRoot);
@@ -39,7 +54,7 @@ export function startWebFront(options: WebFrontOptions): Promise<RunningServer> 
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === '/api' || path.startsWith('/api/')) return proxyToBff(req, res, bff);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        res.writeHead(405, { ...PAGE_SECURITY_HEADERS, allow: 'GET, HEAD' }).end();
         return;
       }
       serveStatic(path, webRoot, res);
@@ -55,7 +70,7 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
   try {
     decoded = decodeURIComponent(urlPath);
   } catch {
-    res.writeHead(400).end();
+    res.writeHead(400, PAGE_SECURITY_HEADERS).end();
     return;
   }
   const candidate = normalize(join(webRoot, decoded));
@@ -64,16 +79,14 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
   // SPA fallback: any unknown path without a file extension is the app's index.html.
   const file = isFile ? candidate : extname(decoded) ? undefined : join(webRoot, 'index.html');
   if (!file || !existsSync(file)) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+    res.writeHead(404, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found');
     return;
   }
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
   res.writeHead(200, {
+    ...PAGE_SECURITY_HEADERS,
     'content-type': type,
     'cache-control': HASHED_ASSET.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'strict-origin-when-cross-origin',
-    ...(type.startsWith('text/html') ? { 'x-frame-options': 'DENY' } : {}),
   });
   createReadStream(file).pipe(res);
 }
@@ -109,14 +122,7 @@ function answerBadGatewayOnError(upstream: ReturnType<typeof httpRequest>, res: 
       res.destroy();
       return;
     }
-    res.writeHead(502, { 'content-type': 'application/problem+json' }).end(
-      JSON.stringify({
-        type: 'https://imagegen.dev/problems/model-unavailable',
-        title: 'The app server is not answering',
-        status: 502,
-        code: 'MODEL_UNAVAILABLE',
-        detail: 'The BFF is starting or has stopped; try again in a moment.',
-      }),
-    );
+    const details = problem(ErrorCode.SERVICE_UNAVAILABLE, 'The app server is starting or has stopped: try again in a moment.', { retryAfterSeconds: 2 });
+    res.writeHead(details.status, { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '2', 'cache-control': 'no-store' }).end(JSON.stringify(details));
   });
 }
