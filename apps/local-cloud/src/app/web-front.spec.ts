@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { Server, createServer } from 'node:http';
+import { Server, createServer, request } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,16 @@ import { PAGE_SECURITY_HEADERS, startWebFront } from './web-front';
 let front: RunningServer;
 let bff: Server;
 let base: string;
+const seen: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   const webRoot = mkdtempSync(join(tmpdir(), 'web-'));
   writeFileSync(join(webRoot, 'index.html'), '<html>app</html>');
   writeFileSync(join(webRoot, 'main-ABCDEFGH.js'), 'console.log(1)');
-  bff = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] })));
+  bff = createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' }).end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] }));
+  });
   await new Promise<void>((r) => bff.listen(0, '127.0.0.1', r));
   front = await startWebFront({ port: 0, webRoot, bffUrl: `http://127.0.0.1:${(bff.address() as AddressInfo).port}` });
   base = front.url;
@@ -41,6 +45,24 @@ describe(startWebFront.name, () => {
     const escape = await fetch(`${base}/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
     expect(await escape.text()).toBe('<html>app</html>');
     expect((await fetch(`${base}/..%2F..%2Fsecret.json`)).status).toBe(404);
+  });
+
+  it("does not pass one connection's headers on: a client's Connection: close does not spoil the BFF connection of the next", async () => {
+    // GIVEN a client that asks to close its connection (and names a header as hop-by-hop)
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      request(`${base}/api/generations/x/events`, { headers: { connection: 'close, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(status).toBe(200);
+    expect(seen.at(-1)).not.toHaveProperty('connection', 'close');
+    expect(seen.at(-1)).not.toHaveProperty('x-secret-hop');
+    expect(seen.at(-1)).not.toHaveProperty('keep-alive');
+    // THEN the next request, from anyone, is answered normally
+    expect((await fetch(`${base}/api/generations`)).status).toBe(200);
   });
 
   it('puts the security headers of docker/nginx.conf on pages, assets and errors alike', async () => {

@@ -91,6 +91,17 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
   createReadStream(file).pipe(res);
 }
 
+/** Headers about one connection, not the message (RFC 9110 §7.6.1): a proxy never passes them on. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
+
+function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const named = String(headers['connection'] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.includes(name) && !named.includes(name)));
+}
+
 function proxyToBff(req: IncomingMessage, res: ServerResponse, bff: URL): void {
   const upstream = httpRequest(
     {
@@ -99,14 +110,14 @@ function proxyToBff(req: IncomingMessage, res: ServerResponse, bff: URL): void {
       method: req.method,
       path: req.url,
       headers: {
-        ...req.headers,
+        ...endToEnd(req.headers),
         host: req.headers.host ?? bff.host,
         'x-forwarded-for': req.socket.remoteAddress ?? '',
         'x-forwarded-proto': 'http',
       },
     },
     (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      res.writeHead(upstreamRes.statusCode ?? 502, endToEnd(upstreamRes.headers));
       // Server-sent events and long responses stream through unbuffered.
       upstreamRes.pipe(res);
     },
