@@ -1,4 +1,5 @@
 export * from './lib/download';
 export * from './lib/fresh-links';
 export * from './lib/generations-api';
+export * from './lib/model-list';
 export * from './lib/problem-messages';

@@ -1,2 +1,3 @@
 export * from './lib/generation-view';
 export * from './lib/problem-banner';
+export * from './lib/prompt-field';

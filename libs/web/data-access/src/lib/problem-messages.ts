@@ -1,6 +1,8 @@
 import { HttpErrorResponse } from '@angular/common/http';
+import { Signal, computed } from '@angular/core';
 
 import { ErrorCode, ProblemDetails, isProblemDetails, problem } from '@imagegen/contracts';
+import { UserMessage, userMessage } from '@imagegen/web/util-jobs';
 
 /** Problems in words (the mapping lives in web-util-jobs, where the presentational components reach it too). */
 export { userMessage } from '@imagegen/web/util-jobs';
@@ -15,4 +17,12 @@ export function problemFrom(error: unknown): ProblemDetails {
   }
   if (isProblemDetails(error)) return error;
   return problem(ErrorCode.INTERNAL, 'Something went wrong on our side: try again.');
+}
+
+/** What a page's banner says about its problem, as a signal (undefined while there is none). */
+export function problemMessage(problem: Signal<ProblemDetails | undefined>): Signal<UserMessage | undefined> {
+  return computed(() => {
+    const p = problem();
+    return p ? userMessage(p) : undefined;
+  });
 }

@@ -1,5 +1,4 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, signal } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -9,10 +8,10 @@ import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { Subscription, interval } from 'rxjs';
 
 import { ASPECT_RATIOS, GeneratedImage, Generation, ModelInfo, ProblemDetails, estimateCostUsd, isTerminal } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
-import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
-import { etaOf, formatUsd, isCallable, jobTiming, pickableModels, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
-import { FieldErrors, looksNonEnglish, validateForm } from '@imagegen/web/util-validation';
+import { FollowProblem, FreshLinks, GenerationsApi, downloadName, injectModelList, problemFrom, problemMessage, saveImage, userMessage } from '@imagegen/web/data-access';
+import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
+import { JobTiming, etaOf, formatUsd, isCallable, jobTiming, timingOfJob, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
+import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 
 export const MIN_COMPARED = 2;
 export const MAX_COMPARED = 3;
@@ -31,7 +30,7 @@ interface Column {
 @Component({
   selector: 'ig-compare-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner],
+  imports: [MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner, PromptField],
   templateUrl: './compare-page.html',
   styleUrl: './compare-page.scss',
 })
@@ -41,11 +40,11 @@ export default class ComparePage implements OnInit {
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly models = injectModelList();
   private readonly following = new Map<string, Subscription>();
   private readonly retried = new Set<string>();
   private ticker?: Subscription;
 
-  protected readonly models = signal<ModelInfo[]>([]);
   protected readonly selected = signal<readonly string[]>([]);
   protected readonly prompt = signal('');
   protected readonly negativePrompt = signal('');
@@ -57,38 +56,27 @@ export default class ComparePage implements OnInit {
   protected readonly submitting = signal(false);
   protected readonly now = signal(Date.now());
 
-  protected readonly choices = computed(() => pickableModels(this.models()));
+  protected readonly choices = this.models.pickable;
   protected readonly chosen = computed(() => this.choices().filter((m) => this.selected().includes(m.id)));
   protected readonly full = computed(() => this.selected().length >= MAX_COMPARED);
   protected readonly ready = computed(() => this.chosen().length >= MIN_COMPARED && this.chosen().every(isCallable));
   protected readonly promptLimit = computed(() => Math.min(...this.chosen().map((m) => m.prompt.maxLength), 10_000));
-  protected readonly promptTooLong = computed(() => this.prompt().length > this.promptLimit());
   protected readonly takesNegative = computed(() => this.chosen().some((m) => m.negativePrompt.supported));
   /** Ratios any chosen model takes; a model that does not take the one picked uses its own default. */
   protected readonly aspectRatios = computed(() => ASPECT_RATIOS.filter((r) => this.chosen().some((m) => m.aspectRatios.includes(r))));
-  protected readonly languageWarning = computed(() => this.chosen().some(wantsEnglish) && looksNonEnglish(this.prompt()));
+  protected readonly anyWantsEnglish = computed(() => this.chosen().some(wantsEnglish));
   protected readonly cost = computed(() => formatUsd(this.chosen().reduce((sum, m) => sum + estimateCostUsd(m, 1), 0)));
   /** The models run side by side: the comparison takes as long as the slowest. */
   protected readonly eta = computed(() => Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)));
-  protected readonly message = computed(() => {
-    const p = this.problem();
-    return p ? userMessage(p) : undefined;
-  });
+  protected readonly message = problemMessage(this.problem);
 
   protected readonly callable = isCallable;
   protected readonly whyUnavailable = unavailableText;
 
   ngOnInit(): void {
-    this.api
-      .models()
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (models) => {
-          this.models.set(models);
-          if (this.selected().length === 0) this.selected.set(pickableModels(models).filter(isCallable).slice(0, MIN_COMPARED).map((m) => m.id));
-        },
-        error: (err: unknown) => this.problem.set(problemFrom(err)),
-      });
+    this.models.load(this.problem, () => {
+      if (this.selected().length === 0) this.selected.set(this.models.pickable().filter(isCallable).slice(0, MIN_COMPARED).map((m) => m.id));
+    });
     // A reload keeps the comparison: its job ids are in the URL.
     const ids = (this.route.snapshot.queryParamMap.get('jobs') ?? '').split(',').filter(Boolean).slice(0, MAX_COMPARED);
     for (const id of ids) {
@@ -107,7 +95,7 @@ export default class ComparePage implements OnInit {
   }
 
   protected modelName(id: string): string {
-    return this.models().find((m) => m.id === id)?.displayName ?? id;
+    return this.models.find(id)?.displayName ?? id;
   }
 
   protected toggle(id: string, checked: boolean): void {
@@ -140,7 +128,7 @@ export default class ComparePage implements OnInit {
     if (this.submitting() || !this.ready()) return;
     const requests = this.chosen().map((m) => this.requestFor(m));
     const errors: Record<string, string> = {};
-    const lookup = (id: string) => this.models().find((m) => m.id === id);
+    const lookup = (id: string) => this.models.find(id);
     for (const r of requests) for (const [field, text] of Object.entries(validateForm(r, lookup))) errors[field] ??= text;
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
@@ -211,9 +199,8 @@ export default class ComparePage implements OnInit {
     return Math.max(0, Math.round((this.now() - Date.parse(job.createdAt)) / 1000));
   }
 
-  protected timingOf(job: Generation): { expectedSeconds: number; slowAfterSeconds: number } {
-    const model = this.models().find((m) => m.id === job.modelId);
-    return model ? jobTiming(etaOf(model), job.request.count) : { expectedSeconds: 10, slowAfterSeconds: 15 };
+  protected timingOf(job: Generation): JobTiming {
+    return timingOfJob(job, this.models.find(job.modelId));
   }
 
   protected messageOf(p: ProblemDetails): string {

@@ -12,17 +12,16 @@ import {
   ErrorCode,
   GeneratedImage,
   Generation,
-  ModelInfo,
   OUTPUT_FORMATS,
   OutputFormat,
   ProblemDetails,
   estimateCostUsd,
   isTerminal,
 } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
-import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
-import { etaOf, formatUsd, imagesByIndex, isCallable, jobTiming, pickableModels, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
-import { FieldErrors, fieldErrorsOf, looksNonEnglish, validateForm } from '@imagegen/web/util-validation';
+import { FollowProblem, FreshLinks, GenerationsApi, downloadName, injectModelList, problemFrom, problemMessage, saveImage } from '@imagegen/web/data-access';
+import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
+import { UNKNOWN_JOB_TIMING, etaOf, formatUsd, imagesByIndex, isCallable, jobTiming, timingOfJob, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
+import { FieldErrors, fieldErrorsOf, validateForm } from '@imagegen/web/util-validation';
 
 const MAX_AUTO_RETRIES = 1;
 
@@ -30,7 +29,7 @@ const MAX_AUTO_RETRIES = 1;
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner],
+  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner, PromptField],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
 })
@@ -40,13 +39,13 @@ export default class CreatePage implements OnInit {
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly models = injectModelList();
   private following?: Subscription;
   private ticker?: Subscription;
   private autoRetries = 0;
   /** Image links already re-fetched once after a load error (no loop when an image is really gone). */
   private readonly retried = new Set<string>();
 
-  protected readonly models = signal<ModelInfo[]>([]);
   protected readonly modelId = signal('');
   protected readonly prompt = signal('');
   protected readonly negativePrompt = signal('');
@@ -61,9 +60,9 @@ export default class CreatePage implements OnInit {
   protected readonly elapsed = signal(0);
 
   /** Retired models are not offered; models this deployment cannot call are listed, disabled, with why. */
-  protected readonly choices = computed(() => pickableModels(this.models()));
+  protected readonly choices = this.models.pickable;
   protected readonly unavailable = computed(() => this.choices().filter((m) => !isCallable(m)));
-  protected readonly model = computed(() => this.models().find((m) => m.id === this.modelId()));
+  protected readonly model = computed(() => this.models.find(this.modelId()));
   protected readonly modelBlocked = computed(() => {
     const model = this.model();
     return model && !isCallable(model) ? model : undefined;
@@ -72,11 +71,11 @@ export default class CreatePage implements OnInit {
   protected readonly formats = computed(() => this.model()?.outputFormats ?? OUTPUT_FORMATS);
   protected readonly counts = computed(() => Array.from({ length: this.model()?.maxCount ?? 1 }, (_, i) => i + 1));
   protected readonly promptLimit = computed(() => this.model()?.prompt.maxLength ?? 10_000);
-  protected readonly promptTooLong = computed(() => this.prompt().length > this.promptLimit());
-  protected readonly languageWarning = computed(() => {
+  protected readonly modelWantsEnglish = computed(() => {
     const model = this.model();
-    return !!model && wantsEnglish(model) && looksNonEnglish(this.prompt());
+    return !!model && wantsEnglish(model);
   });
+  protected readonly englishAdvice = computed(() => `${this.model()?.displayName ?? ''} understands English best. Translating it usually gives better images.`);
   protected readonly cost = computed(() => {
     const model = this.model();
     return model ? formatUsd(estimateCostUsd(model, this.count())) : '';
@@ -89,33 +88,22 @@ export default class CreatePage implements OnInit {
   /** While waiting: the running job's own model and count. */
   protected readonly jobTiming = computed(() => {
     const job = this.job();
-    const model = this.models().find((m) => m.id === job?.modelId);
-    return job && model ? jobTiming(etaOf(model), job.request.count) : { expectedSeconds: 10, slowAfterSeconds: 15 };
+    return job ? timingOfJob(job, this.models.find(job.modelId)) : UNKNOWN_JOB_TIMING;
   });
   protected readonly running = computed(() => {
     const job = this.job();
     return !!job && !isTerminal(job.status);
   });
-  protected readonly message = computed(() => {
-    const p = this.problem();
-    return p ? userMessage(p) : undefined;
-  });
+  protected readonly message = problemMessage(this.problem);
 
   protected readonly callable = isCallable;
   protected readonly whyUnavailable = unavailableText;
 
   ngOnInit(): void {
-    this.api
-      .models()
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (models) => {
-          this.models.set(models);
-          if (!this.modelId()) this.selectModel(pickableModels(models).find(isCallable)?.id ?? '');
-          else this.selectModel(this.modelId());
-        },
-        error: (err: unknown) => this.problem.set(problemFrom(err)),
-      });
+    this.models.load(this.problem, () => {
+      if (!this.modelId()) this.selectModel(this.models.pickable().find(isCallable)?.id ?? '');
+      else this.selectModel(this.modelId());
+    });
     const params = this.route.snapshot.queryParamMap;
     const reuse = params.get('reuse');
     if (reuse) {
@@ -145,7 +133,7 @@ export default class CreatePage implements OnInit {
 
   protected selectModel(id: string): void {
     this.modelId.set(id);
-    const model = this.models().find((m) => m.id === id);
+    const model = this.models.find(id);
     if (!model) return;
     if (!model.aspectRatios.includes(this.aspectRatio() as never)) this.aspectRatio.set(model.defaultAspectRatio);
     if (this.count() > model.maxCount) this.count.set(model.maxCount);
@@ -157,13 +145,6 @@ export default class CreatePage implements OnInit {
     const max = this.model()?.seed.max ?? 4_294_967_294;
     const [n] = crypto.getRandomValues(new Uint32Array(1));
     this.seed.set(String(1 + (n % max)));
-  }
-
-  protected onPromptKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      this.generate();
-    }
   }
 
   protected valueOf(event: Event): string {
@@ -190,7 +171,7 @@ export default class CreatePage implements OnInit {
     // A model this deployment cannot call is never sent: the button is disabled and the page says why.
     if (this.submitting() || this.modelBlocked()) return;
     const request = this.request();
-    const errors = validateForm(request, (id) => this.models().find((m) => m.id === id));
+    const errors = validateForm(request, (id) => this.models.find(id));
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
     this.autoRetries = 0;

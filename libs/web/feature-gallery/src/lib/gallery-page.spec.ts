@@ -221,7 +221,8 @@ describe(GalleryPage.name, () => {
     http.expectOne('/api/generations/b').flush(job('b', { images: [image('b', { url: 'http://s3/b.png?X-Amz-Signature=fresh', urlExpiresAt: '2026-11-24T11:15:00Z' })] }));
     await fixture.whenStable();
     await new Promise((r) => setTimeout(r, 0));
-    expect(fetchMock).toHaveBeenCalledWith('http://s3/b.png?X-Amz-Signature=fresh');
+    // Never from the cache: the <img> may have cached this URL without CORS headers
+    expect(fetchMock).toHaveBeenCalledWith('http://s3/b.png?X-Amz-Signature=fresh', { mode: 'cors', cache: 'no-store' });
     expect(names).toEqual(['prompt-b-7.png']);
   });
 });

@@ -15,9 +15,9 @@ import {
   isTerminal,
   problem,
 } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
+import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, problemMessage, saveImage } from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
-import { LINK_REFRESH_MARGIN_MS, etaOf, formatDateTime, formatDay, formatTime, formatUsd, jobTiming, linksExpireAt } from '@imagegen/web/util-jobs';
+import { LINK_REFRESH_MARGIN_MS, UNKNOWN_JOB_TIMING, etaOf, formatDateTime, formatDay, formatTime, formatUsd, jobTiming, linksExpireAt } from '@imagegen/web/util-jobs';
 
 /** Never re-read a job for its links more often than this, whatever the expiry says. */
 const MIN_LINK_REFRESH_MS = 30_000;
@@ -54,10 +54,7 @@ export default class GenerationDetailPage {
   protected readonly elapsed = signal(0);
   protected readonly busy = signal(false);
 
-  protected readonly message = computed(() => {
-    const p = this.problem();
-    return p ? userMessage(p) : undefined;
-  });
+  protected readonly message = problemMessage(this.problem);
   protected readonly model = computed(() => {
     const job = this.job();
     return job ? findModel(job.modelId) : undefined;
@@ -69,11 +66,11 @@ export default class GenerationDetailPage {
   });
   protected readonly timing = computed(() => {
     const job = this.job();
-    if (!job) return { expectedSeconds: 10, slowAfterSeconds: 15 };
+    if (!job) return UNKNOWN_JOB_TIMING;
     const info = this.models().find((m) => m.id === job.modelId);
     const catalog = this.model();
     const eta = info ? etaOf(info) : catalog ? catalogEta(catalog, 1) : undefined;
-    return eta ? jobTiming(eta, job.request.count) : { expectedSeconds: 10, slowAfterSeconds: 15 };
+    return eta ? jobTiming(eta, job.request.count) : UNKNOWN_JOB_TIMING;
   });
   protected readonly seeds = computed(() => {
     const job = this.job();

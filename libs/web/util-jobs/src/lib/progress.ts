@@ -1,4 +1,6 @@
-import { ModelEta, expectedJobSeconds } from '@imagegen/contracts';
+import { Generation, ModelEta, ModelInfo, expectedJobSeconds } from '@imagegen/contracts';
+
+import { etaOf } from './models';
 
 /** How long a job should take, and past when it is "taking longer than usual". */
 export interface JobTiming {
@@ -12,6 +14,14 @@ export function jobTiming(eta: ModelEta, count: number): JobTiming {
   const rounds = Math.ceil(Math.max(1, count) / Math.max(1, eta.parallelism));
   const slowAfterSeconds = Math.max(expectedSeconds + 1, Math.ceil(eta.p90Seconds * rounds));
   return { expectedSeconds, slowAfterSeconds };
+}
+
+/** What a job is measured against when its model is not known. */
+export const UNKNOWN_JOB_TIMING: JobTiming = { expectedSeconds: 10, slowAfterSeconds: 15 };
+
+/** A job's timing: its model's ETA for its image count (`UNKNOWN_JOB_TIMING` without the model). */
+export function timingOfJob(job: Pick<Generation, 'request'>, model: ModelInfo | undefined): JobTiming {
+  return model ? jobTiming(etaOf(model), job.request.count) : UNKNOWN_JOB_TIMING;
 }
 
 export interface JobProgress {

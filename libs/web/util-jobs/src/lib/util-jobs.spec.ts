@@ -6,7 +6,7 @@ import { needsFreshLinks } from './links';
 import { isCallable, pickableModels, unavailableText } from './models';
 import { costText, formatUsd } from './money';
 import { userMessage } from './problem-messages';
-import { jobProgress, jobTiming } from './progress';
+import { UNKNOWN_JOB_TIMING, jobProgress, jobTiming, timingOfJob } from './progress';
 
 const CORE = 'stability.stable-image-core-v1:1';
 
@@ -106,6 +106,19 @@ describe(jobTiming.name, () => {
     const eta = { p50Seconds: 6, p90Seconds: 9, samples: 20, source: 'measured' as const, parallelism: 2 };
     expect(jobTiming(eta, 4)).toEqual({ expectedSeconds: 12, slowAfterSeconds: 18 });
     expect(jobTiming(eta, 1)).toEqual({ expectedSeconds: 6, slowAfterSeconds: 9 });
+  });
+});
+
+describe(timingOfJob.name, () => {
+  const core = { ...MODEL_CATALOG.find((m) => m.id === CORE), eta: { p50Seconds: 6, p90Seconds: 9, samples: 20, source: 'measured' as const, parallelism: 2 } } as ModelInfo;
+
+  it('measures a job against its model’s ETA for its own image count', () => {
+    expect(timingOfJob(job(), core)).toEqual({ expectedSeconds: 12, slowAfterSeconds: 18 });
+  });
+
+  it('falls back to a plain guess when the model is not known (yet)', () => {
+    expect(timingOfJob(job(), undefined)).toEqual(UNKNOWN_JOB_TIMING);
+    expect(UNKNOWN_JOB_TIMING).toEqual({ expectedSeconds: 10, slowAfterSeconds: 15 });
   });
 });
 
