@@ -30,5 +30,8 @@ const decoratorMetadata = {
 
 module.exports = {
   plugins: [decoratorMetadata],
+  // TypeScript's decorator output (`let X = class X {}`) makes esbuild rename inner class names
+  // (`ModelsController2`); Nest logs and errors name classes, so keep their names.
+  keepNames: true,
   outExtension: { '.js': '.js' },
 };

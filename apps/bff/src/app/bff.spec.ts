@@ -128,6 +128,25 @@ describe('BFF', () => {
     expect(bad.body.code).toBe(ErrorCode.NOT_FOUND);
   });
 
+  it.each([
+    ["another owner's job", 'other'],
+    ['a job that does not exist', 'missing'],
+  ])('answers the events of %s 404 NOT_FOUND problem+json, as GET does, and opens no stream', async (_name, which) => {
+    // GIVEN a job of one owner, and a browser with an owner of its own
+    const created = await post({ modelId: CORE, prompt: 'x' });
+    const mine = await request(app.getHttpServer()).get('/api/models');
+    const cookie = mine.headers['set-cookie'] as unknown as string[];
+    const id = which === 'other' ? created.body.id : 'job9999999999';
+    // WHEN the browser asks for the job's events, and for the job
+    const events = await request(app.getHttpServer()).get(`/api/generations/${id}/events`).set('Cookie', cookie);
+    const job = await request(app.getHttpServer()).get(`/api/generations/${id}`).set('Cookie', cookie);
+    // THEN both are the same 404 problem (without the fix: 200 text/event-stream carrying `event: problem`)
+    expect(events.status).toBe(404);
+    expect(events.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(events.body).toMatchObject({ status: 404, code: ErrorCode.NOT_FOUND, requestId: expect.any(String) });
+    expect({ ...events.body, requestId: undefined }).toEqual({ ...job.body, requestId: undefined });
+  });
+
   it('streams the job as server-sent events until it ends', async () => {
     const created = await post({ modelId: CORE, prompt: 'x' });
     const cookie = created.headers['set-cookie'] as unknown as string[];

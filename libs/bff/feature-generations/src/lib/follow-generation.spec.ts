@@ -19,6 +19,24 @@ describe(followGeneration.name, () => {
     expect(calls).toBe(5);
   });
 
+  it('pushes the job read before the stream opened at once, and polls on from there without pushing it again', async () => {
+    // GIVEN the job as read before the stream opened, and the generator's next answers
+    const answers = [job('queued', 't0'), job('running', 't1'), job('succeeded', 't2')];
+    let calls = 0;
+    // WHEN the job is followed from it
+    const events = await lastValueFrom(followGeneration(async () => answers[Math.min(calls++, answers.length - 1)], FAST, job('queued', 't0')).pipe(toArray()));
+    // THEN each state is pushed once, the first without a poll
+    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual(['queued', 'running', 'succeeded']);
+    expect(calls).toBe(3);
+  });
+
+  it('ends at once, without polling, when the job read before had already ended', async () => {
+    let calls = 0;
+    const events = await lastValueFrom(followGeneration(async () => (calls++, job('running', 't1')), FAST, job('succeeded', 't2')).pipe(toArray()));
+    expect(events.map((e) => e.type === 'generation' && e.data.status)).toEqual(['succeeded']);
+    expect(calls).toBe(0);
+  });
+
   it('sends the problem and ends when the job cannot be read', async () => {
     const events = await lastValueFrom(
       followGeneration(() => Promise.reject(ProblemError.of(ErrorCode.NOT_FOUND, 'gone')), FAST).pipe(toArray()),

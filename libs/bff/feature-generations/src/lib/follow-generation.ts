@@ -22,9 +22,10 @@ export type FollowEvent =
 
 /**
  * Follows one job for the browser: polls the generator with backoff (so the browser does not
- * hammer it), pushes the job whenever it changes, and ends after the terminal state.
+ * hammer it), pushes the job whenever it changes, and ends after the terminal state. `first`, the
+ * job as just read (before the stream opened), is pushed at once instead of a first poll.
  */
-export function followGeneration(load: () => Promise<Generation>, options: FollowOptions = DEFAULT_FOLLOW): Observable<FollowEvent> {
+export function followGeneration(load: () => Promise<Generation>, options: FollowOptions = DEFAULT_FOLLOW, first?: Generation): Observable<FollowEvent> {
   return new Observable<FollowEvent>((subscriber) => {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
@@ -33,20 +34,27 @@ export function followGeneration(load: () => Promise<Generation>, options: Follo
     const started = Date.now();
     const heartbeat = setInterval(() => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }), options.heartbeatMs);
 
+    /** Pushes the job if it changed; false once the stream has ended. */
+    const seen = (job: Generation): boolean => {
+      const signature = `${job.status}|${job.updatedAt}`;
+      if (signature !== last) {
+        last = signature;
+        subscriber.next({ type: 'generation', data: job });
+        delay = options.initialDelayMs;
+      } else {
+        delay = Math.min(options.maxDelayMs, delay * options.factor);
+      }
+      if (isTerminal(job.status) || Date.now() - started > options.maxDurationMs) {
+        subscriber.complete();
+        return false;
+      }
+      return true;
+    };
     const poll = async () => {
       if (stopped) return;
       try {
         const job = await load();
-        if (stopped) return;
-        const signature = `${job.status}|${job.updatedAt}`;
-        if (signature !== last) {
-          last = signature;
-          subscriber.next({ type: 'generation', data: job });
-          delay = options.initialDelayMs;
-        } else {
-          delay = Math.min(options.maxDelayMs, delay * options.factor);
-        }
-        if (isTerminal(job.status) || Date.now() - started > options.maxDurationMs) return subscriber.complete();
+        if (stopped || !seen(job)) return;
       } catch (err) {
         if (stopped) return;
         subscriber.next({ type: 'problem', data: err instanceof ProblemError ? err.problem : problem('INTERNAL', 'the job could not be followed: reload the page') });
@@ -54,7 +62,8 @@ export function followGeneration(load: () => Promise<Generation>, options: Follo
       }
       timer = setTimeout(() => void poll(), delay);
     };
-    void poll();
+    if (!first) void poll();
+    else if (seen(first)) timer = setTimeout(() => void poll(), delay);
 
     return () => {
       stopped = true;

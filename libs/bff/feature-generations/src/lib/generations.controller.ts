@@ -63,7 +63,8 @@ export class GenerationsController {
 
   @Sse(':id/events')
   @ApiOperation({ summary: 'Server-sent events: the job each time it changes, until it ends (counts once against the rate limits)' })
-  events(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Observable<SseMessage> {
+  @ApiResponse(PROBLEM_RESPONSES.notFound)
+  events(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Observable<SseMessage>> {
     return this.generations.events(ownerId, id, requestId);
   }
 }

@@ -60,10 +60,16 @@ export class GenerationsService implements BeforeApplicationShutdown {
     return this.generator.summary(ownerId, requestId);
   }
 
-  /** The job as server-sent events each time it changes, until it ends (or the server drains). */
-  events(ownerId: string, id: unknown, requestId: string): Observable<SseMessage> {
+  /**
+   * The job as server-sent events each time it changes, until it ends (or the server drains). The
+   * job is read before the stream opens, so that a missing one (or another owner's) is a 404
+   * problem as for `get`, not a stream carrying it.
+   */
+  async events(ownerId: string, id: unknown, requestId: string): Promise<Observable<SseMessage>> {
     const checked = checkedId(id);
-    return followGeneration(() => this.generator.get(ownerId, checked, requestId), this.follow).pipe(
+    const load = () => this.generator.get(ownerId, checked, requestId);
+    const first = await load();
+    return followGeneration(load, this.follow, first).pipe(
       takeUntil(merge(this.shutdown$, this.draining)),
       map((e) => ({ type: e.type, data: e.data })),
     );

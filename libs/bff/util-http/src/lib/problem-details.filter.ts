@@ -22,10 +22,20 @@ const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
   429: ErrorCode.RATE_LIMITED,
 };
 
-/** Errors thrown by Express's body parsers, before Nest routes the request. */
+/**
+ * Errors thrown by Express's body parsers (http-errors), before Nest routes the request: most have a
+ * `type`; some (the decompressor's, the stream's) only a `status` / `statusCode`.
+ */
 interface BodyParserError {
   readonly type?: string;
-  readonly status?: number;
+  readonly status?: unknown;
+  readonly statusCode?: unknown;
+}
+
+/** The 4xx status an error carries (`status` or `statusCode`, as http-errors sets both), if any. */
+function clientStatusOf(err: BodyParserError | undefined): number | undefined {
+  const status = err?.status ?? err?.statusCode;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
 }
 
 /** Maps anything thrown to RFC 9457 problem details with a stable code. Unknown errors are INTERNAL. */
@@ -40,17 +50,25 @@ export function toProblemDetails(err: unknown): ProblemDetails {
     const code = STATUS_CODES[status];
     return code ? problem(code, detail) : problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
   }
-  const parser = err as BodyParserError;
+  const parser = err as BodyParserError | undefined;
   switch (parser?.type) {
     case 'entity.too.large':
       return problem(ErrorCode.PAYLOAD_TOO_LARGE, 'the request body is too large');
     case 'entity.parse.failed':
       return validationProblem([{ field: '(body)', rule: 'isJson', message: 'the body is not valid JSON' }]);
     case 'encoding.unsupported':
+      return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as it is, without Content-Encoding');
     case 'charset.unsupported':
       return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the body as UTF-8 JSON');
-    default:
+    default: {
+      // Any other refusal of the body (it could not be read or decoded, it was cut short) by the 4xx
+      // it carries, never a 500: too large, not a type taken, or else a request that is not valid.
+      const status = clientStatusOf(parser);
+      if (status === 413) return problem(ErrorCode.PAYLOAD_TOO_LARGE, 'the request body is too large');
+      if (status === 415) return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as UTF-8 JSON');
+      if (status !== undefined) return problem(ErrorCode.VALIDATION_FAILED, 'the request body could not be read');
       return problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
+    }
   }
 }
 
