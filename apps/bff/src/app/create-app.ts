@@ -60,6 +60,7 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is
   app.disable('x-powered-by');
+  app.set('etag', false); // answers are no-store: an ETag would only turn `If-None-Match: *` into a 304
   answerClientErrorsAsProblems(app.getHttpServer());
   // Order matters: request id and access log first, so that every answer below carries them.
   app.use(accessLog(logger));

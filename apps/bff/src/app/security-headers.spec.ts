@@ -79,10 +79,19 @@ describe('BFF security headers', () => {
       expect(headers['cross-origin-opener-policy']).toBe('same-origin');
       expect(headers['cross-origin-resource-policy']).toBe('same-origin');
       expect(headers['x-powered-by']).toBeUndefined();
+      expect(headers['cache-control']).toMatch(/no-store/);
+      expect(headers['etag']).toBeUndefined();
       expect(headers['x-request-id']).toBeTruthy();
       if (proto === 'https') expect(headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
       else expect(headers['strict-transport-security']).toBeUndefined();
     });
+  });
+
+  it('never answers a conditional request 304: every answer is fresh', async () => {
+    for (const path of ['/api/health', '/api/models', '/api/summary']) {
+      const res = await request(app.getHttpServer()).get(path).set('if-none-match', '*').set('x-forwarded-for', freshIp());
+      expect([path, res.status]).toEqual([path, 200]);
+    }
   });
 
   it('answers each kind as what it is', async () => {

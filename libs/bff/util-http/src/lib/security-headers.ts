@@ -6,7 +6,9 @@ export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 
 
 /**
  * Security headers on every response (helmet), with a Content-Security-Policy that allows
- * nothing for API answers and only same-origin assets for the OpenAPI page.
+ * nothing for API answers and only same-origin assets for the OpenAPI page. API answers are
+ * one owner's data with short-lived links: `Cache-Control: no-store` (no cache and no proxy keeps
+ * them, and no conditional 304 is ever answered: the app also sends no ETag).
  */
 export function securityHeaders(docsPath: string) {
   const base = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: false, frameguard: { action: 'deny' } });
@@ -18,6 +20,13 @@ export function securityHeaders(docsPath: string) {
         ? "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
         : API_CONTENT_SECURITY_POLICY,
     );
+    if (!req.path.startsWith(docsPath)) {
+      res.setHeader('cache-control', 'no-store');
+      // No validators, nothing to revalidate: a conditional GET is answered in full (Express would
+      // answer `If-None-Match: *` 304 for any answer, though nothing may have cached it).
+      delete req.headers['if-none-match'];
+      delete req.headers['if-modified-since'];
+    }
     base(req, res, (err?: unknown) => {
       if (err) return next(err);
       // HSTS only when the browser reached us over HTTPS (the ALB says so in X-Forwarded-Proto).
