@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Page } from 'playwright-core';
 
 import { DESKTOP, PHONE, newContext, useBrowser } from './support/browser';
-import { APP_URL, NO_FAULTS, ARTIFACTS, ROOT, S3_ORIGIN, setFaults } from './support/stack';
+import { APP_URL, ARTIFACTS, NO_FAULTS, ROOT, S3_ORIGIN, bedrockStats, setFaults } from './support/stack';
 
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -99,6 +99,29 @@ describe('generate an image in the browser', () => {
     await banner.waitFor({ timeout: 60_000 });
     expect((await banner.textContent())?.toLowerCase()).toContain('content filter');
     expect(await page.getByTestId('result-image').count()).toBe(0);
+    await context.close();
+  });
+
+  it("honours a busy model's Retry-After: says it will retry, waits, and tries once more by itself", async () => {
+    // GIVEN a model that throttles every attempt the SDK makes for one image (3), then answers
+    await setFaults({ ...NO_FAULTS, throttleNext: 3 });
+    const before = (await bedrockStats()).invocations;
+    const context = await newContext(browser(), DESKTOP);
+    const page = await context.newPage();
+    await openApp(page);
+    await generate(page, 'a crowded harbour at noon');
+
+    // THEN the page says the model is busy and when it retries
+    const banner = page.getByTestId('error-banner');
+    await banner.filter({ hasText: /busy/i }).waitFor({ timeout: 60_000 });
+    expect(await banner.textContent()).toMatch(/retrying in \d+ s/);
+    expect(await page.getByTestId('result-image').count()).toBe(0);
+
+    // AND it has not sent again at once (only the SDK's own 3 attempts reached the model)
+    expect((await bedrockStats()).invocations - before).toBe(3);
+    // WHEN the wait it asked for (10 s) has passed, it sends the request again by itself, and the image comes
+    await page.getByTestId('result-image').first().waitFor({ timeout: 60_000 });
+    expect((await bedrockStats()).invocations - before).toBe(4);
     await context.close();
   });
 
