@@ -258,16 +258,18 @@ for (const budget of [2, 4]) {
 section('A 4-image job at 1 s per image', 'One worker invocation per image; the worker budget (reserved concurrency, LOCAL_WORKER_CONCURRENCY here) bounds the Bedrock calls in flight.', ['worker budget', 'job time (server)', 'seen done (client, 10 ms polls)', 'peak worker concurrency', 'images'], fanOut);
 
 // ── Load: 500 jobs at concurrency 50, model 1–2 s ───────────────────────────────────────────────
-{
+// Twice: with Node's default heap (V8 grows it lazily, so RSS climbs while there is room), and with
+// the old space capped at 64 MiB in every process of the stack, where a leak would end in errors or a crash.
+async function load(heapMiB) {
   const budget = 16;
-  const s = await startStack(root, { base: 4540, env: { LOCAL_WORKER_CONCURRENCY: String(budget), LOCAL_BEDROCK_LATENCY_MS: '1500', LOCAL_BEDROCK_LATENCY_JITTER: '0.33' } });
+  const heap = heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${heapMiB}` } : {};
+  const s = await startStack(root, { base: 4540, env: { LOCAL_WORKER_CONCURRENCY: String(budget), LOCAL_BEDROCK_LATENCY_MS: '1500', LOCAL_BEDROCK_LATENCY_JITTER: '0.33', ...heap } });
   try {
     const bffPid = s.bffPid();
     const jobsTotal = n(500, 60);
     const clients = await Promise.all(Array.from({ length: 50 }, () => browser(s.url)));
     await s.lambda.post('/__stats/reset');
     const start = { bff: rssMiB(bffPid), cloud: rssMiB(s.pid) };
-    // Memory every 2 s: flat means it levels off once warm, not that it never moves.
     const samples = [];
     const sampler = setInterval(() => samples.push({ bff: rssMiB(bffPid), cloud: rssMiB(s.pid) }), 2000);
     const errors = [];
@@ -289,19 +291,30 @@ section('A 4-image job at 1 s per image', 'One worker invocation per image; the 
     const end = { bff: rssMiB(bffPid), cloud: rssMiB(s.pid) };
     const at = (share) => samples[Math.min(samples.length - 1, Math.floor(share * samples.length))] ?? end;
     const path = (key) => [start, at(0.25), at(0.5), at(0.75), end].map((x) => mib(x[key])).join(' → ');
-    section(`Load: ${jobsTotal} jobs at concurrency 50, model 1–2 s per image`, `50 browsers (owners) each creating a job and polling it every 500 ms until done; worker budget ${budget}.`, ['measure', 'value'], [
+    const label = heapMiB ? `old space capped at ${heapMiB} MiB` : "Node's default heap";
+    if (errors.length) failures.push(`${errors.length} load errors (${label})`);
+    if (stats.maxRunning > budget) failures.push(`worker concurrency ${stats.maxRunning} went over its budget ${budget}`);
+    return { jobsTotal, label, rows: [
       ['errors (failed creates or jobs)', String(errors.length) + (errors.length ? ` (${errors.slice(0, 3).join('; ')})` : '')],
       ['wall time / jobs per second', `${(wall / 1000).toFixed(1)} s / ${(jobsTotal / (wall / 1000)).toFixed(1)}`],
       ['job time (server) p50 / p95 / p99', triple(done.filter(Number.isFinite))],
       [`peak worker concurrency (budget ${budget})`, String(stats.maxRunning)],
       ['BFF RSS: start → 25 % → 50 % → 75 % of the run → end', path('bff')],
       ['local cloud (generator in-process + stand-ins) RSS, same points', path('cloud')],
-    ]);
-    if (errors.length) failures.push(`${errors.length} load errors`);
-    if (stats.maxRunning > budget) failures.push(`worker concurrency ${stats.maxRunning} went over its budget ${budget}`);
+    ] };
   } finally {
     await s.stop();
   }
+}
+{
+  const free = await load(undefined);
+  const capped = await load(64);
+  section(
+    `Load: ${free.jobsTotal} jobs at concurrency 50, model 1–2 s per image`,
+    '50 browsers (owners) each creating a job and polling it every 500 ms until done; worker budget 16. Run twice: with Node\'s default heap, where V8 grows the heap while it has room (RSS climbs without a leak), and with every process\'s old space capped at 64 MiB, where a leak would end in errors or a crash and flat memory shows as flat RSS.',
+    ['measure', free.label, capped.label],
+    free.rows.map(([k, v], i) => [k, v, capped.rows[i][1]]),
+  );
 }
 
 // ── Write docs/benchmarks.md ─────────────────────────────────────────────────────────────────────
