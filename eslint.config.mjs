@@ -31,7 +31,9 @@ const typeConstraints = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', TESTING] },
   { sourceTag: TESTING, onlyDependOnLibsWithTags: ['type:contracts', 'type:util', TESTING] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', TESTING] },
+  // End-to-end tests drive the stack from outside: contracts, testing helpers, and shared utilities
+  // (e.g. SigV4 signing, to call the generator API as the BFF does), never an app's or a feature's code.
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', TESTING] },
 ];
 const scopeConstraints = [
   { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },

@@ -1,6 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signRawRequest } from '@imagegen/shared/util-sigv4';
 
 /**
  * The local stand-ins' fixed keys (apps/local-cloud settings): they only ever open the loopback
@@ -23,50 +21,13 @@ export interface Credentials {
   readonly secretAccessKey: string;
 }
 
-/** Splits a raw query the way the stand-ins' verifier does (each key and value percent-decoded once). */
-function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const part of rawQuery.split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const key = decode(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
-    const existing = query[key];
-    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return query;
-}
-
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /**
  * SigV4 (`execute-api`) headers for a request whose path is sent exactly as given (odd paths included):
- * what the BFF does with libs/shared/util-sigv4, over the raw path rather than a normalised URL.
+ * the BFF's own signing (libs/shared/util-sigv4), over the raw path rather than a normalised URL.
  */
 export async function signExecuteApi(
   request: { readonly method: string; readonly host: string; readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body?: Buffer },
   credentials: Credentials = LOCAL_CREDENTIALS,
 ): Promise<Record<string, string>> {
-  const q = request.path.indexOf('?');
-  const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials, sha256: Sha256, uriEscapePath: true });
-  const [hostname, port] = request.host.split(':');
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: request.method,
-      protocol: 'http:',
-      hostname,
-      port: port ? Number(port) : undefined,
-      path: q < 0 ? request.path : request.path.slice(0, q),
-      query: parseQuery(q < 0 ? '' : request.path.slice(q + 1)),
-      headers: { ...request.headers, host: request.host },
-      body: request.body ?? '',
-    }),
-  );
-  return signed.headers;
+  return signRawRequest({ ...request, protocol: 'http:' }, { service: 'execute-api', region: LOCAL_REGION, credentials });
 }

@@ -47,22 +47,44 @@ function signer(service: string, region: string, credentials: Credentials): Sign
   return new SignatureV4({ service, region, credentials, sha256: Sha256, uriEscapePath: service !== 's3' });
 }
 
-/** Signs a plain HTTP request with SigV4: answers the headers to send (authorization, x-amz-date, …). */
-export async function signRequest(request: RequestToSign, options: SignOptions): Promise<Record<string, string>> {
-  const url = new URL(request.url);
+/** A request as it goes on the wire: its path and query exactly as given (odd paths included, never normalised). */
+export interface RawRequestToSign {
+  readonly method: string;
+  readonly protocol: 'http:' | 'https:';
+  /** `hostname` or `hostname:port`. */
+  readonly host: string;
+  /** Path and query as sent, still percent-encoded. */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+}
+
+/** Signs a request whose path goes on the wire as given: answers the headers to send (authorization, x-amz-date, …). */
+export async function signRawRequest(request: RawRequestToSign, options: SignOptions): Promise<Record<string, string>> {
+  const q = request.path.indexOf('?');
+  const [hostname, port] = request.host.split(':');
   const signed = await signer(options.service, options.region, options.credentials).sign(
     new HttpRequest({
       method: request.method.toUpperCase(),
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      query: parseQuery(url.search.slice(1)),
-      headers: { ...request.headers, host: url.host },
-      body: request.body,
+      protocol: request.protocol,
+      hostname,
+      port: port ? Number(port) : undefined,
+      path: q < 0 ? request.path : request.path.slice(0, q),
+      query: parseQuery(q < 0 ? '' : request.path.slice(q + 1)),
+      headers: { ...request.headers, host: request.host },
+      body: request.body ?? '',
     }),
   );
   return signed.headers;
+}
+
+/** Signs a plain HTTP request with SigV4: answers the headers to send (authorization, x-amz-date, …). */
+export async function signRequest(request: RequestToSign, options: SignOptions): Promise<Record<string, string>> {
+  const url = new URL(request.url);
+  return signRawRequest(
+    { method: request.method, protocol: url.protocol as 'http:' | 'https:', host: url.host, path: url.pathname + url.search, ...(request.headers ? { headers: request.headers } : {}), ...(request.body !== undefined ? { body: request.body } : {}) },
+    options,
+  );
 }
 
 export interface ReceivedRequest {
