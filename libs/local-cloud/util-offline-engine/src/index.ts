@@ -1,1 +1,2 @@
 export * from './lib/offline-engine';
+export * from './lib/seeded';

@@ -1,3 +1,5 @@
+import { fnv1a, seededRandom } from '@imagegen/local-cloud/util-offline-engine';
+
 /**
  * Model time per image, in ms, of each catalog model in `npm start` (the `realistic` profile): the
  * fast model is fast and the premium one slow, in the catalog's proportions, so the ETA, the progress
@@ -101,28 +103,6 @@ export function latencyFor(faults: BedrockFaults, modelId: string, random: () =>
   const base = typeof l === 'number' ? l : (l?.[modelId] ?? l?.['default'] ?? 0);
   const jitter = faults.latencyJitter ?? 0;
   return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));
-}
-
-/** FNV-1a over the UTF-16 code units of a string. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: a small deterministic generator of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

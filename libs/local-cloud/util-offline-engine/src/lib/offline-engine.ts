@@ -2,6 +2,8 @@ import { crc32 } from 'node:zlib';
 
 import sharp from 'sharp';
 
+import { fnv1a, seededRandom } from './seeded';
+
 export type EngineFormat = 'png' | 'jpeg' | 'webp';
 
 export interface RenderRequest {
@@ -15,28 +17,6 @@ export interface RenderRequest {
 
 /** Written into every PNG the engine makes (tEXt "Software"), so its images say what they are. */
 export const OFFLINE_ENGINE_SOFTWARE = 'imagegen offline engine (procedural, not a diffusion model)';
-
-/** FNV-1a over the UTF-16 code units of a string. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hsl(h: number, s: number, l: number): [number, number, number] {
   const k = (n: number) => (n + h * 12) % 12;
@@ -55,7 +35,7 @@ interface Blob {
 
 /** Draws the picture at a quarter of the size: gradient sky, soft blobs, waves. */
 function paint(request: RenderRequest, w: number, h: number): Buffer {
-  const rand = prng(hash(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`));
+  const rand = seededRandom(fnv1a(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`));
   const hue = rand();
   const palette = [0, 0.08, 0.5, 0.58, 0.33].map((d, i) => hsl((hue + d + rand() * 0.05) % 1, 0.45 + rand() * 0.4, 0.25 + i * 0.1 + rand() * 0.15));
   const angle = rand() * Math.PI * 2;
