@@ -82,6 +82,30 @@ afterEach(() => {
 });
 
 describe(CreatePage.name, () => {
+  it('sends nothing while the model list has not come, then generates once it has (a quick click is never lost silently)', async () => {
+    // GIVEN the model list is still on its way
+    Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+    fixture = TestBed.createComponent(CreatePage);
+    http = TestBed.inject(HttpTestingController);
+    el = fixture.nativeElement;
+    fixture.detectChanges();
+    const models = http.expectOne('/api/models');
+    await type('a quick click');
+    // THEN Generate is disabled, and neither a click nor Ctrl+Enter sends anything
+    expect((byId('generate') as HTMLButtonElement).disabled).toBe(true);
+    await clickGenerate();
+    byId('prompt')?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+    await fixture.whenStable();
+    http.expectNone('/api/generations');
+    // WHEN the list comes, Generate works
+    models.flush(MODELS);
+    await fixture.whenStable();
+    expect((byId('generate') as HTMLButtonElement).disabled).toBe(false);
+    await clickGenerate();
+    expect(http.expectOne('/api/generations').request.body).toMatchObject({ modelId: CORE, prompt: 'a quick click' });
+  });
+
   it('picks the first available model and shows its controls, limit and cost', async () => {
     await setup();
     expect(byId('model-select')?.textContent).toContain('Stable Image Core');

@@ -168,8 +168,9 @@ export default class CreatePage implements OnInit {
 
   protected generate(event?: Event): void {
     event?.preventDefault();
-    // A model this deployment cannot call is never sent: the button is disabled and the page says why.
-    if (this.submitting() || this.modelBlocked()) return;
+    // Nothing is sent before the model list has come (the button is disabled until then), nor for a
+    // model this deployment cannot call (the button is disabled and the page says why).
+    if (this.submitting() || !this.model() || this.modelBlocked()) return;
     const request = this.request();
     const errors = validateForm(request, (id) => this.models.find(id));
     this.errors.set(errors);
