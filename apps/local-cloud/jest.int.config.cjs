@@ -2,4 +2,7 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the workspace's shared Jest settings
 const { nodeProject } = require('../../tools/jest/project.cjs');
 
-module.exports = nodeProject('local-cloud-integration', __dirname, { testMatch: ['<rootDir>/src/**/*.int-spec.ts'], testTimeout: 60_000 });
+module.exports = nodeProject('local-cloud-integration', __dirname, {
+  testMatch: ['<rootDir>/src/**/*.int-spec.ts'],
+  testTimeout: 60_000,
+});

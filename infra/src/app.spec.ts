@@ -1,12 +1,16 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { callableModels } from '@imagegen/contracts';
 
-import { GENERATOR_ARCHITECTURE, GENERATOR_TIMEOUTS, WORKER_DEPS_LOCK_FILE, npmCpu } from './constructs/generator-api';
+import {
+  GENERATOR_ARCHITECTURE,
+  GENERATOR_TIMEOUTS,
+  npmCpu,
+  WORKER_DEPS_LOCK_FILE,
+} from './constructs/generator-api';
 import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
 import { repoRoot } from './repo-root';
 import { testApp } from './testing';
@@ -21,12 +25,22 @@ const synth = (overrides = {}, options = {}) => {
   return { app, stateful: Template.fromStack(stacks.stateful), main: Template.fromStack(stacks.app) };
 };
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+>;
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** The statements of the policies attached to the role of the function with this handler. */
 const roleStatements = (template: Template, handler: string): Statement[] => {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0];
+  const fn = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }),
+  )[0];
   const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
@@ -36,7 +50,8 @@ const actions = (s: Statement): string[] => [s.Action].flat();
 
 /** The environment of the function with this handler. */
 const functionEnv = (template: Template, handler: string): Record<string, unknown> =>
-  Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0].Properties.Environment.Variables;
+  Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0]
+    .Properties.Environment.Variables;
 
 /** Settings away from every default, to show each one reaches the resources. */
 const CUSTOM = {
@@ -57,7 +72,11 @@ describe('imagegen CDK app', () => {
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`,
+      ),
+    ).toEqual([]);
   });
 
   describe('Storage', () => {
@@ -65,16 +84,31 @@ describe('imagegen CDK app', () => {
       stateful.hasResource('AWS::S3::Bucket', {
         DeletionPolicy: 'Retain',
         Properties: Match.objectLike({
-          PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [
+              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
           OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-          LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]) },
+          LifecycleConfiguration: {
+            Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]),
+          },
           CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] })] },
           LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }),
         }),
       });
       stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
       });
     });
 
@@ -83,25 +117,41 @@ describe('imagegen CDK app', () => {
       // When the app is synthesized
       // Then one bucket rule expires every key after 7 days (no prefix or tag filter: images and
       // thumbnails alike, all under owners/), records carry a TTL, and every generator function is told 7 days
-      const images = Object.values(custom.stateful.findResources('AWS::S3::Bucket', { Properties: { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }) } }))[0];
+      const images = Object.values(
+        custom.stateful.findResources('AWS::S3::Bucket', {
+          Properties: { LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }) },
+        }),
+      )[0];
       const rules = images.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
       const expiring = rules.filter((r) => r['ExpirationInDays'] !== undefined);
       expect(expiring).toEqual([expect.objectContaining({ ExpirationInDays: 7, Status: 'Enabled' })]);
-      for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan']) expect(expiring[0]).not.toHaveProperty(filter);
-      custom.stateful.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
-      for (const handler of ['index.apiHandler', 'index.workerHandler', 'index.abandonedHandler']) expect(functionEnv(custom.main, handler)['RETENTION_DAYS']).toBe('7');
+      for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'])
+        expect(expiring[0]).not.toHaveProperty(filter);
+      custom.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+      for (const handler of ['index.apiHandler', 'index.workerHandler', 'index.abandonedHandler'])
+        expect(functionEnv(custom.main, handler)['RETENTION_DAYS']).toBe('7');
     });
 
     it('keeps the stateful logical ids (renaming one would replace the data)', () => {
-      expect(Object.keys(stateful.findResources('AWS::DynamoDB::Table'))).toEqual(['StorageGenerations86CABCF2']);
-      expect(Object.keys(stateful.findResources('AWS::S3::Bucket')).sort()).toEqual(['StorageAccessLogs96FB524C', 'StorageImagesCFC0E004']);
+      expect(Object.keys(stateful.findResources('AWS::DynamoDB::Table'))).toEqual([
+        'StorageGenerations86CABCF2',
+      ]);
+      expect(Object.keys(stateful.findResources('AWS::S3::Bucket')).sort()).toEqual([
+        'StorageAccessLogs96FB524C',
+        'StorageImagesCFC0E004',
+      ]);
     });
 
     it('has a jobs table keyed by owner and id, on demand, with PITR, TTL and retained', () => {
       stateful.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Retain',
         Properties: Match.objectLike({
-          KeySchema: [{ AttributeName: 'ownerId', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }],
+          KeySchema: [
+            { AttributeName: 'ownerId', KeyType: 'HASH' },
+            { AttributeName: 'id', KeyType: 'RANGE' },
+          ],
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -140,8 +190,12 @@ describe('imagegen CDK app', () => {
     });
 
     it('keeps timeouts inside each other', () => {
-      expect(GENERATOR_TIMEOUTS.bedrockAttempts * GENERATOR_TIMEOUTS.bedrockAttemptMs).toBeLessThan(GENERATOR_TIMEOUTS.worker.toMilliseconds());
-      expect(GENERATOR_TIMEOUTS.api.toMilliseconds()).toBeLessThan(GENERATOR_TIMEOUTS.apiGatewayIntegration.toMilliseconds());
+      expect(GENERATOR_TIMEOUTS.bedrockAttempts * GENERATOR_TIMEOUTS.bedrockAttemptMs).toBeLessThan(
+        GENERATOR_TIMEOUTS.worker.toMilliseconds(),
+      );
+      expect(GENERATOR_TIMEOUTS.api.toMilliseconds()).toBeLessThan(
+        GENERATOR_TIMEOUTS.apiGatewayIntegration.toMilliseconds(),
+      );
       main.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.apiHandler', Timeout: 25 });
     });
 
@@ -151,9 +205,12 @@ describe('imagegen CDK app', () => {
         .flatMap((p) => p.Properties.PolicyDocument.Statement)
         .filter((s: { Action: unknown }) => s.Action === 'bedrock:InvokeModel');
       expect(bedrock).toHaveLength(1);
-      const resources = (bedrock[0].Resource as { 'Fn::Join': [string, unknown[]] }[]).map((r) => JSON.stringify(r));
+      const resources = (bedrock[0].Resource as { 'Fn::Join': [string, unknown[]] }[]).map((r) =>
+        JSON.stringify(r),
+      );
       expect(resources).toHaveLength(callableModels().length);
-      for (const m of callableModels()) expect(resources.some((r) => r.includes(`:bedrock:us-west-2::foundation-model/${m.id}`))).toBe(true);
+      for (const m of callableModels())
+        expect(resources.some((r) => r.includes(`:bedrock:us-west-2::foundation-model/${m.id}`))).toBe(true);
     });
 
     it('lets the API check model access in the Bedrock region, read, copy and delete the owners’ images, and nothing more of S3 or Bedrock', () => {
@@ -163,20 +220,33 @@ describe('imagegen CDK app', () => {
       // Then GetFoundationModelAvailability (no resource type exists for it) is held to that region
       const availability = statements.filter((s) => actions(s).some((a) => a.startsWith('bedrock:')));
       expect(availability).toEqual([
-        expect.objectContaining({ Action: 'bedrock:GetFoundationModelAvailability', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } }),
+        expect.objectContaining({
+          Action: 'bedrock:GetFoundationModelAvailability',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+        }),
       ]);
       // And the S3 rights are GetObject (presign, copy source), PutObject (copy target), DeleteObject and a
       // prefix-bound ListBucket, all under owners/
       const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
-      expect(s3.flatMap(actions).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      expect(s3.flatMap(actions).sort()).toEqual([
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+      ]);
       for (const s of s3) {
-        if (actions(s).includes('s3:ListBucket')) expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['owners/*'] } });
+        if (actions(s).includes('s3:ListBucket'))
+          expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['owners/*'] } });
         else expect(JSON.stringify(s.Resource)).toMatch(/"\/owners\/\*"\]/);
       }
     });
 
     it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
-      custom.main.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.workerHandler', ReservedConcurrentExecutions: 7 });
+      custom.main.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.workerHandler',
+        ReservedConcurrentExecutions: 7,
+      });
       expect(functionEnv(custom.main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('7');
       expect(functionEnv(main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('4');
     });
@@ -189,18 +259,32 @@ describe('imagegen CDK app', () => {
         StageName: 'prod',
         TracingEnabled: true,
         AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-        MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })]),
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
+        ]),
       });
-      custom.main.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]) });
+      custom.main.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }),
+        ]),
+      });
     });
   });
 
   describe('Web', () => {
     it('routes /api/* to the BFF and the rest to the web service, with health checks', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
-      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', { Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }] });
-      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/api/health', Port: 3333 });
-      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/', Port: 8080 });
+      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      });
+      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        HealthCheckPath: '/api/health',
+        Port: 3333,
+      });
+      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        HealthCheckPath: '/',
+        Port: 8080,
+      });
     });
 
     it('runs both services in the private subnets, without public IPs', () => {
@@ -217,32 +301,73 @@ describe('imagegen CDK app', () => {
 
     it('runs two Fargate services with rollback on failed deployments and Container Insights', () => {
       main.resourceCountIs('AWS::ECS::Service', 2);
-      main.hasResourceProperties('AWS::ECS::Service', { DeploymentConfiguration: Match.objectLike({ DeploymentCircuitBreaker: { Enable: true, Rollback: true } }), DesiredCount: 2 });
-      main.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+      main.hasResourceProperties('AWS::ECS::Service', {
+        DeploymentConfiguration: Match.objectLike({
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        }),
+        DesiredCount: 2,
+      });
+      main.hasResourceProperties('AWS::ECS::Cluster', {
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      });
     });
 
     it('gives the BFF its cookie key from Secrets Manager and lets it call only the generator API', () => {
       main.hasResourceProperties('AWS::ECS::TaskDefinition', {
-        ContainerDefinitions: [Match.objectLike({ Name: 'bff', Secrets: [Match.objectLike({ Name: 'COOKIE_SECRET' })], Environment: Match.not(Match.arrayWith([Match.objectLike({ Name: 'COOKIE_SECRET' })])) })],
+        ContainerDefinitions: [
+          Match.objectLike({
+            Name: 'bff',
+            Secrets: [Match.objectLike({ Name: 'COOKIE_SECRET' })],
+            Environment: Match.not(Match.arrayWith([Match.objectLike({ Name: 'COOKIE_SECRET' })])),
+          }),
+        ],
       });
-      const statements = Object.values(main.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements.filter((s: { Action: unknown }) => s.Action === 'execute-api:Invoke')).toHaveLength(1);
+      const statements = Object.values(main.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
+      expect(statements.filter((s: { Action: unknown }) => s.Action === 'execute-api:Invoke')).toHaveLength(
+        1,
+      );
     });
 
     const bffContainer = (template: Template) =>
-      Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t) => t.Properties.ContainerDefinitions[0].Name === 'bff')?.Properties.ContainerDefinitions[0];
+      Object.values(template.findResources('AWS::ECS::TaskDefinition')).find(
+        (t) => t.Properties.ContainerDefinitions[0].Name === 'bff',
+      )?.Properties.ContainerDefinitions[0];
     const bffEnv = (template: Template): Record<string, unknown> =>
-      Object.fromEntries((bffContainer(template).Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+      Object.fromEntries(
+        (bffContainer(template).Environment as { Name: string; Value: unknown }[]).map((e) => [
+          e.Name,
+          e.Value,
+        ]),
+      );
 
     it('gives the BFF its per-IP, per-owner and job-creation rate limits (per minute) from the settings', () => {
-      expect(bffEnv(main)).toMatchObject({ RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_PER_IP: '600', RATE_LIMIT_PER_OWNER: '300', RATE_LIMIT_JOBS_PER_OWNER: '30' });
-      expect(bffEnv(custom.main)).toMatchObject({ RATE_LIMIT_WINDOW_SECONDS: '60', RATE_LIMIT_PER_IP: '300', RATE_LIMIT_PER_OWNER: '100', RATE_LIMIT_JOBS_PER_OWNER: '5' });
+      expect(bffEnv(main)).toMatchObject({
+        RATE_LIMIT_WINDOW_SECONDS: '60',
+        RATE_LIMIT_PER_IP: '600',
+        RATE_LIMIT_PER_OWNER: '300',
+        RATE_LIMIT_JOBS_PER_OWNER: '30',
+      });
+      expect(bffEnv(custom.main)).toMatchObject({
+        RATE_LIMIT_WINDOW_SECONDS: '60',
+        RATE_LIMIT_PER_IP: '300',
+        RATE_LIMIT_PER_OWNER: '100',
+        RATE_LIMIT_JOBS_PER_OWNER: '5',
+      });
     });
 
     it('sets only settings the BFF reads (apps/bff/src/app/bff-config.ts): a renamed one would be ignored silently', () => {
       const declared = readFileSync(join(repoRoot(), 'apps/bff/src/app/bff-config.ts'), 'utf8');
-      const names = [...Object.keys(bffEnv(main)), ...(bffContainer(main).Secrets as { Name: string }[]).map((s) => s.Name)];
-      for (const name of names) expect({ name, declared: new RegExp(`\\b${name}\\b`).test(declared) }).toEqual({ name, declared: true });
+      const names = [
+        ...Object.keys(bffEnv(main)),
+        ...(bffContainer(main).Secrets as { Name: string }[]).map((s) => s.Name),
+      ];
+      for (const name of names)
+        expect({ name, declared: new RegExp(`\\b${name}\\b`).test(declared) }).toEqual({
+          name,
+          declared: true,
+        });
     });
 
     it('scales on CPU and requests, and drains longer than a request lasts', () => {
@@ -250,7 +375,9 @@ describe('imagegen CDK app', () => {
       main.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 4);
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
         Port: 3333,
-        TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }]),
+        TargetGroupAttributes: Match.arrayWith([
+          { Key: 'deregistration_delay.timeout_seconds', Value: '60' },
+        ]),
       });
     });
 
@@ -258,32 +385,83 @@ describe('imagegen CDK app', () => {
       main.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
-          Match.objectLike({ Statement: { RateBasedStatement: { Limit: 4000, EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS, AggregateKeyType: 'IP' } }, Action: { Block: {} } }),
-          Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
+          Match.objectLike({
+            Statement: {
+              RateBasedStatement: {
+                Limit: 4000,
+                EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
+                AggregateKeyType: 'IP',
+              },
+            },
+            Action: { Block: {} },
+          }),
+          Match.objectLike({
+            Statement: {
+              ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
+            },
+          }),
         ]),
       });
       main.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
       custom.main.hasResourceProperties('AWS::WAFv2::WebACL', {
-        Rules: Match.arrayWith([Match.objectLike({ Name: 'rate-per-ip', Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000, EvaluationWindowSec: 300 }) } })]),
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: 'rate-per-ip',
+            Statement: { RateBasedStatement: Match.objectLike({ Limit: 2000, EvaluationWindowSec: 300 }) },
+          }),
+        ]),
       });
     });
 
     it('serves plain HTTP without a domain, and HTTPS with a redirect and an alias when one is given', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
       const withDomain = synth(
-        { account: '123456789012', domainName: 'images.example.com', hostedZoneName: 'example.com', cognito: true },
-        { context: { 'hosted-zone:account=123456789012:domainName=example.com:region=us-west-2': { Id: '/hostedzone/Z123', Name: 'example.com.' } } },
+        {
+          account: '123456789012',
+          domainName: 'images.example.com',
+          hostedZoneName: 'example.com',
+          cognito: true,
+        },
+        {
+          context: {
+            'hosted-zone:account=123456789012:domainName=example.com:region=us-west-2': {
+              Id: '/hostedzone/Z123',
+              Name: 'example.com.',
+            },
+          },
+        },
       );
-      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
+      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 443,
+        Protocol: 'HTTPS',
+      });
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 80,
-        DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })],
+        DefaultActions: [
+          Match.objectLike({
+            Type: 'redirect',
+            RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }),
+          }),
+        ],
       });
-      withDomain.main.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'images.example.com.', Type: 'A' });
-      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]) });
+      withDomain.main.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'images.example.com.',
+        Type: 'A',
+      });
+      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 443,
+        DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]),
+      });
       // The BFF then takes the signed-in identity from the ALB's token (and only from this ALB).
       withDomain.main.hasResourceProperties('AWS::ECS::TaskDefinition', {
-        ContainerDefinitions: [Match.objectLike({ Name: 'bff', Environment: Match.arrayWith([Match.objectLike({ Name: 'OIDC_ALB_ARN', Value: { Ref: Match.stringLikeRegexp('Alb') } })]) })],
+        ContainerDefinitions: [
+          Match.objectLike({
+            Name: 'bff',
+            Environment: Match.arrayWith([
+              Match.objectLike({ Name: 'OIDC_ALB_ARN', Value: { Ref: Match.stringLikeRegexp('Alb') } }),
+            ]),
+          }),
+        ],
       });
     });
   });
@@ -311,7 +489,10 @@ describe('imagegen CDK app', () => {
         assets = Object.fromEntries(
           Object.values(resources)
             .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
-            .map((r) => [String(r.Properties['Handler']), join(assembly.directory, r.Metadata?.['aws:asset:path'] as string)]),
+            .map((r) => [
+              String(r.Properties['Handler']),
+              join(assembly.directory, r.Metadata?.['aws:asset:path'] as string),
+            ]),
         );
       } finally {
         if (docker === undefined) delete process.env['CDK_DOCKER'];
@@ -321,31 +502,50 @@ describe('imagegen CDK app', () => {
 
     it('bundles every function from the one generator entry', () => {
       // Then three assets exist, each an esbuild bundle with the handlers
-      expect(Object.keys(assets).sort()).toEqual(['index.abandonedHandler', 'index.apiHandler', 'index.workerHandler']);
-      for (const dir of Object.values(assets)) expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('workerHandler');
+      expect(Object.keys(assets).sort()).toEqual([
+        'index.abandonedHandler',
+        'index.apiHandler',
+        'index.workerHandler',
+      ]);
+      for (const dir of Object.values(assets))
+        expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('workerHandler');
     });
 
     it('ships sharp in the worker with the Linux binary for the function’s architecture, and only that one', () => {
       // Then the worker asset has sharp and @img/sharp-linux-<cpu> (glibc), an ELF file for that CPU
       const worker = assets['index.workerHandler'];
       const cpu = npmCpu(GENERATOR_ARCHITECTURE);
-      expect(JSON.parse(readFileSync(join(worker, 'node_modules/sharp/package.json'), 'utf8')).version).toBe(rootSharpVersion());
-      const binary = readFileSync(join(worker, `node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`));
+      expect(JSON.parse(readFileSync(join(worker, 'node_modules/sharp/package.json'), 'utf8')).version).toBe(
+        rootSharpVersion(),
+      );
+      const binary = readFileSync(
+        join(worker, `node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`),
+      );
       expect(binary.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       expect(binary.readUInt16LE(18)).toBe(ELF_MACHINE[cpu]);
       expect(existsSync(join(worker, `node_modules/@img/sharp-libvips-linux-${cpu}`))).toBe(true);
       // And no binary for another platform (this machine's, musl, other CPUs) came along
-      expect(readdirSync(join(worker, 'node_modules/@img')).filter((p) => p.startsWith('sharp-')).sort()).toEqual([`sharp-libvips-linux-${cpu}`, `sharp-linux-${cpu}`]);
+      expect(
+        readdirSync(join(worker, 'node_modules/@img'))
+          .filter((p) => p.startsWith('sharp-'))
+          .sort(),
+      ).toEqual([`sharp-libvips-linux-${cpu}`, `sharp-linux-${cpu}`]);
     });
 
     it('leaves sharp out of the API and abandoned-job functions, and out of every esbuild bundle', () => {
       for (const handler of ['index.apiHandler', 'index.abandonedHandler']) {
-        expect({ handler, nodeModules: existsSync(join(assets[handler], 'node_modules')) }).toEqual({ handler, nodeModules: false });
+        expect({ handler, nodeModules: existsSync(join(assets[handler], 'node_modules')) }).toEqual({
+          handler,
+          nodeModules: false,
+        });
       }
       // The source map lists every file esbuild put into a bundle: sharp is loaded from node_modules, never inlined
       for (const [handler, dir] of Object.entries(assets)) {
         const sources = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources as string[];
-        expect({ handler, inlined: sources.filter((f) => /node_modules\/(sharp|@img)\//.test(f)) }).toEqual({ handler, inlined: [] });
+        expect({ handler, inlined: sources.filter((f) => /node_modules\/(sharp|@img)\//.test(f)) }).toEqual({
+          handler,
+          inlined: [],
+        });
       }
     });
   });

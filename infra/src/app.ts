@@ -14,8 +14,18 @@ export interface ImagegenStacks {
 export function buildImagegen(app: App, config: ImagegenConfig): ImagegenStacks {
   const env = { ...(config.account ? { account: config.account } : {}), region: config.region };
   const origins = config.domainName ? [`https://${config.domainName}`] : ['*'];
-  const stateful = new StatefulStack(app, 'ImagegenStateful', { env, retentionDays: config.retentionDays, imageVersioning: config.imageVersioning, allowedOrigins: origins, description: 'imagegen: images bucket and jobs table' });
-  const stack = new AppStack(app, 'ImagegenApp', { env, config, description: 'imagegen: network, generator API, web services' });
+  const stateful = new StatefulStack(app, 'ImagegenStateful', {
+    env,
+    retentionDays: config.retentionDays,
+    imageVersioning: config.imageVersioning,
+    allowedOrigins: origins,
+    description: 'imagegen: images bucket and jobs table',
+  });
+  const stack = new AppStack(app, 'ImagegenApp', {
+    env,
+    config,
+    description: 'imagegen: network, generator API, web services',
+  });
   stack.addStackDependency(stateful, 'imports the images bucket and the jobs table');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { stateful, app: stack };

@@ -93,14 +93,18 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
  * Merges defaults, the `imagegen` context of cdk.json and `IMAGEGEN_*` overrides, and checks the
  * result: every problem is reported at once, by name.
  */
-export function loadConfig(context: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = {}): ImagegenConfig {
+export function loadConfig(
+  context: Record<string, unknown> | undefined,
+  env: NodeJS.ProcessEnv = {},
+): ImagegenConfig {
   const fromEnv: Record<string, unknown> = {};
   for (const key of Object.keys(DEFAULT_CONFIG).concat(['account', 'domainName', 'hostedZoneName'])) {
     const name = `IMAGEGEN_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const sample = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
-    fromEnv[key] = typeof sample === 'number' ? Number(raw) : typeof sample === 'boolean' ? raw === 'true' : raw;
+    fromEnv[key] =
+      typeof sample === 'number' ? Number(raw) : typeof sample === 'boolean' ? raw === 'true' : raw;
   }
   const merged = { ...DEFAULT_CONFIG, ...(context ?? {}), ...fromEnv } as Record<string, unknown>;
   const problems: string[] = [];
@@ -108,20 +112,30 @@ export function loadConfig(context: Record<string, unknown> | undefined, env: No
   for (const key of Object.keys(merged)) if (!known.has(key)) problems.push(`unknown setting ${key}`);
   for (const [key, [min, max]] of Object.entries(INTEGER_RANGES) as [string, [number, number]][]) {
     const v = merged[key];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) problems.push(`${key} must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+      problems.push(`${key} must be a whole number from ${min} to ${max}`);
   }
   for (const key of ['region', 'bedrockRegion']) {
-    if (typeof merged[key] !== 'string' || !REGION.test(merged[key] as string)) problems.push(`${key} must be an AWS region such as us-west-2`);
+    if (typeof merged[key] !== 'string' || !REGION.test(merged[key] as string))
+      problems.push(`${key} must be an AWS region such as us-west-2`);
   }
-  if (merged['account'] !== undefined && !/^\d{12}$/.test(String(merged['account']))) problems.push('account must be a 12-digit AWS account id');
-  if ((merged['domainName'] === undefined) !== (merged['hostedZoneName'] === undefined)) problems.push('domainName and hostedZoneName go together');
-  if (merged['cognito'] === true && merged['domainName'] === undefined) problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
-  if ((merged['natGateways'] as number) > (merged['maxAzs'] as number)) problems.push('natGateways cannot be more than maxAzs');
-  if ((merged['minTasks'] as number) > (merged['maxTasks'] as number)) problems.push('minTasks cannot be more than maxTasks');
+  if (merged['account'] !== undefined && !/^\d{12}$/.test(String(merged['account'])))
+    problems.push('account must be a 12-digit AWS account id');
+  if ((merged['domainName'] === undefined) !== (merged['hostedZoneName'] === undefined))
+    problems.push('domainName and hostedZoneName go together');
+  if (merged['cognito'] === true && merged['domainName'] === undefined)
+    problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
+  if ((merged['natGateways'] as number) > (merged['maxAzs'] as number))
+    problems.push('natGateways cannot be more than maxAzs');
+  if ((merged['minTasks'] as number) > (merged['maxTasks'] as number))
+    problems.push('minTasks cannot be more than maxTasks');
   if ((merged['wafRateLimit'] as number) < 5 * (merged['rateLimitIpPerMinute'] as number)) {
-    problems.push('wafRateLimit (per 5 minutes) must be at least 5 × rateLimitIpPerMinute, or the WAF blocks (403) before the BFF answers 429 with Retry-After');
+    problems.push(
+      'wafRateLimit (per 5 minutes) must be at least 5 × rateLimitIpPerMinute, or the WAF blocks (403) before the BFF answers 429 with Retry-After',
+    );
   }
-  for (const key of ['cognito', 'imageVersioning']) if (typeof merged[key] !== 'boolean') problems.push(`${key} must be true or false`);
+  for (const key of ['cognito', 'imageVersioning'])
+    if (typeof merged[key] !== 'boolean') problems.push(`${key} must be true or false`);
   if (problems.length) throw new ConfigError(`imagegen settings:\n- ${problems.join('\n- ')}`);
   return merged as unknown as ImagegenConfig;
 }

@@ -13,14 +13,19 @@ const NGINX = '/usr/sbin/nginx';
 const PORT = 4480;
 
 describe('docker/', () => {
-  it.each(['docker/web.Dockerfile', 'docker/bff.Dockerfile'])('%s copies only files that exist after the build', (file) => {
-    const copies = [...readFileSync(join(root, file), 'utf8').matchAll(/^COPY (?:--from=build )?(\S+) \S+$/gm)].map((m) => m[1]);
-    expect(copies.length).toBeGreaterThan(0);
-    for (const source of copies) {
-      const path = source.startsWith('/src/') ? source.slice('/src/'.length) : source;
-      expect({ source, exists: existsSync(join(root, path)) }).toEqual({ source, exists: true });
-    }
-  });
+  it.each(['docker/web.Dockerfile', 'docker/bff.Dockerfile'])(
+    '%s copies only files that exist after the build',
+    (file) => {
+      const copies = [
+        ...readFileSync(join(root, file), 'utf8').matchAll(/^COPY (?:--from=build )?(\S+) \S+$/gm),
+      ].map((m) => m[1]);
+      expect(copies.length).toBeGreaterThan(0);
+      for (const source of copies) {
+        const path = source.startsWith('/src/') ? source.slice('/src/'.length) : source;
+        expect({ source, exists: existsSync(join(root, path)) }).toEqual({ source, exists: true });
+      }
+    },
+  );
 
   it('runs the BFF as a non-root user with a health check, and node as PID 1 so SIGTERM reaches it', () => {
     const bff = readFileSync(join(root, 'docker/bff.Dockerfile'), 'utf8');
@@ -28,7 +33,9 @@ describe('docker/', () => {
     expect(bff).toMatch(/^HEALTHCHECK .*\/api\/health/m);
     expect(bff).toMatch(/^CMD \["node", /m);
     expect(bff).toMatch(/npm ci --omit=dev/);
-    expect(readFileSync(join(root, 'docker/web.Dockerfile'), 'utf8')).toMatch(/^FROM nginxinc\/nginx-unprivileged:/m);
+    expect(readFileSync(join(root, 'docker/web.Dockerfile'), 'utf8')).toMatch(
+      /^FROM nginxinc\/nginx-unprivileged:/m,
+    );
   });
 
   describe('nginx.conf', () => {
@@ -80,7 +87,14 @@ describe('docker/', () => {
 
     it('puts the security headers on every response: the page, app routes, hashed bundles, other files and 404s', async () => {
       // Given each kind of response nginx gives
-      const paths = ['/', '/gallery/some-id', await bundle(), '/favicon.svg', '/missing-ABCDEFGH.js', '/missing.png'];
+      const paths = [
+        '/',
+        '/gallery/some-id',
+        await bundle(),
+        '/favicon.svg',
+        '/missing-ABCDEFGH.js',
+        '/missing.png',
+      ];
       for (const path of paths) {
         // When it is fetched
         const res = await fetch(`${base}${path}`);
@@ -93,7 +107,10 @@ describe('docker/', () => {
         // And it leaves scripts to index.html's hash-based policy: a header script-src or default-src
         // without Angular's hashes would block its inline loaders
         expect(csp).not.toMatch(/script-src|default-src/);
-        expect({ path, nosniff: res.headers.get('x-content-type-options') }).toEqual({ path, nosniff: 'nosniff' });
+        expect({ path, nosniff: res.headers.get('x-content-type-options') }).toEqual({
+          path,
+          nosniff: 'nosniff',
+        });
         expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
         expect(res.headers.get('x-frame-options')).toBe('DENY');
         expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
@@ -111,7 +128,8 @@ describe('docker/', () => {
       // And every inline script is one of those hashes
       const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
       expect(inline.length).toBeGreaterThan(0);
-      for (const body of inline) expect(scriptSrc).toContain(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+      for (const body of inline)
+        expect(scriptSrc).toContain(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
       // And no inline event handler (those cannot be hashed in a meta policy)
       expect(html).not.toMatch(/\son[a-z]+="/i);
     });
@@ -124,7 +142,10 @@ describe('docker/', () => {
         await Promise.all([plain, overHttp, overHttps].map((r) => r.arrayBuffer()));
         expect({ path, hsts: plain.headers.get('strict-transport-security') }).toEqual({ path, hsts: null });
         expect(overHttp.headers.get('strict-transport-security')).toBeNull();
-        expect({ path, hsts: overHttps.headers.get('strict-transport-security') }).toEqual({ path, hsts: 'max-age=31536000; includeSubDomains' });
+        expect({ path, hsts: overHttps.headers.get('strict-transport-security') }).toEqual({
+          path,
+          hsts: 'max-age=31536000; includeSubDomains',
+        });
       }
     });
 

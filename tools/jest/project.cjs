@@ -27,7 +27,10 @@ function angularProject(displayName, dir) {
     setupFilesAfterEnv: ['<rootDir>/src/test-setup.ts'],
     testEnvironment: 'jsdom',
     transform: {
-      '^.+\\.(ts|mjs|js|html)$': ['jest-preset-angular', { tsconfig: '<rootDir>/tsconfig.spec.json', stringifyContentPathRegex: '\\.(html|svg)$' }],
+      '^.+\\.(ts|mjs|js|html)$': [
+        'jest-preset-angular',
+        { tsconfig: '<rootDir>/tsconfig.spec.json', stringifyContentPathRegex: '\\.(html|svg)$' },
+      ],
     },
     transformIgnorePatterns: ['node_modules/(?!.*\\.mjs$)'],
     moduleFileExtensions: ['ts', 'html', 'js', 'json', 'mjs'],

@@ -13,13 +13,16 @@ class SummaryReporter {
     fs.mkdirSync(dir, { recursive: true });
     const [context] = [...(contexts || [])];
     const display = context && context.config && context.config.displayName;
-    const name = (typeof display === 'string' ? display : display && display.name) || path.basename(this.globalConfig.rootDir || 'root');
+    const name =
+      (typeof display === 'string' ? display : display && display.name) ||
+      path.basename(this.globalConfig.rootDir || 'root');
     const failures = [];
     for (const file of results.testResults) {
       for (const t of file.testResults) {
         if (t.status === 'failed') failures.push(`${path.relative(root, file.testFilePath)} › ${t.fullName}`);
       }
-      if (file.testExecError) failures.push(`${path.relative(root, file.testFilePath)} › ${file.testExecError.message}`);
+      if (file.testExecError)
+        failures.push(`${path.relative(root, file.testFilePath)} › ${file.testExecError.message}`);
     }
     fs.writeFileSync(
       path.join(dir, `${name}.json`),

@@ -7,20 +7,26 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { chromium } from 'playwright-core';
 
-import { CORE, SD35, browser, jobMs, pct, pool, traffic } from './bench/client.mjs';
+import { browser, CORE, jobMs, pct, pool, SD35, traffic } from './bench/client.mjs';
 import { rssMiB, sleep, startStack } from './bench/stack.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const QUICK = process.env.BENCH_QUICK === '1'; // a smoke run with small counts (not for the figures)
 const n = (full, quick) => (QUICK ? quick : full);
-const LOCAL = { region: 'us-west-2', credentials: { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' }, bucket: 'imagegen-images' };
+const LOCAL = {
+  region: 'us-west-2',
+  credentials: {
+    accessKeyId: 'LOCALACCESSKEY0000000',
+    secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+  },
+  bucket: 'imagegen-images',
+};
 /** Budgets on sizes: a change that breaks one fails the run (times are only reported). */
 const BUDGETS = { webInitialGzipKiB: 150, generatorBundleKiB: 3072 };
 
@@ -36,7 +42,11 @@ function section(title, note, header, rows) {
 }
 
 console.log('bench: building web, bff, local-cloud and generator (cached when unchanged)…');
-const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'web', 'bff', 'local-cloud', 'generator', '--outputStyle=static'], { cwd: root, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } });
+const build = spawnSync(
+  'npx',
+  ['nx', 'run-many', '-t', 'build', '-p', 'web', 'bff', 'local-cloud', 'generator', '--outputStyle=static'],
+  { cwd: root, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } },
+);
 if (build.status !== 0) throw new Error('build failed: run `npm run build` to see why');
 
 // ── Sizes and cold starts ───────────────────────────────────────────────────────────────────────
@@ -44,22 +54,45 @@ const size = (p) => statSync(join(root, p)).size;
 const html = readFileSync(join(root, 'dist/apps/web/browser/index.html'), 'utf8');
 const initial = [...new Set([...html.matchAll(/(?:src|href)="([\w-]+\.(?:js|css))"/g)].map((m) => m[1]))];
 const initialRaw = initial.reduce((s, f) => s + size(`dist/apps/web/browser/${f}`), 0);
-const initialGzip = initial.reduce((s, f) => s + gzipSync(readFileSync(join(root, 'dist/apps/web/browser', f)), { level: 9 }).length, 0);
+const initialGzip = initial.reduce(
+  (s, f) => s + gzipSync(readFileSync(join(root, 'dist/apps/web/browser', f)), { level: 9 }).length,
+  0,
+);
 const generatorBytes = size('dist/apps/generator/main.js');
-if (initialGzip / 1024 > BUDGETS.webInitialGzipKiB) failures.push(`web initial bundle ${kib(initialGzip)} gzip is over its budget of ${BUDGETS.webInitialGzipKiB} KiB`);
-if (generatorBytes / 1024 > BUDGETS.generatorBundleKiB) failures.push(`generator bundle ${kib(generatorBytes)} is over its budget of ${BUDGETS.generatorBundleKiB} KiB`);
+if (initialGzip / 1024 > BUDGETS.webInitialGzipKiB)
+  failures.push(
+    `web initial bundle ${kib(initialGzip)} gzip is over its budget of ${BUDGETS.webInitialGzipKiB} KiB`,
+  );
+if (generatorBytes / 1024 > BUDGETS.generatorBundleKiB)
+  failures.push(
+    `generator bundle ${kib(generatorBytes)} is over its budget of ${BUDGETS.generatorBundleKiB} KiB`,
+  );
 
 /** A fresh Node process: loading a file, then one call, in ms (the first lines the process prints). */
 function coldStart(script, env) {
-  const out = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, ['-e', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(`cold start failed: ${out.stderr.slice(0, 500)}`);
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
 
 // ── One stack for most figures: worker budget 32, model time set per scenario ───────────────────
 const stack = await startStack(root, { base: 4500, env: { LOCAL_WORKER_CONCURRENCY: '32' } });
-const s3 = new S3Client({ ...LOCAL, endpoint: `http://127.0.0.1:${stack.ports.LOCAL_S3_PORT}`, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }) });
-const bedrock = new BedrockRuntimeClient({ ...LOCAL, endpoint: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`, requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }) });
+const s3 = new S3Client({
+  ...LOCAL,
+  endpoint: `http://127.0.0.1:${stack.ports.LOCAL_S3_PORT}`,
+  forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }),
+});
+const bedrock = new BedrockRuntimeClient({
+  ...LOCAL,
+  endpoint: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }),
+});
 
 try {
   const generatorCold = coldStart(
@@ -85,7 +118,16 @@ try {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['dist/apps/bff/main.js'], {
       cwd: root,
-      env: { ...process.env, PORT: '4590', GENERATOR_API_URL: `http://127.0.0.1:${stack.ports.LOCAL_APIGW_PORT}`, COOKIE_SECRET: 'bench-only-secret-bench-only-secret-0000', LOG_LEVEL: 'silent', AWS_ACCESS_KEY_ID: LOCAL.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL.credentials.secretAccessKey, AWS_REGION: LOCAL.region },
+      env: {
+        ...process.env,
+        PORT: '4590',
+        GENERATOR_API_URL: `http://127.0.0.1:${stack.ports.LOCAL_APIGW_PORT}`,
+        COOKIE_SECRET: 'bench-only-secret-bench-only-secret-0000',
+        LOG_LEVEL: 'silent',
+        AWS_ACCESS_KEY_ID: LOCAL.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL.credentials.secretAccessKey,
+        AWS_REGION: LOCAL.region,
+      },
       stdio: 'ignore',
     });
     for (;;) {
@@ -102,22 +144,54 @@ try {
     child.kill('SIGTERM');
     return { listening, first };
   })();
-  section('Sizes and cold starts', 'A fresh Node process each time; the generator with the bundle Lambda runs (loads, then answers GET /models through the local stand-ins).', ['measure', 'value', 'budget'], [
-    ['generator Lambda bundle (minified, all three handlers; sharp stays outside, in the worker asset)', kib(generatorBytes), `${BUDGETS.generatorBundleKiB} KiB`],
-    ['generator cold start: load the bundle / load + first API call', `${ms(generatorCold.loaded)} / ${ms(generatorCold.first)}`, '—'],
-    ['BFF cold start: process start → listening / → first /api/models answered', `${ms(bffCold.listening)} / ${ms(bffCold.first)}`, '—'],
-    ['web initial bundle (what index.html loads), raw / gzip', `${kib(initialRaw)} / ${kib(initialGzip)}`, `${BUDGETS.webInitialGzipKiB} KiB gzip`],
-  ]);
+  section(
+    'Sizes and cold starts',
+    'A fresh Node process each time; the generator with the bundle Lambda runs (loads, then answers GET /models through the local stand-ins).',
+    ['measure', 'value', 'budget'],
+    [
+      [
+        'generator Lambda bundle (minified, all three handlers; sharp stays outside, in the worker asset)',
+        kib(generatorBytes),
+        `${BUDGETS.generatorBundleKiB} KiB`,
+      ],
+      [
+        'generator cold start: load the bundle / load + first API call',
+        `${ms(generatorCold.loaded)} / ${ms(generatorCold.first)}`,
+        '—',
+      ],
+      [
+        'BFF cold start: process start → listening / → first /api/models answered',
+        `${ms(bffCold.listening)} / ${ms(bffCold.first)}`,
+        '—',
+      ],
+      [
+        'web initial bundle (what index.html loads), raw / gzip',
+        `${kib(initialRaw)} / ${kib(initialGzip)}`,
+        `${BUDGETS.webInitialGzipKiB} KiB gzip`,
+      ],
+    ],
+  );
 
   // ── Overhead: the system around the model, against calling the pieces directly ──────────────────
   const b = await browser(stack.url);
   async function baselineOnce(latencyMs) {
     const t0 = performance.now();
-    const body = new TextEncoder().encode(JSON.stringify({ prompt: 'baseline', seed: 7, output_format: 'png' }));
-    const out = await bedrock.send(new InvokeModelCommand({ modelId: CORE, contentType: 'application/json', accept: 'application/json', body }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({ prompt: 'baseline', seed: 7, output_format: 'png' }),
+    );
+    const out = await bedrock.send(
+      new InvokeModelCommand({
+        modelId: CORE,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body,
+      }),
+    );
     const image = Buffer.from(JSON.parse(new TextDecoder().decode(out.body)).images[0], 'base64');
     const key = `bench/${Math.random().toString(36).slice(2)}.png`;
-    await s3.send(new PutObjectCommand({ Bucket: LOCAL.bucket, Key: key, Body: image, ContentType: 'image/png' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: LOCAL.bucket, Key: key, Body: image, ContentType: 'image/png' }),
+    );
     await getSignedUrl(s3, new GetObjectCommand({ Bucket: LOCAL.bucket, Key: key }), { expiresIn: 900 });
     return performance.now() - t0 - latencyMs;
   }
@@ -128,20 +202,37 @@ try {
       const count = concurrency === 1 ? n(30, 5) : n(96, 32);
       await b.settle((await b.create({ modelId: CORE, prompt: 'warm-up' })).body.id); // warm caches and connections
       const jobs = await pool(count, concurrency, async (i) => {
-        const created = await b.create({ modelId: CORE, prompt: `overhead ${latencyMs} ${concurrency} ${i}` });
+        const created = await b.create({
+          modelId: CORE,
+          prompt: `overhead ${latencyMs} ${concurrency} ${i}`,
+        });
         if (created.status !== 202) throw new Error(`create: HTTP ${created.status}`);
         return (await b.settle(created.body.id, concurrency === 1 ? 10 : 100)).job;
       });
       if (jobs.some((j) => j.status !== 'succeeded')) throw new Error('a benchmark job failed');
       const system = jobs.map((j) => jobMs(j) - latencyMs);
       const base = await pool(count, concurrency, () => baselineOnce(latencyMs));
-      overheadRows.push([`${latencyMs / 1000} s`, String(concurrency), String(count), triple(system), triple(base), ms(pct(system, 50) - pct(base, 50))]);
+      overheadRows.push([
+        `${latencyMs / 1000} s`,
+        String(concurrency),
+        String(count),
+        triple(system),
+        triple(base),
+        ms(pct(system, 50) - pct(base, 50)),
+      ]);
     }
   }
   section(
     'Overhead: job time minus the model time, against the bare calls',
-    'imagegen: from the record being created (POST through BFF → API Gateway → API Lambda → DynamoDB) to the job recorded succeeded (worker: Lambda invoke, Bedrock stand-in, parameters embedded, 1536² PNG and a WebP thumbnail stored in S3, DynamoDB), minus the stand-in\'s model time. Baseline: the same InvokeModel + S3 PutObject + presign called directly with the SDK. Both include the offline engine drawing the PNG.',
-    ['model time', 'concurrency', 'jobs', 'imagegen p50 / p95 / p99', 'baseline p50 / p95 / p99', 'overhead p50'],
+    "imagegen: from the record being created (POST through BFF → API Gateway → API Lambda → DynamoDB) to the job recorded succeeded (worker: Lambda invoke, Bedrock stand-in, parameters embedded, 1536² PNG and a WebP thumbnail stored in S3, DynamoDB), minus the stand-in's model time. Baseline: the same InvokeModel + S3 PutObject + presign called directly with the SDK. Both include the offline engine drawing the PNG.",
+    [
+      'model time',
+      'concurrency',
+      'jobs',
+      'imagegen p50 / p95 / p99',
+      'baseline p50 / p95 / p99',
+      'overhead p50',
+    ],
     overheadRows,
   );
   await stack.bedrock.post('/__faults', { latencyMs: 0 });
@@ -160,14 +251,21 @@ try {
     repeatMs.push(performance.now() - t0);
     if (again.body.source !== 'store') throw new Error('a repeat was not answered from the store');
   }
-  section('Repeat from the store', 'The same request with an explicit seed again: answered by the POST itself (S3 copies, no model call), against making it (POST, then polling every 5 ms until it ended) at 0 s model time.', ['measure', 'p50', 'p95'], [
-    ['repeat: POST answered with the finished job', ms(pct(repeatMs, 50)), ms(pct(repeatMs, 95))],
-    ['first time: POST until seen finished', ms(pct(freshMs, 50)), ms(pct(freshMs, 95))],
-  ]);
+  section(
+    'Repeat from the store',
+    'The same request with an explicit seed again: answered by the POST itself (S3 copies, no model call), against making it (POST, then polling every 5 ms until it ended) at 0 s model time.',
+    ['measure', 'p50', 'p95'],
+    [
+      ['repeat: POST answered with the finished job', ms(pct(repeatMs, 50)), ms(pct(repeatMs, 95))],
+      ['first time: POST until seen finished', ms(pct(freshMs, 50)), ms(pct(freshMs, 95))],
+    ],
+  );
 
   // ── Gallery: 200 jobs, first page, paging; thumbnail of a 1 MP image ───────────────────────────
   const g = await browser(stack.url);
-  await pool(200, 32, async (i) => g.settle((await g.create({ modelId: CORE, prompt: `gallery ${i}` })).body.id, 50));
+  await pool(200, 32, async (i) =>
+    g.settle((await g.create({ modelId: CORE, prompt: `gallery ${i}` })).body.id, 50),
+  );
   const firstPage = [];
   for (let i = 0; i < n(30, 5); i++) {
     const t0 = performance.now();
@@ -182,14 +280,29 @@ try {
     seen.push(...page.body.items.map((j) => j.id));
     cursor = page.body.nextCursor;
   } while (cursor);
-  const one = await b.create({ modelId: SD35, prompt: 'a one-megapixel lighthouse at dusk, detailed', aspectRatio: '1:1' });
+  const one = await b.create({
+    modelId: SD35,
+    prompt: 'a one-megapixel lighthouse at dusk, detailed',
+    aspectRatio: '1:1',
+  });
   const mp = (await b.settle(one.body.id)).job.images[0];
   const thumbBytes = Number((await fetch(mp.thumbnailUrl)).headers.get('content-length'));
-  section('Gallery', 'An owner with 200 finished jobs; the page size the gallery uses (24), each item with fresh presigned links for the image and its thumbnail.', ['measure', 'value'], [
-    ['first page of 24 (GET /api/generations), p50 / p95', `${ms(pct(firstPage, 50))} / ${ms(pct(firstPage, 95))}`],
-    ['paging through all 200 by cursor: items seen / distinct', `${seen.length} / ${new Set(seen).size}`],
-    [`thumbnail of a 1 MP image (${mp.width}×${mp.height} PNG of ${kib(mp.bytes)})`, `${kib(thumbBytes)} WebP (≤ 384 px)`],
-  ]);
+  section(
+    'Gallery',
+    'An owner with 200 finished jobs; the page size the gallery uses (24), each item with fresh presigned links for the image and its thumbnail.',
+    ['measure', 'value'],
+    [
+      [
+        'first page of 24 (GET /api/generations), p50 / p95',
+        `${ms(pct(firstPage, 50))} / ${ms(pct(firstPage, 95))}`,
+      ],
+      ['paging through all 200 by cursor: items seen / distinct', `${seen.length} / ${new Set(seen).size}`],
+      [
+        `thumbnail of a 1 MP image (${mp.width}×${mp.height} PNG of ${kib(mp.bytes)})`,
+        `${kib(thumbBytes)} WebP (≤ 384 px)`,
+      ],
+    ],
+  );
 
   // ── 200 browsers following jobs (server-sent events) ───────────────────────────────────────────
   await stack.bedrock.post('/__faults', { latencyMs: 30_000 });
@@ -199,7 +312,10 @@ try {
     const browserN = await browser(stack.url);
     const job = await browserN.create({ modelId: CORE, prompt: `followed ${i}` });
     const controller = new AbortController();
-    const res = await fetch(`${stack.url}/api/generations/${job.body.id}/events`, { headers: { cookie: browserN.cookie }, signal: controller.signal });
+    const res = await fetch(`${stack.url}/api/generations/${job.body.id}/events`, {
+      headers: { cookie: browserN.cookie },
+      signal: controller.signal,
+    });
     const reader = res.body.getReader();
     await reader.read(); // the first event: the stream is open
     return { controller, reader };
@@ -207,13 +323,29 @@ try {
   await sleep(8000); // several rounds of the BFF's polls
   const rssFollowing = rssMiB(bffPid);
   followers.forEach((f) => f.controller.abort());
-  section('BFF memory with 200 browsers following jobs', 'Each browser opens GET /api/generations/:id/events on a job that runs 30 s; the BFF polls the generator for each stream.', ['measure', 'value'], [
-    ['BFF RSS before / with 200 open streams (after 8 s)', `${mib(rssBefore)} / ${mib(rssFollowing)}`],
-    ['per stream', `${((rssFollowing - rssBefore) * 1024 / 200).toFixed(0)} KiB`],
-  ]);
+  section(
+    'BFF memory with 200 browsers following jobs',
+    'Each browser opens GET /api/generations/:id/events on a job that runs 30 s; the BFF polls the generator for each stream.',
+    ['measure', 'value'],
+    [
+      ['BFF RSS before / with 200 open streams (after 8 s)', `${mib(rssBefore)} / ${mib(rssFollowing)}`],
+      ['per stream', `${(((rssFollowing - rssBefore) * 1024) / 200).toFixed(0)} KiB`],
+    ],
+  );
 
   // ── Largest Contentful Paint of the app, headless Chromium ──────────────────────────────────────
-  const chrome = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const chrome = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const lcps = [];
   for (let i = 0; i < n(5, 2); i++) {
     const context = await chrome.newContext({ viewport: { width: 1280, height: 900 } });
@@ -221,19 +353,38 @@ try {
     await page.goto(stack.url, { waitUntil: 'networkidle' });
     lcps.push(
       await page.evaluate(
-        () => new Promise((resolve) => new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? NaN)).observe({ type: 'largest-contentful-paint', buffered: true })),
+        () =>
+          new Promise((resolve) =>
+            new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? NaN)).observe({
+              type: 'largest-contentful-paint',
+              buffered: true,
+            }),
+          ),
       ),
     );
     await context.close();
   }
   await chrome.close();
-  section('Web page', 'The create page on localhost (fresh browser context each time, no cache).', ['measure', 'value'], [['Largest Contentful Paint, median of ' + lcps.length, ms(pct(lcps, 50))]]);
+  section(
+    'Web page',
+    'The create page on localhost (fresh browser context each time, no cache).',
+    ['measure', 'value'],
+    [['Largest Contentful Paint, median of ' + lcps.length, ms(pct(lcps, 50))]],
+  );
 
-  section('Image bytes through the BFF and Lambda', 'Every response the benchmark clients got from the BFF above, by content type; the BFF passes the generator Lambda\'s JSON answers on, and images are fetched from S3 by their presigned links.', ['measure', 'value'], [
-    ['image bytes in BFF / Lambda responses (must be 0)', String(traffic.imageBytes)],
-    ['BFF responses / their bytes / the largest', `${traffic.responses} / ${kib(traffic.bytes)} / ${kib(traffic.largest)}`],
-    ['content types seen', [...traffic.types].join(', ')],
-  ]);
+  section(
+    'Image bytes through the BFF and Lambda',
+    "Every response the benchmark clients got from the BFF above, by content type; the BFF passes the generator Lambda's JSON answers on, and images are fetched from S3 by their presigned links.",
+    ['measure', 'value'],
+    [
+      ['image bytes in BFF / Lambda responses (must be 0)', String(traffic.imageBytes)],
+      [
+        'BFF responses / their bytes / the largest',
+        `${traffic.responses} / ${kib(traffic.bytes)} / ${kib(traffic.largest)}`,
+      ],
+      ['content types seen', [...traffic.types].join(', ')],
+    ],
+  );
   if (traffic.imageBytes !== 0) failures.push('image bytes passed through the BFF');
 } finally {
   await stack.stop();
@@ -242,7 +393,10 @@ try {
 // ── Many images per prompt: the worker budget bounds the model calls ────────────────────────────
 const fanOut = [];
 for (const budget of [2, 4]) {
-  const s = await startStack(root, { base: 4520, env: { LOCAL_WORKER_CONCURRENCY: String(budget), LOCAL_BEDROCK_LATENCY_MS: '1000' } });
+  const s = await startStack(root, {
+    base: 4520,
+    env: { LOCAL_WORKER_CONCURRENCY: String(budget), LOCAL_BEDROCK_LATENCY_MS: '1000' },
+  });
   try {
     const c = await browser(s.url);
     await s.lambda.post('/__stats/reset');
@@ -250,12 +404,29 @@ for (const budget of [2, 4]) {
     const created = await c.create({ modelId: CORE, prompt: 'four images', count: 4 });
     const { job, seenAt } = await c.settle(created.body.id, 10);
     const stats = await s.lambda.get('/__stats');
-    fanOut.push([String(budget), ms(jobMs(job)), ms(seenAt - t0), String(stats.maxRunning), `${job.images.length} of 4`]);
+    fanOut.push([
+      String(budget),
+      ms(jobMs(job)),
+      ms(seenAt - t0),
+      String(stats.maxRunning),
+      `${job.images.length} of 4`,
+    ]);
   } finally {
     await s.stop();
   }
 }
-section('A 4-image job at 1 s per image', 'One worker invocation per image; the worker budget (reserved concurrency, LOCAL_WORKER_CONCURRENCY here) bounds the Bedrock calls in flight.', ['worker budget', 'job time (server)', 'seen done (client, 10 ms polls)', 'peak worker concurrency', 'images'], fanOut);
+section(
+  'A 4-image job at 1 s per image',
+  'One worker invocation per image; the worker budget (reserved concurrency, LOCAL_WORKER_CONCURRENCY here) bounds the Bedrock calls in flight.',
+  [
+    'worker budget',
+    'job time (server)',
+    'seen done (client, 10 ms polls)',
+    'peak worker concurrency',
+    'images',
+  ],
+  fanOut,
+);
 
 // ── Load: 500 jobs at concurrency 50, model 1–2 s ───────────────────────────────────────────────
 // Twice: with Node's default heap (V8 grows it lazily, so RSS climbs while there is room), and with
@@ -263,7 +434,15 @@ section('A 4-image job at 1 s per image', 'One worker invocation per image; the 
 async function load(heapMiB) {
   const budget = 16;
   const heap = heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${heapMiB}` } : {};
-  const s = await startStack(root, { base: 4540, env: { LOCAL_WORKER_CONCURRENCY: String(budget), LOCAL_BEDROCK_LATENCY_MS: '1500', LOCAL_BEDROCK_LATENCY_JITTER: '0.33', ...heap } });
+  const s = await startStack(root, {
+    base: 4540,
+    env: {
+      LOCAL_WORKER_CONCURRENCY: String(budget),
+      LOCAL_BEDROCK_LATENCY_MS: '1500',
+      LOCAL_BEDROCK_LATENCY_JITTER: '0.33',
+      ...heap,
+    },
+  });
   try {
     const bffPid = s.bffPid();
     const jobsTotal = n(500, 60);
@@ -276,7 +455,10 @@ async function load(heapMiB) {
     const t0 = performance.now();
     const done = await pool(jobsTotal, 50, async (i) => {
       const c = clients[i % 50];
-      const created = await c.create({ modelId: CORE, prompt: `load ${i}` }, { 'idempotency-key': `load-${i}-${Date.now()}` });
+      const created = await c.create(
+        { modelId: CORE, prompt: `load ${i}` },
+        { 'idempotency-key': `load-${i}-${Date.now()}` },
+      );
       if (created.status !== 202) {
         errors.push(`create HTTP ${created.status} ${created.body?.code}`);
         return NaN;
@@ -293,15 +475,26 @@ async function load(heapMiB) {
     const path = (key) => [start, at(0.25), at(0.5), at(0.75), end].map((x) => mib(x[key])).join(' → ');
     const label = heapMiB ? `old space capped at ${heapMiB} MiB` : "Node's default heap";
     if (errors.length) failures.push(`${errors.length} load errors (${label})`);
-    if (stats.maxRunning > budget) failures.push(`worker concurrency ${stats.maxRunning} went over its budget ${budget}`);
-    return { jobsTotal, label, rows: [
-      ['errors (failed creates or jobs)', String(errors.length) + (errors.length ? ` (${errors.slice(0, 3).join('; ')})` : '')],
-      ['wall time / jobs per second', `${(wall / 1000).toFixed(1)} s / ${(jobsTotal / (wall / 1000)).toFixed(1)}`],
-      ['job time (server) p50 / p95 / p99', triple(done.filter(Number.isFinite))],
-      [`peak worker concurrency (budget ${budget})`, String(stats.maxRunning)],
-      ['BFF RSS: start → 25 % → 50 % → 75 % of the run → end', path('bff')],
-      ['local cloud (generator in-process + stand-ins) RSS, same points', path('cloud')],
-    ] };
+    if (stats.maxRunning > budget)
+      failures.push(`worker concurrency ${stats.maxRunning} went over its budget ${budget}`);
+    return {
+      jobsTotal,
+      label,
+      rows: [
+        [
+          'errors (failed creates or jobs)',
+          String(errors.length) + (errors.length ? ` (${errors.slice(0, 3).join('; ')})` : ''),
+        ],
+        [
+          'wall time / jobs per second',
+          `${(wall / 1000).toFixed(1)} s / ${(jobsTotal / (wall / 1000)).toFixed(1)}`,
+        ],
+        ['job time (server) p50 / p95 / p99', triple(done.filter(Number.isFinite))],
+        [`peak worker concurrency (budget ${budget})`, String(stats.maxRunning)],
+        ['BFF RSS: start → 25 % → 50 % → 75 % of the run → end', path('bff')],
+        ['local cloud (generator in-process + stand-ins) RSS, same points', path('cloud')],
+      ],
+    };
   } finally {
     await s.stop();
   }
@@ -311,7 +504,7 @@ async function load(heapMiB) {
   const capped = await load(64);
   section(
     `Load: ${free.jobsTotal} jobs at concurrency 50, model 1–2 s per image`,
-    '50 browsers (owners) each creating a job and polling it every 500 ms until done; worker budget 16. Run twice: with Node\'s default heap, where V8 grows the heap while it has room (RSS climbs without a leak), and with every process\'s old space capped at 64 MiB, where a leak would end in errors or a crash and flat memory shows as flat RSS.',
+    "50 browsers (owners) each creating a job and polling it every 500 ms until done; worker budget 16. Run twice: with Node's default heap, where V8 grows the heap while it has room (RSS climbs without a leak), and with every process's old space capped at 64 MiB, where a leak would end in errors or a crash and flat memory shows as flat RSS.",
     ['measure', free.label, capped.label],
     free.rows.map(([k, v], i) => [k, v, capped.rows[i][1]]),
   );
@@ -325,9 +518,19 @@ const md = [
   `Written by \`npm run bench\` (tools/scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${machine}.`,
   'Everything runs on loopback against the built local stack (offline engine, stand-ins for Bedrock, S3, DynamoDB, Lambda',
   'and API Gateway); every figure is from this one run, beside its baseline where it has one. Sizes have budgets that fail',
-  'the run; times are only reported.' + (QUICK ? ' **Quick run (BENCH_QUICK=1): small counts, not for comparison.**' : ''),
+  'the run; times are only reported.' +
+    (QUICK ? ' **Quick run (BENCH_QUICK=1): small counts, not for comparison.**' : ''),
   '',
-  ...sections.flatMap((s) => [`## ${s.title}`, '', s.note, '', `| ${s.header.join(' | ')} |`, `|${s.header.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`), '']),
+  ...sections.flatMap((s) => [
+    `## ${s.title}`,
+    '',
+    s.note,
+    '',
+    `| ${s.header.join(' | ')} |`,
+    `|${s.header.map(() => '---').join('|')}|`,
+    ...s.rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ]),
 ].join('\n');
 writeFileSync(join(root, 'docs/benchmarks.md'), md);
 console.log('\nwritten to docs/benchmarks.md');

@@ -15,11 +15,15 @@ const summaryFile = join(root, 'test-output', 'web-e2e', 'fuzz-summary.json');
 const started = Date.now();
 
 console.log('fuzz: building web, bff and local-cloud (cached when unchanged)…');
-const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'web', 'bff', 'local-cloud', '--outputStyle=static'], {
-  cwd: root,
-  stdio: 'ignore',
-  env: { ...process.env, NX_DAEMON: 'false' },
-});
+const build = spawnSync(
+  'npx',
+  ['nx', 'run-many', '-t', 'build', '-p', 'web', 'bff', 'local-cloud', '--outputStyle=static'],
+  {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  },
+);
 if (build.status !== 0) {
   console.error('fuzz: the build failed: run `npm run build` to see why');
   process.exit(1);
@@ -36,7 +40,11 @@ const env = {
 };
 rmSync(summaryFile, { force: true });
 console.log(`fuzz: ${env.FUZZ_RUNS} requests against the stack on ports ${env.E2E_PORT_BASE}+ …`);
-const run = spawnSync('npx', ['jest', '-c', 'apps/web-e2e/jest.config.cjs', '--runInBand', 'apps/web-e2e/src/fuzz.e2e-spec.ts'], { cwd: root, stdio: 'inherit', env });
+const run = spawnSync(
+  'npx',
+  ['jest', '-c', 'apps/web-e2e/jest.config.cjs', '--runInBand', 'apps/web-e2e/src/fuzz.e2e-spec.ts'],
+  { cwd: root, stdio: 'inherit', env },
+);
 
 if (!existsSync(summaryFile)) {
   console.error('fuzz: the run wrote no summary (see the output above)');
@@ -45,10 +53,26 @@ if (!existsSync(summaryFile)) {
 const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
 const statuses = [...new Set(Object.keys(s.statuses).map((k) => k.split(' ')[1]))].sort();
 const count = (target, status) => s.statuses[`${target} ${status}`] ?? 0;
-const rows = [['status', 'BFF', 'generator API', 'all'], ...statuses.map((st) => [st, count('bff', st), count('generator', st), count('bff', st) + count('generator', st)])];
-rows.push(['all', ...['bff', 'generator'].map((t) => statuses.reduce((n, st) => n + count(t, st), 0)), s.requests]);
+const rows = [
+  ['status', 'BFF', 'generator API', 'all'],
+  ...statuses.map((st) => [
+    st,
+    count('bff', st),
+    count('generator', st),
+    count('bff', st) + count('generator', st),
+  ]),
+];
+rows.push([
+  'all',
+  ...['bff', 'generator'].map((t) => statuses.reduce((n, st) => n + count(t, st), 0)),
+  s.requests,
+]);
 const widths = rows[0].map((_c, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-const table = rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')).join('\n  ');
+const table = rows
+  .map((r) =>
+    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '),
+  )
+  .join('\n  ');
 
 console.log(`
 ━━━ fuzz summary ━━━
@@ -59,7 +83,9 @@ console.log(`
 
   ${table}
 
-  codes: ${Object.entries(s.codes).map(([k, v]) => `${k} ${v}`).join(', ')}
+  codes: ${Object.entries(s.codes)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
 ${s.failures.length ? `\nFAILED:\n${s.failures.join('\n\n')}` : run.status === 0 ? '\n  no 5xx, no answer outside the rule, nothing written for a rejected request' : '\nFAILED: see the output above'}
 `);
 process.exit(run.status ?? 1);

@@ -15,7 +15,9 @@ const free = await new Promise((ok) => {
     .listen(port, '127.0.0.1');
 });
 if (!free) {
-  console.error(`Port ${port} is already in use (is imagegen already running?). Stop it, or start on another port: PORT=4300 npm start`);
+  console.error(
+    `Port ${port} is already in use (is imagegen already running?). Stop it, or start on another port: PORT=4300 npm start`,
+  );
   process.exit(1);
 }
 

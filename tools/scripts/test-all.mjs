@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check CI runs, in order, then one pass/fail summary.
-// Steps: lint (Nx module boundaries included) → typecheck → unit tests → build →
+// Steps: format (Prettier, imports in order) → lint (Nx module boundaries, Angular rules) → typecheck → unit tests → build →
 // integration tests against the local stack → browser end-to-end tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 const nx = (...args) => ['npx', ['nx', ...args, '--outputStyle=static', '--skipNxCache']];
 const steps = [
+  { name: 'format', cmd: ['npx', ['nx', 'format:check', '--all']] },
   { name: 'lint', cmd: nx('run-many', '-t', 'lint') },
   { name: 'typecheck', cmd: ['npx', ['tsc', '-p', 'tsconfig.typecheck.json']] },
   { name: 'unit tests', cmd: nx('run-many', '-t', 'test') },
@@ -21,7 +22,11 @@ const steps = [
   { name: 'browser e2e tests', cmd: nx('run-many', '-t', 'e2e', '--parallel=1'), needs: 'build' },
 ];
 
-const env = { ...process.env, NX_DAEMON: 'false', FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR };
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR,
+};
 const outcome = [];
 for (const step of steps) {
   if (step.needs && outcome.find((o) => o.name === step.needs)?.status !== 'passed') {
@@ -45,7 +50,11 @@ const suites = existsSync(resultsDir)
       .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')))
   : [];
 const total = suites.reduce(
-  (acc, s) => ({ passed: acc.passed + s.passed, failed: acc.failed + s.failed, skipped: acc.skipped + s.skipped }),
+  (acc, s) => ({
+    passed: acc.passed + s.passed,
+    failed: acc.failed + s.failed,
+    skipped: acc.skipped + s.skipped,
+  }),
   { passed: 0, failed: 0, skipped: 0 },
 );
 
@@ -63,5 +72,7 @@ if (failures.length) {
 const stepsFailed = outcome.filter((o) => o.status !== 'passed').map((o) => o.name);
 if (stepsFailed.length) console.log(`\nsteps not passed: ${stepsFailed.join(', ')}`);
 const failedCount = total.failed + (stepsFailed.length && total.failed === 0 ? stepsFailed.length : 0);
-console.log(`\n${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+console.log(
+  `\n${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+);
 process.exit(stepsFailed.length || total.failed ? 1 : 0);

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   // SIGTERM (ECS) or SIGINT: drain, then exit 0; past SHUTDOWN_DEADLINE_MS exit 1.
   shutdown.exitOnSignals({ server, close: () => app.close() });
   const address = server.address();
-  logger.info({ host: config.HOST, port: typeof address === 'object' && address ? address.port : config.PORT }, 'listening');
+  logger.info(
+    { host: config.HOST, port: typeof address === 'object' && address ? address.port : config.PORT },
+    'listening',
+  );
 }
 
 void main();

@@ -7,7 +7,7 @@ import { PortInUseError } from '@imagegen/local-cloud/util-http';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { startLocalCloud } from './app/local-cloud';
-import { LocalSettingsError, PORT_SETTINGS, loadLocalCloudSettings } from './app/settings';
+import { loadLocalCloudSettings, LocalSettingsError, PORT_SETTINGS } from './app/settings';
 
 const PORT_NAMES: Readonly<Record<string, string>> = {
   'Bedrock stand-in': PORT_SETTINGS.bedrock[0],
@@ -19,7 +19,9 @@ const PORT_NAMES: Readonly<Record<string, string>> = {
 
 function describeLatency(latency: BedrockFaults['latencyMs']): string {
   if (latency === 'realistic') {
-    const each = callableModels().map((m) => `${m.displayName} ~${latencyFor({ latencyMs: 'realistic' }, m.id) / 1000} s`);
+    const each = callableModels().map(
+      (m) => `${m.displayName} ~${latencyFor({ latencyMs: 'realistic' }, m.id) / 1000} s`,
+    );
     return `realistic per model (${each.join(', ')})`;
   }
   if (typeof latency === 'number') return latency === 0 ? 'none' : `${latency} ms`;
@@ -30,9 +32,14 @@ async function main(): Promise<void> {
   const root = process.cwd();
   const bffEntry = resolve(root, 'dist/apps/bff/main.js');
   const webRoot = resolve(root, 'dist/apps/web/browser');
-  for (const [what, path] of [['BFF', bffEntry], ['web app', resolve(webRoot, 'index.html')]]) {
+  for (const [what, path] of [
+    ['BFF', bffEntry],
+    ['web app', resolve(webRoot, 'index.html')],
+  ]) {
     if (!existsSync(path)) {
-      console.error(`The ${what} is not built (${path} is missing): run \`npm start\`, which builds it first.`);
+      console.error(
+        `The ${what} is not built (${path} is missing): run \`npm start\`, which builds it first.`,
+      );
       process.exit(1);
     }
   }
@@ -55,9 +62,13 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof PortInUseError) {
       const setting = PORT_NAMES[err.what] ?? 'PORT';
-      console.error(`Port ${err.port} (${err.what}) is already in use: is imagegen already running? Stop it, or pick another port with ${setting}=<port> npm start`);
+      console.error(
+        `Port ${err.port} (${err.what}) is already in use: is imagegen already running? Stop it, or pick another port with ${setting}=<port> npm start`,
+      );
     } else if (String((err as NodeJS.ErrnoException)?.code) === 'EADDRINUSE') {
-      console.error(`A port imagegen needs is already in use (${(err as Error).message}): is imagegen already running?`);
+      console.error(
+        `A port imagegen needs is already in use (${(err as Error).message}): is imagegen already running?`,
+      );
     } else {
       console.error(`imagegen could not start: ${(err as Error).message}`);
     }
@@ -71,7 +82,11 @@ async function main(): Promise<void> {
       `  imagegen is ready (${seconds} s): open ${cloud.urls.web}`,
       '',
       '  Running on the embedded local cloud: images come from the offline procedural engine,',
-      '  not from a real model. Data is kept in ' + settings.dataDir + (settings.retentionSweepSeconds > 0 ? ` for ${settings.retentionDays} days.` : ' (retention sweep off).'),
+      '  not from a real model. Data is kept in ' +
+        settings.dataDir +
+        (settings.retentionSweepSeconds > 0
+          ? ` for ${settings.retentionDays} days.`
+          : ' (retention sweep off).'),
       `  Model time per image: ${describeLatency(settings.faults.latencyMs)} (LOCAL_BEDROCK_LATENCY_MS).`,
       '  Stop with Ctrl+C.',
       '',
@@ -88,7 +103,9 @@ async function main(): Promise<void> {
     const graceMs = settings.shutdownGraceSeconds * 1000;
     const since = Date.now();
     log.info({ signal, graceMs }, 'stopping');
-    process.stdout.write(`\n  Stopping: finishing the images in progress (up to ${settings.shutdownGraceSeconds} s; LOCAL_SHUTDOWN_GRACE_SECONDS)…\n`);
+    process.stdout.write(
+      `\n  Stopping: finishing the images in progress (up to ${settings.shutdownGraceSeconds} s; LOCAL_SHUTDOWN_GRACE_SECONDS)…\n`,
+    );
     // Should anything hang past the grace and a margin for the last hand-overs, stop anyway (and say so).
     setTimeout(() => {
       log.error({ signal, ms: Date.now() - since }, 'could not stop in time: exiting');

@@ -5,7 +5,12 @@ const CORE = 'stability.stable-image-core-v1:1';
 
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await fetch(`${APP_URL}/api/generations`, { method: 'POST', headers, body });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', cookie: res.headers.get('set-cookie') ?? '', body: await res.json() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    cookie: res.headers.get('set-cookie') ?? '',
+    body: await res.json(),
+  };
 }
 
 describe('the API through the local stack', () => {
@@ -21,10 +26,34 @@ describe('the API through the local stack', () => {
   });
 
   it.each([
-    ['an oversized body', JSON.stringify({ modelId: CORE, prompt: 'x'.repeat(200_000) }), undefined, 413, 'PAYLOAD_TOO_LARGE'],
-    ['a form body', 'prompt=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['an unknown field', JSON.stringify({ modelId: CORE, prompt: 'x', cfg_scale: 7 }), undefined, 400, 'VALIDATION_FAILED'],
-    ['a seed too large', JSON.stringify({ modelId: CORE, prompt: 'x', seed: 99999999999 }), undefined, 400, 'VALIDATION_FAILED'],
+    [
+      'an oversized body',
+      JSON.stringify({ modelId: CORE, prompt: 'x'.repeat(200_000) }),
+      undefined,
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'a form body',
+      'prompt=x',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'an unknown field',
+      JSON.stringify({ modelId: CORE, prompt: 'x', cfg_scale: 7 }),
+      undefined,
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a seed too large',
+      JSON.stringify({ modelId: CORE, prompt: 'x', seed: 99999999999 }),
+      undefined,
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['truncated JSON', '{"modelId":', undefined, 400, 'VALIDATION_FAILED'],
   ])('answers %s with its problem+json', async (_name, body, headers, status, code) => {
     const res = await post(body, headers);
@@ -44,7 +73,9 @@ describe('the API through the local stack', () => {
 
   it('streams a job as server-sent events through the front until it ends', async () => {
     const created = await post(JSON.stringify({ modelId: CORE, prompt: 'a tiny robot' }));
-    const res = await fetch(`${APP_URL}/api/generations/${created.body.id}/events`, { headers: { cookie: created.cookie.split(';')[0] } });
+    const res = await fetch(`${APP_URL}/api/generations/${created.body.id}/events`, {
+      headers: { cookie: created.cookie.split(';')[0] },
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await res.text();
     const statuses = [...text.matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
 import fc from 'fast-check';
 
 import { describeExchange, ruleBroken, sendRaw } from './support/fuzz-http';
 import { FuzzLedger } from './support/fuzz-ledger';
-import { FuzzRequest, Target, fuzzRequest } from './support/fuzz-requests';
+import { FuzzRequest, fuzzRequest, Target } from './support/fuzz-requests';
 import { APP_URL, ARTIFACTS, E2E_PORTS, S3_ORIGIN } from './support/stack';
 
 // Fuzzing through the whole local stack: generated requests of every kind against the BFF (through
@@ -17,7 +16,9 @@ import { APP_URL, ARTIFACTS, E2E_PORTS, S3_ORIGIN } from './support/stack';
 //   FUZZ_SHRINK=1  shrinks a failing request to a smaller one (off: the first failure is reported as is)
 
 const RUNS = positiveInt(process.env['FUZZ_RUNS'], 1000);
-const SEED = process.env['FUZZ_SEED'] ? Number(process.env['FUZZ_SEED']) : (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
+const SEED = process.env['FUZZ_SEED']
+  ? Number(process.env['FUZZ_SEED'])
+  : (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
 const SHRINK = process.env['FUZZ_SHRINK'] === '1';
 /**
  * The BFF's per-address rate limit (its default unless this run raised it): every test of the
@@ -29,7 +30,12 @@ const BFF_RUNS = Math.min(Math.ceil(RUNS / 2), Math.floor(PER_IP_LIMIT * 0.4));
 const GENERATOR_RUNS = RUNS - BFF_RUNS;
 const TIMEOUT_MS = 180_000 + RUNS * 200;
 
-const endpoints = { app: APP_URL, apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`, stage: 'local', s3: S3_ORIGIN };
+const endpoints = {
+  app: APP_URL,
+  apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`,
+  stage: 'local',
+  s3: S3_ORIGIN,
+};
 const replay = `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}${process.env['RATE_LIMIT_PER_IP'] ? ` RATE_LIMIT_PER_IP=${PER_IP_LIMIT}` : ''}`;
 let ledger: FuzzLedger;
 const started = Date.now();
@@ -41,7 +47,9 @@ function positiveInt(raw: string | undefined, fallback: number): number {
 }
 
 beforeAll(async () => {
-  process.stdout.write(`fuzz: seed ${SEED}, numRuns ${RUNS} (generator API ${GENERATOR_RUNS}, BFF ${BFF_RUNS}); replay with ${replay}\n`);
+  process.stdout.write(
+    `fuzz: seed ${SEED}, numRuns ${RUNS} (generator API ${GENERATOR_RUNS}, BFF ${BFF_RUNS}); replay with ${replay}\n`,
+  );
   ledger = new FuzzLedger(endpoints, SEED);
   await ledger.setUp();
 });
@@ -62,7 +70,9 @@ afterAll(() => {
     failures,
   };
   writeFileSync(join(ARTIFACTS, 'fuzz-summary.json'), JSON.stringify(summary, null, 2));
-  process.stdout.write(`fuzz: ${summary.requests} requests, seed ${SEED}, ${summary.jobsCreated} jobs made, ${summary.wallSeconds} s, statuses ${JSON.stringify(summary.statuses)}\n`);
+  process.stdout.write(
+    `fuzz: ${summary.requests} requests, seed ${SEED}, ${summary.jobsCreated} jobs made, ${summary.wallSeconds} s, statuses ${JSON.stringify(summary.statuses)}\n`,
+  );
 });
 
 /** The last exchanges before a failure: the stack keeps state (connections, jobs, limits) from one to the next. */
@@ -80,7 +90,9 @@ async function exchange(req: FuzzRequest): Promise<void> {
   ledger.record(req, raw, res);
   const why = ruleBroken(raw.method, res);
   if (why) throw new Error(withRecent(describeExchange(raw, res, why)));
-  recent.push(`${raw.method} ${raw.path.slice(0, 120)} (${raw.body?.length ?? 0} bytes${raw.chunked ? ', chunked' : ''}) → ${res.status}`);
+  recent.push(
+    `${raw.method} ${raw.path.slice(0, 120)} (${raw.body?.length ?? 0} bytes${raw.chunked ? ', chunked' : ''}) → ${res.status}`,
+  );
   if (recent.length > 3) recent.shift();
 }
 
@@ -91,7 +103,11 @@ function withRecent(message: string): string {
 async function fuzz(target: Target, numRuns: number): Promise<void> {
   const before = ledger.requests;
   try {
-    await fc.assert(fc.asyncProperty(fuzzRequest(target), exchange), { seed: SEED, numRuns, endOnFailure: !SHRINK });
+    await fc.assert(fc.asyncProperty(fuzzRequest(target), exchange), {
+      seed: SEED,
+      numRuns,
+      endOnFailure: !SHRINK,
+    });
     // (every generated request was sent and answered: none was skipped)
     expect(ledger.requests - before).toBe(numRuns);
   } catch (err) {

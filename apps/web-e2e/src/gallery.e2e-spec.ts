@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
-
 import { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 
 import { DESKTOP, newContext, useBrowser } from './support/browser';
-import { APP_URL, NO_FAULTS, S3_ORIGIN, bedrockStats, objectsUnder, setFaults, setS3Clock } from './support/stack';
+import {
+  APP_URL,
+  bedrockStats,
+  NO_FAULTS,
+  objectsUnder,
+  S3_ORIGIN,
+  setFaults,
+  setS3Clock,
+} from './support/stack';
 
 // Issue 5 through the real stack and the browser: my images, isolation, delete, idempotency,
 // repeats, parameters inside the file, 200-job paging, and links that outlive their expiry.
@@ -32,8 +39,14 @@ interface Job {
 /** The BFF from Node with this browser context's cookie (Playwright's request context shares it). */
 function api(context: BrowserContext) {
   return {
-    async create(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; body: Job }> {
-      const res = await context.request.post(`${APP_URL}/api/generations`, { data: body, headers: { 'idempotency-key': `e2e-${Math.random().toString(36).slice(2)}`, ...headers } });
+    async create(
+      body: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; body: Job }> {
+      const res = await context.request.post(`${APP_URL}/api/generations`, {
+        data: body,
+        headers: { 'idempotency-key': `e2e-${Math.random().toString(36).slice(2)}`, ...headers },
+      });
       return { status: res.status(), body: await res.json() };
     },
     async get(id: string): Promise<{ status: number; body: Job }> {
@@ -53,7 +66,9 @@ function api(context: BrowserContext) {
       const jobs: Job[] = [];
       let cursor = '';
       do {
-        const res = await context.request.get(`${APP_URL}/api/generations?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        const res = await context.request.get(
+          `${APP_URL}/api/generations?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         const page = (await res.json()) as { items: Job[]; nextCursor?: string };
         jobs.push(...page.items);
         cursor = page.nextCursor ?? '';
@@ -79,12 +94,18 @@ async function person(): Promise<{ context: BrowserContext; page: Page; api: Ret
   return { context, page, api: api(context) };
 }
 
-const ownerPrefixOf = (url: string) => decodeURIComponent(new URL(url).pathname).replace(/^\/[^/]+\//, '').replace(/[^/]+$/, '');
+const ownerPrefixOf = (url: string) =>
+  decodeURIComponent(new URL(url).pathname)
+    .replace(/^\/[^/]+\//, '')
+    .replace(/[^/]+$/, '');
 
 /** Every image in the page has loaded (decoded, non-zero size). */
 async function everyImageLoaded(page: Page, testId: string): Promise<void> {
   await page.waitForFunction(
-    (id) => Array.from(document.querySelectorAll(`[data-testid="${id}"]`)).every((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+    (id) =>
+      Array.from(document.querySelectorAll(`[data-testid="${id}"]`)).every(
+        (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
+      ),
     testId,
     { timeout: 30_000 },
   );
@@ -112,7 +133,11 @@ describe('my images', () => {
 
     // WHEN I reuse it from the tile: same prompt, a new seed
     await item.getByTestId('reuse').click();
-    await page.waitForFunction(() => (document.querySelector('[data-testid="prompt"]') as HTMLTextAreaElement | null)?.value === 'a gallery test <b>kite</b>');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="prompt"]') as HTMLTextAreaElement | null)?.value ===
+        'a gallery test <b>kite</b>',
+    );
     expect(await page.getByTestId('seed').inputValue()).toBe('');
 
     // WHEN I open it and reuse it with the same seed
@@ -120,23 +145,34 @@ describe('my images', () => {
     await page.getByTestId('gallery-item').first().getByTestId('open-detail').click();
     const seed = (await page.getByTestId('detail-seed').textContent())?.match(/\d+/)?.[0];
     await page.getByTestId('reuse-seed').click();
-    await page.waitForFunction((s) => (document.querySelector('[data-testid="seed"]') as HTMLInputElement | null)?.value === s, seed);
+    await page.waitForFunction(
+      (s) => (document.querySelector('[data-testid="seed"]') as HTMLInputElement | null)?.value === s,
+      seed,
+    );
     await context.close();
   });
 
   it('keeps two owners apart: by list, by id, and by a guessed S3 key', async () => {
     const alice = await person();
     const bob = await person();
-    const made = await alice.api.settled((await alice.api.create({ modelId: CORE, prompt: 'alice only' })).body.id);
+    const made = await alice.api.settled(
+      (await alice.api.create({ modelId: CORE, prompt: 'alice only' })).body.id,
+    );
 
     // Bob's gallery does not list it, his API answers 404 for its id, and the page says not found
     expect(await bob.api.allIds()).not.toContain(made.id);
     expect((await bob.api.get(made.id)).status).toBe(404);
-    for (const [method, path] of [['post', `/api/generations/${made.id}/cancel`], ['delete', `/api/generations/${made.id}`]] as const) {
+    for (const [method, path] of [
+      ['post', `/api/generations/${made.id}/cancel`],
+      ['delete', `/api/generations/${made.id}`],
+    ] as const) {
       expect((await bob.context.request[method](`${APP_URL}${path}`)).status()).toBe(404);
     }
     await bob.page.goto(`${APP_URL}/gallery/${made.id}`);
-    await bob.page.getByText(/not found|no longer exists|cannot be found/i).first().waitFor();
+    await bob.page
+      .getByText(/not found|no longer exists|cannot be found/i)
+      .first()
+      .waitFor();
     await bob.page.goto(`${APP_URL}/gallery`);
     await bob.page.getByText(/nothing yet/i).waitFor();
     expect(await bob.page.getByTestId('gallery-item').count()).toBe(0);
@@ -153,7 +189,9 @@ describe('my images', () => {
 
   it('deletes the record and every object of a job (checked on the S3 server) after a confirmation', async () => {
     const { context, page, api: mine } = await person();
-    const made = await mine.settled((await mine.create({ modelId: CORE, prompt: 'to be deleted', count: 2 })).body.id);
+    const made = await mine.settled(
+      (await mine.create({ modelId: CORE, prompt: 'to be deleted', count: 2 })).body.id,
+    );
     const prefix = ownerPrefixOf(made.images[0].url);
     expect(await objectsUnder(prefix)).toHaveLength(4); // two images, two thumbnails
 
@@ -212,12 +250,17 @@ describe('my images', () => {
     await page.getByTestId('generate').click();
     await everyImageLoaded(page, 'result-image');
     await page.getByTestId('result-image').first().waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download').first().click(),
+    ]);
     expect(download.suggestedFilename()).toBe('harbour-lights-rainy-night-cafe-sign-2024.png');
     // libvips (what image tools build on) reads the PNG's "parameters" text back
     const { comments, width } = await sharp(readFileSync((await download.path()) ?? '')).metadata();
     expect(width).toBe(1536);
-    expect(comments?.find((c) => c.keyword === 'parameters')?.text).toMatch(/^Harbour lights, rainy night: café <i>sign<\/i>\nSeed: 2024, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /);
+    expect(comments?.find((c) => c.keyword === 'parameters')?.text).toMatch(
+      /^Harbour lights, rainy night: café <i>sign<\/i>\nSeed: 2024, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /,
+    );
     await context.close();
   });
 
@@ -226,10 +269,15 @@ describe('my images', () => {
     // GIVEN 200 finished jobs (1 MP images: quicker to draw than Core's 2.4 MP)
     const created: string[] = [];
     for (let i = 0; i < 200; i += 20) {
-      const batch = await Promise.all(Array.from({ length: 20 }, (_, j) => mine.create({ modelId: 'stability.sd3-5-large-v1:0', prompt: `gallery job ${i + j}` })));
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, (_, j) =>
+          mine.create({ modelId: 'stability.sd3-5-large-v1:0', prompt: `gallery job ${i + j}` }),
+        ),
+      );
       created.push(...batch.map((b) => b.body.id));
     }
-    for (let i = 0; i < 300 && (await mine.all()).some((j) => ['queued', 'running'].includes(j.status)); i++) await page.waitForTimeout(200);
+    for (let i = 0; i < 300 && (await mine.all()).some((j) => ['queued', 'running'].includes(j.status)); i++)
+      await page.waitForTimeout(200);
     await page.clock.install();
 
     // WHEN I open the gallery, and its links expire while the page stays open (an hour, for S3 and the browser)
@@ -244,7 +292,9 @@ describe('my images', () => {
       await page.waitForTimeout(200);
     }
     // THEN every job is listed once, in the order the API pages them (newest first)
-    const shown = await page.getByTestId('gallery-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    const shown = await page
+      .getByTestId('gallery-item')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     expect(shown).toHaveLength(200);
     expect(new Set(shown).size).toBe(200);
     expect(shown).toEqual(await mine.allIds());
@@ -260,7 +310,9 @@ describe('my images', () => {
 
   it('refreshes the links of a job left open past their expiry, so its image and share link keep working', async () => {
     const { context, page, api: mine } = await person();
-    const made = await mine.settled((await mine.create({ modelId: CORE, prompt: 'left open for an hour' })).body.id);
+    const made = await mine.settled(
+      (await mine.create({ modelId: CORE, prompt: 'left open for an hour' })).body.id,
+    );
     await page.clock.install();
     await page.goto(`${APP_URL}/gallery/${made.id}`);
     await everyImageLoaded(page, 'result-image');
@@ -272,7 +324,12 @@ describe('my images', () => {
 
     // THEN the old link is refused by S3, and the page shows a new one that works
     expect((await fetch(before)).status).toBe(403);
-    await page.waitForFunction((old) => (document.querySelector('[data-testid="result-image"]') as HTMLImageElement | null)?.src !== old, before, { timeout: 30_000 });
+    await page.waitForFunction(
+      (old) =>
+        (document.querySelector('[data-testid="result-image"]') as HTMLImageElement | null)?.src !== old,
+      before,
+      { timeout: 30_000 },
+    );
     await everyImageLoaded(page, 'result-image');
     const after = (await page.getByTestId('result-image').first().getAttribute('src')) ?? '';
     expect((await fetch(after)).status).toBe(200);

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
 import { Page } from 'playwright-core';
 
-import { DESKTOP, PHONE, newContext, useBrowser } from './support/browser';
-import { APP_URL, ARTIFACTS, NO_FAULTS, ROOT, S3_ORIGIN, bedrockStats, setFaults } from './support/stack';
+import { DESKTOP, newContext, PHONE, useBrowser } from './support/browser';
+import { APP_URL, ARTIFACTS, bedrockStats, NO_FAULTS, ROOT, S3_ORIGIN, setFaults } from './support/stack';
 
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -55,7 +54,9 @@ describe('generate an image in the browser', () => {
 
     // THEN the status shows while the job runs
     await page.getByTestId('status').waitFor();
-    expect((await page.getByTestId('status').textContent())?.toLowerCase()).toMatch(/queued|running|generating/);
+    expect((await page.getByTestId('status').textContent())?.toLowerCase()).toMatch(
+      /queued|running|generating/,
+    );
 
     // AND the image arrives at Stable Image Core's 1:1 size, from S3, signed
     const image = await firstImageNaturalSize(page);
@@ -150,7 +151,13 @@ describe('generate an image in the browser', () => {
     await page.addScriptTag({ content: AXE_SOURCE });
 
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string }[] }>;
+          };
+        }
+      ).axe;
       const result = await axe.run(document);
       return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
     });

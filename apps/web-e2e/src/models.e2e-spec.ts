@@ -1,7 +1,7 @@
 import { BrowserContext, Page } from 'playwright-core';
 
 import { DESKTOP, newContext, useBrowser } from './support/browser';
-import { APP_URL, NO_FAULTS, lambdaStats, resetLambdaStats, setFaults } from './support/stack';
+import { APP_URL, lambdaStats, NO_FAULTS, resetLambdaStats, setFaults } from './support/stack';
 
 // Issue 6 through the real stack and the browser: many images per prompt, honest availability,
 // expected time and cost before and after, and models compared side by side.
@@ -36,7 +36,10 @@ async function choose(page: Page, testId: string, option: string | RegExp): Prom
 /** Waits until the BFF's /api/models says what the test set up (the generator and the BFF each keep it a second here). */
 async function modelsSay(modelId: string, available: boolean): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    const models = (await (await fetch(`${APP_URL}/api/models`)).json()) as { id: string; available: boolean }[];
+    const models = (await (await fetch(`${APP_URL}/api/models`)).json()) as {
+      id: string;
+      available: boolean;
+    }[];
     if (models.find((m) => m.id === modelId)?.available === available) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -60,8 +63,16 @@ describe('every model at its best', () => {
     // WHILE it runs: a progress bar against the expected time
     await page.getByTestId('progress').waitFor();
     // THEN 4 images, each its own seed, made at once under the worker budget, and the real cost
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-image"]').length === 4, undefined, { timeout: 60_000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid="job-cost"]')?.getAttribute('data-real') === 'true', undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="result-image"]').length === 4,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-cost"]')?.getAttribute('data-real') === 'true',
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(await page.getByTestId('job-cost').textContent()).toContain('0.16');
     const seeds = await page.getByTestId('image-seed').allTextContents();
     expect(new Set(seeds).size).toBe(4);
@@ -70,7 +81,10 @@ describe('every model at its best', () => {
     expect(stats.maxRunning).toBeLessThanOrEqual(stats.concurrency);
     await page.waitForFunction(() => {
       const images = Array.from(document.querySelectorAll('[data-testid="result-image"]'));
-      return images.length === 4 && images.every((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0);
+      return (
+        images.length === 4 &&
+        images.every((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0)
+      );
     });
     await context.close();
   });
@@ -82,10 +96,15 @@ describe('every model at its best', () => {
     await choose(page, 'count', '4');
     await page.getByTestId('prompt').fill('four kites, one lost');
     await page.getByTestId('generate').click();
-    await page.getByTestId('outcome').filter({ hasText: /3 of 4/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('outcome')
+      .filter({ hasText: /3 of 4/ })
+      .waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('result-image').count()).toBe(3);
     expect(await page.getByTestId('image-failure').count()).toBe(1);
-    await page.waitForFunction(() => document.querySelector('[data-testid="job-cost"]')?.getAttribute('data-real') === 'true');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="job-cost"]')?.getAttribute('data-real') === 'true',
+    );
     expect(await page.getByTestId('job-cost').textContent()).toContain('0.12');
     await context.close();
   });
@@ -103,11 +122,17 @@ describe('every model at its best', () => {
     expect(await ultra.getAttribute('aria-disabled')).toBe('true');
     expect(await ultra.getByTestId('model-option-reason').textContent()).toMatch(/Model access/);
     // AND the retired model is not offered at all
-    expect(await page.locator('[data-testid="model-option"][data-model-id="stability.stable-diffusion-xl-v1"]').count()).toBe(0);
+    expect(
+      await page
+        .locator('[data-testid="model-option"][data-model-id="stability.stable-diffusion-xl-v1"]')
+        .count(),
+    ).toBe(0);
     await ultra.click({ force: true });
     await page.keyboard.press('Escape');
     await page.getByRole('listbox').waitFor({ state: 'detached' });
-    expect(await page.getByTestId('model-select').locator('.mat-mdc-select-value').textContent()).toBe('Stable Image Core');
+    expect(await page.getByTestId('model-select').locator('.mat-mdc-select-value').textContent()).toBe(
+      'Stable Image Core',
+    );
     expect(requests).toEqual([]);
 
     // AND the compare page does not let it be picked either
@@ -120,7 +145,14 @@ describe('every model at its best', () => {
   });
 
   it('compares three models side by side, each result a normal job of my gallery', async () => {
-    await setFaults({ ...NO_FAULTS, latencyMs: { 'stability.stable-image-core-v1:1': 200, 'stability.sd3-5-large-v1:0': 900, [ULTRA]: 1600 } });
+    await setFaults({
+      ...NO_FAULTS,
+      latencyMs: {
+        'stability.stable-image-core-v1:1': 200,
+        'stability.sd3-5-large-v1:0': 900,
+        [ULTRA]: 1600,
+      },
+    });
     await modelsSay(ULTRA, true);
     const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
@@ -134,10 +166,21 @@ describe('every model at its best', () => {
     await page.getByTestId('compare-submit').click();
 
     // THEN three columns, one per model, each filled as its job ends
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-column"]').length === 3);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-column"] [data-testid="result-image"]').length === 3, undefined, { timeout: 60_000 });
-    const models = await page.getByTestId('compare-column').evaluateAll((els) => els.map((e) => e.getAttribute('data-model-id')));
-    expect(new Set(models)).toEqual(new Set(['stability.stable-image-core-v1:1', 'stability.sd3-5-large-v1:0', ULTRA]));
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="compare-column"]').length === 3,
+    );
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="compare-column"] [data-testid="result-image"]').length === 3,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const models = await page
+      .getByTestId('compare-column')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-model-id')));
+    expect(new Set(models)).toEqual(
+      new Set(['stability.stable-image-core-v1:1', 'stability.sd3-5-large-v1:0', ULTRA]),
+    );
 
     // AND each is a job in my gallery
     await page.getByTestId('nav-gallery').click();
@@ -148,7 +191,9 @@ describe('every model at its best', () => {
 
   it('counts the prompt against the model limit and warns, without blocking, on a prompt that is not English', async () => {
     const { context, page } = await openCreate();
-    await page.getByTestId('prompt').fill('un phare sur la falaise au coucher du soleil, avec des mouettes et la mer');
+    await page
+      .getByTestId('prompt')
+      .fill('un phare sur la falaise au coucher du soleil, avec des mouettes et la mer');
     await page.getByTestId('prompt-language-warning').waitFor();
     expect(await page.getByTestId('prompt-count').textContent()).toMatch(/73\s*\/\s*10[,.\s]?000/);
     await page.getByTestId('generate').click();

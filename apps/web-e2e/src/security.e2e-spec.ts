@@ -11,7 +11,12 @@ import { APP_URL, E2E_PORTS, S3_ORIGIN, setFaults } from './support/stack';
 // markup in a prompt stays text. Two browser contexts are two owners (two cookies).
 
 const CORE = 'stability.stable-image-core-v1:1';
-const GENERATOR = { app: APP_URL, apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`, stage: 'local', s3: S3_ORIGIN };
+const GENERATOR = {
+  app: APP_URL,
+  apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`,
+  stage: 'local',
+  s3: S3_ORIGIN,
+};
 /** Markup that would run if a page ever rendered a prompt as HTML or used it as a link. */
 const HOSTILE_PROMPT =
   `<script>window.__pwned='script';alert('script')</script> ` +
@@ -40,7 +45,9 @@ afterAll(async () => {
 
 /** Makes a job as the context's owner (its cookie) and waits for its image. */
 async function finishedJob(context: BrowserContext, prompt: string): Promise<Generation> {
-  const created = await context.request.post(`${APP_URL}/api/generations`, { data: { modelId: CORE, prompt } });
+  const created = await context.request.post(`${APP_URL}/api/generations`, {
+    data: { modelId: CORE, prompt },
+  });
   expect(created.status()).toBe(202);
   const { id } = (await created.json()) as Generation;
   const deadline = Date.now() + 60_000;
@@ -62,7 +69,11 @@ function withPath(url: string, pathname: string): string {
 
 async function moveS3Clock(offsetSeconds: number): Promise<void> {
   // From Node, never from the page: the admin endpoints refuse any request with an Origin header.
-  const res = await fetch(`${S3_ORIGIN}/__clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offsetSeconds }) });
+  const res = await fetch(`${S3_ORIGIN}/__clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ offsetSeconds }),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -72,7 +83,7 @@ describe('owner isolation through the BFF', () => {
     ['cancels', 'POST', '/cancel'],
     ['deletes', 'DELETE', ''],
     ['follows the events of', 'GET', '/events'],
-  ])("answers 404 NOT_FOUND when another owner %s my job by its id", async (_what, method, suffix) => {
+  ])('answers 404 NOT_FOUND when another owner %s my job by its id', async (_what, method, suffix) => {
     // GIVEN my job, and another browser (another owner cookie) that knows its id
     // WHEN that browser asks for it
     const res = await theirs.request.fetch(`${APP_URL}/api/generations/${myJob.id}${suffix}`, { method });
@@ -81,15 +92,21 @@ describe('owner isolation through the BFF', () => {
     expect(res.headers()['content-type']).toMatch(/^application\/problem\+json/);
     expect(await res.json()).toMatchObject({ status: 404, code: ErrorCode.NOT_FOUND });
     // AND my job is untouched
-    const still = (await (await mine.request.get(`${APP_URL}/api/generations/${myJob.id}`)).json()) as Generation;
+    const still = (await (
+      await mine.request.get(`${APP_URL}/api/generations/${myJob.id}`)
+    ).json()) as Generation;
     expect(still).toMatchObject({ id: myJob.id, status: 'succeeded' });
   });
 
   it("lists only the owner's own jobs, and ignores an owner header sent by the browser", async () => {
     // WHEN the other browser lists, naming my owner in the header the BFF gives the generator
-    const mineListed = (await (await mine.request.get(`${APP_URL}/api/generations`)).json()) as { items: Generation[] };
+    const mineListed = (await (await mine.request.get(`${APP_URL}/api/generations`)).json()) as {
+      items: Generation[];
+    };
     const myOwner = decodeURIComponent(new URL(myJob.images[0].url).pathname.split('/')[3]);
-    const res = await theirs.request.get(`${APP_URL}/api/generations`, { headers: { [OWNER_HEADER]: myOwner } });
+    const res = await theirs.request.get(`${APP_URL}/api/generations`, {
+      headers: { [OWNER_HEADER]: myOwner },
+    });
     const ids = ((await res.json()) as { items: Generation[] }).items.map((g) => g.id);
     // THEN it sees its own job only
     expect(ids).toContain(theirJob.id);
@@ -108,7 +125,9 @@ describe('images in S3', () => {
   it('refuses an unsigned GET of a guessed key, and an unsigned listing of the bucket (403)', async () => {
     // WHEN someone knows (or guesses) the key of another owner's image and asks S3 without a signature
     const guessed = await fetch(`${S3_ORIGIN}${bucketPath(theirJob.images[0].url)}`);
-    const listing = await fetch(`${S3_ORIGIN}/${bucketPath(theirJob.images[0].url).split('/')[1]}?list-type=2&prefix=owners/`);
+    const listing = await fetch(
+      `${S3_ORIGIN}/${bucketPath(theirJob.images[0].url).split('/')[1]}?list-type=2&prefix=owners/`,
+    );
     // THEN S3 refuses both
     expect(guessed.status).toBe(403);
     expect(listing.status).toBe(403);
@@ -120,10 +139,26 @@ describe('images in S3', () => {
   });
 
   it.each([
-    ['its signature changed', (u: URL) => u.searchParams.set('X-Amz-Signature', flip(u.searchParams.get('X-Amz-Signature') ?? ''))],
+    [
+      'its signature changed',
+      (u: URL) => u.searchParams.set('X-Amz-Signature', flip(u.searchParams.get('X-Amz-Signature') ?? '')),
+    ],
     ['a longer lifetime', (u: URL) => u.searchParams.set('X-Amz-Expires', '604800')],
-    ['another key of the same job (the thumbnail)', (u: URL) => (u.pathname = u.pathname.replace(/\.png$/, '.thumb.webp'))],
-    ['its credential changed', (u: URL) => u.searchParams.set('X-Amz-Credential', (u.searchParams.get('X-Amz-Credential') ?? '').replace(/^[^/]+/, OTHER_CREDENTIALS.unknownKey.accessKeyId))],
+    [
+      'another key of the same job (the thumbnail)',
+      (u: URL) => (u.pathname = u.pathname.replace(/\.png$/, '.thumb.webp')),
+    ],
+    [
+      'its credential changed',
+      (u: URL) =>
+        u.searchParams.set(
+          'X-Amz-Credential',
+          (u.searchParams.get('X-Amz-Credential') ?? '').replace(
+            /^[^/]+/,
+            OTHER_CREDENTIALS.unknownKey.accessKeyId,
+          ),
+        ),
+    ],
   ])('refuses a tampered presigned URL: %s (403)', async (_what, tamper) => {
     const url = new URL(myJob.images[0].url);
     tamper(url);
@@ -132,7 +167,9 @@ describe('images in S3', () => {
 
   it('refuses an expired presigned URL (403), and a link read afresh works again', async () => {
     // GIVEN a link of mine, and the S3 clock moved past its lifetime
-    const { presignExpirySeconds } = (await (await mine.request.get(`${APP_URL}/api/summary`)).json()) as OwnerSummary;
+    const { presignExpirySeconds } = (await (
+      await mine.request.get(`${APP_URL}/api/summary`)
+    ).json()) as OwnerSummary;
     const link = myJob.images[0].url;
     await moveS3Clock(presignExpirySeconds + 60);
     try {
@@ -142,7 +179,9 @@ describe('images in S3', () => {
       expect(expired.status).toBe(403);
       expect(await expired.text()).toContain('Request has expired');
       // AND reading the job again gives a link that works
-      const fresh = (await (await mine.request.get(`${APP_URL}/api/generations/${myJob.id}`)).json()) as Generation;
+      const fresh = (await (
+        await mine.request.get(`${APP_URL}/api/generations/${myJob.id}`)
+      ).json()) as Generation;
       expect((await fetch(fresh.images[0].url)).status).toBe(200);
     } finally {
       await moveS3Clock(0);
@@ -150,9 +189,15 @@ describe('images in S3', () => {
   });
 
   it('refuses the S3 admin endpoints to a web page (a request with an Origin header)', async () => {
-    const res = await fetch(`${S3_ORIGIN}/__clock`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP_URL }, body: '{"offsetSeconds":100000}' });
+    const res = await fetch(`${S3_ORIGIN}/__clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: APP_URL },
+      body: '{"offsetSeconds":100000}',
+    });
     expect(res.status).toBe(403);
-    expect(((await (await fetch(`${S3_ORIGIN}/__clock`)).json()) as { offsetSeconds: number }).offsetSeconds).toBe(0);
+    expect(
+      ((await (await fetch(`${S3_ORIGIN}/__clock`)).json()) as { offsetSeconds: number }).offsetSeconds,
+    ).toBe(0);
   });
 });
 
@@ -164,7 +209,9 @@ describe('the generator API (IAM auth: SigV4 from the BFF only)', () => {
   });
 
   it('refuses an unsigned call (403)', async () => {
-    const res = await fetch(`${GENERATOR.apiGateway}/${GENERATOR.stage}/generations`, { headers: { [OWNER_HEADER]: owner } });
+    const res = await fetch(`${GENERATOR.apiGateway}/${GENERATOR.stage}/generations`, {
+      headers: { [OWNER_HEADER]: owner },
+    });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
   });
@@ -181,9 +228,16 @@ describe('the generator API (IAM auth: SigV4 from the BFF only)', () => {
   it('refuses a signed call whose owner header was changed after signing (403)', async () => {
     // GIVEN a call signed for one owner
     const host = new URL(GENERATOR.apiGateway).host;
-    const headers = await signExecuteApi({ method: 'GET', host, path: `/${GENERATOR.stage}/generations`, headers: { [OWNER_HEADER]: owner } });
+    const headers = await signExecuteApi({
+      method: 'GET',
+      host,
+      path: `/${GENERATOR.stage}/generations`,
+      headers: { [OWNER_HEADER]: owner },
+    });
     // WHEN the owner header is swapped in transit
-    const res = await fetch(`${GENERATOR.apiGateway}/${GENERATOR.stage}/generations`, { headers: { ...headers, [OWNER_HEADER]: 'someone-else' } });
+    const res = await fetch(`${GENERATOR.apiGateway}/${GENERATOR.stage}/generations`, {
+      headers: { ...headers, [OWNER_HEADER]: 'someone-else' },
+    });
     // THEN the signature no longer matches
     expect(res.status).toBe(403);
   });
@@ -200,12 +254,15 @@ describe('a prompt carrying markup and script', () => {
     return seen;
   }
 
-  const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned ?? null);
+  const pwned = (page: Page) =>
+    page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned ?? null);
   /** Elements the payload would have made if it had been parsed as HTML. */
   const injected = (page: Page) =>
     page.evaluate(() => ({
       imgX: document.querySelectorAll('img[src="x"], img[onerror]').length,
-      scripts: Array.from(document.querySelectorAll('script')).filter((s) => s.textContent?.includes('__pwned')).length,
+      scripts: Array.from(document.querySelectorAll('script')).filter((s) =>
+        s.textContent?.includes('__pwned'),
+      ).length,
       jsLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
     }));
   const NOTHING = { imgX: 0, scripts: 0, jsLinks: 0 };

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -95,7 +94,12 @@ export class GeneratorApi extends Construct {
   constructor(scope: Construct, id: string, props: GeneratorApiProps) {
     super(scope, id);
     const root = repoRoot();
-    const common = (name: string, handler: string, timeout: Duration, memorySize: number): nodejs.NodejsFunctionProps => ({
+    const common = (
+      name: string,
+      handler: string,
+      timeout: Duration,
+      memorySize: number,
+    ): nodejs.NodejsFunctionProps => ({
       entry: join(root, 'apps/generator/src/main.ts'),
       handler,
       projectRoot: root,
@@ -107,7 +111,10 @@ export class GeneratorApi extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup: new logs.LogGroup(this, `${name}Logs`, {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
       bundling: {
         format: nodejs.OutputFormat.CJS,
         target: 'node24',
@@ -133,7 +140,11 @@ export class GeneratorApi extends Construct {
     });
 
     // Settles a job whose every asynchronous attempt failed (the worker's on-failure destination).
-    const abandoned = new nodejs.NodejsFunction(this, 'Abandoned', common('Abandoned', 'abandonedHandler', Duration.seconds(30), 256));
+    const abandoned = new nodejs.NodejsFunction(
+      this,
+      'Abandoned',
+      common('Abandoned', 'abandonedHandler', Duration.seconds(30), 256),
+    );
     props.table.grantReadWriteData(abandoned);
 
     const workerProps = common('Worker', 'workerHandler', GENERATOR_TIMEOUTS.worker, 1024);
@@ -159,11 +170,17 @@ export class GeneratorApi extends Construct {
       new iam.PolicyStatement({
         actions: ['bedrock:InvokeModel'],
         // Only the catalog's callable models, in the Bedrock region (libs/contracts is the one list).
-        resources: callableModels().map((m) => foundationModelArn({ ...m, region: props.bedrockRegion }, Stack.of(this).partition)),
+        resources: callableModels().map((m) =>
+          foundationModelArn({ ...m, region: props.bedrockRegion }, Stack.of(this).partition),
+        ),
       }),
     );
 
-    this.apiFunction = new nodejs.NodejsFunction(this, 'Api', common('Api', 'apiHandler', GENERATOR_TIMEOUTS.api, 512));
+    this.apiFunction = new nodejs.NodejsFunction(
+      this,
+      'Api',
+      common('Api', 'apiHandler', GENERATOR_TIMEOUTS.api, 512),
+    );
     this.apiFunction.addEnvironment('WORKER_FUNCTION_NAME', this.worker.functionName);
     // Images made at once (the worker's reserved concurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
@@ -196,7 +213,10 @@ export class GeneratorApi extends Construct {
       }),
     );
 
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new apigw.RestApi(this, 'RestApi', {
       description: 'imagegen generator API (called only by the BFF, SigV4)',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
@@ -214,33 +234,79 @@ export class GeneratorApi extends Construct {
       },
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
     });
-    const validator = this.api.addRequestValidator('Validator', { validateRequestBody: false, validateRequestParameters: true });
-    const integration = new apigw.LambdaIntegration(this.apiFunction, { timeout: GENERATOR_TIMEOUTS.apiGatewayIntegration });
-    this.api.root.addResource('generations').addProxy({ defaultIntegration: integration, defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator } });
-    this.api.root.getResource('generations')?.addMethod('ANY', integration, { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator });
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: false,
+      validateRequestParameters: true,
+    });
+    const integration = new apigw.LambdaIntegration(this.apiFunction, {
+      timeout: GENERATOR_TIMEOUTS.apiGatewayIntegration,
+    });
+    this.api.root.addResource('generations').addProxy({
+      defaultIntegration: integration,
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator },
+    });
+    this.api.root.getResource('generations')?.addMethod('ANY', integration, {
+      authorizationType: apigw.AuthorizationType.IAM,
+      requestValidator: validator,
+    });
 
-    Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG2', reason: 'Bodies are validated in the API Lambda with the shared contracts (libs/contracts), the one place the rules are written.' });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies are validated in the API Lambda with the shared contracts (libs/contracts), the one place the rules are written.',
+    });
     const s3Wildcards: [string, string][] = [
       ['Action::s3:Abort*', 'grantPut: lets the worker abort its own failed uploads.'],
-      ['Action::s3:DeleteObject*', 'grantDelete: the worker deletes what a failed job wrote (no orphan images).'],
-      [`Resource::<${Stack.of(this).getLogicalId(this.worker.node.defaultChild as lambda.CfnFunction)}.Arn>:*`, 'Invoking any version/alias of the worker function only.'],
+      [
+        'Action::s3:DeleteObject*',
+        'grantDelete: the worker deletes what a failed job wrote (no orphan images).',
+      ],
+      [
+        `Resource::<${Stack.of(this).getLogicalId(this.worker.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
+        'Invoking any version/alias of the worker function only.',
+      ],
     ];
-    for (const [finding, reason] of s3Wildcards) Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/*]`, reason: 'Objects of the images bucket only: keys are per owner and job, chosen by the code.' });
+    for (const [finding, reason] of s3Wildcards)
+      Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/*]`,
+      reason: 'Objects of the images bucket only: keys are per owner and job, chosen by the code.',
+    });
     Validations.of(this.apiFunction).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
-      reason: 'The owners\' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner.',
+      reason:
+        "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner.",
     });
-    Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(abandoned.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`, reason: 'The on-failure destination: the worker may invoke that one function (any version).' });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(abandoned.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'The on-failure destination: the worker may invoke that one function (any version).',
+    });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Actions without a resource type in the Service Authorization Reference: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords), and for the API role bedrock:GetFoundationModelAvailability, held to the Bedrock region by aws:RequestedRegion.',
     });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-COG4', reason: 'The API uses IAM (SigV4) auth: only the BFF task role may call it; there are no end users here.' });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-APIG3', reason: 'The API is private to the BFF (IAM auth); the WAF protects the public ALB in front of the BFF.' });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'AWS managed policy for Lambda in a VPC (ENI management), scoped by AWS.' });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'AWS managed policy for Lambda logging.' });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]', reason: 'The account-level role API Gateway needs to write its logs.' });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'The API uses IAM (SigV4) auth: only the BFF task role may call it; there are no end users here.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'The API is private to the BFF (IAM auth); the WAF protects the public ALB in front of the BFF.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'AWS managed policy for Lambda in a VPC (ENI management), scoped by AWS.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWS managed policy for Lambda logging.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'The account-level role API Gateway needs to write its logs.',
+    });
   }
 }

@@ -17,7 +17,10 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: props.maxAzs,
       natGateways: props.natGateways,
@@ -30,7 +33,12 @@ export class Network extends Construct {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
         DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
       },
-      flowLogs: { All: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL } },
+      flowLogs: {
+        All: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
+      },
     });
   }
 }

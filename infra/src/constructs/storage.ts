@@ -27,7 +27,10 @@ export class Storage extends Construct {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.logBucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it into itself would loop.' });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
 
     this.bucket = new s3.Bucket(this, 'Images', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -47,7 +50,13 @@ export class Storage extends Construct {
           ...(props.versioning ? { noncurrentVersionExpiration: Duration.days(7) } : {}),
         },
       ],
-      cors: [{ allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD], allowedOrigins: [...props.allowedOrigins], maxAge: 3000 }],
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: [...props.allowedOrigins],
+          maxAge: 3000,
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

@@ -29,20 +29,37 @@ export class Waf extends Construct {
     const acl = new wafv2.CfnWebACL(this, 'Acl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'imagegen', sampledRequestsEnabled: true },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: 'imagegen',
+        sampledRequestsEnabled: true,
+      },
       rules: [
         {
           name: 'rate-per-ip',
           priority: 0,
-          statement: { rateBasedStatement: { limit: props.rateLimit, evaluationWindowSec: WAF_RATE_WINDOW_SECONDS, aggregateKeyType: 'IP' } },
+          statement: {
+            rateBasedStatement: {
+              limit: props.rateLimit,
+              evaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
+              aggregateKeyType: 'IP',
+            },
+          },
           action: { block: {} },
-          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'rate-per-ip', sampledRequestsEnabled: true },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'rate-per-ip',
+            sampledRequestsEnabled: true,
+          },
         },
         managed('AWSManagedRulesAmazonIpReputationList', 1),
         managed('AWSManagedRulesCommonRuleSet', 2),
         managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
       ],
     });
-    new wafv2.CfnWebACLAssociation(this, 'Association', { resourceArn: props.resourceArn, webAclArn: acl.attrArn });
+    new wafv2.CfnWebACLAssociation(this, 'Association', {
+      resourceArn: props.resourceArn,
+      webAclArn: acl.attrArn,
+    });
   }
 }

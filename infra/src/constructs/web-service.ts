@@ -1,4 +1,14 @@
-import { Annotations, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,7 +16,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as elbActions from 'aws-cdk-lib/aws-elasticloadbalancingv2-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -44,7 +53,12 @@ export interface BffRateLimits {
  * The BFF container's plain settings (names and checks: apps/bff/src/app/bff-config.ts). New BFF
  * settings go here, from ImagegenConfig; secrets go in `secrets`, never here.
  */
-function bffEnvironment(props: WebServiceProps, apiUrl: string, region: string, publicOrigin: string | undefined): Record<string, string> {
+function bffEnvironment(
+  props: WebServiceProps,
+  apiUrl: string,
+  region: string,
+  publicOrigin: string | undefined,
+): Record<string, string> {
   return {
     PORT: '3333',
     HOST: '0.0.0.0',
@@ -61,7 +75,20 @@ function bffEnvironment(props: WebServiceProps, apiUrl: string, region: string, 
 }
 
 /** Build contexts: the repo root, without what the images do not need. */
-const ASSET_EXCLUDES = ['node_modules', '**/node_modules', 'dist', 'tmp', '.git', '.nx', '.angular', 'coverage', 'test-output', '.local-cloud', 'infra/cdk.out', 'cdk.out'];
+const ASSET_EXCLUDES = [
+  'node_modules',
+  '**/node_modules',
+  'dist',
+  'tmp',
+  '.git',
+  '.nx',
+  '.angular',
+  'coverage',
+  'test-output',
+  '.local-cloud',
+  'infra/cdk.out',
+  'cdk.out',
+];
 
 /** Longest request (a generation POST, ~25 s) plus a margin; SSE streams end on SIGTERM. */
 const DRAIN = Duration.seconds(60);
@@ -77,7 +104,10 @@ export class WebService extends Construct {
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
     const root = repoRoot();
-    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
 
     const https = props.domainName !== undefined && props.hostedZoneName !== undefined;
     this.url = https ? `https://${props.domainName}` : '';
@@ -86,15 +116,34 @@ export class WebService extends Construct {
       description: 'Signs the anonymous owner cookie of the imagegen BFF',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    Validations.of(cookieSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating the cookie-signing key would sign every anonymous owner out of their gallery; rotate by hand when needed.' });
+    Validations.of(cookieSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the cookie-signing key would sign every anonymous owner out of their gallery; rotate by hand when needed.',
+    });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
-    const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', { cpu: 512, memoryLimitMiB: 1024, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX } });
+    const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
     const bffContainer = bffTask.addContainer('bff', {
       image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
       portMappings: [{ containerPort: 3333 }],
-      environment: bffEnvironment(props, props.api.urlForPath('/').replace(/\/$/, ''), Stack.of(this).region, https ? this.url : undefined),
+      environment: bffEnvironment(
+        props,
+        props.api.urlForPath('/').replace(/\/$/, ''),
+        Stack.of(this).region,
+        https ? this.url : undefined,
+      ),
       secrets: { COOKIE_SECRET: ecs.Secret.fromSecretsManager(cookieSecret) },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'bff' }),
       stopTimeout: Duration.seconds(90),
@@ -102,16 +151,30 @@ export class WebService extends Construct {
     });
     // The BFF may call the generator API and nothing else of it.
     bffTask.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [props.api.arnForExecuteApi('*', '/*', props.stage)] }),
+      new iam.PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [props.api.arnForExecuteApi('*', '/*', props.stage)],
+      }),
     );
 
-    Validations.of(bffTask).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Plain settings only (port, API URL, region, log level, rate limits); the one secret comes from Secrets Manager.' });
+    Validations.of(bffTask).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'Plain settings only (port, API URL, region, log level, rate limits); the one secret comes from Secrets Manager.',
+    });
     Validations.of(bffTask).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(Stack.of(this).partition) ? '<AWS::Partition>' : Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Token.isUnresolved(Stack.of(this).account) ? '<AWS::AccountId>' : Stack.of(this).account}:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
       reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',
     });
 
-    const webTask = new ecs.FargateTaskDefinition(this, 'WebTask', { cpu: 256, memoryLimitMiB: 512, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX } });
+    const webTask = new ecs.FargateTaskDefinition(this, 'WebTask', {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
     webTask.addContainer('web', {
       image: ecs.ContainerImage.fromAsset(root, { file: 'docker/web.Dockerfile', exclude: ASSET_EXCLUDES }),
       portMappings: [{ containerPort: 8080 }],
@@ -119,7 +182,11 @@ export class WebService extends Construct {
       stopTimeout: Duration.seconds(30),
     });
     for (const task of [bffTask, webTask]) {
-      Validations.of(task).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource scope; image pulls are scoped to the asset repository.' });
+      Validations.of(task).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken has no resource scope; image pulls are scoped to the asset repository.',
+      });
     }
 
     const service = (name: string, task: ecs.FargateTaskDefinition) => {
@@ -152,21 +219,43 @@ export class WebService extends Construct {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(albLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This bucket only receives the ALB access logs; logging it too would add a bucket per bucket.' });
+    Validations.of(albLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket only receives the ALB access logs; logging it too would add a bucket per bucket.',
+    });
     this.loadBalancer.logAccessLogs(albLogs, 'alb');
-    Validations.of(this.loadBalancer).acknowledge({ id: 'AwsSolutions-EC23', reason: 'The public entry point: open to the internet on 80/443 by design, behind the WAF.' });
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'The public entry point: open to the internet on 80/443 by design, behind the WAF.',
+    });
 
     let listener: elbv2.ApplicationListener;
     if (https) {
-      const zone = route53.HostedZone.fromLookup(this, 'Zone', { domainName: props.hostedZoneName as string });
-      const certificate = new acm.Certificate(this, 'Certificate', { domainName: props.domainName as string, validation: acm.CertificateValidation.fromDns(zone) });
-      listener = this.loadBalancer.addListener('Https', { port: 443, certificates: [certificate], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS });
+      const zone = route53.HostedZone.fromLookup(this, 'Zone', {
+        domainName: props.hostedZoneName as string,
+      });
+      const certificate = new acm.Certificate(this, 'Certificate', {
+        domainName: props.domainName as string,
+        validation: acm.CertificateValidation.fromDns(zone),
+      });
+      listener = this.loadBalancer.addListener('Https', {
+        port: 443,
+        certificates: [certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-      new route53.ARecord(this, 'Alias', { zone, recordName: props.domainName, target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)) });
+      new route53.ARecord(this, 'Alias', {
+        zone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+      });
     } else {
       listener = this.loadBalancer.addListener('Http', { port: 80, open: true });
       this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
-      Annotations.of(this).addWarningV2('imagegen:no-https', 'No domainName/hostedZoneName set: the app is served over plain HTTP. Set both for HTTPS before real use.');
+      Annotations.of(this).addWarningV2(
+        'imagegen:no-https',
+        'No domainName/hostedZoneName set: the app is served over plain HTTP. Set both for HTTPS before real use.',
+      );
     }
 
     const webTargets = new elbv2.ApplicationTargetGroup(this, 'WebTargets', {
@@ -188,13 +277,25 @@ export class WebService extends Construct {
 
     const forward = (group: elbv2.ApplicationTargetGroup): elbv2.ListenerAction => {
       if (!props.cognito) return elbv2.ListenerAction.forward([group]);
-      return new elbActions.AuthenticateCognitoAction({ userPool: this.userPool(), userPoolClient: this.userPoolClient(), userPoolDomain: this.userPoolDomain(), next: elbv2.ListenerAction.forward([group]) });
+      return new elbActions.AuthenticateCognitoAction({
+        userPool: this.userPool(),
+        userPoolClient: this.userPoolClient(),
+        userPoolDomain: this.userPoolDomain(),
+        next: elbv2.ListenerAction.forward([group]),
+      });
     };
     if (props.cognito) bffContainer.addEnvironment('OIDC_ALB_ARN', this.loadBalancer.loadBalancerArn);
     listener.addAction('Web', { action: forward(webTargets) });
-    listener.addAction('Api', { priority: 10, conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])], action: forward(bffTargets) });
+    listener.addAction('Api', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
+      action: forward(bffTargets),
+    });
 
-    for (const [svc, group, perTarget] of [[bff, bffTargets, 300], [web, webTargets, 1000]] as const) {
+    for (const [svc, group, perTarget] of [
+      [bff, bffTargets, 300],
+      [web, webTargets, 1000],
+    ] as const) {
       const scaling = svc.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks });
       scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
       scaling.scaleOnRequestCount('Requests', { targetGroup: group, requestsPerTarget: perTarget });
@@ -211,7 +312,13 @@ export class WebService extends Construct {
     this.pool ??= new cognito.UserPool(this, 'Users', {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { sms: false, otp: true },
       featurePlan: cognito.FeaturePlan.PLUS,
@@ -224,13 +331,24 @@ export class WebService extends Construct {
   private userPoolClient(): cognito.UserPoolClient {
     this.client ??= this.userPool().addClient('Alb', {
       generateSecret: true,
-      oAuth: { flows: { authorizationCodeGrant: true }, scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL], callbackUrls: [`${this.url}/oauth2/idpresponse`] },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [`${this.url}/oauth2/idpresponse`],
+      },
     });
     return this.client;
   }
 
   private userPoolDomain(): cognito.UserPoolDomain {
-    this.domain ??= this.userPool().addDomain('Domain', { cognitoDomain: { domainPrefix: `imagegen-${Names.uniqueId(this).toLowerCase().replace(/[^a-z0-9]/g, '').slice(-16)}` } });
+    this.domain ??= this.userPool().addDomain('Domain', {
+      cognitoDomain: {
+        domainPrefix: `imagegen-${Names.uniqueId(this)
+          .toLowerCase()
+          .replace(/[^a-z0-9]/g, '')
+          .slice(-16)}`,
+      },
+    });
     return this.domain;
   }
 }

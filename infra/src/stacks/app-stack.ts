@@ -26,7 +26,11 @@ export class AppStack extends Stack {
     });
     const table = dynamodb.Table.fromTableArn(this, 'Generations', Fn.importValue(STATEFUL_EXPORTS.tableArn));
     const logRetention = config.logRetentionDays as logs.RetentionDays;
-    const network = new Network(this, 'Network', { maxAzs: config.maxAzs, natGateways: config.natGateways, logRetention });
+    const network = new Network(this, 'Network', {
+      maxAzs: config.maxAzs,
+      natGateways: config.natGateways,
+      logRetention,
+    });
     const generator = new GeneratorApi(this, 'Generator', {
       vpc: network.vpc,
       bucket,
@@ -49,7 +53,11 @@ export class AppStack extends Stack {
       ...(config.domainName ? { domainName: config.domainName, hostedZoneName: config.hostedZoneName } : {}),
       cognito: config.cognito,
       logRetention,
-      bffRateLimits: { ipPerMinute: config.rateLimitIpPerMinute, ownerPerMinute: config.rateLimitOwnerPerMinute, createPerMinute: config.rateLimitCreatePerMinute },
+      bffRateLimits: {
+        ipPerMinute: config.rateLimitIpPerMinute,
+        ownerPerMinute: config.rateLimitOwnerPerMinute,
+        createPerMinute: config.rateLimitCreatePerMinute,
+      },
     });
     new Waf(this, 'Waf', { resourceArn: web.loadBalancer.loadBalancerArn, rateLimit: config.wafRateLimit });
   }

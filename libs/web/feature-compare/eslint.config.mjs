@@ -1,3 +1,3 @@
-import baseConfig, { noNodeBuiltins } from '../../../eslint.config.mjs';
+import baseConfig, { angularRules, noNodeBuiltins } from '../../../eslint.config.mjs';
 
-export default [...baseConfig, ...noNodeBuiltins];
+export default [...baseConfig, ...noNodeBuiltins, ...angularRules];

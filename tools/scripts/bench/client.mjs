@@ -15,12 +15,20 @@ async function counted(res) {
   traffic.largest = Math.max(traffic.largest, body.length);
   traffic.types.add(type || '(none)');
   if (/^image\//.test(type) || isImage(body)) traffic.imageBytes += body.length;
-  return { status: res.status, headers: res.headers, body: body.length ? JSON.parse(body.toString('utf8')) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: body.length ? JSON.parse(body.toString('utf8')) : undefined,
+  };
 }
 
 /** PNG, JPEG or WebP bytes (in case an image were ever sent with another content type). */
 function isImage(b) {
-  return (b[0] === 0x89 && b[1] === 0x50) || (b[0] === 0xff && b[1] === 0xd8) || (b.subarray(0, 4).toString() === 'RIFF' && b.subarray(8, 12).toString() === 'WEBP');
+  return (
+    (b[0] === 0x89 && b[1] === 0x50) ||
+    (b[0] === 0xff && b[1] === 0xd8) ||
+    (b.subarray(0, 4).toString() === 'RIFF' && b.subarray(8, 12).toString() === 'WEBP')
+  );
 }
 
 /** A browser: its own owner cookie, from the first call that needs an owner. */
@@ -29,7 +37,13 @@ export async function browser(url) {
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
   await counted(res);
   const call = async (method, path, body, headers = {}) =>
-    counted(await fetch(`${url}${path}`, { method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) }));
+    counted(
+      await fetch(`${url}${path}`, {
+        method,
+        headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
+    );
   return {
     cookie,
     call,

@@ -19,7 +19,15 @@ export function rssMiB(pid) {
  * settings; answers its URLs, its pid and the BFF child's pid, and a stop function.
  */
 export async function startStack(root, { base, env = {}, name = 'bench' }) {
-  const ports = { PORT: base, BFF_PORT: base + 1, LOCAL_APIGW_PORT: base + 2, LOCAL_BEDROCK_PORT: base + 3, LOCAL_S3_PORT: base + 4, LOCAL_DYNAMODB_PORT: base + 6, LOCAL_LAMBDA_PORT: base + 7 };
+  const ports = {
+    PORT: base,
+    BFF_PORT: base + 1,
+    LOCAL_APIGW_PORT: base + 2,
+    LOCAL_BEDROCK_PORT: base + 3,
+    LOCAL_S3_PORT: base + 4,
+    LOCAL_DYNAMODB_PORT: base + 6,
+    LOCAL_LAMBDA_PORT: base + 7,
+  };
   const dataDir = join(root, 'tmp', `${name}-local-cloud-${base}`);
   rmSync(dataDir, { recursive: true, force: true });
   const child = spawn(process.execPath, ['dist/apps/local-cloud/main.js'], {
@@ -52,10 +60,22 @@ export async function startStack(root, { base, env = {}, name = 'bench' }) {
     await sleep(100);
   }
   const readyMs = Date.now() - started;
-  const bffPid = () => Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const bffPid = () =>
+    Number(
+      execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
   const admin = (port) => ({
     get: async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json(),
-    post: async (path, body = {}) => (await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json(),
+    post: async (path, body = {}) =>
+      (
+        await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json(),
   });
   return {
     url,

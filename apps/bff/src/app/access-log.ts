@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 

@@ -1,6 +1,6 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
@@ -29,7 +29,11 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ bff: config })] }),
         // Binds each request's logger (req.log, set by the access-log middleware) for Nest's Logger.
-        LoggerModule.forRoot({ pinoHttp: { logger: deps.logger }, useExisting: true, forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }] }),
+        LoggerModule.forRoot({
+          pinoHttp: { logger: deps.logger },
+          useExisting: true,
+          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+        }),
         RateLimitModule.register({
           windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
           perIp: config.RATE_LIMIT_PER_IP,

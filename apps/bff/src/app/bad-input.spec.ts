@@ -1,6 +1,6 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { AddressInfo, Socket, connect } from 'node:net';
+import { AddressInfo, connect, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
 import { ErrorCode } from '@imagegen/contracts';
@@ -48,16 +48,15 @@ describe('BFF bad input', () => {
       ['cancel', (id) => http().post(`/api/generations/${id}/cancel`)],
       ['events', (id) => http().get(`/api/generations/${id}/events`)],
     ];
-    it.each(ids.flatMap(([name, id]) => routes.map(([route, send]) => [`${name} (${route})`, id, send] as const)))(
-      'answers %s with a 4xx problem, and never asks the generator',
-      async (_name, id, send) => {
-        const res = await send(id);
-        expect(res.status).toBeGreaterThanOrEqual(400);
-        expect(res.status).toBeLessThan(500);
-        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(generator.calls).toEqual([]);
-      },
-    );
+    it.each(
+      ids.flatMap(([name, id]) => routes.map(([route, send]) => [`${name} (${route})`, id, send] as const)),
+    )('answers %s with a 4xx problem, and never asks the generator', async (_name, id, send) => {
+      const res = await send(id);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(generator.calls).toEqual([]);
+    });
 
     it('answers an id that cannot be an id 404 NOT_FOUND, as for another owner’s job', async () => {
       expectProblem(await http().get('/api/generations/..%2F..%2Fetc%2Fpasswd'), 404, ErrorCode.NOT_FOUND);
@@ -73,12 +72,15 @@ describe('BFF bad input', () => {
       ['a cursor given twice', 'cursor=g1.a&cursor=g1.b', 'cursor'],
       ['a limit of 17 digits', `limit=${'9'.repeat(17)}`, 'limit'],
       ['a limit given twice', 'limit=5&limit=6', 'limit'],
-    ])('refuses %s with 400 VALIDATION_FAILED naming it, and never asks the generator', async (_name, query, field) => {
-      const res = await http().get(`/api/generations?${query}`);
-      expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
-      expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
-      expect(generator.calls).toEqual([]);
-    });
+    ])(
+      'refuses %s with 400 VALIDATION_FAILED naming it, and never asks the generator',
+      async (_name, query, field) => {
+        const res = await http().get(`/api/generations?${query}`);
+        expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
+        expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+        expect(generator.calls).toEqual([]);
+      },
+    );
 
     it.each([
       ['a malformed cursor', 'cursor=not-a-cursor', { cursor: 'not-a-cursor' }],
@@ -94,7 +96,12 @@ describe('BFF bad input', () => {
   });
 
   describe('Idempotency-Key', () => {
-    const create = (key: string) => http().post('/api/generations').set('content-type', 'application/json').set('Idempotency-Key', key).send({ modelId: CORE, prompt: 'x' });
+    const create = (key: string) =>
+      http()
+        .post('/api/generations')
+        .set('content-type', 'application/json')
+        .set('Idempotency-Key', key)
+        .send({ modelId: CORE, prompt: 'x' });
 
     it.each([
       ['of 256 characters', 'k'.repeat(256)],
@@ -112,7 +119,10 @@ describe('BFF bad input', () => {
     });
 
     it('refuses the key sent twice', async () => {
-      const res = await http().post('/api/generations').set('content-type', 'application/json').set('Idempotency-Key', ['click-123456', 'click-654321'] as unknown as string) // two header lines.send({ modelId: CORE, prompt: 'x' });
+      const res = await http()
+        .post('/api/generations')
+        .set('content-type', 'application/json')
+        .set('Idempotency-Key', ['click-123456', 'click-654321'] as unknown as string); // two header lines.send({ modelId: CORE, prompt: 'x' });
       expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
       expect(generator.calls).toEqual([]);
     });
@@ -126,25 +136,34 @@ describe('BFF bad input', () => {
 
   describe('request bodies', () => {
     const send = (body: string | Buffer, headers: Record<string, string> = {}) =>
-      http().post('/api/generations').set({ 'content-type': 'application/json', ...headers }).send(body);
-    const nested = (open: string, inner: string, close: string, depth: number) => `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
+      http()
+        .post('/api/generations')
+        .set({ 'content-type': 'application/json', ...headers })
+        .send(body);
+    const nested = (open: string, inner: string, close: string, depth: number) =>
+      `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
 
     it.each([
       ['arrays 10,000 deep', nested('[', '1', ']', 10_000)],
       ['objects 10,000 deep', nested('{"a":', '1', '}', 10_000)],
       ['a prompt of arrays 10,000 deep', `{"modelId":"${CORE}","prompt":${nested('[', '"x"', ']', 10_000)}}`],
       ['objects 33 deep', nested('{"a":', '1', '}', 33)],
-    ])('refuses a body of %s with 400 VALIDATION_FAILED naming the depth, and never asks the generator', async (_name, body) => {
-      // GIVEN a body that nests deeper than any request does (a valid one nests 2 levels)  WHEN it is sent
-      const res = await send(body);
-      // THEN it is refused as such, before any validation walks it (without the fix: 500, the stack overflowed)
-      expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
-      expect(res.body.errors).toEqual([expect.objectContaining({ field: '(body)', rule: 'maxDepth' })]);
-      expect(generator.calls).toEqual([]);
-    });
+    ])(
+      'refuses a body of %s with 400 VALIDATION_FAILED naming the depth, and never asks the generator',
+      async (_name, body) => {
+        // GIVEN a body that nests deeper than any request does (a valid one nests 2 levels)  WHEN it is sent
+        const res = await send(body);
+        // THEN it is refused as such, before any validation walks it (without the fix: 500, the stack overflowed)
+        expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
+        expect(res.body.errors).toEqual([expect.objectContaining({ field: '(body)', rule: 'maxDepth' })]);
+        expect(generator.calls).toEqual([]);
+      },
+    );
 
     it('judges a body nested 32 levels deep on its fields, as any other', async () => {
-      const res = await send(JSON.stringify({ modelId: CORE, prompt: 'x', extra: JSON.parse(nested('{"a":', '1', '}', 31)) }));
+      const res = await send(
+        JSON.stringify({ modelId: CORE, prompt: 'x', extra: JSON.parse(nested('{"a":', '1', '}', 31)) }),
+      );
       expectProblem(res, 400, ErrorCode.VALIDATION_FAILED);
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'extra' })]);
     });
@@ -156,21 +175,30 @@ describe('BFF bad input', () => {
       ['compress', 'compress'],
       ['an unknown coding', 'x-foo'],
       ['two codings', 'gzip, identity'],
-    ])('refuses a body in Content-Encoding %s with 415 UNSUPPORTED_MEDIA_TYPE and Accept-Encoding: identity', async (_name, coding) => {
-      const res = await send(JSON.stringify({ modelId: CORE, prompt: 'x' }), { 'content-encoding': coding });
-      expectProblem(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
-      expect(res.headers['accept-encoding']).toBe('identity');
-      expect(generator.calls).toEqual([]);
-    });
+    ])(
+      'refuses a body in Content-Encoding %s with 415 UNSUPPORTED_MEDIA_TYPE and Accept-Encoding: identity',
+      async (_name, coding) => {
+        const res = await send(JSON.stringify({ modelId: CORE, prompt: 'x' }), {
+          'content-encoding': coding,
+        });
+        expectProblem(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+        expect(res.headers['accept-encoding']).toBe('identity');
+        expect(generator.calls).toEqual([]);
+      },
+    );
 
     it('refuses a body that really is gzipped the same way: bodies are small JSON, sent as they are', async () => {
-      const res = await send(gzipSync(JSON.stringify({ modelId: CORE, prompt: 'x' })), { 'content-encoding': 'gzip' });
+      const res = await send(gzipSync(JSON.stringify({ modelId: CORE, prompt: 'x' })), {
+        'content-encoding': 'gzip',
+      });
       expectProblem(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
       expect(generator.calls).toEqual([]);
     });
 
     it('takes a body in Content-Encoding identity', async () => {
-      const res = await send(JSON.stringify({ modelId: CORE, prompt: 'x' }), { 'content-encoding': 'identity' });
+      const res = await send(JSON.stringify({ modelId: CORE, prompt: 'x' }), {
+        'content-encoding': 'identity',
+      });
       expect(res.status).toBe(202);
     });
   });
@@ -208,28 +236,49 @@ describe('BFF bad input', () => {
         });
       });
     }
-    const chunksOf = (bytes: Buffer, size = 16_384) => Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
-    const chunked = (bytes: Buffer) => Buffer.concat([...chunksOf(bytes).flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]), Buffer.from('0\r\n\r\n')]);
+    const chunksOf = (bytes: Buffer, size = 16_384) =>
+      Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+        bytes.subarray(i * size, (i + 1) * size),
+      );
+    const chunked = (bytes: Buffer) =>
+      Buffer.concat([
+        ...chunksOf(bytes).flatMap((c) => [
+          Buffer.from(`${c.length.toString(16)}\r\n`),
+          c,
+          Buffer.from('\r\n'),
+        ]),
+        Buffer.from('0\r\n\r\n'),
+      ]);
     const statusOf = (out: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(out)?.[1]);
     const problemOf = (out: string) => JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4));
     const big = Buffer.alloc(300_000, 'a');
 
     it.each([
       ['in another content type', 'content-type: text/plain', big, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
-      ['in an unknown Content-Encoding', 'content-type: application/json\r\ncontent-encoding: x-foo', big, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+      [
+        'in an unknown Content-Encoding',
+        'content-type: application/json\r\ncontent-encoding: x-foo',
+        big,
+        415,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      ],
       ['over the JSON size limit', 'content-type: application/json', big, 413, ErrorCode.PAYLOAD_TOO_LARGE],
-    ])('reads a 300 kB body %s before it refuses it, so the client sending it gets the problem, not a reset', async (_name, headers, body, status, code) => {
-      // GIVEN a client (a proxy) that streams the whole body and closes the connection after the answer
-      const head = `POST /api/generations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}\r\ncontent-length: ${body.length}\r\n\r\n`;
-      // WHEN it sends the body in chunks  THEN it receives the problem (without the fix: ECONNRESET, the server closed mid-upload)
-      const out = await upload(head, chunksOf(body));
-      expect(statusOf(out)).toBe(status);
-      expect(problemOf(out)).toMatchObject({ status, code });
-      expect(generator.calls).toEqual([]);
-    });
+    ])(
+      'reads a 300 kB body %s before it refuses it, so the client sending it gets the problem, not a reset',
+      async (_name, headers, body, status, code) => {
+        // GIVEN a client (a proxy) that streams the whole body and closes the connection after the answer
+        const head = `POST /api/generations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}\r\ncontent-length: ${body.length}\r\n\r\n`;
+        // WHEN it sends the body in chunks  THEN it receives the problem (without the fix: ECONNRESET, the server closed mid-upload)
+        const out = await upload(head, chunksOf(body));
+        expect(statusOf(out)).toBe(status);
+        expect(problemOf(out)).toMatchObject({ status, code });
+        expect(generator.calls).toEqual([]);
+      },
+    );
 
     it('reads a chunked 300 kB body in another content type before it refuses it', async () => {
-      const head = 'POST /api/generations HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n';
+      const head =
+        'POST /api/generations HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n';
       const out = await upload(head, chunksOf(chunked(big)));
       expect(statusOf(out)).toBe(415);
       expect(problemOf(out)).toMatchObject({ code: ErrorCode.UNSUPPORTED_MEDIA_TYPE });
@@ -238,15 +287,18 @@ describe('BFF bad input', () => {
     it.each([
       ['in another content type', 'text/plain', 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
       ['of JSON', 'application/json', 413, ErrorCode.PAYLOAD_TOO_LARGE],
-    ])('answers a body %s declared far too big to read at once, with Connection: close', async (_name, type, status, code) => {
-      // GIVEN a request that announces 100 MB  WHEN only its first bytes have come
-      const head = `POST /api/generations HTTP/1.1\r\nHost: x\r\ncontent-type: ${type}\r\ncontent-length: 100000000\r\n\r\n`;
-      const out = await upload(head, [big.subarray(0, 16_384)]);
-      // THEN the problem comes without waiting for the rest, and the server closes the connection
-      expect(statusOf(out)).toBe(status);
-      expect(out).toMatch(/\r\nConnection: close\r\n/i);
-      expect(problemOf(out)).toMatchObject({ status, code });
-    });
+    ])(
+      'answers a body %s declared far too big to read at once, with Connection: close',
+      async (_name, type, status, code) => {
+        // GIVEN a request that announces 100 MB  WHEN only its first bytes have come
+        const head = `POST /api/generations HTTP/1.1\r\nHost: x\r\ncontent-type: ${type}\r\ncontent-length: 100000000\r\n\r\n`;
+        const out = await upload(head, [big.subarray(0, 16_384)]);
+        // THEN the problem comes without waiting for the rest, and the server closes the connection
+        expect(statusOf(out)).toBe(status);
+        expect(out).toMatch(/\r\nConnection: close\r\n/i);
+        expect(problemOf(out)).toMatchObject({ status, code });
+      },
+    );
   });
 
   describe('requests Node itself refuses', () => {
@@ -268,13 +320,19 @@ describe('BFF bad input', () => {
       expect(out).toMatch(/^HTTP\/1\.1 413 /);
       expect(out).toMatch(/\r\nContent-Type: application\/problem\+json/);
       expect(out).toMatch(/\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n/);
-      expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE });
+      expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        status: 413,
+        code: ErrorCode.PAYLOAD_TOO_LARGE,
+      });
     });
 
     it('answers a request that is not HTTP with a 400 problem', async () => {
       const out = await raw('GET /api/models HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
       expect(out).toMatch(/^HTTP\/1\.1 400 /);
-      expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, code: ErrorCode.VALIDATION_FAILED });
+      expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        status: 400,
+        code: ErrorCode.VALIDATION_FAILED,
+      });
     });
   });
 });

@@ -1,5 +1,16 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 /** The BFF's settings (environment variables), validated at start-up. */
 export class BffConfig {
@@ -15,11 +26,15 @@ export class BffConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GENERATOR_API_URL!: string;
 
-  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'GENERATOR_API_REGION must be an AWS region such as us-west-2' })
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+    message: 'GENERATOR_API_REGION must be an AWS region such as us-west-2',
+  })
   GENERATOR_API_REGION = 'us-west-2';
 
   @IsString()
-  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters (use a random secret from Secrets Manager)' })
+  @MinLength(32, {
+    message: 'COOKIE_SECRET must be at least 32 characters (use a random secret from Secrets Manager)',
+  })
   COOKIE_SECRET!: string;
 
   @IsOptional()
@@ -28,7 +43,9 @@ export class BffConfig {
 
   /** Set when the ALB signs users in (Cognito/OIDC): the ALB whose x-amzn-oidc-data tokens are accepted. */
   @IsOptional()
-  @Matches(/^arn:aws[\w-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[\w-]+\/[0-9a-f]+$/, { message: 'OIDC_ALB_ARN must be the ARN of an application load balancer' })
+  @Matches(/^arn:aws[\w-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[\w-]+\/[0-9a-f]+$/, {
+    message: 'OIDC_ALB_ARN must be the ARN of an application load balancer',
+  })
   OIDC_ALB_ARN?: string;
 
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -102,19 +119,27 @@ const NUMBERS = new Set([
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */
 export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
-  const known = Object.keys(new BffConfig()).concat(['GENERATOR_API_URL', 'COOKIE_SECRET', 'PUBLIC_ORIGIN', 'OIDC_ALB_ARN']);
+  const known = Object.keys(new BffConfig()).concat([
+    'GENERATOR_API_URL',
+    'COOKIE_SECRET',
+    'PUBLIC_ORIGIN',
+    'OIDC_ALB_ARN',
+  ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {
     const value = env[key];
     // A number setting that is not all digits stays a string, so it fails as "must be an integer".
-    if (value !== undefined && value !== '') raw[key] = NUMBERS.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    if (value !== undefined && value !== '')
+      raw[key] = NUMBERS.has(key) && /^\d+$/.test(value) ? Number(value) : value;
   }
   const config = plainToInstance(BffConfig, raw);
   const errors = validateSync(config);
   if (errors.length) {
     const lines = errors.map((e) => {
       const missing = raw[e.property] === undefined;
-      return missing ? `setting ${e.property} is missing` : `setting ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+      return missing
+        ? `setting ${e.property} is missing`
+        : `setting ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new BffConfigError(lines.join('\n'));
   }

@@ -35,14 +35,22 @@ describe('BFF', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).not.toMatch(/Secure/);
-    expect(generator.created[0].body).toEqual({ modelId: CORE, prompt: 'a lighthouse', aspectRatio: '1:1', count: 1, outputFormat: 'png' });
+    expect(generator.created[0].body).toEqual({
+      modelId: CORE,
+      prompt: 'a lighthouse',
+      aspectRatio: '1:1',
+      count: 1,
+      outputFormat: 'png',
+    });
     expect(generator.created[0].ownerId).toMatch(/^anon-[\w-]{22}$/);
   });
 
   it('keeps the owner across requests with the cookie, and ignores an owner header from the browser', async () => {
     const first = await post({ modelId: CORE, prompt: 'one' });
     const cookie = first.headers['set-cookie'] as unknown as string[];
-    const second = await post({ modelId: CORE, prompt: 'two' }).set('Cookie', cookie).set('x-imagegen-owner', 'anon-victim');
+    const second = await post({ modelId: CORE, prompt: 'two' })
+      .set('Cookie', cookie)
+      .set('x-imagegen-owner', 'anon-victim');
     expect(second.headers['set-cookie']).toBeUndefined();
     expect(generator.created[1].ownerId).toBe(generator.created[0].ownerId);
   });
@@ -78,15 +86,18 @@ describe('BFF', () => {
     ['control characters', { modelId: CORE, prompt: 'a\u0007cat' }, 'prompt'],
     ['an unknown model', { modelId: 'acme.nope', prompt: 'x' }, 'modelId'],
     ['a count of 5', { modelId: CORE, prompt: 'x', count: 5 }, 'count'],
-  ])('refuses %s with 400 VALIDATION_FAILED naming the field, and sends nothing on', async (_name, body, field) => {
-    const res = await post(body);
-    expect(res.status).toBe(400);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ code: ErrorCode.VALIDATION_FAILED, status: 400 });
-    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-    expect(res.body.requestId).toBeTruthy();
-    expect(generator.created).toEqual([]);
-  });
+  ])(
+    'refuses %s with 400 VALIDATION_FAILED naming the field, and sends nothing on',
+    async (_name, body, field) => {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ code: ErrorCode.VALIDATION_FAILED, status: 400 });
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(res.body.requestId).toBeTruthy();
+      expect(generator.created).toEqual([]);
+    },
+  );
 
   it('answers 413 PAYLOAD_TOO_LARGE for an oversized body', async () => {
     const res = await post({ modelId: CORE, prompt: 'x'.repeat(100_000) });
@@ -131,31 +142,44 @@ describe('BFF', () => {
   it.each([
     ["another owner's job", 'other'],
     ['a job that does not exist', 'missing'],
-  ])('answers the events of %s 404 NOT_FOUND problem+json, as GET does, and opens no stream', async (_name, which) => {
-    // GIVEN a job of one owner, and a browser with an owner of its own
-    const created = await post({ modelId: CORE, prompt: 'x' });
-    const mine = await request(app.getHttpServer()).get('/api/models');
-    const cookie = mine.headers['set-cookie'] as unknown as string[];
-    const id = which === 'other' ? created.body.id : 'job9999999999';
-    // WHEN the browser asks for the job's events, and for the job
-    const events = await request(app.getHttpServer()).get(`/api/generations/${id}/events`).set('Cookie', cookie);
-    const job = await request(app.getHttpServer()).get(`/api/generations/${id}`).set('Cookie', cookie);
-    // THEN both are the same 404 problem (without the fix: 200 text/event-stream carrying `event: problem`)
-    expect(events.status).toBe(404);
-    expect(events.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(events.body).toMatchObject({ status: 404, code: ErrorCode.NOT_FOUND, requestId: expect.any(String) });
-    expect({ ...events.body, requestId: undefined }).toEqual({ ...job.body, requestId: undefined });
-  });
+  ])(
+    'answers the events of %s 404 NOT_FOUND problem+json, as GET does, and opens no stream',
+    async (_name, which) => {
+      // GIVEN a job of one owner, and a browser with an owner of its own
+      const created = await post({ modelId: CORE, prompt: 'x' });
+      const mine = await request(app.getHttpServer()).get('/api/models');
+      const cookie = mine.headers['set-cookie'] as unknown as string[];
+      const id = which === 'other' ? created.body.id : 'job9999999999';
+      // WHEN the browser asks for the job's events, and for the job
+      const events = await request(app.getHttpServer())
+        .get(`/api/generations/${id}/events`)
+        .set('Cookie', cookie);
+      const job = await request(app.getHttpServer()).get(`/api/generations/${id}`).set('Cookie', cookie);
+      // THEN both are the same 404 problem (without the fix: 200 text/event-stream carrying `event: problem`)
+      expect(events.status).toBe(404);
+      expect(events.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(events.body).toMatchObject({
+        status: 404,
+        code: ErrorCode.NOT_FOUND,
+        requestId: expect.any(String),
+      });
+      expect({ ...events.body, requestId: undefined }).toEqual({ ...job.body, requestId: undefined });
+    },
+  );
 
   it('streams the job as server-sent events until it ends', async () => {
     const created = await post({ modelId: CORE, prompt: 'x' });
     const cookie = created.headers['set-cookie'] as unknown as string[];
     setTimeout(() => generator.finish(created.body.id), 300);
-    const res = await request(app.getHttpServer()).get(`/api/generations/${created.body.id}/events`).set('Cookie', cookie).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.on('data', (c: Buffer) => (text += c.toString()));
-      r.on('end', () => cb(null, text));
-    });
+    const res = await request(app.getHttpServer())
+      .get(`/api/generations/${created.body.id}/events`)
+      .set('Cookie', cookie)
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => cb(null, text));
+      });
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     const statuses = [...String(res.body).matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);
     expect(statuses).toEqual(['queued', 'succeeded']);
@@ -182,11 +206,18 @@ describe('BFF', () => {
     const created = await post({ modelId: CORE, prompt: 'x' }).set('Idempotency-Key', 'click-123456');
     expect(generator.keys).toEqual(['click-123456']);
     const cookie = created.headers['set-cookie'] as unknown as string[];
-    const cancelled = await request(app.getHttpServer()).post(`/api/generations/${created.body.id}/cancel`).set('Cookie', cookie);
+    const cancelled = await request(app.getHttpServer())
+      .post(`/api/generations/${created.body.id}/cancel`)
+      .set('Cookie', cookie);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
-    expect((await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`)).status).toBe(404);
-    expect((await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`).set('Cookie', cookie)).status).toBe(204);
+    expect((await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`)).status).toBe(
+      404,
+    );
+    expect(
+      (await request(app.getHttpServer()).delete(`/api/generations/${created.body.id}`).set('Cookie', cookie))
+        .status,
+    ).toBe(204);
     expect(generator.jobs.has(created.body.id)).toBe(false);
   });
 
@@ -197,21 +228,35 @@ describe('BFF', () => {
     for (let i = 0; i < 3; i++) answers.push(await request(app.getHttpServer()).get('/api/models'));
     // THEN each gets the generator's answer, and the generator was asked once
     const core = answers[2].body.find((m: { id: string }) => m.id === CORE);
-    expect(core).toMatchObject({ available: true, availability: 'available', maxCount: 4, eta: expect.objectContaining({ p50Seconds: 4, source: 'measured' }) });
+    expect(core).toMatchObject({
+      available: true,
+      availability: 'available',
+      maxCount: 4,
+      eta: expect.objectContaining({ p50Seconds: 4, source: 'measured' }),
+    });
     expect(generator.calls.filter((c) => c === 'models')).toEqual(['models']);
   });
 
   it('lists the catalog when the generator cannot be reached: retired models disabled with the reason, never a 5xx', async () => {
     // GIVEN a generator that cannot be reached
-    generator.modelsAnswer = () => Promise.reject(ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached'));
+    generator.modelsAnswer = () =>
+      Promise.reject(ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached'));
     // WHEN a user asks for the models
     const res = await request(app.getHttpServer()).get('/api/models');
     // THEN the catalog comes back, with what the BFF can tell alone
     expect(res.status).toBe(200);
     const sdxl = res.body.find((m: { id: string }) => m.id === 'stability.stable-diffusion-xl-v1');
     const core = res.body.find((m: { id: string }) => m.id === CORE);
-    expect(core).toMatchObject({ available: true, availability: 'unknown', eta: expect.objectContaining({ p50Seconds: 6, source: 'catalog' }) });
-    expect(sdxl).toMatchObject({ available: false, availability: 'retired', unavailableReason: expect.stringContaining('Retired') });
+    expect(core).toMatchObject({
+      available: true,
+      availability: 'unknown',
+      eta: expect.objectContaining({ p50Seconds: 6, source: 'catalog' }),
+    });
+    expect(sdxl).toMatchObject({
+      available: false,
+      availability: 'retired',
+      unavailableReason: expect.stringContaining('Retired'),
+    });
   });
 
   it("answers the owner's summary, for the cookie's owner only", async () => {
@@ -219,10 +264,18 @@ describe('BFF', () => {
     const created = await post({ modelId: CORE, prompt: 'x' });
     const cookie = created.headers['set-cookie'] as unknown as string[];
     // WHEN the owner asks for the summary
-    const res = await request(app.getHttpServer()).get('/api/summary').set('Cookie', cookie).set('x-imagegen-owner', 'anon-victim');
+    const res = await request(app.getHttpServer())
+      .get('/api/summary')
+      .set('Cookie', cookie)
+      .set('x-imagegen-owner', 'anon-victim');
     // THEN the generator was asked for that owner (never one named by the browser)
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ retentionDays: 30, month: '2026-11', spentUsd: expect.any(Number), images: 2 });
+    expect(res.body).toMatchObject({
+      retentionDays: 30,
+      month: '2026-11',
+      spentUsd: expect.any(Number),
+      images: 2,
+    });
     expect(res.body.spentUsd).toBe(generator.created[0].ownerId.length / 100);
   });
 
@@ -245,8 +298,12 @@ describe('BFF', () => {
   it('serves its OpenAPI document and sets security headers and the request id', async () => {
     const res = await request(app.getHttpServer()).get('/api/docs-json');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models', '/api/summary']));
-    expect(res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties).toHaveProperty('availability');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models', '/api/summary']),
+    );
+    expect(
+      res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties,
+    ).toHaveProperty('availability');
     expect(res.body.paths['/api/generations'].post.responses).toHaveProperty('429');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const api = await request(app.getHttpServer()).get('/api/health').set('x-request-id', 'trace-123');
@@ -263,14 +320,28 @@ describe('BFF', () => {
 
 describe(loadBffConfig.name, () => {
   it('names every missing or malformed setting', () => {
-    expect(() => loadBffConfig({ COOKIE_SECRET: 'short', PORT: 'abc' })).toThrow(/setting GENERATOR_API_URL is missing[\s\S]*COOKIE_SECRET must be at least 32/);
-    expect(() => loadBffConfig({ GENERATOR_API_URL: 'not a url', COOKIE_SECRET: 'x'.repeat(40) })).toThrow(/setting GENERATOR_API_URL/);
+    expect(() => loadBffConfig({ COOKIE_SECRET: 'short', PORT: 'abc' })).toThrow(
+      /setting GENERATOR_API_URL is missing[\s\S]*COOKIE_SECRET must be at least 32/,
+    );
+    expect(() => loadBffConfig({ GENERATOR_API_URL: 'not a url', COOKIE_SECRET: 'x'.repeat(40) })).toThrow(
+      /setting GENERATOR_API_URL/,
+    );
   });
 });
 
 describe('BFF behind an ALB that signs users in', () => {
-  const oidcConfig = loadBffConfig(testEnv({ OIDC_ALB_ARN: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188' }));
-  const verifier = { ownerOf: async (t: string) => (t === 'good-token' ? 'oidc:user-1' : Promise.reject(ProblemError.of(ErrorCode.UNAUTHORIZED, 'bad token'))) };
+  const oidcConfig = loadBffConfig(
+    testEnv({
+      OIDC_ALB_ARN:
+        'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188',
+    }),
+  );
+  const verifier = {
+    ownerOf: async (t: string) =>
+      t === 'good-token'
+        ? 'oidc:user-1'
+        : Promise.reject(ProblemError.of(ErrorCode.UNAUTHORIZED, 'bad token')),
+  };
   let oidcApp: NestExpressApplication;
   let fake: FakeGenerator;
 
@@ -282,7 +353,10 @@ describe('BFF behind an ALB that signs users in', () => {
   afterEach(() => oidcApp.close());
 
   it("uses the signed-in user's subject as the owner, and sets no anonymous cookie", async () => {
-    const res = await request(oidcApp.getHttpServer()).post('/api/generations').set('x-amzn-oidc-data', 'good-token').send({ modelId: CORE, prompt: 'x' });
+    const res = await request(oidcApp.getHttpServer())
+      .post('/api/generations')
+      .set('x-amzn-oidc-data', 'good-token')
+      .send({ modelId: CORE, prompt: 'x' });
     expect(res.status).toBe(202);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(fake.created[0].ownerId).toBe('oidc:user-1');
@@ -290,7 +364,9 @@ describe('BFF behind an ALB that signs users in', () => {
 
   it('refuses a request without a valid token with a 403 problem, and still answers health checks', async () => {
     expect((await request(oidcApp.getHttpServer()).get('/api/generations')).status).toBe(403);
-    const forged = await request(oidcApp.getHttpServer()).get('/api/generations').set('x-amzn-oidc-data', 'forged');
+    const forged = await request(oidcApp.getHttpServer())
+      .get('/api/generations')
+      .set('x-amzn-oidc-data', 'forged');
     expect(forged.status).toBe(403);
     expect(forged.body.code).toBe(ErrorCode.UNAUTHORIZED);
     expect((await request(oidcApp.getHttpServer()).get('/api/health')).status).toBe(200);

@@ -10,11 +10,11 @@ import { GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { PROBLEM_SCHEMA } from '@imagegen/bff/feature-generations';
 import {
   AlbOidcVerifier,
-  GracefulShutdown,
-  ProblemDetailsFilter,
   anonymousOwner,
   answerClientErrorsAsProblems,
+  GracefulShutdown,
   jsonBodyOnly,
+  ProblemDetailsFilter,
   securityHeaders,
   signedInOwner,
 } from '@imagegen/bff/util-http';
@@ -52,11 +52,15 @@ export interface BffApp {
 /** Builds the whole BFF (middleware, validation, errors, OpenAPI) without listening: main.ts and the tests share it. */
 export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promise<BffApp> {
   const logger = deps.logger ?? createLogger({ service: 'bff', level: config.LOG_LEVEL });
-  const shutdown = deps.shutdown ?? new GracefulShutdown({ deadlineMs: config.SHUTDOWN_DEADLINE_MS, log: logger });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, { logger, draining: shutdown.draining, generator: deps.generator }), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const shutdown =
+    deps.shutdown ?? new GracefulShutdown({ deadlineMs: config.SHUTDOWN_DEADLINE_MS, log: logger });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, { logger, draining: shutdown.draining, generator: deps.generator }),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is
   app.disable('x-powered-by');
@@ -69,7 +73,8 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   app.use(cookieParser(config.COOKIE_SECRET));
   // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
   const albArn = config.OIDC_ALB_ARN;
-  const verifier = deps.oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
+  const verifier =
+    deps.oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
   app.use(OWNER_ROUTES, verifier ? signedInOwner(verifier) : anonymousOwner);
   app.use(`/${API_PREFIX}`, jsonBodyOnly(config.BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX);
@@ -79,7 +84,8 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
-      exceptionFactory: (errors: ValidationError[]) => new ProblemError(validationProblem(toFieldErrors(errors))),
+      exceptionFactory: (errors: ValidationError[]) =>
+        new ProblemError(validationProblem(toFieldErrors(errors))),
     }),
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -96,7 +102,10 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
       .setVersion('1')
       .build(),
   );
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ProblemDetails: PROBLEM_SCHEMA as never } };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ProblemDetails: PROBLEM_SCHEMA as never },
+  };
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
   return { app, shutdown };
 }

@@ -1,10 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { IncomingMessage, Server, createServer } from 'node:http';
-import { AddressInfo, Socket, connect } from 'node:net';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo, connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-
 import { NestExpressApplication } from '@nestjs/platform-express';
 
 import { GracefulShutdown } from '@imagegen/bff/util-http';
@@ -36,7 +35,9 @@ function responses(raw: string) {
     .map((r) => {
       const [head, body] = [r.slice(0, r.indexOf('\r\n\r\n')), r.slice(r.indexOf('\r\n\r\n') + 4)];
       const [status, ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       return { status: Number(status.split(' ')[1]), headers, body };
     });
 }
@@ -85,10 +86,16 @@ describe('BFF graceful shutdown (listening app)', () => {
   it('on SIGTERM ends event streams, takes no new connection, answers 503 on a kept-alive one, finishes the request in progress and exits 0', async () => {
     // GIVEN an owner following a job
     await start(20_000);
-    const first = await fetch(`${base()}/api/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ modelId: CORE, prompt: 'x' }) });
+    const first = await fetch(`${base()}/api/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ modelId: CORE, prompt: 'x' }),
+    });
     const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0];
     const job = (await first.json()) as { id: string };
-    const stream = (await fetch(`${base()}/api/generations/${job.id}/events`, { headers: { cookie } })).body?.getReader();
+    const stream = (
+      await fetch(`${base()}/api/generations/${job.id}/events`, { headers: { cookie } })
+    ).body?.getReader();
     await stream?.read(); // the queued job
     // AND a job creation in progress on a kept-alive connection (the generator holds it)
     let release!: () => void;
@@ -122,12 +129,18 @@ describe('BFF graceful shutdown (listening app)', () => {
       'x-content-type-options': 'nosniff',
       'x-request-id': expect.any(String),
     });
-    expect(JSON.parse(ready.body)).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, requestId: ready.headers['x-request-id'] });
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 503,
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      requestId: ready.headers['x-request-id'],
+    });
     // AND the process exits 0, with both jobs made (nothing lost)
     await until(() => exits.length > 0);
     expect(exits).toEqual([0]);
     expect(generator.created).toHaveLength(2);
-    expect(logs.map((l) => l['msg'])).toEqual(expect.arrayContaining([expect.stringMatching(/^shutting down/), expect.stringMatching(/^drained/)]));
+    expect(logs.map((l) => l['msg'])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^shutting down/), expect.stringMatching(/^drained/)]),
+    );
   });
 
   it('exits 1 at the hard deadline and logs each request it cut', async () => {
@@ -143,8 +156,12 @@ describe('BFF graceful shutdown (listening app)', () => {
     await until(() => exits.length > 0);
     // THEN the exit code is 1, and the log names the request cut, with its request id
     expect(exits).toEqual([1]);
-    const cut = logs.find((l) => l['level'] === 'error' && String(l['msg']).startsWith('shutdown deadline reached'));
-    expect(cut?.['cut']).toEqual([expect.objectContaining({ method: 'POST', path: '/api/generations', requestId: expect.any(String) })]);
+    const cut = logs.find(
+      (l) => l['level'] === 'error' && String(l['msg']).startsWith('shutdown deadline reached'),
+    );
+    expect(cut?.['cut']).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/api/generations', requestId: expect.any(String) }),
+    ]);
     release();
     await conn.closed;
     await app.close();
@@ -165,25 +182,42 @@ describe('BFF process (main.ts)', () => {
     generatorApi = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        const job = { id: 'job0000000001', status: 'queued', createdAt: 't', updatedAt: 't', modelId: CORE, request: { modelId: CORE, prompt: 'x' }, images: [], estimatedCostUsd: 0.04 };
+        const job = {
+          id: 'job0000000001',
+          status: 'queued',
+          createdAt: 't',
+          updatedAt: 't',
+          modelId: CORE,
+          request: { modelId: CORE, prompt: 'x' },
+          images: [],
+          estimatedCostUsd: 0.04,
+        };
         held.push(() => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(job)));
       });
     });
     await new Promise<void>((r) => generatorApi.listen(0, '127.0.0.1', r));
     // AND the BFF running as its own process, as in production
     const root = join(__dirname, '../../../..');
-    child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/bff/src/main.ts'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...testEnv({ LOG_LEVEL: 'info', PORT: '0', GENERATOR_API_URL: `http://127.0.0.1:${(generatorApi.address() as AddressInfo).port}/prod` }),
-        AWS_ACCESS_KEY_ID: 'AKIDTEST',
-        AWS_SECRET_ACCESS_KEY: 'test-secret',
-        TS_NODE_PROJECT: 'apps/bff/tsconfig.spec.json',
-        TS_NODE_TRANSPILE_ONLY: 'true',
+    child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/bff/src/main.ts'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          ...testEnv({
+            LOG_LEVEL: 'info',
+            PORT: '0',
+            GENERATOR_API_URL: `http://127.0.0.1:${(generatorApi.address() as AddressInfo).port}/prod`,
+          }),
+          AWS_ACCESS_KEY_ID: 'AKIDTEST',
+          AWS_SECRET_ACCESS_KEY: 'test-secret',
+          TS_NODE_PROJECT: 'apps/bff/tsconfig.spec.json',
+          TS_NODE_TRANSPILE_ONLY: 'true',
+        },
       },
-    });
+    );
     const lines: Record<string, unknown>[] = [];
     let pending = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -192,11 +226,17 @@ describe('BFF process (main.ts)', () => {
       pending = parts.pop() ?? '';
       for (const p of parts) if (p.startsWith('{')) lines.push(JSON.parse(p));
     });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child?.on('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child?.on('exit', (code, signal) => r({ code, signal })),
+    );
     await until(() => lines.some((l) => l['msg'] === 'listening'));
     const port = lines.find((l) => l['msg'] === 'listening')?.['port'];
     // AND a job creation in progress
-    const inFlight = fetch(`http://127.0.0.1:${port}/api/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ modelId: CORE, prompt: 'x' }) });
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ modelId: CORE, prompt: 'x' }),
+    });
     await until(() => held.length === 1);
 
     // WHEN the process gets SIGTERM

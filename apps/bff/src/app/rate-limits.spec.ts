@@ -12,7 +12,17 @@ let generator: FakeGenerator;
 
 async function start(limits: Record<string, string>) {
   generator = new FakeGenerator();
-  ({ app } = await createBffApp(loadBffConfig(testEnv({ RATE_LIMIT_PER_IP: '1000', RATE_LIMIT_PER_OWNER: '1000', RATE_LIMIT_JOBS_PER_OWNER: '1000', ...limits })), { generator }));
+  ({ app } = await createBffApp(
+    loadBffConfig(
+      testEnv({
+        RATE_LIMIT_PER_IP: '1000',
+        RATE_LIMIT_PER_OWNER: '1000',
+        RATE_LIMIT_JOBS_PER_OWNER: '1000',
+        ...limits,
+      }),
+    ),
+    { generator },
+  ));
   await app.init();
 }
 afterEach(() => app.close());
@@ -23,7 +33,8 @@ const create = (cookie?: string[]) => {
   return (cookie ? r.set('Cookie', cookie) : r).send({ modelId: CORE, prompt: 'x' });
 };
 /** A new anonymous owner: its cookie. */
-const newOwner = async () => (await http().get('/api/generations')).headers['set-cookie'] as unknown as string[];
+const newOwner = async () =>
+  (await http().get('/api/generations')).headers['set-cookie'] as unknown as string[];
 
 function expectRateLimited(res: request.Response) {
   expect(res.status).toBe(429);
@@ -84,7 +95,8 @@ describe('BFF rate limits', () => {
     expectRateLimited(await http().get('/api/models'));
     // WHEN the load balancer checks health and readiness
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await http().get('/api/health')).status, (await http().get('/api/ready')).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await http().get('/api/health')).status, (await http().get('/api/ready')).status);
     // THEN each check is answered
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
   });
@@ -98,11 +110,15 @@ describe('BFF rate limits', () => {
     const polled = setInterval(() => {
       if (generator.calls.filter((c) => c === 'get').length >= 4) generator.finish(created.body.id);
     }, 10);
-    const stream = await http().get(`/api/generations/${created.body.id}/events`).set('Cookie', cookie).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.on('data', (c: Buffer) => (text += c.toString()));
-      r.on('end', () => cb(null, text));
-    });
+    const stream = await http()
+      .get(`/api/generations/${created.body.id}/events`)
+      .set('Cookie', cookie)
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.on('end', () => cb(null, text));
+      });
     clearInterval(polled);
     // THEN the stream delivered the job, and the owner still has one request left, then none
     expect(String(stream.body)).toMatch(/"status":"succeeded"/);
@@ -115,8 +131,17 @@ describe('BFF rate limits', () => {
 describe('rate limit settings', () => {
   it('are validated at start-up', () => {
     expect(() => loadBffConfig(testEnv({ RATE_LIMIT_PER_IP: '0' }))).toThrow(/RATE_LIMIT_PER_IP/);
-    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_JOBS_PER_OWNER: 'many' }))).toThrow(/RATE_LIMIT_JOBS_PER_OWNER/);
-    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_WINDOW_SECONDS: '1.5' }))).toThrow(/RATE_LIMIT_WINDOW_SECONDS/);
-    expect(loadBffConfig(testEnv())).toMatchObject({ RATE_LIMIT_PER_IP: 600, RATE_LIMIT_PER_OWNER: 300, RATE_LIMIT_JOBS_PER_OWNER: 30, RATE_LIMIT_WINDOW_SECONDS: 60 });
+    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_JOBS_PER_OWNER: 'many' }))).toThrow(
+      /RATE_LIMIT_JOBS_PER_OWNER/,
+    );
+    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_WINDOW_SECONDS: '1.5' }))).toThrow(
+      /RATE_LIMIT_WINDOW_SECONDS/,
+    );
+    expect(loadBffConfig(testEnv())).toMatchObject({
+      RATE_LIMIT_PER_IP: 600,
+      RATE_LIMIT_PER_OWNER: 300,
+      RATE_LIMIT_JOBS_PER_OWNER: 30,
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+    });
   });
 });

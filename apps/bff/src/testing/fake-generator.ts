@@ -24,10 +24,20 @@ export class FakeGenerator implements GeneratorClient {
   /** When set, `create` waits for this before answering (a request in progress). */
   hold?: Promise<void>;
   modelsAnswer: () => Promise<ModelInfo[]> = async () =>
-    MODEL_CATALOG.map((m) => ({ ...m, available: m.lifecycle.state !== 'retired', availability: m.lifecycle.state === 'retired' ? 'retired' : 'available', eta: { p50Seconds: 4, p90Seconds: 7, samples: 12, source: 'measured', parallelism: 2 } }));
+    MODEL_CATALOG.map((m) => ({
+      ...m,
+      available: m.lifecycle.state !== 'retired',
+      availability: m.lifecycle.state === 'retired' ? 'retired' : 'available',
+      eta: { p50Seconds: 4, p90Seconds: 7, samples: 12, source: 'measured', parallelism: 2 },
+    }));
   private n = 0;
 
-  async create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
+  async create(
+    ownerId: string,
+    body: unknown,
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<Generation> {
     this.calls.push('create');
     if (this.failWith) throw this.failWith;
     if (this.hold) await this.hold;
@@ -36,7 +46,17 @@ export class FakeGenerator implements GeneratorClient {
     this.created.push({ ownerId, body: request, requestId });
     const id = `job${String(++this.n).padStart(10, '0')}`;
     const now = new Date().toISOString();
-    const job = { id, ownerId, status: 'queued' as const, createdAt: now, updatedAt: now, modelId: request.modelId, request, images: [], estimatedCostUsd: 0.04 };
+    const job = {
+      id,
+      ownerId,
+      status: 'queued' as const,
+      createdAt: now,
+      updatedAt: now,
+      modelId: request.modelId,
+      request,
+      images: [],
+      estimatedCostUsd: 0.04,
+    };
     this.jobs.set(id, job);
     return job;
   }
@@ -64,9 +84,12 @@ export class FakeGenerator implements GeneratorClient {
   async list(ownerId: string, query: { cursor?: string; limit?: string }): Promise<GenerationPage> {
     this.calls.push('list');
     this.listed.push({ ownerId, query });
-    if (query.limit !== undefined && !/^\d+$/.test(query.limit)) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
-    if (query.limit !== undefined && (Number(query.limit) < 1 || Number(query.limit) > 100)) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
-    if (query.cursor !== undefined && !query.cursor.startsWith('g1.')) throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'cursor is not valid');
+    if (query.limit !== undefined && !/^\d+$/.test(query.limit))
+      throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
+    if (query.limit !== undefined && (Number(query.limit) < 1 || Number(query.limit) > 100))
+      throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'limit must be a whole number from 1 to 100');
+    if (query.cursor !== undefined && !query.cursor.startsWith('g1.'))
+      throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'cursor is not valid');
     return { items: [] };
   }
 
@@ -78,7 +101,13 @@ export class FakeGenerator implements GeneratorClient {
   async summary(ownerId: string): Promise<OwnerSummary> {
     this.calls.push('summary');
     if (this.failWith) throw this.failWith;
-    return { retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: ownerId.length / 100, images: 2 };
+    return {
+      retentionDays: 30,
+      presignExpirySeconds: 900,
+      month: '2026-11',
+      spentUsd: ownerId.length / 100,
+      images: 2,
+    };
   }
 
   async ping(): Promise<void> {
@@ -88,7 +117,12 @@ export class FakeGenerator implements GeneratorClient {
 
   finish(id: string) {
     const job = this.jobs.get(id);
-    if (job) this.jobs.set(id, { ...job, status: 'succeeded', updatedAt: new Date(Date.now() + 1000).toISOString() });
+    if (job)
+      this.jobs.set(id, {
+        ...job,
+        status: 'succeeded',
+        updatedAt: new Date(Date.now() + 1000).toISOString(),
+      });
   }
 }
 

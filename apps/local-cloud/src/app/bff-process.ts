@@ -59,7 +59,9 @@ export function startBffProcess(options: BffProcessOptions): ChildProcess {
       COOKIE_SECRET: process.env['COOKIE_SECRET'] ?? localCookieSecret(options.dataDir),
       PUBLIC_ORIGIN: options.publicOrigin,
       LOG_LEVEL: options.logLevel ?? process.env['LOG_LEVEL'] ?? 'info',
-      ...(options.shutdownDeadlineMs !== undefined && !process.env['SHUTDOWN_DEADLINE_MS'] ? { SHUTDOWN_DEADLINE_MS: String(options.shutdownDeadlineMs) } : {}),
+      ...(options.shutdownDeadlineMs !== undefined && !process.env['SHUTDOWN_DEADLINE_MS']
+        ? { SHUTDOWN_DEADLINE_MS: String(options.shutdownDeadlineMs) }
+        : {}),
     },
   });
   // The channel only tells the child when this process is gone: it must not keep this one alive.

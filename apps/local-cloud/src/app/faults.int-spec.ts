@@ -9,14 +9,25 @@ import { createLogger } from '@imagegen/shared/util-logging';
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings } from './settings';
 import { generatorApi } from './testing/generator-api';
-import { NO_VIOLATIONS, bucketKeys, invariantViolations, jobRecords } from './testing/stack-invariants';
+import { bucketKeys, invariantViolations, jobRecords, NO_VIOLATIONS } from './testing/stack-invariants';
 
 // Faults injected through the stand-ins' settings, each through the real SDKs and the real generator,
 // and after each one the same check: nothing lost, nothing left behind, no job left running.
 const CORE = 'stability.stable-image-core-v1:1';
 const SD35 = 'stability.sd3-5-large-v1:0';
 const OWNER = 'anon-faults-1';
-const CLEAR_BEDROCK = { latencyMs: 0, latencyJitter: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, errorAfter: null, accessDeniedModels: [], faultSeed: null };
+const CLEAR_BEDROCK = {
+  latencyMs: 0,
+  latencyJitter: 0,
+  throttleRate: 0,
+  errorRate: 0,
+  timeoutRate: 0,
+  throttleNext: 0,
+  errorNext: 0,
+  errorAfter: null,
+  accessDeniedModels: [],
+  faultSeed: null,
+};
 const CLEAR_S3 = { unavailable: false, failWritesNext: 0, failWritesRate: 0 };
 const CLEAR_DYNAMO = { unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] };
 /** The SDK's per-attempt timeout of InvokeModel in this stack (BEDROCK_TIMEOUT_MS), low so a hanging model is cut quickly. */
@@ -37,9 +48,24 @@ beforeAll(async () => {
   // Read by the generator when it is first built, in this process.
   process.env['BEDROCK_TIMEOUT_MS'] = String(BEDROCK_TIMEOUT_MS);
   process.env['JOB_STALE_AFTER_SECONDS'] = String(STALE_SECONDS);
-  const env = { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', PORT: '0', BFF_PORT: '0', LOCAL_APIGW_PORT: '0', LOCAL_BEDROCK_PORT: '0', LOCAL_S3_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_LAMBDA_PORT: '0', LOCAL_CLOUD_DATA_DIR: dir, LOG_LEVEL: 'error' };
+  const env = {
+    LOCAL_BEDROCK_LATENCY_MS: '0',
+    LOCAL_RETENTION_SWEEP_SECONDS: '0',
+    PORT: '0',
+    BFF_PORT: '0',
+    LOCAL_APIGW_PORT: '0',
+    LOCAL_BEDROCK_PORT: '0',
+    LOCAL_S3_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
+    LOCAL_LAMBDA_PORT: '0',
+    LOCAL_CLOUD_DATA_DIR: dir,
+    LOG_LEVEL: 'error',
+  };
   const destination = new Writable({ write: (_c, _e, done) => done() });
-  cloud = await startLocalCloud({ settings: loadLocalCloudSettings(env), log: createLogger({ service: 'local-cloud', destination }) });
+  cloud = await startLocalCloud({
+    settings: loadLocalCloudSettings(env),
+    log: createLogger({ service: 'local-cloud', destination }),
+  });
 });
 
 afterAll(async () => {
@@ -70,7 +96,11 @@ async function create(request: Record<string, unknown>): Promise<string> {
   return created.body.id;
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -87,7 +117,8 @@ describe('Bedrock throttling', () => {
     const before = invocations();
     // WHEN four jobs of three images are asked for
     const ids = [];
-    for (const subject of ['a harbour', 'a meadow', 'a glacier', 'a bazaar']) ids.push(await create({ modelId: CORE, prompt: subject, count: 3, seed: 100 }));
+    for (const subject of ['a harbour', 'a meadow', 'a glacier', 'a bazaar'])
+      ids.push(await create({ modelId: CORE, prompt: subject, count: 3, seed: 100 }));
     const jobs = await Promise.all(ids.map((id) => api.settled(id)));
     // THEN every job succeeded, the SDK having retried the throttled calls
     expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
@@ -95,7 +126,11 @@ describe('Bedrock throttling', () => {
     // AND an image that ran out of attempts (if any) says so, with when to try again
     for (const job of jobs) {
       expect(job.images.length + (job.failures?.length ?? 0)).toBe(3);
-      for (const failure of job.failures ?? []) expect(failure.error).toMatchObject({ code: ErrorCode.MODEL_THROTTLED, retryAfterSeconds: expect.any(Number) });
+      for (const failure of job.failures ?? [])
+        expect(failure.error).toMatchObject({
+          code: ErrorCode.MODEL_THROTTLED,
+          retryAfterSeconds: expect.any(Number),
+        });
     }
   });
 
@@ -103,7 +138,12 @@ describe('Bedrock throttling', () => {
     cloud.bedrock.setFaults({ throttleRate: 1 });
     const before = invocations();
     const job = await api.settled(await create({ modelId: CORE, prompt: 'a crowded sky', count: 2 }));
-    expect(job).toMatchObject({ status: 'failed', images: [], costUsd: 0, error: { code: ErrorCode.MODEL_THROTTLED, status: 429 } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      images: [],
+      costUsd: 0,
+      error: { code: ErrorCode.MODEL_THROTTLED, status: 429 },
+    });
     expect(job.error?.retryAfterSeconds).toBeGreaterThan(0);
     expect(failureCodes(job)).toEqual([ErrorCode.MODEL_THROTTLED, ErrorCode.MODEL_THROTTLED]);
     expect(invocations() - before).toBe(6);
@@ -127,7 +167,9 @@ describe('model timeouts', () => {
     expect(hung).toMatchObject({ status: 'failed', images: [], error: { code: ErrorCode.MODEL_TIMEOUT } });
     expect(invocations() - before).toBe(3);
     // AND the other model still works meanwhile
-    expect((await api.settled(await create({ modelId: CORE, prompt: 'a quick sketch' }))).status).toBe('succeeded');
+    expect((await api.settled(await create({ modelId: CORE, prompt: 'a quick sketch' }))).status).toBe(
+      'succeeded',
+    );
   });
 });
 
@@ -143,14 +185,26 @@ describe('Bedrock 5xx', () => {
   it('fails MODEL_UNAVAILABLE when every attempt answers 500, and stores nothing', async () => {
     cloud.bedrock.setFaults({ errorRate: 1 });
     const job = await api.settled(await create({ modelId: CORE, prompt: 'a broken model', count: 2 }));
-    expect(job).toMatchObject({ status: 'failed', images: [], costUsd: 0, error: { code: ErrorCode.MODEL_UNAVAILABLE, status: 503 } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      images: [],
+      costUsd: 0,
+      error: { code: ErrorCode.MODEL_UNAVAILABLE, status: 503 },
+    });
   });
 });
 
 describe('the content filter', () => {
   it('fails a filtered prompt CONTENT_FILTERED for every image, charges nothing and stores nothing', async () => {
-    const job = await api.settled(await create({ modelId: CORE, prompt: 'a forbidden-content poster', count: 2 }));
-    expect(job).toMatchObject({ status: 'failed', images: [], costUsd: 0, error: { code: ErrorCode.CONTENT_FILTERED, status: 422 } });
+    const job = await api.settled(
+      await create({ modelId: CORE, prompt: 'a forbidden-content poster', count: 2 }),
+    );
+    expect(job).toMatchObject({
+      status: 'failed',
+      images: [],
+      costUsd: 0,
+      error: { code: ErrorCode.CONTENT_FILTERED, status: 422 },
+    });
     expect(failureCodes(job)).toEqual([ErrorCode.CONTENT_FILTERED, ErrorCode.CONTENT_FILTERED]);
   });
 });
@@ -166,28 +220,47 @@ describe('S3 unavailable during the write', () => {
   it('fails the images SERVICE_UNAVAILABLE when S3 refuses every write, and leaves no object', async () => {
     cloud.s3.setFaults({ failWritesRate: 1 });
     const job = await api.settled(await create({ modelId: CORE, prompt: 'a full warehouse', count: 2 }));
-    expect(job).toMatchObject({ status: 'failed', images: [], costUsd: 0, error: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      images: [],
+      costUsd: 0,
+      error: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    });
     expect(job.error?.retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('fails the images SERVICE_UNAVAILABLE when S3 is down altogether', async () => {
     cloud.s3.setFaults({ unavailable: true });
     const job = await api.settled(await create({ modelId: CORE, prompt: 'a closed library' }));
-    expect(job).toMatchObject({ status: 'failed', images: [], error: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      images: [],
+      error: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    });
   });
 });
 
 describe('DynamoDB unavailable', () => {
   it('at the API: answers a clean 503 problem with a Retry-After, and writes nothing', async () => {
     // GIVEN what the stores hold, and DynamoDB down
-    const [jobsBefore, keysBefore, workerBefore] = [await jobRecords(stores()), await bucketKeys(stores()), cloud.lambda.stats().invocations];
+    const [jobsBefore, keysBefore, workerBefore] = [
+      await jobRecords(stores()),
+      await bucketKeys(stores()),
+      cloud.lambda.stats().invocations,
+    ];
     cloud.dynamodb.setFaults({ unavailable: true });
     // WHEN a job is asked for, and the list read
-    const created = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a quiet day' }, OWNER, { 'idempotency-key': 'dynamo-down-0001' });
+    const created = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a quiet day' }, OWNER, {
+      'idempotency-key': 'dynamo-down-0001',
+    });
     const listed = await api.call('GET', '/generations');
     // THEN both are refused with the stable code and a hint when to come back, and no internals
     for (const res of [created, listed]) {
-      expect(res).toMatchObject({ status: 503, type: 'application/problem+json', body: { code: ErrorCode.SERVICE_UNAVAILABLE, status: 503 } });
+      expect(res).toMatchObject({
+        status: 503,
+        type: 'application/problem+json',
+        body: { code: ErrorCode.SERVICE_UNAVAILABLE, status: 503 },
+      });
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(JSON.stringify(res.body)).not.toMatch(/ServiceUnavailable|dynamo|at .*\.js:\d+/i);
     }
@@ -197,7 +270,9 @@ describe('DynamoDB unavailable', () => {
     expect(await bucketKeys(stores())).toEqual(keysBefore);
     expect(cloud.lambda.stats().invocations).toBe(workerBefore);
     // AND the same request goes through once DynamoDB is back
-    const retried = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a quiet day' }, OWNER, { 'idempotency-key': 'dynamo-down-0001' });
+    const retried = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a quiet day' }, OWNER, {
+      'idempotency-key': 'dynamo-down-0001',
+    });
     expect(retried.status).toBe(202);
     expect((await api.settled(retried.body.id)).status).toBe('succeeded');
   });
@@ -222,9 +297,15 @@ describe('DynamoDB unavailable', () => {
     const failuresBefore = cloud.lambda.stats().failures;
     const id = await create({ modelId: CORE, prompt: 'a very patient robot' });
     // WHEN every attempt has failed, and the on-failure destination has failed once too
-    await until('the event handed to the on-failure destination', () => cloud.lambda.stats().failures > failuresBefore);
+    await until(
+      'the event handed to the on-failure destination',
+      () => cloud.lambda.stats().failures > failuresBefore,
+    );
     const refused = cloud.dynamodb.stats().faultsInjected;
-    await until('the destination refused by DynamoDB', () => cloud.dynamodb.stats().faultsInjected >= refused + 3);
+    await until(
+      'the destination refused by DynamoDB',
+      () => cloud.dynamodb.stats().faultsInjected >= refused + 3,
+    );
     cloud.dynamodb.setFaults({ unavailable: false });
     // THEN the destination, tried again, settles the job failed: never left queued
     await cloud.lambda.idle();
@@ -238,11 +319,18 @@ describe('DynamoDB unavailable', () => {
     // GIVEN an image being made (the model takes a moment)
     cloud.bedrock.setFaults({ latencyMs: 1_500 });
     const id = await create({ modelId: CORE, prompt: 'an interrupted painter' });
-    await until('the image claimed', async () => (await api.call('GET', `/generations/${id}`)).body.status === 'running');
+    await until(
+      'the image claimed',
+      async () => (await api.call('GET', `/generations/${id}`)).body.status === 'running',
+    );
     // WHEN DynamoDB refuses updates until the first Lambda retry has failed too
     cloud.dynamodb.setFaults({ unavailable: true, operations: ['UpdateItem'] });
     const before = cloud.lambda.stats().invocations;
-    await until('the first retry', () => cloud.lambda.stats().invocations >= before + 1 && cloud.lambda.stats().retrying > 0, 30_000);
+    await until(
+      'the first retry',
+      () => cloud.lambda.stats().invocations >= before + 1 && cloud.lambda.stats().retrying > 0,
+      30_000,
+    );
     cloud.bedrock.setFaults({ latencyMs: 0 });
     cloud.dynamodb.setFaults({ unavailable: false });
     // THEN the last retry takes the image back and makes it (without that, the job would wait to go stale, then fail)

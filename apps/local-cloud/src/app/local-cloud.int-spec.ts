@@ -2,21 +2,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+
 import { ErrorCode, Generation, OWNER_HEADER } from '@imagegen/contracts';
 import { readParametersText } from '@imagegen/generator/domain';
 import { readImageInfo } from '@imagegen/generator/model-adapters';
-import sharp from 'sharp';
 import { createLogger } from '@imagegen/shared/util-logging';
 import { signRequest } from '@imagegen/shared/util-sigv4';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, loadLocalCloudSettings } from './settings';
+import { loadLocalCloudSettings, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings';
 
 const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-integration-1';
-const NO_FAULTS = { latencyMs: 0, latencyJitter: 0, throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, errorAfter: null, accessDeniedModels: [] };
+const NO_FAULTS = {
+  latencyMs: 0,
+  latencyJitter: 0,
+  throttleRate: 0,
+  errorRate: 0,
+  timeoutRate: 0,
+  throttleNext: 0,
+  errorNext: 0,
+  errorAfter: null,
+  accessDeniedModels: [],
+};
 
 let dir: string;
 let cloud: LocalCloud;
@@ -24,9 +34,26 @@ const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-int-'));
-  const env = { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', PORT: '0', BFF_PORT: '0', LOCAL_APIGW_PORT: '0', LOCAL_BEDROCK_PORT: '0', LOCAL_S3_PORT: '0', LOCAL_DYNAMODB_PORT: '0', LOCAL_LAMBDA_PORT: '0', LOCAL_CLOUD_DATA_DIR: dir, LOG_LEVEL: 'warn' };
-  const destination = new Writable({ write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()) });
-  cloud = await startLocalCloud({ settings: loadLocalCloudSettings(env), log: createLogger({ service: 'local-cloud', destination }) });
+  const env = {
+    LOCAL_BEDROCK_LATENCY_MS: '0',
+    LOCAL_RETENTION_SWEEP_SECONDS: '0',
+    PORT: '0',
+    BFF_PORT: '0',
+    LOCAL_APIGW_PORT: '0',
+    LOCAL_BEDROCK_PORT: '0',
+    LOCAL_S3_PORT: '0',
+    LOCAL_DYNAMODB_PORT: '0',
+    LOCAL_LAMBDA_PORT: '0',
+    LOCAL_CLOUD_DATA_DIR: dir,
+    LOG_LEVEL: 'warn',
+  };
+  const destination = new Writable({
+    write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()),
+  });
+  cloud = await startLocalCloud({
+    settings: loadLocalCloudSettings(env),
+    log: createLogger({ service: 'local-cloud', destination }),
+  });
 });
 
 afterAll(async () => {
@@ -37,15 +64,30 @@ afterAll(async () => {
 beforeEach(() => cloud.bedrock.setFaults(NO_FAULTS));
 
 /** A call to the generator API the way the BFF makes it: SigV4-signed with the owner header. */
-async function api(method: string, path: string, body?: unknown, owner = OWNER, extra: Record<string, string> = {}) {
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  owner = OWNER,
+  extra: Record<string, string> = {},
+) {
   const url = `${cloud.urls.apiGateway}${path}`;
   const text = body === undefined ? undefined : JSON.stringify(body);
   const headers = await signRequest(
-    { method, url, headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner, ...extra }, ...(text ? { body: text } : {}) },
+    {
+      method,
+      url,
+      headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner, ...extra },
+      ...(text ? { body: text } : {}),
+    },
     { service: 'execute-api', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   );
   const res = await fetch(url, { method, headers, ...(text ? { body: text } : {}) });
-  return { status: res.status, type: res.headers.get('content-type'), body: res.status === 204 ? undefined : await res.json() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: res.status === 204 ? undefined : await res.json(),
+  };
 }
 
 async function settled(id: string, owner = OWNER): Promise<Generation> {
@@ -59,15 +101,26 @@ async function settled(id: string, owner = OWNER): Promise<Generation> {
 }
 
 async function objectsOf(id: string, owner = OWNER): Promise<string[]> {
-  const s3 = new S3Client({ region: LOCAL_REGION, endpoint: cloud.urls.s3, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: cloud.names.bucket, Prefix: `owners/${owner}/generations/${id}/` }));
+  const s3 = new S3Client({
+    region: LOCAL_REGION,
+    endpoint: cloud.urls.s3,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const out = await s3.send(
+    new ListObjectsV2Command({ Bucket: cloud.names.bucket, Prefix: `owners/${owner}/generations/${id}/` }),
+  );
   return (out.Contents ?? []).map((o) => o.Key ?? '');
 }
 
 describe('the generation spine through the local cloud', () => {
   it('turns a prompt into a job, an image in S3 and a presigned URL that downloads a PNG of the model size', async () => {
     // WHEN
-    const created = await api('POST', '/generations', { modelId: CORE, prompt: 'a lighthouse on a cliff', seed: 1234 });
+    const created = await api('POST', '/generations', {
+      modelId: CORE,
+      prompt: 'a lighthouse on a cliff',
+      seed: 1234,
+    });
     // THEN the job is answered at once, queued
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ status: 'queued', modelId: CORE, images: [] });
@@ -85,7 +138,9 @@ describe('the generation spine through the local cloud', () => {
     expect(readImageInfo(bytes)).toEqual({ format: 'png', width: 1536, height: 1536 });
     expect(bytes.length).toBe(image.bytes);
     // AND the file says how it was made, and still decodes
-    expect(readParametersText(bytes)).toMatch(/^a lighthouse on a cliff\nSeed: 1234, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /);
+    expect(readParametersText(bytes)).toMatch(
+      /^a lighthouse on a cliff\nSeed: 1234, Size: 1536x1536, Aspect ratio: 1:1, Model: stability\.stable-image-core-v1:1, Created: /,
+    );
     expect(await sharp(Buffer.from(bytes)).metadata()).toMatchObject({ width: 1536, height: 1536 });
     // AND a small WebP thumbnail sits beside it, for the gallery
     expect(image.thumbnailUrl?.startsWith(cloud.urls.s3)).toBe(true);
@@ -96,7 +151,14 @@ describe('the generation spine through the local cloud', () => {
   });
 
   it('makes several images in other formats, each with its own seed', async () => {
-    const created = await api('POST', '/generations', { modelId: 'stability.sd3-5-large-v1:0', prompt: 'a fox', aspectRatio: '16:9', count: 2, outputFormat: 'webp', seed: 10 });
+    const created = await api('POST', '/generations', {
+      modelId: 'stability.sd3-5-large-v1:0',
+      prompt: 'a fox',
+      aspectRatio: '16:9',
+      count: 2,
+      outputFormat: 'webp',
+      seed: 10,
+    });
     const job = await settled(created.body.id);
     expect(job.images.map((i) => [i.index, i.width, i.height, i.seed, i.format])).toEqual([
       [0, 1344, 768, 10, 'webp'],
@@ -104,7 +166,9 @@ describe('the generation spine through the local cloud', () => {
     ]);
     // AND each WebP carries its parameters in EXIF (UserComment), as image tools read them
     const bytes = new Uint8Array(await (await fetch(job.images[1].url)).arrayBuffer());
-    expect(readParametersText(bytes)).toMatch(/^a fox\nSeed: 11, Size: 1344x768, Aspect ratio: 16:9, Model: stability\.sd3-5-large-v1:0/);
+    expect(readParametersText(bytes)).toMatch(
+      /^a fox\nSeed: 11, Size: 1344x768, Aspect ratio: 16:9, Model: stability\.sd3-5-large-v1:0/,
+    );
     expect((await sharp(Buffer.from(bytes)).metadata()).exif).toBeDefined();
   });
 
@@ -139,7 +203,10 @@ describe('the generation spine through the local cloud', () => {
     const job = await settled(created.body.id);
     expect(job).toMatchObject({ status: 'succeeded', costUsd: 0.04, estimatedCostUsd: 0.12 });
     expect(job.images).toHaveLength(1);
-    expect(job.failures?.map((f) => f.error.code)).toEqual([ErrorCode.MODEL_UNAVAILABLE, ErrorCode.MODEL_UNAVAILABLE]);
+    expect(job.failures?.map((f) => f.error.code)).toEqual([
+      ErrorCode.MODEL_UNAVAILABLE,
+      ErrorCode.MODEL_UNAVAILABLE,
+    ]);
     expect(await objectsOf(job.id)).toHaveLength(2); // the image and its thumbnail, nothing of the failed ones
   });
 
@@ -148,16 +215,27 @@ describe('the generation spine through the local cloud', () => {
     cloud.bedrock.setFaults({ accessDeniedModels: [ULTRA] });
     await new Promise((r) => setTimeout(r, 1100)); // the generator keeps the control plane's answer a second here
     const models = await api('GET', '/models');
-    expect(models.body.find((m: { id: string }) => m.id === ULTRA)).toMatchObject({ available: false, availability: 'no-access', unavailableReason: expect.stringMatching(/Model access/) });
+    expect(models.body.find((m: { id: string }) => m.id === ULTRA)).toMatchObject({
+      available: false,
+      availability: 'no-access',
+      unavailableReason: expect.stringMatching(/Model access/),
+    });
     const refused = await api('POST', '/generations', { modelId: ULTRA, prompt: 'x' });
-    expect(refused).toMatchObject({ status: 403, type: 'application/problem+json', body: { code: ErrorCode.MODEL_ACCESS_DENIED } });
+    expect(refused).toMatchObject({
+      status: 403,
+      type: 'application/problem+json',
+      body: { code: ErrorCode.MODEL_ACCESS_DENIED },
+    });
     expect(refused.body.detail).toMatch(/Model access/);
   });
 
   it('names the fix when the model refuses the account after the job was made', async () => {
     cloud.bedrock.setFaults({ accessDeniedModels: [] });
     await new Promise((r) => setTimeout(r, 1100));
-    const created = await api('POST', '/generations', { modelId: 'stability.stable-image-ultra-v1:1', prompt: 'y' });
+    const created = await api('POST', '/generations', {
+      modelId: 'stability.stable-image-ultra-v1:1',
+      prompt: 'y',
+    });
     cloud.bedrock.setFaults({ accessDeniedModels: ['stability.stable-image-ultra-v1:1'] });
     const job = await settled(created.body.id);
     expect(job.error).toMatchObject({ code: ErrorCode.MODEL_ACCESS_DENIED });
@@ -177,16 +255,27 @@ describe('the generation spine through the local cloud', () => {
   it("answers another owner's job with 404 and lists only the owner's own jobs", async () => {
     const created = await api('POST', '/generations', { modelId: CORE, prompt: 'mine' });
     await settled(created.body.id);
-    expect((await api('GET', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(404);
+    expect((await api('GET', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(
+      404,
+    );
     const theirs = await api('GET', '/generations', undefined, 'anon-someone-else');
     expect(theirs.body.items).toEqual([]);
   });
 
   it('refuses an unsigned request and one signed with other credentials with 403', async () => {
-    const unsigned = await fetch(`${cloud.urls.apiGateway}/generations`, { headers: { [OWNER_HEADER]: OWNER } });
+    const unsigned = await fetch(`${cloud.urls.apiGateway}/generations`, {
+      headers: { [OWNER_HEADER]: OWNER },
+    });
     expect(unsigned.status).toBe(403);
     const url = `${cloud.urls.apiGateway}/generations`;
-    const headers = await signRequest({ method: 'GET', url, headers: { [OWNER_HEADER]: OWNER } }, { service: 'execute-api', region: LOCAL_REGION, credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'stolen-but-wrong' } });
+    const headers = await signRequest(
+      { method: 'GET', url, headers: { [OWNER_HEADER]: OWNER } },
+      {
+        service: 'execute-api',
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'stolen-but-wrong' },
+      },
+    );
     expect((await fetch(url, { headers })).status).toBe(403);
   });
 
@@ -195,7 +284,10 @@ describe('the generation spine through the local cloud', () => {
     const [image] = (await settled(created.body.id)).images;
     const tampered = image.url.replace(/\/generations\/[^/]+\//, '/generations/someone-elses-job/');
     expect((await fetch(tampered)).status).toBe(403);
-    const forged = image.url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    const forged = image.url.replace(
+      /X-Amz-Signature=([0-9a-f])/,
+      (_m, c) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`,
+    );
     expect((await fetch(forged)).status).toBe(403);
     const longer = image.url.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604800');
     expect((await fetch(longer)).status).toBe(403);
@@ -209,7 +301,13 @@ describe('the generation spine through the local cloud', () => {
     expect(retry.body.id).toBe(first.body.id);
     await settled(first.body.id);
     expect(cloud.bedrock.stats().invocations - before).toBe(1);
-    const changed = await api('POST', '/generations', { modelId: CORE, prompt: 'something else' }, OWNER, key);
+    const changed = await api(
+      'POST',
+      '/generations',
+      { modelId: CORE, prompt: 'something else' },
+      OWNER,
+      key,
+    );
     expect(changed.status).toBe(409);
   });
 
@@ -229,7 +327,9 @@ describe('the generation spine through the local cloud', () => {
     const created = await api('POST', '/generations', { modelId: CORE, prompt: 'short-lived', count: 2 });
     await settled(created.body.id);
     expect(await objectsOf(created.body.id)).toHaveLength(4);
-    expect((await api('DELETE', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status).toBe(404);
+    expect(
+      (await api('DELETE', `/generations/${created.body.id}`, undefined, 'anon-someone-else')).status,
+    ).toBe(404);
     expect((await api('DELETE', `/generations/${created.body.id}`)).status).toBe(204);
     expect(await objectsOf(created.body.id)).toEqual([]);
     expect((await api('GET', `/generations/${created.body.id}`)).status).toBe(404);
@@ -241,7 +341,12 @@ describe('the generation spine through the local cloud', () => {
     const before = cloud.bedrock.stats().invocations;
     const repeat = await api('POST', '/generations', request);
     expect(repeat.status).toBe(202);
-    expect(repeat.body).toMatchObject({ status: 'succeeded', source: 'store', repeatOf: first.id, costUsd: 0 });
+    expect(repeat.body).toMatchObject({
+      status: 'succeeded',
+      source: 'store',
+      repeatOf: first.id,
+      costUsd: 0,
+    });
     expect(cloud.bedrock.stats().invocations).toBe(before);
     expect(await objectsOf(repeat.body.id)).toHaveLength(4);
     const [a, b] = await Promise.all([fetch(first.images[0].url), fetch(repeat.body.images[0].url)]);
@@ -255,9 +360,18 @@ describe('the generation spine through the local cloud', () => {
 
   it("tells an owner the retention and this month's spending", async () => {
     const owner = 'anon-summary-1';
-    await settled((await api('POST', '/generations', { modelId: CORE, prompt: 'a bill', count: 2 }, owner)).body.id, owner);
+    await settled(
+      (await api('POST', '/generations', { modelId: CORE, prompt: 'a bill', count: 2 }, owner)).body.id,
+      owner,
+    );
     const summary = await api('GET', '/summary', undefined, owner);
-    expect(summary.body).toEqual({ retentionDays: 30, presignExpirySeconds: 900, month: new Date().toISOString().slice(0, 7), spentUsd: 0.08, images: 2 });
+    expect(summary.body).toEqual({
+      retentionDays: 30,
+      presignExpirySeconds: 900,
+      month: new Date().toISOString().slice(0, 7),
+      spentUsd: 0.08,
+      images: 2,
+    });
   });
 
   it('makes the images of one job at once, as many as the worker budget allows', async () => {
@@ -271,4 +385,3 @@ describe('the generation spine through the local cloud', () => {
     expect(cloud.bedrock.stats().maxInFlight).toBeGreaterThanOrEqual(Math.max(peak, 2));
   });
 });
-

@@ -1,13 +1,20 @@
 import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-import { createGeneratorApp, loadGeneratorSettings, GeneratorApp } from '@imagegen/generator/feature-api';
 import { WorkerEvent } from '@imagegen/generator/domain';
+import { createGeneratorApp, GeneratorApp, loadGeneratorSettings } from '@imagegen/generator/feature-api';
 import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud/feature-api-gateway';
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import { LambdaStandIn, startLambdaStandIn } from '@imagegen/local-cloud/feature-lambda';
-import { DynamoStandIn, RetentionSweeper, S3StandIn, startDynamoStandIn, startRetentionSweeper, startS3StandIn } from '@imagegen/local-cloud/feature-storage';
-import { RunningServer, refuseWhileStopping } from '@imagegen/local-cloud/util-http';
+import {
+  DynamoStandIn,
+  RetentionSweeper,
+  S3StandIn,
+  startDynamoStandIn,
+  startRetentionSweeper,
+  startS3StandIn,
+} from '@imagegen/local-cloud/feature-storage';
+import { refuseWhileStopping, RunningServer } from '@imagegen/local-cloud/util-http';
 import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
@@ -65,7 +72,10 @@ function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
 }
 
 /** Points the AWS SDK (in this process and the BFF) at the stand-ins, with the fixed local credentials. */
-function generatorEnvironment(urls: { bedrock: string; s3: string; dynamodb: string; lambda: string }, settings: LocalCloudSettings) {
+function generatorEnvironment(
+  urls: { bedrock: string; s3: string; dynamodb: string; lambda: string },
+  settings: LocalCloudSettings,
+) {
   return {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -93,7 +103,8 @@ function generatorEnvironment(urls: { bedrock: string; s3: string; dynamodb: str
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the BFF exited with code ${child.exitCode} (see its log above)`);
+    if (child.exitCode !== null)
+      throw new Error(`the BFF exited with code ${child.exitCode} (see its log above)`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -149,16 +160,36 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   try {
     const ports = settings.ports;
     const webOrigin = `http://127.0.0.1:${ports.web}`;
-    dynamo = await startDynamoStandIn({ port: ports.dynamodb, dataDir: join(settings.dataDir, 'dynamodb'), tableName: LOCAL_NAMES.table, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    s3 = await startS3StandIn({ port: ports.s3, dataDir: join(settings.dataDir, 's3'), bucket: LOCAL_NAMES.bucket, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, corsOrigins: [webOrigin, `http://localhost:${ports.web}`] });
-    bedrock = await startBedrockStandIn({ port: ports.bedrock, faults: settings.faults, credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
+    dynamo = await startDynamoStandIn({
+      port: ports.dynamodb,
+      dataDir: join(settings.dataDir, 'dynamodb'),
+      tableName: LOCAL_NAMES.table,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    s3 = await startS3StandIn({
+      port: ports.s3,
+      dataDir: join(settings.dataDir, 's3'),
+      bucket: LOCAL_NAMES.bucket,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      corsOrigins: [webOrigin, `http://localhost:${ports.web}`],
+    });
+    bedrock = await startBedrockStandIn({
+      port: ports.bedrock,
+      faults: settings.faults,
+      credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
+    });
 
     // The generator is built lazily, once the SDK endpoints point at the stand-ins.
     let generator: GeneratorApp | undefined;
-    const app = () => (generator ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator'));
+    const app = () =>
+      (generator ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator'));
     lambda = await startLambdaStandIn({
       port: ports.lambda,
-      functions: { [LOCAL_NAMES.worker]: (event, context) => app().handleWorker(event as WorkerEvent, context) },
+      functions: {
+        [LOCAL_NAMES.worker]: (event, context) => app().handleWorker(event as WorkerEvent, context),
+      },
       concurrency: settings.workerConcurrency,
       retry: { retries: 2, delaysMs: [1_000, 2_000] },
       region: LOCAL_REGION,
@@ -169,7 +200,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
     });
 
-    Object.assign(process.env, generatorEnvironment({ bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url }, settings));
+    Object.assign(
+      process.env,
+      generatorEnvironment(
+        { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+        settings,
+      ),
+    );
 
     retention = startRetentionSweeper({
       dynamodbUrl: dynamo.url,
@@ -183,7 +220,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: log.child({ component: 'retention-sweeper' }),
     });
 
-    apiGateway = await startApiGatewayStandIn({ port: ports.apiGateway, handler: (event) => app().handleApi(event), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    apiGateway = await startApiGatewayStandIn({
+      port: ports.apiGateway,
+      handler: (event) => app().handleApi(event),
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
 
     let web: string | undefined;
     let bffUrl: string | undefined;
@@ -207,10 +249,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     // Everything is up: run what an earlier run accepted and never finished (it died).
     const resumed = lambda.resumeJournal();
-    if (resumed > 0) log.warn({ events: resumed }, 'running the worker events an earlier run left unfinished');
+    if (resumed > 0)
+      log.warn({ events: resumed }, 'running the worker events an earlier run left unfinished');
 
     return {
-      urls: { web, bff: bffUrl, apiGateway: apiGateway.url, bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+      urls: {
+        web,
+        bff: bffUrl,
+        apiGateway: apiGateway.url,
+        bedrock: bedrock.url,
+        s3: s3.url,
+        dynamodb: dynamo.url,
+        lambda: lambda.url,
+      },
       bedrock,
       lambda,
       s3,

@@ -61,7 +61,10 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new LocalSettingsError(`setting ${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new LocalSettingsError(
+      `setting ${name} must be a whole number from ${min} to ${max} (got "${raw}")`,
+    );
   return n;
 }
 
@@ -69,7 +72,8 @@ function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
   const n = Number(raw);
-  if (!(n >= 0 && n <= 1)) throw new LocalSettingsError(`setting ${name} must be a number from 0 to 1 (got "${raw}")`);
+  if (!(n >= 0 && n <= 1))
+    throw new LocalSettingsError(`setting ${name} must be a number from 0 to 1 (got "${raw}")`);
   return n;
 }
 
@@ -94,7 +98,9 @@ function latencySettings(env: NodeJS.ProcessEnv): Pick<BedrockFaults, 'latencyMs
     }
   } else latencyMs = Number(raw);
   if (faultProblems({ latencyMs }).length) {
-    throw new LocalSettingsError(`setting LOCAL_BEDROCK_LATENCY_MS must be "realistic", a number of ms (0..600000), or a JSON map of model id to ms with "default" (got "${raw}")`);
+    throw new LocalSettingsError(
+      `setting LOCAL_BEDROCK_LATENCY_MS must be "realistic", a number of ms (0..600000), or a JSON map of model id to ms with "default" (got "${raw}")`,
+    );
   }
   const spread = jitter ?? (latencyMs === 'realistic' ? DEFAULT_REALISTIC_JITTER : undefined);
   return { latencyMs, ...(spread !== undefined ? { latencyJitter: spread } : {}) };
@@ -107,10 +113,18 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
   ) as unknown as LocalPorts;
   const faults: Record<string, unknown> = {
     ...latencySettings(env),
-    ...(rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') !== undefined ? { throttleRate: rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') } : {}),
-    ...(rate(env, 'LOCAL_BEDROCK_ERROR_RATE') !== undefined ? { errorRate: rate(env, 'LOCAL_BEDROCK_ERROR_RATE') } : {}),
-    ...(env['LOCAL_BEDROCK_CONTENT_FILTER'] ? { contentFilterPattern: env['LOCAL_BEDROCK_CONTENT_FILTER'] } : {}),
-    ...(env['LOCAL_BEDROCK_ACCESS_DENIED'] ? { accessDeniedModels: env['LOCAL_BEDROCK_ACCESS_DENIED'].split(',').map((s) => s.trim()) } : {}),
+    ...(rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') !== undefined
+      ? { throttleRate: rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') }
+      : {}),
+    ...(rate(env, 'LOCAL_BEDROCK_ERROR_RATE') !== undefined
+      ? { errorRate: rate(env, 'LOCAL_BEDROCK_ERROR_RATE') }
+      : {}),
+    ...(env['LOCAL_BEDROCK_CONTENT_FILTER']
+      ? { contentFilterPattern: env['LOCAL_BEDROCK_CONTENT_FILTER'] }
+      : {}),
+    ...(env['LOCAL_BEDROCK_ACCESS_DENIED']
+      ? { accessDeniedModels: env['LOCAL_BEDROCK_ACCESS_DENIED'].split(',').map((s) => s.trim()) }
+      : {}),
   };
   const problems = faultProblems(faults);
   if (problems.length) throw new LocalSettingsError(`Bedrock stand-in settings: ${problems.join('; ')}`);

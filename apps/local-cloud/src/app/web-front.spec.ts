@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { Server, createServer, request } from 'node:http';
+import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { RunningServer, refuseWhileStopping } from '@imagegen/local-cloud/util-http';
+import { refuseWhileStopping, RunningServer } from '@imagegen/local-cloud/util-http';
 
 import { PAGE_SECURITY_HEADERS, startWebFront } from './web-front';
 
@@ -19,10 +19,16 @@ beforeAll(async () => {
   writeFileSync(join(webRoot, 'main-ABCDEFGH.js'), 'console.log(1)');
   bff = createServer((req, res) => {
     seen.push(req.headers);
-    res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' }).end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] }));
+    res
+      .writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' })
+      .end(JSON.stringify({ url: req.url, proto: req.headers['x-forwarded-proto'] }));
   });
   await new Promise<void>((r) => bff.listen(0, '127.0.0.1', r));
-  front = await startWebFront({ port: 0, webRoot, bffUrl: `http://127.0.0.1:${(bff.address() as AddressInfo).port}` });
+  front = await startWebFront({
+    port: 0,
+    webRoot,
+    bffUrl: `http://127.0.0.1:${(bff.address() as AddressInfo).port}`,
+  });
   base = front.url;
 });
 
@@ -33,7 +39,10 @@ afterAll(async () => {
 
 describe(startWebFront.name, () => {
   it('sends /api to the BFF on the same origin', async () => {
-    expect(await (await fetch(`${base}/api/models?x=1`)).json()).toEqual({ url: '/api/models?x=1', proto: 'http' });
+    expect(await (await fetch(`${base}/api/models?x=1`)).json()).toEqual({
+      url: '/api/models?x=1',
+      proto: 'http',
+    });
   });
 
   it('serves hashed assets for a year and the app for any route, never files outside the build', async () => {
@@ -50,10 +59,14 @@ describe(startWebFront.name, () => {
   it("does not pass one connection's headers on: a client's Connection: close does not spoil the BFF connection of the next", async () => {
     // GIVEN a client that asks to close its connection (and names a header as hop-by-hop)
     const status = await new Promise<number | undefined>((resolve, reject) =>
-      request(`${base}/api/generations/x/events`, { headers: { connection: 'close, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      })
+      request(
+        `${base}/api/generations/x/events`,
+        { headers: { connection: 'close, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      )
         .on('error', reject)
         .end(),
     );
@@ -66,9 +79,16 @@ describe(startWebFront.name, () => {
   });
 
   it('puts the security headers of docker/nginx.conf on pages, assets and errors alike', async () => {
-    for (const [path, method] of [['/', 'GET'], ['/gallery/x', 'GET'], ['/main-ABCDEFGH.js', 'GET'], ['/missing.png', 'GET'], ['/', 'POST']]) {
+    for (const [path, method] of [
+      ['/', 'GET'],
+      ['/gallery/x', 'GET'],
+      ['/main-ABCDEFGH.js', 'GET'],
+      ['/missing.png', 'GET'],
+      ['/', 'POST'],
+    ]) {
       const res = await fetch(`${base}${path}`, { method });
-      for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) expect([path, method, name, res.headers.get(name)]).toEqual([path, method, name, value]);
+      for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS))
+        expect([path, method, name, res.headers.get(name)]).toEqual([path, method, name, value]);
     }
     expect(PAGE_SECURITY_HEADERS['content-security-policy']).toContain("frame-ancestors 'none'");
   });

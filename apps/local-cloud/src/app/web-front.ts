@@ -1,9 +1,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:http';
+import { request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 
-import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
-import { RunningServer, listen } from '@imagegen/local-cloud/util-http';
+import { ErrorCode, problem, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
+import { listen, RunningServer } from '@imagegen/local-cloud/util-http';
 
 /** The local stand-in for the ALB + nginx: the web build at `/`, the BFF at `/api` (one origin). */
 export interface WebFrontOptions {
@@ -79,7 +79,9 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
   // SPA fallback: any unknown path without a file extension is the app's index.html.
   const file = isFile ? candidate : extname(decoded) ? undefined : join(webRoot, 'index.html');
   if (!file || !existsSync(file)) {
-    res.writeHead(404, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+    res
+      .writeHead(404, { ...PAGE_SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
+      .end('not found');
     return;
   }
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
@@ -92,14 +94,25 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
 }
 
 /** Headers about one connection, not the message (RFC 9110 §7.6.1): a proxy never passes them on. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'upgrade',
+];
 
 function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
   const named = String(headers['connection'] ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.includes(name) && !named.includes(name)));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !HOP_BY_HOP.includes(name) && !named.includes(name)),
+  );
 }
 
 function proxyToBff(req: IncomingMessage, res: ServerResponse, bff: URL): void {
@@ -133,7 +146,17 @@ function answerBadGatewayOnError(upstream: ReturnType<typeof httpRequest>, res: 
       res.destroy();
       return;
     }
-    const details = problem(ErrorCode.SERVICE_UNAVAILABLE, 'The app server is starting or has stopped: try again in a moment.', { retryAfterSeconds: 2 });
-    res.writeHead(details.status, { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '2', 'cache-control': 'no-store' }).end(JSON.stringify(details));
+    const details = problem(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'The app server is starting or has stopped: try again in a moment.',
+      { retryAfterSeconds: 2 },
+    );
+    res
+      .writeHead(details.status, {
+        'content-type': PROBLEM_CONTENT_TYPE,
+        'retry-after': '2',
+        'cache-control': 'no-store',
+      })
+      .end(JSON.stringify(details));
   });
 }

@@ -6,7 +6,7 @@ import { Generation } from '@imagegen/contracts';
 
 import { ChildStack, startChildStack, workerIdle } from './testing/child-stack';
 import { generatorApi } from './testing/generator-api';
-import { NO_VIOLATIONS, invariantViolations } from './testing/stack-invariants';
+import { invariantViolations, NO_VIOLATIONS } from './testing/stack-invariants';
 
 // The worker process dies mid-job (SIGKILL: no goodbye) and the stack starts again on the same data:
 // every job still ends, by its deadline, and nothing is left behind.
@@ -14,7 +14,11 @@ const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-worker-death-1';
 /** JOB_STALE_AFTER_SECONDS of the stack under test: its lowest value, so a lost image is given up quickly. */
 const STALE_SECONDS = 10;
-const ENV = { LOCAL_BEDROCK_LATENCY_MS: '1000', LOCAL_WORKER_CONCURRENCY: '2', JOB_STALE_AFTER_SECONDS: String(STALE_SECONDS) };
+const ENV = {
+  LOCAL_BEDROCK_LATENCY_MS: '1000',
+  LOCAL_WORKER_CONCURRENCY: '2',
+  JOB_STALE_AFTER_SECONDS: String(STALE_SECONDS),
+};
 
 let dir: string;
 let stack: ChildStack | undefined;
@@ -48,7 +52,9 @@ async function create(prompt: string, count: number): Promise<string> {
 
 /** Objects stored under a job's prefix, straight from the S3 stand-in's admin listing. */
 async function storedFor(id: string): Promise<number> {
-  const listed = (await (await fetch(`${stack?.urls.s3}/__objects?prefix=owners/${OWNER}/generations/${id}/`)).json()) as { count: number };
+  const listed = (await (
+    await fetch(`${stack?.urls.s3}/__objects?prefix=owners/${OWNER}/generations/${id}/`)
+  ).json()) as { count: number };
   return listed.count;
 }
 
@@ -59,7 +65,15 @@ async function killDuring(id: string): Promise<void> {
   current.process.kill('SIGKILL');
   expect(await current.exited).toEqual({ code: null, signal: 'SIGKILL' });
   // AND its BFF does not live on as an orphan holding the port
-  await until('the BFF to stop with its parent', () => fetch(`${current.urls.bff}/api/health`).then(() => false, () => true), 20_000);
+  await until(
+    'the BFF to stop with its parent',
+    () =>
+      fetch(`${current.urls.bff}/api/health`).then(
+        () => false,
+        () => true,
+      ),
+    20_000,
+  );
 }
 
 async function settledAndClean(ids: readonly string[], withinMs: number): Promise<Generation[]> {

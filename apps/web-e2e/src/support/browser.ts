@@ -22,7 +22,11 @@ export function launchBrowser(): Promise<Browser> {
 export const DESKTOP = { width: 1280, height: 900 } as const;
 export const PHONE = { width: 360, height: 780 } as const;
 
-export function newContext(browser: Browser, viewport: { width: number; height: number } = DESKTOP, colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+export function newContext(
+  browser: Browser,
+  viewport: { width: number; height: number } = DESKTOP,
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<BrowserContext> {
   return browser.newContext({ viewport, colorScheme, acceptDownloads: true });
 }
 

@@ -1,6 +1,6 @@
 import { IncomingHttpHeaders, request } from 'node:http';
 
-import { PROBLEM_CONTENT_TYPE, isErrorCode } from '@imagegen/contracts';
+import { isErrorCode, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
 
 export interface RawRequest {
   /** `http://127.0.0.1:port` */

@@ -1,7 +1,14 @@
-import { GENERATION_ID_PATTERN, Generation, GenerationPage, OWNER_HEADER, OWNER_ID_PATTERN, isTerminal } from '@imagegen/contracts';
+import {
+  Generation,
+  GENERATION_ID_PATTERN,
+  GenerationPage,
+  isTerminal,
+  OWNER_HEADER,
+  OWNER_ID_PATTERN,
+} from '@imagegen/contracts';
 
-import { RawRequest, RawResponse, codeOf, sendRaw } from './fuzz-http';
-import { FuzzRequest, POOL_SIZE, Target, bodyBytes } from './fuzz-requests';
+import { codeOf, RawRequest, RawResponse, sendRaw } from './fuzz-http';
+import { bodyBytes, FuzzRequest, POOL_SIZE, Target } from './fuzz-requests';
 import { Credentials, LOCAL_CREDENTIALS, signExecuteApi } from './fuzz-sigv4';
 
 export const OWNER_COOKIE = 'imagegen_owner';
@@ -30,10 +37,21 @@ export function ownerFromSetCookie(res: RawResponse): { cookie: string; owner: s
 }
 
 /** A call to the generator API as the BFF makes it: SigV4-signed, the owner in its header. */
-export async function generatorCall(endpoints: FuzzEndpoints, method: string, path: string, owner?: string, credentials: Credentials = LOCAL_CREDENTIALS, extra: Record<string, string> = {}): Promise<RawResponse> {
+export async function generatorCall(
+  endpoints: FuzzEndpoints,
+  method: string,
+  path: string,
+  owner?: string,
+  credentials: Credentials = LOCAL_CREDENTIALS,
+  extra: Record<string, string> = {},
+): Promise<RawResponse> {
   const host = new URL(endpoints.apiGateway).host;
   const full = `/${endpoints.stage}${path}`;
-  const headers = { accept: 'application/json', ...(owner === undefined ? {} : { [OWNER_HEADER]: owner }), ...extra };
+  const headers = {
+    accept: 'application/json',
+    ...(owner === undefined ? {} : { [OWNER_HEADER]: owner }),
+    ...extra,
+  };
   const signed = await signExecuteApi({ method, host, path: full, headers }, credentials);
   return sendRaw({ origin: endpoints.apiGateway, method, path: full, headers: signed });
 }
@@ -74,9 +92,15 @@ export class FuzzLedger {
   /** Makes the BFF pool: one anonymous owner (cookie) each. */
   async setUp(): Promise<void> {
     for (let i = 0; i < POOL_SIZE; i++) {
-      const res = await sendRaw({ origin: this.endpoints.app, method: 'GET', path: '/api/summary', headers: {} });
+      const res = await sendRaw({
+        origin: this.endpoints.app,
+        method: 'GET',
+        path: '/api/summary',
+        headers: {},
+      });
       const issued = ownerFromSetCookie(res);
-      if (res.status !== 200 || !issued) throw new Error(`the BFF did not issue an owner cookie (HTTP ${res.status})`);
+      if (res.status !== 200 || !issued)
+        throw new Error(`the BFF did not issue an owner cookie (HTTP ${res.status})`);
       this.pool.bff.push(issued);
       this.track(issued.owner);
     }
@@ -99,7 +123,9 @@ export class FuzzLedger {
   }
 
   private realId(owner: string | undefined, pick: number, mine: boolean): string {
-    const candidates = this.jobs.filter((j) => (mine ? j.owner === (owner ?? this.pool.bff[0]?.owner) : j.owner !== owner));
+    const candidates = this.jobs.filter((j) =>
+      mine ? j.owner === (owner ?? this.pool.bff[0]?.owner) : j.owner !== owner,
+    );
     // Well-formed, but nobody's, until the run has made a job.
     return candidates.length ? candidates[pick % candidates.length].id : `0${'z'.repeat(19)}`;
   }
@@ -116,13 +142,33 @@ export class FuzzLedger {
     if (req.target === 'bff') {
       const cookie = this.cookieFor(req);
       if (cookie !== undefined) headers['cookie'] = cookie;
-      return { origin: this.endpoints.app, method: req.method, path: `/api${path}`, headers, ...(body ? { body } : {}), chunked: req.chunked };
+      return {
+        origin: this.endpoints.app,
+        method: req.method,
+        path: `/api${path}`,
+        headers,
+        ...(body ? { body } : {}),
+        chunked: req.chunked,
+      };
     }
     if (req.owner.kind === 'pool') headers[OWNER_HEADER] = this.pool.generator[req.owner.index].owner;
     if (req.owner.kind === 'forged') headers[OWNER_HEADER] = req.owner.value;
     const full = `/${this.endpoints.stage}${path}`;
-    const signed = await signExecuteApi({ method: req.method, host: new URL(this.endpoints.apiGateway).host, path: full, headers, ...(body ? { body } : {}) });
-    return { origin: this.endpoints.apiGateway, method: req.method, path: full, headers: signed, ...(body ? { body } : {}), chunked: req.chunked };
+    const signed = await signExecuteApi({
+      method: req.method,
+      host: new URL(this.endpoints.apiGateway).host,
+      path: full,
+      headers,
+      ...(body ? { body } : {}),
+    });
+    return {
+      origin: this.endpoints.apiGateway,
+      method: req.method,
+      path: full,
+      headers: signed,
+      ...(body ? { body } : {}),
+      chunked: req.chunked,
+    };
   }
 
   private cookieFor(req: FuzzRequest): string | undefined {
@@ -151,7 +197,10 @@ export class FuzzLedger {
     if (req.target === 'bff') {
       const issued = ownerFromSetCookie(res);
       if (issued) {
-        if (req.owner.kind === 'pool') this.anomalies.push(`the BFF replaced a valid owner cookie on ${raw.method} ${raw.path.slice(0, 100)}`);
+        if (req.owner.kind === 'pool')
+          this.anomalies.push(
+            `the BFF replaced a valid owner cookie on ${raw.method} ${raw.path.slice(0, 100)}`,
+          );
         owner = issued.owner;
         this.track(owner);
       }
@@ -164,9 +213,16 @@ export class FuzzLedger {
       } catch {
         body = undefined;
       }
-      if (body && typeof body.id === 'string' && GENERATION_ID_PATTERN.test(body.id) && typeof body.status === 'string') {
+      if (
+        body &&
+        typeof body.id === 'string' &&
+        GENERATION_ID_PATTERN.test(body.id) &&
+        typeof body.status === 'string'
+      ) {
         if (owner === undefined) {
-          this.anomalies.push(`a job ${body.id} was made by ${raw.method} ${raw.path.slice(0, 100)} for no owner the run knows`);
+          this.anomalies.push(
+            `a job ${body.id} was made by ${raw.method} ${raw.path.slice(0, 100)} for no owner the run knows`,
+          );
           return;
         }
         if (!this.track(owner).has(body.id)) {
@@ -187,7 +243,8 @@ export class FuzzLedger {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
       let busy = 0;
-      for (const owner of this.expected.keys()) busy += (await this.listJobs(owner)).filter((j) => !isTerminal(j.status)).length;
+      for (const owner of this.expected.keys())
+        busy += (await this.listJobs(owner)).filter((j) => !isTerminal(j.status)).length;
       if (busy === 0) return;
       if (Date.now() > deadline) throw new Error(`${busy} jobs of the fuzz run are still queued or running`);
       await new Promise((r) => setTimeout(r, 500));
@@ -198,8 +255,16 @@ export class FuzzLedger {
     const all: Generation[] = [];
     let cursor: string | undefined;
     do {
-      const res = await generatorCall(this.endpoints, 'GET', `/generations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, owner);
-      if (res.status !== 200) throw new Error(`listing the jobs of ${owner} failed: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`);
+      const res = await generatorCall(
+        this.endpoints,
+        'GET',
+        `/generations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        owner,
+      );
+      if (res.status !== 200)
+        throw new Error(
+          `listing the jobs of ${owner} failed: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}`,
+        );
       const page = JSON.parse(res.body.toString('utf8')) as GenerationPage;
       all.push(...page.items);
       cursor = page.nextCursor;
@@ -208,7 +273,9 @@ export class FuzzLedger {
   }
 
   async objectKeys(owner: string): Promise<string[]> {
-    const res = await fetch(`${this.endpoints.s3}/__objects?prefix=${encodeURIComponent(`owners/${owner}/`)}`);
+    const res = await fetch(
+      `${this.endpoints.s3}/__objects?prefix=${encodeURIComponent(`owners/${owner}/`)}`,
+    );
     if (!res.ok) throw new Error(`listing the objects of ${owner} failed: HTTP ${res.status}`);
     return ((await res.json()) as { objects: { key: string }[] }).objects.map((o) => o.key);
   }
@@ -222,8 +289,11 @@ export class FuzzLedger {
     for (const [owner, ids] of this.expected) {
       const listed = await this.listJobs(owner);
       const listedIds = new Set(listed.map((j) => j.id));
-      for (const id of listedIds) if (!ids.has(id)) problems.push(`owner ${owner}: job ${id} exists, but no 2xx answer made it`);
-      for (const id of ids) if (!listedIds.has(id)) problems.push(`owner ${owner}: job ${id} was made (2xx) and never deleted, but is gone`);
+      for (const id of listedIds)
+        if (!ids.has(id)) problems.push(`owner ${owner}: job ${id} exists, but no 2xx answer made it`);
+      for (const id of ids)
+        if (!listedIds.has(id))
+          problems.push(`owner ${owner}: job ${id} was made (2xx) and never deleted, but is gone`);
       const keys = await this.objectKeys(owner);
       const prefix = `owners/${owner}/generations/`;
       for (const key of keys) {
@@ -235,7 +305,8 @@ export class FuzzLedger {
         for (const url of job.images.flatMap((i) => [i.url, ...(i.thumbnailUrl ? [i.thumbnailUrl] : [])])) {
           // A path-style presigned URL: /<bucket>/<key>
           const key = decodeURIComponent(new URL(url).pathname.split('/').slice(2).join('/'));
-          if (!keySet.has(key)) problems.push(`owner ${owner}: job ${job.id} names ${key}, which is not stored`);
+          if (!keySet.has(key))
+            problems.push(`owner ${owner}: job ${job.id} names ${key}, which is not stored`);
         }
       }
     }

@@ -1,8 +1,14 @@
 import { METHODS } from 'node:http';
-
 import fc from 'fast-check';
 
-import { ASPECT_RATIOS, IDEMPOTENCY_KEY_HEADER, MODEL_CATALOG, OUTPUT_FORMATS, OWNER_HEADER, REQUEST_ID_HEADER } from '@imagegen/contracts';
+import {
+  ASPECT_RATIOS,
+  IDEMPOTENCY_KEY_HEADER,
+  MODEL_CATALOG,
+  OUTPUT_FORMATS,
+  OWNER_HEADER,
+  REQUEST_ID_HEADER,
+} from '@imagegen/contracts';
 
 // Generated requests of every kind for the BFF (/api/…) and the generator API (the API Gateway stage).
 // Most are invalid on purpose; a few percent are valid creations, so that the run stays fast.
@@ -92,27 +98,68 @@ const anyString = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('\ud800', '\udc00', '\u0000', '\u001f', '\u007f', '\u0085', '\u200b'), maxLength: 8 }) },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('\ud800', '\udc00', '\u0000', '\u001f', '\u007f', '\u0085', '\u200b'),
+      maxLength: 8,
+    }),
+  },
   { weight: 3, arbitrary: fc.constantFrom(...NASTY) },
 );
 
 /** A prompt the validator accepts: visible text, markup and unicode included, no control characters. */
 const promptText = fc
-  .tuple(fc.constantFrom('a fox', 'a lighthouse', 'a quiet harbour', '<b>kite</b>', 'un café à Paris', '富士山', '🦊 in snow'), fc.option(anyString, { nil: undefined }))
-  // eslint-disable-next-line no-control-regex -- removes what the validator refuses
-  .map(([base, extra]) => `${base}${extra === undefined ? '' : ` ${extra.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')}`}`);
+  .tuple(
+    fc.constantFrom(
+      'a fox',
+      'a lighthouse',
+      'a quiet harbour',
+      '<b>kite</b>',
+      'un café à Paris',
+      '富士山',
+      '🦊 in snow',
+    ),
+    fc.option(anyString, { nil: undefined }),
+  )
+  .map(
+    ([base, extra]) =>
+      // eslint-disable-next-line no-control-regex -- removes what the validator refuses
+      `${base}${extra === undefined ? '' : ` ${extra.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')}`}`,
+  );
 
 /** Printable (latin1) header values of every shape: what Node lets a client send. */
 const headerValue = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
-  fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 10 }),
+  fc.string({
+    unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+    minLength: 1,
+    maxLength: 10,
+  }),
   fc.integer({ min: 100, max: 1000 }).map((n) => 'v'.repeat(n)),
   fc.constantFrom('<script>alert(1)</script>', '../../', '%00', 'null', '*', ',,,', 'a, b', ' padded '),
 );
 
 // ── JSON values ──────────────────────────────────────────────────────────────────────────────
 
-const RAW_NUMBERS = ['1e999', '-1e999', '-0', '1e-400', '9007199254740993', '4294967295', '4294967296', '18446744073709551616', '0.0000001', '1E2', '-1', '1.0', '2.5', '123456789012345678901234567890', '1e308', '5e-324'];
+const RAW_NUMBERS = [
+  '1e999',
+  '-1e999',
+  '-0',
+  '1e-400',
+  '9007199254740993',
+  '4294967295',
+  '4294967296',
+  '18446744073709551616',
+  '0.0000001',
+  '1E2',
+  '-1',
+  '1.0',
+  '2.5',
+  '123456789012345678901234567890',
+  '1e308',
+  '5e-324',
+];
 
 const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
@@ -128,7 +175,8 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
 /** Serialises our JSON model (RawJson, Pairs, plain values) to text. */
 export function toJsonText(v: unknown): string {
   if (v instanceof RawJson) return v.text;
-  if (v instanceof Pairs) return `{${v.pairs.map(([k, x]) => `${JSON.stringify(k)}:${toJsonText(x)}`).join(',')}}`;
+  if (v instanceof Pairs)
+    return `{${v.pairs.map(([k, x]) => `${JSON.stringify(k)}:${toJsonText(x)}`).join(',')}}`;
   if (Array.isArray(v)) return `[${v.map(toJsonText).join(',')}]`;
   if (v !== null && typeof v === 'object') return toJsonText(new Pairs(Object.entries(v)));
   return JSON.stringify(v) ?? 'null';
@@ -138,7 +186,10 @@ const validRequest = fc
   .record(
     {
       // Mostly the default model; every catalog model at times (a retired one answers 410 MODEL_RETIRED).
-      modelId: fc.oneof({ weight: 4, arbitrary: fc.constant(CORE) }, { weight: 1, arbitrary: fc.constantFrom(...MODEL_IDS) }),
+      modelId: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(CORE) },
+        { weight: 1, arbitrary: fc.constantFrom(...MODEL_IDS) },
+      ),
       prompt: promptText,
       negativePrompt: promptText,
       aspectRatio: fc.constantFrom(...ASPECT_RATIOS),
@@ -151,11 +202,33 @@ const validRequest = fc
   .map((r) => new Pairs(Object.entries(r)));
 
 const FIELDS = ['modelId', 'prompt', 'negativePrompt', 'aspectRatio', 'seed', 'count', 'outputFormat'];
-const oddKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'cfg_scale', 'modelid', 'Prompt', 'prompt ', '', 'ownerId', 'id', 'status'), anyString);
+const oddKey = fc.oneof(
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'cfg_scale',
+    'modelid',
+    'Prompt',
+    'prompt ',
+    '',
+    'ownerId',
+    'id',
+    'status',
+  ),
+  anyString,
+);
 
 /** A valid request with one thing wrong (or, by chance, still valid). */
 const mutatedRequest = fc
-  .tuple(validRequest, fc.nat(), fc.constantFrom('replace', 'add', 'drop', 'duplicate', 'null'), fc.constantFrom(...FIELDS), wrongValue, oddKey)
+  .tuple(
+    validRequest,
+    fc.nat(),
+    fc.constantFrom('replace', 'add', 'drop', 'duplicate', 'null'),
+    fc.constantFrom(...FIELDS),
+    wrongValue,
+    oddKey,
+  )
   .map(([req, n, how, field, value, key]) => {
     const pairs = [...req.pairs];
     const at = n % pairs.length;
@@ -173,9 +246,14 @@ const mutatedRequest = fc
     }
   });
 
-const randomRequest = fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), oddKey), wrongValue, { maxKeys: 6 }).map((d) => new Pairs(Object.entries(d)));
+const randomRequest = fc
+  .dictionary(fc.oneof(fc.constantFrom(...FIELDS), oddKey), wrongValue, { maxKeys: 6 })
+  .map((d) => new Pairs(Object.entries(d)));
 
-const text = (s: string, encoding: FuzzBody['encoding'] = 'utf8'): FuzzBody => ({ pieces: [[s, 1]], encoding });
+const text = (s: string, encoding: FuzzBody['encoding'] = 'utf8'): FuzzBody => ({
+  pieces: [[s, 1]],
+  encoding,
+});
 
 /** Bodies of a creation: valid, nearly valid, wrong types, truncated, huge, deep, not JSON, not UTF-8. */
 const createBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
@@ -185,38 +263,91 @@ const createBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => text(JSON.stringify(v))) },
   {
     weight: 2,
-    arbitrary: fc.tuple(fc.oneof(validRequest, mutatedRequest), fc.double({ min: 0, max: 1, noNaN: true })).map(([r, f]) => {
-      const s = toJsonText(r);
-      return text(s.slice(0, Math.floor(s.length * f * 0.999)));
-    }),
-  },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('prompt=x&modelId=y', '<xml/>', 'undefined', "{'a':1}", '{"a":1,}', '{"a":01}', '[', '"', '{"prompt":"\\x41"}', '{"prompt":"\\u12"}')).map((s) => text(s)) },
-  {
-    weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('a', '€', '🧨', '\\u0000', '<', '\\"', ' '), fc.integer({ min: 16_000, max: 300_000 }))
-      .map(([unit, times]): FuzzBody => ({ pieces: [[`{"modelId":"${CORE}","prompt":"`, 1], [unit, times], ['"}', 1]], encoding: 'utf8' })),
+      .tuple(fc.oneof(validRequest, mutatedRequest), fc.double({ min: 0, max: 1, noNaN: true }))
+      .map(([r, f]) => {
+        const s = toJsonText(r);
+        return text(s.slice(0, Math.floor(s.length * f * 0.999)));
+      }),
   },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom(['[', ']'], ['{"a":', '}'], ['{"prompt":[', ']}']), fc.integer({ min: 100, max: 30_000 }), fc.boolean())
-      .map(([[open, close], times, balanced]): FuzzBody => ({ pieces: [[open, times], ['1', 1], [close, balanced ? times : 1]], encoding: 'utf8' })),
+      .oneof(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom(
+          'prompt=x&modelId=y',
+          '<xml/>',
+          'undefined',
+          "{'a':1}",
+          '{"a":1,}',
+          '{"a":01}',
+          '[',
+          '"',
+          '{"prompt":"\\x41"}',
+          '{"prompt":"\\u12"}',
+        ),
+      )
+      .map((s) => text(s)),
   },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(
-      `{"__proto__":{"admin":true},"modelId":"${CORE}","prompt":"x"}`,
-      `{"constructor":{"prototype":{"admin":true}},"modelId":"${CORE}","prompt":"x"}`,
-      `{"modelId":"${CORE}","prompt":"x","prompt":"y"}`,
-      `\ufeff{"modelId":"${CORE}","prompt":"a bom"}`,
-      `  \n{"modelId":"${CORE}","prompt":"spaced"}\n  `,
-      `{"modelId":"${CORE}","prompt":"x"}{"modelId":"${CORE}","prompt":"y"}`,
-      `{"modelId":"${CORE}","prompt":"x"} trailing`,
-      '',
-    ).map((s) => text(s)),
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('a', '€', '🧨', '\\u0000', '<', '\\"', ' '),
+        fc.integer({ min: 16_000, max: 300_000 }),
+      )
+      .map(
+        ([unit, times]): FuzzBody => ({
+          pieces: [
+            [`{"modelId":"${CORE}","prompt":"`, 1],
+            [unit, times],
+            ['"}', 1],
+          ],
+          encoding: 'utf8',
+        }),
+      ),
   },
-  { weight: 1, arbitrary: fc.constantFrom<FuzzBody['encoding']>('latin1', 'utf16le').map((encoding) => text(`{"modelId":"${CORE}","prompt":"caf\u00e9 \u00ff\u00fe"}`, encoding)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(['[', ']'], ['{"a":', '}'], ['{"prompt":[', ']}']),
+        fc.integer({ min: 100, max: 30_000 }),
+        fc.boolean(),
+      )
+      .map(
+        ([[open, close], times, balanced]): FuzzBody => ({
+          pieces: [
+            [open, times],
+            ['1', 1],
+            [close, balanced ? times : 1],
+          ],
+          encoding: 'utf8',
+        }),
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(
+        `{"__proto__":{"admin":true},"modelId":"${CORE}","prompt":"x"}`,
+        `{"constructor":{"prototype":{"admin":true}},"modelId":"${CORE}","prompt":"x"}`,
+        `{"modelId":"${CORE}","prompt":"x","prompt":"y"}`,
+        `\ufeff{"modelId":"${CORE}","prompt":"a bom"}`,
+        `  \n{"modelId":"${CORE}","prompt":"spaced"}\n  `,
+        `{"modelId":"${CORE}","prompt":"x"}{"modelId":"${CORE}","prompt":"y"}`,
+        `{"modelId":"${CORE}","prompt":"x"} trailing`,
+        '',
+      )
+      .map((s) => text(s)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<FuzzBody['encoding']>('latin1', 'utf16le')
+      .map((encoding) => text(`{"modelId":"${CORE}","prompt":"caf\u00e9 \u00ff\u00fe"}`, encoding)),
+  },
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
@@ -254,7 +385,18 @@ const idempotencyKey = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.oneof(
-      fc.constantFrom('', ' ', 'short', 'sev7en!', 'has space in it', 'fuzz-key-0001,fuzz-key-0002', Buffer.from('ключ-ключ-ключ', 'utf8').toString('latin1') /* UTF-8 bytes, as a client sends them */, '../../../../', '<script>x</script>', '%00%00%00%00'),
+      fc.constantFrom(
+        '',
+        ' ',
+        'short',
+        'sev7en!',
+        'has space in it',
+        'fuzz-key-0001,fuzz-key-0002',
+        Buffer.from('ключ-ключ-ключ', 'utf8').toString('latin1') /* UTF-8 bytes, as a client sends them */,
+        '../../../../',
+        '<script>x</script>',
+        '%00%00%00%00',
+      ),
       fc.integer({ min: 129, max: 2000 }).map((n) => 'k'.repeat(n)),
       headerValue,
     ),
@@ -288,8 +430,24 @@ const ODD_HEADER_NAMES = [
 
 const oddHeaders = fc.dictionary(
   // (never the headers the signature, the owner or the request id travel in: those are fuzzed on their own)
-  fc.oneof(fc.constantFrom(...ODD_HEADER_NAMES), fc.stringMatching(/^x-[a-z0-9-]{1,20}$/).filter((h) => !/^x-(amz|imagegen|request-id)/.test(h))),
-  fc.oneof(headerValue, fc.constantFrom('gzip', 'deflate', 'br', 'x-unknown', 'identity', 'https', '10.0.0.1, 127.0.0.1', 'bytes=0-1', 'DELETE')),
+  fc.oneof(
+    fc.constantFrom(...ODD_HEADER_NAMES),
+    fc.stringMatching(/^x-[a-z0-9-]{1,20}$/).filter((h) => !/^x-(amz|imagegen|request-id)/.test(h)),
+  ),
+  fc.oneof(
+    headerValue,
+    fc.constantFrom(
+      'gzip',
+      'deflate',
+      'br',
+      'x-unknown',
+      'identity',
+      'https',
+      '10.0.0.1, 127.0.0.1',
+      'bytes=0-1',
+      'DELETE',
+    ),
+  ),
   { maxKeys: 3 },
 );
 
@@ -328,31 +486,94 @@ const idSegment = fc.oneof(
   { weight: 2, arbitrary: fc.stringMatching(/^[0-9a-z]{10,40}$/) },
   { weight: 3, arbitrary: fc.constantFrom(...TRAVERSALS) },
   { weight: 1, arbitrary: fc.integer({ min: 41, max: 4000 }).map((n) => 'a'.repeat(n)) },
-  { weight: 2, arbitrary: anyString.filter((s) => s.length > 0).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))) },
+  {
+    weight: 2,
+    arbitrary: anyString
+      .filter((s) => s.length > 0)
+      .map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))),
+  },
   { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%c0%af', '%00', '%E0%80%AF', '%ff', '%u002e', '%') },
   { weight: 1, arbitrary: fc.stringMatching(/^[0-9A-Z]{10,40}$/) },
 );
 
 const cursorValue = fc.oneof(
-  fc.constantFrom('g1.{own}', 'g1.{other}', 'g1.', 'g1', 'g2.{own}', 'g1.%2e%2e%2f', 'g1.{own}%00', '%00', '', 'null', '[object%20Object]'),
+  fc.constantFrom(
+    'g1.{own}',
+    'g1.{other}',
+    'g1.',
+    'g1',
+    'g2.{own}',
+    'g1.%2e%2e%2f',
+    'g1.{own}%00',
+    '%00',
+    '',
+    'null',
+    '[object%20Object]',
+  ),
   fc.stringMatching(/^g1\.[0-9a-z]{10,40}$/),
   fc.integer({ min: 200, max: 2000 }).map((n) => `g1.${'a'.repeat(n)}`),
   anyString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))),
 );
 const limitValue = fc.oneof(
-  fc.constantFrom('0', '1', '20', '100', '101', '-1', '1.5', '1e2', 'abc', '', '99999999999999999999', '%201', '0x10', '+5', '01', 'NaN', 'Infinity', '%D9%A1', '1%00'),
+  fc.constantFrom(
+    '0',
+    '1',
+    '20',
+    '100',
+    '101',
+    '-1',
+    '1.5',
+    '1e2',
+    'abc',
+    '',
+    '99999999999999999999',
+    '%201',
+    '0x10',
+    '+5',
+    '01',
+    'NaN',
+    'Infinity',
+    '%D9%A1',
+    '1%00',
+  ),
   fc.integer().map(String),
 );
 const queryPart = fc.oneof(
   cursorValue.map((c) => `cursor=${c}`),
   limitValue.map((l) => `limit=${l}`),
-  fc.constantFrom('cursor[]=x', 'limit[$gt]=1', '__proto__[x]=1', 'constructor[prototype][x]=1', 'cursor', '&&', '=', 'limit=1&limit=2', 'cursor=a&cursor=b'),
-  fc.tuple(fc.stringMatching(/^[a-z_]{1,10}$/), fc.stringMatching(/^[a-z0-9]{0,10}$/)).map(([k, v]) => `${k}=${v}`),
+  fc.constantFrom(
+    'cursor[]=x',
+    'limit[$gt]=1',
+    '__proto__[x]=1',
+    'constructor[prototype][x]=1',
+    'cursor',
+    '&&',
+    '=',
+    'limit=1&limit=2',
+    'cursor=a&cursor=b',
+  ),
+  fc
+    .tuple(fc.stringMatching(/^[a-z_]{1,10}$/), fc.stringMatching(/^[a-z0-9]{0,10}$/))
+    .map(([k, v]) => `${k}=${v}`),
 );
 const query = fc.array(queryPart, { maxLength: 4 }).map((ps) => (ps.length ? `?${ps.join('&')}` : ''));
 
 const routePath = {
-  create: fc.oneof({ weight: 12, arbitrary: fc.constant('/generations') }, { weight: 2, arbitrary: fc.constantFrom('/generations/', '/GENERATIONS', '//generations', '/generations?x=1', '/generations;x', '/./generations', '/generations/%2e') }),
+  create: fc.oneof(
+    { weight: 12, arbitrary: fc.constant('/generations') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '/generations/',
+        '/GENERATIONS',
+        '//generations',
+        '/generations?x=1',
+        '/generations;x',
+        '/./generations',
+        '/generations/%2e',
+      ),
+    },
+  ),
   list: query.map((q) => `/generations${q}`),
   get: idSegment.map((id) => `/generations/${id}`),
   cancel: idSegment.map((id) => `/generations/${id}/cancel`),
@@ -362,19 +583,54 @@ const routePath = {
   summary: fc.constantFrom('/summary', '/summary/', '/summary?x=1'),
   health: fc.constantFrom('/health', '/ready'),
   docs: fc.constantFrom('/docs-json', '/docs', '/docs/'),
-  unknown: fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9._~-]{0,12}$/), fc.constantFrom('..', '%2e%2e', 'admin', '.env', 'generations', '%00', 'etc%2Fpasswd')), { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}`),
+  unknown: fc
+    .array(
+      fc.oneof(
+        fc.stringMatching(/^[a-z0-9._~-]{0,12}$/),
+        fc.constantFrom('..', '%2e%2e', 'admin', '.env', 'generations', '%00', 'etc%2Fpasswd'),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((s) => `/${s.join('/')}`),
 } as const;
 
 type Route = keyof typeof routePath;
-const METHOD_OF: Readonly<Record<Route, string>> = { create: 'POST', list: 'GET', get: 'GET', cancel: 'POST', delete: 'DELETE', events: 'GET', models: 'GET', summary: 'GET', health: 'GET', docs: 'GET', unknown: 'GET' };
+const METHOD_OF: Readonly<Record<Route, string>> = {
+  create: 'POST',
+  list: 'GET',
+  get: 'GET',
+  cancel: 'POST',
+  delete: 'DELETE',
+  events: 'GET',
+  models: 'GET',
+  summary: 'GET',
+  health: 'GET',
+  docs: 'GET',
+  unknown: 'GET',
+};
 
 const ROUTE_WEIGHTS: Readonly<Record<Target, Readonly<Partial<Record<Route, number>>>>> = {
-  bff: { create: 10, list: 3, get: 3, cancel: 2, delete: 2, events: 2, models: 1, summary: 1, health: 1, docs: 1, unknown: 2 },
+  bff: {
+    create: 10,
+    list: 3,
+    get: 3,
+    cancel: 2,
+    delete: 2,
+    events: 2,
+    models: 1,
+    summary: 1,
+    health: 1,
+    docs: 1,
+    unknown: 2,
+  },
   generator: { create: 10, list: 3, get: 3, cancel: 2, delete: 2, models: 1, summary: 1, unknown: 2 },
 };
 
 /** A body on a request that takes none (GET, DELETE, …): usually none. */
-const strayBody = fc.oneof({ weight: 6, arbitrary: fc.constant<FuzzBody | undefined>(undefined) }, { weight: 1, arbitrary: createBody });
+const strayBody = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<FuzzBody | undefined>(undefined) },
+  { weight: 1, arbitrary: createBody },
+);
 
 /** Generator owner headers that are not owners: empty, spaces, too long, other characters. */
 const malformedOwner = fc.oneof(
@@ -384,13 +640,23 @@ const malformedOwner = fc.oneof(
 
 function ownerArb(target: Target): fc.Arbitrary<FuzzOwner> {
   return fc.oneof(
-    { weight: 10, arbitrary: fc.integer({ min: 0, max: POOL_SIZE - 1 }).map((index): FuzzOwner => ({ kind: 'pool', index })) },
+    {
+      weight: 10,
+      arbitrary: fc
+        .integer({ min: 0, max: POOL_SIZE - 1 })
+        .map((index): FuzzOwner => ({ kind: 'pool', index })),
+    },
     { weight: 1, arbitrary: fc.constant<FuzzOwner>({ kind: 'none' }) },
     {
       weight: 2,
       arbitrary:
         target === 'bff'
-          ? fc.oneof(fc.constantFrom('tamper', 'unsigned', 's:anon-forged.AAAA', 'j:{"x":1}', '%', ''), headerValue).map((value): FuzzOwner => ({ kind: 'forged', value }))
+          ? fc
+              .oneof(
+                fc.constantFrom('tamper', 'unsigned', 's:anon-forged.AAAA', 'j:{"x":1}', '%', ''),
+                headerValue,
+              )
+              .map((value): FuzzOwner => ({ kind: 'forged', value }))
           : malformedOwner.map((value): FuzzOwner => ({ kind: 'forged', value })),
     },
   );
@@ -404,7 +670,10 @@ export function fuzzRequest(target: Target): fc.Arbitrary<FuzzRequest> {
 
 function requestFor(target: Target, route: Route): fc.Arbitrary<FuzzRequest> {
   const natural = METHOD_OF[route];
-  const method = fc.oneof({ weight: 8, arbitrary: fc.constant(natural) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) });
+  const method = fc.oneof(
+    { weight: 8, arbitrary: fc.constant(natural) },
+    { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) },
+  );
   return fc
     .record({
       method,
@@ -412,10 +681,22 @@ function requestFor(target: Target, route: Route): fc.Arbitrary<FuzzRequest> {
       body: route === 'create' ? createBody : strayBody,
       contentType,
       idempotencyKey: route === 'create' ? idempotencyKey : fc.constant(undefined),
-      requestId: fc.option(fc.oneof(headerValue, fc.stringMatching(/^[\w.:-]{1,128}$/)), { nil: undefined, freq: 4 }),
-      spoofedOwner: target === 'bff' ? fc.option(fc.constantFrom('readiness-probe', 'fuzz-spoofed-owner', 'anon-x'), { nil: undefined, freq: 8 }) : fc.constant(undefined),
+      requestId: fc.option(fc.oneof(headerValue, fc.stringMatching(/^[\w.:-]{1,128}$/)), {
+        nil: undefined,
+        freq: 4,
+      }),
+      spoofedOwner:
+        target === 'bff'
+          ? fc.option(fc.constantFrom('readiness-probe', 'fuzz-spoofed-owner', 'anon-x'), {
+              nil: undefined,
+              freq: 8,
+            })
+          : fc.constant(undefined),
       odd: fc.option(oddHeaders, { nil: undefined, freq: 2 }),
-      chunked: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      chunked: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
       owner: ownerArb(target),
       pick: fc.nat(),
     })
@@ -427,7 +708,17 @@ function requestFor(target: Target, route: Route): fc.Arbitrary<FuzzRequest> {
       // The browser may not name an owner: the BFF must drop this header.
       if (r.spoofedOwner !== undefined) headers[OWNER_HEADER] = r.spoofedOwner;
       const body = r.method === 'HEAD' ? undefined : r.body; // a HEAD never carries one
-      return { target, route, method: r.method, path: r.path, headers, ...(body === undefined ? {} : { body }), chunked: r.chunked, owner: r.owner, pick: r.pick };
+      return {
+        target,
+        route,
+        method: r.method,
+        path: r.path,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        chunked: r.chunked,
+        owner: r.owner,
+        pick: r.pick,
+      };
     });
 }
 

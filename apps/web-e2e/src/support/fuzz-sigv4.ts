@@ -12,8 +12,14 @@ export const LOCAL_CREDENTIALS = {
 
 /** Keys the stand-ins do not know, and the right key id with a wrong secret. */
 export const OTHER_CREDENTIALS = {
-  unknownKey: { accessKeyId: 'AKIAFUZZOTHERKEY0000', secretAccessKey: 'another/secret/key/that/no/stand-in/knows00' },
-  wrongSecret: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-local-secret/0000000000000000000' },
+  unknownKey: {
+    accessKeyId: 'AKIAFUZZOTHERKEY0000',
+    secretAccessKey: 'another/secret/key/that/no/stand-in/knows00',
+  },
+  wrongSecret: {
+    accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+    secretAccessKey: 'not-the-local-secret/0000000000000000000',
+  },
 } as const;
 
 export interface Credentials {
@@ -26,8 +32,17 @@ export interface Credentials {
  * the BFF's own signing (libs/shared/util-sigv4), over the raw path rather than a normalised URL.
  */
 export async function signExecuteApi(
-  request: { readonly method: string; readonly host: string; readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body?: Buffer },
+  request: {
+    readonly method: string;
+    readonly host: string;
+    readonly path: string;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body?: Buffer;
+  },
   credentials: Credentials = LOCAL_CREDENTIALS,
 ): Promise<Record<string, string>> {
-  return signRawRequest({ ...request, protocol: 'http:' }, { service: 'execute-api', region: LOCAL_REGION, credentials });
+  return signRawRequest(
+    { ...request, protocol: 'http:' },
+    { service: 'execute-api', region: LOCAL_REGION, credentials },
+  );
 }

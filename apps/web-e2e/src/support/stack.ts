@@ -27,7 +27,11 @@ export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
  * Every browser here comes from 127.0.0.1 and the suites make hundreds of jobs: the BFF's rate limits
  * (unit-tested in apps/bff) are raised so they do not decide these tests.
  */
-const HIGH_LIMITS = { RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_OWNER: '100000', RATE_LIMIT_JOBS_PER_OWNER: '100000' };
+const HIGH_LIMITS = {
+  RATE_LIMIT_PER_IP: '100000',
+  RATE_LIMIT_PER_OWNER: '100000',
+  RATE_LIMIT_JOBS_PER_OWNER: '100000',
+};
 /** Tests change the stand-ins' faults (e.g. model access) and want the BFF to see it at once. */
 const FRESH_MODELS = { MODELS_CACHE_SECONDS: '1' };
 
@@ -39,7 +43,18 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const env = Object.fromEntries(Object.entries(E2E_PORTS).map(([k, v]) => [k, String(v)]));
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/local-cloud/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOCAL_CLOUD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test', LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0', ...HIGH_LIMITS, ...FRESH_MODELS, ...extraEnv },
+    env: {
+      ...process.env,
+      ...env,
+      LOCAL_CLOUD_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      LOCAL_BEDROCK_LATENCY_MS: '0',
+      LOCAL_RETENTION_SWEEP_SECONDS: '0',
+      ...HIGH_LIMITS,
+      ...FRESH_MODELS,
+      ...extraEnv,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(`${APP_URL}/api/ready`, child, 60_000);
@@ -85,22 +100,33 @@ export async function setFaults(faults: Record<string, unknown>): Promise<void> 
 async function adminCall<T>(port: number, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   if (!res.ok) throw new Error(`${path} on port ${port}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
 
 /** What the Bedrock stand-in has answered (invocations count every InvokeModel). */
-export const bedrockStats = () => adminCall<{ invocations: number; maxInFlight: number }>(E2E_PORTS.LOCAL_BEDROCK_PORT, '/__stats');
+export const bedrockStats = () =>
+  adminCall<{ invocations: number; maxInFlight: number }>(E2E_PORTS.LOCAL_BEDROCK_PORT, '/__stats');
 /** The worker's concurrency as the Lambda stand-in saw it. */
-export const lambdaStats = () => adminCall<{ maxRunning: number; concurrency: number; invocations: number }>(E2E_PORTS.LOCAL_LAMBDA_PORT, '/__stats');
+export const lambdaStats = () =>
+  adminCall<{ maxRunning: number; concurrency: number; invocations: number }>(
+    E2E_PORTS.LOCAL_LAMBDA_PORT,
+    '/__stats',
+  );
 export const resetLambdaStats = () => adminCall(E2E_PORTS.LOCAL_LAMBDA_PORT, '/__stats/reset', {});
 /** Keys stored on the S3 server under a prefix, read straight from its store. */
 export async function objectsUnder(prefix: string): Promise<string[]> {
-  const out = await adminCall<{ keys?: string[]; objects?: { key: string }[] } | string[]>(E2E_PORTS.LOCAL_S3_PORT, `/__objects?prefix=${encodeURIComponent(prefix)}`);
+  const out = await adminCall<{ keys?: string[]; objects?: { key: string }[] } | string[]>(
+    E2E_PORTS.LOCAL_S3_PORT,
+    `/__objects?prefix=${encodeURIComponent(prefix)}`,
+  );
   if (Array.isArray(out)) return out;
   return out.keys ?? (out.objects ?? []).map((o) => o.key);
 }
 /** Moves the time the S3 stand-in checks presigned links against (0 puts it back). */
-export const setS3Clock = (offsetSeconds: number) => adminCall(E2E_PORTS.LOCAL_S3_PORT, '/__clock', { offsetSeconds });
+export const setS3Clock = (offsetSeconds: number) =>
+  adminCall(E2E_PORTS.LOCAL_S3_PORT, '/__clock', { offsetSeconds });

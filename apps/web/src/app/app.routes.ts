@@ -1,13 +1,25 @@
 import { Routes } from '@angular/router';
 
 export const routes: Routes = [
-  { path: '', title: 'imagegen', loadComponent: () => import('@imagegen/web/feature-create').then((m) => m.CreatePage) },
-  { path: 'gallery', title: 'My images · imagegen', loadComponent: () => import('@imagegen/web/feature-gallery').then((m) => m.GalleryPage) },
+  {
+    path: '',
+    title: 'imagegen',
+    loadComponent: () => import('@imagegen/web/feature-create').then((m) => m.CreatePage),
+  },
+  {
+    path: 'gallery',
+    title: 'My images · imagegen',
+    loadComponent: () => import('@imagegen/web/feature-gallery').then((m) => m.GalleryPage),
+  },
   {
     path: 'gallery/:id',
     title: 'Image details · imagegen',
     loadComponent: () => import('@imagegen/web/feature-gallery').then((m) => m.GenerationDetailPage),
   },
-  { path: 'compare', title: 'Compare models · imagegen', loadComponent: () => import('@imagegen/web/feature-compare').then((m) => m.ComparePage) },
+  {
+    path: 'compare',
+    title: 'Compare models · imagegen',
+    loadComponent: () => import('@imagegen/web/feature-compare').then((m) => m.ComparePage),
+  },
   { path: '**', redirectTo: '' },
 ];

@@ -12,7 +12,9 @@ describe(Shell.name, () => {
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('.brand')?.textContent).toBe('imagegen');
     expect(el.querySelector('router-outlet')).not.toBeNull();
-    const nav = ['nav-create', 'nav-compare', 'nav-gallery'].map((id) => el.querySelector(`[data-testid="${id}"]`)?.getAttribute('href'));
+    const nav = ['nav-create', 'nav-compare', 'nav-gallery'].map((id) =>
+      el.querySelector(`[data-testid="${id}"]`)?.getAttribute('href'),
+    );
     expect(nav).toEqual(['/', '/compare', '/gallery']);
   });
 });
@@ -21,6 +23,8 @@ describe('routes', () => {
   it('loads every page lazily, the job detail under /gallery/:id', () => {
     const paths = routes.map((r) => r.path);
     expect(paths).toEqual(['', 'gallery', 'gallery/:id', 'compare', '**']);
-    expect(routes.filter((r) => r.path !== '**').every((r) => typeof r.loadComponent === 'function')).toBe(true);
+    expect(routes.filter((r) => r.path !== '**').every((r) => typeof r.loadComponent === 'function')).toBe(
+      true,
+    );
   });
 });

@@ -10,7 +10,13 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
       <a class="brand" href="/">imagegen</a>
       <span class="tagline">text to image on Amazon Bedrock</span>
       <nav class="nav" aria-label="Main">
-        <a routerLink="/" routerLinkActive="active" [routerLinkActiveOptions]="{ exact: true }" data-testid="nav-create">Create</a>
+        <a
+          routerLink="/"
+          routerLinkActive="active"
+          [routerLinkActiveOptions]="{ exact: true }"
+          data-testid="nav-create"
+          >Create</a
+        >
         <a routerLink="/compare" routerLinkActive="active" data-testid="nav-compare">Compare</a>
         <a routerLink="/gallery" routerLinkActive="active" data-testid="nav-gallery">My images</a>
       </nav>

@@ -28,11 +28,15 @@ export interface ChildStack {
 /** `n` ports free right now on loopback (held open together so they differ, then released). */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
-      const server = createServer();
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => ok(server));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+          const server = createServer();
+          server.once('error', fail);
+          server.listen(0, '127.0.0.1', () => ok(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -43,10 +47,25 @@ export async function freePorts(n: number): Promise<number[]> {
  * Starts the built local cloud (dist/apps/local-cloud/main.js, BFF and web front included) as a
  * child process on free ports, as `npm start` runs it, and resolves once it says it is ready.
  */
-export async function startChildStack(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChildStack> {
-  if (!existsSync(LOCAL_CLOUD_MAIN)) throw new Error(`${LOCAL_CLOUD_MAIN} is missing: build first (npx nx run-many -t build -p local-cloud bff web)`);
+export async function startChildStack(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<ChildStack> {
+  if (!existsSync(LOCAL_CLOUD_MAIN))
+    throw new Error(
+      `${LOCAL_CLOUD_MAIN} is missing: build first (npx nx run-many -t build -p local-cloud bff web)`,
+    );
   const [web, bff, apiGateway, bedrock, s3, dynamodb, lambda] = await freePorts(7);
-  const ports = { PORT: web, BFF_PORT: bff, LOCAL_APIGW_PORT: apiGateway, LOCAL_BEDROCK_PORT: bedrock, LOCAL_S3_PORT: s3, LOCAL_DYNAMODB_PORT: dynamodb, LOCAL_LAMBDA_PORT: lambda };
+  const ports = {
+    PORT: web,
+    BFF_PORT: bff,
+    LOCAL_APIGW_PORT: apiGateway,
+    LOCAL_BEDROCK_PORT: bedrock,
+    LOCAL_S3_PORT: s3,
+    LOCAL_DYNAMODB_PORT: dynamodb,
+    LOCAL_LAMBDA_PORT: lambda,
+  };
   const child = spawn(process.execPath, [LOCAL_CLOUD_MAIN], {
     cwd: ROOT,
     env: {
@@ -63,10 +82,13 @@ export async function startChildStack(dataDir: string, env: Record<string, strin
   let output = '';
   child.stdout?.on('data', (chunk) => (output += String(chunk)));
   child.stderr?.on('data', (chunk) => (output += String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   const deadline = Date.now() + timeoutMs;
   while (!output.includes('imagegen is ready')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the local cloud exited while starting:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the local cloud exited while starting:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the local cloud was not ready within ${timeoutMs} ms:\n${output}`);
@@ -76,7 +98,15 @@ export async function startChildStack(dataDir: string, env: Record<string, strin
   const url = (port: number) => `http://127.0.0.1:${port}`;
   return {
     process: child,
-    urls: { web: url(web), bff: url(bff), apiGateway: `${url(apiGateway)}/local`, bedrock: url(bedrock), s3: url(s3), dynamodb: url(dynamodb), lambda: url(lambda) },
+    urls: {
+      web: url(web),
+      bff: url(bff),
+      apiGateway: `${url(apiGateway)}/local`,
+      bedrock: url(bedrock),
+      s3: url(s3),
+      dynamodb: url(dynamodb),
+      lambda: url(lambda),
+    },
     exited,
     output: () => output,
   };
@@ -84,6 +114,10 @@ export async function startChildStack(dataDir: string, env: Record<string, strin
 
 /** The worker of a child stack has nothing queued, retrying or running (its Lambda stand-in's /__stats). */
 export async function workerIdle(stack: ChildStack): Promise<boolean> {
-  const stats = (await (await fetch(`${stack.urls.lambda}/__stats`)).json()) as { running: number; queued: number; retrying: number };
+  const stats = (await (await fetch(`${stack.urls.lambda}/__stats`)).json()) as {
+    running: number;
+    queued: number;
+    retrying: number;
+  };
   return stats.running + stats.queued + stats.retrying === 0;
 }

@@ -30,13 +30,23 @@ export interface InvariantViolations {
 
 /** Every job record in the table (the other partitions, `kind|owner`, hold keys, spending and durations). */
 export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
-  const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: stores.dynamodb, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint: stores.dynamodb,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const doc = DynamoDBDocumentClient.from(client);
   const items: JobItem[] = [];
   try {
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await doc.send(new ScanCommand({ TableName: LOCAL_NAMES.table, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      const out = await doc.send(
+        new ScanCommand({
+          TableName: LOCAL_NAMES.table,
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
       items.push(...((out.Items ?? []) as JobItem[]).filter((i) => !String(i.ownerId).includes('|')));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -48,12 +58,19 @@ export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
 
 /** Every key in the images bucket, listed through the S3 front with the SDK (ListObjectsV2). */
 export async function bucketKeys(stores: StackStores): Promise<string[]> {
-  const s3 = new S3Client({ region: LOCAL_REGION, endpoint: stores.s3, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+  const s3 = new S3Client({
+    region: LOCAL_REGION,
+    endpoint: stores.s3,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const keys: string[] = [];
   try {
     let token: string | undefined;
     do {
-      const out = await s3.send(new ListObjectsV2Command({ Bucket: LOCAL_NAMES.bucket, ContinuationToken: token }));
+      const out = await s3.send(
+        new ListObjectsV2Command({ Bucket: LOCAL_NAMES.bucket, ContinuationToken: token }),
+      );
       keys.push(...(out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -69,13 +86,23 @@ export async function bucketKeys(stores: StackStores): Promise<string[]> {
  */
 export async function invariantViolations(stores: StackStores): Promise<InvariantViolations> {
   const [jobs, keys] = await Promise.all([jobRecords(stores), bucketKeys(stores)]);
-  const recorded = new Set(jobs.flatMap((j) => (j.images ?? []).flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])])));
+  const recorded = new Set(
+    jobs.flatMap((j) =>
+      (j.images ?? []).flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]),
+    ),
+  );
   const stored = new Set(keys);
   return {
     orphanObjects: keys.filter((k) => !recorded.has(k)).sort(),
     missingObjects: [...recorded].filter((k) => !stored.has(k)).sort(),
-    unsettledJobs: jobs.filter((j) => j.status === 'queued' || j.status === 'running').map((j) => `${j.id} ${j.status}`),
+    unsettledJobs: jobs
+      .filter((j) => j.status === 'queued' || j.status === 'running')
+      .map((j) => `${j.id} ${j.status}`),
   };
 }
 
-export const NO_VIOLATIONS: InvariantViolations = { orphanObjects: [], missingObjects: [], unsettledJobs: [] };
+export const NO_VIOLATIONS: InvariantViolations = {
+  orphanObjects: [],
+  missingObjects: [],
+  unsettledJobs: [],
+};

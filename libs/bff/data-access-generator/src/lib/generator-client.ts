@@ -6,7 +6,11 @@ export interface GeneratorClient {
   get(ownerId: string, id: string, requestId: string): Promise<Generation>;
   cancel(ownerId: string, id: string, requestId: string): Promise<Generation>;
   remove(ownerId: string, id: string, requestId: string): Promise<void>;
-  list(ownerId: string, query: { cursor?: string; limit?: string }, requestId: string): Promise<GenerationPage>;
+  list(
+    ownerId: string,
+    query: { cursor?: string; limit?: string },
+    requestId: string,
+  ): Promise<GenerationPage>;
   /** The catalog with this deployment's availability and measured ETA per model (generator `GET /models`). */
   models(requestId: string): Promise<ModelInfo[]>;
   /** Retention and this month's spending of an owner (generator `GET /summary`). */

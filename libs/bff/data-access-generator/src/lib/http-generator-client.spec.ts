@@ -1,4 +1,4 @@
-import { IncomingMessage, Server, createServer } from 'node:http';
+import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
@@ -9,7 +9,10 @@ import { HttpGeneratorClient } from './http-generator-client';
 const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret/test' };
 let server: Server;
 let base: string;
-let reply: (req: IncomingMessage, body: Buffer) => { status: number; body: unknown; type?: string } = () => ({ status: 200, body: {} });
+let reply: (req: IncomingMessage, body: Buffer) => { status: number; body: unknown; type?: string } = () => ({
+  status: 200,
+  body: {},
+});
 const seen: { verified: boolean; headers: IncomingMessage['headers']; url: string }[] = [];
 
 beforeAll(async () => {
@@ -18,10 +21,19 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      const verdict = await verifySigV4({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }, { service: 'execute-api', region: 'us-west-2', lookupSecret: (id) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey : undefined) });
+      const verdict = await verifySigV4(
+        { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
+        {
+          service: 'execute-api',
+          region: 'us-west-2',
+          lookupSecret: (id) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey : undefined),
+        },
+      );
       seen.push({ verified: verdict.ok, headers: req.headers, url: req.url ?? '' });
       const out = reply(req, body);
-      res.writeHead(out.status, { 'content-type': out.type ?? 'application/json' }).end(JSON.stringify(out.body));
+      res
+        .writeHead(out.status, { 'content-type': out.type ?? 'application/json' })
+        .end(JSON.stringify(out.body));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -29,10 +41,19 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const client = (timeoutMs?: number) => new HttpGeneratorClient({ baseUrl: base, region: 'us-west-2', credentials: CREDS, ...(timeoutMs ? { timeoutMs } : {}) });
+const client = (timeoutMs?: number) =>
+  new HttpGeneratorClient({
+    baseUrl: base,
+    region: 'us-west-2',
+    credentials: CREDS,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 
 async function problemOf(p: Promise<unknown>) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ProblemError)) throw new Error(`expected ProblemError, got ${String(err)}`);
   return err.problem;
 }
@@ -48,7 +69,18 @@ describe(HttpGeneratorClient.name, () => {
   });
 
   it('passes the generator’s problems through with their code and retry hint', async () => {
-    reply = () => ({ status: 429, type: 'application/problem+json', body: { type: 't', title: 'busy', status: 429, code: 'MODEL_THROTTLED', retryAfterSeconds: 7, requestId: 'x' } });
+    reply = () => ({
+      status: 429,
+      type: 'application/problem+json',
+      body: {
+        type: 't',
+        title: 'busy',
+        status: 429,
+        code: 'MODEL_THROTTLED',
+        retryAfterSeconds: 7,
+        requestId: 'x',
+      },
+    });
     const p = await problemOf(client().get('anon-1', 'g1', 'r'));
     expect(p).toMatchObject({ status: 429, code: ErrorCode.MODEL_THROTTLED, retryAfterSeconds: 7 });
     expect(p).not.toHaveProperty('requestId');
@@ -62,14 +94,25 @@ describe(HttpGeneratorClient.name, () => {
   });
 
   it('answers SERVICE_UNAVAILABLE when the API cannot be reached', async () => {
-    const down = new HttpGeneratorClient({ baseUrl: 'http://127.0.0.1:9/prod', region: 'us-west-2', credentials: CREDS });
+    const down = new HttpGeneratorClient({
+      baseUrl: 'http://127.0.0.1:9/prod',
+      region: 'us-west-2',
+      credentials: CREDS,
+    });
     const p = await problemOf(down.ping('r'));
     expect(p).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: 5 });
   });
 
   it('asks for the model list signed and without an owner, and answers it as the generator sent it', async () => {
     // GIVEN a generator that knows one model
-    const models = [{ id: 'stability.sd3-5-large-v1:0', available: false, availability: 'no-access', eta: { p50Seconds: 9 } }];
+    const models = [
+      {
+        id: 'stability.sd3-5-large-v1:0',
+        available: false,
+        availability: 'no-access',
+        eta: { p50Seconds: 9 },
+      },
+    ];
     reply = () => ({ status: 200, body: models });
     // WHEN the BFF asks for the models
     const answer = await client().models('req-m');
@@ -83,18 +126,32 @@ describe(HttpGeneratorClient.name, () => {
 
   it("asks for an owner's summary signed and with the owner", async () => {
     // GIVEN a generator with a summary for the owner
-    const summary = { retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 0.12, images: 3 };
+    const summary = {
+      retentionDays: 30,
+      presignExpirySeconds: 900,
+      month: '2026-11',
+      spentUsd: 0.12,
+      images: 3,
+    };
     reply = () => ({ status: 200, body: summary });
     // WHEN the BFF asks for it
     const answer = await client().summary('anon-7', 'req-s');
     // THEN it gets it over a signed GET /summary for that owner
     expect(answer).toEqual(summary);
-    expect(seen[seen.length - 1]).toMatchObject({ verified: true, url: '/prod/summary', headers: expect.objectContaining({ 'x-imagegen-owner': 'anon-7' }) });
+    expect(seen[seen.length - 1]).toMatchObject({
+      verified: true,
+      url: '/prod/summary',
+      headers: expect.objectContaining({ 'x-imagegen-owner': 'anon-7' }),
+    });
   });
 
   it('passes problems of the model list and the summary through like any other call', async () => {
     // GIVEN a generator that refuses with a problem, then one whose gateway fails
-    reply = () => ({ status: 403, type: 'application/problem+json', body: { type: 't', title: 'no', status: 403, code: 'UNAUTHORIZED' } });
+    reply = () => ({
+      status: 403,
+      type: 'application/problem+json',
+      body: { type: 't', title: 'no', status: 403, code: 'UNAUTHORIZED' },
+    });
     expect((await problemOf(client().summary('anon-1', 'r'))).code).toBe(ErrorCode.UNAUTHORIZED);
     reply = () => ({ status: 502, body: { message: 'Internal server error' } });
     // THEN the BFF sees a clear problem each time, never a bare error

@@ -3,12 +3,12 @@ import {
   Generation,
   GenerationPage,
   IDEMPOTENCY_KEY_HEADER,
+  isProblemDetails,
   ModelInfo,
   OWNER_HEADER,
   OwnerSummary,
   ProblemError,
   REQUEST_ID_HEADER,
-  isProblemDetails,
 } from '@imagegen/contracts';
 import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
 
@@ -24,7 +24,8 @@ export interface HttpGeneratorClientOptions {
   readonly fetchImpl?: typeof fetch;
 }
 
-const unavailable = (detail: string) => ProblemError.of(ErrorCode.SERVICE_UNAVAILABLE, detail, { retryAfterSeconds: 5 });
+const unavailable = (detail: string) =>
+  ProblemError.of(ErrorCode.SERVICE_UNAVAILABLE, detail, { retryAfterSeconds: 5 });
 
 /** Calls the generator API over HTTPS, SigV4-signed as `execute-api` (IAM auth). */
 export class HttpGeneratorClient implements GeneratorClient {
@@ -37,7 +38,14 @@ export class HttpGeneratorClient implements GeneratorClient {
   }
 
   create(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation> {
-    return this.call('POST', '/generations', ownerId, requestId, body, idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {});
+    return this.call(
+      'POST',
+      '/generations',
+      ownerId,
+      requestId,
+      body,
+      idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {},
+    );
   }
 
   cancel(ownerId: string, id: string, requestId: string): Promise<Generation> {
@@ -52,7 +60,11 @@ export class HttpGeneratorClient implements GeneratorClient {
     return this.call('GET', `/generations/${encodeURIComponent(id)}`, ownerId, requestId);
   }
 
-  list(ownerId: string, query: { cursor?: string; limit?: string }, requestId: string): Promise<GenerationPage> {
+  list(
+    ownerId: string,
+    query: { cursor?: string; limit?: string },
+    requestId: string,
+  ): Promise<GenerationPage> {
     const params = new URLSearchParams();
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.limit) params.set('limit', query.limit);
@@ -73,20 +85,47 @@ export class HttpGeneratorClient implements GeneratorClient {
   }
 
   /** One signed call; `ownerId` undefined for the calls that are nobody's (the model list). */
-  private async call<T>(method: string, path: string, ownerId: string | undefined, requestId: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    ownerId: string | undefined,
+    requestId: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     const text = body === undefined ? undefined : JSON.stringify(body);
     const owner: Record<string, string> = ownerId === undefined ? {} : { [OWNER_HEADER]: ownerId };
     const headers = await signRequest(
-      { method, url, headers: { 'content-type': 'application/json', accept: 'application/json', ...owner, [REQUEST_ID_HEADER]: requestId, ...extraHeaders }, ...(text !== undefined ? { body: text } : {}) },
+      {
+        method,
+        url,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...owner,
+          [REQUEST_ID_HEADER]: requestId,
+          ...extraHeaders,
+        },
+        ...(text !== undefined ? { body: text } : {}),
+      },
       { service: 'execute-api', region: this.options.region, credentials: this.options.credentials },
     );
     let res: Response;
     try {
-      res = await this.fetch(url, { method, headers, ...(text !== undefined ? { body: text } : {}), signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      res = await this.fetch(url, {
+        method,
+        headers,
+        ...(text !== undefined ? { body: text } : {}),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
     } catch (err) {
       const timedOut = (err as Error)?.name === 'TimeoutError';
-      throw unavailable(timedOut ? 'the image service did not answer in time: try again' : 'the image service cannot be reached: try again in a moment');
+      throw unavailable(
+        timedOut
+          ? 'the image service did not answer in time: try again'
+          : 'the image service cannot be reached: try again in a moment',
+      );
     }
     const payload: unknown = res.status === 204 ? undefined : await res.json().catch(() => undefined);
     if (res.ok) return payload as T;
@@ -95,7 +134,8 @@ export class HttpGeneratorClient implements GeneratorClient {
       throw new ProblemError(problem);
     }
     // API Gateway's own answers (403 bad signature, 504 timeout, 502): not the caller's fault.
-    if (res.status === 504) throw ProblemError.of(ErrorCode.MODEL_TIMEOUT, 'the image service took too long: try again');
+    if (res.status === 504)
+      throw ProblemError.of(ErrorCode.MODEL_TIMEOUT, 'the image service took too long: try again');
     throw unavailable(`the image service refused the request (HTTP ${res.status}): try again in a moment`);
   }
 }

@@ -2,20 +2,47 @@ import { lastValueFrom, toArray } from 'rxjs';
 
 import { ErrorCode, Generation, ProblemError } from '@imagegen/contracts';
 
-import { FollowOptions, followGeneration } from './follow-generation';
+import { followGeneration, FollowOptions } from './follow-generation';
 
-const FAST: FollowOptions = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, heartbeatMs: 10_000, maxDurationMs: 5_000 };
+const FAST: FollowOptions = {
+  initialDelayMs: 5,
+  maxDelayMs: 20,
+  factor: 2,
+  heartbeatMs: 10_000,
+  maxDurationMs: 5_000,
+};
 
 function job(status: Generation['status'], updatedAt: string): Generation {
-  return { id: 'g', status, createdAt: 't0', updatedAt, modelId: 'm', request: {} as never, images: [], estimatedCostUsd: 0 };
+  return {
+    id: 'g',
+    status,
+    createdAt: 't0',
+    updatedAt,
+    modelId: 'm',
+    request: {} as never,
+    images: [],
+    estimatedCostUsd: 0,
+  };
 }
 
 describe(followGeneration.name, () => {
   it('pushes each change once and ends after the terminal state', async () => {
-    const answers = [job('queued', 't0'), job('queued', 't0'), job('running', 't1'), job('running', 't1'), job('succeeded', 't2')];
+    const answers = [
+      job('queued', 't0'),
+      job('queued', 't0'),
+      job('running', 't1'),
+      job('running', 't1'),
+      job('succeeded', 't2'),
+    ];
     let calls = 0;
-    const events = await lastValueFrom(followGeneration(async () => answers[Math.min(calls++, answers.length - 1)], FAST).pipe(toArray()));
-    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual(['queued', 'running', 'succeeded']);
+    const events = await lastValueFrom(
+      followGeneration(async () => answers[Math.min(calls++, answers.length - 1)], FAST).pipe(toArray()),
+    );
+    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
     expect(calls).toBe(5);
   });
 
@@ -24,24 +51,42 @@ describe(followGeneration.name, () => {
     const answers = [job('queued', 't0'), job('running', 't1'), job('succeeded', 't2')];
     let calls = 0;
     // WHEN the job is followed from it
-    const events = await lastValueFrom(followGeneration(async () => answers[Math.min(calls++, answers.length - 1)], FAST, job('queued', 't0')).pipe(toArray()));
+    const events = await lastValueFrom(
+      followGeneration(
+        async () => answers[Math.min(calls++, answers.length - 1)],
+        FAST,
+        job('queued', 't0'),
+      ).pipe(toArray()),
+    );
     // THEN each state is pushed once, the first without a poll
-    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual(['queued', 'running', 'succeeded']);
+    expect(events.map((e) => (e.type === 'generation' ? e.data.status : e.type))).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
     expect(calls).toBe(3);
   });
 
   it('ends at once, without polling, when the job read before had already ended', async () => {
     let calls = 0;
-    const events = await lastValueFrom(followGeneration(async () => (calls++, job('running', 't1')), FAST, job('succeeded', 't2')).pipe(toArray()));
+    const events = await lastValueFrom(
+      followGeneration(async () => (calls++, job('running', 't1')), FAST, job('succeeded', 't2')).pipe(
+        toArray(),
+      ),
+    );
     expect(events.map((e) => e.type === 'generation' && e.data.status)).toEqual(['succeeded']);
     expect(calls).toBe(0);
   });
 
   it('sends the problem and ends when the job cannot be read', async () => {
     const events = await lastValueFrom(
-      followGeneration(() => Promise.reject(ProblemError.of(ErrorCode.NOT_FOUND, 'gone')), FAST).pipe(toArray()),
+      followGeneration(() => Promise.reject(ProblemError.of(ErrorCode.NOT_FOUND, 'gone')), FAST).pipe(
+        toArray(),
+      ),
     );
-    expect(events).toEqual([{ type: 'problem', data: expect.objectContaining({ code: ErrorCode.NOT_FOUND }) }]);
+    expect(events).toEqual([
+      { type: 'problem', data: expect.objectContaining({ code: ErrorCode.NOT_FOUND }) },
+    ]);
   });
 
   it('stops polling when the browser goes away', async () => {

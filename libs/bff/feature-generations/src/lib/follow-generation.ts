@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 
-import { Generation, ProblemDetails, ProblemError, isTerminal, problem } from '@imagegen/contracts';
+import { Generation, isTerminal, problem, ProblemDetails, ProblemError } from '@imagegen/contracts';
 
 export interface FollowOptions {
   /** First wait between polls of the generator; grows by `factor` up to `maxDelayMs`. */
@@ -13,7 +13,13 @@ export interface FollowOptions {
   readonly maxDurationMs: number;
 }
 
-export const DEFAULT_FOLLOW: FollowOptions = { initialDelayMs: 500, maxDelayMs: 3_000, factor: 1.5, heartbeatMs: 15_000, maxDurationMs: 10 * 60_000 };
+export const DEFAULT_FOLLOW: FollowOptions = {
+  initialDelayMs: 500,
+  maxDelayMs: 3_000,
+  factor: 1.5,
+  heartbeatMs: 15_000,
+  maxDurationMs: 10 * 60_000,
+};
 
 export type FollowEvent =
   | { readonly type: 'generation'; readonly data: Generation }
@@ -25,14 +31,21 @@ export type FollowEvent =
  * hammer it), pushes the job whenever it changes, and ends after the terminal state. `first`, the
  * job as just read (before the stream opened), is pushed at once instead of a first poll.
  */
-export function followGeneration(load: () => Promise<Generation>, options: FollowOptions = DEFAULT_FOLLOW, first?: Generation): Observable<FollowEvent> {
+export function followGeneration(
+  load: () => Promise<Generation>,
+  options: FollowOptions = DEFAULT_FOLLOW,
+  first?: Generation,
+): Observable<FollowEvent> {
   return new Observable<FollowEvent>((subscriber) => {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     let last = '';
     let delay = options.initialDelayMs;
     const started = Date.now();
-    const heartbeat = setInterval(() => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }), options.heartbeatMs);
+    const heartbeat = setInterval(
+      () => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }),
+      options.heartbeatMs,
+    );
 
     /** Pushes the job if it changed; false once the stream has ended. */
     const seen = (job: Generation): boolean => {
@@ -57,7 +70,13 @@ export function followGeneration(load: () => Promise<Generation>, options: Follo
         if (stopped || !seen(job)) return;
       } catch (err) {
         if (stopped) return;
-        subscriber.next({ type: 'problem', data: err instanceof ProblemError ? err.problem : problem('INTERNAL', 'the job could not be followed: reload the page') });
+        subscriber.next({
+          type: 'problem',
+          data:
+            err instanceof ProblemError
+              ? err.problem
+              : problem('INTERNAL', 'the job could not be followed: reload the page'),
+        });
         return subscriber.complete();
       }
       timer = setTimeout(() => void poll(), delay);

@@ -2,11 +2,16 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, S
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 
-import { GenerateImageRequest, Generation, GenerationPage } from '@imagegen/contracts';
 import { CreatesJob, OwnerId, RequestId } from '@imagegen/bff/util-http';
+import { GenerateImageRequest, Generation, GenerationPage } from '@imagegen/contracts';
 
 import { GenerationsService, SseMessage } from './generations.service';
-import { GENERATE_IMAGE_REQUEST_SCHEMA, GENERATION_PAGE_SCHEMA, GENERATION_SCHEMA, PROBLEM_RESPONSES } from './openapi';
+import {
+  GENERATE_IMAGE_REQUEST_SCHEMA,
+  GENERATION_PAGE_SCHEMA,
+  GENERATION_SCHEMA,
+  PROBLEM_RESPONSES,
+} from './openapi';
 
 @ApiTags('generations')
 @ApiResponse(PROBLEM_RESPONSES.rateLimited)
@@ -18,11 +23,20 @@ export class GenerationsController {
   @HttpCode(202)
   @CreatesJob()
   @ApiOperation({ summary: 'Start a generation job (answers at once with the queued job)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '8 to 128 letters, digits, - or _: a retry with the same key and body answers the first job' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '8 to 128 letters, digits, - or _: a retry with the same key and body answers the first job',
+  })
   @ApiBody({ schema: GENERATE_IMAGE_REQUEST_SCHEMA as never })
   @ApiResponse({ status: 202, schema: GENERATION_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.invalid)
-  create(@OwnerId() ownerId: string, @RequestId() requestId: string, @Body() body: GenerateImageRequest, @Headers('idempotency-key') idempotencyKey?: string): Promise<Generation> {
+  create(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Body() body: GenerateImageRequest,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<Generation> {
     return this.generations.create(ownerId, requestId, body, idempotencyKey);
   }
 
@@ -31,7 +45,11 @@ export class GenerationsController {
   @ApiOperation({ summary: 'Cancel a queued or running job (409 when it has already ended)' })
   @ApiResponse({ status: 200, schema: GENERATION_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.notFound)
-  cancel(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Generation> {
+  cancel(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Param('id') id: string,
+  ): Promise<Generation> {
     return this.generations.cancel(ownerId, id, requestId);
   }
 
@@ -46,10 +64,19 @@ export class GenerationsController {
   @Get()
   @ApiOperation({ summary: "The owner's jobs, newest first" })
   @ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' })
-  @ApiQuery({ name: 'limit', required: false, description: 'jobs per page (the generator says how many at most)' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'jobs per page (the generator says how many at most)',
+  })
   @ApiResponse({ status: 200, schema: GENERATION_PAGE_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.invalid)
-  list(@OwnerId() ownerId: string, @RequestId() requestId: string, @Query('cursor') cursor?: unknown, @Query('limit') limit?: unknown): Promise<GenerationPage> {
+  list(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Query('cursor') cursor?: unknown,
+    @Query('limit') limit?: unknown,
+  ): Promise<GenerationPage> {
     return this.generations.list(ownerId, cursor, limit, requestId);
   }
 
@@ -57,14 +84,25 @@ export class GenerationsController {
   @ApiOperation({ summary: 'One job, with freshly presigned image links' })
   @ApiResponse({ status: 200, schema: GENERATION_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.notFound)
-  get(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Generation> {
+  get(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Param('id') id: string,
+  ): Promise<Generation> {
     return this.generations.get(ownerId, id, requestId);
   }
 
   @Sse(':id/events')
-  @ApiOperation({ summary: 'Server-sent events: the job each time it changes, until it ends (counts once against the rate limits)' })
+  @ApiOperation({
+    summary:
+      'Server-sent events: the job each time it changes, until it ends (counts once against the rate limits)',
+  })
   @ApiResponse(PROBLEM_RESPONSES.notFound)
-  events(@OwnerId() ownerId: string, @RequestId() requestId: string, @Param('id') id: string): Promise<Observable<SseMessage>> {
+  events(
+    @OwnerId() ownerId: string,
+    @RequestId() requestId: string,
+    @Param('id') id: string,
+  ): Promise<Observable<SseMessage>> {
     return this.generations.events(ownerId, id, requestId);
   }
 }

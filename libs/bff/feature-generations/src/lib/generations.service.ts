@@ -1,12 +1,17 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { Observable, Subject, map, merge, takeUntil } from 'rxjs';
+import { map, merge, Observable, Subject, takeUntil } from 'rxjs';
 
-import { GenerateImageRequest, Generation, GenerationPage, OwnerSummary, ProblemError, validateGenerateImageRequest } from '@imagegen/contracts';
-import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
-import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
+import {
+  GenerateImageRequest,
+  Generation,
+  GenerationPage,
+  OwnerSummary,
+  ProblemError,
+  validateGenerateImageRequest,
+} from '@imagegen/contracts';
 
-import { followGeneration } from './follow-generation';
-import type { FollowOptions } from './follow-generation';
+import { followGeneration, type FollowOptions } from './follow-generation';
 import { checkedId, checkedIdempotencyKey, checkedPageQuery } from './request-checks';
 import { DRAINING, FOLLOW_OPTIONS } from './tokens';
 
@@ -31,7 +36,12 @@ export class GenerationsService implements BeforeApplicationShutdown {
     @Inject(DRAINING) private readonly draining: Observable<unknown>,
   ) {}
 
-  async create(ownerId: string, requestId: string, body: GenerateImageRequest, idempotencyKey: unknown): Promise<Generation> {
+  async create(
+    ownerId: string,
+    requestId: string,
+    body: GenerateImageRequest,
+    idempotencyKey: unknown,
+  ): Promise<Generation> {
     const key = checkedIdempotencyKey(idempotencyKey);
     // The per-model rules (limits of the chosen model) on top of the DTO's: nothing bad leaves the BFF.
     const checked = validateGenerateImageRequest(body);

@@ -1,8 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
-import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { NoRateLimit, RequestId } from '@imagegen/bff/util-http';
 
 @ApiTags('health')
@@ -18,7 +17,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the generator API answers the BFF (503 problem otherwise, and while the server drains)' })
+  @ApiOperation({
+    summary:
+      'Readiness: the generator API answers the BFF (503 problem otherwise, and while the server drains)',
+  })
   async ready(@RequestId() requestId: string): Promise<{ status: 'ready' }> {
     await this.generator.ping(requestId);
     return { status: 'ready' };

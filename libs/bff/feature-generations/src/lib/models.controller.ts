@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
-import { ModelInfo } from '@imagegen/contracts';
 import { RequestId } from '@imagegen/bff/util-http';
+import { ModelInfo } from '@imagegen/contracts';
 
 import { ModelsService } from './models.service';
 import { MODEL_INFO_SCHEMA, PROBLEM_RESPONSES } from './openapi';
@@ -13,7 +13,10 @@ export class ModelsController {
   constructor(private readonly models: ModelsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Image models: limits, prices, whether this deployment can call each now, and the expected time per image' })
+  @ApiOperation({
+    summary:
+      'Image models: limits, prices, whether this deployment can call each now, and the expected time per image',
+  })
   @ApiResponse({ status: 200, schema: { type: 'array', items: MODEL_INFO_SCHEMA } as never })
   @ApiResponse(PROBLEM_RESPONSES.rateLimited)
   list(@RequestId() requestId: string): Promise<readonly ModelInfo[]> {

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
-import { MODEL_CATALOG, ModelInfo, ProblemError, catalogEta } from '@imagegen/contracts';
-import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
-import type { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { catalogEta, MODEL_CATALOG, ModelInfo, ProblemError } from '@imagegen/contracts';
 
 import { MODELS_CACHE } from './tokens';
 
@@ -16,7 +15,11 @@ export interface ModelsCacheOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_MODELS_CACHE: ModelsCacheOptions = { ttlMs: 30_000, fallbackTtlMs: 5_000, waitMs: 3_000 };
+export const DEFAULT_MODELS_CACHE: ModelsCacheOptions = {
+  ttlMs: 30_000,
+  fallbackTtlMs: 5_000,
+  waitMs: 3_000,
+};
 
 /**
  * The catalog as this BFF can tell it alone: retired models are unavailable, the others `unknown`
@@ -40,7 +43,13 @@ function isModelList(value: unknown): value is ModelInfo[] {
   return (
     Array.isArray(value) &&
     value.length > 0 &&
-    value.every((m: Partial<ModelInfo> | null) => typeof m?.id === 'string' && typeof m.available === 'boolean' && typeof m.availability === 'string' && typeof m.eta?.p50Seconds === 'number')
+    value.every(
+      (m: Partial<ModelInfo> | null) =>
+        typeof m?.id === 'string' &&
+        typeof m.available === 'boolean' &&
+        typeof m.availability === 'string' &&
+        typeof m.eta?.p50Seconds === 'number',
+    )
   );
 }
 
@@ -77,15 +86,23 @@ export class ModelsService {
       return models;
     });
     let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.options.waitMs)));
+    const waited = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), this.options.waitMs)),
+    );
     try {
       const models = await Promise.race([asked, waited]);
       if (models) return models;
       // (the request's logger already binds the request id)
-      this.logger.warn({ waitMs: this.options.waitMs }, 'the generator did not list the models in time: answering the catalog');
+      this.logger.warn(
+        { waitMs: this.options.waitMs },
+        'the generator did not list the models in time: answering the catalog',
+      );
     } catch (err) {
       const code = err instanceof ProblemError ? err.problem.code : undefined;
-      this.logger.warn({ code, err: code ? undefined : err }, 'the generator could not list the models: answering the catalog');
+      this.logger.warn(
+        { code, err: code ? undefined : err },
+        'the generator could not list the models: answering the catalog',
+      );
     } finally {
       clearTimeout(timer);
     }

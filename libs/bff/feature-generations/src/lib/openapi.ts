@@ -1,4 +1,10 @@
-import { ASPECT_RATIOS, GENERATION_STATUSES, OUTPUT_FORMATS, REQUEST_LIMITS, callableModels } from '@imagegen/contracts';
+import {
+  ASPECT_RATIOS,
+  callableModels,
+  GENERATION_STATUSES,
+  OUTPUT_FORMATS,
+  REQUEST_LIMITS,
+} from '@imagegen/contracts';
 
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDetails' } as const;
 
@@ -36,7 +42,11 @@ export const GENERATION_SCHEMA = {
           id: { type: 'string' },
           index: { type: 'integer', minimum: 0, description: 'which of the `count` images this is' },
           url: { type: 'string', format: 'uri', description: 'presigned S3 GET URL, minted on every read' },
-          thumbnailUrl: { type: 'string', format: 'uri', description: 'presigned URL of a small WebP of the image' },
+          thumbnailUrl: {
+            type: 'string',
+            format: 'uri',
+            description: 'presigned URL of a small WebP of the image',
+          },
           urlExpiresAt: { type: 'string', format: 'date-time' },
           width: { type: 'integer' },
           height: { type: 'integer' },
@@ -49,16 +59,30 @@ export const GENERATION_SCHEMA = {
     failures: {
       type: 'array',
       description: 'images that could not be made, and why (the others are kept)',
-      items: { type: 'object', properties: { index: { type: 'integer' }, seed: { type: 'integer' }, error: PROBLEM_REF } },
+      items: {
+        type: 'object',
+        properties: { index: { type: 'integer' }, seed: { type: 'integer' }, error: PROBLEM_REF },
+      },
     },
     error: PROBLEM_REF,
     durationMs: { type: 'integer' },
     estimatedCostUsd: { type: 'number', description: 'catalog price × images asked for' },
-    costUsd: { type: 'number', description: 'catalog price × images made, once ended (0 for a repeat from the store)' },
+    costUsd: {
+      type: 'number',
+      description: 'catalog price × images made, once ended (0 for a repeat from the store)',
+    },
     engine: { type: 'string', enum: ['bedrock', 'offline'] },
-    source: { type: 'string', enum: ['model', 'store'], description: '`store`: a repeat answered from the images of `repeatOf`' },
+    source: {
+      type: 'string',
+      enum: ['model', 'store'],
+      description: '`store`: a repeat answered from the images of `repeatOf`',
+    },
     repeatOf: { type: 'string' },
-    expiresAt: { type: 'string', format: 'date-time', description: 'when the job and its images are removed' },
+    expiresAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the job and its images are removed',
+    },
   },
 } as const;
 
@@ -66,7 +90,10 @@ export const GENERATION_PAGE_SCHEMA = {
   type: 'object',
   properties: {
     items: { type: 'array', items: GENERATION_SCHEMA },
-    nextCursor: { type: 'string', description: 'pass as `cursor` for the next page; absent on the last page' },
+    nextCursor: {
+      type: 'string',
+      description: 'pass as `cursor` for the next page; absent on the last page',
+    },
   },
 } as const;
 
@@ -83,18 +110,32 @@ const ETA_SCHEMA = {
 
 export const MODEL_INFO_SCHEMA = {
   type: 'object',
-  description: 'A catalog entry (limits, sizes, price with its date and source) with what this deployment can do with it now',
+  description:
+    'A catalog entry (limits, sizes, price with its date and source) with what this deployment can do with it now',
   properties: {
     id: { type: 'string' },
     displayName: { type: 'string' },
     provider: { type: 'string' },
     description: { type: 'string' },
-    lifecycle: { type: 'object', properties: { state: { type: 'string', enum: ['active', 'legacy', 'retired'] }, legacyDate: { type: 'string' }, endOfLifeDate: { type: 'string' } } },
-    prompt: { type: 'object', properties: { minLength: { type: 'integer' }, maxLength: { type: 'integer' } } },
+    lifecycle: {
+      type: 'object',
+      properties: {
+        state: { type: 'string', enum: ['active', 'legacy', 'retired'] },
+        legacyDate: { type: 'string' },
+        endOfLifeDate: { type: 'string' },
+      },
+    },
+    prompt: {
+      type: 'object',
+      properties: { minLength: { type: 'integer' }, maxLength: { type: 'integer' } },
+    },
     aspectRatios: { type: 'array', items: { type: 'string', enum: [...ASPECT_RATIOS] } },
     outputFormats: { type: 'array', items: { type: 'string', enum: [...OUTPUT_FORMATS] } },
     maxCount: { type: 'integer' },
-    price: { type: 'object', properties: { perImageUsd: { type: 'number' }, asOf: { type: 'string' }, source: { type: 'string' } } },
+    price: {
+      type: 'object',
+      properties: { perImageUsd: { type: 'number' }, asOf: { type: 'string' }, source: { type: 'string' } },
+    },
     available: { type: 'boolean', description: 'whether a request for it may be sent' },
     availability: {
       type: 'string',
@@ -125,9 +166,18 @@ const problemResponse = (status: number, description: string) => ({
 
 /** Problem answers shared by the routes (the body is always ProblemDetails with a stable `code`). */
 export const PROBLEM_RESPONSES = {
-  invalid: problemResponse(400, 'VALIDATION_FAILED: the request (body, query or Idempotency-Key) is not valid; `errors` names each field'),
-  notFound: problemResponse(404, "NOT_FOUND: no such job for this owner (another owner's job, or an id that is not an id)"),
-  rateLimited: problemResponse(429, 'RATE_LIMITED: too many requests from this address or owner, or too many new jobs; wait Retry-After seconds'),
+  invalid: problemResponse(
+    400,
+    'VALIDATION_FAILED: the request (body, query or Idempotency-Key) is not valid; `errors` names each field',
+  ),
+  notFound: problemResponse(
+    404,
+    "NOT_FOUND: no such job for this owner (another owner's job, or an id that is not an id)",
+  ),
+  rateLimited: problemResponse(
+    429,
+    'RATE_LIMITED: too many requests from this address or owner, or too many new jobs; wait Retry-After seconds',
+  ),
 } as const;
 
 export const PROBLEM_SCHEMA = {
@@ -139,7 +189,13 @@ export const PROBLEM_SCHEMA = {
     status: { type: 'integer' },
     code: { type: 'string' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
     retryAfterSeconds: { type: 'integer' },
     requestId: { type: 'string' },
   },

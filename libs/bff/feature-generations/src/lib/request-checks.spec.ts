@@ -36,7 +36,9 @@ describe(checkedIdempotencyKey.name, () => {
   it('takes no key, an empty one, and a UUID', () => {
     expect(checkedIdempotencyKey(undefined)).toBeUndefined();
     expect(checkedIdempotencyKey('')).toBeUndefined();
-    expect(checkedIdempotencyKey('0b6f7a52-1c1e-4b8e-9a34-2f0c3e0d9a11')).toBe('0b6f7a52-1c1e-4b8e-9a34-2f0c3e0d9a11');
+    expect(checkedIdempotencyKey('0b6f7a52-1c1e-4b8e-9a34-2f0c3e0d9a11')).toBe(
+      '0b6f7a52-1c1e-4b8e-9a34-2f0c3e0d9a11',
+    );
   });
 
   it.each([
@@ -49,7 +51,11 @@ describe(checkedIdempotencyKey.name, () => {
     ['with unicode', 'clické123456'],
     ['with a control character', 'click\u0001123456'],
   ])('refuses a key %s with VALIDATION_FAILED on Idempotency-Key', (_name, key) => {
-    expect(problemOf(() => checkedIdempotencyKey(key))).toMatchObject({ status: 400, code: ErrorCode.VALIDATION_FAILED, errors: [expect.objectContaining({ field: 'Idempotency-Key' })] });
+    expect(problemOf(() => checkedIdempotencyKey(key))).toMatchObject({
+      status: 400,
+      code: ErrorCode.VALIDATION_FAILED,
+      errors: [expect.objectContaining({ field: 'Idempotency-Key' })],
+    });
   });
 });
 
@@ -70,6 +76,10 @@ describe(checkedPageQuery.name, () => {
     ['a limit of 17 digits', undefined, '1'.repeat(17), 'limit'],
     ['a limit given twice', undefined, ['1', '2'], 'limit'],
   ])('refuses %s with VALIDATION_FAILED naming it', (_name, cursor, limit, field) => {
-    expect(problemOf(() => checkedPageQuery(cursor, limit))).toMatchObject({ status: 400, code: ErrorCode.VALIDATION_FAILED, errors: [expect.objectContaining({ field })] });
+    expect(problemOf(() => checkedPageQuery(cursor, limit))).toMatchObject({
+      status: 400,
+      code: ErrorCode.VALIDATION_FAILED,
+      errors: [expect.objectContaining({ field })],
+    });
   });
 });

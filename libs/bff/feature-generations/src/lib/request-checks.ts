@@ -1,4 +1,11 @@
-import { ErrorCode, FieldError, GENERATION_ID_PATTERN, IDEMPOTENCY_KEY_PATTERN, ProblemError, validationProblem } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  FieldError,
+  GENERATION_ID_PATTERN,
+  IDEMPOTENCY_KEY_PATTERN,
+  ProblemError,
+  validationProblem,
+} from '@imagegen/contracts';
 
 /** Longest page cursor and limit passed on: far above what the generator makes (~45 characters), far below anything harmful. */
 export const PAGE_QUERY_MAX_LENGTH = { cursor: 256, limit: 16 } as const;
@@ -10,7 +17,8 @@ const invalid = (error: FieldError) => new ProblemError(validationProblem([error
 
 /** A generation id from the path: anything that cannot be an id (traversal, encoded slashes, …) is 404, never sent on. */
 export function checkedId(id: unknown): string {
-  if (typeof id !== 'string' || !GENERATION_ID_PATTERN.test(id)) throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
+  if (typeof id !== 'string' || !GENERATION_ID_PATTERN.test(id))
+    throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
   return id;
 }
 
@@ -33,7 +41,11 @@ export function checkedPageQuery(cursor: unknown, limit: unknown): { cursor?: st
     if (value === undefined || value === '') return undefined;
     const max = PAGE_QUERY_MAX_LENGTH[field];
     if (typeof value !== 'string' || value.length > max || !VISIBLE_ASCII.test(value)) {
-      throw invalid({ field, rule: 'isPageQuery', message: `${field} must be given once, as at most ${max} printable characters` });
+      throw invalid({
+        field,
+        rule: 'isPageQuery',
+        message: `${field} must be given once, as at most ${max} printable characters`,
+      });
     }
     return value;
   };

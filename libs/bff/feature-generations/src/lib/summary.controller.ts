@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
-import { OwnerSummary } from '@imagegen/contracts';
 import { OwnerId, RequestId } from '@imagegen/bff/util-http';
+import { OwnerSummary } from '@imagegen/contracts';
 
 import { GenerationsService } from './generations.service';
 import { OWNER_SUMMARY_SCHEMA, PROBLEM_RESPONSES } from './openapi';

@@ -1,4 +1,4 @@
-import { KeyObject, createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, KeyObject, verify } from 'node:crypto';
 
 import { ErrorCode, OWNER_ID_PATTERN, ProblemError } from '@imagegen/contracts';
 
@@ -34,7 +34,10 @@ export class AlbOidcVerifier {
     this.fetchKey =
       options.fetchKey ??
       (async (kid) => {
-        const res = await fetch(`https://public-keys.auth.elb.${options.region}.amazonaws.com/${encodeURIComponent(kid)}`, { signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(
+          `https://public-keys.auth.elb.${options.region}.amazonaws.com/${encodeURIComponent(kid)}`,
+          { signal: AbortSignal.timeout(5_000) },
+        );
         if (!res.ok) throw new Error(`ALB key ${kid}: HTTP ${res.status}`);
         return res.text();
       });
@@ -53,17 +56,22 @@ export class AlbOidcVerifier {
       throw unauthorized('the sign-in token is malformed');
     }
     const kid = header['kid'];
-    if (header['alg'] !== 'ES256' || typeof kid !== 'string' || !/^[\w-]{1,128}$/.test(kid)) throw unauthorized('the sign-in token is not an ALB token');
-    if (header['signer'] !== this.options.albArn) throw unauthorized('the sign-in token comes from another load balancer');
+    if (header['alg'] !== 'ES256' || typeof kid !== 'string' || !/^[\w-]{1,128}$/.test(kid))
+      throw unauthorized('the sign-in token is not an ALB token');
+    if (header['signer'] !== this.options.albArn)
+      throw unauthorized('the sign-in token comes from another load balancer');
     const key = await this.key(kid);
     const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
     const signature = Buffer.from(parts[2], 'base64url');
-    if (!verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature)) throw unauthorized('the sign-in token signature is not valid');
+    if (!verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature))
+      throw unauthorized('the sign-in token signature is not valid');
     const exp = Number(claims['exp'] ?? header['exp']);
-    if (!Number.isFinite(exp) || exp * 1000 < this.now()) throw unauthorized('the sign-in has expired: reload the page');
+    if (!Number.isFinite(exp) || exp * 1000 < this.now())
+      throw unauthorized('the sign-in has expired: reload the page');
     const sub = claims['sub'];
     const owner = `oidc:${String(sub)}`;
-    if (typeof sub !== 'string' || !OWNER_ID_PATTERN.test(owner)) throw unauthorized('the sign-in token has no usable subject');
+    if (typeof sub !== 'string' || !OWNER_ID_PATTERN.test(owner))
+      throw unauthorized('the sign-in token has no usable subject');
     return owner;
   }
 

@@ -1,6 +1,5 @@
 import { Server } from 'node:http';
 import { AddressInfo, connect } from 'node:net';
-
 import express from 'express';
 import request from 'supertest';
 
@@ -39,14 +38,27 @@ describe(jsonBodyOnly.name, () => {
     .use(jsonBodyOnly('1kb', { maxDepth: 3, drainLimit: 64 * 1024 }))
     .post('/echo', (req, res) => void res.json(req.body));
 
-  beforeEach(() => new Promise<void>((listening) => (server = app.listen(0, '127.0.0.1', () => listening()))));
+  beforeEach(
+    () => new Promise<void>((listening) => (server = app.listen(0, '127.0.0.1', () => listening()))),
+  );
   afterEach(() => new Promise((closed) => server.close(closed)));
 
   it('takes a body nested up to maxDepth, and refuses a deeper one with 400 VALIDATION_FAILED', async () => {
-    expect((await request(server).post('/echo').send({ a: { b: [1] } })).status).toBe(200);
-    const res = await request(server).post('/echo').send({ a: { b: [[1]] } });
+    expect(
+      (
+        await request(server)
+          .post('/echo')
+          .send({ a: { b: [1] } })
+      ).status,
+    ).toBe(200);
+    const res = await request(server)
+      .post('/echo')
+      .send({ a: { b: [[1]] } });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: ErrorCode.VALIDATION_FAILED, errors: [{ field: '(body)', rule: 'maxDepth' }] });
+    expect(res.body).toMatchObject({
+      code: ErrorCode.VALIDATION_FAILED,
+      errors: [{ field: '(body)', rule: 'maxDepth' }],
+    });
   });
 
   it('stops reading a chunked body past the drain limit, and answers at once with Connection: close', async () => {
@@ -55,7 +67,9 @@ describe(jsonBodyOnly.name, () => {
     const out = await new Promise<string>((resolve, reject) => {
       let received = '';
       const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
-        socket.write('POST /echo HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n');
+        socket.write(
+          'POST /echo HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n',
+        );
         for (let i = 0; i < 5; i++) socket.write(`4000\r\n${'a'.repeat(0x4000)}\r\n`);
       });
       socket.on('data', (d: Buffer) => (received += d.toString()));
@@ -66,6 +80,8 @@ describe(jsonBodyOnly.name, () => {
     // THEN the refusal came without the end of the body, and the server closed the connection
     expect(out).toMatch(/^HTTP\/1\.1 415 /);
     expect(out).toMatch(/\r\nConnection: close\r\n/i);
-    expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: ErrorCode.UNSUPPORTED_MEDIA_TYPE });
+    expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    });
   });
 });

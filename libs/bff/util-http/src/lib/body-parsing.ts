@@ -1,7 +1,6 @@
-import { json } from 'express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
-import { ErrorCode, ProblemDetails, problem, validationProblem } from '@imagegen/contracts';
+import { ErrorCode, problem, ProblemDetails, validationProblem } from '@imagegen/contracts';
 
 import { sendProblem, toProblemDetails } from './problem-details.filter';
 
@@ -35,7 +34,8 @@ export function jsonBodyOnly(limit: string | number, options: JsonBodyOptions = 
   // inflate: false refuses every Content-Encoding (415) should one get past the check below.
   const parse = json({ limit, strict: true, inflate: false });
   return (req: Request, res: Response, next: NextFunction) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     const requestId = (req as Request & { id?: string }).id;
     const refuse = (details: ProblemDetails) => refuseAfterBody(req, res, details, drainLimit, requestId);
     if (hasBody && !req.is('application/json')) {
@@ -44,7 +44,9 @@ export function jsonBodyOnly(limit: string | number, options: JsonBodyOptions = 
     if (hasBody && (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity') {
       // RFC 7694: name the codings taken. Bodies are small JSON: compressing them buys nothing.
       res.setHeader('accept-encoding', 'identity');
-      return refuse(problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as it is, without Content-Encoding'));
+      return refuse(
+        problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as it is, without Content-Encoding'),
+      );
     }
     if (Number(req.headers['content-length']) > drainLimit) {
       return refuse(problem(ErrorCode.PAYLOAD_TOO_LARGE, 'the request body is too large'));
@@ -54,7 +56,15 @@ export function jsonBodyOnly(limit: string | number, options: JsonBodyOptions = 
       // Checked here, before the validation pipe and class-transformer walk the body recursively
       // (a body thousands of levels deep overflows their stack).
       if (nestsDeeperThan(req.body, maxDepth)) {
-        return refuse(validationProblem([{ field: '(body)', rule: 'maxDepth', message: `the body nests arrays and objects more than ${maxDepth} levels deep` }]));
+        return refuse(
+          validationProblem([
+            {
+              field: '(body)',
+              rule: 'maxDepth',
+              message: `the body nests arrays and objects more than ${maxDepth} levels deep`,
+            },
+          ]),
+        );
       }
       next();
     });
@@ -71,7 +81,8 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     if (typeof top.value !== 'object' || top.value === null) continue;
     const depth = top.depth + 1;
     if (depth > max) return true;
-    for (const child of Array.isArray(top.value) ? top.value : Object.values(top.value)) stack.push({ value: child, depth });
+    for (const child of Array.isArray(top.value) ? top.value : Object.values(top.value))
+      stack.push({ value: child, depth });
   }
   return false;
 }
@@ -82,7 +93,13 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * longer than `drainLimit` is answered at once with `Connection: close`; a client gone on the way
  * gets nothing.
  */
-function refuseAfterBody(req: Request, res: Response, details: ProblemDetails, drainLimit: number, requestId?: string): void {
+function refuseAfterBody(
+  req: Request,
+  res: Response,
+  details: ProblemDetails,
+  drainLimit: number,
+  requestId?: string,
+): void {
   const answer = (close: boolean) => {
     if (res.headersSent) return;
     if (close) res.setHeader('connection', 'close');

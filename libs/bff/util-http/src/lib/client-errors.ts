@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
+import { ErrorCode, problem, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
 
 import { API_CONTENT_SECURITY_POLICY } from './security-headers';
 
@@ -14,7 +14,8 @@ export function answerClientErrorsAsProblems(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const code = err.code ?? '';
     if (!socket.writable || !code.startsWith('HPE_')) {
-      if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+      if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable)
+        return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
       return void socket.destroy();
     }
     const details =

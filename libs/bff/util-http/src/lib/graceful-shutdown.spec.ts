@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Server, createServer } from 'node:http';
-import { AddressInfo, Socket, connect } from 'node:net';
+import { createServer, Server } from 'node:http';
+import { AddressInfo, connect, Socket } from 'node:net';
 
 import { ErrorCode } from '@imagegen/contracts';
 
@@ -38,7 +38,11 @@ function rawConnection(port: number) {
   let received = '';
   socket.on('data', (d: Buffer) => (received += d.toString()));
   const closed = new Promise<void>((r) => socket.on('close', () => r()));
-  return { send: (path: string) => socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`), received: () => received, closed };
+  return {
+    send: (path: string) => socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`),
+    received: () => received,
+    closed,
+  };
 }
 
 const until = async (check: () => boolean) => {
@@ -50,8 +54,10 @@ function recorder() {
   return {
     lines,
     log: {
-      info: (obj: object, msg: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
-      error: (obj: object, msg: string) => lines.push({ level: 'error', obj: obj as Record<string, unknown>, msg }),
+      info: (obj: object, msg: string) =>
+        lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
+      error: (obj: object, msg: string) =>
+        lines.push({ level: 'error', obj: obj as Record<string, unknown>, msg }),
     },
   };
 }
@@ -84,7 +90,10 @@ describe(GracefulShutdown.name, () => {
     expect(second).toMatch(/\r\nconnection: close\r\n/i);
     expect(second).toMatch(/\r\ncontent-type: application\/problem\+json/i);
     expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
-    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE });
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 503,
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+    });
     // AND the app closes and the exit code is 0
     expect(await code).toBe(0);
     expect(closedApp).toBe(true);
@@ -147,7 +156,11 @@ describe(GracefulShutdown.name, () => {
   it('drains on SIGTERM and exits once with the code, whatever signals follow', async () => {
     // GIVEN a listening server and a process that records how it exits
     const exits: number[] = [];
-    const shutdown = new GracefulShutdown({ deadlineMs: 60_000, log: recorder().log, exit: (c) => exits.push(c) });
+    const shutdown = new GracefulShutdown({
+      deadlineMs: 60_000,
+      log: recorder().log,
+      exit: (c) => exits.push(c),
+    });
     const { server } = serve(shutdown);
     await listen(server);
     const signals = new EventEmitter();

@@ -1,8 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-
 import { Observable, ReplaySubject } from 'rxjs';
 
-import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
+import { ErrorCode, problem, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
 
 /** What the shutdown writes: pino's `(object, message)` shape. */
 export interface ShutdownLog {
@@ -90,7 +89,11 @@ export class GracefulShutdown {
   }
 
   /** On each signal: drain, then exit with the code (once). */
-  exitOnSignals(target: Drainable, signals: readonly string[] = ['SIGTERM', 'SIGINT'], source: SignalSource = process): void {
+  exitOnSignals(
+    target: Drainable,
+    signals: readonly string[] = ['SIGTERM', 'SIGINT'],
+    source: SignalSource = process,
+  ): void {
     let exiting = false;
     for (const signal of signals) {
       source.once(signal, () => {
@@ -106,13 +109,24 @@ export class GracefulShutdown {
   private async drain(signal: string, target: Drainable): Promise<number> {
     const { log, deadlineMs } = this.options;
     this.server = target.server;
-    log.info({ signal, inFlight: this.inFlight.size, deadlineMs }, 'shutting down: no new connections, finishing the requests in progress');
+    log.info(
+      { signal, inFlight: this.inFlight.size, deadlineMs },
+      'shutting down: no new connections, finishing the requests in progress',
+    );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<number>((resolve) => {
       timer = setTimeout(() => {
         const now = this.now();
-        const cut = [...this.inFlight.values()].map((r) => ({ method: r.method, path: r.path, requestId: r.requestId, ms: now - r.since }));
-        log.error({ cut, deadlineMs }, `shutdown deadline reached: cutting ${cut.length} request(s) in progress`);
+        const cut = [...this.inFlight.values()].map((r) => ({
+          method: r.method,
+          path: r.path,
+          requestId: r.requestId,
+          ms: now - r.since,
+        }));
+        log.error(
+          { cut, deadlineMs },
+          `shutdown deadline reached: cutting ${cut.length} request(s) in progress`,
+        );
         resolve(1);
       }, deadlineMs);
     });
@@ -136,7 +150,9 @@ export class GracefulShutdown {
 
   private refuse(req: IncomingMessage, res: ServerResponse): void {
     const requestId = requestIdOf(req);
-    const details = problem(ErrorCode.SERVICE_UNAVAILABLE, 'this server is restarting: try again', { retryAfterSeconds: 1 });
+    const details = problem(ErrorCode.SERVICE_UNAVAILABLE, 'this server is restarting: try again', {
+      retryAfterSeconds: 1,
+    });
     res.statusCode = 503;
     res.setHeader('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
     res.setHeader('retry-after', '1');

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-import { ExecutionContext, createParamDecorator } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 import { ErrorCode, OWNER_HEADER, OWNER_ID_PATTERN, problem } from '@imagegen/contracts';
@@ -31,7 +30,14 @@ export function anonymousOwner(req: OwnedRequest, res: Response, next: NextFunct
     return next();
   }
   const ownerId = newAnonymousOwnerId();
-  res.cookie(OWNER_COOKIE, ownerId, { signed: true, httpOnly: true, sameSite: 'lax', secure: req.secure, maxAge: MAX_AGE_MS, path: '/' });
+  res.cookie(OWNER_COOKIE, ownerId, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    maxAge: MAX_AGE_MS,
+    path: '/',
+  });
   req.ownerId = ownerId;
   next();
 }
@@ -46,7 +52,11 @@ export function signedInOwner(verifier: { ownerOf(token: string): Promise<string
     const token = req.headers['x-amzn-oidc-data'];
     const requestId = (req as OwnedRequest & { id?: string }).id;
     if (typeof token !== 'string' || token.length === 0) {
-      return sendProblem(res, problem(ErrorCode.UNAUTHORIZED, 'sign in first: the load balancer did not vouch for this request'), requestId);
+      return sendProblem(
+        res,
+        problem(ErrorCode.UNAUTHORIZED, 'sign in first: the load balancer did not vouch for this request'),
+        requestId,
+      );
     }
     verifier.ownerOf(token).then(
       (ownerId) => {

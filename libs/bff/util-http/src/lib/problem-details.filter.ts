@@ -3,11 +3,11 @@ import type { Request, Response } from 'express';
 
 import {
   ErrorCode,
+  isProblemDetails,
+  problem,
   PROBLEM_CONTENT_TYPE,
   ProblemDetails,
   ProblemError,
-  isProblemDetails,
-  problem,
   validationProblem,
 } from '@imagegen/contracts';
 
@@ -35,7 +35,9 @@ interface BodyParserError {
 /** The 4xx status an error carries (`status` or `statusCode`, as http-errors sets both), if any. */
 function clientStatusOf(err: BodyParserError | undefined): number | undefined {
   const status = err?.status ?? err?.statusCode;
-  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500
+    ? status
+    : undefined;
 }
 
 /** Maps anything thrown to RFC 9457 problem details with a stable code. Unknown errors are INTERNAL. */
@@ -45,10 +47,19 @@ export function toProblemDetails(err: unknown): ProblemDetails {
     const status = err.getStatus();
     const response = err.getResponse();
     if (isProblemDetails(response)) return response;
-    const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
-    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+    const message =
+      typeof response === 'object' && response !== null
+        ? (response as { message?: unknown }).message
+        : response;
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : undefined;
     const code = STATUS_CODES[status];
-    return code ? problem(code, detail) : problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
+    return code
+      ? problem(code, detail)
+      : problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
   }
   const parser = err as BodyParserError | undefined;
   switch (parser?.type) {
@@ -57,7 +68,10 @@ export function toProblemDetails(err: unknown): ProblemDetails {
     case 'entity.parse.failed':
       return validationProblem([{ field: '(body)', rule: 'isJson', message: 'the body is not valid JSON' }]);
     case 'encoding.unsupported':
-      return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as it is, without Content-Encoding');
+      return problem(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        'send the request body as it is, without Content-Encoding',
+      );
     case 'charset.unsupported':
       return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the body as UTF-8 JSON');
     default: {
@@ -65,8 +79,10 @@ export function toProblemDetails(err: unknown): ProblemDetails {
       // it carries, never a 500: too large, not a type taken, or else a request that is not valid.
       const status = clientStatusOf(parser);
       if (status === 413) return problem(ErrorCode.PAYLOAD_TOO_LARGE, 'the request body is too large');
-      if (status === 415) return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as UTF-8 JSON');
-      if (status !== undefined) return problem(ErrorCode.VALIDATION_FAILED, 'the request body could not be read');
+      if (status === 415)
+        return problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request body as UTF-8 JSON');
+      if (status !== undefined)
+        return problem(ErrorCode.VALIDATION_FAILED, 'the request body could not be read');
       return problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again');
     }
   }
@@ -75,7 +91,10 @@ export function toProblemDetails(err: unknown): ProblemDetails {
 /** Writes a problem as `application/problem+json` with the request id and Retry-After. */
 export function sendProblem(res: Response, details: ProblemDetails, requestId?: string): void {
   if (details.retryAfterSeconds) res.setHeader('retry-after', String(details.retryAfterSeconds));
-  res.status(details.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...details, ...(requestId ? { requestId } : {}) }));
+  res
+    .status(details.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify({ ...details, ...(requestId ? { requestId } : {}) }));
 }
 
 /** The one place errors become HTTP answers. No stack or AWS internals ever reach the client. */

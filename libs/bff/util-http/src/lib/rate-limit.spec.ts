@@ -38,7 +38,15 @@ class HealthController {
 
 async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [RateLimitModule.register({ windowSeconds: 60, perIp: 100, perOwner: 100, jobsPerOwner: 100, ...limits })],
+    imports: [
+      RateLimitModule.register({
+        windowSeconds: 60,
+        perIp: 100,
+        perOwner: 100,
+        jobsPerOwner: 100,
+        ...limits,
+      }),
+    ],
     controllers: [ThingsController, HealthController],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
@@ -74,7 +82,11 @@ describe(RateLimitModule.name, () => {
     // THEN the third is a problem with a wait in seconds, and the route ran twice only
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(refused.body).toMatchObject({ status: 429, code: ErrorCode.RATE_LIMITED, retryAfterSeconds: expect.any(Number) });
+    expect(refused.body).toMatchObject({
+      status: 429,
+      code: ErrorCode.RATE_LIMITED,
+      retryAfterSeconds: expect.any(Number),
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);

@@ -1,6 +1,11 @@
 import { DynamicModule, ExecutionContext, Injectable, Module, SetMetadata } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  ThrottlerGuard,
+  ThrottlerLimitDetail,
+  ThrottlerModule,
+  ThrottlerModuleOptions,
+} from '@nestjs/throttler';
 
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
@@ -29,8 +34,10 @@ export const CreatesJob = () => SetMetadata(CREATES_JOB, true);
 /** Exempts a route or controller from every limit (health and readiness checks of the load balancer). */
 export const NoRateLimit = () => SetMetadata(NO_RATE_LIMIT, true);
 
-const ownerOf = (ctx: ExecutionContext): string | undefined => ctx.switchToHttp().getRequest<OwnedRequest>().ownerId;
-const createsJob = (ctx: ExecutionContext): boolean => Reflect.getMetadata(CREATES_JOB, ctx.getHandler()) === true;
+const ownerOf = (ctx: ExecutionContext): string | undefined =>
+  ctx.switchToHttp().getRequest<OwnedRequest>().ownerId;
+const createsJob = (ctx: ExecutionContext): boolean =>
+  Reflect.getMetadata(CREATES_JOB, ctx.getHandler()) === true;
 
 /**
  * The throttler settings for the limits: sliding windows (`blockDuration: 0`, so a refused request
@@ -44,8 +51,22 @@ export function rateLimitOptions(limits: RateLimits): ThrottlerModuleOptions {
     throttlers: [
       // The library's default tracker: the client address (req.ip; an IPv6 address by its /64).
       { name: RATE_LIMIT_NAMES.ip, ttl, limit: limits.perIp, blockDuration: 0 },
-      { name: RATE_LIMIT_NAMES.owner, ttl, limit: limits.perOwner, blockDuration: 0, getTracker: byOwner, skipIf: (ctx) => !ownerOf(ctx) },
-      { name: RATE_LIMIT_NAMES.jobs, ttl, limit: limits.jobsPerOwner, blockDuration: 0, getTracker: byOwner, skipIf: (ctx) => !ownerOf(ctx) || !createsJob(ctx) },
+      {
+        name: RATE_LIMIT_NAMES.owner,
+        ttl,
+        limit: limits.perOwner,
+        blockDuration: 0,
+        getTracker: byOwner,
+        skipIf: (ctx) => !ownerOf(ctx),
+      },
+      {
+        name: RATE_LIMIT_NAMES.jobs,
+        ttl,
+        limit: limits.jobsPerOwner,
+        blockDuration: 0,
+        getTracker: byOwner,
+        skipIf: (ctx) => !ownerOf(ctx) || !createsJob(ctx),
+      },
     ],
     generateKey: (_ctx, tracker, name) => `${name}|${tracker}`,
     setHeaders: false,
@@ -59,13 +80,23 @@ export function rateLimitOptions(limits: RateLimits): ThrottlerModuleOptions {
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, [context.getHandler(), context.getClass()]) === true;
+    return (
+      this.reflector.getAllAndOverride<boolean>(NO_RATE_LIMIT, [context.getHandler(), context.getClass()]) ===
+      true
+    );
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
     const retryAfterSeconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    const what = detail.key.startsWith(`${RATE_LIMIT_NAMES.jobs}|`) ? 'too many new jobs' : 'too many requests';
-    throw ProblemError.of(ErrorCode.RATE_LIMITED, `${what}: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    const what = detail.key.startsWith(`${RATE_LIMIT_NAMES.jobs}|`)
+      ? 'too many new jobs'
+      : 'too many requests';
+    throw ProblemError.of(ErrorCode.RATE_LIMITED, `${what}: try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
   }
 }
 

@@ -11,7 +11,12 @@ export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 
  * them, and no conditional 304 is ever answered: the app also sends no ETag).
  */
 export function securityHeaders(docsPath: string) {
-  const base = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, hsts: false, frameguard: { action: 'deny' } });
+  const base = helmet({
+    contentSecurityPolicy: false,
+    crossOriginEmbedderPolicy: false,
+    hsts: false,
+    frameguard: { action: 'deny' },
+  });
   const strictHsts = helmet.hsts({ maxAge: 31_536_000, includeSubDomains: true });
   return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader(

@@ -1,9 +1,9 @@
 import {
-  MODEL_CATALOG,
   callableModels,
   estimateCostUsd,
   findModel,
   foundationModelArn,
+  MODEL_CATALOG,
   outputSizeFor,
 } from './model-catalog';
 

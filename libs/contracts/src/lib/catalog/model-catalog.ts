@@ -66,7 +66,10 @@ const ONE_MEGAPIXEL: Readonly<Record<AspectRatio, ImageSize>> = {
 
 /** Stable Image Core answered 1536x1536 at 1:1 (MODELS.md): 1.5x the 1 MP edge lengths. */
 const CORE_SIZES: Readonly<Record<AspectRatio, ImageSize>> = Object.fromEntries(
-  Object.entries(ONE_MEGAPIXEL).map(([ratio, s]) => [ratio, { width: s.width * 1.5, height: s.height * 1.5 }]),
+  Object.entries(ONE_MEGAPIXEL).map(([ratio, s]) => [
+    ratio,
+    { width: s.width * 1.5, height: s.height * 1.5 },
+  ]),
 ) as Record<AspectRatio, ImageSize>;
 
 const STABILITY_V2_COMMON = {
@@ -208,5 +211,11 @@ export function expectedJobSeconds(eta: ModelEta, count: number): number {
 /** The ETA of a model before anything is measured: its catalog figure. */
 export function catalogEta(model: ModelCatalogEntry, parallelism: number): ModelEta {
   const s = model.expectedSecondsPerImage;
-  return { p50Seconds: s, p90Seconds: Math.round(s * 1.5 * 10) / 10, samples: 0, source: 'catalog', parallelism };
+  return {
+    p50Seconds: s,
+    p90Seconds: Math.round(s * 1.5 * 10) / 10,
+    samples: 0,
+    source: 'catalog',
+    parallelism,
+  };
 }

@@ -32,7 +32,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   CONTENT_FILTERED: { status: 422, title: 'Blocked by the content filter', retryable: false },
   MODEL_THROTTLED: { status: 429, title: 'The model is busy', retryable: true },
   MODEL_TIMEOUT: { status: 504, title: 'The model took too long', retryable: true },
-  MODEL_ACCESS_DENIED: { status: 403, title: 'The model is not enabled for this AWS account', retryable: false },
+  MODEL_ACCESS_DENIED: {
+    status: 403,
+    title: 'The model is not enabled for this AWS account',
+    retryable: false,
+  },
   MODEL_RETIRED: { status: 410, title: 'The model has been retired', retryable: false },
   MODEL_UNAVAILABLE: { status: 503, title: 'The model is unavailable', retryable: true },
   NOT_FOUND: { status: 404, title: 'Not found', retryable: false },

@@ -1,5 +1,5 @@
 import { ERROR_CODES, ErrorCode } from './error-code';
-import { ProblemError, isProblemDetails, problem } from './problem-details';
+import { isProblemDetails, problem, ProblemError } from './problem-details';
 
 describe(problem.name, () => {
   it('maps every code to a 4xx or 5xx status and a type URI', () => {

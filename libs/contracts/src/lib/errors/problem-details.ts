@@ -57,7 +57,11 @@ export class ProblemError extends Error {
     this.name = 'ProblemError';
   }
 
-  static of(code: ErrorCode, detail?: string, extra?: Partial<Omit<ProblemDetails, 'code' | 'status' | 'type'>>) {
+  static of(
+    code: ErrorCode,
+    detail?: string,
+    extra?: Partial<Omit<ProblemDetails, 'code' | 'status' | 'type'>>,
+  ) {
     return new ProblemError(problem(code, detail, extra));
   }
 }

@@ -1,17 +1,6 @@
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
-import { ASPECT_RATIOS, OUTPUT_FORMATS } from '../catalog/model-catalog';
-import type { AspectRatio, OutputFormat } from '../catalog/model-catalog';
+import { ASPECT_RATIOS, OUTPUT_FORMATS, type AspectRatio, type OutputFormat } from '../catalog/model-catalog';
 
 /** No C0 control characters other than tab, line feed and carriage return, and no DEL. */
 // eslint-disable-next-line no-control-regex -- the point of this pattern is to match control characters

@@ -1,9 +1,9 @@
 import {
   ASPECT_RATIOS,
-  MODEL_CATALOG,
-  ModelCatalogEntry,
   callableModels,
   findModel,
+  MODEL_CATALOG,
+  ModelCatalogEntry,
 } from '../catalog/model-catalog';
 import { ErrorCode } from '../errors/error-code';
 import { ProblemDetails } from '../errors/problem-details';
@@ -28,7 +28,13 @@ describe(validateGenerateImageRequest.name, () => {
     // THEN
     expect(result).toEqual({
       ok: true,
-      value: { modelId: CORE, prompt: 'a lighthouse at dusk', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
+      value: {
+        modelId: CORE,
+        prompt: 'a lighthouse at dusk',
+        aspectRatio: '1:1',
+        count: 1,
+        outputFormat: 'png',
+      },
     });
   });
 
@@ -55,13 +61,26 @@ describe(validateGenerateImageRequest.name, () => {
 
   it('reads null in an optional field as not given (found by fuzzing: a null negativePrompt was a 500)', () => {
     // WHEN every optional field is null
-    const result = validateGenerateImageRequest({ modelId: CORE, prompt: 'a fox', negativePrompt: null, aspectRatio: null, seed: null, count: null, outputFormat: null });
+    const result = validateGenerateImageRequest({
+      modelId: CORE,
+      prompt: 'a fox',
+      negativePrompt: null,
+      aspectRatio: null,
+      seed: null,
+      count: null,
+      outputFormat: null,
+    });
     // THEN the request is the minimal one, with its defaults and no null in it
-    expect(result).toEqual({ ok: true, value: { modelId: CORE, prompt: 'a fox', aspectRatio: '1:1', count: 1, outputFormat: 'png' } });
+    expect(result).toEqual({
+      ok: true,
+      value: { modelId: CORE, prompt: 'a fox', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
+    });
   });
 
   it('rejects null in a required field as missing', () => {
-    expect(fieldsOf({ modelId: null, prompt: null })).toEqual(expect.arrayContaining(['modelId:isString', 'prompt:isString']));
+    expect(fieldsOf({ modelId: null, prompt: null })).toEqual(
+      expect.arrayContaining(['modelId:isString', 'prompt:isString']),
+    );
   });
 
   it.each([
@@ -69,8 +88,16 @@ describe(validateGenerateImageRequest.name, () => {
     ['an array', [{ modelId: CORE }], ['(body):isObject']],
     ['null', null, ['(body):isObject']],
     ['an unknown field', { modelId: CORE, prompt: 'x', steps: 30 }, ['steps:whitelistValidation']],
-    ['a __proto__ key', JSON.parse('{"modelId":"m","prompt":"x","__proto__":{"admin":true}}'), ['__proto__:whitelistValidation']],
-    ['no prompt', { modelId: CORE }, ['prompt:isString', 'prompt:minLength', 'prompt:maxLength', 'prompt:matches']],
+    [
+      'a __proto__ key',
+      JSON.parse('{"modelId":"m","prompt":"x","__proto__":{"admin":true}}'),
+      ['__proto__:whitelistValidation'],
+    ],
+    [
+      'no prompt',
+      { modelId: CORE },
+      ['prompt:isString', 'prompt:minLength', 'prompt:maxLength', 'prompt:matches'],
+    ],
   ])('rejects %s', (_name, input, expected) => {
     // THEN every broken rule is named
     expect(fieldsOf(input)).toEqual(expect.arrayContaining(expected));
@@ -133,7 +160,9 @@ describe(validateGenerateImageRequest.name, () => {
 
   it('rejects an unknown model, naming it', () => {
     const p = problemOf({ modelId: 'stability.imaginary-v9', prompt: 'x' });
-    expect(p.errors).toEqual([{ field: 'modelId', rule: 'isIn', message: 'unknown model stability.imaginary-v9' }]);
+    expect(p.errors).toEqual([
+      { field: 'modelId', rule: 'isIn', message: 'unknown model stability.imaginary-v9' },
+    ]);
   });
 
   it('answers MODEL_RETIRED for a retired model, saying when', () => {
@@ -150,9 +179,16 @@ describe(validateGenerateImageRequest.name, () => {
   it('rejects a negative prompt for a model that does not take one', () => {
     const model = findModel(CORE) as ModelCatalogEntry;
     const noNegative: ModelCatalogEntry = { ...model, negativePrompt: { supported: false, maxLength: 0 } };
-    const result = validateGenerateImageRequest({ modelId: CORE, prompt: 'x', negativePrompt: 'blur' }, () => noNegative);
+    const result = validateGenerateImageRequest(
+      { modelId: CORE, prompt: 'x', negativePrompt: 'blur' },
+      () => noNegative,
+    );
     expect(!result.ok && result.problem.errors).toEqual([
-      { field: 'negativePrompt', rule: 'unsupported', message: 'Stable Image Core does not take a negative prompt' },
+      {
+        field: 'negativePrompt',
+        rule: 'unsupported',
+        message: 'Stable Image Core does not take a negative prompt',
+      },
     ]);
   });
 
@@ -172,13 +208,19 @@ describe(validateGenerateImageRequest.name, () => {
     });
 
     it('accepts the ends of its seed range and rejects one past the top', () => {
-      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', seed: model.seed.min }).ok).toBe(true);
-      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', seed: model.seed.max }).ok).toBe(true);
+      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', seed: model.seed.min }).ok).toBe(
+        true,
+      );
+      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', seed: model.seed.max }).ok).toBe(
+        true,
+      );
       expect(fieldsOf({ modelId: model.id, prompt: 'x', seed: model.seed.max + 1 })[0]).toMatch(/^seed:/);
     });
 
     it('accepts up to its image count', () => {
-      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', count: model.maxCount }).ok).toBe(true);
+      expect(validateGenerateImageRequest({ modelId: model.id, prompt: 'x', count: model.maxCount }).ok).toBe(
+        true,
+      );
     });
   });
 

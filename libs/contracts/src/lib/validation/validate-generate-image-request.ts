@@ -1,8 +1,8 @@
-import { ValidationError, validateSync } from 'class-validator';
+import { validateSync, ValidationError } from 'class-validator';
 
-import { ModelCatalogEntry, findModel } from '../catalog/model-catalog';
+import { findModel, ModelCatalogEntry } from '../catalog/model-catalog';
 import { ErrorCode } from '../errors/error-code';
-import { FieldError, ProblemDetails, problem, validationProblem } from '../errors/problem-details';
+import { FieldError, problem, ProblemDetails, validationProblem } from '../errors/problem-details';
 import {
   GENERATE_IMAGE_REQUEST_FIELDS,
   GenerateImageRequest,
@@ -31,7 +31,9 @@ function toRequestInstance(input: unknown): ValidationResult<GenerateImageReques
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return {
       ok: false,
-      problem: validationProblem([{ field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' }]),
+      problem: validationProblem([
+        { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
+      ]),
     };
   }
   const known = new Set<string>(GENERATE_IMAGE_REQUEST_FIELDS);
@@ -51,7 +53,11 @@ function toRequestInstance(input: unknown): ValidationResult<GenerateImageReques
   const instance = new GenerateImageRequest();
   const source = input as Record<string, unknown>;
   for (const key of GENERATE_IMAGE_REQUEST_FIELDS) {
-    if (Object.prototype.hasOwnProperty.call(source, key) && source[key] !== undefined && source[key] !== null) {
+    if (
+      Object.prototype.hasOwnProperty.call(source, key) &&
+      source[key] !== undefined &&
+      source[key] !== null
+    ) {
       (instance as unknown as Record<string, unknown>)[key] = source[key];
     }
   }
@@ -71,7 +77,11 @@ export function modelFieldErrors(request: GenerateImageRequest, model: ModelCata
   }
   if (request.negativePrompt !== undefined && request.negativePrompt.length > 0) {
     if (!model.negativePrompt.supported) {
-      errors.push({ field: 'negativePrompt', rule: 'unsupported', message: `${name} does not take a negative prompt` });
+      errors.push({
+        field: 'negativePrompt',
+        rule: 'unsupported',
+        message: `${name} does not take a negative prompt`,
+      });
     } else if (request.negativePrompt.length > model.negativePrompt.maxLength) {
       errors.push({
         field: 'negativePrompt',
@@ -95,7 +105,11 @@ export function modelFieldErrors(request: GenerateImageRequest, model: ModelCata
     });
   }
   if (request.count !== undefined && request.count > model.maxCount) {
-    errors.push({ field: 'count', rule: 'max', message: `count must be at most ${model.maxCount} for ${name}` });
+    errors.push({
+      field: 'count',
+      rule: 'max',
+      message: `count must be at most ${model.maxCount} for ${name}`,
+    });
   }
   if (request.outputFormat !== undefined && !model.outputFormats.includes(request.outputFormat)) {
     errors.push({
@@ -136,7 +150,10 @@ export function validateGenerateImageRequest(
     const when = model.lifecycle.endOfLifeDate ? ` on ${model.lifecycle.endOfLifeDate}` : '';
     return {
       ok: false,
-      problem: problem(ErrorCode.MODEL_RETIRED, `${model.displayName} (${model.id}) was retired by Amazon Bedrock${when}: choose another model`),
+      problem: problem(
+        ErrorCode.MODEL_RETIRED,
+        `${model.displayName} (${model.id}) was retired by Amazon Bedrock${when}: choose another model`,
+      ),
     };
   }
 

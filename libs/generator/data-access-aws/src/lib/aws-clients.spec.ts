@@ -1,13 +1,25 @@
-import { Server, createServer } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-import { ErrorCode, ModelCatalogEntry, NormalizedGenerateImageRequest, ProblemError, findModel } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  findModel,
+  ModelCatalogEntry,
+  NormalizedGenerateImageRequest,
+  ProblemError,
+} from '@imagegen/contracts';
 
 import { createAwsClients } from './aws-clients';
 import { BedrockImageModel } from './bedrock-image-model';
 
 const CORE = findModel('stability.stable-image-core-v1:1') as ModelCatalogEntry;
-const REQUEST: NormalizedGenerateImageRequest = { modelId: CORE.id, prompt: 'a cat', aspectRatio: '1:1', count: 1, outputFormat: 'png' };
+const REQUEST: NormalizedGenerateImageRequest = {
+  modelId: CORE.id,
+  prompt: 'a cat',
+  aspectRatio: '1:1',
+  count: 1,
+  outputFormat: 'png',
+};
 
 let hanging: Server;
 let calls = 0;
@@ -19,7 +31,8 @@ beforeAll(async () => {
     req.resume();
   });
   await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
-  process.env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+  process.env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] =
+    `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
   process.env['AWS_ACCESS_KEY_ID'] = 'LOCALACCESSKEY0000000';
   process.env['AWS_SECRET_ACCESS_KEY'] = 'test-secret';
 });
@@ -32,11 +45,19 @@ afterAll(async () => {
 describe(createAwsClients.name, () => {
   it('cuts an InvokeModel attempt that hangs past BEDROCK_TIMEOUT_MS and reports MODEL_TIMEOUT after the attempts', async () => {
     // GIVEN the clients as the generator builds them: 1 s per attempt, two attempts
-    const clients = createAwsClients({ bedrockRegion: 'us-west-2', bedrockTimeoutMs: 1_000, bedrockMaxAttempts: 2, s3ForcePathStyle: true });
+    const clients = createAwsClients({
+      bedrockRegion: 'us-west-2',
+      bedrockTimeoutMs: 1_000,
+      bedrockMaxAttempts: 2,
+      s3ForcePathStyle: true,
+    });
     const model = new BedrockImageModel(clients.bedrock, 'us-west-2');
     try {
       // WHEN the model never answers
-      const err = await model.generate(CORE, REQUEST, 1).then(() => undefined, (e: unknown) => e);
+      const err = await model.generate(CORE, REQUEST, 1).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // THEN each attempt was cut, and the image fails with the timeout code rather than hanging
       expect(err).toBeInstanceOf(ProblemError);
       expect((err as ProblemError).problem.code).toBe(ErrorCode.MODEL_TIMEOUT);

@@ -40,21 +40,47 @@ export function createAwsClients(settings: AwsClientSettings): AwsClients {
       retryMode: 'standard',
       // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2). A model that hangs past the
       // timeout is cut (TimeoutError, retried by the SDK), not merely warned about.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: settings.bedrockTimeoutMs, throwOnRequestTimeout: true }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: settings.bedrockTimeoutMs,
+        throwOnRequestTimeout: true,
+      }),
     }),
     bedrockControl: new BedrockClient({
       region: settings.bedrockRegion,
       maxAttempts: 2,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3_000,
+        requestTimeout: 5_000,
+        throwOnRequestTimeout: true,
+      }),
     }),
     s3: new S3Client({
       ...region,
       forcePathStyle: settings.s3ForcePathStyle,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: 30_000,
+        throwOnRequestTimeout: true,
+      }),
     }),
-    dynamo: new DynamoDBClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true }) }),
-    lambda: new LambdaClient({ ...region, requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true }) }),
+    dynamo: new DynamoDBClient({
+      ...region,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      }),
+    }),
+    lambda: new LambdaClient({
+      ...region,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      }),
+    }),
   };
 }

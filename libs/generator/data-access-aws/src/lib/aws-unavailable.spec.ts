@@ -2,7 +2,8 @@ import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
 import { isAwsUnavailable, orUnavailable } from './aws-unavailable';
 
-const awsError = (name: string, status?: number) => Object.assign(new Error(name), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+const awsError = (name: string, status?: number) =>
+  Object.assign(new Error(name), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
 
 describe(isAwsUnavailable.name, () => {
   it.each([
@@ -22,9 +23,16 @@ describe(isAwsUnavailable.name, () => {
 
 describe(orUnavailable.name, () => {
   it('turns an outage into SERVICE_UNAVAILABLE with a Retry-After and no AWS words', async () => {
-    const err = await orUnavailable('Image storage', () => Promise.reject(awsError('SlowDown', 503))).catch((e: unknown) => e);
+    const err = await orUnavailable('Image storage', () => Promise.reject(awsError('SlowDown', 503))).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ProblemError);
-    expect((err as ProblemError).problem).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, retryAfterSeconds: 5, detail: 'Image storage is unavailable for a moment: try again shortly.' });
+    expect((err as ProblemError).problem).toMatchObject({
+      status: 503,
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      retryAfterSeconds: 5,
+      detail: 'Image storage is unavailable for a moment: try again shortly.',
+    });
   });
 
   it('passes anything else on unchanged', async () => {

@@ -33,7 +33,10 @@ export function bedrockProblem(err: unknown, model: ModelCatalogEntry, clientReg
         );
       }
       if (/content filter/i.test(message)) {
-        return ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Blocked by the content filter: edit the prompt and try again.');
+        return ProblemError.of(
+          ErrorCode.CONTENT_FILTERED,
+          'Blocked by the content filter: edit the prompt and try again.',
+        );
       }
       return ProblemError.of(ErrorCode.VALIDATION_FAILED, `Amazon Bedrock rejected the request: ${message}`);
     case 'ThrottlingException':
@@ -49,7 +52,10 @@ export function bedrockProblem(err: unknown, model: ModelCatalogEntry, clientReg
     case 'TimeoutError':
     case 'RequestTimeout':
     case 'RequestTimeoutException':
-      return ProblemError.of(ErrorCode.MODEL_TIMEOUT, `${model.displayName} took too long to answer: try again.`);
+      return ProblemError.of(
+        ErrorCode.MODEL_TIMEOUT,
+        `${model.displayName} took too long to answer: try again.`,
+      );
     default:
       return ProblemError.of(
         ErrorCode.MODEL_UNAVAILABLE,

@@ -1,16 +1,26 @@
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import { ErrorCode, NormalizedGenerateImageRequest, ProblemError, findModel } from '@imagegen/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
+
+import { ErrorCode, findModel, NormalizedGenerateImageRequest, ProblemError } from '@imagegen/contracts';
 
 import { BedrockImageModel } from './bedrock-image-model';
 
 const bedrock = mockClient(BedrockRuntimeClient);
 const CORE = findModel('stability.stable-image-core-v1:1')!;
-const REQUEST: NormalizedGenerateImageRequest = { modelId: CORE.id, prompt: 'a cat', aspectRatio: '1:1', count: 1, outputFormat: 'png' };
+const REQUEST: NormalizedGenerateImageRequest = {
+  modelId: CORE.id,
+  prompt: 'a cat',
+  aspectRatio: '1:1',
+  count: 1,
+  outputFormat: 'png',
+};
 const sut = () => new BedrockImageModel(new BedrockRuntimeClient({ region: 'us-west-2' }), 'us-west-2');
 
 function answer(json: unknown) {
-  bedrock.on(InvokeModelCommand).resolves({ body: new TextEncoder().encode(JSON.stringify(json)) as never, contentType: 'application/json' });
+  bedrock.on(InvokeModelCommand).resolves({
+    body: new TextEncoder().encode(JSON.stringify(json)) as never,
+    contentType: 'application/json',
+  });
 }
 
 function awsError(name: string, message = 'x'): Error {
@@ -18,7 +28,10 @@ function awsError(name: string, message = 'x'): Error {
 }
 
 async function codeOf(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
   return err.problem;
 }
@@ -34,9 +47,17 @@ describe(BedrockImageModel.name, () => {
     expect(Buffer.from(image.bytes).toString()).toBe('png-bytes');
     expect(image).toMatchObject({ seed: 99, engine: 'bedrock' });
     const input = bedrock.commandCalls(InvokeModelCommand)[0].args[0].input;
-    expect(input).toMatchObject({ modelId: CORE.id, contentType: 'application/json', accept: 'application/json' });
+    expect(input).toMatchObject({
+      modelId: CORE.id,
+      contentType: 'application/json',
+      accept: 'application/json',
+    });
     expect(JSON.parse(new TextDecoder().decode(input.body as Uint8Array))).toEqual({
-      prompt: 'a cat', mode: 'text-to-image', aspect_ratio: '1:1', seed: 7, output_format: 'png',
+      prompt: 'a cat',
+      mode: 'text-to-image',
+      aspect_ratio: '1:1',
+      seed: 7,
+      output_format: 'png',
     });
   });
 
@@ -53,11 +74,36 @@ describe(BedrockImageModel.name, () => {
   });
 
   it.each([
-    ['AccessDeniedException', 'You don’t have access to the model', ErrorCode.MODEL_ACCESS_DENIED, /Model access/],
-    ['ResourceNotFoundException', 'This model version has reached the end of its life', ErrorCode.MODEL_RETIRED, /no longer served/],
-    ['ValidationException', 'The provided model identifier is invalid.', ErrorCode.MODEL_UNAVAILABLE, /BEDROCK_REGION to us-west-2/],
-    ['ValidationException', 'This request has been blocked by our content filters.', ErrorCode.CONTENT_FILTERED, /content filter/],
-    ['ValidationException', 'Malformed input request: #: extraneous key [steps]', ErrorCode.VALIDATION_FAILED, /extraneous key/],
+    [
+      'AccessDeniedException',
+      'You don’t have access to the model',
+      ErrorCode.MODEL_ACCESS_DENIED,
+      /Model access/,
+    ],
+    [
+      'ResourceNotFoundException',
+      'This model version has reached the end of its life',
+      ErrorCode.MODEL_RETIRED,
+      /no longer served/,
+    ],
+    [
+      'ValidationException',
+      'The provided model identifier is invalid.',
+      ErrorCode.MODEL_UNAVAILABLE,
+      /BEDROCK_REGION to us-west-2/,
+    ],
+    [
+      'ValidationException',
+      'This request has been blocked by our content filters.',
+      ErrorCode.CONTENT_FILTERED,
+      /content filter/,
+    ],
+    [
+      'ValidationException',
+      'Malformed input request: #: extraneous key [steps]',
+      ErrorCode.VALIDATION_FAILED,
+      /extraneous key/,
+    ],
     ['ThrottlingException', 'Too many requests', ErrorCode.MODEL_THROTTLED, /busy/],
     ['ServiceQuotaExceededException', 'quota', ErrorCode.MODEL_THROTTLED, /busy/],
     ['ModelNotReadyException', 'not ready', ErrorCode.MODEL_THROTTLED, /busy/],

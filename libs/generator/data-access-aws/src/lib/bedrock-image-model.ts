@@ -1,4 +1,5 @@
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+
 import {
   ErrorCode,
   ModelCatalogEntry,
@@ -17,15 +18,28 @@ export class BedrockImageModel implements ImageModelPort {
     private readonly clientRegion: string,
   ) {}
 
-  async generate(model: ModelCatalogEntry, request: NormalizedGenerateImageRequest, seed: number): Promise<ModelImage> {
+  async generate(
+    model: ModelCatalogEntry,
+    request: NormalizedGenerateImageRequest,
+    seed: number,
+  ): Promise<ModelImage> {
     const adapter = adapterFor(model.family);
-    if (!adapter) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} cannot be called by this version`);
+    if (!adapter)
+      throw ProblemError.of(
+        ErrorCode.MODEL_UNAVAILABLE,
+        `${model.displayName} cannot be called by this version`,
+      );
 
     const body = new TextEncoder().encode(JSON.stringify(adapter.buildRequest(request, seed)));
     let raw: Uint8Array;
     try {
       const response = await this.client.send(
-        new InvokeModelCommand({ modelId: model.id, contentType: 'application/json', accept: 'application/json', body }),
+        new InvokeModelCommand({
+          modelId: model.id,
+          contentType: 'application/json',
+          accept: 'application/json',
+          body,
+        }),
       );
       raw = response.body;
     } catch (err) {
@@ -36,7 +50,10 @@ export class BedrockImageModel implements ImageModelPort {
     try {
       json = JSON.parse(new TextDecoder().decode(raw));
     } catch {
-      throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} answered something unreadable: try again.`);
+      throw ProblemError.of(
+        ErrorCode.MODEL_UNAVAILABLE,
+        `${model.displayName} answered something unreadable: try again.`,
+      );
     }
     const parsed = adapter.parseResponse(json);
     switch (parsed.kind) {
@@ -46,9 +63,16 @@ export class BedrockImageModel implements ImageModelPort {
           `Blocked by the content filter (${parsed.reason.replace(/^Filter reason:\s*/i, '')}): edit the prompt and try again.`,
         );
       case 'error':
-        throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} could not make the image (${parsed.reason}): try again.`);
+        throw ProblemError.of(
+          ErrorCode.MODEL_UNAVAILABLE,
+          `${model.displayName} could not make the image (${parsed.reason}): try again.`,
+        );
       case 'image':
-        return { bytes: Buffer.from(parsed.base64, 'base64'), seed: parsed.seed ?? seed, engine: parsed.engine };
+        return {
+          bytes: Buffer.from(parsed.base64, 'base64'),
+          seed: parsed.seed ?? seed,
+          engine: parsed.engine,
+        };
     }
   }
 }

@@ -1,21 +1,38 @@
 import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/client-bedrock';
-import { findModel } from '@imagegen/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { BedrockModelAccess, accessFromAvailability } from './bedrock-model-access';
+import { findModel } from '@imagegen/contracts';
+
+import { accessFromAvailability, BedrockModelAccess } from './bedrock-model-access';
 
 const control = mockClient(BedrockClient);
 const CORE = findModel('stability.stable-image-core-v1:1')!;
-const AVAILABLE = { modelId: CORE.id, authorizationStatus: 'AUTHORIZED', entitlementAvailability: 'AVAILABLE', regionAvailability: 'AVAILABLE', agreementAvailability: { status: 'AVAILABLE' } } as const;
+const AVAILABLE = {
+  modelId: CORE.id,
+  authorizationStatus: 'AUTHORIZED',
+  entitlementAvailability: 'AVAILABLE',
+  regionAvailability: 'AVAILABLE',
+  agreementAvailability: { status: 'AVAILABLE' },
+} as const;
 
 beforeEach(() => control.reset());
 
 describe(accessFromAvailability.name, () => {
   it.each([
     ['everything available', {}, 'available', undefined],
-    ['no entitlement', { entitlementAvailability: 'NOT_AVAILABLE' }, 'no-access', /Model access, and enable Stable Image Core/],
+    [
+      'no entitlement',
+      { entitlementAvailability: 'NOT_AVAILABLE' },
+      'no-access',
+      /Model access, and enable Stable Image Core/,
+    ],
     ['not authorized', { authorizationStatus: 'NOT_AUTHORIZED' }, 'no-access', /not authorized/],
-    ['another region', { regionAvailability: 'NOT_AVAILABLE' }, 'wrong-region', /BEDROCK_REGION to us-west-2/],
+    [
+      'another region',
+      { regionAvailability: 'NOT_AVAILABLE' },
+      'wrong-region',
+      /BEDROCK_REGION to us-west-2/,
+    ],
     ['an agreement pending', { agreementAvailability: { status: 'PENDING' } }, 'no-access', /being granted/],
   ])('maps %s', (_name, change, availability, reason) => {
     const access = accessFromAvailability(CORE, 'us-west-2', { ...AVAILABLE, ...change });
@@ -27,12 +44,21 @@ describe(accessFromAvailability.name, () => {
 describe(BedrockModelAccess.name, () => {
   it('asks the control plane once per model while the answer is fresh', async () => {
     let now = 0;
-    control.on(GetFoundationModelAvailabilityCommand).resolves({ ...AVAILABLE, entitlementAvailability: 'NOT_AVAILABLE' });
-    const sut = new BedrockModelAccess(new BedrockClient({ region: 'us-west-2' }), 'us-west-2', 300, () => now);
+    control
+      .on(GetFoundationModelAvailabilityCommand)
+      .resolves({ ...AVAILABLE, entitlementAvailability: 'NOT_AVAILABLE' });
+    const sut = new BedrockModelAccess(
+      new BedrockClient({ region: 'us-west-2' }),
+      'us-west-2',
+      300,
+      () => now,
+    );
     expect((await sut.check(CORE)).availability).toBe('no-access');
     await sut.check(CORE);
     expect(control.commandCalls(GetFoundationModelAvailabilityCommand)).toHaveLength(1);
-    expect(control.commandCalls(GetFoundationModelAvailabilityCommand)[0].args[0].input).toEqual({ modelId: CORE.id });
+    expect(control.commandCalls(GetFoundationModelAvailabilityCommand)[0].args[0].input).toEqual({
+      modelId: CORE.id,
+    });
     now = 301_000;
     control.on(GetFoundationModelAvailabilityCommand).resolves(AVAILABLE);
     expect((await sut.check(CORE)).availability).toBe('available');
@@ -40,8 +66,15 @@ describe(BedrockModelAccess.name, () => {
 
   it('answers unknown (never throws) when the control plane cannot be asked, and asks again soon', async () => {
     let now = 0;
-    control.on(GetFoundationModelAvailabilityCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
-    const sut = new BedrockModelAccess(new BedrockClient({ region: 'us-west-2' }), 'us-west-2', 300, () => now);
+    control
+      .on(GetFoundationModelAvailabilityCommand)
+      .rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+    const sut = new BedrockModelAccess(
+      new BedrockClient({ region: 'us-west-2' }),
+      'us-west-2',
+      300,
+      () => now,
+    );
     expect(await sut.check(CORE)).toEqual({ availability: 'unknown' });
     now = 31_000;
     await sut.check(CORE);
@@ -50,7 +83,10 @@ describe(BedrockModelAccess.name, () => {
 
   it('knows without asking that a model of another region cannot be called from this one', async () => {
     const sut = new BedrockModelAccess(new BedrockClient({ region: 'us-east-1' }), 'us-east-1', 300);
-    expect(await sut.check(CORE)).toMatchObject({ availability: 'wrong-region', reason: expect.stringContaining('us-west-2') });
+    expect(await sut.check(CORE)).toMatchObject({
+      availability: 'wrong-region',
+      reason: expect.stringContaining('us-west-2'),
+    });
     expect(control.commandCalls(GetFoundationModelAvailabilityCommand)).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/client-bedrock';
+
 import { ModelCatalogEntry } from '@imagegen/contracts';
 import { ModelAccess, ModelAccessPort } from '@imagegen/generator/domain';
 
@@ -9,23 +10,43 @@ const howToEnable = (model: ModelCatalogEntry, region: string) =>
 export function accessFromAvailability(
   model: ModelCatalogEntry,
   region: string,
-  out: { authorizationStatus?: string; entitlementAvailability?: string; regionAvailability?: string; agreementAvailability?: { status?: string } },
+  out: {
+    authorizationStatus?: string;
+    entitlementAvailability?: string;
+    regionAvailability?: string;
+    agreementAvailability?: { status?: string };
+  },
 ): ModelAccess {
   if (out.regionAvailability === 'NOT_AVAILABLE') {
-    return { availability: 'wrong-region', reason: `${model.displayName} is not offered in ${region}: set BEDROCK_REGION to ${model.region}.` };
+    return {
+      availability: 'wrong-region',
+      reason: `${model.displayName} is not offered in ${region}: set BEDROCK_REGION to ${model.region}.`,
+    };
   }
   if (out.authorizationStatus === 'NOT_AUTHORIZED') {
-    return { availability: 'no-access', reason: `This AWS account is not authorized for ${model.displayName}: ${howToEnable(model, region)}.` };
+    return {
+      availability: 'no-access',
+      reason: `This AWS account is not authorized for ${model.displayName}: ${howToEnable(model, region)}.`,
+    };
   }
   if (out.entitlementAvailability === 'NOT_AVAILABLE') {
-    return { availability: 'no-access', reason: `${model.displayName} is not enabled for this AWS account: ${howToEnable(model, region)}.` };
+    return {
+      availability: 'no-access',
+      reason: `${model.displayName} is not enabled for this AWS account: ${howToEnable(model, region)}.`,
+    };
   }
   const agreement = out.agreementAvailability?.status;
   if (agreement === 'PENDING') {
-    return { availability: 'no-access', reason: `Access to ${model.displayName} is being granted: try again in a few minutes.` };
+    return {
+      availability: 'no-access',
+      reason: `Access to ${model.displayName} is being granted: try again in a few minutes.`,
+    };
   }
   if (agreement === 'NOT_AVAILABLE' || agreement === 'ERROR') {
-    return { availability: 'no-access', reason: `The ${model.provider} agreement for ${model.displayName} is not accepted: ${howToEnable(model, region)}.` };
+    return {
+      availability: 'no-access',
+      reason: `The ${model.provider} agreement for ${model.displayName} is not accepted: ${howToEnable(model, region)}.`,
+    };
   }
   return { availability: 'available' };
 }
@@ -47,7 +68,10 @@ export class BedrockModelAccess implements ModelAccessPort {
 
   async check(model: ModelCatalogEntry): Promise<ModelAccess> {
     if (model.region !== this.region) {
-      return { availability: 'wrong-region', reason: `${model.displayName} is served in ${model.region}, and this deployment calls Bedrock in ${this.region}: set BEDROCK_REGION to ${model.region}.` };
+      return {
+        availability: 'wrong-region',
+        reason: `${model.displayName} is served in ${model.region}, and this deployment calls Bedrock in ${this.region}: set BEDROCK_REGION to ${model.region}.`,
+      };
     }
     const hit = this.cache.get(model.id);
     if (hit && hit.until > this.now()) return hit.access;
@@ -59,7 +83,10 @@ export class BedrockModelAccess implements ModelAccessPort {
     } catch (err) {
       const name = err instanceof Error ? err.name : '';
       if (name === 'ResourceNotFoundException' || name === 'ValidationException') {
-        access = { availability: 'wrong-region', reason: `${model.displayName} is not offered in ${this.region}: set BEDROCK_REGION to ${model.region}.` };
+        access = {
+          availability: 'wrong-region',
+          reason: `${model.displayName} is not offered in ${this.region}: set BEDROCK_REGION to ${model.region}.`,
+        };
       } else {
         access = { availability: 'unknown' };
         seconds = Math.min(seconds, 30);

@@ -1,11 +1,11 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types of the untyped local DynamoDB
 /// <reference path="../dynalite.d.ts" />
-import { AddressInfo } from 'node:net';
 import { Server } from 'node:http';
-
+import { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GenerationRecord, StoredImage } from '@imagegen/generator/domain';
 import dynalite from 'dynalite';
+
+import { GenerationRecord, StoredImage } from '@imagegen/generator/domain';
 
 import { DynamoGenerationRepository, DynamoUsageRepository } from './dynamo-generation-repository';
 
@@ -25,8 +25,14 @@ beforeAll(async () => {
   await client.send(
     new CreateTableCommand({
       TableName: TABLE,
-      KeySchema: [{ AttributeName: 'ownerId', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'ownerId', AttributeType: 'S' }, { AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [
+        { AttributeName: 'ownerId', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'ownerId', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'S' },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
@@ -48,7 +54,13 @@ function job(count = 2): GenerationRecord {
     createdAt: '2026-11-24T10:00:00.000Z',
     updatedAt: '2026-11-24T10:00:00.000Z',
     modelId: 'stability.stable-image-core-v1:1',
-    request: { modelId: 'stability.stable-image-core-v1:1', prompt: 'p', aspectRatio: '1:1', count, outputFormat: 'png' },
+    request: {
+      modelId: 'stability.stable-image-core-v1:1',
+      prompt: 'p',
+      aspectRatio: '1:1',
+      count,
+      outputFormat: 'png',
+    },
     seeds: [1, 2],
     images: [],
     failures: [],
@@ -57,7 +69,16 @@ function job(count = 2): GenerationRecord {
     estimatedCostUsd: 0.08,
   };
 }
-const image = (index: number): StoredImage => ({ id: `img${index}`, index, key: `k${index}`, width: 8, height: 8, seed: index, bytes: 10, format: 'png' });
+const image = (index: number): StoredImage => ({
+  id: `img${index}`,
+  index,
+  key: `k${index}`,
+  width: 8,
+  height: 8,
+  seed: index,
+  bytes: 10,
+  format: 'png',
+});
 const T = (s: number) => `2026-11-24T10:00:${String(s).padStart(2, '0')}.000Z`;
 
 describe(DynamoGenerationRepository.name, () => {
@@ -65,13 +86,23 @@ describe(DynamoGenerationRepository.name, () => {
     const r = job();
     await repo().create(r);
     const started = await repo().startTask('owner-a', r.id, 0, 'tok-1', T(1), T(0));
-    expect(started).toMatchObject({ status: 'running', startedAt: T(1), tasks: { '0': { state: 'running', token: 'tok-1' } } });
+    expect(started).toMatchObject({
+      status: 'running',
+      startedAt: T(1),
+      tasks: { '0': { state: 'running', token: 'tok-1' } },
+    });
     expect(await repo().startTask('owner-a', r.id, 0, 'tok-2', T(2), T(0))).toBeUndefined();
     // Another image of the same job is free
-    expect(await repo().startTask('owner-a', r.id, 1, 'tok-3', T(2), T(0))).toMatchObject({ startedAt: T(1) });
+    expect(await repo().startTask('owner-a', r.id, 1, 'tok-3', T(2), T(0))).toMatchObject({
+      startedAt: T(1),
+    });
     // Once stale, a later delivery takes image 0 over; the first delivery can then record nothing
-    expect(await repo().startTask('owner-a', r.id, 0, 'tok-4', T(9), T(5))).toMatchObject({ tasks: { '0': { token: 'tok-4' } } });
-    expect(await repo().finishTask('owner-a', r.id, 0, 'tok-1', { image: image(0), engine: 'offline' }, T(10))).toBeUndefined();
+    expect(await repo().startTask('owner-a', r.id, 0, 'tok-4', T(9), T(5))).toMatchObject({
+      tasks: { '0': { token: 'tok-4' } },
+    });
+    expect(
+      await repo().finishTask('owner-a', r.id, 0, 'tok-1', { image: image(0), engine: 'offline' }, T(10)),
+    ).toBeUndefined();
   });
 
   it('lets a retry of the same event (same token) claim its image again at once, never a finished one', async () => {
@@ -81,9 +112,13 @@ describe(DynamoGenerationRepository.name, () => {
     // GIVEN the first attempt could not free the image; a stranger is still refused
     expect(await repo().startTask('owner-a', r.id, 0, 'req-2#0', T(2), T(0))).toBeUndefined();
     // WHEN the retry of the same event claims it
-    expect(await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(2), T(0))).toMatchObject({ tasks: { '0': { state: 'running', token: 'req-1#0', at: T(2) } } });
+    expect(await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(2), T(0))).toMatchObject({
+      tasks: { '0': { state: 'running', token: 'req-1#0', at: T(2) } },
+    });
     // THEN it records the image, after which not even the same event runs it again
-    expect(await repo().finishTask('owner-a', r.id, 0, 'req-1#0', { image: image(0), engine: 'offline' }, T(3))).toMatchObject({ finished: 1 });
+    expect(
+      await repo().finishTask('owner-a', r.id, 0, 'req-1#0', { image: image(0), engine: 'offline' }, T(3)),
+    ).toMatchObject({ finished: 1 });
     expect(await repo().startTask('owner-a', r.id, 0, 'req-1#0', T(4), T(0))).toBeUndefined();
   });
 
@@ -94,7 +129,11 @@ describe(DynamoGenerationRepository.name, () => {
     await repo().startTask('owner-a', r.id, 0, 't0', T(1), T(0));
     const a = await repo().finishTask('owner-a', r.id, 1, 't1', { image: image(1), engine: 'bedrock' }, T(2));
     expect(a).toMatchObject({ finished: 1, engine: 'bedrock', images: [image(1)] });
-    const failure = { index: 0, seed: 1, error: { type: 't', title: 'x', status: 422, code: 'CONTENT_FILTERED' as const } };
+    const failure = {
+      index: 0,
+      seed: 1,
+      error: { type: 't', title: 'x', status: 422, code: 'CONTENT_FILTERED' as const },
+    };
     const b = await repo().finishTask('owner-a', r.id, 0, 't0', { failure }, T(3));
     expect(b).toMatchObject({ finished: 2, failures: [failure], images: [image(1)] });
     expect(await repo().startTask('owner-a', r.id, 0, 't9', T(9), T(8))).toBeUndefined();
@@ -113,8 +152,15 @@ describe(DynamoGenerationRepository.name, () => {
   it('records an abandoned image (no token) unless it was made, even on a queued job', async () => {
     const r = job(1);
     await repo().create(r);
-    const failure = { index: 0, seed: 1, error: { type: 't', title: 'x', status: 503, code: 'MODEL_UNAVAILABLE' as const } };
-    expect(await repo().finishTask('owner-a', r.id, 0, undefined, { failure }, T(5))).toMatchObject({ status: 'running', finished: 1 });
+    const failure = {
+      index: 0,
+      seed: 1,
+      error: { type: 't', title: 'x', status: 503, code: 'MODEL_UNAVAILABLE' as const },
+    };
+    expect(await repo().finishTask('owner-a', r.id, 0, undefined, { failure }, T(5))).toMatchObject({
+      status: 'running',
+      finished: 1,
+    });
     expect(await repo().finishTask('owner-a', r.id, 0, undefined, { failure }, T(6))).toBeUndefined();
   });
 
@@ -124,16 +170,37 @@ describe(DynamoGenerationRepository.name, () => {
     await repo().startTask('owner-a', r.id, 0, 't0', T(1), T(0));
     await repo().finishTask('owner-a', r.id, 0, 't0', { image: image(0), engine: 'offline' }, T(2));
     await repo().startTask('owner-a', r.id, 1, 't1', T(2), T(0));
-    expect(await repo().cancel('owner-a', r.id, T(3))).toMatchObject({ status: 'cancelled', images: [image(0)] });
-    expect(await repo().finishTask('owner-a', r.id, 1, 't1', { image: image(1), engine: 'offline' }, T(4))).toBeUndefined();
+    expect(await repo().cancel('owner-a', r.id, T(3))).toMatchObject({
+      status: 'cancelled',
+      images: [image(0)],
+    });
+    expect(
+      await repo().finishTask('owner-a', r.id, 1, 't1', { image: image(1), engine: 'offline' }, T(4)),
+    ).toBeUndefined();
     expect(await repo().cancel('owner-a', r.id, T(5))).toBeUndefined();
-    expect(await repo().settle('owner-a', r.id, { status: 'succeeded', updatedAt: T(6), images: [], durationMs: 1, costUsd: 0 })).toBe(false);
+    expect(
+      await repo().settle('owner-a', r.id, {
+        status: 'succeeded',
+        updatedAt: T(6),
+        images: [],
+        durationMs: 1,
+        costUsd: 0,
+      }),
+    ).toBe(false);
   });
 
   it('settles an active job once, writing every field', async () => {
     const r = job();
     await repo().create(r);
-    const update = { status: 'succeeded' as const, updatedAt: T(6), images: [image(0)], failures: [], durationMs: 5, costUsd: 0.04, engine: 'offline' as const };
+    const update = {
+      status: 'succeeded' as const,
+      updatedAt: T(6),
+      images: [image(0)],
+      failures: [],
+      durationMs: 5,
+      costUsd: 0.04,
+      engine: 'offline' as const,
+    };
     expect(await repo().settle('owner-a', r.id, update)).toBe(true);
     expect(await repo().get('owner-a', r.id)).toMatchObject(update);
     expect(await repo().settle('owner-a', r.id, { ...update, status: 'failed' })).toBe(false);
@@ -143,7 +210,13 @@ describe(DynamoGenerationRepository.name, () => {
     const owner = 'owner-list';
     const ids = ['a0000000001', 'a0000000002', 'a0000000003'];
     for (const id of ids) await repo().create({ ...job(), ownerId: owner, id });
-    await repo().claimIdempotencyKey({ ownerId: owner, key: 'click-123456', generationId: ids[0], fingerprint: 'f', expiresAt: 1 });
+    await repo().claimIdempotencyKey({
+      ownerId: owner,
+      key: 'click-123456',
+      generationId: ids[0],
+      fingerprint: 'f',
+      expiresAt: 1,
+    });
     await repo().rememberRepeat(owner, 'fp', ids[0], 1);
     await new DynamoUsageRepository(client, TABLE).addSpend(owner, '2026-11', 0.04, 1);
     expect((await repo().list(owner, 10)).map((r) => r.id)).toEqual([...ids].reverse());

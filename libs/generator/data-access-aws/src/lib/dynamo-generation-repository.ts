@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
 import {
   GenerationRecord,
   GenerationRepositoryPort,
@@ -50,11 +58,19 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
   }
 
   async create(record: GenerationRecord): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(id)' }));
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
   }
 
   async get(ownerId: string, id: string): Promise<GenerationRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { ownerId, id }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { ownerId, id }, ConsistentRead: true }),
+    );
     return out.Item as GenerationRecord | undefined;
   }
 
@@ -71,19 +87,40 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
     return (out.Items ?? []) as GenerationRecord[];
   }
 
-  async startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined> {
+  async startTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<GenerationRecord | undefined> {
     const out = await unlessConditionFails(() =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { ownerId, id },
-          UpdateExpression: 'SET #s = :running, updatedAt = :at, startedAt = if_not_exists(startedAt, :at), tasks.#i = :task',
+          UpdateExpression:
+            'SET #s = :running, updatedAt = :at, startedAt = if_not_exists(startedAt, :at), tasks.#i = :task',
           // A task held under this token is an earlier attempt of the same event: claimed again. One held by
           // another delivery untouched since `staleBefore` lost its worker: this one takes it over.
           ConditionExpression:
             '#s IN (:queued, :running) AND (attribute_not_exists(tasks.#i) OR (tasks.#i.#state = :running AND (tasks.#i.#token = :token OR tasks.#i.#at < :stale)))',
-          ExpressionAttributeNames: { '#s': 'status', '#i': String(index), '#state': 'state', '#at': 'at', '#token': 'token' },
-          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':at': at, ':stale': staleBefore, ':token': token, ':task': { state: 'running', token, at } },
+          ExpressionAttributeNames: {
+            '#s': 'status',
+            '#i': String(index),
+            '#state': 'state',
+            '#at': 'at',
+            '#token': 'token',
+          },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':at': at,
+            ':stale': staleBefore,
+            ':token': token,
+            ':task': { state: 'running', token, at },
+          },
           ReturnValues: 'ALL_NEW',
         }),
       ),
@@ -91,7 +128,14 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
     return out?.Attributes as GenerationRecord | undefined;
   }
 
-  async finishTask(ownerId: string, id: string, index: number, token: string | undefined, outcome: TaskOutcome, at: string): Promise<GenerationRecord | undefined> {
+  async finishTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string | undefined,
+    outcome: TaskOutcome,
+    at: string,
+  ): Promise<GenerationRecord | undefined> {
     const image = 'image' in outcome;
     const out = await unlessConditionFails(() =>
       this.doc.send(
@@ -100,7 +144,9 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
           Key: { ownerId, id },
           UpdateExpression:
             `SET #s = :running, updatedAt = :at, tasks.#i = :done, ` +
-            (image ? '#list = list_append(if_not_exists(#list, :empty), :item), engine = :engine' : '#list = list_append(if_not_exists(#list, :empty), :item)') +
+            (image
+              ? '#list = list_append(if_not_exists(#list, :empty), :item), engine = :engine'
+              : '#list = list_append(if_not_exists(#list, :empty), :item)') +
             ' ADD finished :one',
           // With a token: only the delivery holding the task, while the job runs. Without (every attempt
           // failed): any task not yet done.
@@ -108,7 +154,13 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
             token !== undefined
               ? '#s = :running AND tasks.#i.#state = :running AND tasks.#i.#token = :token'
               : '#s IN (:queued, :running) AND (attribute_not_exists(tasks.#i) OR tasks.#i.#state = :running)',
-          ExpressionAttributeNames: { '#s': 'status', '#i': String(index), '#state': 'state', '#list': image ? 'images' : 'failures', ...(token !== undefined ? { '#token': 'token' } : {}) },
+          ExpressionAttributeNames: {
+            '#s': 'status',
+            '#i': String(index),
+            '#state': 'state',
+            '#list': image ? 'images' : 'failures',
+            ...(token !== undefined ? { '#token': 'token' } : {}),
+          },
           ExpressionAttributeValues: {
             ':running': 'running',
             ':at': at,
@@ -175,7 +227,12 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
           UpdateExpression: 'SET #s = :cancelled, updatedAt = :at',
           ConditionExpression: '#s IN (:running, :queued)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':running': 'running', ':queued': 'queued', ':at': at },
+          ExpressionAttributeValues: {
+            ':cancelled': 'cancelled',
+            ':running': 'running',
+            ':queued': 'queued',
+            ':at': at,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       ),
@@ -188,26 +245,67 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
   }
 
   async claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord> {
-    const item = { ownerId: PARTITIONS.idempotency(record.ownerId), id: record.key, generationId: record.generationId, fingerprint: record.fingerprint, expiresAt: record.expiresAt };
+    const item = {
+      ownerId: PARTITIONS.idempotency(record.ownerId),
+      id: record.key,
+      generationId: record.generationId,
+      fingerprint: record.fingerprint,
+      expiresAt: record.expiresAt,
+    };
     try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
       return record;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { ownerId: item.ownerId, id: record.key }, ConsistentRead: true }));
-      const existing = out.Item as { generationId: string; fingerprint: string; expiresAt: number } | undefined;
+      const out = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { ownerId: item.ownerId, id: record.key },
+          ConsistentRead: true,
+        }),
+      );
+      const existing = out.Item as
+        | { generationId: string; fingerprint: string; expiresAt: number }
+        | undefined;
       if (!existing) return this.claimIdempotencyKey(record); // expired and removed meanwhile
-      return { ownerId: record.ownerId, key: record.key, generationId: existing.generationId, fingerprint: existing.fingerprint, expiresAt: existing.expiresAt };
+      return {
+        ownerId: record.ownerId,
+        key: record.key,
+        generationId: existing.generationId,
+        fingerprint: existing.fingerprint,
+        expiresAt: existing.expiresAt,
+      };
     }
   }
 
   async findRepeat(ownerId: string, fingerprint: string): Promise<string | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { ownerId: PARTITIONS.repeat(ownerId), id: fingerprint } }));
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { ownerId: PARTITIONS.repeat(ownerId), id: fingerprint },
+      }),
+    );
     return (out.Item as { generationId?: string } | undefined)?.generationId;
   }
 
-  async rememberRepeat(ownerId: string, fingerprint: string, generationId: string, expiresAt: number): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: { ownerId: PARTITIONS.repeat(ownerId), id: fingerprint, generationId, expiresAt } }));
+  async rememberRepeat(
+    ownerId: string,
+    fingerprint: string,
+    generationId: string,
+    expiresAt: number,
+  ): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ownerId: PARTITIONS.repeat(ownerId), id: fingerprint, generationId, expiresAt },
+      }),
+    );
   }
 }
 
@@ -229,13 +327,19 @@ export class DynamoUsageRepository implements UsagePort {
         TableName: this.table,
         Key: { ownerId: PARTITIONS.spend(ownerId), id: month },
         UpdateExpression: 'SET expiresAt = :exp ADD usd :usd, images :images',
-        ExpressionAttributeValues: { ':usd': usd, ':images': images, ':exp': Math.floor(this.now() / 1000) + SPEND_TTL_SECONDS },
+        ExpressionAttributeValues: {
+          ':usd': usd,
+          ':images': images,
+          ':exp': Math.floor(this.now() / 1000) + SPEND_TTL_SECONDS,
+        },
       }),
     );
   }
 
   async spend(ownerId: string, month: string): Promise<{ usd: number; images: number }> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { ownerId: PARTITIONS.spend(ownerId), id: month } }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { ownerId: PARTITIONS.spend(ownerId), id: month } }),
+    );
     const item = out.Item as { usd?: number; images?: number } | undefined;
     return { usd: item?.usd ?? 0, images: item?.images ?? 0 };
   }
@@ -244,7 +348,15 @@ export class DynamoUsageRepository implements UsagePort {
     // Sort key: the time, then a random tail so two images ending in the same millisecond both count.
     const id = `${at}#${Math.random().toString(36).slice(2, 10)}`;
     await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { ownerId: PARTITIONS.durations(modelId), id, ms, expiresAt: Math.floor(Date.parse(at) / 1000) + DURATION_TTL_SECONDS } }),
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ownerId: PARTITIONS.durations(modelId),
+          id,
+          ms,
+          expiresAt: Math.floor(Date.parse(at) / 1000) + DURATION_TTL_SECONDS,
+        },
+      }),
     );
   }
 

@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+
 import { WorkerEvent, WorkerInvokerPort } from '@imagegen/generator/domain';
 
 /** Hands a job to the worker Lambda: asynchronous (`Event`), so Lambda queues and retries it. */

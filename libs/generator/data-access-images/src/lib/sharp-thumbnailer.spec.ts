@@ -1,6 +1,7 @@
+import sharp from 'sharp';
+
 import { NormalizedGenerateImageRequest, OutputFormat } from '@imagegen/contracts';
 import { embedParameters, parametersText, readParametersText } from '@imagegen/generator/domain';
-import sharp from 'sharp';
 
 import { SharpThumbnailer } from './sharp-thumbnailer';
 
@@ -13,7 +14,9 @@ async function picture(width: number, height: number, format: OutputFormat): Pro
     raw[i] = (i >> 4) % 256 ^ ((x >> 16) & 0x1f);
   }
   const img = sharp(raw, { raw: { width, height, channels: 3 } });
-  return new Uint8Array(await (format === 'png' ? img.png() : format === 'jpeg' ? img.jpeg() : img.webp()).toBuffer());
+  return new Uint8Array(
+    await (format === 'png' ? img.png() : format === 'jpeg' ? img.jpeg() : img.webp()).toBuffer(),
+  );
 }
 
 describe(SharpThumbnailer.name, () => {
@@ -36,19 +39,34 @@ describe(SharpThumbnailer.name, () => {
 });
 
 describe('parameters inside the file, read by libvips', () => {
-  const request: NormalizedGenerateImageRequest = { modelId: 'stability.stable-image-core-v1:1', prompt: 'a café, 東京', aspectRatio: '1:1', count: 1, outputFormat: 'webp' };
+  const request: NormalizedGenerateImageRequest = {
+    modelId: 'stability.stable-image-core-v1:1',
+    prompt: 'a café, 東京',
+    aspectRatio: '1:1',
+    count: 1,
+    outputFormat: 'webp',
+  };
 
-  it.each(['jpeg', 'webp'] as const)('writes a %s whose EXIF libvips reads, and that still decodes', async (format) => {
-    const bytes = await picture(64, 64, format);
-    const params = { request: { ...request, outputFormat: format }, seed: 7, width: 64, height: 64, createdAt: '2026-11-24T10:00:00.000Z' };
-    const out = embedParameters(bytes, format, params);
-    const meta = await sharp(out).metadata();
-    expect(meta).toMatchObject({ format, width: 64, height: 64 });
-    // UserComment: "UNICODE\0" then UTF-16BE text
-    const text = parametersText(params);
-    const utf16 = Buffer.from(text, 'utf16le').swap16();
-    expect(Buffer.from(meta.exif ?? []).includes(utf16)).toBe(true);
-    expect(readParametersText(out)).toBe(text);
-    expect((await sharp(out).raw().toBuffer()).length).toBe(64 * 64 * 3);
-  });
+  it.each(['jpeg', 'webp'] as const)(
+    'writes a %s whose EXIF libvips reads, and that still decodes',
+    async (format) => {
+      const bytes = await picture(64, 64, format);
+      const params = {
+        request: { ...request, outputFormat: format },
+        seed: 7,
+        width: 64,
+        height: 64,
+        createdAt: '2026-11-24T10:00:00.000Z',
+      };
+      const out = embedParameters(bytes, format, params);
+      const meta = await sharp(out).metadata();
+      expect(meta).toMatchObject({ format, width: 64, height: 64 });
+      // UserComment: "UNICODE\0" then UTF-16BE text
+      const text = parametersText(params);
+      const utf16 = Buffer.from(text, 'utf16le').swap16();
+      expect(Buffer.from(meta.exif ?? []).includes(utf16)).toBe(true);
+      expect(readParametersText(out)).toBe(text);
+      expect((await sharp(out).raw().toBuffer()).length).toBe(64 * 64 * 3);
+    },
+  );
 });

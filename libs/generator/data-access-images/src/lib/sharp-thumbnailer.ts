@@ -28,9 +28,19 @@ export class SharpThumbnailer implements ThumbnailerPort {
   async make(image: Uint8Array): Promise<Thumbnail> {
     const lib = await sharp();
     const { data, info } = await lib(image, { limitInputPixels: 50_000_000 })
-      .resize({ width: this.options.maxEdge, height: this.options.maxEdge, fit: 'inside', withoutEnlargement: true })
+      .resize({
+        width: this.options.maxEdge,
+        height: this.options.maxEdge,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
       .webp({ quality: this.options.quality, effort: 4 })
       .toBuffer({ resolveWithObject: true });
-    return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format: 'webp' };
+    return {
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      format: 'webp',
+    };
   }
 }

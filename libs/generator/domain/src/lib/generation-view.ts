@@ -1,4 +1,4 @@
-import { GeneratedImage, Generation, OutputFormat, estimateCostUsd, isTerminal } from '@imagegen/contracts';
+import { estimateCostUsd, GeneratedImage, Generation, isTerminal, OutputFormat } from '@imagegen/contracts';
 
 import { GenerationRecord, GeneratorDeps } from './ports';
 
@@ -24,7 +24,9 @@ export async function toGeneration(
       id: image.id,
       index: image.index ?? 0,
       url: await deps.signer.presignGet(image.key, expirySeconds),
-      ...(image.thumbnailKey ? { thumbnailUrl: await deps.signer.presignGet(image.thumbnailKey, expirySeconds) } : {}),
+      ...(image.thumbnailKey
+        ? { thumbnailUrl: await deps.signer.presignGet(image.thumbnailKey, expirySeconds) }
+        : {}),
       urlExpiresAt,
       width: image.width,
       height: image.height,
@@ -55,7 +57,11 @@ export async function toGeneration(
 }
 
 const EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
-export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+export const CONTENT_TYPES: Readonly<Record<OutputFormat, string>> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+};
 
 /** Every object of a job lives under this prefix: names the owner and the job, never the prompt. */
 export function jobPrefix(ownerId: string, generationId: string): string {
@@ -63,7 +69,12 @@ export function jobPrefix(ownerId: string, generationId: string): string {
 }
 
 /** Where an image is kept. */
-export function imageKey(ownerId: string, generationId: string, imageId: string, format: OutputFormat): string {
+export function imageKey(
+  ownerId: string,
+  generationId: string,
+  imageId: string,
+  format: OutputFormat,
+): string {
   return `${jobPrefix(ownerId, generationId)}${imageId}.${EXTENSIONS[format]}`;
 }
 

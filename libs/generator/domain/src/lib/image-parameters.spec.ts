@@ -11,7 +11,13 @@ const REQUEST: NormalizedGenerateImageRequest = {
   count: 1,
   outputFormat: 'png',
 };
-const PARAMS = { request: REQUEST, seed: 42, width: 1344, height: 768, createdAt: '2026-11-24T10:00:00.000Z' };
+const PARAMS = {
+  request: REQUEST,
+  seed: 42,
+  width: 1344,
+  height: 768,
+  createdAt: '2026-11-24T10:00:00.000Z',
+};
 
 describe(parametersText.name, () => {
   it('writes the A1111 "parameters" layout', () => {
@@ -36,7 +42,9 @@ describe(embedParameters.name, () => {
     const out = embedParameters(jpeg, 'jpeg', PARAMS);
     expect(readParametersText(out)).toBe(parametersText(PARAMS));
     expect([...out.subarray(2, 2 + jfif.length)]).toEqual(jfif);
-    expect(new TextDecoder().decode(out.subarray(2 + jfif.length + 4, 2 + jfif.length + 10))).toBe('Exif\0\0');
+    expect(new TextDecoder().decode(out.subarray(2 + jfif.length + 4, 2 + jfif.length + 10))).toBe(
+      'Exif\0\0',
+    );
     expect([...out.subarray(out.length - 2)]).toEqual([0xff, 0xd9]);
   });
 

@@ -14,7 +14,14 @@ export function parametersText(p: ImageParameters): string {
   const lines = [p.request.prompt];
   if (p.request.negativePrompt) lines.push(`Negative prompt: ${p.request.negativePrompt}`);
   lines.push(
-    [`Seed: ${p.seed}`, `Size: ${p.width}x${p.height}`, `Aspect ratio: ${p.request.aspectRatio}`, `Model: ${p.request.modelId}`, `Created: ${p.createdAt}`, 'Software: imagegen'].join(', '),
+    [
+      `Seed: ${p.seed}`,
+      `Size: ${p.width}x${p.height}`,
+      `Aspect ratio: ${p.request.aspectRatio}`,
+      `Model: ${p.request.modelId}`,
+      `Created: ${p.createdAt}`,
+      'Software: imagegen',
+    ].join(', '),
   );
   return lines.join('\n');
 }
@@ -128,7 +135,12 @@ const u32le = (n: number) => new Uint8Array([n & 0xff, (n >> 8) & 0xff, (n >> 16
 const u24le = (n: number) => new Uint8Array([n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff]);
 
 function riffChunk(fourcc: string, payload: Uint8Array): Uint8Array {
-  return concat(utf8(fourcc), u32le(payload.length), payload, payload.length % 2 ? new Uint8Array(1) : new Uint8Array(0));
+  return concat(
+    utf8(fourcc),
+    u32le(payload.length),
+    payload,
+    payload.length % 2 ? new Uint8Array(1) : new Uint8Array(0),
+  );
 }
 
 /**
@@ -146,8 +158,15 @@ function webpWithExif(bytes: Uint8Array, width: number, height: number, tiff: Ui
     head[8] |= 0x08;
     rest = bytes.subarray(30);
   } else {
-    const alpha = first === 'VP8L' && bytes.length > 24 && ((bytes[21] | (bytes[22] << 8) | (bytes[23] << 16) | (bytes[24] << 24)) >>> 28) & 1;
-    const vp8x = concat(new Uint8Array([0x08 | (alpha ? 0x10 : 0), 0, 0, 0]), u24le(width - 1), u24le(height - 1));
+    const alpha =
+      first === 'VP8L' &&
+      bytes.length > 24 &&
+      ((bytes[21] | (bytes[22] << 8) | (bytes[23] << 16) | (bytes[24] << 24)) >>> 28) & 1;
+    const vp8x = concat(
+      new Uint8Array([0x08 | (alpha ? 0x10 : 0), 0, 0, 0]),
+      u24le(width - 1),
+      u24le(height - 1),
+    );
     head = riffChunk('VP8X', vp8x);
     rest = chunks;
   }
@@ -160,7 +179,11 @@ function webpWithExif(bytes: Uint8Array, width: number, height: number, tiff: Ui
  * chunk after IHDR; in a JPEG an EXIF UserComment (APP1) and a comment (COM) after the JFIF header;
  * in a WebP an EXIF chunk (the file becomes the extended VP8X layout).
  */
-export function embedParameters(bytes: Uint8Array, format: OutputFormat, parameters: ImageParameters): Uint8Array {
+export function embedParameters(
+  bytes: Uint8Array,
+  format: OutputFormat,
+  parameters: ImageParameters,
+): Uint8Array {
   const text = parametersText(parameters);
   if (format === 'png' && bytes.length >= PNG_IHDR_END) {
     return concat(bytes.subarray(0, PNG_IHDR_END), pngITxt('parameters', text), bytes.subarray(PNG_IHDR_END));
@@ -171,7 +194,8 @@ export function embedParameters(bytes: Uint8Array, format: OutputFormat, paramet
     const exif = jpegSegment(0xe1, concat(utf8('Exif\0\0'), exifUserComment(text)));
     return concat(bytes.subarray(0, at), exif, jpegSegment(0xfe, utf8(text)), bytes.subarray(at));
   }
-  if (format === 'webp') return webpWithExif(bytes, parameters.width, parameters.height, exifUserComment(text));
+  if (format === 'webp')
+    return webpWithExif(bytes, parameters.width, parameters.height, exifUserComment(text));
   return bytes;
 }
 

@@ -1,8 +1,8 @@
 import { expectedJobSeconds } from '@imagegen/contracts';
 
+import { fakeDeps, runAll } from '../testing';
 import { listModels, ownerSummary, percentile } from './models';
 import { createGeneration } from './use-cases';
-import { fakeDeps, runAll } from '../testing';
 
 const CORE = 'stability.stable-image-core-v1:1';
 const SD35 = 'stability.sd3-5-large-v1:0';
@@ -19,31 +19,60 @@ describe(listModels.name, () => {
   it('marks retired models, models without access and models of another region, with a reason to act on', async () => {
     const sut = fakeDeps();
     sut.access.answers.set(SD35, { availability: 'no-access', reason: 'Enable it under Model access' });
-    sut.access.answers.set('stability.stable-image-ultra-v1:1', { availability: 'wrong-region', reason: 'served in us-west-2' });
+    sut.access.answers.set('stability.stable-image-ultra-v1:1', {
+      availability: 'wrong-region',
+      reason: 'served in us-west-2',
+    });
     const models = await listModels(sut);
     const by = (id: string) => models.find((m) => m.id === id);
     expect(by(CORE)).toMatchObject({ available: true, availability: 'available' });
-    expect(by(SD35)).toMatchObject({ available: false, availability: 'no-access', unavailableReason: 'Enable it under Model access' });
-    expect(by('stability.stable-image-ultra-v1:1')).toMatchObject({ available: false, availability: 'wrong-region' });
-    expect(by('stability.stable-diffusion-xl-v1')).toMatchObject({ available: false, availability: 'retired', unavailableReason: expect.stringContaining('2025-05-20') });
+    expect(by(SD35)).toMatchObject({
+      available: false,
+      availability: 'no-access',
+      unavailableReason: 'Enable it under Model access',
+    });
+    expect(by('stability.stable-image-ultra-v1:1')).toMatchObject({
+      available: false,
+      availability: 'wrong-region',
+    });
+    expect(by('stability.stable-diffusion-xl-v1')).toMatchObject({
+      available: false,
+      availability: 'retired',
+      unavailableReason: expect.stringContaining('2025-05-20'),
+    });
   });
 
   it("treats a control plane that could not be asked as callable (the model's own answer decides)", async () => {
     const sut = fakeDeps();
     sut.access.answers.set(CORE, { availability: 'unknown' });
-    expect((await listModels(sut)).find((m) => m.id === CORE)).toMatchObject({ available: true, availability: 'unknown' });
+    expect((await listModels(sut)).find((m) => m.id === CORE)).toMatchObject({
+      available: true,
+      availability: 'unknown',
+    });
   });
 
   it('starts from the catalog ETA, then uses the p50/p90 of the recent images of that model', async () => {
     const sut = fakeDeps();
     const before = (await listModels(sut)).find((m) => m.id === CORE);
-    expect(before?.eta).toEqual({ p50Seconds: 6, p90Seconds: 9, samples: 0, source: 'catalog', parallelism: 4 });
+    expect(before?.eta).toEqual({
+      p50Seconds: 6,
+      p90Seconds: 9,
+      samples: 0,
+      source: 'catalog',
+      parallelism: 4,
+    });
 
     const at = sut.clock.now().toISOString();
     for (const ms of [1000, 2000, 3000, 4000, 10_000]) await sut.usage.recordDuration(CORE, ms, at);
     await sut.usage.recordDuration(SD35, 99_000, at);
     const after = (await listModels(sut)).find((m) => m.id === CORE);
-    expect(after?.eta).toEqual({ p50Seconds: 3, p90Seconds: 10, samples: 5, source: 'measured', parallelism: 4 });
+    expect(after?.eta).toEqual({
+      p50Seconds: 3,
+      p90Seconds: 10,
+      samples: 5,
+      source: 'measured',
+      parallelism: 4,
+    });
     // A job of 4 at parallelism 4 takes one round; a job of 4 at parallelism 2 takes two
     expect(expectedJobSeconds(after!.eta, 4)).toBe(3);
     expect(expectedJobSeconds({ ...after!.eta, parallelism: 2 }, 4)).toBe(6);
@@ -64,7 +93,13 @@ describe(ownerSummary.name, () => {
     await createGeneration(sut, 'anon-a', { modelId: CORE, prompt: 'one', count: 3 }, 'r');
     await createGeneration(sut, 'anon-b', { modelId: CORE, prompt: 'other owner' }, 'r');
     await runAll(sut);
-    expect(await ownerSummary(sut, 'anon-a')).toEqual({ retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 0.12, images: 3 });
+    expect(await ownerSummary(sut, 'anon-a')).toEqual({
+      retentionDays: 30,
+      presignExpirySeconds: 900,
+      month: '2026-11',
+      spentUsd: 0.12,
+      images: 3,
+    });
     expect(await ownerSummary(sut, 'anon-nobody')).toMatchObject({ spentUsd: 0, images: 0 });
   });
 });

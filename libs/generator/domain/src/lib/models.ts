@@ -1,4 +1,4 @@
-import { ModelEta, ModelInfo, OwnerSummary, catalogEta } from '@imagegen/contracts';
+import { catalogEta, ModelEta, ModelInfo, OwnerSummary } from '@imagegen/contracts';
 
 import { GeneratorDeps } from './ports';
 
@@ -22,14 +22,22 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
 export async function modelEta(deps: GeneratorDeps, modelId: string): Promise<ModelEta> {
   const model = deps.catalog(modelId);
   const parallelism = deps.settings.workerConcurrency;
-  const fallback = model ? catalogEta(model, parallelism) : { p50Seconds: 10, p90Seconds: 15, samples: 0, source: 'catalog' as const, parallelism };
+  const fallback = model
+    ? catalogEta(model, parallelism)
+    : { p50Seconds: 10, p90Seconds: 15, samples: 0, source: 'catalog' as const, parallelism };
   const since = new Date(deps.clock.now().getTime() - ETA_WINDOW_DAYS * 86_400_000).toISOString();
   const durations = await deps.usage.recentDurations(modelId, ETA_SAMPLES, since).catch((err: unknown) => {
     deps.warn('could not read durations', { modelId, err: String(err) });
     return [] as number[];
   });
   if (durations.length < ETA_MIN_SAMPLES) return fallback;
-  return { p50Seconds: seconds(percentile(durations, 50)), p90Seconds: seconds(percentile(durations, 90)), samples: durations.length, source: 'measured', parallelism };
+  return {
+    p50Seconds: seconds(percentile(durations, 50)),
+    p90Seconds: seconds(percentile(durations, 90)),
+    samples: durations.length,
+    source: 'measured',
+    parallelism,
+  };
 }
 
 /** GET /models: every catalog model with whether this deployment can call it now, and how long it takes. */
@@ -39,11 +47,23 @@ export async function listModels(deps: GeneratorDeps): Promise<ModelInfo[]> {
       const eta = await modelEta(deps, model.id);
       if (model.lifecycle.state === 'retired') {
         const when = model.lifecycle.endOfLifeDate ? ` on ${model.lifecycle.endOfLifeDate}` : '';
-        return { ...model, available: false, availability: 'retired', unavailableReason: `Retired by Amazon Bedrock${when}: choose another model.`, eta };
+        return {
+          ...model,
+          available: false,
+          availability: 'retired',
+          unavailableReason: `Retired by Amazon Bedrock${when}: choose another model.`,
+          eta,
+        };
       }
       const access = await deps.access.check(model);
       const available = access.availability === 'available' || access.availability === 'unknown';
-      return { ...model, available, availability: access.availability, ...(access.reason ? { unavailableReason: access.reason } : {}), eta };
+      return {
+        ...model,
+        available,
+        availability: access.availability,
+        ...(access.reason ? { unavailableReason: access.reason } : {}),
+        eta,
+      };
     }),
   );
 }

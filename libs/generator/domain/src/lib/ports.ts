@@ -16,7 +16,11 @@ export interface ModelImage {
 }
 
 export interface ImageModelPort {
-  generate(model: ModelCatalogEntry, request: NormalizedGenerateImageRequest, seed: number): Promise<ModelImage>;
+  generate(
+    model: ModelCatalogEntry,
+    request: NormalizedGenerateImageRequest,
+    seed: number,
+  ): Promise<ModelImage>;
 }
 
 /** Whether this account can call a model (Bedrock's control plane in AWS). */
@@ -165,7 +169,9 @@ export interface SettleUpdate {
 }
 
 /** What one image task ended with. */
-export type TaskOutcome = { readonly image: StoredImage; readonly engine: ImageEngine } | { readonly failure: ImageFailure };
+export type TaskOutcome =
+  | { readonly image: StoredImage; readonly engine: ImageEngine }
+  | { readonly failure: ImageFailure };
 
 export interface GenerationRepositoryPort {
   create(record: GenerationRecord): Promise<void>;
@@ -178,13 +184,27 @@ export interface GenerationRepositoryPort {
    * again; one another delivery holds is taken over only when untouched since `staleBefore` (its
    * worker died); a task already done is never run again. Answers the record, or undefined.
    */
-  startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string): Promise<GenerationRecord | undefined>;
+  startTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ): Promise<GenerationRecord | undefined>;
   /**
    * Records what task `index` made (or why not) if `token` still holds it and the job still runs;
    * counts it in `finished`. Answers the record after the change, or undefined (cancelled, deleted,
    * taken over: the caller takes its objects back).
    */
-  finishTask(ownerId: string, id: string, index: number, token: string | undefined, outcome: TaskOutcome, at: string): Promise<GenerationRecord | undefined>;
+  finishTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string | undefined,
+    outcome: TaskOutcome,
+    at: string,
+  ): Promise<GenerationRecord | undefined>;
   /** Gives task `index` up (so a retry can run it at once); quietly does nothing when not held by `token`. */
   releaseTask(ownerId: string, id: string, index: number, token: string): Promise<void>;
   /** running | queued → succeeded | failed; false when the job had already ended. */
@@ -199,7 +219,12 @@ export interface GenerationRepositoryPort {
   claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;
   /** The job that made these exact parameters with this explicit seed, if one is remembered. */
   findRepeat(ownerId: string, fingerprint: string): Promise<string | undefined>;
-  rememberRepeat(ownerId: string, fingerprint: string, generationId: string, expiresAt: number): Promise<void>;
+  rememberRepeat(
+    ownerId: string,
+    fingerprint: string,
+    generationId: string,
+    expiresAt: number,
+  ): Promise<void>;
 }
 
 /** Spending per owner and month, and recent image durations per model (for ETAs). */

@@ -1,8 +1,14 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
-import { cancelGeneration, createGeneration, deleteGeneration, getGeneration, listGenerations } from './use-cases';
-import { runGeneration, settleAbandonedGeneration } from './worker';
 import { FakeDeps, fakeDeps, fakePng, runAll, throttled } from '../testing';
+import {
+  cancelGeneration,
+  createGeneration,
+  deleteGeneration,
+  getGeneration,
+  listGenerations,
+} from './use-cases';
+import { runGeneration, settleAbandonedGeneration } from './worker';
 
 const OWNER = 'anon-owner-1';
 const CORE = 'stability.stable-image-core-v1:1';
@@ -12,7 +18,10 @@ async function queued(deps: FakeDeps, body: Record<string, unknown> = {}) {
 }
 
 async function problemOf(promise: Promise<unknown>) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
   return err.problem;
 }
@@ -42,7 +51,10 @@ describe(createGeneration.name, () => {
 
   it('refuses a model this account has no access to, saying how to enable it, and writes nothing', async () => {
     const sut = fakeDeps();
-    sut.access.answers.set(CORE, { availability: 'no-access', reason: 'Enable Stable Image Core under Model access in the Bedrock console (us-west-2).' });
+    sut.access.answers.set(CORE, {
+      availability: 'no-access',
+      reason: 'Enable Stable Image Core under Model access in the Bedrock console (us-west-2).',
+    });
     const p = await problemOf(queued(sut));
     expect(p).toMatchObject({ status: 403, code: ErrorCode.MODEL_ACCESS_DENIED });
     expect(p.detail).toContain('Model access');
@@ -108,7 +120,13 @@ describe(runGeneration.name, () => {
     const got = await getGeneration(sut, OWNER, job.id);
     expect(got.status).toBe('succeeded');
     expect(got.images.map((i) => i.index)).toEqual([0, 2, 3]);
-    expect(got.failures).toEqual([{ index: 1, seed: expect.any(Number), error: expect.objectContaining({ code: ErrorCode.CONTENT_FILTERED }) }]);
+    expect(got.failures).toEqual([
+      {
+        index: 1,
+        seed: expect.any(Number),
+        error: expect.objectContaining({ code: ErrorCode.CONTENT_FILTERED }),
+      },
+    ]);
     expect(got.costUsd).toBe(0.12);
     expect(got.estimatedCostUsd).toBe(0.16);
     expect(got.error).toBeUndefined();
@@ -127,7 +145,11 @@ describe(runGeneration.name, () => {
   });
 
   it.each([
-    ['content filter', ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Filter reason: prompt'), ErrorCode.CONTENT_FILTERED],
+    [
+      'content filter',
+      ProblemError.of(ErrorCode.CONTENT_FILTERED, 'Filter reason: prompt'),
+      ErrorCode.CONTENT_FILTERED,
+    ],
     ['throttling past the retries', throttled(), ErrorCode.MODEL_THROTTLED],
     ['an unexpected crash', new Error('socket hang up'), ErrorCode.INTERNAL],
   ])('records %s on every image as a failed job with no cost and no object', async (_name, error, code) => {
@@ -186,12 +208,18 @@ describe(runGeneration.name, () => {
     const job = await queued(sut);
     const [event] = sut.invoked;
     await sut.repository.startTask(OWNER, job.id, 0, 'aws-request-1#0', job.createdAt, '');
-    await sut.store.put(`owners/${OWNER}/generations/${job.id}/made-by-the-dead.png`, fakePng(1, 1), 'image/png');
+    await sut.store.put(
+      `owners/${OWNER}/generations/${job.id}/made-by-the-dead.png`,
+      fakePng(1, 1),
+      'image/png',
+    );
     // WHEN Lambda retries the event
     expect(await runGeneration(sut, event, 'aws-request-1')).toEqual({ image: 'made', job: 'succeeded' });
     // THEN the job keeps its image and thumbnail, and nothing else
     const got = await getGeneration(sut, OWNER, job.id);
-    expect([...sut.store.objects.keys()].sort()).toEqual([got.images[0].url, got.images[0].thumbnailUrl].map((u) => new URL(u ?? '').pathname.slice(1)).sort());
+    expect([...sut.store.objects.keys()].sort()).toEqual(
+      [got.images[0].url, got.images[0].thumbnailUrl].map((u) => new URL(u ?? '').pathname.slice(1)).sort(),
+    );
   });
 
   it('ends the job before it records the image time for ETAs (a statistic never holds a job open)', async () => {
@@ -199,7 +227,10 @@ describe(runGeneration.name, () => {
     const job = await queued(sut);
     const statusAtRecord: string[] = [];
     const record = sut.usage.recordDuration.bind(sut.usage);
-    sut.usage.recordDuration = async (...args) => (statusAtRecord.push((await sut.repository.get(OWNER, job.id))?.status ?? ''), record(...args));
+    sut.usage.recordDuration = async (...args) => (
+      statusAtRecord.push((await sut.repository.get(OWNER, job.id))?.status ?? ''),
+      record(...args)
+    );
     await runAll(sut);
     expect(statusAtRecord).toEqual(['succeeded']);
   });
@@ -210,7 +241,17 @@ describe(runGeneration.name, () => {
     const job = await queued(sut);
     const [event] = sut.invoked;
     await sut.repository.startTask(OWNER, job.id, 0, 'aws-request-1#0', job.createdAt, '');
-    await sut.repository.finishTask(OWNER, job.id, 0, 'aws-request-1#0', { image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }, engine: 'offline' }, job.createdAt);
+    await sut.repository.finishTask(
+      OWNER,
+      job.id,
+      0,
+      'aws-request-1#0',
+      {
+        image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' },
+        engine: 'offline',
+      },
+      job.createdAt,
+    );
     // WHEN Lambda's retry comes
     expect(await runGeneration(sut, event, 'aws-request-1')).toEqual({ image: 'skipped', job: 'succeeded' });
     // THEN the job has ended, and no image was made twice
@@ -260,7 +301,12 @@ describe(runGeneration.name, () => {
     const got = await getGeneration(sut, OWNER, job.id);
     expect(got).toMatchObject({ status: 'succeeded', costUsd: 0.04 });
     expect(got.images.map((i) => i.index)).toEqual([0]);
-    expect(got.failures).toEqual([expect.objectContaining({ index: 1, error: expect.objectContaining({ code: ErrorCode.MODEL_TIMEOUT }) })]);
+    expect(got.failures).toEqual([
+      expect.objectContaining({
+        index: 1,
+        error: expect.objectContaining({ code: ErrorCode.MODEL_TIMEOUT }),
+      }),
+    ]);
     expect([...sut.store.objects.keys()].some((k) => k.endsWith('stray.png'))).toBe(false);
     expect(sut.store.objects.size).toBe(2);
   });
@@ -271,7 +317,10 @@ describe(runGeneration.name, () => {
     await sut.repository.startTask(OWNER, job.id, 0, 'dead-worker', job.createdAt, '');
     const fresh = await queued(sut);
     sut.advance(301_000);
-    expect(await getGeneration(sut, OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_TIMEOUT } });
+    expect(await getGeneration(sut, OWNER, job.id)).toMatchObject({
+      status: 'failed',
+      error: { code: ErrorCode.MODEL_TIMEOUT },
+    });
     expect((await getGeneration(sut, OWNER, fresh.id)).status).toBe('queued');
   });
 
@@ -287,7 +336,10 @@ describe(runGeneration.name, () => {
   it('makes every image in turn for an event without an index (sent before per-image tasks)', async () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
-    expect(await runGeneration(sut, { ownerId: OWNER, generationId: job.id, requestId: 'old' })).toEqual({ image: 'made', job: 'succeeded' });
+    expect(await runGeneration(sut, { ownerId: OWNER, generationId: job.id, requestId: 'old' })).toEqual({
+      image: 'made',
+      job: 'succeeded',
+    });
     expect(sut.model.calls).toHaveLength(2);
   });
 });
@@ -302,12 +354,15 @@ describe(getGeneration.name, () => {
     expect(missing).toEqual(expect.objectContaining({ status: 404, code: ErrorCode.NOT_FOUND }));
   });
 
-  it.each(['../../etc/passwd', '..%2F..%2Fx', 'a'.repeat(300), 'ID0000000001', ''])('answers NOT_FOUND for the id %p without reading anything', async (id) => {
-    const sut = fakeDeps();
-    const get = jest.spyOn(sut.repository, 'get');
-    expect((await problemOf(getGeneration(sut, OWNER, id))).status).toBe(404);
-    expect(get).not.toHaveBeenCalled();
-  });
+  it.each(['../../etc/passwd', '..%2F..%2Fx', 'a'.repeat(300), 'ID0000000001', ''])(
+    'answers NOT_FOUND for the id %p without reading anything',
+    async (id) => {
+      const sut = fakeDeps();
+      const get = jest.spyOn(sut.repository, 'get');
+      expect((await problemOf(getGeneration(sut, OWNER, id))).status).toBe(404);
+      expect(get).not.toHaveBeenCalled();
+    },
+  );
 
   it('mints links that expire after the configured time', async () => {
     const sut = fakeDeps();
@@ -352,16 +407,32 @@ describe(settleAbandonedGeneration.name, () => {
     const sut = fakeDeps();
     const job = await queued(sut);
     await sut.repository.startTask(OWNER, job.id, 0, 'cut', job.createdAt, '');
-    await sut.repository.finishTask(OWNER, job.id, 0, 'cut', { image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }, engine: 'offline' }, job.createdAt);
+    await sut.repository.finishTask(
+      OWNER,
+      job.id,
+      0,
+      'cut',
+      {
+        image: { id: 'i0', index: 0, key: 'k0', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' },
+        engine: 'offline',
+      },
+      job.createdAt,
+    );
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
-    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({
+      status: 'succeeded',
+      images: [{ index: 0 }],
+    });
   });
 
   it('records an image the worker gave up on as failed, ends the job, and leaves a finished job alone', async () => {
     const sut = fakeDeps();
     const job = await queued(sut);
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(true);
-    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
+    expect(await sut.repository.get(OWNER, job.id)).toMatchObject({
+      status: 'failed',
+      error: { code: ErrorCode.MODEL_UNAVAILABLE },
+    });
     expect(await settleAbandonedGeneration(sut, sut.invoked[0])).toBe(false);
   });
 
@@ -397,14 +468,19 @@ describe('idempotent create', () => {
     expect(sut.repository.records.size).toBe(1);
   });
 
-  it.each(['x y', 'short', 'k'.repeat(129), 'k'.repeat(300), 'ключ-ключ-ключ'])("keeps owners' keys apart, and refuses the malformed key %p", async (bad) => {
-    const sut = fakeDeps();
-    const a = await createGeneration(sut, OWNER, body, 'r1', 'click-0003');
-    const b = await createGeneration(sut, 'anon-other', body, 'r2', 'click-0003');
-    expect(a.id).not.toBe(b.id);
-    expect((await problemOf(createGeneration(sut, OWNER, body, 'r3', bad))).code).toBe(ErrorCode.VALIDATION_FAILED);
-    expect(sut.repository.records.size).toBe(2);
-  });
+  it.each(['x y', 'short', 'k'.repeat(129), 'k'.repeat(300), 'ключ-ключ-ключ'])(
+    "keeps owners' keys apart, and refuses the malformed key %p",
+    async (bad) => {
+      const sut = fakeDeps();
+      const a = await createGeneration(sut, OWNER, body, 'r1', 'click-0003');
+      const b = await createGeneration(sut, 'anon-other', body, 'r2', 'click-0003');
+      expect(a.id).not.toBe(b.id);
+      expect((await problemOf(createGeneration(sut, OWNER, body, 'r3', bad))).code).toBe(
+        ErrorCode.VALIDATION_FAILED,
+      );
+      expect(sut.repository.records.size).toBe(2);
+    },
+  );
 });
 
 describe('repeats from the store', () => {
@@ -423,10 +499,24 @@ describe('repeats from the store', () => {
 
     const repeat = await createGeneration(sut, OWNER, { ...body }, 'r2');
 
-    expect(repeat).toMatchObject({ status: 'succeeded', source: 'store', repeatOf: first.id, costUsd: 0, estimatedCostUsd: 0 });
+    expect(repeat).toMatchObject({
+      status: 'succeeded',
+      source: 'store',
+      repeatOf: first.id,
+      costUsd: 0,
+      estimatedCostUsd: 0,
+    });
     expect(repeat.id).not.toBe(first.id);
-    expect(repeat.images.map((i) => [i.index, i.seed, i.width])).toEqual(first.images.map((i) => [i.index, i.seed, i.width]));
-    expect(repeat.images.every((i) => i.url.includes(`/generations/${repeat.id}/`) && i.thumbnailUrl?.includes(`/generations/${repeat.id}/`))).toBe(true);
+    expect(repeat.images.map((i) => [i.index, i.seed, i.width])).toEqual(
+      first.images.map((i) => [i.index, i.seed, i.width]),
+    );
+    expect(
+      repeat.images.every(
+        (i) =>
+          i.url.includes(`/generations/${repeat.id}/`) &&
+          i.thumbnailUrl?.includes(`/generations/${repeat.id}/`),
+      ),
+    ).toBe(true);
     expect(sut.model.calls).toHaveLength(calls);
     expect(sut.invoked).toEqual([]);
     // Its own copies: deleting the original leaves the repeat whole, and the repeat answers the next one
@@ -440,7 +530,10 @@ describe('repeats from the store', () => {
     const sut = fakeDeps();
     const settle = sut.repository.settle.bind(sut.repository);
     const rememberedAtSettle: number[] = [];
-    sut.repository.settle = async (...args) => (rememberedAtSettle.push(sut.repository.repeats.size), settle(...args));
+    sut.repository.settle = async (...args) => (
+      rememberedAtSettle.push(sut.repository.repeats.size),
+      settle(...args)
+    );
     // WHEN a job with an explicit seed succeeds
     await made(sut);
     // THEN its repeat was already known when it became succeeded
@@ -466,7 +559,9 @@ describe('repeats from the store', () => {
   it('never repeats without an explicit seed, for another owner, or from a job that lost an image', async () => {
     const sut = fakeDeps();
     await made(sut, { modelId: CORE, prompt: 'no seed' });
-    expect((await createGeneration(sut, OWNER, { modelId: CORE, prompt: 'no seed' }, 'r')).status).toBe('queued');
+    expect((await createGeneration(sut, OWNER, { modelId: CORE, prompt: 'no seed' }, 'r')).status).toBe(
+      'queued',
+    );
     sut.invoked.length = 0;
     await made(sut);
     expect((await createGeneration(sut, 'anon-other', body, 'r')).status).toBe('queued');
@@ -528,7 +623,11 @@ describe(deleteGeneration.name, () => {
     const sut = fakeDeps();
     const job = await queued(sut, { count: 2 });
     await runAll(sut);
-    await sut.store.put(`owners/${OWNER}/generations/${job.id}/left-by-a-dead-worker.png`, fakePng(1, 1), 'image/png');
+    await sut.store.put(
+      `owners/${OWNER}/generations/${job.id}/left-by-a-dead-worker.png`,
+      fakePng(1, 1),
+      'image/png',
+    );
     expect((await problemOf(deleteGeneration(sut, 'anon-other', job.id))).status).toBe(404);
     expect(sut.store.objects.size).toBe(5);
     await deleteGeneration(sut, OWNER, job.id);

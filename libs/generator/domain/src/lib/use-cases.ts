@@ -1,21 +1,21 @@
 import {
   ErrorCode,
-  GENERATION_ID_PATTERN,
+  estimateCostUsd,
   Generation,
-  IDEMPOTENCY_KEY_PATTERN,
+  GENERATION_ID_PATTERN,
   GenerationPage,
+  IDEMPOTENCY_KEY_PATTERN,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
-  ProblemError,
-  estimateCostUsd,
   problem,
+  ProblemError,
   validateGenerateImageRequest,
 } from '@imagegen/contracts';
 
 import { decodeCursor, encodeCursor, parseLimit } from './cursor';
 import { imageKey, jobPrefix, thumbnailKey, toGeneration } from './generation-view';
-import { isRepeatable, repeatFingerprint, stableJson } from './repeats';
 import { GenerationRecord, GeneratorDeps, StoredImage } from './ports';
+import { isRepeatable, repeatFingerprint, stableJson } from './repeats';
 import { plannedSeeds, settleIfStale } from './worker';
 
 export { toProblem } from './worker';
@@ -42,7 +42,10 @@ async function ownJob(deps: GeneratorDeps, ownerId: string, id: string): Promise
 async function checkAccess(deps: GeneratorDeps, model: ModelCatalogEntry): Promise<void> {
   const access = await deps.access.check(model);
   if (access.availability === 'no-access' || access.availability === 'wrong-region') {
-    throw ProblemError.of(ErrorCode.MODEL_ACCESS_DENIED, access.reason ?? `${model.displayName} cannot be called by this deployment`);
+    throw ProblemError.of(
+      ErrorCode.MODEL_ACCESS_DENIED,
+      access.reason ?? `${model.displayName} cannot be called by this deployment`,
+    );
   }
 }
 
@@ -59,7 +62,13 @@ async function answerFromStore(
 ): Promise<GenerationRecord | undefined> {
   const originalId = await deps.repository.findRepeat(base.ownerId, fingerprint);
   const original = originalId ? await deps.repository.get(base.ownerId, originalId) : undefined;
-  if (!original || original.status !== 'succeeded' || expired(original, deps) || original.images.length !== original.request.count) return undefined;
+  if (
+    !original ||
+    original.status !== 'succeeded' ||
+    expired(original, deps) ||
+    original.images.length !== original.request.count
+  )
+    return undefined;
   const started = deps.clock.now().getTime();
   const written: string[] = [];
   const images: StoredImage[] = [];
@@ -96,11 +105,17 @@ async function answerFromStore(
     };
     await deps.repository.create(record);
     // The copy answers the next repeat too, should the original be deleted.
-    await deps.repository.rememberRepeat(base.ownerId, fingerprint, base.id, base.expiresAt ?? 0).catch(() => undefined);
+    await deps.repository
+      .rememberRepeat(base.ownerId, fingerprint, base.id, base.expiresAt ?? 0)
+      .catch(() => undefined);
     return record;
   } catch (err) {
     await deps.store.deleteMany(written).catch(() => undefined);
-    deps.warn('could not answer a repeat from the store: calling the model', { generationId: base.id, repeatOf: original.id, err: String(err) });
+    deps.warn('could not answer a repeat from the store: calling the model', {
+      generationId: base.id,
+      repeatOf: original.id,
+      err: String(err),
+    });
     return undefined;
   }
 }
@@ -120,7 +135,9 @@ export async function createGeneration(
 ): Promise<Generation> {
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     const message = 'Idempotency-Key must be 8 to 128 letters, digits, - or _';
-    throw ProblemError.of(ErrorCode.VALIDATION_FAILED, message, { errors: [{ field: 'Idempotency-Key', rule: 'matches', message }] });
+    throw ProblemError.of(ErrorCode.VALIDATION_FAILED, message, {
+      errors: [{ field: 'Idempotency-Key', rule: 'matches', message }],
+    });
   }
   const validated = validateGenerateImageRequest(body, deps.catalog);
   if (!validated.ok) throw new ProblemError(validated.problem);
@@ -140,7 +157,10 @@ export async function createGeneration(
       expiresAt: Math.floor(deps.clock.now().getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
     });
     if (claimed.fingerprint !== fingerprint) {
-      throw ProblemError.of(ErrorCode.CONFLICT, 'this Idempotency-Key was already used for a different request: use a new key');
+      throw ProblemError.of(
+        ErrorCode.CONFLICT,
+        'this Idempotency-Key was already used for a different request: use a new key',
+      );
     }
     if (claimed.generationId !== id) {
       const first = await deps.repository.get(ownerId, claimed.generationId);
@@ -167,15 +187,35 @@ export async function createGeneration(
     if (repeat) return toGeneration(repeat, deps);
   }
 
-  const record: GenerationRecord = { ...base, status: 'queued', seeds: plannedSeeds(deps, model, request.seed, request.count), images: [], failures: [], tasks: {}, finished: 0 };
+  const record: GenerationRecord = {
+    ...base,
+    status: 'queued',
+    seeds: plannedSeeds(deps, model, request.seed, request.count),
+    images: [],
+    failures: [],
+    tasks: {},
+    finished: 0,
+  };
   await deps.repository.create(record);
   try {
     // One event per image: the worker's reserved concurrency bounds the model calls in flight.
-    for (let index = 0; index < request.count; index++) await deps.worker.invoke({ ownerId, generationId: id, requestId, index });
+    for (let index = 0; index < request.count; index++)
+      await deps.worker.invoke({ ownerId, generationId: id, requestId, index });
   } catch {
     // Images not handed over would never run: end the job, say so (delivered images see it and stop).
-    const failure = problem(ErrorCode.MODEL_UNAVAILABLE, 'the job could not be started: try again in a moment');
-    await deps.repository.settle(ownerId, id, { status: 'failed', updatedAt: deps.clock.now().toISOString(), images: [], failures: [], error: failure, durationMs: 0, costUsd: 0 });
+    const failure = problem(
+      ErrorCode.MODEL_UNAVAILABLE,
+      'the job could not be started: try again in a moment',
+    );
+    await deps.repository.settle(ownerId, id, {
+      status: 'failed',
+      updatedAt: deps.clock.now().toISOString(),
+      images: [],
+      failures: [],
+      error: failure,
+      durationMs: 0,
+      costUsd: 0,
+    });
     throw new ProblemError(failure);
   }
   return toGeneration(record, deps);
@@ -188,18 +228,30 @@ export async function getGeneration(deps: GeneratorDeps, ownerId: string, id: st
 }
 
 /** POST /generations/{id}/cancel: a queued or running job stops; images already made are kept, nothing more is stored. */
-export async function cancelGeneration(deps: GeneratorDeps, ownerId: string, id: string): Promise<Generation> {
+export async function cancelGeneration(
+  deps: GeneratorDeps,
+  ownerId: string,
+  id: string,
+): Promise<Generation> {
   const record = await ownJob(deps, ownerId, id);
   const cancelled = await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
   if (!cancelled) {
     const current = (await deps.repository.get(ownerId, id)) ?? record;
     if (current.status === 'cancelled') return toGeneration(current, deps);
-    throw ProblemError.of(ErrorCode.CONFLICT, `the generation has already ${current.status === 'succeeded' ? 'finished' : 'ended'}: nothing to cancel`);
+    throw ProblemError.of(
+      ErrorCode.CONFLICT,
+      `the generation has already ${current.status === 'succeeded' ? 'finished' : 'ended'}: nothing to cancel`,
+    );
   }
   const model = deps.catalog(cancelled.modelId);
   if (model && cancelled.images.length > 0) {
     await deps.usage
-      .addSpend(ownerId, deps.clock.now().toISOString().slice(0, 7), estimateCostUsd(model, cancelled.images.length), cancelled.images.length)
+      .addSpend(
+        ownerId,
+        deps.clock.now().toISOString().slice(0, 7),
+        estimateCostUsd(model, cancelled.images.length),
+        cancelled.images.length,
+      )
       .catch((err: unknown) => deps.warn('could not count the spending', { err: String(err) }));
   }
   return toGeneration(cancelled, deps);
@@ -210,7 +262,8 @@ export async function deleteGeneration(deps: GeneratorDeps, ownerId: string, id:
   if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
   const record = await deps.repository.get(ownerId, id);
   if (!record) throw notFound(id);
-  if (record.status === 'queued' || record.status === 'running') await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
+  if (record.status === 'queued' || record.status === 'running')
+    await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
   // Everything under the job's prefix: its images, thumbnails, and anything a dead worker left.
   const listed = await deps.store.list(jobPrefix(ownerId, id));
   const recorded = record.images.flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]);

@@ -1,18 +1,18 @@
 import {
   ErrorCode,
+  estimateCostUsd,
   ImageFailure,
   ModelCatalogEntry,
+  problem,
   ProblemDetails,
   ProblemError,
-  estimateCostUsd,
-  problem,
 } from '@imagegen/contracts';
 import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
 
 import { CONTENT_TYPES, imageKey, jobPrefix, thumbnailKey } from './generation-view';
 import { embedParameters } from './image-parameters';
-import { isRepeatable, repeatFingerprint } from './repeats';
 import { GenerationRecord, GeneratorDeps, StoredImage, TaskOutcome, WorkerEvent } from './ports';
+import { isRepeatable, repeatFingerprint } from './repeats';
 
 /** Anything thrown that is not a ProblemError becomes INTERNAL, with no internals in it. */
 export function toProblem(err: unknown, fallbackDetail = 'the image failed on our side'): ProblemDetails {
@@ -22,7 +22,12 @@ export function toProblem(err: unknown, fallbackDetail = 'the image failed on ou
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The seed of image `index`: the person's seed (then the next ones), or a random one per image. */
-export function plannedSeeds(deps: Pick<GeneratorDeps, 'random'>, model: ModelCatalogEntry, base: number | undefined, count: number): number[] {
+export function plannedSeeds(
+  deps: Pick<GeneratorDeps, 'random'>,
+  model: ModelCatalogEntry,
+  base: number | undefined,
+  count: number,
+): number[] {
   const { min, max } = model.seed;
   return Array.from({ length: count }, (_, index) => {
     if (base === undefined) return deps.random.integer(Math.max(min, 1), max);
@@ -33,7 +38,9 @@ export function plannedSeeds(deps: Pick<GeneratorDeps, 'random'>, model: ModelCa
 /** Deletes objects; a failure here is logged, never thrown over the error that caused the clean-up. */
 async function deleteQuietly(deps: GeneratorDeps, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
-  await deps.store.deleteMany(keys).catch((err: unknown) => deps.warn('could not delete objects', { keys, err: String(err) }));
+  await deps.store
+    .deleteMany(keys)
+    .catch((err: unknown) => deps.warn('could not delete objects', { keys, err: String(err) }));
 }
 
 /** Why a job with no image failed: the images' own reason when they agree, else the first one. */
@@ -63,7 +70,12 @@ export async function settleJob(
     // from the store. Should the settle below lose (the job ended otherwise), a repeat finds the job
     // not succeeded and calls the model as usual.
     await deps.repository
-      .rememberRepeat(record.ownerId, await repeatFingerprint(record.request), record.id, record.expiresAt ?? 0)
+      .rememberRepeat(
+        record.ownerId,
+        await repeatFingerprint(record.request),
+        record.id,
+        record.expiresAt ?? 0,
+      )
       .catch((err: unknown) => deps.warn('could not remember the repeat', { err: String(err) }));
   }
   const settled = await deps.repository.settle(record.ownerId, record.id, {
@@ -90,7 +102,10 @@ export async function settleJob(
  * worker died, or a retry of its event took it back) may have left an object its record never
  * pointed to: once the job has ended nothing more is recorded, so what its record does not name goes.
  */
-async function settleIfDone(deps: GeneratorDeps, record: GenerationRecord): Promise<'succeeded' | 'failed' | undefined> {
+async function settleIfDone(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+): Promise<'succeeded' | 'failed' | undefined> {
   if (record.status !== 'running' || (record.finished ?? 0) < record.request.count) return undefined;
   const settled = await settleJob(deps, record, record.images, record.failures ?? []);
   if (!settled) return undefined;
@@ -103,17 +118,29 @@ async function settleIfDone(deps: GeneratorDeps, record: GenerationRecord): Prom
  * settled when read, keeping the images it made and listing the others as failed, and objects no
  * record points to are removed, so nobody waits forever and nothing is left behind.
  */
-export async function settleIfStale(deps: GeneratorDeps, record: GenerationRecord): Promise<GenerationRecord> {
+export async function settleIfStale(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+): Promise<GenerationRecord> {
   if (record.status !== 'running' && record.status !== 'queued') return record;
   const done = await settleIfDone(deps, record);
   if (!done) {
     // Queued jobs wait in Lambda's queue (up to an hour) before their worker starts.
-    const limitSeconds = record.status === 'running' ? deps.settings.staleAfterSeconds : 3600 + deps.settings.staleAfterSeconds;
+    const limitSeconds =
+      record.status === 'running' ? deps.settings.staleAfterSeconds : 3600 + deps.settings.staleAfterSeconds;
     if (Date.parse(record.updatedAt) > deps.clock.now().getTime() - limitSeconds * 1000) return record;
-    const ended = new Set([...record.images.map((i) => i.index), ...(record.failures ?? []).map((f) => f.index)]);
+    const ended = new Set([
+      ...record.images.map((i) => i.index),
+      ...(record.failures ?? []).map((f) => f.index),
+    ]);
     const lost: ImageFailure[] = [];
     for (let index = 0; index < record.request.count; index++) {
-      if (!ended.has(index)) lost.push({ index, seed: record.seeds?.[index] ?? 0, error: problem(ErrorCode.MODEL_TIMEOUT, 'this image stopped before it finished: try again') });
+      if (!ended.has(index))
+        lost.push({
+          index,
+          seed: record.seeds?.[index] ?? 0,
+          error: problem(ErrorCode.MODEL_TIMEOUT, 'this image stopped before it finished: try again'),
+        });
     }
     if (!(await settleJob(deps, record, record.images, [...(record.failures ?? []), ...lost]))) {
       return (await deps.repository.get(record.ownerId, record.id)) ?? record;
@@ -128,13 +155,22 @@ export async function removeOrphans(deps: GeneratorDeps, record: GenerationRecor
   const kept = new Set(record.images.flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]));
   try {
     const keys = await deps.store.list(jobPrefix(record.ownerId, record.id));
-    await deleteQuietly(deps, keys.filter((k) => !kept.has(k)));
+    await deleteQuietly(
+      deps,
+      keys.filter((k) => !kept.has(k)),
+    );
   } catch (err) {
     deps.warn('could not look for objects left behind', { generationId: record.id, err: String(err) });
   }
 }
 
-async function storeThumbnail(deps: GeneratorDeps, record: GenerationRecord, imageId: string, image: Uint8Array, written: string[]): Promise<string | undefined> {
+async function storeThumbnail(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+  imageId: string,
+  image: Uint8Array,
+  written: string[],
+): Promise<string | undefined> {
   try {
     const thumb = await deps.thumbnails.make(image);
     const key = thumbnailKey(record.ownerId, record.id, imageId);
@@ -161,12 +197,24 @@ export interface WorkerOutcome {
  * this delivery wrote is taken back when it cannot be recorded, so no object is left without a
  * record. Throws only when the record could not be written (so Lambda's async retry runs it again).
  */
-async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number, delivery: string | undefined): Promise<WorkerOutcome> {
+async function runImage(
+  deps: GeneratorDeps,
+  event: WorkerEvent,
+  index: number,
+  delivery: string | undefined,
+): Promise<WorkerOutcome> {
   const startedAt = deps.clock.now();
   // The same for every attempt of this event: a retry takes back at once an image an earlier attempt held.
   const token = delivery !== undefined ? `${delivery}#${index}` : deps.ids.newId();
   const staleBefore = iso(startedAt.getTime() - deps.settings.staleAfterSeconds * 1000);
-  const record = await deps.repository.startTask(event.ownerId, event.generationId, index, token, startedAt.toISOString(), staleBefore);
+  const record = await deps.repository.startTask(
+    event.ownerId,
+    event.generationId,
+    index,
+    token,
+    startedAt.toISOString(),
+    staleBefore,
+  );
   if (!record) {
     // Cancelled, ended, or made by another delivery, which may have stopped before ending the job.
     const job = await settleIfEnded(deps, event.ownerId, event.generationId);
@@ -178,25 +226,49 @@ async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number, 
   }
 
   const model = deps.catalog(record.modelId);
-  const seed = record.seeds?.[index] ?? (model ? plannedSeeds(deps, model, record.request.seed, index + 1)[index] : 0);
+  const seed =
+    record.seeds?.[index] ?? (model ? plannedSeeds(deps, model, record.request.seed, index + 1)[index] : 0);
   const written: string[] = [];
   let outcome: TaskOutcome;
   try {
-    if (!model || model.lifecycle.state === 'retired') throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
-    if (!adapterFor(model.family)) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, `${model.displayName} cannot be called by this version`);
+    if (!model || model.lifecycle.state === 'retired')
+      throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
+    if (!adapterFor(model.family))
+      throw ProblemError.of(
+        ErrorCode.MODEL_UNAVAILABLE,
+        `${model.displayName} cannot be called by this version`,
+      );
     const made = await deps.model.generate(model, record.request, seed);
     const info = readImageInfo(made.bytes);
-    if (!info) throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
+    if (!info)
+      throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
     const imageId = deps.ids.newId();
     const key = imageKey(record.ownerId, record.id, imageId, info.format);
     // The file carries how it was made (prompt, model, seed, size, time), as image tools expect.
-    const bytes = embedParameters(made.bytes, info.format, { request: record.request, seed: made.seed, width: info.width, height: info.height, createdAt: record.createdAt });
+    const bytes = embedParameters(made.bytes, info.format, {
+      request: record.request,
+      seed: made.seed,
+      width: info.width,
+      height: info.height,
+      createdAt: record.createdAt,
+    });
     written.push(key);
     await deps.store.put(key, bytes, CONTENT_TYPES[info.format]);
     const thumb = await storeThumbnail(deps, record, imageId, bytes, written);
     const ms = deps.clock.now().getTime() - startedAt.getTime();
     outcome = {
-      image: { id: imageId, index, key, ...(thumb ? { thumbnailKey: thumb } : {}), width: info.width, height: info.height, seed: made.seed, bytes: bytes.length, format: info.format, ms },
+      image: {
+        id: imageId,
+        index,
+        key,
+        ...(thumb ? { thumbnailKey: thumb } : {}),
+        width: info.width,
+        height: info.height,
+        seed: made.seed,
+        bytes: bytes.length,
+        format: info.format,
+        ms,
+      },
       engine: made.engine,
     };
   } catch (err) {
@@ -206,7 +278,14 @@ async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number, 
 
   let after: GenerationRecord | undefined;
   try {
-    after = await deps.repository.finishTask(record.ownerId, record.id, index, token, outcome, deps.clock.now().toISOString());
+    after = await deps.repository.finishTask(
+      record.ownerId,
+      record.id,
+      index,
+      token,
+      outcome,
+      deps.clock.now().toISOString(),
+    );
   } catch (err) {
     // The record could not be written: take the objects back, free the image for Lambda's retry.
     await deleteQuietly(deps, written);
@@ -231,7 +310,11 @@ async function runImage(deps: GeneratorDeps, event: WorkerEvent, index: number, 
  * Settles a job whose images have all ended but which is still `running`: the delivery that
  * recorded its last image stopped before settling it (it died, or was cut at a shutdown).
  */
-async function settleIfEnded(deps: GeneratorDeps, ownerId: string, id: string): Promise<'succeeded' | 'failed' | undefined> {
+async function settleIfEnded(
+  deps: GeneratorDeps,
+  ownerId: string,
+  id: string,
+): Promise<'succeeded' | 'failed' | undefined> {
   const current = await deps.repository.get(ownerId, id);
   return current ? settleIfDone(deps, current) : undefined;
 }
@@ -243,11 +326,16 @@ async function settleIfEnded(deps: GeneratorDeps, ownerId: string, id: string): 
  * attempt died, or could not free the image because DynamoDB was down) instead of skipping it
  * until it goes stale. Without it, each delivery is a stranger to the others.
  */
-export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent, delivery?: string): Promise<WorkerOutcome> {
+export async function runGeneration(
+  deps: GeneratorDeps,
+  event: WorkerEvent,
+  delivery?: string,
+): Promise<WorkerOutcome> {
   if (event.index !== undefined) return runImage(deps, event, event.index, delivery);
   const record = await deps.repository.get(event.ownerId, event.generationId);
   let last: WorkerOutcome = { image: 'skipped' };
-  for (let index = 0; index < (record?.request.count ?? 0); index++) last = await runImage(deps, event, index, delivery);
+  for (let index = 0; index < (record?.request.count ?? 0); index++)
+    last = await runImage(deps, event, index, delivery);
   return last;
 }
 
@@ -256,14 +344,25 @@ export async function runGeneration(deps: GeneratorDeps, event: WorkerEvent, del
  * so that image is recorded failed (and the job ends if it was the last), rather than left hanging.
  */
 export async function settleAbandonedGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<boolean> {
-  const error = problem(ErrorCode.MODEL_UNAVAILABLE, 'the image could not be made after several attempts: try again');
+  const error = problem(
+    ErrorCode.MODEL_UNAVAILABLE,
+    'the image could not be made after several attempts: try again',
+  );
   const record = await deps.repository.get(event.ownerId, event.generationId);
   if (!record || (record.status !== 'queued' && record.status !== 'running')) return false;
-  const indexes = event.index !== undefined ? [event.index] : Array.from({ length: record.request.count }, (_, i) => i);
+  const indexes =
+    event.index !== undefined ? [event.index] : Array.from({ length: record.request.count }, (_, i) => i);
   let changed = false;
   for (const index of indexes) {
     const failure: ImageFailure = { index, seed: record.seeds?.[index] ?? 0, error };
-    const after = await deps.repository.finishTask(event.ownerId, event.generationId, index, undefined, { failure }, deps.clock.now().toISOString());
+    const after = await deps.repository.finishTask(
+      event.ownerId,
+      event.generationId,
+      index,
+      undefined,
+      { failure },
+      deps.clock.now().toISOString(),
+    );
     if (!after) continue;
     changed = true;
     await settleIfDone(deps, after);

@@ -1,4 +1,10 @@
-import { ModelCatalogEntry, MODEL_CATALOG, NormalizedGenerateImageRequest, ProblemError, findModel } from '@imagegen/contracts';
+import {
+  findModel,
+  MODEL_CATALOG,
+  ModelCatalogEntry,
+  NormalizedGenerateImageRequest,
+  ProblemError,
+} from '@imagegen/contracts';
 
 import {
   GenerationRecord,
@@ -35,7 +41,11 @@ export class FakeModel implements ImageModelPort {
   /** Runs before each answer (e.g. to cancel the job meanwhile). */
   during?: () => Promise<void>;
 
-  async generate(model: ModelCatalogEntry, _request: NormalizedGenerateImageRequest, seed: number): Promise<ModelImage> {
+  async generate(
+    model: ModelCatalogEntry,
+    _request: NormalizedGenerateImageRequest,
+    seed: number,
+  ): Promise<ModelImage> {
     this.calls.push({ modelId: model.id, seed });
     await this.during?.();
     const next = this.script.shift() ?? { bytes: fakePng(1536, 1536), seed, engine: 'offline' as const };
@@ -147,27 +157,51 @@ export class FakeRepository implements GenerationRepositoryPort {
       .slice(0, limit);
   }
 
-  async startTask(ownerId: string, id: string, index: number, token: string, at: string, staleBefore: string) {
+  async startTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string,
+    at: string,
+    staleBefore: string,
+  ) {
     const r = this.records.get(this.key(ownerId, id));
     if (!r || !ACTIVE.includes(r.status)) return undefined;
     const task = r.tasks?.[String(index)];
-    if (task && !(task.state === 'running' && (task.token === token || task.at < staleBefore))) return undefined;
-    return this.put({ ...r, status: 'running', updatedAt: at, startedAt: r.startedAt ?? at, tasks: { ...r.tasks, [index]: { state: 'running', token, at } } });
+    if (task && !(task.state === 'running' && (task.token === token || task.at < staleBefore)))
+      return undefined;
+    return this.put({
+      ...r,
+      status: 'running',
+      updatedAt: at,
+      startedAt: r.startedAt ?? at,
+      tasks: { ...r.tasks, [index]: { state: 'running', token, at } },
+    });
   }
 
-  async finishTask(ownerId: string, id: string, index: number, token: string | undefined, outcome: TaskOutcome, at: string) {
+  async finishTask(
+    ownerId: string,
+    id: string,
+    index: number,
+    token: string | undefined,
+    outcome: TaskOutcome,
+    at: string,
+  ) {
     if (this.failFinish) throw new Error('DynamoDB is down');
     const r = this.records.get(this.key(ownerId, id));
     if (!r || !ACTIVE.includes(r.status)) return undefined;
     const task = r.tasks?.[String(index)];
-    if (token !== undefined ? task?.token !== token || task.state !== 'running' : task?.state === 'done') return undefined;
+    if (token !== undefined ? task?.token !== token || task.state !== 'running' : task?.state === 'done')
+      return undefined;
     return this.put({
       ...r,
       status: 'running',
       updatedAt: at,
       tasks: { ...r.tasks, [index]: { state: 'done', token: token ?? 'abandoned', at } },
       finished: (r.finished ?? 0) + 1,
-      ...('image' in outcome ? { images: [...r.images, outcome.image], engine: outcome.engine } : { failures: [...(r.failures ?? []), outcome.failure] }),
+      ...('image' in outcome
+        ? { images: [...r.images, outcome.image], engine: outcome.engine }
+        : { failures: [...(r.failures ?? []), outcome.failure] }),
     });
   }
 
@@ -244,7 +278,10 @@ export function fakeDeps(): FakeDeps {
     invoked,
     warnings,
     failInvoke: false,
-    signer: { presignGet: async (key: string, expires: number) => `https://s3.test/${key}?X-Amz-Expires=${expires}&X-Amz-Signature=abc` },
+    signer: {
+      presignGet: async (key: string, expires: number) =>
+        `https://s3.test/${key}?X-Amz-Expires=${expires}&X-Amz-Signature=abc`,
+    },
     worker: {
       invoke: async (event: WorkerEvent) => {
         if (deps.failInvoke) throw new Error('Lambda is down');

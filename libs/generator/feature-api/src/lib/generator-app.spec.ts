@@ -1,5 +1,5 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { Writable } from 'node:stream';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 import { ErrorCode } from '@imagegen/contracts';
 import { FakeDeps, fakeDeps } from '@imagegen/generator/domain/testing';
@@ -9,7 +9,11 @@ import { createGeneratorAppFromDeps } from './generator-app';
 
 const OWNER = 'anon-abc';
 
-function event(method: string, path: string, init: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEvent {
+function event(
+  method: string,
+  path: string,
+  init: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): APIGatewayProxyEvent {
   return {
     httpMethod: method,
     path,
@@ -39,10 +43,15 @@ const VALID = JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prom
 describe(createGeneratorAppFromDeps.name, () => {
   it('answers POST /generations with 202 and the queued job, echoing the request id', async () => {
     const { app, deps } = setup();
-    const res = await app.handleApi(event('POST', '/generations', { body: VALID, headers: { 'X-Request-Id': 'req-42' } }));
+    const res = await app.handleApi(
+      event('POST', '/generations', { body: VALID, headers: { 'X-Request-Id': 'req-42' } }),
+    );
     expect(res.statusCode).toBe(202);
     expect(res.headers?.['x-request-id']).toBe('req-42');
-    expect(JSON.parse(res.body)).toMatchObject({ status: 'queued', modelId: 'stability.stable-image-core-v1:1' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: 'queued',
+      modelId: 'stability.stable-image-core-v1:1',
+    });
     expect(deps.invoked[0]).toMatchObject({ ownerId: OWNER, requestId: 'req-42' });
   });
 
@@ -58,18 +67,65 @@ describe(createGeneratorAppFromDeps.name, () => {
   });
 
   it.each([
-    ['malformed JSON', event('POST', '/generations', { body: '{"modelId": ' }), 400, ErrorCode.VALIDATION_FAILED],
-    ['a form body', event('POST', '/generations', { body: 'a=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
-    ['an unknown field', event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'x', steps: 50 }) }), 400, ErrorCode.VALIDATION_FAILED],
-    ['a huge body', event('POST', '/generations', { body: JSON.stringify({ prompt: 'x'.repeat(70_000) }) }), 413, ErrorCode.PAYLOAD_TOO_LARGE],
-    ['a retired model', event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-diffusion-xl-v1', prompt: 'x' }) }), 410, ErrorCode.MODEL_RETIRED],
-    ['no owner', event('POST', '/generations', { body: VALID, headers: { 'X-Imagegen-Owner': '' } }), 403, ErrorCode.UNAUTHORIZED],
-    ['an owner with odd characters', event('GET', '/generations', { headers: { 'X-Imagegen-Owner': '../../etc' } }), 403, ErrorCode.UNAUTHORIZED],
+    [
+      'malformed JSON',
+      event('POST', '/generations', { body: '{"modelId": ' }),
+      400,
+      ErrorCode.VALIDATION_FAILED,
+    ],
+    [
+      'a form body',
+      event('POST', '/generations', {
+        body: 'a=1',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ],
+    [
+      'an unknown field',
+      event('POST', '/generations', {
+        body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'x', steps: 50 }),
+      }),
+      400,
+      ErrorCode.VALIDATION_FAILED,
+    ],
+    [
+      'a huge body',
+      event('POST', '/generations', { body: JSON.stringify({ prompt: 'x'.repeat(70_000) }) }),
+      413,
+      ErrorCode.PAYLOAD_TOO_LARGE,
+    ],
+    [
+      'a retired model',
+      event('POST', '/generations', {
+        body: JSON.stringify({ modelId: 'stability.stable-diffusion-xl-v1', prompt: 'x' }),
+      }),
+      410,
+      ErrorCode.MODEL_RETIRED,
+    ],
+    [
+      'no owner',
+      event('POST', '/generations', { body: VALID, headers: { 'X-Imagegen-Owner': '' } }),
+      403,
+      ErrorCode.UNAUTHORIZED,
+    ],
+    [
+      'an owner with odd characters',
+      event('GET', '/generations', { headers: { 'X-Imagegen-Owner': '../../etc' } }),
+      403,
+      ErrorCode.UNAUTHORIZED,
+    ],
     ['an unknown route', event('GET', '/admin'), 404, ErrorCode.NOT_FOUND],
     ['an unsupported method', event('DELETE', '/generations'), 404, ErrorCode.NOT_FOUND],
     ['an unknown job', event('GET', '/generations/zzzzzzzzzzzzzzzzzzzzz'), 404, ErrorCode.NOT_FOUND],
     ['a malformed job id', event('GET', '/generations/%E0%A4%A'), 404, ErrorCode.NOT_FOUND],
-    ['a bad cursor', event('GET', '/generations', { query: { cursor: 'nope' } }), 400, ErrorCode.VALIDATION_FAILED],
+    [
+      'a bad cursor',
+      event('GET', '/generations', { query: { cursor: 'nope' } }),
+      400,
+      ErrorCode.VALIDATION_FAILED,
+    ],
   ])('refuses %s with a problem+json %i and writes nothing', async (_name, ev, status, code) => {
     const { app, deps } = setup();
     const res = await app.handleApi(ev);
@@ -94,7 +150,9 @@ describe(createGeneratorAppFromDeps.name, () => {
   it("answers another owner's job with 404, as if it did not exist", async () => {
     const { app } = setup();
     const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
-    const res = await app.handleApi(event('GET', `/generations/${created.id}`, { headers: { 'X-Imagegen-Owner': 'anon-other' } }));
+    const res = await app.handleApi(
+      event('GET', `/generations/${created.id}`, { headers: { 'X-Imagegen-Owner': 'anon-other' } }),
+    );
     expect(res.statusCode).toBe(404);
   });
 });
@@ -115,12 +173,19 @@ describe('cancel, delete and idempotency routes', () => {
   it('answers a retried POST with the same Idempotency-Key with the first job', async () => {
     const { app, deps } = setup();
     const headers = { 'Idempotency-Key': 'a-key-of-enough-length' };
-    const first = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID, headers }))).body);
+    const first = JSON.parse(
+      (await app.handleApi(event('POST', '/generations', { body: VALID, headers }))).body,
+    );
     const second = await app.handleApi(event('POST', '/generations', { body: VALID, headers }));
     expect(second.statusCode).toBe(202);
     expect(JSON.parse(second.body).id).toBe(first.id);
     expect(deps.invoked).toHaveLength(1);
-    const other = await app.handleApi(event('POST', '/generations', { body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'else' }), headers }));
+    const other = await app.handleApi(
+      event('POST', '/generations', {
+        body: JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'else' }),
+        headers,
+      }),
+    );
     expect(other.statusCode).toBe(409);
   });
 
@@ -130,7 +195,10 @@ describe('cancel, delete and idempotency routes', () => {
     const res = await app.handleApi(event('GET', '/models', { headers: { 'X-Imagegen-Owner': '' } }));
     expect(res.statusCode).toBe(200);
     const models = JSON.parse(res.body) as { id: string; availability: string; eta: { source: string } }[];
-    expect(models.find((m) => m.id === 'stability.sd3-5-large-v1:0')).toMatchObject({ availability: 'no-access', available: false });
+    expect(models.find((m) => m.id === 'stability.sd3-5-large-v1:0')).toMatchObject({
+      availability: 'no-access',
+      available: false,
+    });
     expect(models.every((m) => m.eta.source === 'catalog')).toBe(true);
   });
 
@@ -140,7 +208,9 @@ describe('cancel, delete and idempotency routes', () => {
     for (const e of deps.invoked.splice(0)) await app.handleWorker(e);
     const res = await app.handleApi(event('GET', '/summary'));
     expect(JSON.parse(res.body)).toMatchObject({ retentionDays: 30, spentUsd: 0.04, images: 1 });
-    expect((await app.handleApi(event('GET', '/summary', { headers: { 'X-Imagegen-Owner': '' } }))).statusCode).toBe(403);
+    expect(
+      (await app.handleApi(event('GET', '/summary', { headers: { 'X-Imagegen-Owner': '' } }))).statusCode,
+    ).toBe(403);
   });
 
   it.each([
@@ -163,13 +233,17 @@ describe('cancel, delete and idempotency routes', () => {
     const [work] = deps.invoked;
     deps.repository.failFinish = true;
     deps.repository.failRelease = true;
-    await expect(app.handleWorker(work, { awsRequestId: 'lambda-req-1' })).rejects.toThrow('DynamoDB is down');
+    await expect(app.handleWorker(work, { awsRequestId: 'lambda-req-1' })).rejects.toThrow(
+      'DynamoDB is down',
+    );
     deps.repository.failFinish = false;
     deps.repository.failRelease = false;
     // WHEN Lambda runs the event again under the same request id
     await app.handleWorker(work, { awsRequestId: 'lambda-req-1' });
     // THEN the image is made at once, not left until the job goes stale
-    const job = JSON.parse((await app.handleApi(event('GET', `/generations/${JSON.parse(created.body).id}`))).body);
+    const job = JSON.parse(
+      (await app.handleApi(event('GET', `/generations/${JSON.parse(created.body).id}`))).body,
+    );
     expect(job).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
   });
 });

@@ -2,34 +2,33 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import {
   ErrorCode,
+  findModel,
   IDEMPOTENCY_KEY_HEADER,
+  MODEL_CATALOG,
   OWNER_HEADER,
   OWNER_ID_PATTERN,
+  problem,
   ProblemError,
   REQUEST_ID_HEADER,
-  MODEL_CATALOG,
-  findModel,
-  problem,
 } from '@imagegen/contracts';
 import {
   BedrockImageModel,
   BedrockModelAccess,
+  createAwsClients,
   DynamoGenerationRepository,
   DynamoUsageRepository,
+  isAwsUnavailable,
   LambdaWorkerInvoker,
   S3ImageStore,
   S3UrlSigner,
-  createAwsClients,
-  isAwsUnavailable,
   unavailableProblem,
 } from '@imagegen/generator/data-access-aws';
 import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
-  GeneratorDeps,
-  WorkerEvent,
   cancelGeneration,
   createGeneration,
   deleteGeneration,
+  GeneratorDeps,
   getGeneration,
   listGenerations,
   listModels,
@@ -38,10 +37,11 @@ import {
   runGeneration,
   settleAbandonedGeneration,
   timeSortableIds,
+  WorkerEvent,
 } from '@imagegen/generator/domain';
-import { Logger, createLogger } from '@imagegen/shared/util-logging';
+import { createLogger, Logger } from '@imagegen/shared/util-logging';
 
-import { RouteContext, Router, json, problemResponse } from './router';
+import { json, problemResponse, RouteContext, Router } from './router';
 import { GeneratorSettings } from './settings';
 
 export interface GeneratorApp {
@@ -68,7 +68,9 @@ function jsonBody(ctx: RouteContext): unknown {
   if (type !== 'application/json') {
     throw ProblemError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the request as application/json');
   }
-  const raw = ctx.event.isBase64Encoded ? Buffer.from(ctx.event.body ?? '', 'base64').toString('utf8') : ctx.event.body ?? '';
+  const raw = ctx.event.isBase64Encoded
+    ? Buffer.from(ctx.event.body ?? '', 'base64').toString('utf8')
+    : (ctx.event.body ?? '');
   if (raw.length > MAX_BODY_CHARS) {
     throw ProblemError.of(ErrorCode.PAYLOAD_TOO_LARGE, `the body must be at most ${MAX_BODY_CHARS} bytes`);
   }
@@ -88,7 +90,8 @@ function isWorkerEvent(event: unknown): event is WorkerEvent {
     typeof e['ownerId'] === 'string' &&
     OWNER_ID_PATTERN.test(e['ownerId']) &&
     typeof e['generationId'] === 'string' &&
-    (e['index'] === undefined || (Number.isInteger(e['index']) && (e['index'] as number) >= 0 && (e['index'] as number) < 100))
+    (e['index'] === undefined ||
+      (Number.isInteger(e['index']) && (e['index'] as number) >= 0 && (e['index'] as number) < 100))
   );
 }
 
@@ -97,11 +100,20 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
   const router = new Router()
     .add('POST', '/generations', async (ctx) => ({
       status: 202,
-      body: await createGeneration(deps, ownerOf(ctx), jsonBody(ctx), ctx.headers[REQUEST_ID_HEADER] ?? '', ctx.headers[IDEMPOTENCY_KEY_HEADER]),
+      body: await createGeneration(
+        deps,
+        ownerOf(ctx),
+        jsonBody(ctx),
+        ctx.headers[REQUEST_ID_HEADER] ?? '',
+        ctx.headers[IDEMPOTENCY_KEY_HEADER],
+      ),
     }))
     .add('GET', '/generations', async (ctx) => ({
       status: 200,
-      body: await listGenerations(deps, ownerOf(ctx), { cursor: ctx.query['cursor'], limit: ctx.query['limit'] }),
+      body: await listGenerations(deps, ownerOf(ctx), {
+        cursor: ctx.query['cursor'],
+        limit: ctx.query['limit'],
+      }),
     }))
     .add('GET', '/generations/{id}', async (ctx) => ({
       status: 200,
@@ -120,27 +132,50 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
 
   return {
     async handleApi(event) {
-      const incoming = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === REQUEST_ID_HEADER)?.[1];
-      const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : event.requestContext?.requestId ?? deps.ids.newId();
+      const incoming = Object.entries(event.headers ?? {}).find(
+        ([k]) => k.toLowerCase() === REQUEST_ID_HEADER,
+      )?.[1];
+      const requestId =
+        incoming && /^[\w.:-]{1,128}$/.test(incoming)
+          ? incoming
+          : (event.requestContext?.requestId ?? deps.ids.newId());
       const headers = { ...event.headers, [REQUEST_ID_HEADER]: requestId };
       const reqLog = log.child({ requestId });
       const started = Date.now();
       try {
         const result = await router.resolve({ ...event, headers });
-        reqLog.info({ method: event.httpMethod, path: event.path, status: result.status, ms: Date.now() - started }, 'request');
+        reqLog.info(
+          { method: event.httpMethod, path: event.path, status: result.status, ms: Date.now() - started },
+          'request',
+        );
         return json(result.status, result.body, { 'x-request-id': requestId });
       } catch (err) {
         if (err instanceof ProblemError) {
-          reqLog.info({ method: event.httpMethod, path: event.path, status: err.problem.status, code: err.problem.code, ms: Date.now() - started }, 'request refused');
+          reqLog.info(
+            {
+              method: event.httpMethod,
+              path: event.path,
+              status: err.problem.status,
+              code: err.problem.code,
+              ms: Date.now() - started,
+            },
+            'request refused',
+          );
           return problemResponse(err.problem, requestId);
         }
         if (isAwsUnavailable(err)) {
           // A store of ours is down (after the SDK's retries): the caller may try again shortly.
-          reqLog.warn({ err, method: event.httpMethod, path: event.path }, 'request failed: a service is unavailable');
+          reqLog.warn(
+            { err, method: event.httpMethod, path: event.path },
+            'request failed: a service is unavailable',
+          );
           return problemResponse(unavailableProblem('The service').problem, requestId);
         }
         reqLog.error({ err, method: event.httpMethod, path: event.path }, 'request failed');
-        return problemResponse(problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again'), requestId);
+        return problemResponse(
+          problem(ErrorCode.INTERNAL, 'something went wrong on our side: try again'),
+          requestId,
+        );
       }
     },
 
@@ -150,7 +185,8 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
         reqLog.error({ event }, 'worker event is malformed: dropped');
         return;
       }
-      const delivery = typeof context?.awsRequestId === 'string' && context.awsRequestId ? context.awsRequestId : undefined;
+      const delivery =
+        typeof context?.awsRequestId === 'string' && context.awsRequestId ? context.awsRequestId : undefined;
       const outcome = await runGeneration(deps, event, delivery);
       reqLog.info({ index: event.index, ...outcome }, 'image ended');
     },
@@ -161,7 +197,9 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
         return;
       }
       const settled = await settleAbandonedGeneration(deps, event);
-      log.child({ requestId: event.requestId, generationId: event.generationId }).warn({ settled }, 'job abandoned after every attempt failed');
+      log
+        .child({ requestId: event.requestId, generationId: event.generationId })
+        .warn({ settled }, 'job abandoned after every attempt failed');
     },
   };
 }
@@ -172,7 +210,11 @@ export function createGeneratorApp(settings: GeneratorSettings, service = 'gener
   const log = createLogger({ service, level: settings.logLevel });
   const deps: GeneratorDeps = {
     model: new BedrockImageModel(clients.bedrock, settings.bedrockRegion),
-    access: new BedrockModelAccess(clients.bedrockControl, settings.bedrockRegion, settings.modelAccessCacheSeconds),
+    access: new BedrockModelAccess(
+      clients.bedrockControl,
+      settings.bedrockRegion,
+      settings.modelAccessCacheSeconds,
+    ),
     store: new S3ImageStore(clients.s3, settings.bucket),
     thumbnails: new SharpThumbnailer(),
     signer: new S3UrlSigner(clients.s3, settings.bucket),

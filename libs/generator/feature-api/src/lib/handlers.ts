@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import { WorkerEvent } from '@imagegen/generator/domain';
 
-import { GeneratorApp, createGeneratorApp } from './generator-app';
+import { createGeneratorApp, GeneratorApp } from './generator-app';
 import { loadGeneratorSettings } from './settings';
 
 // Built once per container, on first use, from the environment.
@@ -19,13 +19,18 @@ export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewa
  * Lambda entry of the worker (asynchronous invocations; a throw makes Lambda retry). Lambda keeps
  * `context.awsRequestId` across the retries of one event, which lets a retry take its image back.
  */
-export async function workerHandler(event: WorkerEvent, context?: { readonly awsRequestId?: string }): Promise<void> {
+export async function workerHandler(
+  event: WorkerEvent,
+  context?: { readonly awsRequestId?: string },
+): Promise<void> {
   worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
   await worker.handleWorker(event, context);
 }
 
 /** Lambda on-failure destination of the worker: the record wraps the original event. */
-export async function abandonedHandler(record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>): Promise<void> {
+export async function abandonedHandler(
+  record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>,
+): Promise<void> {
   worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
   const event = record.requestPayload ?? (record as WorkerEvent);
   await worker.handleAbandoned(event);

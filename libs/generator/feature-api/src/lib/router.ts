@@ -40,10 +40,14 @@ export class Router {
   async resolve(event: APIGatewayProxyEvent): Promise<RouteResult> {
     const path = event.path ?? '/';
     const matching = this.routes.filter((r) => r.pattern.test(path));
-    if (matching.length === 0) throw ProblemError.of(ErrorCode.NOT_FOUND, `no route for ${path.slice(0, 100)}`);
+    if (matching.length === 0)
+      throw ProblemError.of(ErrorCode.NOT_FOUND, `no route for ${path.slice(0, 100)}`);
     const route = matching.find((r) => r.method === event.httpMethod);
     if (!route) {
-      throw ProblemError.of(ErrorCode.NOT_FOUND, `${event.httpMethod} is not supported on ${path.slice(0, 100)}`);
+      throw ProblemError.of(
+        ErrorCode.NOT_FOUND,
+        `${event.httpMethod} is not supported on ${path.slice(0, 100)}`,
+      );
     }
     const values = route.pattern.exec(path)?.slice(1) ?? [];
     const params = Object.fromEntries(route.names.map((n, i) => [n, safeDecode(values[i] ?? '')]));
@@ -65,8 +69,13 @@ function safeDecode(value: string): string {
   }
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  if (body === undefined) return { statusCode: status, headers: { 'cache-control': 'no-store', ...headers }, body: '' };
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  if (body === undefined)
+    return { statusCode: status, headers: { 'cache-control': 'no-store', ...headers }, body: '' };
   return {
     statusCode: status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },

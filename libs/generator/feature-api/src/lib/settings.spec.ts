@@ -17,8 +17,16 @@ describe(loadGeneratorSettings.name, () => {
   it.each([
     [{ ...BASE, GENERATIONS_TABLE: '' }, 'api', 'setting GENERATIONS_TABLE is missing'],
     [{ ...BASE, WORKER_FUNCTION_NAME: undefined }, 'api', 'setting WORKER_FUNCTION_NAME is missing'],
-    [{ ...BASE, PRESIGN_EXPIRY_SECONDS: 'soon' }, 'api', 'setting PRESIGN_EXPIRY_SECONDS must be a whole number'],
-    [{ ...BASE, PRESIGN_EXPIRY_SECONDS: '700000' }, 'api', 'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 604800'],
+    [
+      { ...BASE, PRESIGN_EXPIRY_SECONDS: 'soon' },
+      'api',
+      'setting PRESIGN_EXPIRY_SECONDS must be a whole number',
+    ],
+    [
+      { ...BASE, PRESIGN_EXPIRY_SECONDS: '700000' },
+      'api',
+      'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 604800',
+    ],
     [{ ...BASE, S3_FORCE_PATH_STYLE: 'yes' }, 'worker', 'setting S3_FORCE_PATH_STYLE must be true or false'],
     [{ ...BASE, LOG_LEVEL: 'loud' }, 'worker', 'setting LOG_LEVEL must be one of'],
   ] as const)('refuses to start with a message naming the setting (%#)', (env, role, message) => {

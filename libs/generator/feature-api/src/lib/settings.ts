@@ -53,7 +53,8 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'worker'): GeneratorSettings {
   const logLevel = env['LOG_LEVEL']?.trim() || 'info';
-  if (!LEVELS.includes(logLevel)) throw new SettingsError(`setting LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+  if (!LEVELS.includes(logLevel))
+    throw new SettingsError(`setting LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   return {
     table: required(env, 'GENERATIONS_TABLE'),
     bucket: required(env, 'IMAGES_BUCKET'),

@@ -11,14 +11,37 @@ function png(width: number, height: number): Uint8Array {
 function jpeg(width: number, height: number): Uint8Array {
   // SOI, an APP0 segment of 16 bytes, then SOF0 with the frame size.
   const app0 = [0xff, 0xe0, 0x00, 0x10, ...new Array(14).fill(0)];
-  const sof0 = [0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 3, 0, 0, 0, 0, 0, 0];
+  const sof0 = [
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    height >> 8,
+    height & 255,
+    width >> 8,
+    width & 255,
+    3,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
   return new Uint8Array([0xff, 0xd8, ...app0, ...sof0]);
 }
 
 function webpVp8x(width: number, height: number): Uint8Array {
   const b = new Uint8Array(30);
-  b.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
-  b.set([...'WEBPVP8X'].map((c) => c.charCodeAt(0)), 8);
+  b.set(
+    [...'RIFF'].map((c) => c.charCodeAt(0)),
+    0,
+  );
+  b.set(
+    [...'WEBPVP8X'].map((c) => c.charCodeAt(0)),
+    8,
+  );
   const w = width - 1;
   const h = height - 1;
   b.set([w & 255, (w >> 8) & 255, (w >> 16) & 255, h & 255, (h >> 8) & 255, (h >> 16) & 255], 24);

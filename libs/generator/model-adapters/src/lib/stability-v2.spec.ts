@@ -30,19 +30,54 @@ describe(buildStabilityV2Request.name, () => {
 
   it('never sends knobs Stability v2 does not take (steps, cfg, samples)', () => {
     const keys = Object.keys(buildStabilityV2Request({ ...REQUEST, negativePrompt: 'x', seed: 3 }, 3));
-    expect(keys.sort()).toEqual(['aspect_ratio', 'mode', 'negative_prompt', 'output_format', 'prompt', 'seed']);
+    expect(keys.sort()).toEqual([
+      'aspect_ratio',
+      'mode',
+      'negative_prompt',
+      'output_format',
+      'prompt',
+      'seed',
+    ]);
   });
 });
 
 describe(parseStabilityV2Response.name, () => {
   it.each([
-    ['an image from Bedrock', { seeds: [42], finish_reasons: [null], images: ['aGVsbG8='] }, { kind: 'image', base64: 'aGVsbG8=', seed: 42, engine: 'bedrock' }],
-    ['an image from the offline engine', { seeds: [1], finish_reasons: [null], images: ['aGk='], x_imagegen_engine: 'offline' }, { kind: 'image', base64: 'aGk=', seed: 1, engine: 'offline' }],
-    ['a prompt caught by the filter', { seeds: [1], finish_reasons: ['Filter reason: prompt'], images: [] }, { kind: 'filtered', reason: 'Filter reason: prompt' }],
-    ['an output image caught by the filter, without images', { finish_reasons: ['Filter reason: output image'] }, { kind: 'filtered', reason: 'Filter reason: output image' }],
-    ['an inference error', { seeds: [1], finish_reasons: ['Inference error'], images: ['eA=='] }, { kind: 'error', reason: 'Inference error' }],
-    ['no images at all', { seeds: [1], finish_reasons: [null], images: [] }, { kind: 'error', reason: 'the model answered without an image' }],
-    ['not an object', 'oops', { kind: 'error', reason: 'the model answered something that is not a JSON object' }],
+    [
+      'an image from Bedrock',
+      { seeds: [42], finish_reasons: [null], images: ['aGVsbG8='] },
+      { kind: 'image', base64: 'aGVsbG8=', seed: 42, engine: 'bedrock' },
+    ],
+    [
+      'an image from the offline engine',
+      { seeds: [1], finish_reasons: [null], images: ['aGk='], x_imagegen_engine: 'offline' },
+      { kind: 'image', base64: 'aGk=', seed: 1, engine: 'offline' },
+    ],
+    [
+      'a prompt caught by the filter',
+      { seeds: [1], finish_reasons: ['Filter reason: prompt'], images: [] },
+      { kind: 'filtered', reason: 'Filter reason: prompt' },
+    ],
+    [
+      'an output image caught by the filter, without images',
+      { finish_reasons: ['Filter reason: output image'] },
+      { kind: 'filtered', reason: 'Filter reason: output image' },
+    ],
+    [
+      'an inference error',
+      { seeds: [1], finish_reasons: ['Inference error'], images: ['eA=='] },
+      { kind: 'error', reason: 'Inference error' },
+    ],
+    [
+      'no images at all',
+      { seeds: [1], finish_reasons: [null], images: [] },
+      { kind: 'error', reason: 'the model answered without an image' },
+    ],
+    [
+      'not an object',
+      'oops',
+      { kind: 'error', reason: 'the model answered something that is not a JSON object' },
+    ],
     ['an array', [1, 2], { kind: 'error', reason: 'the model answered something that is not a JSON object' }],
   ])('reads %s', (_name, body, expected) => {
     expect(parseStabilityV2Response(body)).toEqual(expected);

@@ -1,6 +1,6 @@
 import { NormalizedGenerateImageRequest } from '@imagegen/contracts';
 
-import { ModelAdapter, ParsedModelResponse, engineOf } from './model-adapter';
+import { engineOf, ModelAdapter, ParsedModelResponse } from './model-adapter';
 
 /** Request body of Stable Image Core/Ultra and SD3.5 Large (text-to-image). */
 export function buildStabilityV2Request(

@@ -4,11 +4,18 @@ import { signRequest } from '@imagegen/shared/util-sigv4';
 
 import { ApiGatewayStandIn, ProxyHandler, startApiGatewayStandIn } from './api-gateway-stand-in';
 
-const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
+const CREDS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+};
 const REGION = 'us-west-2';
 
 let seen: APIGatewayProxyEvent[] = [];
-let behaviour: ProxyHandler = async (e) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: e.path }) });
+let behaviour: ProxyHandler = async (e) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ path: e.path }),
+});
 let api: ApiGatewayStandIn;
 
 beforeAll(async () => {
@@ -26,7 +33,15 @@ beforeEach(() => (seen = []));
 
 async function call(method: string, path: string, body?: string, credentials = CREDS) {
   const url = `${api.url}${path}`;
-  const headers = await signRequest({ method, url, headers: { 'content-type': 'application/json', 'x-imagegen-owner': 'o1' }, ...(body ? { body } : {}) }, { service: 'execute-api', region: REGION, credentials });
+  const headers = await signRequest(
+    {
+      method,
+      url,
+      headers: { 'content-type': 'application/json', 'x-imagegen-owner': 'o1' },
+      ...(body ? { body } : {}),
+    },
+    { service: 'execute-api', region: REGION, credentials },
+  );
   return fetch(url, { method, headers, ...(body ? { body } : {}) });
 }
 
@@ -36,7 +51,13 @@ describe(startApiGatewayStandIn.name, () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ path: '/generations' });
     const [e] = seen;
-    expect(e).toMatchObject({ httpMethod: 'POST', path: '/generations', body: '{"a":1}', queryStringParameters: { limit: '3' }, multiValueQueryStringParameters: { limit: ['2', '3'] } });
+    expect(e).toMatchObject({
+      httpMethod: 'POST',
+      path: '/generations',
+      body: '{"a":1}',
+      queryStringParameters: { limit: '3' },
+      multiValueQueryStringParameters: { limit: ['2', '3'] },
+    });
     expect(e.headers['x-imagegen-owner']).toBe('o1');
     expect(e.requestContext).toMatchObject({ stage: 'local', path: '/local/generations' });
   });
@@ -81,7 +102,13 @@ describe('the API Gateway stand-in stopping', () => {
       credentials: CREDS,
     });
     const url = `${stopping.url}/generations`;
-    const signed = async () => fetch(url, { headers: await signRequest({ method: 'GET', url, headers: { 'x-imagegen-owner': 'o1' } }, { service: 'execute-api', region: REGION, credentials: CREDS }) });
+    const signed = async () =>
+      fetch(url, {
+        headers: await signRequest(
+          { method: 'GET', url, headers: { 'x-imagegen-owner': 'o1' } },
+          { service: 'execute-api', region: REGION, credentials: CREDS },
+        ),
+      });
     const inProgress = signed();
     await reached;
     // WHEN it starts draining, and a new request comes

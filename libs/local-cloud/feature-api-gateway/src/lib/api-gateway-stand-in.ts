@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
-import { BodyTooLargeError, RunningServer, listen, readBody, refuseWhileStopping, sendJson } from '@imagegen/local-cloud/util-http';
+import {
+  BodyTooLargeError,
+  listen,
+  readBody,
+  refuseWhileStopping,
+  RunningServer,
+  sendJson,
+} from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -37,13 +43,21 @@ export interface ApiGatewayStandIn {
 
 const AUTH_MESSAGES: Readonly<Record<VerifyFailure, string>> = {
   missing: 'Missing Authentication Token',
-  malformed: 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.',
+  malformed: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
   'unknown-key': 'The security token included in the request is invalid.',
   expired: 'Signature expired',
-  mismatch: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+  mismatch:
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
 };
 
-function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buffer, stage: string, requestId: string): APIGatewayProxyEvent {
+function toEvent(
+  req: IncomingMessage,
+  path: string,
+  rawQuery: string,
+  body: Buffer,
+  stage: string,
+  requestId: string,
+): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -77,7 +91,10 @@ function toEvent(req: IncomingMessage, path: string, rawQuery: string, body: Buf
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: req.method ?? 'GET',
-      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
       path: `/${stage}${path}`,
       stage,
       requestId,
@@ -111,25 +128,51 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
     const prefix = `/${stage}`;
     if (rawPath !== prefix && !rawPath.startsWith(`${prefix}/`)) {
-      return sendJson(res, 403, { message: 'Missing Authentication Token' }, { ...meta, 'x-amzn-errortype': 'MissingAuthenticationTokenException' });
+      return sendJson(
+        res,
+        403,
+        { message: 'Missing Authentication Token' },
+        { ...meta, 'x-amzn-errortype': 'MissingAuthenticationTokenException' },
+      );
     }
     const verdict = await verifySigV4(
       { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
-      { service: 'execute-api', region: options.region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+      {
+        service: 'execute-api',
+        region: options.region,
+        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+      },
     );
     if (!verdict.ok) {
-      const type = verdict.reason === 'missing' ? 'MissingAuthenticationTokenException' : verdict.reason === 'unknown-key' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
-      return sendJson(res, 403, { message: AUTH_MESSAGES[verdict.reason] }, { ...meta, 'x-amzn-errortype': type });
+      const type =
+        verdict.reason === 'missing'
+          ? 'MissingAuthenticationTokenException'
+          : verdict.reason === 'unknown-key'
+            ? 'UnrecognizedClientException'
+            : 'InvalidSignatureException';
+      return sendJson(
+        res,
+        403,
+        { message: AUTH_MESSAGES[verdict.reason] },
+        { ...meta, 'x-amzn-errortype': type },
+      );
     }
 
     const event = toEvent(req, rawPath.slice(prefix.length) || '/', rawQuery, body, stage, requestId);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
+    );
     let result: APIGatewayProxyResult | 'timeout';
     try {
       result = await Promise.race([options.handler(event), timeout]);
     } catch {
-      return sendJson(res, 502, { message: 'Internal server error' }, { ...meta, 'x-amzn-errortype': 'InternalServerErrorException' });
+      return sendJson(
+        res,
+        502,
+        { message: 'Internal server error' },
+        { ...meta, 'x-amzn-errortype': 'InternalServerErrorException' },
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -137,10 +180,13 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     if (!result || typeof result.statusCode !== 'number') {
       return sendJson(res, 502, { message: 'Internal server error' }, meta);
     }
-    const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+    const out = result.isBase64Encoded
+      ? Buffer.from(result.body ?? '', 'base64')
+      : Buffer.from(result.body ?? '', 'utf8');
     const headers: Record<string, string | string[]> = { ...meta };
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
-    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v.map(String);
+    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {}))
+      headers[k.toLowerCase()] = v.map(String);
     headers['content-length'] = String(out.length);
     res.writeHead(result.statusCode, headers);
     res.end(out);
@@ -159,7 +205,8 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
   return {
     url: `${server.url}/${stage}`,
     port: server.port,
-    drain: (deadline) => server.drain(refuseWhileStopping('the generator API is stopping: try again in a moment'), deadline),
+    drain: (deadline) =>
+      server.drain(refuseWhileStopping('the generator API is stopping: try again in a moment'), deadline),
     close: () => server.close(),
   };
 }

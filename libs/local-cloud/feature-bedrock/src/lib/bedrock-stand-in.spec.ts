@@ -4,9 +4,12 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import sharp from 'sharp';
 
 import { BedrockStandIn, startBedrockStandIn } from './bedrock-stand-in';
-import { REALISTIC_LATENCY_MS, latencyFor } from './faults';
+import { latencyFor, REALISTIC_LATENCY_MS } from './faults';
 
-const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
+const CREDS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+};
 const CORE = 'stability.stable-image-core-v1:1';
 const SD35 = 'stability.sd3-5-large-v1:0';
 const ULTRA = 'stability.stable-image-ultra-v1:1';
@@ -24,13 +27,21 @@ function client(credentials = CREDS) {
 
 async function invoke(modelId: string, body: unknown, c = client()) {
   const out = await c.send(
-    new InvokeModelCommand({ modelId, contentType: 'application/json', accept: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }),
+    new InvokeModelCommand({
+      modelId,
+      contentType: 'application/json',
+      accept: 'application/json',
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    }),
   );
   return JSON.parse(new TextDecoder().decode(out.body));
 }
 
 async function errorOf(promise: Promise<unknown>) {
-  const err = (await promise.then(() => undefined, (e: unknown) => e)) as Error & { $metadata?: { httpStatusCode?: number } };
+  const err = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as Error & { $metadata?: { httpStatusCode?: number } };
   if (!err) throw new Error('expected an error');
   return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
 }
@@ -39,7 +50,19 @@ beforeAll(async () => {
   standIn = await startBedrockStandIn({ port: 0, credentials: { ...CREDS, region: 'us-west-2' } });
 });
 afterAll(() => standIn.close());
-beforeEach(() => standIn.setFaults({ throttleRate: 0, errorRate: 0, timeoutRate: 0, throttleNext: 0, errorNext: 0, latencyMs: 0, latencyJitter: 0, accessDeniedModels: [], faultSeed: null }));
+beforeEach(() =>
+  standIn.setFaults({
+    throttleRate: 0,
+    errorRate: 0,
+    timeoutRate: 0,
+    throttleNext: 0,
+    errorNext: 0,
+    latencyMs: 0,
+    latencyJitter: 0,
+    accessDeniedModels: [],
+    faultSeed: null,
+  }),
+);
 
 /** The control-plane client, as the generator builds it: only the endpoint differs from AWS. */
 function controlPlane(s: BedrockStandIn, region = 'us-west-2', credentials = CREDS) {
@@ -48,7 +71,12 @@ function controlPlane(s: BedrockStandIn, region = 'us-west-2', credentials = CRE
 
 describe(startBedrockStandIn.name, () => {
   it('answers a Stable Image Core request with a PNG at the model size, marked as offline output', async () => {
-    const out = await invoke(CORE, { prompt: 'a lighthouse', seed: 5, aspect_ratio: '16:9', output_format: 'png' });
+    const out = await invoke(CORE, {
+      prompt: 'a lighthouse',
+      seed: 5,
+      aspect_ratio: '16:9',
+      output_format: 'png',
+    });
     expect(out).toMatchObject({ seeds: [5], finish_reasons: [null], x_imagegen_engine: 'offline' });
     const meta = await sharp(Buffer.from(out.images[0], 'base64')).metadata();
     expect(meta).toMatchObject({ format: 'png', width: 2016, height: 1152 });
@@ -61,11 +89,39 @@ describe(startBedrockStandIn.name, () => {
   });
 
   it.each([
-    ['an unknown model', 'stability.nope-v9', { prompt: 'x' }, 'ValidationException', 400, /model identifier is invalid/],
-    ['a retired model', 'stability.stable-diffusion-xl-v1', { prompt: 'x' }, 'ResourceNotFoundException', 404, /end of its life/],
-    ['an unknown field', CORE, { prompt: 'x', steps: 30 }, 'ValidationException', 400, /extraneous key \[steps\]/],
+    [
+      'an unknown model',
+      'stability.nope-v9',
+      { prompt: 'x' },
+      'ValidationException',
+      400,
+      /model identifier is invalid/,
+    ],
+    [
+      'a retired model',
+      'stability.stable-diffusion-xl-v1',
+      { prompt: 'x' },
+      'ResourceNotFoundException',
+      404,
+      /end of its life/,
+    ],
+    [
+      'an unknown field',
+      CORE,
+      { prompt: 'x', steps: 30 },
+      'ValidationException',
+      400,
+      /extraneous key \[steps\]/,
+    ],
     ['no prompt', CORE, { seed: 1 }, 'ValidationException', 400, /required key \[prompt\]/],
-    ['a bad aspect ratio', CORE, { prompt: 'x', aspect_ratio: '4:3' }, 'ValidationException', 400, /aspect_ratio/],
+    [
+      'a bad aspect ratio',
+      CORE,
+      { prompt: 'x', aspect_ratio: '4:3' },
+      'ValidationException',
+      400,
+      /aspect_ratio/,
+    ],
     ['a seed out of range', CORE, { prompt: 'x', seed: 4_294_967_295 }, 'ValidationException', 400, /seed/],
   ])('refuses %s like Bedrock', async (_name, modelId, body, name, status, message) => {
     const err = await errorOf(invoke(modelId, body));
@@ -79,10 +135,16 @@ describe(startBedrockStandIn.name, () => {
   });
 
   it('injects faults: throttling, errors, access denied, and the content filter', async () => {
-    standIn.setFaults({ throttleNext: 1, errorNext: 1, accessDeniedModels: ['stability.stable-image-ultra-v1:1'] });
+    standIn.setFaults({
+      throttleNext: 1,
+      errorNext: 1,
+      accessDeniedModels: ['stability.stable-image-ultra-v1:1'],
+    });
     expect((await errorOf(invoke(CORE, { prompt: 'x' }))).name).toBe('ThrottlingException');
     expect((await errorOf(invoke(CORE, { prompt: 'x' }))).name).toBe('InternalServerException');
-    expect((await errorOf(invoke('stability.stable-image-ultra-v1:1', { prompt: 'x' }))).name).toBe('AccessDeniedException');
+    expect((await errorOf(invoke('stability.stable-image-ultra-v1:1', { prompt: 'x' }))).name).toBe(
+      'AccessDeniedException',
+    );
     expect(await invoke(CORE, { prompt: 'a forbidden-content scene' })).toEqual({
       seeds: [expect.any(Number)],
       finish_reasons: ['Filter reason: prompt'],
@@ -93,7 +155,11 @@ describe(startBedrockStandIn.name, () => {
 
   it('with a fault seed, meets the same requests with the same faults whatever order they come in', async () => {
     // GIVEN half the invokes throttled, drawn from a seed
-    const outcome = async (prompt: string) => (await invoke(SD35, { prompt, output_format: 'jpeg' }).then(() => 'ok', (e: Error) => e.name));
+    const outcome = async (prompt: string) =>
+      await invoke(SD35, { prompt, output_format: 'jpeg' }).then(
+        () => 'ok',
+        (e: Error) => e.name,
+      );
     const prompts = Array.from({ length: 8 }, (_v, i) => `prompt ${i}`);
     standIn.setFaults({ throttleRate: 0.5, faultSeed: 42 });
     // WHEN the same requests come once in order, and again (the seed set anew) in reverse order
@@ -112,11 +178,19 @@ describe(startBedrockStandIn.name, () => {
   }, 30_000);
 
   it('takes fault settings over HTTP and refuses bad ones', async () => {
-    const ok = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyMs: { default: 1, [CORE]: 2 } }) });
+    const ok = await fetch(`${standIn.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: { default: 1, [CORE]: 2 } }),
+    });
     expect(ok.status).toBe(200);
-    const bad = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ throttleRate: 2, bogus: 1 }) });
+    const bad = await fetch(`${standIn.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ throttleRate: 2, bogus: 1 }),
+    });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/unknown fault setting bogus; throttleRate must be a number from 0 to 1/);
+    expect((await bad.json()).message).toMatch(
+      /unknown fault setting bogus; throttleRate must be a number from 0 to 1/,
+    );
   });
 
   it('takes a latency per model, and "realistic" over HTTP, and refuses a jitter out of range', async () => {
@@ -131,20 +205,37 @@ describe(startBedrockStandIn.name, () => {
     expect(afterCore - before).toBe(30);
     expect(standIn.stats().modelTimeMs).toBe(afterCore);
 
-    const realistic = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 'realistic', latencyJitter: 0.2 }) });
+    const realistic = await fetch(`${standIn.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: 'realistic', latencyJitter: 0.2 }),
+    });
     expect(await realistic.json()).toMatchObject({ latencyMs: 'realistic', latencyJitter: 0.2 });
-    const bad = await fetch(`${standIn.url}/__faults`, { method: 'POST', body: JSON.stringify({ latencyJitter: 1.5 }) });
+    const bad = await fetch(`${standIn.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyJitter: 1.5 }),
+    });
     expect(bad.status).toBe(400);
   });
 
   it('counts invokes in flight and starts the peak again on reset, over HTTP', async () => {
     standIn.resetStats();
     await invoke(CORE, { prompt: 'x' });
-    expect(await (await fetch(`${standIn.url}/__stats`)).json()).toMatchObject({ inFlight: 0, maxInFlight: 1 });
+    expect(await (await fetch(`${standIn.url}/__stats`)).json()).toMatchObject({
+      inFlight: 0,
+      maxInFlight: 1,
+    });
     const reset = await fetch(`${standIn.url}/__stats/reset`, { method: 'POST' });
     expect(await reset.json()).toMatchObject({ inFlight: 0, maxInFlight: 0 });
     // AND a web page may not use the admin endpoints
-    expect((await fetch(`${standIn.url}/__faults`, { method: 'POST', body: '{}', headers: { origin: 'http://127.0.0.1:4200' } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${standIn.url}/__faults`, {
+          method: 'POST',
+          body: '{}',
+          headers: { origin: 'http://127.0.0.1:4200' },
+        })
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -152,7 +243,9 @@ describe('the Bedrock control plane stand-in', () => {
   it('answers GetFoundationModelAvailability for a callable model, through the real SDK client', async () => {
     const before = standIn.stats().availabilityChecks;
     // WHEN the generator asks whether it may call Core
-    const out = await controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId: CORE }));
+    const out = await controlPlane(standIn).send(
+      new GetFoundationModelAvailabilityCommand({ modelId: CORE }),
+    );
     // THEN every part of the answer says yes
     expect(out).toMatchObject({
       modelId: CORE,
@@ -166,16 +259,30 @@ describe('the Bedrock control plane stand-in', () => {
 
   it('says NOT_AVAILABLE for a model the account has no access to (the accessDeniedModels fault)', async () => {
     standIn.setFaults({ accessDeniedModels: [ULTRA] });
-    const out = await controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId: ULTRA }));
-    expect(out).toMatchObject({ entitlementAvailability: 'NOT_AVAILABLE', agreementAvailability: { status: 'NOT_AVAILABLE' }, regionAvailability: 'AVAILABLE' });
+    const out = await controlPlane(standIn).send(
+      new GetFoundationModelAvailabilityCommand({ modelId: ULTRA }),
+    );
+    expect(out).toMatchObject({
+      entitlementAvailability: 'NOT_AVAILABLE',
+      agreementAvailability: { status: 'NOT_AVAILABLE' },
+      regionAvailability: 'AVAILABLE',
+    });
   });
 
-  it("says the region does not serve a model whose catalog region is another one", async () => {
+  it('says the region does not serve a model whose catalog region is another one', async () => {
     // GIVEN a Bedrock in Frankfurt (the catalog serves these models from us-west-2)
-    const frankfurt = await startBedrockStandIn({ port: 0, credentials: { ...CREDS, region: 'eu-central-1' } });
+    const frankfurt = await startBedrockStandIn({
+      port: 0,
+      credentials: { ...CREDS, region: 'eu-central-1' },
+    });
     try {
-      const out = await controlPlane(frankfurt, 'eu-central-1').send(new GetFoundationModelAvailabilityCommand({ modelId: CORE }));
-      expect(out).toMatchObject({ regionAvailability: 'NOT_AVAILABLE', entitlementAvailability: 'AVAILABLE' });
+      const out = await controlPlane(frankfurt, 'eu-central-1').send(
+        new GetFoundationModelAvailabilityCommand({ modelId: CORE }),
+      );
+      expect(out).toMatchObject({
+        regionAvailability: 'NOT_AVAILABLE',
+        entitlementAvailability: 'AVAILABLE',
+      });
     } finally {
       await frankfurt.close();
     }
@@ -186,12 +293,18 @@ describe('the Bedrock control plane stand-in', () => {
     ['a retired model', 'stability.stable-diffusion-xl-v1', 'ResourceNotFoundException', 404],
     ['an id that is not a model id', 'NOT_A_MODEL', 'ValidationException', 400],
   ])('refuses %s like Bedrock', async (_what, modelId, name, status) => {
-    const err = await errorOf(controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId })));
+    const err = await errorOf(
+      controlPlane(standIn).send(new GetFoundationModelAvailabilityCommand({ modelId })),
+    );
     expect(err).toMatchObject({ name, status });
   });
 
   it('refuses a control-plane call signed with the wrong secret', async () => {
-    const err = await errorOf(controlPlane(standIn, 'us-west-2', { ...CREDS, secretAccessKey: 'wrong' }).send(new GetFoundationModelAvailabilityCommand({ modelId: CORE })));
+    const err = await errorOf(
+      controlPlane(standIn, 'us-west-2', { ...CREDS, secretAccessKey: 'wrong' }).send(
+        new GetFoundationModelAvailabilityCommand({ modelId: CORE }),
+      ),
+    );
     expect(err.status).toBe(403);
   });
 });
@@ -199,7 +312,12 @@ describe('the Bedrock control plane stand-in', () => {
 describe(latencyFor.name, () => {
   it('gives each model its own realistic time: Core fastest, Ultra slowest, the default for the rest', () => {
     const realistic = { latencyMs: 'realistic' as const };
-    expect([CORE, SD35, ULTRA, 'some.other-model'].map((id) => latencyFor(realistic, id))).toEqual([2_000, 3_500, 5_000, REALISTIC_LATENCY_MS['default']]);
+    expect([CORE, SD35, ULTRA, 'some.other-model'].map((id) => latencyFor(realistic, id))).toEqual([
+      2_000,
+      3_500,
+      5_000,
+      REALISTIC_LATENCY_MS['default'],
+    ]);
   });
 
   it('spreads the latency by the jitter, never below zero, and not at all without it', () => {

@@ -1,11 +1,20 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 
 import { AspectRatio, MODEL_CATALOG, ModelCatalogEntry, OutputFormat } from '@imagegen/contracts';
+import {
+  BodyTooLargeError,
+  listen,
+  parseJson,
+  readBody,
+  refuseBrowserAdmin,
+  RunningServer,
+  sendJson,
+  sleep,
+} from '@imagegen/local-cloud/util-http';
 import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
-import { BodyTooLargeError, RunningServer, listen, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
-import { BedrockFaults, DEFAULT_FAULTS, SeededDraws, faultProblems, latencyFor } from './faults';
+import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor, SeededDraws } from './faults';
 import { stabilityV2BodyProblem } from './validate-invoke';
 
 export interface BedrockStandInOptions {
@@ -14,7 +23,11 @@ export interface BedrockStandInOptions {
   readonly catalog?: readonly ModelCatalogEntry[];
   readonly faults?: BedrockFaults;
   /** When given, requests must be SigV4-signed (service `bedrock`) with these credentials, as in AWS. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly region: string };
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly region: string;
+  };
   /** The region this "Bedrock" serves (what the control plane answers regionAvailability for); default: the credentials' region, else us-west-2. */
   readonly region?: string;
 }
@@ -44,7 +57,8 @@ export interface BedrockStandIn {
 }
 
 /** The model id pattern of GetFoundationModelAvailability (Bedrock API reference). */
-const AVAILABILITY_MODEL_ID = /^[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(\/[a-z0-9]{12}|)$/;
+const AVAILABILITY_MODEL_ID =
+  /^[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(\/[a-z0-9]{12}|)$/;
 
 const ERROR_STATUS: Readonly<Record<string, number>> = {
   ValidationException: 400,
@@ -59,10 +73,15 @@ const ERROR_STATUS: Readonly<Record<string, number>> = {
 
 /** Answers a Bedrock error in its REST-JSON wire format, so the SDK raises the same exception class. */
 function bedrockError(res: ServerResponse, type: string, message: string): void {
-  sendJson(res, ERROR_STATUS[type] ?? 500, { message }, {
-    'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
-    'x-amzn-requestid': crypto.randomUUID(),
-  });
+  sendJson(
+    res,
+    ERROR_STATUS[type] ?? 500,
+    { message },
+    {
+      'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+      'x-amzn-requestid': crypto.randomUUID(),
+    },
+  );
 }
 
 /**
@@ -105,24 +124,45 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     return true;
   };
 
-  async function invoke(req: IncomingMessage, res: ServerResponse, rawModelId: string, body: Buffer): Promise<void> {
+  async function invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawModelId: string,
+    body: Buffer,
+  ): Promise<void> {
     const modelId = decodeURIComponent(rawModelId);
     const model = catalog.find((m) => m.id === modelId);
     if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
     if (model.lifecycle.state === 'retired') {
-      return bedrockError(res, 'ResourceNotFoundException', `This model version has reached the end of its life. Please refer to the AWS documentation for more details.`);
+      return bedrockError(
+        res,
+        'ResourceNotFoundException',
+        `This model version has reached the end of its life. Please refer to the AWS documentation for more details.`,
+      );
     }
     if (faults.accessDeniedModels?.includes(model.id)) {
-      return bedrockError(res, 'AccessDeniedException', "You don't have access to the model with the specified model ID.");
+      return bedrockError(
+        res,
+        'AccessDeniedException',
+        "You don't have access to the model with the specified model ID.",
+      );
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      return bedrockError(res, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
+      return bedrockError(
+        res,
+        'ValidationException',
+        'Malformed input request, please reformat your input and try again.',
+      );
     }
     if (model.family !== 'stability-v2') {
-      return bedrockError(res, 'ValidationException', `The stand-in does not serve the ${model.family} family.`);
+      return bedrockError(
+        res,
+        'ValidationException',
+        `The stand-in does not serve the ${model.family} family.`,
+      );
     }
     const problem = stabilityV2BodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
@@ -138,19 +178,29 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
     }
     if (typeof faults.errorAfter === 'number') {
-      if (faults.errorAfter <= 0) return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
+      if (faults.errorAfter <= 0)
+        return bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
       faults = { ...faults, errorAfter: faults.errorAfter - 1 };
     }
     if (random() < (faults.timeoutRate ?? 0)) {
       return bedrockError(res, 'ModelTimeoutException', 'Model has timed out in processing the request.');
     }
 
-    const b = json as { prompt: string; negative_prompt?: string; aspect_ratio?: AspectRatio; seed?: number; output_format?: OutputFormat };
+    const b = json as {
+      prompt: string;
+      negative_prompt?: string;
+      aspect_ratio?: AspectRatio;
+      seed?: number;
+      output_format?: OutputFormat;
+    };
     const seed = b.seed && b.seed > 0 ? b.seed : Math.floor(Math.random() * 4_294_967_294) + 1;
     if (faults.contentFilterPattern && new RegExp(faults.contentFilterPattern, 'i').test(b.prompt)) {
       return sendJson(res, 200, { seeds: [seed], finish_reasons: ['Filter reason: prompt'], images: [] });
     }
-    const size = model.outputSizes[b.aspect_ratio ?? model.defaultAspectRatio] ?? { width: 1024, height: 1024 };
+    const size = model.outputSizes[b.aspect_ratio ?? model.defaultAspectRatio] ?? {
+      width: 1024,
+      height: 1024,
+    };
     const image = await renderImage({
       prompt: b.prompt,
       ...(b.negative_prompt ? { negativePrompt: b.negative_prompt } : {}),
@@ -159,28 +209,46 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       height: size.height,
       format: (b.output_format ?? 'png') as EngineFormat,
     });
-    sendJson(res, 200, { seeds: [seed], finish_reasons: [null], images: [image.toString('base64')], x_imagegen_engine: 'offline' });
+    sendJson(res, 200, {
+      seeds: [seed],
+      finish_reasons: [null],
+      images: [image.toString('base64')],
+      x_imagegen_engine: 'offline',
+    });
   }
 
   /** GetFoundationModelAvailability: whether this "account" may call a model in this region. */
   function availability(res: ServerResponse, rawModelId: string): void {
     const modelId = decodeURIComponent(rawModelId);
     if (modelId.length > 140 || !AVAILABILITY_MODEL_ID.test(modelId)) {
-      return bedrockError(res, 'ValidationException', `1 validation error detected: Value '${modelId.slice(0, 140)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: ${AVAILABILITY_MODEL_ID.source.slice(1, -1)}`);
+      return bedrockError(
+        res,
+        'ValidationException',
+        `1 validation error detected: Value '${modelId.slice(0, 140)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: ${AVAILABILITY_MODEL_ID.source.slice(1, -1)}`,
+      );
     }
     const model = catalog.find((m) => m.id === modelId);
     if (!model) return bedrockError(res, 'ResourceNotFoundException', `The model ${modelId} was not found.`);
     if (model.lifecycle.state === 'retired') {
-      return bedrockError(res, 'ResourceNotFoundException', 'This model version has reached the end of its life. Please refer to the AWS documentation for more details.');
+      return bedrockError(
+        res,
+        'ResourceNotFoundException',
+        'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
+      );
     }
     const entitled = !faults.accessDeniedModels?.includes(model.id);
-    sendJson(res, 200, {
-      modelId: model.id,
-      agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
-      authorizationStatus: 'AUTHORIZED',
-      entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
-      regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
-    }, { 'x-amzn-requestid': crypto.randomUUID() });
+    sendJson(
+      res,
+      200,
+      {
+        modelId: model.id,
+        agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
+        authorizationStatus: 'AUTHORIZED',
+        entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
+        regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
+      },
+      { 'x-amzn-requestid': crypto.randomUUID() },
+    );
   }
 
   function admin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
@@ -209,22 +277,37 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     try {
       body = await readBody(req, 25 * 1024 * 1024);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return bedrockError(res, 'ValidationException', 'Input is too long for requested model.');
+      if (err instanceof BodyTooLargeError)
+        return bedrockError(res, 'ValidationException', 'Input is too long for requested model.');
       throw err;
     }
     if (path.startsWith('/__')) return admin(req, res, path, body);
     const invokeMatch = req.method === 'POST' ? /^\/model\/([^/]+)\/invoke$/.exec(path) : null;
-    const availabilityMatch = req.method === 'GET' ? /^\/foundation-model-availability\/([^/]+)$/.exec(path) : null;
-    if (!invokeMatch && !availabilityMatch) return bedrockError(res, 'ValidationException', `Unknown operation ${req.method} ${path.slice(0, 100)}`);
+    const availabilityMatch =
+      req.method === 'GET' ? /^\/foundation-model-availability\/([^/]+)$/.exec(path) : null;
+    if (!invokeMatch && !availabilityMatch)
+      return bedrockError(
+        res,
+        'ValidationException',
+        `Unknown operation ${req.method} ${path.slice(0, 100)}`,
+      );
 
     if (options.credentials) {
       const { accessKeyId, secretAccessKey, region: signingRegion } = options.credentials;
       const verdict = await verifySigV4(
         { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
-        { service: 'bedrock', region: signingRegion, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+        {
+          service: 'bedrock',
+          region: signingRegion,
+          lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+        },
       );
       if (!verdict.ok) {
-        return bedrockError(res, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+        return bedrockError(
+          res,
+          'InvalidSignatureException',
+          'The request signature we calculated does not match the signature you provided.',
+        );
       }
     }
     if (availabilityMatch) {
@@ -245,7 +328,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
   const running: RunningServer = await listen(
     (req, res) => {
       handle(req, res).catch(() => {
-        if (!res.headersSent) bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
+        if (!res.headersSent)
+          bedrockError(res, 'InternalServerException', 'The server encountered an internal error.');
       });
     },
     options.port,

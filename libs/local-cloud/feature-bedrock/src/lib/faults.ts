@@ -63,23 +63,33 @@ const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter', 'faultSeed'] as c
 
 /** Checks a partial fault setting (from JSON or the environment); answers the problems found. */
 export function faultProblems(input: unknown): string[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['faults must be a JSON object'];
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return ['faults must be a JSON object'];
   const f = input as Record<string, unknown>;
   const problems: string[] = [];
   const known = new Set([...Object.keys(DEFAULT_FAULTS), 'errorAfter', 'faultSeed']);
   for (const key of Object.keys(f)) if (!known.has(key)) problems.push(`unknown fault setting ${key}`);
   for (const key of RATE_KEYS) {
     const v = f[key];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1))) problems.push(`${key} must be a number from 0 to 1`);
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+      problems.push(`${key} must be a number from 0 to 1`);
   }
   for (const key of COUNT_KEYS) {
     const v = f[key];
     if ((key === 'errorAfter' || key === 'faultSeed') && v === null) continue;
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) problems.push(`${key} must be a whole number ≥ 0`);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0))
+      problems.push(`${key} must be a whole number ≥ 0`);
   }
   const latency = f['latencyMs'];
-  const latencies = typeof latency === 'object' && latency !== null && !Array.isArray(latency) ? Object.values(latency) : [latency];
-  if (latency !== undefined && latency !== 'realistic' && !latencies.every((v) => typeof v === 'number' && v >= 0 && v <= 600_000)) {
+  const latencies =
+    typeof latency === 'object' && latency !== null && !Array.isArray(latency)
+      ? Object.values(latency)
+      : [latency];
+  if (
+    latency !== undefined &&
+    latency !== 'realistic' &&
+    !latencies.every((v) => typeof v === 'number' && v >= 0 && v <= 600_000)
+  ) {
     problems.push('latencyMs must be a number of ms (0..600000), a map of model id to ms, or "realistic"');
   }
   const pattern = f['contentFilterPattern'];
@@ -98,7 +108,11 @@ export function faultProblems(input: unknown): string[] {
 }
 
 /** The model time of one invoke, in ms: the model's latency, spread by the jitter (`random` in [0, 1)). */
-export function latencyFor(faults: BedrockFaults, modelId: string, random: () => number = Math.random): number {
+export function latencyFor(
+  faults: BedrockFaults,
+  modelId: string,
+  random: () => number = Math.random,
+): number {
   const l = faults.latencyMs === 'realistic' ? REALISTIC_LATENCY_MS : faults.latencyMs;
   const base = typeof l === 'number' ? l : (l?.[modelId] ?? l?.['default'] ?? 0);
   const jitter = faults.latencyJitter ?? 0;

@@ -1,22 +1,46 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 import { LambdaContext, LambdaFunction, startLambdaStandIn } from './lambda-stand-in';
 
-const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
+const CREDS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+};
 const REGION = 'us-west-2';
 
-async function standIn(fn: LambdaFunction, concurrency = 2, onFailure?: (n: string, e: unknown) => unknown, log?: { error: (o: object, m: string) => void }, journalFile?: string) {
-  return startLambdaStandIn({ port: 0, functions: { worker: fn }, concurrency, region: REGION, credentials: CREDS, retry: { retries: 2, delaysMs: [10, 20] }, onFailure: onFailure as ((n: string, e: unknown) => void) | undefined, log, ...(journalFile ? { journalFile } : {}) });
+async function standIn(
+  fn: LambdaFunction,
+  concurrency = 2,
+  onFailure?: (n: string, e: unknown) => unknown,
+  log?: { error: (o: object, m: string) => void },
+  journalFile?: string,
+) {
+  return startLambdaStandIn({
+    port: 0,
+    functions: { worker: fn },
+    concurrency,
+    region: REGION,
+    credentials: CREDS,
+    retry: { retries: 2, delaysMs: [10, 20] },
+    onFailure: onFailure as ((n: string, e: unknown) => void) | undefined,
+    log,
+    ...(journalFile ? { journalFile } : {}),
+  });
 }
 
 const never = new Promise<void>(() => undefined);
 
-const client = (url: string, credentials = CREDS) => new LambdaClient({ region: REGION, endpoint: url, credentials, maxAttempts: 1 });
-const event = (i: number) => new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ i })) });
+const client = (url: string, credentials = CREDS) =>
+  new LambdaClient({ region: REGION, endpoint: url, credentials, maxAttempts: 1 });
+const event = (i: number) =>
+  new InvokeCommand({
+    FunctionName: 'worker',
+    InvocationType: 'Event',
+    Payload: new TextEncoder().encode(JSON.stringify({ i })),
+  });
 
 describe(startLambdaStandIn.name, () => {
   it('answers 202 for Event invocations at once and never runs more than the concurrency cap', async () => {
@@ -45,10 +69,14 @@ describe(startLambdaStandIn.name, () => {
   it('retries a failing event twice under one request id, then hands it to the on-failure destination', async () => {
     const contexts: LambdaContext[] = [];
     const failed: unknown[] = [];
-    const sut = await standIn(async (_e, context) => {
-      contexts.push(context);
-      throw new Error('DynamoDB is down');
-    }, 1, (_n, e) => failed.push(e));
+    const sut = await standIn(
+      async (_e, context) => {
+        contexts.push(context);
+        throw new Error('DynamoDB is down');
+      },
+      1,
+      (_n, e) => failed.push(e),
+    );
     try {
       const answer = await client(sut.url).send(event(7));
       await sut.idle();
@@ -65,10 +93,16 @@ describe(startLambdaStandIn.name, () => {
   it('answers synchronous invocations with the result, and refuses wrongly signed calls', async () => {
     const sut = await standIn(async (e) => ({ echo: e }));
     try {
-      const out = await client(sut.url).send(new InvokeCommand({ FunctionName: 'worker', Payload: new TextEncoder().encode('{"a":1}') }));
+      const out = await client(sut.url).send(
+        new InvokeCommand({ FunctionName: 'worker', Payload: new TextEncoder().encode('{"a":1}') }),
+      );
       expect(JSON.parse(new TextDecoder().decode(out.Payload))).toEqual({ echo: { a: 1 } });
-      await expect(client(sut.url, { ...CREDS, secretAccessKey: 'nope' }).send(event(1))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
-      await expect(client(sut.url).send(new InvokeCommand({ FunctionName: 'other', InvocationType: 'Event' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(
+        client(sut.url, { ...CREDS, secretAccessKey: 'nope' }).send(event(1)),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(
+        client(sut.url).send(new InvokeCommand({ FunctionName: 'other', InvocationType: 'Event' })),
+      ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     } finally {
       await sut.close();
     }
@@ -102,7 +136,15 @@ describe(startLambdaStandIn.name, () => {
       expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_v, i) => i));
       expect(peak).toBe(3);
       const stats = await (await fetch(`${sut.url}/__stats`)).json();
-      expect(stats).toEqual({ running: 0, queued: 0, retrying: 0, maxRunning: 3, concurrency: 3, invocations: 48, failures: 0 });
+      expect(stats).toEqual({
+        running: 0,
+        queued: 0,
+        retrying: 0,
+        maxRunning: 3,
+        concurrency: 3,
+        invocations: 48,
+        failures: 0,
+      });
       // AND the peak starts again on reset, the counters do not
       const reset = await (await fetch(`${sut.url}/__stats/reset`, { method: 'POST' })).json();
       expect(reset).toMatchObject({ maxRunning: 0, invocations: 48 });
@@ -197,7 +239,13 @@ describe(startLambdaStandIn.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'lambda-journal-'));
     const journal = join(dir, 'events.jsonl');
     // GIVEN a stand-in whose worker is busy forever with two accepted events (its process is about to die)
-    const dying = await standIn(() => never, 1, () => undefined, undefined, journal);
+    const dying = await standIn(
+      () => never,
+      1,
+      () => undefined,
+      undefined,
+      journal,
+    );
     const rerun: unknown[] = [];
     try {
       await client(dying.url).send(event(1));

@@ -2,7 +2,15 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 
-import { BodyTooLargeError, RunningServer, listen, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import {
+  BodyTooLargeError,
+  listen,
+  readBody,
+  refuseBrowserAdmin,
+  RunningServer,
+  sendJson,
+  sleep,
+} from '@imagegen/local-cloud/util-http';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 /** What Lambda tells a function about the invocation. */
@@ -120,7 +128,12 @@ class EventJournal {
           continue;
         }
         if (entry.op === 'add' && typeof entry.id === 'string' && typeof entry.name === 'string') {
-          this.pending.set(entry.id, { id: entry.id, name: entry.name, event: entry.event, attempt: Number(entry.attempt) || 0 });
+          this.pending.set(entry.id, {
+            id: entry.id,
+            name: entry.name,
+            event: entry.event,
+            attempt: Number(entry.attempt) || 0,
+          });
         } else if (entry.op === 'done' && typeof entry.id === 'string') this.pending.delete(entry.id);
       }
     }
@@ -151,7 +164,8 @@ class EventJournal {
  */
 export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
   const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
-  const delayBefore = (attempt: number) => retry.delaysMs[attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000;
+  const delayBefore = (attempt: number) =>
+    retry.delaysMs[attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000;
   const journal = options.journalFile ? new EventJournal(options.journalFile) : undefined;
   const leftOver = journal?.load() ?? [];
   const queue: QueuedEvent[] = [];
@@ -169,7 +183,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   let deadline: number | undefined;
   let idleWaiters: (() => void)[] = [];
 
-  const isIdle = () => running.size === 0 && waiting.size === 0 && queue.length === 0 && handingOver.size === 0;
+  const isIdle = () =>
+    running.size === 0 && waiting.size === 0 && queue.length === 0 && handingOver.size === 0;
   const checkIdle = () => {
     if (isIdle()) {
       idleWaiters.forEach((w) => w());
@@ -201,7 +216,10 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
           break;
         } catch (destinationError) {
           if (attempt >= retry.retries) {
-            options.log?.error({ err: destinationError, functionName: item.name }, 'the on-failure destination failed; the event is dropped');
+            options.log?.error(
+              { err: destinationError, functionName: item.name },
+              'the on-failure destination failed; the event is dropped',
+            );
             break;
           }
           await sleep(delayBefore(attempt));
@@ -226,7 +244,9 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
       if (cut.delete(item.id)) return;
       const delay = delayBefore(item.attempt);
       // While stopping, a retry that could not start before the deadline is handed over at once.
-      const canRetry = item.attempt < retry.retries && (!closing || (deadline !== undefined && Date.now() + delay < deadline));
+      const canRetry =
+        item.attempt < retry.retries &&
+        (!closing || (deadline !== undefined && Date.now() + delay < deadline));
       if (!canRetry) return handOver(item, error);
       const next = { ...item, attempt: item.attempt + 1 };
       journal?.add(next);
@@ -258,7 +278,15 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     return cutRuns;
   }
 
-  const stats = (): LambdaStats => ({ running: running.size, queued: queue.length, retrying: waiting.size, maxRunning, concurrency: options.concurrency, invocations, failures });
+  const stats = (): LambdaStats => ({
+    running: running.size,
+    queued: queue.length,
+    retrying: waiting.size,
+    maxRunning,
+    concurrency: options.concurrency,
+    invocations,
+    failures,
+  });
   const resetStats = () => {
     maxRunning = running.size;
   };
@@ -285,32 +313,70 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     try {
       body = await readBody(req, MAX_SYNC_PAYLOAD);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendJson(res, 413, { Type: 'User', message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' }, { 'x-amzn-errortype': 'RequestTooLargeException' });
+      if (err instanceof BodyTooLargeError)
+        return sendJson(
+          res,
+          413,
+          {
+            Type: 'User',
+            message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+          },
+          { 'x-amzn-errortype': 'RequestTooLargeException' },
+        );
       throw err;
     }
     const verdict = await verifySigV4(
       { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
-      { service: 'lambda', region: options.region, lookupSecret: (id) => (id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined) },
+      {
+        service: 'lambda',
+        region: options.region,
+        lookupSecret: (id) =>
+          id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined,
+      },
     );
     if (!verdict.ok) {
-      return sendJson(res, 403, { message: 'The request signature we calculated does not match the signature you provided.' }, { 'x-amzn-errortype': 'InvalidSignatureException' });
+      return sendJson(
+        res,
+        403,
+        { message: 'The request signature we calculated does not match the signature you provided.' },
+        { 'x-amzn-errortype': 'InvalidSignatureException' },
+      );
     }
     const name = match ? decodeURIComponent(match[1]) : '';
     if (!match || req.method !== 'POST' || !options.functions[name]) {
-      return sendJson(res, 404, { Type: 'User', message: `Function not found: ${name.slice(0, 100)}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      return sendJson(
+        res,
+        404,
+        { Type: 'User', message: `Function not found: ${name.slice(0, 100)}` },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
     }
     let event: unknown;
     try {
       event = body.length ? JSON.parse(body.toString('utf8')) : {};
     } catch {
-      return sendJson(res, 400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-errortype': 'InvalidRequestContentException' });
+      return sendJson(
+        res,
+        400,
+        { Type: 'User', message: 'Could not parse request body into json' },
+        { 'x-amzn-errortype': 'InvalidRequestContentException' },
+      );
     }
     const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (type === 'Event') {
       if (body.length > MAX_ASYNC_PAYLOAD) {
-        return sendJson(res, 413, { Type: 'User', message: 'Request must be smaller than 262144 bytes for the InvokeAsync operation' }, { 'x-amzn-errortype': 'RequestTooLargeException' });
+        return sendJson(
+          res,
+          413,
+          {
+            Type: 'User',
+            message: 'Request must be smaller than 262144 bytes for the InvokeAsync operation',
+          },
+          { 'x-amzn-errortype': 'RequestTooLargeException' },
+        );
       }
-      if (closing) return sendJson(res, 503, { message: 'shutting down' }, { 'x-amzn-errortype': 'ServiceException' });
+      if (closing)
+        return sendJson(res, 503, { message: 'shutting down' }, { 'x-amzn-errortype': 'ServiceException' });
       const item: QueuedEvent = { id: crypto.randomUUID(), name, event, attempt: 0 };
       // Kept before it is acknowledged: an event answered 202 is never lost.
       journal?.add(item);
@@ -322,18 +388,27 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     if (type === 'DryRun') return void res.writeHead(204).end();
     invocations++;
     try {
-      const result = await options.functions[name](event, { awsRequestId: crypto.randomUUID(), functionName: name });
+      const result = await options.functions[name](event, {
+        awsRequestId: crypto.randomUUID(),
+        functionName: name,
+      });
       sendJson(res, 200, result ?? null);
     } catch (err) {
       const e = err as Error;
-      sendJson(res, 200, { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err) }, { 'x-amz-function-error': 'Unhandled' });
+      sendJson(
+        res,
+        200,
+        { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err) },
+        { 'x-amz-function-error': 'Unhandled' },
+      );
     }
   }
 
   const server: RunningServer = await listen(
     (req, res) => {
       handle(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { message: 'internal error' }, { 'x-amzn-errortype': 'ServiceException' });
+        if (!res.headersSent)
+          sendJson(res, 500, { message: 'internal error' }, { 'x-amzn-errortype': 'ServiceException' });
       });
     },
     options.port,
@@ -364,14 +439,17 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
       deadline = closeOptions.deadline;
       if (deadline !== undefined && !isIdle()) {
         let timer: NodeJS.Timeout | undefined;
-        const reached = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, (deadline ?? 0) - Date.now()))));
+        const reached = new Promise<boolean>(
+          (resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, (deadline ?? 0) - Date.now()))),
+        );
         const late = await Promise.race([idle().then(() => false), reached]);
         clearTimeout(timer);
         const cutRuns = late ? handOverTheRest() : [];
         while (handingOver.size > 0) await Promise.all([...handingOver]);
         // The runs cut get a moment to wind down (a run that stored an image it can no longer record
         // takes it back), not the time to finish a slow model call.
-        if (cutRuns.length > 0) await Promise.race([Promise.all(cutRuns), sleep(closeOptions.windDownMs ?? 2_000)]);
+        if (cutRuns.length > 0)
+          await Promise.race([Promise.all(cutRuns), sleep(closeOptions.windDownMs ?? 2_000)]);
       } else {
         await idle();
       }

@@ -2,12 +2,27 @@
 /// <reference path="../vendor.d.ts" />
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { IncomingMessage, Server, ServerResponse, request as httpRequest } from 'node:http';
-
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { request as httpRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
-import { BodyTooLargeError, RunningServer, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import {
+  BodyTooLargeError,
+  listen,
+  objectPatchProblems,
+  parseJson,
+  readBody,
+  refuseBrowserAdmin,
+  RunningServer,
+  sendJson,
+  sleep,
+} from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface DynamoStandInOptions {
@@ -35,7 +50,13 @@ export interface DynamoFaults {
   readonly operations?: readonly string[];
 }
 
-export const NO_DYNAMO_FAULTS: Required<DynamoFaults> = { unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] };
+export const NO_DYNAMO_FAULTS: Required<DynamoFaults> = {
+  unavailable: false,
+  failNext: 0,
+  failRate: 0,
+  latencyMs: 0,
+  operations: [],
+};
 
 export interface DynamoStats {
   /** DynamoDB requests received (admin endpoints excluded). */
@@ -62,35 +83,63 @@ export function dynamoFaultProblems(input: unknown): string[] {
   const problems = objectPatchProblems(input, Object.keys(NO_DYNAMO_FAULTS));
   if (problems.length) return problems;
   const f = input as Record<string, unknown>;
-  if (f['unavailable'] !== undefined && typeof f['unavailable'] !== 'boolean') problems.push('unavailable must be true or false');
+  if (f['unavailable'] !== undefined && typeof f['unavailable'] !== 'boolean')
+    problems.push('unavailable must be true or false');
   const next = f['failNext'];
-  if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0)) problems.push('failNext must be a whole number ≥ 0');
+  if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0))
+    problems.push('failNext must be a whole number ≥ 0');
   const rate = f['failRate'];
-  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) problems.push('failRate must be a number from 0 to 1');
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1))
+    problems.push('failRate must be a number from 0 to 1');
   const latency = f['latencyMs'];
-  if (latency !== undefined && !(Number.isInteger(latency) && (latency as number) >= 0 && (latency as number) <= 60_000)) problems.push('latencyMs must be a whole number of ms from 0 to 60000');
+  if (
+    latency !== undefined &&
+    !(Number.isInteger(latency) && (latency as number) >= 0 && (latency as number) <= 60_000)
+  )
+    problems.push('latencyMs must be a whole number of ms from 0 to 60000');
   const ops = f['operations'];
-  if (ops !== undefined && !(Array.isArray(ops) && ops.every((o) => typeof o === 'string'))) problems.push('operations must be a list of operation names');
+  if (ops !== undefined && !(Array.isArray(ops) && ops.every((o) => typeof o === 'string')))
+    problems.push('operations must be a list of operation names');
   return problems;
 }
 
 const AUTH_ERRORS: Readonly<Record<VerifyFailure, [string, string]>> = {
-  missing: ['com.amazon.coral.service#MissingAuthenticationTokenException', 'Request is missing Authentication Token'],
-  malformed: ['com.amazon.coral.service#IncompleteSignatureException', 'The request signature does not conform to AWS standards.'],
-  'unknown-key': ['com.amazon.coral.service#UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  missing: [
+    'com.amazon.coral.service#MissingAuthenticationTokenException',
+    'Request is missing Authentication Token',
+  ],
+  malformed: [
+    'com.amazon.coral.service#IncompleteSignatureException',
+    'The request signature does not conform to AWS standards.',
+  ],
+  'unknown-key': [
+    'com.amazon.coral.service#UnrecognizedClientException',
+    'The security token included in the request is invalid.',
+  ],
   expired: ['com.amazon.coral.service#InvalidSignatureException', 'Signature expired.'],
-  mismatch: ['com.amazon.coral.service#InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.'],
+  mismatch: [
+    'com.amazon.coral.service#InvalidSignatureException',
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+  ],
 };
 
 /** An error in DynamoDB's JSON wire format (the SDK names the exception after `__type`). */
 function dynamoError(res: ServerResponse, status: number, type: string, message: string): void {
   const body = JSON.stringify({ __type: type, message });
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': randomUUID() });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': randomUUID(),
+  });
   res.end(body);
 }
 
 async function createTable(url: string, options: DynamoStandInOptions): Promise<void> {
-  const client = new DynamoDBClient({ endpoint: url, region: options.region, credentials: options.credentials });
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: options.region,
+    credentials: options.credentials,
+  });
   try {
     await client.send(
       new CreateTableCommand({
@@ -106,7 +155,14 @@ async function createTable(url: string, options: DynamoStandInOptions): Promise<
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    await client.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } })).catch(() => undefined);
+    await client
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: options.tableName,
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        }),
+      )
+      .catch(() => undefined);
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
@@ -122,7 +178,12 @@ async function createTable(url: string, options: DynamoStandInOptions): Promise<
  */
 export async function startDynamoStandIn(options: DynamoStandInOptions): Promise<DynamoStandIn> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const store: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  const store: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     store.once('error', reject);
     store.listen(0, '127.0.0.1', () => resolve());
@@ -185,22 +246,40 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
     try {
       body = await readBody(req, 16 * 1024 * 1024);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return dynamoError(res, 413, 'com.amazon.coral.service#RequestEntityTooLarge', 'Request must be smaller than 16777216 bytes.');
+      if (err instanceof BodyTooLargeError)
+        return dynamoError(
+          res,
+          413,
+          'com.amazon.coral.service#RequestEntityTooLarge',
+          'Request must be smaller than 16777216 bytes.',
+        );
       throw err;
     }
     if (path.startsWith('/__')) return admin(req, res, path, body);
 
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    const operation =
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() ?? '';
     requests++;
     operations[operation] = (operations[operation] ?? 0) + 1;
     const targeted = faults.operations.length === 0 || faults.operations.includes(operation);
     if (targeted && faults.unavailable) {
       faultsInjected++;
-      return dynamoError(res, 503, 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable', 'The service is currently unavailable or busy.');
+      return dynamoError(
+        res,
+        503,
+        'com.amazonaws.dynamodb.v20120810#ServiceUnavailable',
+        'The service is currently unavailable or busy.',
+      );
     }
     const verdict = await verifySigV4(
       { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
-      { service: 'dynamodb', region: options.region, lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined) },
+      {
+        service: 'dynamodb',
+        region: options.region,
+        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+      },
     );
     if (!verdict.ok) {
       const [type, message] = AUTH_ERRORS[verdict.reason];
@@ -212,17 +291,37 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
       if (failNext) faults = { ...faults, failNext: faults.failNext - 1 };
       if (failNext || Math.random() < faults.failRate) {
         faultsInjected++;
-        return dynamoError(res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
+        return dynamoError(
+          res,
+          500,
+          'com.amazonaws.dynamodb.v20120810#InternalServerError',
+          'Internal server error',
+        );
       }
     }
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: storePort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${storePort}`, 'content-length': String(body.length) } },
+      {
+        host: '127.0.0.1',
+        port: storePort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `127.0.0.1:${storePort}`, 'content-length': String(body.length) },
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
     );
-    upstream.on('error', () => (res.headersSent ? res.destroy() : dynamoError(res, 503, 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable', 'The service is currently unavailable or busy.')));
+    upstream.on('error', () =>
+      res.headersSent
+        ? res.destroy()
+        : dynamoError(
+            res,
+            503,
+            'com.amazonaws.dynamodb.v20120810#ServiceUnavailable',
+            'The service is currently unavailable or busy.',
+          ),
+    );
     upstream.end(body);
   }
 
@@ -231,7 +330,13 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
     front = await listen(
       (req, res) => {
         handle(req, res).catch(() => {
-          if (!res.headersSent) dynamoError(res, 500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error');
+          if (!res.headersSent)
+            dynamoError(
+              res,
+              500,
+              'com.amazonaws.dynamodb.v20120810#InternalServerError',
+              'Internal server error',
+            );
         });
       },
       options.port,

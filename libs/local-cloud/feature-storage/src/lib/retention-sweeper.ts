@@ -1,4 +1,11 @@
-import { AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 import type { Logger } from '@imagegen/shared/util-logging';
@@ -45,7 +52,11 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
   const now = options.now ?? (() => new Date());
   const ttl = options.ttlAttribute ?? 'expiresAt';
   const prefix = options.prefix ?? 'owners/';
-  const dynamo = new DynamoDBClient({ endpoint: options.dynamodbUrl, region: options.region, credentials: options.credentials });
+  const dynamo = new DynamoDBClient({
+    endpoint: options.dynamodbUrl,
+    region: options.region,
+    credentials: options.credentials,
+  });
   const s3 = new S3Client({
     endpoint: options.s3Url,
     region: options.region,
@@ -58,7 +69,9 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
   let running: Promise<SweepResult> | undefined;
 
   async function sweepItems(at: Date): Promise<number> {
-    keyNames ??= ((await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.KeySchema ?? []).map((k) => k.AttributeName ?? '');
+    keyNames ??= (
+      (await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.KeySchema ?? []
+    ).map((k) => k.AttributeName ?? '');
     const cutoff: AttributeValue = { N: String(Math.floor(at.getTime() / 1000)) };
     const names = { '#ttl': ttl, ...Object.fromEntries(keyNames.map((k, i) => [`#k${i}`, k])) };
     let deleted = 0;
@@ -101,10 +114,20 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
     let deleted = 0;
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-      const expired = (page.Contents ?? []).filter((o) => o.Key && o.LastModified && o.LastModified.getTime() < cutoff).map((o) => ({ Key: o.Key as string }));
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: options.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      const expired = (page.Contents ?? [])
+        .filter((o) => o.Key && o.LastModified && o.LastModified.getTime() < cutoff)
+        .map((o) => ({ Key: o.Key as string }));
       if (expired.length) {
-        const out = await s3.send(new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: expired, Quiet: true } }));
+        const out = await s3.send(
+          new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: expired, Quiet: true } }),
+        );
         deleted += expired.length - (out.Errors?.length ?? 0);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -118,7 +141,11 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
         const at = now();
         const itemsDeleted = await sweepItems(at);
         const objectsDeleted = await sweepObjects(at);
-        if (itemsDeleted || objectsDeleted) options.log?.info({ itemsDeleted, objectsDeleted, retentionDays: options.retentionDays }, 'retention sweep removed expired jobs and images');
+        if (itemsDeleted || objectsDeleted)
+          options.log?.info(
+            { itemsDeleted, objectsDeleted, retentionDays: options.retentionDays },
+            'retention sweep removed expired jobs and images',
+          );
         return { itemsDeleted, objectsDeleted };
       } finally {
         running = undefined;
@@ -129,7 +156,13 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
 
   const timer =
     options.intervalSeconds > 0
-      ? setInterval(() => void sweep().catch((err) => options.log?.warn({ err }, 'retention sweep failed; trying again at the next interval')), options.intervalSeconds * 1000)
+      ? setInterval(
+          () =>
+            void sweep().catch((err) =>
+              options.log?.warn({ err }, 'retention sweep failed; trying again at the next interval'),
+            ),
+          options.intervalSeconds * 1000,
+        )
       : undefined;
   timer?.unref();
 

@@ -1,11 +1,20 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for two untyped local servers
 /// <reference path="../vendor.d.ts" />
 import { mkdirSync } from 'node:fs';
-import { IncomingMessage, ServerResponse, request as httpRequest } from 'node:http';
-
+import { request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
 import S3rver from 's3rver';
 
-import { BodyTooLargeError, RunningServer, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson, sleep } from '@imagegen/local-cloud/util-http';
+import {
+  BodyTooLargeError,
+  listen,
+  objectPatchProblems,
+  parseJson,
+  readBody,
+  refuseBrowserAdmin,
+  RunningServer,
+  sendJson,
+  sleep,
+} from '@imagegen/local-cloud/util-http';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface S3StandInOptions {
@@ -81,11 +90,14 @@ export function s3FaultProblems(input: unknown): string[] {
   const problems = objectPatchProblems(input, Object.keys(NO_S3_FAULTS));
   if (problems.length) return problems;
   const f = input as Record<string, unknown>;
-  if (f['unavailable'] !== undefined && typeof f['unavailable'] !== 'boolean') problems.push('unavailable must be true or false');
+  if (f['unavailable'] !== undefined && typeof f['unavailable'] !== 'boolean')
+    problems.push('unavailable must be true or false');
   const next = f['failWritesNext'];
-  if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0)) problems.push('failWritesNext must be a whole number ≥ 0');
+  if (next !== undefined && !(Number.isInteger(next) && (next as number) >= 0))
+    problems.push('failWritesNext must be a whole number ≥ 0');
   const rate = f['failWritesRate'];
-  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) problems.push('failWritesRate must be a number from 0 to 1');
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1))
+    problems.push('failWritesRate must be a number from 0 to 1');
   return problems;
 }
 
@@ -93,7 +105,11 @@ const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: 
 
 function xmlText(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_m, e: string) =>
-    e.startsWith('#x') || e.startsWith('#X') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : (XML_ENTITIES[e.toLowerCase()] ?? ''),
+    e.startsWith('#x') || e.startsWith('#X')
+      ? String.fromCodePoint(parseInt(e.slice(2), 16))
+      : e.startsWith('#')
+        ? String.fromCodePoint(Number(e.slice(1)))
+        : (XML_ENTITIES[e.toLowerCase()] ?? ''),
   );
 }
 
@@ -122,17 +138,30 @@ const MESSAGES: Readonly<Record<VerifyFailure, [string, string]>> = {
   malformed: ['AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter.'],
   'unknown-key': ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
   expired: ['AccessDenied', 'Request has expired'],
-  mismatch: ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+  mismatch: [
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  ],
 };
 
 function withoutAuthParams(url: string): string {
   const [path, query] = url.split('?', 2);
   if (!query) return url;
-  const kept = query.split('&').filter((p) => !/^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)=/i.test(p));
+  const kept = query
+    .split('&')
+    .filter(
+      (p) => !/^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)=/i.test(p),
+    );
   return kept.length ? `${path}?${kept.join('&')}` : path;
 }
 
-function s3Error(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function s3Error(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', ...headers });
   res.end(xml);
@@ -170,19 +199,34 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     const origin = req.headers.origin;
     if (!origin) return { vary: 'Origin' };
     if (!corsOrigins.includes('*') && !corsOrigins.includes(origin)) return { vary: 'Origin' };
-    return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'ETag, Content-Length' };
+    return {
+      'access-control-allow-origin': origin,
+      vary: 'Origin',
+      'access-control-expose-headers': 'ETag, Content-Length',
+    };
   };
 
   async function listObjects(prefix = ''): Promise<StoredObject[]> {
     const objects: StoredObject[] = [];
     let token: string | undefined;
     do {
-      const query = new URLSearchParams({ 'list-type': '2', prefix, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) });
-      const res = await fetch(`http://127.0.0.1:${inner.port}/${encodeURIComponent(options.bucket)}?${query}`);
+      const query = new URLSearchParams({
+        'list-type': '2',
+        prefix,
+        'max-keys': '1000',
+        ...(token ? { 'continuation-token': token } : {}),
+      });
+      const res = await fetch(
+        `http://127.0.0.1:${inner.port}/${encodeURIComponent(options.bucket)}?${query}`,
+      );
       const xml = await res.text();
       if (!res.ok) throw new Error(`listing the store failed: HTTP ${res.status}`);
       for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-        objects.push({ key: xmlField(entry, 'Key') ?? '', size: Number(xmlField(entry, 'Size') ?? 0), lastModified: xmlField(entry, 'LastModified') ?? '' });
+        objects.push({
+          key: xmlField(entry, 'Key') ?? '',
+          size: Number(xmlField(entry, 'Size') ?? 0),
+          lastModified: xmlField(entry, 'LastModified') ?? '',
+        });
       }
       token = xmlField(xml, 'IsTruncated') === 'true' ? xmlField(xml, 'NextContinuationToken') : undefined;
     } while (token);
@@ -198,7 +242,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   };
 
   const setClockOffset = async (seconds: number): Promise<void> => {
-    if (!Number.isInteger(seconds) || Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS) throw new Error(`offsetSeconds must be a whole number of seconds within ±${MAX_CLOCK_OFFSET_SECONDS}`);
+    if (!Number.isInteger(seconds) || Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS)
+      throw new Error(`offsetSeconds must be a whole number of seconds within ±${MAX_CLOCK_OFFSET_SECONDS}`);
     const last = clockMoves[clockMoves.length - 1];
     let fromMs = last?.fromMs ?? 0;
     if ((last?.offsetSeconds ?? 0) !== seconds) {
@@ -227,7 +272,13 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   };
 
   /** Admin: `GET|POST /__faults`, `GET /__stats`, `POST /__stats/reset`, `GET|POST /__clock`, `GET /__objects?prefix=`. */
-  async function admin(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, body: Buffer): Promise<void> {
+  async function admin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+    body: Buffer,
+  ): Promise<void> {
     if (refuseBrowserAdmin(req, res)) return;
     const route = `${req.method} ${path}`;
     if (route === 'GET /__faults') return sendJson(res, 200, faults);
@@ -279,15 +330,28 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
       return admin(req, res, path, new URLSearchParams(rawQuery), adminBody);
     }
     if (req.method === 'OPTIONS') {
-      if (!cors['access-control-allow-origin']) return s3Error(res, 403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.');
-      res.writeHead(200, { ...cors, 'access-control-allow-methods': 'GET, HEAD', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*', 'access-control-max-age': '3000' });
+      if (!cors['access-control-allow-origin'])
+        return s3Error(res, 403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.');
+      res.writeHead(200, {
+        ...cors,
+        'access-control-allow-methods': 'GET, HEAD',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '3000',
+      });
       return void res.end();
     }
     let body: Buffer;
     try {
       body = await readBody(req, 100 * 1024 * 1024);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return s3Error(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', cors);
+      if (err instanceof BodyTooLargeError)
+        return s3Error(
+          res,
+          400,
+          'EntityTooLarge',
+          'Your proposed upload exceeds the maximum allowed size',
+          cors,
+        );
       throw err;
     }
     counters.requests++;
@@ -319,7 +383,13 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     const copySource = headers['x-amz-copy-source'];
     if (typeof copySource === 'string') headers['x-amz-copy-source'] = copySourceForStore(copySource);
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: inner.port, method: req.method, path: withoutAuthParams(url), headers: { ...headers, host: `127.0.0.1:${inner.port}`, 'content-length': String(body.length) } },
+      {
+        host: '127.0.0.1',
+        port: inner.port,
+        method: req.method,
+        path: withoutAuthParams(url),
+        headers: { ...headers, host: `127.0.0.1:${inner.port}`, 'content-length': String(body.length) },
+      },
       (up) => {
         if (isWrite && (up.statusCode ?? 500) < 300) {
           counters.writes++;
@@ -329,14 +399,19 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         up.pipe(res);
       },
     );
-    upstream.on('error', () => (res.headersSent ? res.destroy() : s3Error(res, 503, 'ServiceUnavailable', 'Please reduce your request rate.', cors)));
+    upstream.on('error', () =>
+      res.headersSent
+        ? res.destroy()
+        : s3Error(res, 503, 'ServiceUnavailable', 'Please reduce your request rate.', cors),
+    );
     upstream.end(body);
   }
 
   const front: RunningServer = await listen(
     (req, res) => {
       handle(req, res).catch(() => {
-        if (!res.headersSent) s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+        if (!res.headersSent)
+          s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
       });
     },
     options.port,

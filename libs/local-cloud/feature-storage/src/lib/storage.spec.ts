@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
@@ -11,22 +16,44 @@ import { DynamoStandIn, startDynamoStandIn } from './dynamodb-stand-in';
 import { startRetentionSweeper } from './retention-sweeper';
 import { S3StandIn, startS3StandIn } from './s3-stand-in';
 
-const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
+const CREDS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+};
 const REGION = 'us-west-2';
 let dir: string;
 let s3: S3StandIn;
 
 const client = (credentials = CREDS, maxAttempts = 3) =>
-  new S3Client({ region: REGION, endpoint: s3.url, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', maxAttempts });
+  new S3Client({
+    region: REGION,
+    endpoint: s3.url,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    maxAttempts,
+  });
 
 async function admin(path: string, body?: unknown) {
-  const res = await fetch(`${s3.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${s3.url}${path}`,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return { status: res.status, body: await res.json() };
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-storage-'));
-  s3 = await startS3StandIn({ port: 0, dataDir: join(dir, 's3'), bucket: 'images', region: REGION, credentials: CREDS, corsOrigins: ['http://127.0.0.1:4200'] });
+  s3 = await startS3StandIn({
+    port: 0,
+    dataDir: join(dir, 's3'),
+    bucket: 'images',
+    region: REGION,
+    credentials: CREDS,
+    corsOrigins: ['http://127.0.0.1:4200'],
+  });
 });
 
 afterAll(async () => {
@@ -36,8 +63,19 @@ afterAll(async () => {
 
 describe(startS3StandIn.name, () => {
   it('stores an object and serves it through a presigned URL a browser can load', async () => {
-    await client().send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png', Body: 'png-bytes', ContentType: 'image/png' }));
-    const url = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), { expiresIn: 60 });
+    await client().send(
+      new PutObjectCommand({
+        Bucket: 'images',
+        Key: 'owners/a/g/1.png',
+        Body: 'png-bytes',
+        ContentType: 'image/png',
+      }),
+    );
+    const url = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      { expiresIn: 60 },
+    );
 
     const res = await fetch(url, { headers: { origin: 'http://127.0.0.1:4200' } });
 
@@ -48,17 +86,25 @@ describe(startS3StandIn.name, () => {
   });
 
   it('answers 403 SignatureDoesNotMatch for a tampered presigned URL', async () => {
-    const url = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url.replace('owners/a/', 'owners/b/'));
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
   it('answers 403 for an expired link and for a guessed key without a signature', async () => {
-    const url = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), {
-      expiresIn: 1,
-      signingDate: new Date(Date.now() - 10_000),
-    });
+    const url = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      {
+        expiresIn: 1,
+        signingDate: new Date(Date.now() - 10_000),
+      },
+    );
     const expired = await fetch(url);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('Request has expired');
@@ -67,14 +113,22 @@ describe(startS3StandIn.name, () => {
 
   it('refuses an SDK call signed with other credentials', async () => {
     const other = client({ ...CREDS, secretAccessKey: 'not-the-secret' });
-    await expect(other.send(new PutObjectCommand({ Bucket: 'images', Key: 'x', Body: 'x' }))).rejects.toMatchObject({
+    await expect(
+      other.send(new PutObjectCommand({ Bucket: 'images', Key: 'x', Body: 'x' })),
+    ).rejects.toMatchObject({
       name: 'SignatureDoesNotMatch',
     });
   });
 
   it('keeps objects across a restart', async () => {
     await s3.close();
-    s3 = await startS3StandIn({ port: 0, dataDir: join(dir, 's3'), bucket: 'images', region: REGION, credentials: CREDS });
+    s3 = await startS3StandIn({
+      port: 0,
+      dataDir: join(dir, 's3'),
+      bucket: 'images',
+      region: REGION,
+      credentials: CREDS,
+    });
     const out = await client().send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }));
     expect(await out.Body?.transformToString()).toBe('png-bytes');
   });
@@ -88,14 +142,27 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
 
   it('copies an object with CopyObject through the signature-checking front, keys with ":" and spaces included', async () => {
     // GIVEN an image stored under an owner id with a colon
-    await client().send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/anon:1/generations/g1/0.png', Body: 'first-image', ContentType: 'image/png' }));
+    await client().send(
+      new PutObjectCommand({
+        Bucket: 'images',
+        Key: 'owners/anon:1/generations/g1/0.png',
+        Body: 'first-image',
+        ContentType: 'image/png',
+      }),
+    );
     const before = await s3.stats();
     // WHEN a repeat copies it to a new job (CopySource URL-encoded, as the SDK asks)
     await client().send(
-      new CopyObjectCommand({ Bucket: 'images', Key: 'owners/anon:1/generations/g2/0 copy.png', CopySource: `images/${encodeURIComponent('owners/anon:1/generations/g1/0.png')}` }),
+      new CopyObjectCommand({
+        Bucket: 'images',
+        Key: 'owners/anon:1/generations/g2/0 copy.png',
+        CopySource: `images/${encodeURIComponent('owners/anon:1/generations/g1/0.png')}`,
+      }),
     );
     // THEN the copy has the same bytes and type, and it was counted as a copy
-    const out = await client().send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/anon:1/generations/g2/0 copy.png' }));
+    const out = await client().send(
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/anon:1/generations/g2/0 copy.png' }),
+    );
     expect(await out.Body?.transformToString()).toBe('first-image');
     expect(out.ContentType).toBe('image/png');
     expect((await s3.stats()).copies - before.copies).toBe(1);
@@ -112,7 +179,11 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
   });
 
   it('expires the links signed before the test clock moved past X-Amz-Expires; links signed after it work', async () => {
-    const url = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), { expiresIn: 900 });
+    const url = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      { expiresIn: 900 },
+    );
     expect((await fetch(url)).status).toBe(200);
     // WHEN the clock moves past the link's 15 minutes
     expect((await admin('/__clock', { offsetSeconds: 1_000 })).body).toMatchObject({ offsetSeconds: 1_000 });
@@ -121,7 +192,11 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('Request has expired');
     // AND a link signed now (what a refresh gets) works, and header-signed SDK calls are not affected
-    const fresh = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), { expiresIn: 900 });
+    const fresh = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      { expiresIn: 900 },
+    );
     expect((await fetch(fresh)).status).toBe(200);
     await client().send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/2.png', Body: 'x' }));
     expect((await admin('/__clock')).body).toMatchObject({ offsetSeconds: 1_000 });
@@ -132,9 +207,15 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
   });
 
   it('answers every request 503 ServiceUnavailable while "unavailable", links included', async () => {
-    const url = await getSignedUrl(client(), new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client(),
+      new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }),
+      { expiresIn: 60 },
+    );
     await admin('/__faults', { unavailable: true });
-    await expect(client(CREDS, 1).send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }))).rejects.toMatchObject({
+    await expect(
+      client(CREDS, 1).send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' })),
+    ).rejects.toMatchObject({
       name: 'ServiceUnavailable',
       $metadata: { httpStatusCode: 503 },
     });
@@ -149,23 +230,33 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
     const before = await s3.stats();
     await admin('/__faults', { failWritesNext: 1 });
     // WHEN two writes and a read are made without SDK retries
-    const first = client(CREDS, 1).send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/3.png', Body: 'x' }));
+    const first = client(CREDS, 1).send(
+      new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/3.png', Body: 'x' }),
+    );
     await expect(first).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
     await client(CREDS, 1).send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }));
-    await client(CREDS, 1).send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/3.png', Body: 'x' }));
+    await client(CREDS, 1).send(
+      new PutObjectCommand({ Bucket: 'images', Key: 'owners/a/g/3.png', Body: 'x' }),
+    );
     // THEN the first write failed, the rest went through, and the stats say so
     const after = await s3.stats();
     expect(after.writes - before.writes).toBe(1);
     expect(after.faultsInjected - before.faultsInjected).toBe(1);
     expect(after.requests - before.requests).toBe(3);
-    expect((await admin('/__faults')).body).toEqual({ unavailable: false, failWritesNext: 0, failWritesRate: 0 });
+    expect((await admin('/__faults')).body).toEqual({
+      unavailable: false,
+      failWritesNext: 0,
+      failWritesRate: 0,
+    });
   });
 
   it('refuses a bad fault setting by name, and admin calls from a web page', async () => {
     const bad = await admin('/__faults', { failWritesRate: 2, bogus: true });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/unknown setting bogus/);
-    expect((await admin('/__faults', { failWritesRate: 2 })).body.message).toMatch(/failWritesRate must be a number from 0 to 1/);
+    expect((await admin('/__faults', { failWritesRate: 2 })).body.message).toMatch(
+      /failWritesRate must be a number from 0 to 1/,
+    );
     const fromPage = await fetch(`${s3.url}/__objects`, { headers: { origin: 'http://127.0.0.1:4200' } });
     expect(fromPage.status).toBe(403);
   });
@@ -174,13 +265,30 @@ describe('the S3 stand-in for repeats, link expiry and faults', () => {
 describe(startDynamoStandIn.name, () => {
   it('makes the jobs table at start, keeps items across restarts, and starts again on the same data', async () => {
     const dataDir = join(dir, 'dynamo');
-    let dynamo = await startDynamoStandIn({ port: 0, dataDir, tableName: 'jobs', region: REGION, credentials: CREDS });
-    const doc = (url: string) => DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: url, region: REGION, credentials: CREDS }));
-    await doc(dynamo.url).send(new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id: '1', status: 'queued' } }));
+    let dynamo = await startDynamoStandIn({
+      port: 0,
+      dataDir,
+      tableName: 'jobs',
+      region: REGION,
+      credentials: CREDS,
+    });
+    const doc = (url: string) =>
+      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: url, region: REGION, credentials: CREDS }));
+    await doc(dynamo.url).send(
+      new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id: '1', status: 'queued' } }),
+    );
     await dynamo.close();
 
-    dynamo = await startDynamoStandIn({ port: 0, dataDir, tableName: 'jobs', region: REGION, credentials: CREDS });
-    const out = await doc(dynamo.url).send(new GetCommand({ TableName: 'jobs', Key: { ownerId: 'o', id: '1' } }));
+    dynamo = await startDynamoStandIn({
+      port: 0,
+      dataDir,
+      tableName: 'jobs',
+      region: REGION,
+      credentials: CREDS,
+    });
+    const out = await doc(dynamo.url).send(
+      new GetCommand({ TableName: 'jobs', Key: { ownerId: 'o', id: '1' } }),
+    );
     await dynamo.close();
 
     expect(out.Item).toEqual({ ownerId: 'o', id: '1', status: 'queued' });
@@ -190,20 +298,28 @@ describe(startDynamoStandIn.name, () => {
 describe('the DynamoDB stand-in front', () => {
   let dynamo: DynamoStandIn;
   const doc = (credentials = CREDS, maxAttempts = 1) =>
-    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials, maxAttempts }));
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials, maxAttempts }),
+    );
   const get = (c = doc()) => c.send(new GetCommand({ TableName: 'jobs', Key: { ownerId: 'o', id: '1' } }));
-  const put = (c = doc()) => c.send(new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id: '1', status: 'queued' } }));
+  const put = (c = doc()) =>
+    c.send(new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id: '1', status: 'queued' } }));
 
   beforeAll(async () => {
     dynamo = await startDynamoStandIn({ port: 0, tableName: 'jobs', region: REGION, credentials: CREDS });
     await put();
   });
   afterAll(() => dynamo.close());
-  afterEach(() => dynamo.setFaults({ unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] }));
+  afterEach(() =>
+    dynamo.setFaults({ unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] }),
+  );
 
   it('answers 503 ServiceUnavailable in DynamoDB\'s shape while "unavailable", then works again', async () => {
     await fetch(`${dynamo.url}/__faults`, { method: 'POST', body: JSON.stringify({ unavailable: true }) });
-    await expect(get()).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    await expect(get()).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+    });
     dynamo.setFaults({ unavailable: false });
     expect((await get()).Item).toEqual({ ownerId: 'o', id: '1', status: 'queued' });
   });
@@ -218,16 +334,26 @@ describe('the DynamoDB stand-in front', () => {
     expect(out.Item).toMatchObject({ id: '1' });
     expect(dynamo.stats().faultsInjected - before.faultsInjected).toBe(2);
     dynamo.setFaults({ failNext: 1 });
-    await expect(get()).rejects.toMatchObject({ name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+    await expect(get()).rejects.toMatchObject({
+      name: 'InternalServerError',
+      $metadata: { httpStatusCode: 500 },
+    });
   });
 
   it('aims faults at the named operations only, and counts calls per operation', async () => {
     dynamo.resetStats();
-    const res = await fetch(`${dynamo.url}/__faults`, { method: 'POST', body: JSON.stringify({ failNext: 1, operations: ['PutItem'] }) });
+    const res = await fetch(`${dynamo.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ failNext: 1, operations: ['PutItem'] }),
+    });
     expect(res.status).toBe(200);
     await get();
     await expect(put()).rejects.toMatchObject({ name: 'InternalServerError' });
-    expect(await (await fetch(`${dynamo.url}/__stats`)).json()).toEqual({ requests: 2, faultsInjected: 1, operations: { GetItem: 1, PutItem: 1 } });
+    expect(await (await fetch(`${dynamo.url}/__stats`)).json()).toEqual({
+      requests: 2,
+      faultsInjected: 1,
+      operations: { GetItem: 1, PutItem: 1 },
+    });
   });
 
   it('holds the named operations for latencyMs (a slow DynamoDB), and only those', async () => {
@@ -245,12 +371,21 @@ describe('the DynamoDB stand-in front', () => {
   });
 
   it('refuses calls signed with another secret or an unknown key, and bad fault settings', async () => {
-    await expect(get(doc({ ...CREDS, secretAccessKey: 'not-the-secret' }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
-    await expect(get(doc({ accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
-    const bad = await fetch(`${dynamo.url}/__faults`, { method: 'POST', body: JSON.stringify({ failRate: -1 }) });
+    await expect(get(doc({ ...CREDS, secretAccessKey: 'not-the-secret' }))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+    await expect(get(doc({ accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' }))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+    const bad = await fetch(`${dynamo.url}/__faults`, {
+      method: 'POST',
+      body: JSON.stringify({ failRate: -1 }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).message).toBe('failRate must be a number from 0 to 1');
-    expect(() => dynamo.setFaults({ latencyMs: 120_000 })).toThrow('latencyMs must be a whole number of ms from 0 to 60000');
+    expect(() => dynamo.setFaults({ latencyMs: 120_000 })).toThrow(
+      'latencyMs must be a whole number of ms from 0 to 60000',
+    );
   });
 });
 
@@ -258,22 +393,59 @@ describe(startRetentionSweeper.name, () => {
   const DAY = 86_400_000;
   let dynamo: DynamoStandIn;
   let store: S3StandIn;
-  const s3Client = () => new S3Client({ region: REGION, endpoint: store.url, forcePathStyle: true, credentials: CREDS });
-  const doc = () => DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials: CREDS }));
+  const s3Client = () =>
+    new S3Client({ region: REGION, endpoint: store.url, forcePathStyle: true, credentials: CREDS });
+  const doc = () =>
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials: CREDS }),
+    );
   const sweeper = (now: Date) =>
-    startRetentionSweeper({ dynamodbUrl: dynamo.url, s3Url: store.url, tableName: 'jobs', bucket: 'kept', region: REGION, credentials: CREDS, retentionDays: 30, intervalSeconds: 0, now: () => now });
-  const ids = async () => ((await doc().send(new ScanCommand({ TableName: 'jobs' }))).Items ?? []).map((i) => i['id']).sort();
-  const keys = async () => ((await s3Client().send(new ListObjectsV2Command({ Bucket: 'kept' }))).Contents ?? []).map((o) => o.Key).sort();
+    startRetentionSweeper({
+      dynamodbUrl: dynamo.url,
+      s3Url: store.url,
+      tableName: 'jobs',
+      bucket: 'kept',
+      region: REGION,
+      credentials: CREDS,
+      retentionDays: 30,
+      intervalSeconds: 0,
+      now: () => now,
+    });
+  const ids = async () =>
+    ((await doc().send(new ScanCommand({ TableName: 'jobs' }))).Items ?? []).map((i) => i['id']).sort();
+  const keys = async () =>
+    ((await s3Client().send(new ListObjectsV2Command({ Bucket: 'kept' }))).Contents ?? [])
+      .map((o) => o.Key)
+      .sort();
 
   beforeAll(async () => {
     dynamo = await startDynamoStandIn({ port: 0, tableName: 'jobs', region: REGION, credentials: CREDS });
-    store = await startS3StandIn({ port: 0, dataDir: join(dir, 'sweep-s3'), bucket: 'kept', region: REGION, credentials: CREDS });
+    store = await startS3StandIn({
+      port: 0,
+      dataDir: join(dir, 'sweep-s3'),
+      bucket: 'kept',
+      region: REGION,
+      credentials: CREDS,
+    });
     // GIVEN a job past its expiry, one within it, one without any, and images in and outside owners/
     const nowSeconds = Math.floor(Date.now() / 1000);
-    for (const [id, expiresAt] of [['expired', nowSeconds - 10], ['fresh', nowSeconds + 10 * 86_400], ['untimed', undefined]] as const) {
-      await doc().send(new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id, ...(expiresAt ? { expiresAt } : {}) } }));
+    for (const [id, expiresAt] of [
+      ['expired', nowSeconds - 10],
+      ['fresh', nowSeconds + 10 * 86_400],
+      ['untimed', undefined],
+    ] as const) {
+      await doc().send(
+        new PutCommand({
+          TableName: 'jobs',
+          Item: { ownerId: 'o', id, ...(expiresAt ? { expiresAt } : {}) },
+        }),
+      );
     }
-    for (const key of ['owners/o/generations/g/0.png', 'owners/o/generations/g/0.thumb.webp', 'other/keep.txt']) {
+    for (const key of [
+      'owners/o/generations/g/0.png',
+      'owners/o/generations/g/0.thumb.webp',
+      'other/keep.txt',
+    ]) {
       await s3Client().send(new PutObjectCommand({ Bucket: 'kept', Key: key, Body: 'x' }));
     }
   });
@@ -291,7 +463,7 @@ describe(startRetentionSweeper.name, () => {
     expect(await keys()).toHaveLength(3);
   });
 
-  it("deletes images under owners/ older than the retention days, and items expired by then; nothing else", async () => {
+  it('deletes images under owners/ older than the retention days, and items expired by then; nothing else', async () => {
     // WHEN the sweep runs 31 days from now
     const s = sweeper(new Date(Date.now() + 31 * DAY));
     const result = await s.sweep();
@@ -302,4 +474,3 @@ describe(startRetentionSweeper.name, () => {
     expect(await ids()).toEqual(['untimed']);
   });
 });
-

@@ -1,19 +1,34 @@
-import { BodyTooLargeError, PortInUseError, listen, objectPatchProblems, parseJson, readBody, refuseBrowserAdmin, sendJson } from './http';
+import {
+  BodyTooLargeError,
+  listen,
+  objectPatchProblems,
+  parseJson,
+  PortInUseError,
+  readBody,
+  refuseBrowserAdmin,
+  sendJson,
+} from './http';
 
 describe(listen.name, () => {
   it('serves on a free loopback port and says which port is taken when it is', async () => {
-    const first = await listen((req, res) => {
-      readBody(req, 10).then(
-        (body) => sendJson(res, 200, { size: body.length }),
-        (err) => sendJson(res, err instanceof BodyTooLargeError ? 413 : 500, { message: err.message }),
-      );
-    }, 0, 'test');
+    const first = await listen(
+      (req, res) => {
+        readBody(req, 10).then(
+          (body) => sendJson(res, 200, { size: body.length }),
+          (err) => sendJson(res, err instanceof BodyTooLargeError ? 413 : 500, { message: err.message }),
+        );
+      },
+      0,
+      'test',
+    );
     try {
       const ok = await fetch(first.url, { method: 'POST', body: '12345' });
       expect(await ok.json()).toEqual({ size: 5 });
       const big = await fetch(first.url, { method: 'POST', body: 'x'.repeat(11) });
       expect(big.status).toBe(413);
-      await expect(listen(() => undefined, first.port, 'S3 stand-in')).rejects.toEqual(new PortInUseError(first.port, 'S3 stand-in'));
+      await expect(listen(() => undefined, first.port, 'S3 stand-in')).rejects.toEqual(
+        new PortInUseError(first.port, 'S3 stand-in'),
+      );
     } finally {
       await first.close();
     }
@@ -23,14 +38,22 @@ describe(listen.name, () => {
 describe(refuseBrowserAdmin.name, () => {
   it('lets scripts in and keeps web pages out of the admin endpoints', async () => {
     // GIVEN an admin endpoint behind the guard
-    const server = await listen((req, res) => {
-      if (refuseBrowserAdmin(req, res)) return;
-      sendJson(res, 200, { ok: true });
-    }, 0, 'test');
+    const server = await listen(
+      (req, res) => {
+        if (refuseBrowserAdmin(req, res)) return;
+        sendJson(res, 200, { ok: true });
+      },
+      0,
+      'test',
+    );
     try {
       // WHEN a script calls it, and a page (which sends Origin) does
       const script = await fetch(`${server.url}/__faults`, { method: 'POST', body: '{}' });
-      const page = await fetch(`${server.url}/__faults`, { method: 'POST', body: '{}', headers: { origin: 'http://evil.example' } });
+      const page = await fetch(`${server.url}/__faults`, {
+        method: 'POST',
+        body: '{}',
+        headers: { origin: 'http://evil.example' },
+      });
       // THEN only the script gets through
       expect(script.status).toBe(200);
       expect(page.status).toBe(403);

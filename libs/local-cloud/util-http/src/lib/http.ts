@@ -1,7 +1,7 @@
-import { IncomingMessage, RequestListener, Server, ServerResponse, createServer } from 'node:http';
+import { createServer, IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-import { ErrorCode, PROBLEM_CONTENT_TYPE, problem } from '@imagegen/contracts';
+import { ErrorCode, problem, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -26,9 +26,18 @@ export function readBody(req: IncomingMessage, limit = 10 * 1024 * 1024): Promis
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -62,7 +71,12 @@ export class PortInUseError extends Error {
  * Listens on loopback; port 0 picks a free one. A taken port is a PortInUseError naming what wanted it.
  * Counts the requests in progress, so a shutdown can let them finish (`drain`).
  */
-export function listen(handler: RequestListener, port: number, what: string, host = '127.0.0.1'): Promise<RunningServer> {
+export function listen(
+  handler: RequestListener,
+  port: number,
+  what: string,
+  host = '127.0.0.1',
+): Promise<RunningServer> {
   const active = new Set<ServerResponse>();
   let refuse: RequestListener | undefined;
   let drained: (() => void)[] = [];
@@ -90,7 +104,8 @@ export function listen(handler: RequestListener, port: number, what: string, hos
     refuse ??= refuser;
     if (active.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = deadline === undefined ? undefined : setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      const timer =
+        deadline === undefined ? undefined : setTimeout(resolve, Math.max(0, deadline - Date.now()));
       drained.push(() => (clearTimeout(timer), resolve()));
     });
   };
@@ -124,7 +139,13 @@ export function refuseWhileStopping(detail = 'imagegen is stopping: try again in
   return (req, res) => {
     req.resume();
     const body = JSON.stringify(problem(ErrorCode.SERVICE_UNAVAILABLE, detail, { retryAfterSeconds: 5 }));
-    res.writeHead(503, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'retry-after': '5', 'cache-control': 'no-store', connection: 'close' });
+    res.writeHead(503, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      'retry-after': '5',
+      'cache-control': 'no-store',
+      connection: 'close',
+    });
     res.end(body);
   };
 }
@@ -157,7 +178,8 @@ export function parseJson(body: Buffer): JsonParse {
 
 /** Checks an admin patch: a JSON object whose keys are all known. Answers the problems found. */
 export function objectPatchProblems(input: unknown, known: readonly string[]): string[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['the body must be a JSON object'];
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return ['the body must be a JSON object'];
   return Object.keys(input)
     .filter((k) => !known.includes(k))
     .map((k) => `unknown setting ${k}`);

@@ -1,8 +1,14 @@
 import sharp from 'sharp';
 
-import { OFFLINE_ENGINE_SOFTWARE, RenderRequest, renderImage } from './offline-engine';
+import { OFFLINE_ENGINE_SOFTWARE, renderImage, RenderRequest } from './offline-engine';
 
-const BASE: RenderRequest = { prompt: 'a lighthouse at dusk', seed: 42, width: 256, height: 192, format: 'png' };
+const BASE: RenderRequest = {
+  prompt: 'a lighthouse at dusk',
+  seed: 42,
+  width: 256,
+  height: 192,
+  format: 'png',
+};
 
 describe(renderImage.name, () => {
   it('makes a real PNG of the requested size that says it comes from the offline engine', async () => {
@@ -17,7 +23,10 @@ describe(renderImage.name, () => {
   });
 
   it('draws clearly different pictures for different prompts and seeds', async () => {
-    const pixels = async (r: RenderRequest) => (await sharp(await renderImage(r)).raw().toBuffer());
+    const pixels = async (r: RenderRequest) =>
+      await sharp(await renderImage(r))
+        .raw()
+        .toBuffer();
     const a = await pixels(BASE);
     const b = await pixels({ ...BASE, prompt: 'a forest in the rain' });
     const c = await pixels({ ...BASE, seed: 43 });

@@ -1,5 +1,4 @@
 import { crc32 } from 'node:zlib';
-
 import sharp from 'sharp';
 
 import { fnv1a, seededRandom } from './seeded';
@@ -35,9 +34,13 @@ interface Blob {
 
 /** Draws the picture at a quarter of the size: gradient sky, soft blobs, waves. */
 function paint(request: RenderRequest, w: number, h: number): Buffer {
-  const rand = seededRandom(fnv1a(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`));
+  const rand = seededRandom(
+    fnv1a(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`),
+  );
   const hue = rand();
-  const palette = [0, 0.08, 0.5, 0.58, 0.33].map((d, i) => hsl((hue + d + rand() * 0.05) % 1, 0.45 + rand() * 0.4, 0.25 + i * 0.1 + rand() * 0.15));
+  const palette = [0, 0.08, 0.5, 0.58, 0.33].map((d, i) =>
+    hsl((hue + d + rand() * 0.05) % 1, 0.45 + rand() * 0.4, 0.25 + i * 0.1 + rand() * 0.15),
+  );
   const angle = rand() * Math.PI * 2;
   const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
   const blobs: Blob[] = Array.from({ length: 5 + Math.floor(rand() * 6) }, () => ({
@@ -47,7 +50,13 @@ function paint(request: RenderRequest, w: number, h: number): Buffer {
     color: palette[Math.floor(rand() * palette.length)],
     strength: 0.35 + rand() * 0.5,
   }));
-  const waves = { freq: 2 + rand() * 6, amp: 0.04 + rand() * 0.08, phase: rand() * 6.28, level: 0.55 + rand() * 0.3, color: palette[4] };
+  const waves = {
+    freq: 2 + rand() * 6,
+    amp: 0.04 + rand() * 0.08,
+    phase: rand() * 6.28,
+    level: 0.55 + rand() * 0.3,
+    color: palette[4],
+  };
 
   const out = Buffer.alloc(w * h * 3);
   const [c0, c1] = [palette[0], palette[1]];
@@ -103,13 +112,21 @@ export async function renderImage(request: RenderRequest): Promise<Buffer> {
   const w = Math.max(1, Math.round(request.width / 4));
   const h = Math.max(1, Math.round(request.height / 4));
   const pixels = paint(request, w, h);
-  const image = sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).resize(request.width, request.height, {
-    kernel: 'cubic',
-    fit: 'fill',
-  });
+  const image = sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).resize(
+    request.width,
+    request.height,
+    {
+      kernel: 'cubic',
+      fit: 'fill',
+    },
+  );
   switch (request.format) {
     case 'png':
-      return withPngText(await image.png({ compressionLevel: 3, adaptiveFiltering: false }).toBuffer(), 'Software', OFFLINE_ENGINE_SOFTWARE);
+      return withPngText(
+        await image.png({ compressionLevel: 3, adaptiveFiltering: false }).toBuffer(),
+        'Software',
+        OFFLINE_ENGINE_SOFTWARE,
+      );
     case 'jpeg':
       return image.jpeg({ quality: 88 }).toBuffer();
     case 'webp':

@@ -21,7 +21,13 @@ describe(createLogger.name, () => {
     log.child({ requestId: 'req-123' }).info({ generationId: 'g1' }, 'job queued');
 
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', service: 'generator-api', requestId: 'req-123', generationId: 'g1', msg: 'job queued' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'generator-api',
+      requestId: 'req-123',
+      generationId: 'g1',
+      msg: 'job queued',
+    });
     expect(String(lines[0]['time'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -30,7 +36,10 @@ describe(createLogger.name, () => {
     const log = createLogger({ service: 'bff', level: 'warn', destination });
 
     log.info('not shown');
-    log.warn({ headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIA…', cookie: 'owner=1' } }, 'odd request');
+    log.warn(
+      { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIA…', cookie: 'owner=1' } },
+      'odd request',
+    );
 
     expect(lines).toHaveLength(1);
     expect(lines[0]['headers']).toEqual({ authorization: '[redacted]', cookie: '[redacted]' });

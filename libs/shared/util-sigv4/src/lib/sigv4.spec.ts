@@ -1,12 +1,14 @@
-import { IncomingMessage, Server, createServer } from 'node:http';
+import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { ReceivedRequest, VerifyOptions, signRequest, verifySigV4 } from './sigv4';
+import { ReceivedRequest, signRequest, VerifyOptions, verifySigV4 } from './sigv4';
 
-const CREDS = { accessKeyId: 'LOCALACCESSKEY0000000', secretAccessKey: 'localsecretkey/imagegen/0000000000000000' };
+const CREDS = {
+  accessKeyId: 'LOCALACCESSKEY0000000',
+  secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
+};
 const lookupSecret = (id: string) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey : undefined);
 const API: VerifyOptions = { service: 'execute-api', region: 'us-west-2', lookupSecret };
 const S3: VerifyOptions = { service: 's3', region: 'us-west-2', lookupSecret };
@@ -21,7 +23,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       res.end('{}');
     });
   });
@@ -58,7 +65,10 @@ describe(verifySigV4.name, () => {
   it.each([
     ['the path', (r: ReceivedRequest) => ({ ...r, url: r.url.replace('/generations', '/generationz') })],
     ['the query', (r: ReceivedRequest) => ({ ...r, url: r.url.replace('limit=5', 'limit=6') })],
-    ['a signed header', (r: ReceivedRequest) => ({ ...r, headers: { ...r.headers, 'x-imagegen-owner': 'o2' } })],
+    [
+      'a signed header',
+      (r: ReceivedRequest) => ({ ...r, headers: { ...r.headers, 'x-imagegen-owner': 'o2' } }),
+    ],
     ['the body', (r: ReceivedRequest) => ({ ...r, body: Buffer.from('{"prompt":"a dog"}') })],
     ['the method', (r: ReceivedRequest) => ({ ...r, method: 'PUT' })],
   ])('rejects a request whose %s was changed after signing', async (_what, tamper) => {
@@ -69,9 +79,15 @@ describe(verifySigV4.name, () => {
   it('rejects a request signed with another secret, an unknown key, or none', async () => {
     const wrong = await sendSigned('/generations', '{}', { ...CREDS, secretAccessKey: 'not-the-secret' });
     expect(await verifySigV4(wrong, API)).toEqual({ ok: false, reason: 'mismatch' });
-    const unknown = await sendSigned('/generations', '{}', { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' });
+    const unknown = await sendSigned('/generations', '{}', {
+      accessKeyId: 'AKIAOTHER',
+      secretAccessKey: 'x',
+    });
     expect(await verifySigV4(unknown, API)).toEqual({ ok: false, reason: 'unknown-key' });
-    expect(await verifySigV4({ method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) }, API)).toEqual({ ok: false, reason: 'missing' });
+    expect(await verifySigV4({ method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) }, API)).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
   });
 
   it('rejects a header-signed request older than 15 minutes (replay)', async () => {
@@ -89,13 +105,22 @@ describe(verifySigV4.name, () => {
     const { req } = await presignedGet('owners/a/generations/g1/1.png');
     const otherKey = { ...req, url: req.url.replace('owners/a/', 'owners/b/') };
     expect(await verifySigV4(otherKey, S3)).toEqual({ ok: false, reason: 'mismatch' });
-    const forged = { ...req, url: req.url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`) };
+    const forged = {
+      ...req,
+      url: req.url.replace(
+        /X-Amz-Signature=([0-9a-f])/,
+        (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`,
+      ),
+    };
     expect((await verifySigV4(forged, S3)).ok).toBe(false);
   });
 
   it('rejects a presigned URL past its expiry, and one whose expiry was lengthened', async () => {
     const { req } = await presignedGet('k.png', 60);
-    expect(await verifySigV4(req, { ...S3, now: new Date(Date.now() + 61_000) })).toEqual({ ok: false, reason: 'expired' });
+    expect(await verifySigV4(req, { ...S3, now: new Date(Date.now() + 61_000) })).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
     const longer = { ...req, url: req.url.replace('X-Amz-Expires=60', 'X-Amz-Expires=604800') };
     expect(await verifySigV4(longer, S3)).toEqual({ ok: false, reason: 'mismatch' });
   });

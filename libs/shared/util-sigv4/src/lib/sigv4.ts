@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -29,7 +28,8 @@ function parseQuery(rawQuery: string): Record<string, string | string[]> {
     const key = decode(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? '' : decode(part.slice(eq + 1));
     const existing = query[key];
-    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    query[key] =
+      existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return query;
 }
@@ -60,7 +60,10 @@ export interface RawRequestToSign {
 }
 
 /** Signs a request whose path goes on the wire as given: answers the headers to send (authorization, x-amz-date, …). */
-export async function signRawRequest(request: RawRequestToSign, options: SignOptions): Promise<Record<string, string>> {
+export async function signRawRequest(
+  request: RawRequestToSign,
+  options: SignOptions,
+): Promise<Record<string, string>> {
   const q = request.path.indexOf('?');
   const [hostname, port] = request.host.split(':');
   const signed = await signer(options.service, options.region, options.credentials).sign(
@@ -79,10 +82,20 @@ export async function signRawRequest(request: RawRequestToSign, options: SignOpt
 }
 
 /** Signs a plain HTTP request with SigV4: answers the headers to send (authorization, x-amz-date, …). */
-export async function signRequest(request: RequestToSign, options: SignOptions): Promise<Record<string, string>> {
+export async function signRequest(
+  request: RequestToSign,
+  options: SignOptions,
+): Promise<Record<string, string>> {
   const url = new URL(request.url);
   return signRawRequest(
-    { method: request.method, protocol: url.protocol as 'http:' | 'https:', host: url.host, path: url.pathname + url.search, ...(request.headers ? { headers: request.headers } : {}), ...(request.body !== undefined ? { body: request.body } : {}) },
+    {
+      method: request.method,
+      protocol: url.protocol as 'http:' | 'https:',
+      host: url.host,
+      path: url.pathname + url.search,
+      ...(request.headers ? { headers: request.headers } : {}),
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    },
     options,
   );
 }
@@ -104,13 +117,24 @@ export interface VerifyOptions {
 }
 
 export type VerifyFailure = 'missing' | 'malformed' | 'unknown-key' | 'expired' | 'mismatch';
-export type VerifyResult = { readonly ok: true; readonly accessKeyId: string } | { readonly ok: false; readonly reason: VerifyFailure };
+export type VerifyResult =
+  | { readonly ok: true; readonly accessKeyId: string }
+  | { readonly ok: false; readonly reason: VerifyFailure };
 
-const AUTH_HEADER = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH_HEADER =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
 const AMZ_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
-const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'];
+const PRESIGN_PARAMS = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+];
 
 function parseAmzDate(value: string | undefined): Date | undefined {
   const m = value ? AMZ_DATE.exec(value) : null;
@@ -146,17 +170,29 @@ export async function verifySigV4(request: ReceivedRequest, options: VerifyOptio
 
   if (!authorization && !presigned) return { ok: false, reason: 'missing' };
 
-  let accessKeyId: string, region: string, service: string, signedHeaders: string[], signature: string, date: Date | undefined;
+  let accessKeyId: string,
+    region: string,
+    service: string,
+    signedHeaders: string[],
+    signature: string,
+    date: Date | undefined;
   let expiresIn: number | undefined;
   if (presigned) {
     const credential = CREDENTIAL.exec(String(query['X-Amz-Credential'] ?? ''));
     date = parseAmzDate(String(query['X-Amz-Date'] ?? ''));
     expiresIn = Number(query['X-Amz-Expires']);
-    if (!credential || !date || !Number.isInteger(expiresIn) || query['X-Amz-Algorithm'] !== 'AWS4-HMAC-SHA256') {
+    if (
+      !credential ||
+      !date ||
+      !Number.isInteger(expiresIn) ||
+      query['X-Amz-Algorithm'] !== 'AWS4-HMAC-SHA256'
+    ) {
       return { ok: false, reason: 'malformed' };
     }
     [, accessKeyId, , region, service] = credential;
-    signedHeaders = String(query['X-Amz-SignedHeaders'] ?? '').split(';').filter(Boolean);
+    signedHeaders = String(query['X-Amz-SignedHeaders'] ?? '')
+      .split(';')
+      .filter(Boolean);
     signature = String(query['X-Amz-Signature']);
     if (now.getTime() > date.getTime() + expiresIn * 1000) return { ok: false, reason: 'expired' };
     if (date.getTime() - now.getTime() > CLOCK_SKEW_MS) return { ok: false, reason: 'malformed' };
@@ -190,7 +226,10 @@ export async function verifySigV4(request: ReceivedRequest, options: VerifyOptio
         method: request.method,
         path,
         query: rest,
-        headers: { ...headers, ...(typeof payloadHash === 'string' ? { 'X-Amz-Content-Sha256': payloadHash } : {}) },
+        headers: {
+          ...headers,
+          ...(typeof payloadHash === 'string' ? { 'X-Amz-Content-Sha256': payloadHash } : {}),
+        },
       }),
       { signingDate: date, expiresIn },
     );
@@ -202,7 +241,13 @@ export async function verifySigV4(request: ReceivedRequest, options: VerifyOptio
       if (!sameSignature(bodyHash, contentHash)) return { ok: false, reason: 'mismatch' };
     }
     const out = await sigv4.sign(
-      new HttpRequest({ method: request.method, path, query, headers, body: contentHash ? undefined : request.body }),
+      new HttpRequest({
+        method: request.method,
+        path,
+        query,
+        headers,
+        body: contentHash ? undefined : request.body,
+      }),
       { signingDate: date },
     );
     expected = signatureFromAuthorization(out.headers['authorization']);

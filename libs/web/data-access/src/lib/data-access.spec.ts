@@ -11,8 +11,16 @@ import { problemFrom, userMessage } from './problem-messages';
 
 describe(downloadName.name, () => {
   it.each([
-    ['A Lighthouse, at DUSK — oil painting!', { seed: 42, format: 'png' as const }, 'a-lighthouse-at-dusk-oil-painting-42.png'],
-    ['<script>alert(1)</script> café au lait', { seed: 7, format: 'jpeg' as const }, 'alert-1-cafe-au-lait-7.jpg'],
+    [
+      'A Lighthouse, at DUSK — oil painting!',
+      { seed: 42, format: 'png' as const },
+      'a-lighthouse-at-dusk-oil-painting-42.png',
+    ],
+    [
+      '<script>alert(1)</script> café au lait',
+      { seed: 7, format: 'jpeg' as const },
+      'alert-1-cafe-au-lait-7.jpg',
+    ],
     ['日本の庭', { seed: 1, format: 'webp' as const }, 'image-1.webp'],
   ])('names %p sensibly', (prompt, image, expected) => {
     expect(downloadName(prompt, image)).toBe(expected);
@@ -23,7 +31,9 @@ describe(problemFrom.name, () => {
   it('reads problem+json from an HTTP error, and says so when offline', () => {
     const p = problem(ErrorCode.MODEL_RETIRED, 'gone');
     expect(problemFrom(new HttpErrorResponse({ status: 410, error: p }))).toEqual(p);
-    expect(problemFrom(new HttpErrorResponse({ status: 0, error: new ProgressEvent('error') })).detail).toMatch(/offline/);
+    expect(
+      problemFrom(new HttpErrorResponse({ status: 0, error: new ProgressEvent('error') })).detail,
+    ).toMatch(/offline/);
   });
 
   it('still says problems in words through the old export', () => {
@@ -38,7 +48,9 @@ describe(GenerationsApi.name, () => {
     const http = TestBed.inject(HttpTestingController);
     let spent = -1;
     api.summary().subscribe((s) => (spent = s.spentUsd));
-    http.expectOne('/api/summary').flush({ retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 1.2, images: 30 });
+    http
+      .expectOne('/api/summary')
+      .flush({ retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 1.2, images: 30 });
     expect(spent).toBe(1.2);
   });
 
@@ -55,7 +67,8 @@ describe(GenerationsApi.name, () => {
     const seen: string[] = [];
     let done = false;
     api.follow('g1').subscribe({ next: (j) => seen.push(j.status), complete: () => (done = true) });
-    const job = (status: Generation['status'], updatedAt: string) => ({ id: 'g1', status, updatedAt }) as Generation;
+    const job = (status: Generation['status'], updatedAt: string) =>
+      ({ id: 'g1', status, updatedAt }) as Generation;
     jest.advanceTimersByTime(1000);
     http.expectOne('/api/generations/g1').flush(job('running', 't1'));
     jest.advanceTimersByTime(1000);
@@ -79,8 +92,26 @@ describe(FreshLinks.name, () => {
       createdAt: '2026-11-24T09:59:00Z',
       updatedAt: '2026-11-24T09:59:05Z',
       modelId: 'stability.stable-image-core-v1:1',
-      request: { modelId: 'stability.stable-image-core-v1:1', prompt: 'p', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
-      images: [{ id: `${id}-i`, index: 0, url: `http://s3/${id}?sig=old`, urlExpiresAt, width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }],
+      request: {
+        modelId: 'stability.stable-image-core-v1:1',
+        prompt: 'p',
+        aspectRatio: '1:1',
+        count: 1,
+        outputFormat: 'png',
+      },
+      images: [
+        {
+          id: `${id}-i`,
+          index: 0,
+          url: `http://s3/${id}?sig=old`,
+          urlExpiresAt,
+          width: 1,
+          height: 1,
+          seed: 1,
+          bytes: 1,
+          format: 'png',
+        },
+      ],
       estimatedCostUsd: 0.04,
     };
   }
@@ -112,7 +143,9 @@ describe(FreshLinks.name, () => {
     // WHEN a link is about to be used
     links.ensure(j, anHourLater).subscribe((g) => (got = g));
     // THEN the job is read again and its fresh link handed back
-    http.expectOne('/api/generations/a').flush({ ...j, images: [{ ...j.images[0], url: 'http://s3/a?sig=new' }] });
+    http
+      .expectOne('/api/generations/a')
+      .flush({ ...j, images: [{ ...j.images[0], url: 'http://s3/a?sig=new' }] });
     expect(got?.images[0].url).toBe('http://s3/a?sig=new');
   });
 
@@ -140,7 +173,8 @@ describe(FreshLinks.name, () => {
 
   it('frees its place in the queue when a read fails', () => {
     const errors: unknown[] = [];
-    for (let i = 0; i < MAX_CONCURRENT_REREADS + 1; i++) links.reread(`g${i}`).subscribe({ error: (e) => errors.push(e) });
+    for (let i = 0; i < MAX_CONCURRENT_REREADS + 1; i++)
+      links.reread(`g${i}`).subscribe({ error: (e) => errors.push(e) });
     for (const req of http.match(() => true)) req.flush(null, { status: 500, statusText: 'x' });
     expect(errors).toHaveLength(MAX_CONCURRENT_REREADS);
     http.expectOne('/api/generations/g3').flush(job('g3', '2026-11-24T11:15:00Z'));

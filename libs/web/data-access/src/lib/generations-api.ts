@@ -1,9 +1,16 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
-import { Injectable, inject } from '@angular/core';
-import { Observable, defer, timer } from 'rxjs';
+import { inject, Injectable } from '@angular/core';
+import { defer, Observable, timer } from 'rxjs';
 import { filter, map, switchMap, takeWhile } from 'rxjs/operators';
 
-import { Generation, GenerationPage, ModelInfo, OwnerSummary, ProblemDetails, isTerminal } from '@imagegen/contracts';
+import {
+  Generation,
+  GenerationPage,
+  isTerminal,
+  ModelInfo,
+  OwnerSummary,
+  ProblemDetails,
+} from '@imagegen/contracts';
 
 const API = '/api';
 
@@ -29,7 +36,9 @@ export class GenerationsApi {
   }
 
   create(request: Record<string, unknown>, idempotencyKey: string): Observable<Generation> {
-    return this.http.post<Generation>(`${API}/generations`, request, { headers: new HttpHeaders({ 'Idempotency-Key': idempotencyKey }) });
+    return this.http.post<Generation>(`${API}/generations`, request, {
+      headers: new HttpHeaders({ 'Idempotency-Key': idempotencyKey }),
+    });
   }
 
   get(id: string): Observable<Generation> {

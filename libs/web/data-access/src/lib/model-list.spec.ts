@@ -1,16 +1,28 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { EnvironmentInjector, createEnvironmentInjector, signal } from '@angular/core';
+import { createEnvironmentInjector, EnvironmentInjector, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 
-import { ErrorCode, MODEL_CATALOG, ModelInfo, ProblemDetails, catalogEta, problem } from '@imagegen/contracts';
+import {
+  catalogEta,
+  ErrorCode,
+  MODEL_CATALOG,
+  ModelInfo,
+  problem,
+  ProblemDetails,
+} from '@imagegen/contracts';
 
-import { ModelList, injectModelList } from './model-list';
+import { injectModelList, ModelList } from './model-list';
 import { problemMessage } from './problem-messages';
 
 const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => {
   const retired = m.lifecycle.state === 'retired';
-  return { ...m, available: !retired, availability: retired ? 'retired' : 'available', eta: catalogEta(m, 4) };
+  return {
+    ...m,
+    available: !retired,
+    availability: retired ? 'retired' : 'available',
+    eta: catalogEta(m, 4),
+  };
 });
 const CORE = 'stability.stable-image-core-v1:1';
 const SDXL = 'stability.stable-diffusion-xl-v1';
@@ -52,7 +64,9 @@ describe(injectModelList.name, () => {
   it('puts a failure into the page’s problem, in words the banner can show', () => {
     const loaded: unknown[] = [];
     list.load(problemSeen, (models) => loaded.push(models));
-    http.expectOne('/api/models').flush(problem(ErrorCode.SERVICE_UNAVAILABLE), { status: 503, statusText: 'Unavailable' });
+    http
+      .expectOne('/api/models')
+      .flush(problem(ErrorCode.SERVICE_UNAVAILABLE), { status: 503, statusText: 'Unavailable' });
     expect(problemSeen()?.code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
     expect(problemMessage(problemSeen)()?.title).toBe('Unavailable for a moment');
     expect(list.all()).toEqual([]);

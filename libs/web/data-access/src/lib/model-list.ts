@@ -1,4 +1,4 @@
-import { DestroyRef, Signal, WritableSignal, computed, inject, signal } from '@angular/core';
+import { computed, DestroyRef, inject, Signal, signal, WritableSignal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 
 import { ModelInfo, ProblemDetails } from '@imagegen/contracts';
@@ -19,7 +19,10 @@ export interface ModelList {
    * Reads the list (call it from ngOnInit): `loaded` gets it, to pick the page's defaults; a failure
    * goes into the page's `problem`, the one its banner shows.
    */
-  load(problem: WritableSignal<ProblemDetails | undefined>, loaded?: (models: readonly ModelInfo[]) => void): void;
+  load(
+    problem: WritableSignal<ProblemDetails | undefined>,
+    loaded?: (models: readonly ModelInfo[]) => void,
+  ): void;
 }
 
 /** The model list of the page (or component) being created: call it in a field initializer. */

@@ -1,7 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { Signal, computed } from '@angular/core';
+import { computed, Signal } from '@angular/core';
 
-import { ErrorCode, ProblemDetails, isProblemDetails, problem } from '@imagegen/contracts';
+import { ErrorCode, isProblemDetails, problem, ProblemDetails } from '@imagegen/contracts';
 import { UserMessage, userMessage } from '@imagegen/web/util-jobs';
 
 /** Problems in words (the mapping lives in web-util-jobs, where the presentational components reach it too). */
@@ -12,7 +12,11 @@ export type { UserMessage } from '@imagegen/web/util-jobs';
 export function problemFrom(error: unknown): ProblemDetails {
   if (error instanceof HttpErrorResponse) {
     if (isProblemDetails(error.error)) return error.error;
-    if (error.status === 0) return problem(ErrorCode.MODEL_UNAVAILABLE, 'You seem to be offline, or the server cannot be reached: check the connection and try again.');
+    if (error.status === 0)
+      return problem(
+        ErrorCode.MODEL_UNAVAILABLE,
+        'You seem to be offline, or the server cannot be reached: check the connection and try again.',
+      );
     if (error.status === 429) return problem(ErrorCode.RATE_LIMITED);
   }
   if (isProblemDetails(error)) return error;

@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { ActivatedRoute, convertToParamMap, provideRouter } from '@angular/router';
 
-import { ErrorCode, Generation, MODEL_CATALOG, ModelInfo, catalogEta, problem } from '@imagegen/contracts';
+import { catalogEta, ErrorCode, Generation, MODEL_CATALOG, ModelInfo, problem } from '@imagegen/contracts';
 
 import ComparePage from './compare-page';
 
@@ -28,7 +28,12 @@ const CANVAS: ModelInfo = {
 const MODELS: ModelInfo[] = [
   ...MODEL_CATALOG.map((m): ModelInfo => {
     const retired = m.lifecycle.state === 'retired';
-    return { ...m, available: !retired, availability: retired ? 'retired' : 'available', eta: catalogEta(m, 4) };
+    return {
+      ...m,
+      available: !retired,
+      availability: retired ? 'retired' : 'available',
+      eta: catalogEta(m, 4),
+    };
   }),
 ];
 
@@ -37,7 +42,8 @@ let http: HttpTestingController;
 const el = () => fixture.nativeElement as HTMLElement;
 const q = (id: string) => el().querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
 const all = (id: string) => Array.from(el().querySelectorAll(`[data-testid="${id}"]`)) as HTMLElement[];
-const checkbox = (modelId: string) => el().querySelector(`[data-testid="compare-model"][data-model-id="${modelId}"] input`) as HTMLInputElement;
+const checkbox = (modelId: string) =>
+  el().querySelector(`[data-testid="compare-model"][data-model-id="${modelId}"] input`) as HTMLInputElement;
 
 async function open(models: ModelInfo[] = MODELS, query: Record<string, string> = {}) {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
@@ -101,13 +107,29 @@ describe(ComparePage.name, () => {
   });
 
   it('disables models this deployment cannot call, with how to enable them, and allows three at most', async () => {
-    await open([...MODELS.map((m) => (m.id === ULTRA ? { ...m, availability: 'no-access' as const, available: false, unavailableReason: 'Enable it in the Amazon Bedrock console.' } : m)), CANVAS]);
+    await open([
+      ...MODELS.map((m) =>
+        m.id === ULTRA
+          ? {
+              ...m,
+              availability: 'no-access' as const,
+              available: false,
+              unavailableReason: 'Enable it in the Amazon Bedrock console.',
+            }
+          : m,
+      ),
+      CANVAS,
+    ]);
     expect(checkbox(ULTRA).disabled).toBe(true);
     expect(q('compare-model-reason')?.textContent).toContain('Enable it in the Amazon Bedrock console.');
     await toggle(CANVAS.id);
     expect(checkbox(CANVAS.id).checked).toBe(true);
     // three picked: nothing else can be added
-    expect(all('compare-model').filter((m) => !(m.querySelector('input') as HTMLInputElement).checked).every((m) => (m.querySelector('input') as HTMLInputElement).disabled)).toBe(true);
+    expect(
+      all('compare-model')
+        .filter((m) => !(m.querySelector('input') as HTMLInputElement).checked)
+        .every((m) => (m.querySelector('input') as HTMLInputElement).disabled),
+    ).toBe(true);
   });
 
   it('sends nothing until two models are picked', async () => {
@@ -143,8 +165,21 @@ describe(ComparePage.name, () => {
     const keys = posts.map((p) => p.request.headers.get('Idempotency-Key'));
     expect(new Set(keys).size).toBe(2);
     // AND each carries only what its model takes
-    expect(posts[0].request.body).toEqual({ modelId: CORE, prompt: 'a fox in the snow', negativePrompt: 'blurry', aspectRatio: '16:9', seed: 4_000_000_000, count: 1, outputFormat: 'png' });
-    expect(posts[1].request.body).toEqual({ modelId: CANVAS.id, prompt: 'a fox in the snow', count: 1, outputFormat: 'png' });
+    expect(posts[0].request.body).toEqual({
+      modelId: CORE,
+      prompt: 'a fox in the snow',
+      negativePrompt: 'blurry',
+      aspectRatio: '16:9',
+      seed: 4_000_000_000,
+      count: 1,
+      outputFormat: 'png',
+    });
+    expect(posts[1].request.body).toEqual({
+      modelId: CANVAS.id,
+      prompt: 'a fox in the snow',
+      count: 1,
+      outputFormat: 'png',
+    });
     posts[0].flush(queued(CORE, 'c1'));
     posts[1].flush(queued(CANVAS.id, 'c2'));
     fixture.detectChanges();
@@ -172,9 +207,15 @@ describe(ComparePage.name, () => {
 
     // THEN each column shows its own job or why it could not be sent
     const [core, sd35, ultra] = all('compare-column');
-    expect(core.querySelector('[data-testid="compare-detail-link"]')?.getAttribute('href')).toBe('/gallery/c1');
-    expect(sd35.querySelector('[data-testid="compare-detail-link"]')?.getAttribute('href')).toBe('/gallery/c2');
-    expect(ultra.querySelector('[data-testid="error-banner"]')?.textContent).toContain('enable it in the Amazon Bedrock console');
+    expect(core.querySelector('[data-testid="compare-detail-link"]')?.getAttribute('href')).toBe(
+      '/gallery/c1',
+    );
+    expect(sd35.querySelector('[data-testid="compare-detail-link"]')?.getAttribute('href')).toBe(
+      '/gallery/c2',
+    );
+    expect(ultra.querySelector('[data-testid="error-banner"]')?.textContent).toContain(
+      'enable it in the Amazon Bedrock console',
+    );
 
     // WHEN a job ends, its column shows its image
     jest.advanceTimersByTime(1000);
@@ -185,20 +226,40 @@ describe(ComparePage.name, () => {
           status: 'succeeded',
           updatedAt: 'done',
           costUsd: 0.04,
-          images: [{ id: `${id}-i`, index: 0, url: `http://s3/${id}.png`, urlExpiresAt: '2099-01-01T00:00:00Z', width: 1, height: 1, seed: 1, bytes: 1, format: 'png' }],
+          images: [
+            {
+              id: `${id}-i`,
+              index: 0,
+              url: `http://s3/${id}.png`,
+              urlExpiresAt: '2099-01-01T00:00:00Z',
+              width: 1,
+              height: 1,
+              seed: 1,
+              bytes: 1,
+              format: 'png',
+            },
+          ],
         }),
       );
     }
     fixture.detectChanges();
-    expect(all('result-image').map((i) => (i as HTMLImageElement).src)).toEqual(['http://s3/c1.png', 'http://s3/c2.png']);
+    expect(all('result-image').map((i) => (i as HTMLImageElement).src)).toEqual([
+      'http://s3/c1.png',
+      'http://s3/c2.png',
+    ]);
   });
 
   it('keeps the comparison across a reload (the job ids are in the URL)', async () => {
     await open(MODELS, { jobs: 'c1,c2' });
     http.expectOne('/api/generations/c1').flush(queued(CORE, 'c1', { status: 'succeeded', costUsd: 0.04 }));
-    http.expectOne('/api/generations/c2').flush(queued(SD35, 'c2', { status: 'failed', error: problem(ErrorCode.CONTENT_FILTERED) }));
+    http
+      .expectOne('/api/generations/c2')
+      .flush(queued(SD35, 'c2', { status: 'failed', error: problem(ErrorCode.CONTENT_FILTERED) }));
     fixture.detectChanges();
-    expect(all('compare-column').map((c) => c.querySelector('[data-testid="status"]')?.textContent)).toEqual(['Done', 'Failed']);
+    expect(all('compare-column').map((c) => c.querySelector('[data-testid="status"]')?.textContent)).toEqual([
+      'Done',
+      'Failed',
+    ]);
   });
 
   it('counts the prompt against the smallest limit of the models picked, and warns about non-English prompts', async () => {

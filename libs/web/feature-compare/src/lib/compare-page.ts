@@ -1,16 +1,51 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  inject,
+  OnInit,
+  signal,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { Subscription, interval } from 'rxjs';
+import { interval, Subscription } from 'rxjs';
 
-import { ASPECT_RATIOS, GeneratedImage, Generation, ModelInfo, ProblemDetails, estimateCostUsd, isTerminal } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, injectModelList, problemFrom, problemMessage, saveImage, userMessage } from '@imagegen/web/data-access';
+import {
+  ASPECT_RATIOS,
+  estimateCostUsd,
+  GeneratedImage,
+  Generation,
+  isTerminal,
+  ModelInfo,
+  ProblemDetails,
+} from '@imagegen/contracts';
+import {
+  downloadName,
+  FollowProblem,
+  FreshLinks,
+  GenerationsApi,
+  injectModelList,
+  problemFrom,
+  problemMessage,
+  saveImage,
+  userMessage,
+} from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
-import { JobTiming, etaOf, formatUsd, isCallable, jobTiming, timingOfJob, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
+import {
+  etaOf,
+  formatUsd,
+  isCallable,
+  JobTiming,
+  jobTiming,
+  timingOfJob,
+  unavailableText,
+  wantsEnglish,
+} from '@imagegen/web/util-jobs';
 import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 
 export const MIN_COMPARED = 2;
@@ -30,7 +65,17 @@ interface Column {
 @Component({
   selector: 'ig-compare-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner, PromptField],
+  imports: [
+    MatButtonModule,
+    MatCheckboxModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    RouterLink,
+    GenerationView,
+    ProblemBanner,
+    PromptField,
+  ],
   templateUrl: './compare-page.html',
   styleUrl: './compare-page.scss',
 })
@@ -59,15 +104,25 @@ export default class ComparePage implements OnInit {
   protected readonly choices = this.models.pickable;
   protected readonly chosen = computed(() => this.choices().filter((m) => this.selected().includes(m.id)));
   protected readonly full = computed(() => this.selected().length >= MAX_COMPARED);
-  protected readonly ready = computed(() => this.chosen().length >= MIN_COMPARED && this.chosen().every(isCallable));
-  protected readonly promptLimit = computed(() => Math.min(...this.chosen().map((m) => m.prompt.maxLength), 10_000));
+  protected readonly ready = computed(
+    () => this.chosen().length >= MIN_COMPARED && this.chosen().every(isCallable),
+  );
+  protected readonly promptLimit = computed(() =>
+    Math.min(...this.chosen().map((m) => m.prompt.maxLength), 10_000),
+  );
   protected readonly takesNegative = computed(() => this.chosen().some((m) => m.negativePrompt.supported));
   /** Ratios any chosen model takes; a model that does not take the one picked uses its own default. */
-  protected readonly aspectRatios = computed(() => ASPECT_RATIOS.filter((r) => this.chosen().some((m) => m.aspectRatios.includes(r))));
+  protected readonly aspectRatios = computed(() =>
+    ASPECT_RATIOS.filter((r) => this.chosen().some((m) => m.aspectRatios.includes(r))),
+  );
   protected readonly anyWantsEnglish = computed(() => this.chosen().some(wantsEnglish));
-  protected readonly cost = computed(() => formatUsd(this.chosen().reduce((sum, m) => sum + estimateCostUsd(m, 1), 0)));
+  protected readonly cost = computed(() =>
+    formatUsd(this.chosen().reduce((sum, m) => sum + estimateCostUsd(m, 1), 0)),
+  );
   /** The models run side by side: the comparison takes as long as the slowest. */
-  protected readonly eta = computed(() => Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)));
+  protected readonly eta = computed(() =>
+    Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)),
+  );
   protected readonly message = problemMessage(this.problem);
 
   protected readonly callable = isCallable;
@@ -75,10 +130,20 @@ export default class ComparePage implements OnInit {
 
   ngOnInit(): void {
     this.models.load(this.problem, () => {
-      if (this.selected().length === 0) this.selected.set(this.models.pickable().filter(isCallable).slice(0, MIN_COMPARED).map((m) => m.id));
+      if (this.selected().length === 0)
+        this.selected.set(
+          this.models
+            .pickable()
+            .filter(isCallable)
+            .slice(0, MIN_COMPARED)
+            .map((m) => m.id),
+        );
     });
     // A reload keeps the comparison: its job ids are in the URL.
-    const ids = (this.route.snapshot.queryParamMap.get('jobs') ?? '').split(',').filter(Boolean).slice(0, MAX_COMPARED);
+    const ids = (this.route.snapshot.queryParamMap.get('jobs') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .slice(0, MAX_COMPARED);
     for (const id of ids) {
       this.api.get(id).subscribe({
         next: (job) => {
@@ -99,7 +164,13 @@ export default class ComparePage implements OnInit {
   }
 
   protected toggle(id: string, checked: boolean): void {
-    this.selected.update((ids) => (checked ? (ids.includes(id) || ids.length >= MAX_COMPARED ? ids : [...ids, id]) : ids.filter((i) => i !== id)));
+    this.selected.update((ids) =>
+      checked
+        ? ids.includes(id) || ids.length >= MAX_COMPARED
+          ? ids
+          : [...ids, id]
+        : ids.filter((i) => i !== id),
+    );
     this.errors.set({});
   }
 
@@ -111,12 +182,17 @@ export default class ComparePage implements OnInit {
   private requestFor(model: ModelInfo): Record<string, unknown> {
     const seed = this.seed().trim();
     const seedValue = /^\d+$/.test(seed) ? Number(seed) : seed;
-    const seedFits = typeof seedValue === 'number' && seedValue >= model.seed.min && seedValue <= model.seed.max;
+    const seedFits =
+      typeof seedValue === 'number' && seedValue >= model.seed.min && seedValue <= model.seed.max;
     return {
       modelId: model.id,
       prompt: this.prompt(),
-      ...(model.negativePrompt.supported && this.negativePrompt().trim() ? { negativePrompt: this.negativePrompt() } : {}),
-      ...(model.aspectRatios.includes(this.aspectRatio() as never) ? { aspectRatio: this.aspectRatio() } : {}),
+      ...(model.negativePrompt.supported && this.negativePrompt().trim()
+        ? { negativePrompt: this.negativePrompt() }
+        : {}),
+      ...(model.aspectRatios.includes(this.aspectRatio() as never)
+        ? { aspectRatio: this.aspectRatio() }
+        : {}),
       ...(seed && (seedFits || typeof seedValue !== 'number') ? { seed: seedValue } : {}),
       count: 1,
       ...(model.outputFormats.includes('png') ? { outputFormat: 'png' } : {}),
@@ -129,7 +205,8 @@ export default class ComparePage implements OnInit {
     const requests = this.chosen().map((m) => this.requestFor(m));
     const errors: Record<string, string> = {};
     const lookup = (id: string) => this.models.find(id);
-    for (const r of requests) for (const [field, text] of Object.entries(validateForm(r, lookup))) errors[field] ??= text;
+    for (const r of requests)
+      for (const [field, text] of Object.entries(validateForm(r, lookup))) errors[field] ??= text;
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
 
@@ -169,7 +246,9 @@ export default class ComparePage implements OnInit {
   /** A newer view of a job replaces the shown one (a re-read never takes an ended job back to running). */
   private update(job: Generation): void {
     this.columns.update((cols) =>
-      cols.map((c) => (c.job?.id === job.id && !(isTerminal(c.job.status) && !isTerminal(job.status)) ? { ...c, job } : c)),
+      cols.map((c) =>
+        c.job?.id === job.id && !(isTerminal(c.job.status) && !isTerminal(job.status)) ? { ...c, job } : c,
+      ),
     );
   }
 
@@ -181,7 +260,12 @@ export default class ComparePage implements OnInit {
       job.id,
       this.api.follow(job.id).subscribe({
         next: (next) => this.update(next),
-        error: (err: unknown) => this.setColumn(job.modelId, { modelId: job.modelId, job, problem: err instanceof FollowProblem ? err.problem : problemFrom(err) }),
+        error: (err: unknown) =>
+          this.setColumn(job.modelId, {
+            modelId: job.modelId,
+            job,
+            problem: err instanceof FollowProblem ? err.problem : problemFrom(err),
+          }),
       }),
     );
   }
@@ -212,7 +296,9 @@ export default class ComparePage implements OnInit {
       next: (fresh) => {
         if (fresh !== job) this.update(fresh);
         const live = fresh.images.find((i) => i.id === image.id) ?? image;
-        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) => this.problem.set(problemFrom(err)));
+        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) =>
+          this.problem.set(problemFrom(err)),
+        );
       },
       error: (err: unknown) => this.problem.set(problemFrom(err)),
     });

@@ -1,26 +1,53 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, OnInit, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  inject,
+  OnInit,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { Subscription, interval } from 'rxjs';
+import { interval, Subscription } from 'rxjs';
 
 import {
   ASPECT_RATIOS,
   ErrorCode,
+  estimateCostUsd,
   GeneratedImage,
   Generation,
+  isTerminal,
   OUTPUT_FORMATS,
   OutputFormat,
   ProblemDetails,
-  estimateCostUsd,
-  isTerminal,
 } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, injectModelList, problemFrom, problemMessage, saveImage } from '@imagegen/web/data-access';
+import {
+  downloadName,
+  FollowProblem,
+  FreshLinks,
+  GenerationsApi,
+  injectModelList,
+  problemFrom,
+  problemMessage,
+  saveImage,
+} from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
-import { UNKNOWN_JOB_TIMING, etaOf, formatUsd, imagesByIndex, isCallable, jobTiming, timingOfJob, unavailableText, wantsEnglish } from '@imagegen/web/util-jobs';
+import {
+  etaOf,
+  formatUsd,
+  imagesByIndex,
+  isCallable,
+  jobTiming,
+  timingOfJob,
+  unavailableText,
+  UNKNOWN_JOB_TIMING,
+  wantsEnglish,
+} from '@imagegen/web/util-jobs';
 import { FieldErrors, fieldErrorsOf, validateForm } from '@imagegen/web/util-validation';
 
 const MAX_AUTO_RETRIES = 1;
@@ -29,7 +56,16 @@ const MAX_AUTO_RETRIES = 1;
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, RouterLink, GenerationView, ProblemBanner, PromptField],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    RouterLink,
+    GenerationView,
+    ProblemBanner,
+    PromptField,
+  ],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
 })
@@ -69,13 +105,18 @@ export default class CreatePage implements OnInit {
   });
   protected readonly aspectRatios = computed(() => this.model()?.aspectRatios ?? ASPECT_RATIOS);
   protected readonly formats = computed(() => this.model()?.outputFormats ?? OUTPUT_FORMATS);
-  protected readonly counts = computed(() => Array.from({ length: this.model()?.maxCount ?? 1 }, (_, i) => i + 1));
+  protected readonly counts = computed(() =>
+    Array.from({ length: this.model()?.maxCount ?? 1 }, (_, i) => i + 1),
+  );
   protected readonly promptLimit = computed(() => this.model()?.prompt.maxLength ?? 10_000);
   protected readonly modelWantsEnglish = computed(() => {
     const model = this.model();
     return !!model && wantsEnglish(model);
   });
-  protected readonly englishAdvice = computed(() => `${this.model()?.displayName ?? ''} understands English best. Translating it usually gives better images.`);
+  protected readonly englishAdvice = computed(
+    () =>
+      `${this.model()?.displayName ?? ''} understands English best. Translating it usually gives better images.`,
+  );
   protected readonly cost = computed(() => {
     const model = this.model();
     return model ? formatUsd(estimateCostUsd(model, this.count())) : '';
@@ -109,7 +150,10 @@ export default class CreatePage implements OnInit {
     if (reuse) {
       // "Reuse" from the gallery: the same parameters; the seed too only when asked (`&seed=keep`).
       const keepSeed = params.get('seed') === 'keep';
-      this.api.get(reuse).subscribe({ next: (job) => this.fill(job, keepSeed), error: (err: unknown) => this.problem.set(problemFrom(err)) });
+      this.api.get(reuse).subscribe({
+        next: (job) => this.fill(job, keepSeed),
+        error: (err: unknown) => this.problem.set(problemFrom(err)),
+      });
     }
     const jobId = params.get('job');
     if (jobId) {
@@ -135,9 +179,11 @@ export default class CreatePage implements OnInit {
     this.modelId.set(id);
     const model = this.models.find(id);
     if (!model) return;
-    if (!model.aspectRatios.includes(this.aspectRatio() as never)) this.aspectRatio.set(model.defaultAspectRatio);
+    if (!model.aspectRatios.includes(this.aspectRatio() as never))
+      this.aspectRatio.set(model.defaultAspectRatio);
     if (this.count() > model.maxCount) this.count.set(model.maxCount);
-    if (!model.outputFormats.includes(this.outputFormat())) this.outputFormat.set(model.outputFormats[0] ?? 'png');
+    if (!model.outputFormats.includes(this.outputFormat()))
+      this.outputFormat.set(model.outputFormats[0] ?? 'png');
     this.errors.set({});
   }
 
@@ -158,7 +204,9 @@ export default class CreatePage implements OnInit {
     return {
       modelId: this.modelId(),
       prompt: this.prompt(),
-      ...(model?.negativePrompt.supported && this.negativePrompt().trim() ? { negativePrompt: this.negativePrompt() } : {}),
+      ...(model?.negativePrompt.supported && this.negativePrompt().trim()
+        ? { negativePrompt: this.negativePrompt() }
+        : {}),
       aspectRatio: this.aspectRatio(),
       ...(seed ? { seed: /^\d+$/.test(seed) ? Number(seed) : seed } : {}),
       count: this.count(),
@@ -192,7 +240,8 @@ export default class CreatePage implements OnInit {
       error: (err: unknown) => {
         this.submitting.set(false);
         const problem = problemFrom(err);
-        if (problem.code === ErrorCode.VALIDATION_FAILED && problem.errors?.length) this.errors.set(fieldErrorsOf(problem));
+        if (problem.code === ErrorCode.VALIDATION_FAILED && problem.errors?.length)
+          this.errors.set(fieldErrorsOf(problem));
         else this.problem.set(problem);
       },
     });
@@ -247,7 +296,9 @@ export default class CreatePage implements OnInit {
       next: (fresh) => {
         this.adopt(fresh);
         const live = fresh.images.find((i) => i.id === image.id) ?? image;
-        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) => this.problem.set(problemFrom(err)));
+        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) =>
+          this.problem.set(problemFrom(err)),
+        );
       },
       error: (err: unknown) => this.problem.set(problemFrom(err)),
     });
@@ -264,6 +315,7 @@ export default class CreatePage implements OnInit {
   /** Takes a re-read job unless another one is shown by now (a newer status from the stream wins too). */
   private adopt(fresh: Generation): void {
     const current = this.job();
-    if (current?.id === fresh.id && (isTerminal(fresh.status) || !isTerminal(current.status))) this.job.set(fresh);
+    if (current?.id === fresh.id && (isTerminal(fresh.status) || !isTerminal(current.status)))
+      this.job.set(fresh);
   }
 }

@@ -33,7 +33,13 @@ function job(id: string, over: Partial<Generation> = {}): Generation {
     createdAt: '2026-11-24T10:00:00Z',
     updatedAt: '2026-11-24T10:00:05Z',
     modelId: 'stability.stable-image-core-v1:1',
-    request: { modelId: 'stability.stable-image-core-v1:1', prompt: `prompt ${id}`, aspectRatio: '1:1', count: 1, outputFormat: 'png' },
+    request: {
+      modelId: 'stability.stable-image-core-v1:1',
+      prompt: `prompt ${id}`,
+      aspectRatio: '1:1',
+      count: 1,
+      outputFormat: 'png',
+    },
     images: [image(id)],
     estimatedCostUsd: 0.04,
     costUsd: 0.04,
@@ -42,7 +48,13 @@ function job(id: string, over: Partial<Generation> = {}): Generation {
   };
 }
 
-const SUMMARY: OwnerSummary = { retentionDays: 30, presignExpirySeconds: 900, month: '2026-11', spentUsd: 1.24, images: 31 };
+const SUMMARY: OwnerSummary = {
+  retentionDays: 30,
+  presignExpirySeconds: 900,
+  month: '2026-11',
+  spentUsd: 1.24,
+  images: 31,
+};
 
 let fixture: ComponentFixture<GalleryPage>;
 let http: HttpTestingController;
@@ -51,11 +63,15 @@ const items = () => Array.from(el().querySelectorAll('[data-testid="gallery-item
 const byId = (item: Element, id: string) => item.querySelector(`[data-testid="${id}"]`) as HTMLElement;
 
 async function open(first: Generation[] = [job('b'), job('a')], nextCursor: string | undefined = 'g1.a') {
-  TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+  TestBed.configureTestingModule({
+    providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+  });
   fixture = TestBed.createComponent(GalleryPage);
   http = TestBed.inject(HttpTestingController);
   fixture.detectChanges();
-  http.expectOne((r) => r.url === '/api/generations' && !r.params.has('cursor')).flush({ items: first, ...(nextCursor ? { nextCursor } : {}) });
+  http
+    .expectOne((r) => r.url === '/api/generations' && !r.params.has('cursor'))
+    .flush({ items: first, ...(nextCursor ? { nextCursor } : {}) });
   http.expectOne('/api/summary').flush(SUMMARY);
   await fixture.whenStable();
 }
@@ -69,9 +85,16 @@ afterEach(() => {
 describe(GalleryPage.name, () => {
   it('lists the jobs newest first with their images, and loads the next page on demand', async () => {
     await open();
-    expect(items().map((i) => i.querySelector('.tile__prompt')?.textContent)).toEqual(['prompt b', 'prompt a']);
+    expect(items().map((i) => i.querySelector('.tile__prompt')?.textContent)).toEqual([
+      'prompt b',
+      'prompt a',
+    ]);
     (el().querySelector('[data-testid="load-more"]') as HTMLButtonElement).click();
-    http.expectOne((r) => r.params.get('cursor') === 'g1.a').flush({ items: [job('0', { status: 'failed', images: [], error: problem(ErrorCode.CONTENT_FILTERED) })] });
+    http
+      .expectOne((r) => r.params.get('cursor') === 'g1.a')
+      .flush({
+        items: [job('0', { status: 'failed', images: [], error: problem(ErrorCode.CONTENT_FILTERED) })],
+      });
     await fixture.whenStable();
     expect(items()).toHaveLength(3);
     expect(items()[2].textContent).toContain('Blocked by the content filter');
@@ -86,8 +109,12 @@ describe(GalleryPage.name, () => {
 
   it('shows how long images are kept and what was spent this month', async () => {
     await open();
-    expect(el().querySelector('[data-testid="retention-note"]')?.textContent).toContain('Images are kept for 30 days, then deleted.');
-    expect(el().querySelector('[data-testid="month-spent"]')?.textContent?.replace(/\s+/g, ' ')).toContain('Spent in November 2026: US$ 1.24 · 31 images made');
+    expect(el().querySelector('[data-testid="retention-note"]')?.textContent).toContain(
+      'Images are kept for 30 days, then deleted.',
+    );
+    expect(el().querySelector('[data-testid="month-spent"]')?.textContent?.replace(/\s+/g, ' ')).toContain(
+      'Spent in November 2026: US$ 1.24 · 31 images made',
+    );
   });
 
   it('shows a partial success, the real cost, a free repeat, and a cancelled job as such', async () => {
@@ -149,12 +176,20 @@ describe(GalleryPage.name, () => {
   it('fetches fresh links when an image link has expired, once per link', async () => {
     await open();
     byId(items()[0], 'gallery-image').dispatchEvent(new Event('error'));
-    http.expectOne('/api/generations/b').flush(job('b', { images: [image('b', { thumbnailUrl: 'http://s3/b.thumb.webp?X-Amz-Signature=2' })] }));
+    http
+      .expectOne('/api/generations/b')
+      .flush(
+        job('b', { images: [image('b', { thumbnailUrl: 'http://s3/b.thumb.webp?X-Amz-Signature=2' })] }),
+      );
     await fixture.whenStable();
     expect((byId(items()[0], 'gallery-image') as HTMLImageElement).src).toContain('Signature=2');
     // an image that is really gone does not loop
     byId(items()[0], 'gallery-image').dispatchEvent(new Event('error'));
-    http.expectOne('/api/generations/b').flush(job('b', { images: [image('b', { thumbnailUrl: 'http://s3/b.thumb.webp?X-Amz-Signature=2' })] }));
+    http
+      .expectOne('/api/generations/b')
+      .flush(
+        job('b', { images: [image('b', { thumbnailUrl: 'http://s3/b.thumb.webp?X-Amz-Signature=2' })] }),
+      );
     await fixture.whenStable();
     byId(items()[0], 'gallery-image').dispatchEvent(new Event('error'));
     http.expectNone('/api/generations/b');
@@ -162,22 +197,35 @@ describe(GalleryPage.name, () => {
 
   it('re-reads expired links a few jobs at a time when many tiles fail at once', async () => {
     // GIVEN 12 tiles whose links all expired while the page was open
-    await open(Array.from({ length: 12 }, (_, i) => job(`j${i}`)), undefined);
+    await open(
+      Array.from({ length: 12 }, (_, i) => job(`j${i}`)),
+      undefined,
+    );
     // WHEN every image fails to load
     for (const item of items()) byId(item, 'gallery-image').dispatchEvent(new Event('error'));
     // THEN only a few reads run at once, and every tile gets its fresh link
     let reads = 0;
-    for (let open = http.match((r) => r.url.startsWith('/api/generations/')); open.length > 0; open = http.match((r) => r.url.startsWith('/api/generations/'))) {
+    for (
+      let open = http.match((r) => r.url.startsWith('/api/generations/'));
+      open.length > 0;
+      open = http.match((r) => r.url.startsWith('/api/generations/'))
+    ) {
       expect(open.length).toBeLessThanOrEqual(MAX_CONCURRENT_REREADS);
       for (const r of open) {
         const id = r.request.url.split('/').pop() as string;
-        r.flush(job(id, { images: [image(id, { thumbnailUrl: `http://s3/${id}.thumb.webp?X-Amz-Signature=fresh` })] }));
+        r.flush(
+          job(id, {
+            images: [image(id, { thumbnailUrl: `http://s3/${id}.thumb.webp?X-Amz-Signature=fresh` })],
+          }),
+        );
         reads++;
       }
     }
     await fixture.whenStable();
     expect(reads).toBe(12);
-    expect(items().every((i) => (byId(i, 'gallery-image') as HTMLImageElement).src.endsWith('fresh'))).toBe(true);
+    expect(items().every((i) => (byId(i, 'gallery-image') as HTMLImageElement).src.endsWith('fresh'))).toBe(
+      true,
+    );
   });
 
   it('copies a live link after an hour open: the job is read again first, and the expiry is shown', async () => {
@@ -185,21 +233,38 @@ describe(GalleryPage.name, () => {
     await open();
     const writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-    jest.useFakeTimers({ now: MINTED + 60 * 60_000, doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'] });
+    jest.useFakeTimers({
+      now: MINTED + 60 * 60_000,
+      doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'],
+    });
     // WHEN copy link is pressed
     byId(items()[0], 'copy-link').click();
     // THEN the job is read again and its fresh link copied, with when it stops working
-    http.expectOne('/api/generations/b').flush(job('b', { images: [image('b', { url: 'http://s3/b.png?X-Amz-Signature=fresh', urlExpiresAt: '2026-11-24T11:15:00Z' })] }));
+    http.expectOne('/api/generations/b').flush(
+      job('b', {
+        images: [
+          image('b', {
+            url: 'http://s3/b.png?X-Amz-Signature=fresh',
+            urlExpiresAt: '2026-11-24T11:15:00Z',
+          }),
+        ],
+      }),
+    );
     await fixture.whenStable();
     expect(writeText).toHaveBeenCalledWith('http://s3/b.png?X-Amz-Signature=fresh');
-    expect(el().querySelector('[data-testid="gallery-notice"]')?.textContent).toMatch(/Link copied: it works until .+/);
+    expect(el().querySelector('[data-testid="gallery-notice"]')?.textContent).toMatch(
+      /Link copied: it works until .+/,
+    );
   });
 
   it('copies the link at once while it is still live', async () => {
     await open();
     const writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
-    jest.useFakeTimers({ now: MINTED + 5 * 60_000, doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'] });
+    jest.useFakeTimers({
+      now: MINTED + 5 * 60_000,
+      doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'],
+    });
     byId(items()[0], 'copy-link').click();
     await fixture.whenStable();
     http.expectNone('/api/generations/b');
@@ -216,13 +281,28 @@ describe(GalleryPage.name, () => {
     jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
       names.push(this.download);
     });
-    jest.useFakeTimers({ now: MINTED + 60 * 60_000, doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'] });
+    jest.useFakeTimers({
+      now: MINTED + 60 * 60_000,
+      doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'],
+    });
     byId(items()[0], 'download').click();
-    http.expectOne('/api/generations/b').flush(job('b', { images: [image('b', { url: 'http://s3/b.png?X-Amz-Signature=fresh', urlExpiresAt: '2026-11-24T11:15:00Z' })] }));
+    http.expectOne('/api/generations/b').flush(
+      job('b', {
+        images: [
+          image('b', {
+            url: 'http://s3/b.png?X-Amz-Signature=fresh',
+            urlExpiresAt: '2026-11-24T11:15:00Z',
+          }),
+        ],
+      }),
+    );
     await fixture.whenStable();
     await new Promise((r) => setTimeout(r, 0));
     // Never from the cache: the <img> may have cached this URL without CORS headers
-    expect(fetchMock).toHaveBeenCalledWith('http://s3/b.png?X-Amz-Signature=fresh', { mode: 'cors', cache: 'no-store' });
+    expect(fetchMock).toHaveBeenCalledWith('http://s3/b.png?X-Amz-Signature=fresh', {
+      mode: 'cors',
+      cache: 'no-store',
+    });
     expect(names).toEqual(['prompt-b-7.png']);
   });
 });

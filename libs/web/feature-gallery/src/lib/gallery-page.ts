@@ -1,13 +1,44 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, ElementRef, OnInit, computed, inject, signal, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  ElementRef,
+  inject,
+  OnInit,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 import { interval } from 'rxjs';
 
-import { GeneratedImage, Generation, OwnerSummary, ProblemDetails, findModel, isTerminal } from '@imagegen/contracts';
-import { FreshLinks, GenerationsApi, downloadName, problemFrom, saveImage, userMessage } from '@imagegen/web/data-access';
+import {
+  findModel,
+  GeneratedImage,
+  Generation,
+  isTerminal,
+  OwnerSummary,
+  ProblemDetails,
+} from '@imagegen/contracts';
+import {
+  downloadName,
+  FreshLinks,
+  GenerationsApi,
+  problemFrom,
+  saveImage,
+  userMessage,
+} from '@imagegen/web/data-access';
 import { ProblemBanner } from '@imagegen/web/ui';
-import { costText, formatTime, formatUsd, imagesByIndex, outcomeSummary, statusLabel } from '@imagegen/web/util-jobs';
+import {
+  costText,
+  formatTime,
+  formatUsd,
+  imagesByIndex,
+  outcomeSummary,
+  statusLabel,
+} from '@imagegen/web/util-jobs';
 
 /** The owner's jobs, newest first, loaded a page at a time as the list scrolls. */
 @Component({
@@ -38,10 +69,18 @@ export default class GalleryPage implements OnInit {
   });
   protected readonly month = computed(() => {
     const s = this.summary();
-    return s ? new Date(`${s.month}-01T00:00:00Z`).toLocaleDateString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' }) : '';
+    return s
+      ? new Date(`${s.month}-01T00:00:00Z`).toLocaleDateString('en', {
+          month: 'long',
+          year: 'numeric',
+          timeZone: 'UTC',
+        })
+      : '';
   });
 
-  protected readonly linkMinutes = computed(() => Math.max(1, Math.round((this.summary()?.presignExpirySeconds ?? 900) / 60)));
+  protected readonly linkMinutes = computed(() =>
+    Math.max(1, Math.round((this.summary()?.presignExpirySeconds ?? 900) / 60)),
+  );
 
   protected readonly statusLabel = statusLabel;
   protected readonly outcome = outcomeSummary;
@@ -56,9 +95,15 @@ export default class GalleryPage implements OnInit {
     // Jobs still running show their live status, and their images as they arrive (through the bounded queue).
     interval(3000)
       .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe(() => this.items().filter((g) => !isTerminal(g.status)).forEach((g) => this.refresh(g.id)));
+      .subscribe(() =>
+        this.items()
+          .filter((g) => !isTerminal(g.status))
+          .forEach((g) => this.refresh(g.id)),
+      );
     if (typeof IntersectionObserver !== 'undefined') {
-      const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && this.loadMore());
+      const observer = new IntersectionObserver(
+        (entries) => entries.some((e) => e.isIntersecting) && this.loadMore(),
+      );
       queueMicrotask(() => {
         const el = this.sentinel()?.nativeElement;
         if (el) observer.observe(el);
@@ -72,7 +117,10 @@ export default class GalleryPage implements OnInit {
     this.loading.set(true);
     this.api.list(this.cursor).subscribe({
       next: (page) => {
-        this.items.update((items) => [...items, ...page.items.filter((g) => !items.some((i) => i.id === g.id))]);
+        this.items.update((items) => [
+          ...items,
+          ...page.items.filter((g) => !items.some((i) => i.id === g.id)),
+        ]);
         this.cursor = page.nextCursor;
         this.done.set(!page.nextCursor);
         this.loading.set(false);
@@ -118,7 +166,9 @@ export default class GalleryPage implements OnInit {
   /** Download and copy link always use a live link: the job is read again first when its links are about to expire. */
   protected download(g: Generation): void {
     this.withLiveCover(g, (job, image) => {
-      saveImage(image.url, downloadName(job.request.prompt, image)).catch((err: unknown) => this.problem.set(problemFrom(err)));
+      saveImage(image.url, downloadName(job.request.prompt, image)).catch((err: unknown) =>
+        this.problem.set(problemFrom(err)),
+      );
     });
   }
 

@@ -1,16 +1,29 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { Router, provideRouter } from '@angular/router';
+import { provideRouter, Router } from '@angular/router';
 
-import { ErrorCode, GeneratedImage, Generation, MODEL_CATALOG, ModelInfo, catalogEta, problem } from '@imagegen/contracts';
+import {
+  catalogEta,
+  ErrorCode,
+  GeneratedImage,
+  Generation,
+  MODEL_CATALOG,
+  ModelInfo,
+  problem,
+} from '@imagegen/contracts';
 
 import GenerationDetailPage from './generation-detail-page';
 
 const ID = 'g0000000001';
 const CORE = 'stability.stable-image-core-v1:1';
 const MINTED = Date.parse('2026-11-24T10:00:00Z');
-const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => ({ ...m, available: true, availability: 'available', eta: catalogEta(m, 4) }));
+const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => ({
+  ...m,
+  available: true,
+  availability: 'available',
+  eta: catalogEta(m, 4),
+}));
 
 function image(index: number, over: Partial<GeneratedImage> = {}): GeneratedImage {
   return {
@@ -35,7 +48,14 @@ function job(over: Partial<Generation> = {}): Generation {
     createdAt: '2026-11-24T10:00:00Z',
     updatedAt: '2026-11-24T10:00:09Z',
     modelId: CORE,
-    request: { modelId: CORE, prompt: 'a <i>kite</i> over the sea', negativePrompt: 'blurry', aspectRatio: '16:9', count: 2, outputFormat: 'png' },
+    request: {
+      modelId: CORE,
+      prompt: 'a <i>kite</i> over the sea',
+      negativePrompt: 'blurry',
+      aspectRatio: '16:9',
+      count: 2,
+      outputFormat: 'png',
+    },
     images: [image(1), image(0)],
     estimatedCostUsd: 0.08,
     costUsd: 0.08,
@@ -55,7 +75,9 @@ const all = (id: string) => Array.from(el().querySelectorAll(`[data-testid="${id
 /** Opens the page without waiting on timers (works under fake timers too). */
 function openNow(answer: Generation | null = job(), id = ID) {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
-  TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])] });
+  TestBed.configureTestingModule({
+    providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
+  });
   fixture = TestBed.createComponent(GenerationDetailPage);
   http = TestBed.inject(HttpTestingController);
   fixture.componentRef.setInput('id', id);
@@ -76,39 +98,55 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
+/** The text as a browser shows it: runs of white space collapse to one, none at the ends. */
+const shown = (el: Element | null | undefined) => el?.textContent?.replace(/\s+/g, ' ').trim();
+
 describe(GenerationDetailPage.name, () => {
   it('shows the full images by index with the prompt (as text), parameters, model, seeds, time, costs and retention', async () => {
     await open();
-    expect(all('result-image').map((i) => (i as HTMLImageElement).src)).toEqual(['http://s3/0.png?X-Amz-Signature=1', 'http://s3/1.png?X-Amz-Signature=1']);
+    expect(all('result-image').map((i) => (i as HTMLImageElement).src)).toEqual([
+      'http://s3/0.png?X-Amz-Signature=1',
+      'http://s3/1.png?X-Amz-Signature=1',
+    ]);
     expect(all('image-seed').map((s) => s.textContent)).toEqual(['seed 100', 'seed 101']);
-    expect(q('detail-prompt')?.textContent).toBe('a <i>kite</i> over the sea');
+    expect(shown(q('detail-prompt'))).toBe('a <i>kite</i> over the sea');
     expect(el().querySelector('i')).toBeNull();
-    expect(q('detail-negative-prompt')?.textContent).toBe('blurry');
-    expect(q('detail-model')?.textContent).toBe('Stable Image Core');
-    expect(q('detail-aspect-ratio')?.textContent).toBe('16:9');
-    expect(q('detail-format')?.textContent).toBe('PNG');
-    expect(q('detail-count')?.textContent).toBe('2 of 2');
-    expect(q('detail-seed')?.textContent).toBe('100, 101 (random)');
-    expect(q('detail-duration')?.textContent).toBe('8.4 s');
-    expect(q('detail-estimated-cost')?.textContent).toBe('US$ 0.08');
-    expect(q('detail-cost')?.textContent).toBe('US$ 0.08');
-    expect(q('detail-expires')?.textContent).toBe(new Date('2026-12-24T10:00:00Z').toLocaleDateString(undefined, { dateStyle: 'medium' }));
+    expect(shown(q('detail-negative-prompt'))).toBe('blurry');
+    expect(shown(q('detail-model'))).toBe('Stable Image Core');
+    expect(shown(q('detail-aspect-ratio'))).toBe('16:9');
+    expect(shown(q('detail-format'))).toBe('PNG');
+    expect(shown(q('detail-count'))).toBe('2 of 2');
+    expect(shown(q('detail-seed'))).toBe('100, 101 (random)');
+    expect(shown(q('detail-duration'))).toBe('8.4 s');
+    expect(shown(q('detail-estimated-cost'))).toBe('US$ 0.08');
+    expect(shown(q('detail-cost'))).toBe('US$ 0.08');
+    expect(shown(q('detail-expires'))).toBe(
+      new Date('2026-12-24T10:00:00Z').toLocaleDateString(undefined, { dateStyle: 'medium' }),
+    );
     expect(el().textContent).toContain('1536×1536');
   });
 
   it('shows a repeat from the store as such, with a link to the earlier job', async () => {
-    await open(job({ source: 'store', repeatOf: 'g0000000000', costUsd: 0, request: { ...job().request, seed: 42 } }));
+    await open(
+      job({ source: 'store', repeatOf: 'g0000000000', costUsd: 0, request: { ...job().request, seed: 42 } }),
+    );
     expect(q('detail-source')?.textContent).toContain('no model call, cost 0');
     expect(q('detail-repeat-of')?.getAttribute('href')).toBe('/gallery/g0000000000');
-    expect(q('detail-cost')?.textContent).toBe('US$ 0.00');
-    expect(q('detail-seed')?.textContent).toBe('42');
+    expect(shown(q('detail-cost'))).toBe('US$ 0.00');
+    expect(shown(q('detail-seed'))).toBe('42');
   });
 
   it('says which image failed and why', async () => {
-    await open(job({ images: [image(0)], failures: [{ index: 1, seed: 7, error: problem(ErrorCode.CONTENT_FILTERED) }], costUsd: 0.04 }));
+    await open(
+      job({
+        images: [image(0)],
+        failures: [{ index: 1, seed: 7, error: problem(ErrorCode.CONTENT_FILTERED) }],
+        costUsd: 0.04,
+      }),
+    );
     expect(q('outcome')?.textContent).toBe('1 of 2 made · 1 blocked by the content filter');
     expect(q('image-failure')?.textContent).toContain('Blocked by the content filter: edit the prompt');
-    expect(q('detail-cost')?.textContent).toBe('US$ 0.04');
+    expect(shown(q('detail-cost'))).toBe('US$ 0.04');
   });
 
   it('follows a running job live, images arriving by index, until it ends', () => {
@@ -119,12 +157,14 @@ describe(GenerationDetailPage.name, () => {
     expect(q('status')?.textContent).toBe('Generating');
     expect(all('image-pending')).toHaveLength(2);
     expect(q('cancel')).not.toBeNull();
-    expect(q('detail-cost')?.textContent).toBe('known when it ends');
+    expect(shown(q('detail-cost'))).toBe('known when it ends');
     expect(q('elapsed')?.textContent).toContain('2 s of about 6 s');
 
     // WHEN the second image arrives first, then the job ends
     jest.advanceTimersByTime(1000);
-    http.expectOne(`/api/generations/${ID}`).flush(job({ status: 'running', images: [image(1)], costUsd: undefined, updatedAt: 't2' }));
+    http
+      .expectOne(`/api/generations/${ID}`)
+      .flush(job({ status: 'running', images: [image(1)], costUsd: undefined, updatedAt: 't2' }));
     fixture.detectChanges();
     expect(all('image-slot').map((s) => s.getAttribute('data-state'))).toEqual(['pending', 'made']);
     expect(q('elapsed')?.textContent).toContain('3 s of about 6 s');
@@ -138,7 +178,10 @@ describe(GenerationDetailPage.name, () => {
   });
 
   it('copies a share link and shows until when it works', async () => {
-    jest.useFakeTimers({ now: MINTED + 60_000, doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'] });
+    jest.useFakeTimers({
+      now: MINTED + 60_000,
+      doNotFake: ['queueMicrotask', 'nextTick', 'setTimeout', 'requestAnimationFrame', 'setInterval'],
+    });
     await open();
     const writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
@@ -158,7 +201,14 @@ describe(GenerationDetailPage.name, () => {
     jest.advanceTimersByTime(13 * 60_000);
     http.expectNone(`/api/generations/${ID}`);
     jest.advanceTimersByTime(60_000);
-    http.expectOne(`/api/generations/${ID}`).flush(job({ images: [image(0, { url: 'http://s3/0.png?X-Amz-Signature=2', urlExpiresAt: '2026-11-24T10:29:00Z' }), image(1, { urlExpiresAt: '2026-11-24T10:29:00Z' })] }));
+    http.expectOne(`/api/generations/${ID}`).flush(
+      job({
+        images: [
+          image(0, { url: 'http://s3/0.png?X-Amz-Signature=2', urlExpiresAt: '2026-11-24T10:29:00Z' }),
+          image(1, { urlExpiresAt: '2026-11-24T10:29:00Z' }),
+        ],
+      }),
+    );
     fixture.detectChanges();
     // THEN the page shows the fresh link, and does it again before those expire
     expect((all('result-image')[0] as HTMLImageElement).src).toContain('Signature=2');
@@ -181,7 +231,7 @@ describe(GenerationDetailPage.name, () => {
     post.flush(job({ status: 'cancelled', images: [], costUsd: 0 }));
     await fixture.whenStable();
     expect(q('status')?.textContent).toBe('Cancelled');
-    expect(q('detail-notice')?.textContent).toBe('Cancelled.');
+    expect(shown(q('detail-notice'))).toBe('Cancelled.');
   });
 
   it('deletes after a confirmation, then goes back to the gallery', async () => {
@@ -199,7 +249,9 @@ describe(GenerationDetailPage.name, () => {
 
   it('says so when the job does not exist', async () => {
     await open(null);
-    http.expectOne(`/api/generations/${ID}`).flush(problem(ErrorCode.NOT_FOUND), { status: 404, statusText: 'Not Found' });
+    http
+      .expectOne(`/api/generations/${ID}`)
+      .flush(problem(ErrorCode.NOT_FOUND), { status: 404, statusText: 'Not Found' });
     await fixture.whenStable();
     expect(q('error-banner')?.textContent).toContain('does not exist');
   });

@@ -1,23 +1,51 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { Router, RouterLink } from '@angular/router';
-import { Subscription, interval, timer } from 'rxjs';
+import { interval, Subscription, timer } from 'rxjs';
 
 import {
+  catalogEta,
   ErrorCode,
-  GENERATION_ID_PATTERN,
+  findModel,
   GeneratedImage,
   Generation,
-  ModelInfo,
-  ProblemDetails,
-  catalogEta,
-  findModel,
+  GENERATION_ID_PATTERN,
   isTerminal,
+  ModelInfo,
   problem,
+  ProblemDetails,
 } from '@imagegen/contracts';
-import { FollowProblem, FreshLinks, GenerationsApi, downloadName, problemFrom, problemMessage, saveImage } from '@imagegen/web/data-access';
+import {
+  downloadName,
+  FollowProblem,
+  FreshLinks,
+  GenerationsApi,
+  problemFrom,
+  problemMessage,
+  saveImage,
+} from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
-import { LINK_REFRESH_MARGIN_MS, UNKNOWN_JOB_TIMING, etaOf, formatDateTime, formatDay, formatTime, formatUsd, jobTiming, linksExpireAt } from '@imagegen/web/util-jobs';
+import {
+  etaOf,
+  formatDateTime,
+  formatDay,
+  formatTime,
+  formatUsd,
+  jobTiming,
+  LINK_REFRESH_MARGIN_MS,
+  linksExpireAt,
+  UNKNOWN_JOB_TIMING,
+} from '@imagegen/web/util-jobs';
 
 /** Never re-read a job for its links more often than this, whatever the expiry says. */
 const MIN_LINK_REFRESH_MS = 30_000;
@@ -100,7 +128,10 @@ export default class GenerationDetailPage {
       this.problem.set(problem(ErrorCode.NOT_FOUND));
       return;
     }
-    this.api.get(id).subscribe({ next: (job) => this.show(job), error: (err: unknown) => this.problem.set(problemFrom(err)) });
+    this.api.get(id).subscribe({
+      next: (job) => this.show(job),
+      error: (err: unknown) => this.problem.set(problemFrom(err)),
+    });
   }
 
   private show(job: Generation): void {
@@ -116,14 +147,17 @@ export default class GenerationDetailPage {
 
   /** Live status while the job runs: the stream, a ticking clock, and the model's ETA for the progress bar. */
   private follow(job: Generation): void {
-    if (this.models().length === 0) this.api.models().subscribe({ next: (models) => this.models.set(models), error: () => undefined });
-    const tick = () => this.elapsed.set(Math.max(0, Math.round((Date.now() - Date.parse(job.createdAt)) / 1000)));
+    if (this.models().length === 0)
+      this.api.models().subscribe({ next: (models) => this.models.set(models), error: () => undefined });
+    const tick = () =>
+      this.elapsed.set(Math.max(0, Math.round((Date.now() - Date.parse(job.createdAt)) / 1000)));
     tick();
     this.ticker?.unsubscribe();
     this.ticker = interval(1000).subscribe(tick);
     this.following = this.api.follow(job.id).subscribe({
       next: (next) => this.show(next),
-      error: (err: unknown) => this.problem.set(err instanceof FollowProblem ? err.problem : problemFrom(err)),
+      error: (err: unknown) =>
+        this.problem.set(err instanceof FollowProblem ? err.problem : problemFrom(err)),
     });
   }
 
@@ -165,7 +199,9 @@ export default class GenerationDetailPage {
   /** Download and copy link always use a live link (the job is read again first when they are about to expire). */
   protected download(image: GeneratedImage): void {
     this.withLive(image, (job, live) =>
-      saveImage(live.url, downloadName(job.request.prompt, live)).catch((err: unknown) => this.problem.set(problemFrom(err))),
+      saveImage(live.url, downloadName(job.request.prompt, live)).catch((err: unknown) =>
+        this.problem.set(problemFrom(err)),
+      ),
     );
   }
 
@@ -215,7 +251,8 @@ export default class GenerationDetailPage {
   protected remove(): void {
     const job = this.job();
     if (!job) return;
-    if (!confirm(`Delete “${job.request.prompt.slice(0, 60)}” and its images? This cannot be undone.`)) return;
+    if (!confirm(`Delete “${job.request.prompt.slice(0, 60)}” and its images? This cannot be undone.`))
+      return;
     this.busy.set(true);
     this.api.remove(job.id).subscribe({
       next: () => {

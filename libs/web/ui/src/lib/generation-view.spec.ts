@@ -66,11 +66,22 @@ describe(GenerationView.name, () => {
 
   it('shows images by index as they arrive, in any order, with a place for those still coming', () => {
     // GIVEN a 3-image job where images 3 and 1 have arrived
-    const running: Generation = { ...JOB, request: { ...JOB.request, count: 3 }, images: [image(2), image(0)] };
+    const running: Generation = {
+      ...JOB,
+      request: { ...JOB.request, count: 3 },
+      images: [image(2), image(0)],
+    };
     const el = render(running).nativeElement as HTMLElement;
     // THEN the slots are in index order, the second one still coming
-    expect(all(el, 'image-slot').map((s) => s.getAttribute('data-state'))).toEqual(['made', 'pending', 'made']);
-    expect(all(el, 'result-image').map((i) => (i as HTMLImageElement).src)).toEqual([image(0).url, image(2).url]);
+    expect(all(el, 'image-slot').map((s) => s.getAttribute('data-state'))).toEqual([
+      'made',
+      'pending',
+      'made',
+    ]);
+    expect(all(el, 'result-image').map((i) => (i as HTMLImageElement).src)).toEqual([
+      image(0).url,
+      image(2).url,
+    ]);
     expect(q(el, 'outcome')?.textContent).toBe('2 of 3 made so far');
   });
 
@@ -99,7 +110,13 @@ describe(GenerationView.name, () => {
   });
 
   it('shows each full image (not its thumbnail) with seed, size and format, the offline badge, and the prompt as text', () => {
-    const done: Generation = { ...JOB, status: 'succeeded', engine: 'offline', durationMs: 2400, images: [image(0, { seed: 42 })] };
+    const done: Generation = {
+      ...JOB,
+      status: 'succeeded',
+      engine: 'offline',
+      durationMs: 2400,
+      images: [image(0, { seed: 42 })],
+    };
     const el = render(done).nativeElement as HTMLElement;
     const img = q(el, 'result-image') as HTMLImageElement;
     expect(img.src).toBe('http://s3.local/0.png?X-Amz-Signature=abc');
@@ -111,7 +128,14 @@ describe(GenerationView.name, () => {
   });
 
   it('marks a repeat from the store: no model call, cost 0, with a link to the earlier job', () => {
-    const repeat: Generation = { ...JOB, status: 'succeeded', images: [image(0)], source: 'store', repeatOf: 'g0', costUsd: 0 };
+    const repeat: Generation = {
+      ...JOB,
+      status: 'succeeded',
+      images: [image(0)],
+      source: 'store',
+      repeatOf: 'g0',
+      costUsd: 0,
+    };
     const el = render(repeat).nativeElement as HTMLElement;
     expect(q(el, 'repeat-note')?.textContent).toContain('no model call, cost 0');
     expect(q(el, 'repeat-of')?.getAttribute('href')).toBe('/gallery/g0');

@@ -4,7 +4,16 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 
 import { GeneratedImage, Generation, isTerminal } from '@imagegen/contracts';
-import { ImageSlot, costText, formatTime, imageSlots, jobProgress, outcomeSummary, statusLabel, userMessage } from '@imagegen/web/util-jobs';
+import {
+  costText,
+  formatTime,
+  ImageSlot,
+  imageSlots,
+  jobProgress,
+  outcomeSummary,
+  statusLabel,
+  userMessage,
+} from '@imagegen/web/util-jobs';
 
 /**
  * A job: its status and progress while it runs, then its images by index as they arrive (straight from
@@ -50,7 +59,9 @@ export class GenerationView {
 
   protected altOf(index: number): string {
     const prompt = this.generation().request.prompt;
-    return this.count() === 1 ? `Generated image for: ${prompt}` : `Generated image ${index + 1} of ${this.count()} for: ${prompt}`;
+    return this.count() === 1
+      ? `Generated image for: ${prompt}`
+      : `Generated image ${index + 1} of ${this.count()} for: ${prompt}`;
   }
 
   protected readonly time = formatTime;

@@ -49,7 +49,11 @@ export class PromptField {
   protected readonly languageWarning = computed(() => this.wantsEnglish() && looksNonEnglish(this.value()));
   protected readonly ids = computed(() => {
     const prefix = this.idPrefix();
-    return { error: `${prefix}prompt-error`, language: `${prefix}prompt-language`, negativeError: `${prefix}negativePrompt-error` };
+    return {
+      error: `${prefix}prompt-error`,
+      language: `${prefix}prompt-language`,
+      negativeError: `${prefix}negativePrompt-error`,
+    };
   });
 
   protected onKeydown(event: KeyboardEvent): void {

@@ -11,7 +11,11 @@ export type ImageSlot =
 
 /** A slot per image asked for, in index order, whatever order the images arrived in. */
 export function imageSlots(job: Generation): ImageSlot[] {
-  const asked = Math.max(job.request.count, ...job.images.map((i) => i.index + 1), ...(job.failures ?? []).map((f) => f.index + 1));
+  const asked = Math.max(
+    job.request.count,
+    ...job.images.map((i) => i.index + 1),
+    ...(job.failures ?? []).map((f) => f.index + 1),
+  );
   const running = !isTerminal(job.status);
   return Array.from({ length: asked }, (_, index): ImageSlot => {
     const image = job.images.find((i) => i.index === index);
@@ -40,10 +44,15 @@ export function outcomeSummary(job: Generation): string {
     const parts = [`${made} of ${asked} made so far`, ...reasonCounts(failures)];
     return parts.join(' · ');
   }
-  if (job.status === 'cancelled') return made === 0 ? 'Cancelled before any image was made' : `Cancelled after ${made} of ${asked}`;
+  if (job.status === 'cancelled')
+    return made === 0 ? 'Cancelled before any image was made' : `Cancelled after ${made} of ${asked}`;
   if (made === asked) return `${made} of ${asked} made`;
   const missing = asked - made - failures.length;
-  return [`${made} of ${asked} made`, ...reasonCounts(failures), ...(missing > 0 ? [`${missing} not made`] : [])].join(' · ');
+  return [
+    `${made} of ${asked} made`,
+    ...reasonCounts(failures),
+    ...(missing > 0 ? [`${missing} not made`] : []),
+  ].join(' · ');
 }
 
 function reasonCounts(failures: readonly ImageFailure[]): string[] {

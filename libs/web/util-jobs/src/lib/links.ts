@@ -10,7 +10,11 @@ export function linksExpireAt(job: Pick<Generation, 'images'>): number | undefin
 }
 
 /** True when a job has links that are dead, or about to be (within the margin). */
-export function needsFreshLinks(job: Pick<Generation, 'images'>, nowMs: number, marginMs = LINK_REFRESH_MARGIN_MS): boolean {
+export function needsFreshLinks(
+  job: Pick<Generation, 'images'>,
+  nowMs: number,
+  marginMs = LINK_REFRESH_MARGIN_MS,
+): boolean {
   const at = linksExpireAt(job);
   return at !== undefined && at - nowMs <= marginMs;
 }

@@ -1,4 +1,4 @@
-import { ModelEta, ModelInfo, catalogEta } from '@imagegen/contracts';
+import { catalogEta, ModelEta, ModelInfo } from '@imagegen/contracts';
 
 /** Whether a person may send a request for a model: available, or not known to be unavailable. */
 export function isCallable(model: ModelInfo): boolean {

@@ -9,6 +9,7 @@ export function formatUsd(amount: number): string {
 
 /** What a job cost: the real cost once known, else the estimate ("≈"); repeats from the store cost nothing. */
 export function costText(job: Generation): string {
-  if (job.costUsd !== undefined) return job.source === 'store' ? `${formatUsd(job.costUsd)} (no model call)` : formatUsd(job.costUsd);
+  if (job.costUsd !== undefined)
+    return job.source === 'store' ? `${formatUsd(job.costUsd)} (no model call)` : formatUsd(job.costUsd);
   return `≈ ${formatUsd(job.estimatedCostUsd)}`;
 }

@@ -9,30 +9,77 @@ export interface UserMessage {
 }
 
 const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> = {
-  CONTENT_FILTERED: () => ({ title: 'Blocked by the content filter', message: 'Blocked by the content filter: edit the prompt and try again.', retryable: false }),
-  MODEL_THROTTLED: (p) => ({ title: 'The model is busy', message: `The model is busy: retrying${p.retryAfterSeconds ? ` in ${p.retryAfterSeconds} s` : ''}…`, retryable: true }),
-  MODEL_ACCESS_DENIED: () => ({
-    title: 'Model not enabled',
-    message: 'This model is not enabled in your AWS account: enable it in the Amazon Bedrock console (Model access), then try again.',
+  CONTENT_FILTERED: () => ({
+    title: 'Blocked by the content filter',
+    message: 'Blocked by the content filter: edit the prompt and try again.',
     retryable: false,
   }),
-  MODEL_RETIRED: (p) => ({ title: 'Model retired', message: p.detail ?? 'This model has been retired: choose another model.', retryable: false }),
-  MODEL_TIMEOUT: () => ({ title: 'The model took too long', message: 'The model took too long to answer: try again.', retryable: true }),
-  MODEL_UNAVAILABLE: (p) => ({ title: 'The model is unavailable', message: p.detail ?? 'The model is unavailable right now: try again in a moment.', retryable: true }),
-  RATE_LIMITED: (p) => ({ title: 'Slow down', message: `Too many requests: wait${p.retryAfterSeconds ? ` ${p.retryAfterSeconds} s` : ' a moment'} and try again.`, retryable: true }),
-  VALIDATION_FAILED: (p) => ({ title: 'Check the form', message: p.detail ?? 'Some fields need a look.', retryable: false }),
-  PAYLOAD_TOO_LARGE: () => ({ title: 'Too long', message: 'The request is too large: shorten the prompt.', retryable: false }),
-  NOT_FOUND: () => ({ title: 'Not found', message: 'This generation does not exist (or is not yours).', retryable: false }),
+  MODEL_THROTTLED: (p) => ({
+    title: 'The model is busy',
+    message: `The model is busy: retrying${p.retryAfterSeconds ? ` in ${p.retryAfterSeconds} s` : ''}…`,
+    retryable: true,
+  }),
+  MODEL_ACCESS_DENIED: () => ({
+    title: 'Model not enabled',
+    message:
+      'This model is not enabled in your AWS account: enable it in the Amazon Bedrock console (Model access), then try again.',
+    retryable: false,
+  }),
+  MODEL_RETIRED: (p) => ({
+    title: 'Model retired',
+    message: p.detail ?? 'This model has been retired: choose another model.',
+    retryable: false,
+  }),
+  MODEL_TIMEOUT: () => ({
+    title: 'The model took too long',
+    message: 'The model took too long to answer: try again.',
+    retryable: true,
+  }),
+  MODEL_UNAVAILABLE: (p) => ({
+    title: 'The model is unavailable',
+    message: p.detail ?? 'The model is unavailable right now: try again in a moment.',
+    retryable: true,
+  }),
+  RATE_LIMITED: (p) => ({
+    title: 'Slow down',
+    message: `Too many requests: wait${p.retryAfterSeconds ? ` ${p.retryAfterSeconds} s` : ' a moment'} and try again.`,
+    retryable: true,
+  }),
+  VALIDATION_FAILED: (p) => ({
+    title: 'Check the form',
+    message: p.detail ?? 'Some fields need a look.',
+    retryable: false,
+  }),
+  PAYLOAD_TOO_LARGE: () => ({
+    title: 'Too long',
+    message: 'The request is too large: shorten the prompt.',
+    retryable: false,
+  }),
+  NOT_FOUND: () => ({
+    title: 'Not found',
+    message: 'This generation does not exist (or is not yours).',
+    retryable: false,
+  }),
   SERVICE_UNAVAILABLE: (p) => ({
     title: 'Unavailable for a moment',
     message: `Part of the service is unavailable for a moment: try again${p.retryAfterSeconds ? ` in ${p.retryAfterSeconds} s` : ' shortly'}.`,
     retryable: true,
   }),
-  CONFLICT: (p) => ({ title: 'Not possible now', message: p.detail ?? 'This cannot be done in the job’s current state.', retryable: false }),
+  CONFLICT: (p) => ({
+    title: 'Not possible now',
+    message: p.detail ?? 'This cannot be done in the job’s current state.',
+    retryable: false,
+  }),
 };
 
 export function userMessage(p: ProblemDetails): UserMessage {
-  return MESSAGES[p.code]?.(p) ?? { title: 'Something went wrong', message: 'Something went wrong on our side: try again.', retryable: true };
+  return (
+    MESSAGES[p.code]?.(p) ?? {
+      title: 'Something went wrong',
+      message: 'Something went wrong on our side: try again.',
+      retryable: true,
+    }
+  );
 }
 
 const REASONS: Partial<Record<ErrorCode, string>> = {

@@ -1,4 +1,4 @@
-import { Generation, ModelEta, ModelInfo, expectedJobSeconds } from '@imagegen/contracts';
+import { expectedJobSeconds, Generation, ModelEta, ModelInfo } from '@imagegen/contracts';
 
 import { etaOf } from './models';
 

@@ -1,4 +1,4 @@
-import { ErrorCode, Generation, MODEL_CATALOG, ModelInfo, catalogEta, problem } from '@imagegen/contracts';
+import { catalogEta, ErrorCode, Generation, MODEL_CATALOG, ModelInfo, problem } from '@imagegen/contracts';
 
 import { formatDay, formatTime } from './dates';
 import { imageSlots, outcomeSummary, statusLabel } from './job-outcome';
@@ -6,7 +6,7 @@ import { needsFreshLinks } from './links';
 import { isCallable, pickableModels, unavailableText } from './models';
 import { costText, formatUsd } from './money';
 import { userMessage } from './problem-messages';
-import { UNKNOWN_JOB_TIMING, jobProgress, jobTiming, timingOfJob } from './progress';
+import { jobProgress, jobTiming, timingOfJob, UNKNOWN_JOB_TIMING } from './progress';
 
 const CORE = 'stability.stable-image-core-v1:1';
 
@@ -25,7 +25,17 @@ function job(over: Partial<Generation> = {}): Generation {
 }
 
 function image(index: number, urlExpiresAt = '2026-11-24T10:15:00Z') {
-  return { id: `i${index}`, index, url: `u${index}`, urlExpiresAt, width: 1, height: 1, seed: 10 + index, bytes: 1, format: 'png' as const };
+  return {
+    id: `i${index}`,
+    index,
+    url: `u${index}`,
+    urlExpiresAt,
+    width: 1,
+    height: 1,
+    seed: 10 + index,
+    bytes: 1,
+    format: 'png' as const,
+  };
 }
 
 const filtered = (index: number) => ({ index, seed: 99, error: problem(ErrorCode.CONTENT_FILTERED) });
@@ -39,7 +49,11 @@ describe(outcomeSummary.name, () => {
   });
 
   it('groups failures by reason', () => {
-    const failures = [filtered(1), filtered(2), { index: 3, seed: 1, error: problem(ErrorCode.MODEL_TIMEOUT) }];
+    const failures = [
+      filtered(1),
+      filtered(2),
+      { index: 3, seed: 1, error: problem(ErrorCode.MODEL_TIMEOUT) },
+    ];
     expect(outcomeSummary(job({ status: 'succeeded', images: [image(0)], failures }))).toBe(
       '1 of 4 made · 2 blocked by the content filter · 1 the model took too long',
     );
@@ -48,7 +62,9 @@ describe(outcomeSummary.name, () => {
   it('counts images so far while the job runs, and says when it was cancelled', () => {
     expect(outcomeSummary(job({ status: 'running', images: [image(2)] }))).toBe('1 of 4 made so far');
     expect(outcomeSummary(job({ status: 'cancelled', images: [image(0)] }))).toBe('Cancelled after 1 of 4');
-    expect(outcomeSummary(job({ status: 'cancelled', images: [] }))).toBe('Cancelled before any image was made');
+    expect(outcomeSummary(job({ status: 'cancelled', images: [] }))).toBe(
+      'Cancelled before any image was made',
+    );
   });
 
   it('says nothing extra for a one-image job', () => {
@@ -58,25 +74,30 @@ describe(outcomeSummary.name, () => {
 
 describe(imageSlots.name, () => {
   it('puts images in index order whatever order they arrived in, with pending slots while running', () => {
-    const slots = imageSlots(job({ status: 'running', images: [image(3), image(1)], failures: [filtered(0)] }));
+    const slots = imageSlots(
+      job({ status: 'running', images: [image(3), image(1)], failures: [filtered(0)] }),
+    );
     expect(slots.map((s) => s.state)).toEqual(['failed', 'made', 'pending', 'made']);
     expect(slots.map((s) => s.index)).toEqual([0, 1, 2, 3]);
   });
 
   it('marks images never made once the job ended', () => {
-    expect(imageSlots(job({ status: 'cancelled', images: [image(0)] })).map((s) => s.state)).toEqual(['made', 'missing', 'missing', 'missing']);
+    expect(imageSlots(job({ status: 'cancelled', images: [image(0)] })).map((s) => s.state)).toEqual([
+      'made',
+      'missing',
+      'missing',
+      'missing',
+    ]);
   });
 });
 
 describe(statusLabel.name, () => {
   it('names every status in plain words', () => {
-    expect(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => statusLabel(s as Generation['status']))).toEqual([
-      'Queued',
-      'Generating',
-      'Done',
-      'Failed',
-      'Cancelled',
-    ]);
+    expect(
+      ['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) =>
+        statusLabel(s as Generation['status']),
+      ),
+    ).toEqual(['Queued', 'Generating', 'Done', 'Failed', 'Cancelled']);
   });
 });
 
@@ -110,7 +131,10 @@ describe(jobTiming.name, () => {
 });
 
 describe(timingOfJob.name, () => {
-  const core = { ...MODEL_CATALOG.find((m) => m.id === CORE), eta: { p50Seconds: 6, p90Seconds: 9, samples: 20, source: 'measured' as const, parallelism: 2 } } as ModelInfo;
+  const core = {
+    ...MODEL_CATALOG.find((m) => m.id === CORE),
+    eta: { p50Seconds: 6, p90Seconds: 9, samples: 20, source: 'measured' as const, parallelism: 2 },
+  } as ModelInfo;
 
   it('measures a job against its model’s ETA for its own image count', () => {
     expect(timingOfJob(job(), core)).toEqual({ expectedSeconds: 12, slowAfterSeconds: 18 });
@@ -162,17 +186,28 @@ describe(isCallable.name, () => {
   });
 
   it('lets a person pick available and unknown models, not those without access or in the wrong region', () => {
-    expect(['available', 'unknown', 'no-access', 'wrong-region'].map((a) => isCallable(info(a as ModelInfo['availability'])))).toEqual([true, true, false, false]);
+    expect(
+      ['available', 'unknown', 'no-access', 'wrong-region'].map((a) =>
+        isCallable(info(a as ModelInfo['availability'])),
+      ),
+    ).toEqual([true, true, false, false]);
   });
 
   it('hides retired models from the picker', () => {
-    const models = [info('available'), info('retired'), info('available', { state: 'retired' }), info('no-access')];
+    const models = [
+      info('available'),
+      info('retired'),
+      info('available', { state: 'retired' }),
+      info('no-access'),
+    ];
     expect(pickableModels(models).map((m) => m.availability)).toEqual(['available', 'no-access']);
   });
 
   it('says how to enable a model, preferring the server’s own words', () => {
     expect(unavailableText(info('no-access'))).toMatch(/Amazon Bedrock console/);
-    expect(unavailableText({ ...info('wrong-region'), unavailableReason: 'Use us-west-2.' })).toBe('Use us-west-2.');
+    expect(unavailableText({ ...info('wrong-region'), unavailableReason: 'Use us-west-2.' })).toBe(
+      'Use us-west-2.',
+    );
   });
 });
 
@@ -180,7 +215,10 @@ describe(userMessage.name, () => {
   it.each([
     [ErrorCode.CONTENT_FILTERED, /content filter: edit the prompt/],
     [ErrorCode.MODEL_THROTTLED, /busy: retrying/],
-    [ErrorCode.MODEL_ACCESS_DENIED, /not enabled in your AWS account: enable it in the Amazon Bedrock console/],
+    [
+      ErrorCode.MODEL_ACCESS_DENIED,
+      /not enabled in your AWS account: enable it in the Amazon Bedrock console/,
+    ],
     [ErrorCode.SERVICE_UNAVAILABLE, /unavailable for a moment: try again/],
     [ErrorCode.INTERNAL, /on our side/],
   ])('says %s in words a person understands', (code, message) => {

@@ -21,7 +21,9 @@ describe(validateForm.name, () => {
   });
 
   it('says so when the model was retired', () => {
-    expect(validateForm({ modelId: 'stability.stable-diffusion-xl-v1', prompt: 'x' })['form']).toMatch(/retired/);
+    expect(validateForm({ modelId: 'stability.stable-diffusion-xl-v1', prompt: 'x' })['form']).toMatch(
+      /retired/,
+    );
   });
 });
 
@@ -29,6 +31,10 @@ describe(`${validateForm.name} with the server's models`, () => {
   it('checks against the entries the server answered', () => {
     const core = findModel(CORE);
     const small = core && { ...core, prompt: { minLength: 1, maxLength: 5 } };
-    expect(validateForm({ modelId: CORE, prompt: 'a long prompt' }, (id) => (id === CORE ? small : undefined))['prompt']).toMatch(/5 characters/);
+    expect(
+      validateForm({ modelId: CORE, prompt: 'a long prompt' }, (id) => (id === CORE ? small : undefined))[
+        'prompt'
+      ],
+    ).toMatch(/5 characters/);
   });
 });

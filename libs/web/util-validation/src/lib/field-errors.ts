@@ -1,4 +1,10 @@
-import { FieldError, ModelCatalogEntry, ProblemDetails, findModel, validateGenerateImageRequest } from '@imagegen/contracts';
+import {
+  FieldError,
+  findModel,
+  ModelCatalogEntry,
+  ProblemDetails,
+  validateGenerateImageRequest,
+} from '@imagegen/contracts';
 
 /** One message per field, the first broken rule (what a person reads next to the field). */
 export type FieldErrors = Readonly<Record<string, string>>;
@@ -38,7 +44,10 @@ export function fieldErrorsOf(problem: ProblemDetails | undefined): FieldErrors 
  * Runs the same rules as the BFF and the Lambda (libs/contracts) before anything is sent, against the
  * catalog entries the server answered (`lookup`), or the catalog built into the app.
  */
-export function validateForm(input: Record<string, unknown>, lookup: (modelId: string) => ModelCatalogEntry | undefined = findModel): FieldErrors {
+export function validateForm(
+  input: Record<string, unknown>,
+  lookup: (modelId: string) => ModelCatalogEntry | undefined = findModel,
+): FieldErrors {
   const result = validateGenerateImageRequest(input, lookup);
   if (result.ok) return {};
   if (!result.problem.errors?.length) return { form: result.problem.detail ?? result.problem.title };

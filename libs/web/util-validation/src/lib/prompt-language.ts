@@ -18,15 +18,33 @@ export interface PromptLanguage {
 const NON_LATIN_SHARE = 0.4;
 
 const ENGLISH = new Set(
-  'the a an of with and in on at is are to for from by under over into near its their this that these those some very his her while'.split(' '),
+  'the a an of with and in on at is are to for from by under over into near its their this that these those some very his her while'.split(
+    ' ',
+  ),
 );
 
 /** Function words per language, leaving out every one that is also an English word ("a", "in", "do", "die" stays: rare in prompts). */
 const FOREIGN: Readonly<Record<string, ReadonlySet<string>>> = {
-  fr: new Set('le la les des du une un et est avec dans sur pour au aux ce cette ces qui sous très sans entre vers chez leur ou où à en'.split(' ')),
-  es: new Set('el los las una unos unas un del con por para y en muy sobre que al su sus entre bajo desde hacia como está lo'.split(' ')),
-  de: new Set('der die das und mit ein eine einem einen einer eines auf im ist nicht von zu dem den des unter über bei sich zum zur aus sehr oder wie'.split(' ')),
-  it: new Set('il lo gli della delle dello degli dei con una un uno di che nel nella sul sulla da al alla sotto tra fra molto del è'.split(' ')),
+  fr: new Set(
+    'le la les des du une un et est avec dans sur pour au aux ce cette ces qui sous très sans entre vers chez leur ou où à en'.split(
+      ' ',
+    ),
+  ),
+  es: new Set(
+    'el los las una unos unas un del con por para y en muy sobre que al su sus entre bajo desde hacia como está lo'.split(
+      ' ',
+    ),
+  ),
+  de: new Set(
+    'der die das und mit ein eine einem einen einer eines auf im ist nicht von zu dem den des unter über bei sich zum zur aus sehr oder wie'.split(
+      ' ',
+    ),
+  ),
+  it: new Set(
+    'il lo gli della delle dello degli dei con una un uno di che nel nella sul sulla da al alla sotto tra fra molto del è'.split(
+      ' ',
+    ),
+  ),
   pt: new Set('um uma umas uns com os da das dos em não na ao pela pelo sobre muito é à'.split(' ')),
   nl: new Set('de het een en met van niet zijn voor onder naar bij ook deze dit'.split(' ')),
 };
@@ -58,12 +76,18 @@ export function promptLanguage(text: string): PromptLanguage {
   const distinct = new Set(words);
   const english = [...distinct].filter((w) => ENGLISH.has(w)).length;
   const foreign = Math.max(
-    ...Object.entries(FOREIGN).map(([lang, stop]) => [...distinct].filter((w) => stop.has(w)).length + (lang === 'fr' && FRENCH_ELISION.test(text) ? 1 : 0)),
+    ...Object.entries(FOREIGN).map(
+      ([lang, stop]) =>
+        [...distinct].filter((w) => stop.has(w)).length +
+        (lang === 'fr' && FRENCH_ELISION.test(text) ? 1 : 0),
+    ),
   );
   const accented = [...distinct].filter((w) => ACCENTED.test(w.normalize('NFD')) && !LOANWORDS.has(w)).length;
 
   const nonEnglish =
-    (foreign >= 2 && foreign > english) || (english === 0 && foreign >= 1 && accented >= 1) || (english === 0 && accented >= 2);
+    (foreign >= 2 && foreign > english) ||
+    (english === 0 && foreign >= 1 && accented >= 1) ||
+    (english === 0 && accented >= 2);
   return nonEnglish ? { nonEnglish, evidence: 'words' } : { nonEnglish: false };
 }
 
