@@ -6,6 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { missingPrerequisites } from './prerequisites.mjs';
+
+const missing = missingPrerequisites();
+if (missing.length) {
+  console.error(`npm test needs: ${missing.join('; ')}. Nothing was run.`);
+  process.exit(1);
+}
+
 const root = resolve(import.meta.dirname, '../..');
 const resultsDir = join(root, 'tmp', 'test-results');
 rmSync(resultsDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import { Controller, Get, INestApplication, Post } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Controller, Get, INestApplication, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Response } from 'express';
 import request from 'supertest';
 
@@ -37,7 +37,7 @@ class HealthController {
 }
 
 async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
+  @Module({
     imports: [
       RateLimitModule.register({
         windowSeconds: 60,
@@ -48,8 +48,9 @@ async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
       }),
     ],
     controllers: [ThingsController, HealthController],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  })
+  class TestModule {}
+  const app = await NestFactory.create(TestModule, { logger: false });
   // The owner, as the owner middleware sets it (here from a test header).
   app.use((req: OwnedRequest, _res: Response, next: NextFunction) => {
     const owner = req.headers['x-test-owner'];

@@ -9,7 +9,7 @@ export interface ThumbnailOptions {
 
 export const DEFAULT_THUMBNAIL_OPTIONS: ThumbnailOptions = { maxEdge: 384, quality: 72 };
 
-type Sharp = typeof import('sharp');
+type Sharp = typeof import('sharp').default;
 let loaded: Promise<Sharp> | undefined;
 
 /**
@@ -17,7 +17,8 @@ let loaded: Promise<Sharp> | undefined;
  * abandoned-job handler share the bundle and never load the native module.
  */
 function sharp(): Promise<Sharp> {
-  loaded ??= import('sharp').then((m) => ((m as { default?: Sharp }).default ?? m) as Sharp);
+  // sharp 0.35 ships ESM and CJS entries; the bundle may hand either shape back.
+  loaded ??= import('sharp').then((m) => m.default ?? (m as unknown as Sharp));
   return loaded;
 }
 
