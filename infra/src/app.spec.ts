@@ -459,6 +459,20 @@ describe('imagegen CDK app', () => {
             Name: 'bff',
             Environment: Match.arrayWith([
               Match.objectLike({ Name: 'OIDC_ALB_ARN', Value: { Ref: Match.stringLikeRegexp('Alb') } }),
+              // ...checked against the user pool's issuer and the ALB's app client (aws-jwt-verify).
+              Match.objectLike({
+                Name: 'OIDC_ISSUER',
+                Value: {
+                  'Fn::Join': [
+                    '',
+                    Match.arrayWith([
+                      'https://cognito-idp.us-west-2.amazonaws.com/',
+                      { Ref: Match.stringLikeRegexp('Users') },
+                    ]),
+                  ],
+                },
+              }),
+              Match.objectLike({ Name: 'OIDC_CLIENT_ID', Value: { Ref: Match.stringLikeRegexp('Alb') } }),
             ]),
           }),
         ],

@@ -284,7 +284,16 @@ export class WebService extends Construct {
         next: elbv2.ListenerAction.forward([group]),
       });
     };
-    if (props.cognito) bffContainer.addEnvironment('OIDC_ALB_ARN', this.loadBalancer.loadBalancerArn);
+    if (props.cognito) {
+      // The BFF verifies the ALB's x-amzn-oidc-data token: signer, issuer and app client.
+      bffContainer.addEnvironment('OIDC_ALB_ARN', this.loadBalancer.loadBalancerArn);
+      // The issuer of Cognito's tokens, as aws-jwt-verify's AlbJwtVerifier documents it.
+      bffContainer.addEnvironment(
+        'OIDC_ISSUER',
+        `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool().userPoolId}`,
+      );
+      bffContainer.addEnvironment('OIDC_CLIENT_ID', this.userPoolClient().userPoolClientId);
+    }
     listener.addAction('Web', { action: forward(webTargets) });
     listener.addAction('Api', {
       priority: 10,

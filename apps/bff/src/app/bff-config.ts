@@ -9,6 +9,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -47,6 +48,23 @@ export class BffConfig {
     message: 'OIDC_ALB_ARN must be the ARN of an application load balancer',
   })
   OIDC_ALB_ARN?: string;
+
+  /** With OIDC_ALB_ARN: the tokens' issuer (Cognito: https://cognito-idp.<region>.amazonaws.com/<user pool id>). */
+  @ValidateIf((c: BffConfig) => c.OIDC_ALB_ARN !== undefined)
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['https'] },
+    {
+      message: 'OIDC_ISSUER must be the https URL of the sign-in issuer (set with OIDC_ALB_ARN)',
+    },
+  )
+  OIDC_ISSUER?: string;
+
+  /** With OIDC_ALB_ARN: the app client id the ALB signs users in with. */
+  @ValidateIf((c: BffConfig) => c.OIDC_ALB_ARN !== undefined)
+  @Matches(/^[\w+=,.@-]{1,128}$/, {
+    message: 'OIDC_CLIENT_ID must be the app client id (set with OIDC_ALB_ARN)',
+  })
+  OIDC_CLIENT_ID?: string;
 
   @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
   LOG_LEVEL = 'info';
@@ -124,6 +142,8 @@ export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
     'COOKIE_SECRET',
     'PUBLIC_ORIGIN',
     'OIDC_ALB_ARN',
+    'OIDC_ISSUER',
+    'OIDC_CLIENT_ID',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

@@ -334,8 +334,21 @@ describe('BFF behind an ALB that signs users in', () => {
     testEnv({
       OIDC_ALB_ARN:
         'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188',
+      OIDC_ISSUER: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Example',
+      OIDC_CLIENT_ID: 'app-client-1',
     }),
   );
+
+  it('will not start with the ALB but without the issuer or app client to check its tokens against', () => {
+    expect(() =>
+      loadBffConfig(
+        testEnv({
+          OIDC_ALB_ARN:
+            'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/imagegen/50dc6c495c0c9188',
+        }),
+      ),
+    ).toThrow(/OIDC_ISSUER[\s\S]*OIDC_CLIENT_ID/);
+  });
   const verifier = {
     ownerOf: async (t: string) =>
       t === 'good-token'

@@ -72,9 +72,10 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   app.use(shutdown.middleware);
   app.use(cookieParser(config.COOKIE_SECRET));
   // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
-  const albArn = config.OIDC_ALB_ARN;
+  const { OIDC_ALB_ARN: albArn, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId } = config;
   const verifier =
-    deps.oidc ?? (albArn ? new AlbOidcVerifier({ region: albArn.split(':')[3] ?? '', albArn }) : undefined);
+    deps.oidc ??
+    (albArn && issuer && clientId ? new AlbOidcVerifier({ albArn, issuer, clientId }) : undefined);
   app.use(OWNER_ROUTES, verifier ? signedInOwner(verifier) : anonymousOwner);
   app.use(`/${API_PREFIX}`, jsonBodyOnly(config.BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX);
