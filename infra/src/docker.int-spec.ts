@@ -2,14 +2,20 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 import { repoRoot } from './repo-root';
 
 // The images cannot be built here (no Docker engine): these check what can be checked without one,
 // after `nx build`: the files each COPY names, and the nginx config served by a real nginx.
 const root = repoRoot();
-const NGINX = '/usr/sbin/nginx';
+/** nginx: NGINX_PATH, else the first on PATH, else /usr/sbin/nginx (not on every user's PATH). */
+const NGINX =
+  process.env['NGINX_PATH'] ??
+  [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), '/usr/sbin']
+    .map((dir) => join(dir, 'nginx'))
+    .find((file) => existsSync(file)) ??
+  '/usr/sbin/nginx';
 const PORT = 4480;
 
 describe('docker/', () => {

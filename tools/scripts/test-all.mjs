@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check CI runs, in order, then one pass/fail summary.
-// Steps: format (Prettier, imports in order) → lint (Nx module boundaries, Angular rules) → typecheck → unit tests → build →
-// integration tests against the local stack → browser end-to-end tests.
+// Steps (tools/scripts/test-steps.json): format (Prettier, imports in order) → workflow lint (actionlint) →
+// lint (Nx module boundaries, Angular rules) → typecheck → unit tests → build → integration tests against the
+// local stack → browser end-to-end tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,16 +20,16 @@ const resultsDir = join(root, 'tmp', 'test-results');
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 
-const nx = (...args) => ['npx', ['nx', ...args, '--outputStyle=static', '--skipNxCache']];
-const steps = [
-  { name: 'format', cmd: ['npx', ['nx', 'format:check', '--all']] },
-  { name: 'lint', cmd: nx('run-many', '-t', 'lint') },
-  { name: 'typecheck', cmd: ['npx', ['tsc', '-p', 'tsconfig.typecheck.json']] },
-  { name: 'unit tests', cmd: nx('run-many', '-t', 'test') },
-  { name: 'build', cmd: nx('run-many', '-t', 'build') },
-  { name: 'integration tests', cmd: nx('run-many', '-t', 'integration', '--parallel=1'), needs: 'build' },
-  { name: 'browser e2e tests', cmd: nx('run-many', '-t', 'e2e', '--parallel=1'), needs: 'build' },
-];
+// The steps live in test-steps.json, which the CI workflow's drift test (tools/ci/src/ci-workflow.spec.ts) reads too.
+const { steps: stepList } = JSON.parse(readFileSync(join(root, 'tools/scripts/test-steps.json'), 'utf8'));
+const steps = stepList.map(({ name, cmd: [bin, ...args], needs }) => ({
+  name,
+  needs,
+  cmd:
+    bin === 'node'
+      ? [process.execPath, args]
+      : ['npx', [bin, ...args, ...(args[0] === 'run-many' ? ['--outputStyle=static', '--skipNxCache'] : [])]],
+}));
 
 const env = {
   ...process.env,

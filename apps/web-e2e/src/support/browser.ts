@@ -1,6 +1,9 @@
 import { Browser, BrowserContext, chromium } from 'playwright-core';
 
-/** Debian's chromium (Playwright cannot download its own browser here). */
+/**
+ * Debian's chromium (Playwright cannot download its own browser here). Any Chromium-based browser works:
+ * on GitHub's Ubuntu runners CI sets CHROMIUM_PATH to the image's Google Chrome (docs/ci.md).
+ */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export function launchBrowser(): Promise<Browser> {
