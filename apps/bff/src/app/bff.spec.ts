@@ -305,6 +305,17 @@ describe('BFF', () => {
       res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties,
     ).toHaveProperty('availability');
     expect(res.body.paths['/api/generations'].post.responses).toHaveProperty('429');
+    // The document says what the code answers: the request schema comes from the contract class,
+    // problem codes and statuses from the error-code table.
+    const body = res.body.paths['/api/generations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.prompt).toMatchObject({ type: 'string', minLength: 1, maxLength: 10_000 });
+    expect(body.properties.count).toMatchObject({ type: 'integer', minimum: 1, maximum: 4 });
+    expect(body.additionalProperties).toBe(false);
+    expect(res.body.paths['/api/generations'].post.responses['503'].description).toMatch(
+      /^SERVICE_UNAVAILABLE /,
+    );
+    expect(res.body.info.description).toContain('503 SERVICE_UNAVAILABLE');
+    expect(res.body.components.schemas.ProblemDetails.properties.code.enum).toEqual(Object.values(ErrorCode));
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const api = await request(app.getHttpServer()).get('/api/health').set('x-request-id', 'trace-123');
     expect(api.headers['x-request-id']).toBe('trace-123');

@@ -18,7 +18,7 @@ import {
   securityHeaders,
   signedInOwner,
 } from '@imagegen/bff/util-http';
-import { ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
+import { ERROR_CODES, ErrorCode, ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { accessLog } from './access-log';
@@ -97,8 +97,8 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
       .setTitle('imagegen BFF')
       .setDescription(
         'Text-to-image jobs on Amazon Bedrock. Errors are application/problem+json with a stable `code`. ' +
-          'Every route but /api/health and /api/ready is rate limited per client address and per owner (429 RATE_LIMITED with Retry-After); ' +
-          'while the server restarts, requests get 503 MODEL_UNAVAILABLE with Retry-After: try again.',
+          `Every route but /api/health and /api/ready is rate limited per client address and per owner (${ERROR_CODES.RATE_LIMITED.status} ${ErrorCode.RATE_LIMITED} with Retry-After); ` +
+          `while the server restarts, requests get ${ERROR_CODES.SERVICE_UNAVAILABLE.status} ${ErrorCode.SERVICE_UNAVAILABLE} with Retry-After: try again.`,
       )
       .setVersion('1')
       .build(),

@@ -15,6 +15,7 @@ import {
 
 @ApiTags('generations')
 @ApiResponse(PROBLEM_RESPONSES.rateLimited)
+@ApiResponse(PROBLEM_RESPONSES.restarting)
 @Controller('generations')
 export class GenerationsController {
   constructor(private readonly generations: GenerationsService) {}

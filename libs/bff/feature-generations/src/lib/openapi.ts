@@ -1,202 +1,250 @@
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+
 import {
   ASPECT_RATIOS,
   callableModels,
+  ERROR_CODES,
+  ErrorCode,
+  FieldError,
+  GeneratedImage,
+  GenerateImageRequest,
+  Generation,
   GENERATION_STATUSES,
+  GenerationPage,
+  ImageFailure,
+  ModelEta,
+  ModelInfo,
+  NormalizedGenerateImageRequest,
   OUTPUT_FORMATS,
-  REQUEST_LIMITS,
+  OwnerSummary,
+  ProblemDetails,
 } from '@imagegen/contracts';
 
+/** An OpenAPI 3 schema object (only what the documents below use). */
+export type Schema = Readonly<Record<string, unknown>>;
+
+/**
+ * An object schema whose `properties` name every property of the contract type `T` and none it lacks:
+ * the compiler keeps the document and the contracts in step (a field added to `Generation` and not
+ * documented here, or documented and since removed, is a type error).
+ */
+function objectSchema<T>(
+  properties: { readonly [K in keyof Required<T>]: Schema },
+  extra: Schema = {},
+): Schema {
+  return { type: 'object', ...extra, properties };
+}
+
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDetails' } as const;
+const string = (description?: string): Schema => ({
+  type: 'string',
+  ...(description ? { description } : {}),
+});
+const integer = (description?: string): Schema => ({
+  type: 'integer',
+  ...(description ? { description } : {}),
+});
+const number = (description?: string): Schema => ({
+  type: 'number',
+  ...(description ? { description } : {}),
+});
+const dateTime = (description?: string): Schema => ({ ...string(description), format: 'date-time' });
+const oneOf = (values: readonly string[], description?: string): Schema => ({
+  ...string(description),
+  enum: [...values],
+});
 
-/** OpenAPI schemas written from the contracts (the DTOs stay free of Swagger decorators). */
-export const GENERATE_IMAGE_REQUEST_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['modelId', 'prompt'],
-  properties: {
-    modelId: { type: 'string', enum: callableModels().map((m) => m.id) },
-    prompt: { type: 'string', minLength: 1, maxLength: REQUEST_LIMITS.promptMaxLength },
-    negativePrompt: { type: 'string', maxLength: REQUEST_LIMITS.promptMaxLength },
-    aspectRatio: { type: 'string', enum: [...ASPECT_RATIOS] },
-    seed: { type: 'integer', minimum: 0, maximum: REQUEST_LIMITS.seedMax },
-    count: { type: 'integer', minimum: 1, maximum: REQUEST_LIMITS.countMax, default: 1 },
-    outputFormat: { type: 'string', enum: [...OUTPUT_FORMATS], default: 'png' },
-  },
-} as const;
-
-export const GENERATION_SCHEMA = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string', enum: [...GENERATION_STATUSES] },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-    modelId: { type: 'string' },
-    request: GENERATE_IMAGE_REQUEST_SCHEMA,
-    images: {
-      type: 'array',
-      description: 'the images made so far, by index (a running job with count > 1 fills in as they arrive)',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          index: { type: 'integer', minimum: 0, description: 'which of the `count` images this is' },
-          url: { type: 'string', format: 'uri', description: 'presigned S3 GET URL, minted on every read' },
-          thumbnailUrl: {
-            type: 'string',
-            format: 'uri',
-            description: 'presigned URL of a small WebP of the image',
-          },
-          urlExpiresAt: { type: 'string', format: 'date-time' },
-          width: { type: 'integer' },
-          height: { type: 'integer' },
-          seed: { type: 'integer' },
-          bytes: { type: 'integer' },
-          format: { type: 'string', enum: [...OUTPUT_FORMATS] },
-        },
+/**
+ * The request body, generated from the class-validator decorators of `GenerateImageRequest` (the same
+ * rules the browser, the BFF and the generator apply), closed to unknown fields as the BFF's
+ * ValidationPipe is (`forbidNonWhitelisted`). Each model's own limits are in /api/models.
+ */
+export const GENERATE_IMAGE_REQUEST_SCHEMA: Schema = (() => {
+  const generated = validationMetadatasToSchemas()[GenerateImageRequest.name];
+  if (!generated) throw new Error('no class-validator metadata for GenerateImageRequest');
+  const properties = generated.properties as Record<string, Schema>;
+  return {
+    ...generated,
+    additionalProperties: false,
+    properties: {
+      ...properties,
+      modelId: {
+        ...properties['modelId'],
+        description: 'one of the ids /api/models lists',
+        example: callableModels()[0]?.id,
       },
     },
-    failures: {
-      type: 'array',
-      description: 'images that could not be made, and why (the others are kept)',
-      items: {
-        type: 'object',
-        properties: { index: { type: 'integer' }, seed: { type: 'integer' }, error: PROBLEM_REF },
-      },
-    },
-    error: PROBLEM_REF,
-    durationMs: { type: 'integer' },
-    estimatedCostUsd: { type: 'number', description: 'catalog price × images asked for' },
-    costUsd: {
-      type: 'number',
-      description: 'catalog price × images made, once ended (0 for a repeat from the store)',
-    },
-    engine: { type: 'string', enum: ['bedrock', 'offline'] },
-    source: {
-      type: 'string',
-      enum: ['model', 'store'],
-      description: '`store`: a repeat answered from the images of `repeatOf`',
-    },
-    repeatOf: { type: 'string' },
-    expiresAt: {
-      type: 'string',
-      format: 'date-time',
-      description: 'when the job and its images are removed',
-    },
-  },
-} as const;
+  };
+})();
 
-export const GENERATION_PAGE_SCHEMA = {
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: GENERATION_SCHEMA },
-    nextCursor: {
-      type: 'string',
-      description: 'pass as `cursor` for the next page; absent on the last page',
-    },
+const NORMALIZED_REQUEST_SCHEMA = objectSchema<NormalizedGenerateImageRequest>(
+  {
+    modelId: string(),
+    prompt: string(),
+    negativePrompt: string(),
+    aspectRatio: oneOf(ASPECT_RATIOS),
+    seed: integer('absent: a random seed per image'),
+    count: integer(),
+    outputFormat: oneOf(OUTPUT_FORMATS),
   },
-} as const;
+  { description: 'the request as validated, every default filled in' },
+);
 
-const ETA_SCHEMA = {
-  type: 'object',
-  properties: {
-    p50Seconds: { type: 'number' },
-    p90Seconds: { type: 'number' },
-    samples: { type: 'integer', description: 'images measured (0: the figures are the catalog’s)' },
-    source: { type: 'string', enum: ['measured', 'catalog'] },
-    parallelism: { type: 'integer', description: 'images of one job made at once' },
+const IMAGE_SCHEMA = objectSchema<GeneratedImage>({
+  id: string(),
+  index: integer('which of the `count` images this is'),
+  url: { ...string('presigned S3 GET URL, minted on every read'), format: 'uri' },
+  thumbnailUrl: { ...string('presigned URL of a small WebP of the image'), format: 'uri' },
+  urlExpiresAt: dateTime(),
+  width: integer(),
+  height: integer(),
+  seed: integer(),
+  bytes: integer(),
+  format: oneOf(OUTPUT_FORMATS),
+});
+
+const FAILURE_SCHEMA = objectSchema<ImageFailure>({ index: integer(), seed: integer(), error: PROBLEM_REF });
+
+export const GENERATION_SCHEMA = objectSchema<Generation>({
+  id: string(),
+  status: oneOf(GENERATION_STATUSES),
+  createdAt: dateTime(),
+  updatedAt: dateTime(),
+  modelId: string(),
+  request: NORMALIZED_REQUEST_SCHEMA,
+  images: {
+    type: 'array',
+    description: 'the images made so far, by index (a running job with count > 1 fills in as they arrive)',
+    items: IMAGE_SCHEMA,
   },
-} as const;
+  failures: {
+    type: 'array',
+    description: 'images that could not be made, and why (the others are kept)',
+    items: FAILURE_SCHEMA,
+  },
+  error: PROBLEM_REF,
+  durationMs: integer(),
+  estimatedCostUsd: number('catalog price × images asked for'),
+  costUsd: number('catalog price × images made, once ended (0 for a repeat from the store)'),
+  engine: oneOf(['bedrock', 'offline']),
+  source: oneOf(['model', 'store'], '`store`: a repeat answered from the images of `repeatOf`'),
+  repeatOf: string(),
+  expiresAt: dateTime('when the job and its images are removed'),
+});
 
-export const MODEL_INFO_SCHEMA = {
-  type: 'object',
-  description:
-    'A catalog entry (limits, sizes, price with its date and source) with what this deployment can do with it now',
-  properties: {
-    id: { type: 'string' },
-    displayName: { type: 'string' },
-    provider: { type: 'string' },
-    description: { type: 'string' },
+export const GENERATION_PAGE_SCHEMA = objectSchema<GenerationPage>({
+  items: { type: 'array', items: GENERATION_SCHEMA },
+  nextCursor: string('pass as `cursor` for the next page; absent on the last page'),
+});
+
+const ETA_SCHEMA = objectSchema<ModelEta>({
+  p50Seconds: number(),
+  p90Seconds: number(),
+  samples: integer('images measured (0: the figures are the catalog’s)'),
+  source: oneOf(['measured', 'catalog']),
+  parallelism: integer('images of one job made at once'),
+});
+
+const LIMITS = { type: 'object', properties: { minLength: integer(), maxLength: integer() } } as const;
+const SIZE = { type: 'object', properties: { width: integer(), height: integer() } } as const;
+
+export const MODEL_INFO_SCHEMA = objectSchema<ModelInfo>(
+  {
+    id: string(),
+    family: string('the request/response adapter the model uses'),
+    displayName: string(),
+    provider: string(),
+    description: string(),
     lifecycle: {
       type: 'object',
       properties: {
-        state: { type: 'string', enum: ['active', 'legacy', 'retired'] },
-        legacyDate: { type: 'string' },
-        endOfLifeDate: { type: 'string' },
+        state: oneOf(['active', 'legacy', 'retired']),
+        legacyDate: string(),
+        endOfLifeDate: string(),
       },
     },
-    prompt: {
+    region: string('the Bedrock region the model is served from'),
+    prompt: LIMITS,
+    negativePrompt: { type: 'object', properties: { supported: { type: 'boolean' }, maxLength: integer() } },
+    aspectRatios: { type: 'array', items: oneOf(ASPECT_RATIOS) },
+    defaultAspectRatio: oneOf(ASPECT_RATIOS),
+    outputSizes: {
       type: 'object',
-      properties: { minLength: { type: 'integer' }, maxLength: { type: 'integer' } },
+      description: 'pixel size answered per aspect ratio',
+      additionalProperties: SIZE,
     },
-    aspectRatios: { type: 'array', items: { type: 'string', enum: [...ASPECT_RATIOS] } },
-    outputFormats: { type: 'array', items: { type: 'string', enum: [...OUTPUT_FORMATS] } },
-    maxCount: { type: 'integer' },
-    price: {
-      type: 'object',
-      properties: { perImageUsd: { type: 'number' }, asOf: { type: 'string' }, source: { type: 'string' } },
-    },
+    seed: { type: 'object', properties: { min: integer(), max: integer() } },
+    outputFormats: { type: 'array', items: oneOf(OUTPUT_FORMATS) },
+    imagesPerCall: integer(),
+    maxCount: integer(),
+    price: { type: 'object', properties: { perImageUsd: number(), asOf: string(), source: string() } },
+    expectedSecondsPerImage: number('typical seconds per image before any are measured'),
     available: { type: 'boolean', description: 'whether a request for it may be sent' },
-    availability: {
-      type: 'string',
-      enum: ['available', 'no-access', 'wrong-region', 'retired', 'unknown'],
-      description: '`unknown` when the generator could not be asked (the BFF then answers from its catalog)',
-    },
-    unavailableReason: { type: 'string', description: 'why not, in words a person can act on' },
+    availability: oneOf(
+      ['available', 'no-access', 'wrong-region', 'retired', 'unknown'],
+      '`unknown` when the generator could not be asked (the BFF then answers from its catalog)',
+    ),
+    unavailableReason: string('why not, in words a person can act on'),
     eta: ETA_SCHEMA,
   },
-} as const;
-
-export const OWNER_SUMMARY_SCHEMA = {
-  type: 'object',
-  properties: {
-    retentionDays: { type: 'integer', description: 'days a job and its images are kept' },
-    presignExpirySeconds: { type: 'integer', description: 'lifetime of an image link' },
-    month: { type: 'string', description: 'the calendar month (UTC) of the totals, YYYY-MM' },
-    spentUsd: { type: 'number', description: "cost of the owner's jobs that ended this month" },
-    images: { type: 'integer', description: 'images made by the model this month' },
+  {
+    description:
+      'A catalog entry (limits, sizes, price with its date and source) with what this deployment can do with it now',
   },
-} as const;
+);
 
-const problemResponse = (status: number, description: string) => ({
-  status,
-  description,
-  content: { 'application/problem+json': { schema: PROBLEM_REF } },
+export const OWNER_SUMMARY_SCHEMA = objectSchema<OwnerSummary>({
+  retentionDays: integer('days a job and its images are kept'),
+  presignExpirySeconds: integer('lifetime of an image link'),
+  month: string('the calendar month (UTC) of the totals, YYYY-MM'),
+  spentUsd: number("cost of the owner's jobs that ended this month"),
+  images: integer('images made by the model this month'),
 });
+
+export const PROBLEM_SCHEMA = objectSchema<ProblemDetails>(
+  {
+    type: { ...string(), format: 'uri' },
+    title: string(),
+    status: integer(),
+    code: oneOf(Object.values(ErrorCode), 'stable: clients branch on it, never on the words'),
+    detail: string(),
+    instance: string(),
+    errors: {
+      type: 'array',
+      items: objectSchema<FieldError>({ field: string(), rule: string(), message: string() }),
+    },
+    retryAfterSeconds: integer(),
+    requestId: string(),
+  },
+  { required: ['type', 'title', 'status', 'code'] },
+);
+
+/** A problem answer documented from the error code's own entry (status and title), so the two cannot differ. */
+export function problemResponse(code: ErrorCode, when: string) {
+  const { status, title } = ERROR_CODES[code];
+  return {
+    status,
+    description: `${code} (${title}): ${when}`,
+    content: { 'application/problem+json': { schema: PROBLEM_REF } },
+  };
+}
 
 /** Problem answers shared by the routes (the body is always ProblemDetails with a stable `code`). */
 export const PROBLEM_RESPONSES = {
   invalid: problemResponse(
-    400,
-    'VALIDATION_FAILED: the request (body, query or Idempotency-Key) is not valid; `errors` names each field',
+    ErrorCode.VALIDATION_FAILED,
+    'the request (body, query or Idempotency-Key) is not valid; `errors` names each field',
   ),
   notFound: problemResponse(
-    404,
-    "NOT_FOUND: no such job for this owner (another owner's job, or an id that is not an id)",
+    ErrorCode.NOT_FOUND,
+    "no such job for this owner (another owner's job, or an id that is not an id)",
   ),
   rateLimited: problemResponse(
-    429,
-    'RATE_LIMITED: too many requests from this address or owner, or too many new jobs; wait Retry-After seconds',
+    ErrorCode.RATE_LIMITED,
+    'too many requests from this address or owner, or too many new jobs; wait Retry-After seconds',
   ),
-} as const;
-
-export const PROBLEM_SCHEMA = {
-  type: 'object',
-  required: ['type', 'title', 'status', 'code'],
-  properties: {
-    type: { type: 'string', format: 'uri' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    code: { type: 'string' },
-    detail: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
-    retryAfterSeconds: { type: 'integer' },
-    requestId: { type: 'string' },
-  },
+  restarting: problemResponse(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    'the generator is down, or this server is restarting; try again after Retry-After seconds',
+  ),
 } as const;
