@@ -532,9 +532,13 @@ describe('imagegen CDK app', () => {
       expect(JSON.parse(readFileSync(join(worker, 'node_modules/sharp/package.json'), 'utf8')).version).toBe(
         rootSharpVersion(),
       );
-      const binary = readFileSync(
-        join(worker, `node_modules/@img/sharp-linux-${cpu}/lib/sharp-linux-${cpu}.node`),
+      // (sharp 0.35 names the addon with its version: sharp-linux-<cpu>-<version>.node)
+      const lib = join(worker, `node_modules/@img/sharp-linux-${cpu}/lib`);
+      const addons = readdirSync(lib).filter(
+        (f) => f.startsWith(`sharp-linux-${cpu}`) && f.endsWith('.node'),
       );
+      expect(addons).toHaveLength(1);
+      const binary = readFileSync(join(lib, addons[0]));
       expect(binary.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       expect(binary.readUInt16LE(18)).toBe(ELF_MACHINE[cpu]);
       expect(existsSync(join(worker, `node_modules/@img/sharp-libvips-linux-${cpu}`))).toBe(true);
