@@ -18,7 +18,7 @@ import { repoRoot } from './repo-root';
 import { testApp } from './testing';
 
 /** The generator's build (apps/generator/bundle.cjs): what generator:build and generator:lambda-deps run. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries -- a build script, not a library
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a build script, not a library
 const generatorBundle = require('../../apps/generator/bundle.cjs') as {
   bundleGenerator(options: { outdir: string }): Promise<Record<GeneratorHandler, { inputs: string[] }>>;
   installWorkerDeps(options: { workerDir: string; cpu: string }): void;

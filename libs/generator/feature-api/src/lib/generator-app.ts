@@ -2,9 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import {
   ErrorCode,
-  findModel,
   IDEMPOTENCY_KEY_HEADER,
-  MODEL_CATALOG,
   OWNER_HEADER,
   OWNER_ID_PATTERN,
   problem,
