@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,12 +9,20 @@ import { callableModels } from '@imagegen/contracts';
 import {
   GENERATOR_ARCHITECTURE,
   GENERATOR_TIMEOUTS,
+  GeneratorHandler,
   npmCpu,
   WORKER_DEPS_LOCK_FILE,
 } from './constructs/generator-api';
 import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
 import { repoRoot } from './repo-root';
 import { testApp } from './testing';
+
+/** The generator's build (apps/generator/bundle.cjs): what generator:build and generator:lambda-deps run. */
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a build script, not a library
+const generatorBundle = require('../../apps/generator/bundle.cjs') as {
+  bundleGenerator(options: { outdir: string }): Promise<Record<GeneratorHandler, { inputs: string[] }>>;
+  installWorkerDeps(options: { workerDir: string; cpu: string }): void;
+};
 
 /** Synth output folders (temporary), removed when the tests end. */
 const outdirs: string[] = [];
@@ -36,22 +45,28 @@ type Statement = {
   Condition?: Record<string, Record<string, unknown>>;
 };
 
-/** The statements of the policies attached to the role of the function with this handler. */
-const roleStatements = (template: Template, handler: string): Statement[] => {
-  const fn = Object.values(
-    template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }),
-  )[0];
-  const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+type GeneratorFunction = 'Api' | 'Worker' | 'Abandoned';
+/** The generator's function with this construct id (every one has the handler index.handler). */
+const generatorFunction = (template: Template, fn: GeneratorFunction) => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    new RegExp(`^Generator${fn}[0-9A-F]{8}$`).test(id),
+  );
+  if (!found) throw new Error(`no function Generator${fn}`);
+  return found[1];
+};
+
+/** The statements of the policies attached to the role of this generator function. */
+const roleStatements = (template: Template, fn: GeneratorFunction): Statement[] => {
+  const role = generatorFunction(template, fn).Properties.Role['Fn::GetAtt'][0] as string;
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 };
 const actions = (s: Statement): string[] => [s.Action].flat();
 
-/** The environment of the function with this handler. */
-const functionEnv = (template: Template, handler: string): Record<string, unknown> =>
-  Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0]
-    .Properties.Environment.Variables;
+/** The environment of this generator function. */
+const functionEnv = (template: Template, fn: GeneratorFunction): Record<string, unknown> =>
+  generatorFunction(template, fn).Properties.Environment.Variables;
 
 /** Settings away from every default, to show each one reaches the resources. */
 const CUSTOM = {
@@ -130,8 +145,8 @@ describe('imagegen CDK app', () => {
       custom.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
-      for (const handler of ['index.apiHandler', 'index.workerHandler', 'index.abandonedHandler'])
-        expect(functionEnv(custom.main, handler)['RETENTION_DAYS']).toBe('7');
+      for (const fn of ['Api', 'Worker', 'Abandoned'] as const)
+        expect(functionEnv(custom.main, fn)['RETENTION_DAYS']).toBe('7');
     });
 
     it('keeps the stateful logical ids (renaming one would replace the data)', () => {
@@ -176,8 +191,8 @@ describe('imagegen CDK app', () => {
 
   describe('Generator', () => {
     it('runs the worker on the newest Node runtime with reserved concurrency and an on-failure destination', () => {
-      main.hasResourceProperties('AWS::Lambda::Function', {
-        Handler: 'index.workerHandler',
+      expect(generatorFunction(main, 'Worker').Properties).toMatchObject({
+        Handler: 'index.handler',
         Runtime: 'nodejs24.x',
         ReservedConcurrentExecutions: 4,
         Timeout: GENERATOR_TIMEOUTS.worker.toSeconds(),
@@ -196,7 +211,15 @@ describe('imagegen CDK app', () => {
       expect(GENERATOR_TIMEOUTS.api.toMilliseconds()).toBeLessThan(
         GENERATOR_TIMEOUTS.apiGatewayIntegration.toMilliseconds(),
       );
-      main.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.apiHandler', Timeout: 25 });
+      expect(generatorFunction(main, 'Api').Properties['Timeout']).toBe(25);
+    });
+
+    it('runs the deployed bundles without source maps (no --enable-source-maps, no maps shipped)', () => {
+      for (const fn of ['Api', 'Worker', 'Abandoned'] as const)
+        expect({ fn, NODE_OPTIONS: functionEnv(main, fn)['NODE_OPTIONS'] }).toEqual({
+          fn,
+          NODE_OPTIONS: undefined,
+        });
     });
 
     it('lets the worker invoke only the catalog’s callable models, in the Bedrock region', () => {
@@ -216,7 +239,7 @@ describe('imagegen CDK app', () => {
     it('lets the API check model access in the Bedrock region, read, copy and delete the owners’ images, and nothing more of S3 or Bedrock', () => {
       // Given Bedrock in us-east-1
       // When the app is synthesized
-      const statements = roleStatements(custom.main, 'index.apiHandler');
+      const statements = roleStatements(custom.main, 'Api');
       // Then GetFoundationModelAvailability (no resource type exists for it) is held to that region
       const availability = statements.filter((s) => actions(s).some((a) => a.startsWith('bedrock:')));
       expect(availability).toEqual([
@@ -243,12 +266,9 @@ describe('imagegen CDK app', () => {
     });
 
     it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
-      custom.main.hasResourceProperties('AWS::Lambda::Function', {
-        Handler: 'index.workerHandler',
-        ReservedConcurrentExecutions: 7,
-      });
-      expect(functionEnv(custom.main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('7');
-      expect(functionEnv(main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('4');
+      expect(generatorFunction(custom.main, 'Worker').Properties['ReservedConcurrentExecutions']).toBe(7);
+      expect(functionEnv(custom.main, 'Api')['WORKER_CONCURRENCY']).toBe('7');
+      expect(functionEnv(main, 'Api')['WORKER_CONCURRENCY']).toBe('4');
     });
 
     it('requires IAM auth on every method of the REST API, with stage throttling, tracing and access logs', () => {
@@ -486,25 +506,41 @@ describe('imagegen CDK app', () => {
     expect(normalize(main.toJSON())).toMatchSnapshot('ImagegenApp');
   });
 
-  describe('Lambda bundles (real esbuild and npm, no Docker)', () => {
+  describe('Lambda code (the prebuilt bundles, deployed as built; real esbuild and npm, no Docker)', () => {
     const ELF_MACHINE = { arm64: 183, x64: 62 } as const; // EM_AARCH64, EM_X86_64
-    let assets: Record<string, string> = {};
+    const HANDLER_OF: Record<GeneratorFunction, GeneratorHandler> = {
+      Api: 'api',
+      Worker: 'worker',
+      Abandoned: 'abandoned',
+    };
+    let dist = '';
+    let built: Record<GeneratorHandler, { inputs: string[] }>;
+    let assets: Partial<Record<GeneratorFunction, string>> = {};
 
-    beforeAll(() => {
-      // Given no Docker at all: CDK would run this binary for any Docker step, and it does not exist
+    beforeAll(async () => {
+      // Given the handlers built by the same code as generator:build and generator:lambda-deps, into a
+      // folder of this test's (a build in dist/ is neither needed nor touched)
+      dist = mkdtempSync(join(tmpdir(), 'imagegen-generator-dist-'));
+      outdirs.push(dist);
+      built = await generatorBundle.bundleGenerator({ outdir: dist });
+      generatorBundle.installWorkerDeps({
+        workerDir: join(dist, 'worker'),
+        cpu: npmCpu(GENERATOR_ARCHITECTURE),
+      });
+      // And no Docker at all: CDK would run this binary for any Docker step, and it does not exist
       const docker = process.env['CDK_DOCKER'];
       process.env['CDK_DOCKER'] = '/nonexistent/docker';
       try {
-        // When the app is synthesized with bundling on
-        const bundled = testApp({}, { bundle: true }).app;
-        outdirs.push(bundled.outdir);
-        const assembly = bundled.synth();
+        // When the app is synthesized from that folder
+        const app = testApp({}, { generatorDist: dist }).app;
+        outdirs.push(app.outdir);
+        const assembly = app.synth();
         const resources = assembly.getStackByName('ImagegenApp').template.Resources as Resources;
         assets = Object.fromEntries(
-          Object.values(resources)
-            .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
-            .map((r) => [
-              String(r.Properties['Handler']),
+          Object.entries(resources)
+            .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
+            .map(([id, r]) => [
+              /^Generator(Api|Worker|Abandoned)[0-9A-F]{8}$/.exec(id)?.[1] ?? id,
               join(assembly.directory, r.Metadata?.['aws:asset:path'] as string),
             ]),
         );
@@ -512,22 +548,27 @@ describe('imagegen CDK app', () => {
         if (docker === undefined) delete process.env['CDK_DOCKER'];
         else process.env['CDK_DOCKER'] = docker;
       }
-    });
+    }, 300_000);
 
-    it('bundles every function from the one generator entry', () => {
-      // Then three assets exist, each an esbuild bundle with the handlers
-      expect(Object.keys(assets).sort()).toEqual([
-        'index.abandonedHandler',
-        'index.apiHandler',
-        'index.workerHandler',
-      ]);
-      for (const dir of Object.values(assets))
-        expect(readFileSync(join(dir, 'index.js'), 'utf8')).toContain('workerHandler');
+    it('deploys each function’s own bundle, byte for byte as built, without source maps', () => {
+      // Then each function's asset holds its handler's index.js exactly as the build wrote it
+      expect(Object.keys(assets).sort()).toEqual(['Abandoned', 'Api', 'Worker']);
+      for (const [fn, handler] of Object.entries(HANDLER_OF)) {
+        const dir = assets[fn as GeneratorFunction] as string;
+        expect({
+          fn,
+          same: readFileSync(join(dir, 'index.js')).equals(readFileSync(join(dist, handler, 'index.js'))),
+        }).toEqual({
+          fn,
+          same: true,
+        });
+        expect(readdirSync(dir).filter((f) => f.endsWith('.map'))).toEqual([]);
+      }
     });
 
     it('ships sharp in the worker with the Linux binary for the function’s architecture, and only that one', () => {
       // Then the worker asset has sharp and @img/sharp-linux-<cpu> (glibc), an ELF file for that CPU
-      const worker = assets['index.workerHandler'];
+      const worker = assets.Worker as string;
       const cpu = npmCpu(GENERATOR_ARCHITECTURE);
       expect(JSON.parse(readFileSync(join(worker, 'node_modules/sharp/package.json'), 'utf8')).version).toBe(
         rootSharpVersion(),
@@ -550,21 +591,43 @@ describe('imagegen CDK app', () => {
       ).toEqual([`sharp-libvips-linux-${cpu}`, `sharp-linux-${cpu}`]);
     });
 
-    it('leaves sharp out of the API and abandoned-job functions, and out of every esbuild bundle', () => {
-      for (const handler of ['index.apiHandler', 'index.abandonedHandler']) {
-        expect({ handler, nodeModules: existsSync(join(assets[handler], 'node_modules')) }).toEqual({
-          handler,
+    it('leaves sharp out of the API and abandoned-job functions, and out of every bundle', () => {
+      for (const fn of ['Api', 'Abandoned'] as const) {
+        expect({ fn, nodeModules: existsSync(join(assets[fn] as string, 'node_modules')) }).toEqual({
+          fn,
           nodeModules: false,
         });
       }
-      // The source map lists every file esbuild put into a bundle: sharp is loaded from node_modules, never inlined
-      for (const [handler, dir] of Object.entries(assets)) {
-        const sources = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources as string[];
-        expect({ handler, inlined: sources.filter((f) => /node_modules\/(sharp|@img)\//.test(f)) }).toEqual({
+      // esbuild's metafile lists every file it put into a bundle: sharp is loaded from node_modules, never inlined
+      for (const [handler, { inputs }] of Object.entries(built)) {
+        expect({ handler, inlined: inputs.filter((f) => /node_modules\/(sharp|@img)\//.test(f)) }).toEqual({
           handler,
           inlined: [],
         });
       }
+    });
+
+    it('refuses to synthesize from handlers that were not built, saying how to build them', () => {
+      const empty = mkdtempSync(join(tmpdir(), 'imagegen-generator-empty-'));
+      outdirs.push(empty);
+      expect(() => testApp({}, { generatorDist: empty })).toThrow(
+        /generator's abandoned handler is not built .*npx nx run generator:lambda-deps/,
+      );
+    });
+
+    it('refuses a worker without the sharp binary for the functions’ architecture', () => {
+      // Given a build whose worker got the other CPU's binary
+      const other = mkdtempSync(join(tmpdir(), 'imagegen-generator-other-cpu-'));
+      outdirs.push(other);
+      for (const handler of Object.values(HANDLER_OF))
+        cpSync(join(dist, handler, 'index.js'), join(other, handler, 'index.js'));
+      cpSync(join(dist, 'worker/node_modules/sharp'), join(other, 'worker/node_modules/sharp'), {
+        recursive: true,
+      });
+      // Then the synth stops, naming the architecture to install for
+      expect(() => testApp({}, { generatorDist: other })).toThrow(
+        new RegExp(`no sharp binary for linux-${npmCpu(GENERATOR_ARCHITECTURE)}`),
+      );
     });
   });
 
@@ -578,7 +641,7 @@ describe('imagegen CDK app', () => {
   });
 });
 
-/** The exact sharp version of the root package.json (what CDK writes into the worker asset's package.json). */
+/** The exact sharp version of the root package.json (what apps/generator/lambda-deps pins for the worker). */
 function rootSharpVersion(): string {
   return JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).dependencies.sharp;
 }

@@ -1,10 +1,22 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { repoRoot } from './repo-root';
+
+// The BFF build's list of what its bundle loads by name at run time (apps/bff/runtime-package.cjs).
+// eslint-disable-next-line @nx/enforce-module-boundaries -- a build script, not a library
+const { RUNTIME_LOADED } = require('../../apps/bff/runtime-package.cjs') as { RUNTIME_LOADED: string[] };
 
 // The images cannot be built here (no Docker engine): these check what can be checked without one,
 // after `nx build`: the files each COPY names, and the nginx config served by a real nginx.
@@ -17,6 +29,7 @@ const NGINX =
     .find((file) => existsSync(file)) ??
   '/usr/sbin/nginx';
 const PORT = 4480;
+const BFF_PORT = 4481;
 
 describe('docker/', () => {
   it.each(['docker/web.Dockerfile', 'docker/bff.Dockerfile'])(
@@ -42,6 +55,98 @@ describe('docker/', () => {
     expect(readFileSync(join(root, 'docker/web.Dockerfile'), 'utf8')).toMatch(
       /^FROM nginxinc\/nginx-unprivileged:/m,
     );
+  });
+
+  describe('the BFF image’s node_modules', () => {
+    const bff = join(root, 'dist/apps/bff');
+    const manifest = () =>
+      JSON.parse(readFileSync(join(bff, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+
+    it('installs from the build’s package.json and lock, not the monorepo’s', () => {
+      const dockerfile = readFileSync(join(root, 'docker/bff.Dockerfile'), 'utf8');
+      const deps = dockerfile.slice(
+        dockerfile.indexOf('AS deps'),
+        dockerfile.indexOf('FROM', dockerfile.indexOf('AS deps')),
+      );
+      expect(deps).toMatch(/^COPY --from=build \/src\/dist\/apps\/bff\/package\.json /m);
+      expect(deps).toMatch(/^COPY --from=build \/src\/dist\/apps\/bff\/package-lock\.json /m);
+      expect(deps).not.toMatch(/^COPY package\.json/m);
+      expect(deps).toMatch(/npm ci --omit=dev/);
+    });
+
+    it('lists exactly the packages the bundle requires, and the adapter Nest loads by name', () => {
+      // Given every bare require() left in the bundle (third-party code stays outside it)
+      const required = new Set(
+        [...readFileSync(join(bff, 'main.js'), 'utf8').matchAll(/require\("([^"]+)"\)/g)]
+          .map((m) => m[1])
+          .filter((p) => !p.startsWith('node:') && !p.startsWith('.'))
+          .map((p) => (p.startsWith('@') ? p.split('/').slice(0, 2).join('/') : p.split('/')[0])),
+      );
+      // Then the image's dependencies are those, plus what is loaded by name, and nothing else
+      expect(Object.keys(manifest().dependencies).sort()).toEqual([...required, ...RUNTIME_LOADED].sort());
+      const lock = JSON.parse(readFileSync(join(bff, 'package-lock.json'), 'utf8'));
+      expect(lock.packages[''].dependencies).toEqual(manifest().dependencies);
+      // And none of the monorepo's other packages come along
+      for (const name of [
+        '@angular/core',
+        '@angular/material',
+        'sharp',
+        '@aws-sdk/client-bedrock-runtime',
+        '@aws-sdk/client-lambda',
+        '@aws-sdk/client-s3',
+      ])
+        expect({ name, locked: `node_modules/${name}` in lock.packages }).toEqual({ name, locked: false });
+    });
+
+    it('starts from a folder holding only those node_modules and answers /api/health', async () => {
+      // Given the image's layout: npm ci --omit=dev of the build's package.json and lock, and the bundle
+      const app = mkdtempSync(join(tmpdir(), 'imagegen-bff-image-'));
+      try {
+        copyFileSync(join(bff, 'package.json'), join(app, 'package.json'));
+        copyFileSync(join(bff, 'package-lock.json'), join(app, 'package-lock.json'));
+        execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+          cwd: app,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        mkdirSync(join(app, 'dist/apps/bff'), { recursive: true });
+        copyFileSync(join(bff, 'main.js'), join(app, 'dist/apps/bff/main.js'));
+        // When the BFF starts there as the image's CMD does
+        const child = spawn(process.execPath, ['dist/apps/bff/main.js'], {
+          cwd: app,
+          env: {
+            PATH: process.env['PATH'],
+            NODE_ENV: 'production',
+            HOST: '127.0.0.1',
+            PORT: String(BFF_PORT),
+            GENERATOR_API_URL: 'http://127.0.0.1:9',
+            COOKIE_SECRET: 'docker-spec-secret-docker-spec-secret-00',
+            LOG_LEVEL: 'warn',
+            AWS_ACCESS_KEY_ID: 'LOCALACCESSKEY0000000',
+            AWS_SECRET_ACCESS_KEY: 'docker-spec',
+            AWS_REGION: 'us-west-2',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr?.on('data', (c) => (stderr += String(c)));
+        try {
+          // Then it answers its health check (a missing package would have stopped it at start)
+          let health: Response | undefined;
+          for (let i = 0; i < 300 && !health && child.exitCode === null; i++) {
+            health = await fetch(`http://127.0.0.1:${BFF_PORT}/api/health`).catch(() => undefined);
+            if (!health) await new Promise((r) => setTimeout(r, 100));
+          }
+          expect({ status: health?.status, stderr: health ? '' : stderr }).toEqual({
+            status: 200,
+            stderr: '',
+          });
+        } finally {
+          child.kill('SIGTERM');
+        }
+      } finally {
+        rmSync(app, { recursive: true, force: true });
+      }
+    }, 300_000);
   });
 
   describe('nginx.conf', () => {

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -6,7 +7,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -50,10 +50,17 @@ export const GENERATOR_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 /**
  * Native modules the worker loads at run time (the thumbnailer's sharp): never bundled by esbuild,
- * installed into the worker asset by `npm ci` from their own lock file, for Lambda's platform.
+ * installed into the worker's folder by `npm ci` from their own lock file, for Lambda's platform
+ * (generator:lambda-deps, apps/generator/bundle.cjs).
  */
 export const WORKER_NODE_MODULES = ['sharp'] as const;
 export const WORKER_DEPS_LOCK_FILE = 'apps/generator/lambda-deps/package-lock.json';
+
+/** Where generator:build writes one folder per handler (index.js exporting `handler`): deployed as is. */
+export const GENERATOR_DIST = 'dist/apps/generator';
+/** Context key naming another folder of built handlers (tests build into a temporary one). */
+export const GENERATOR_DIST_CONTEXT = 'imagegen:generatorDist';
+export type GeneratorHandler = 'api' | 'worker' | 'abandoned';
 
 /** Every image and thumbnail key starts here (imageKey() in libs/generator/domain): the API role's S3 scope. */
 export const IMAGE_KEY_PREFIX = 'owners/';
@@ -66,25 +73,36 @@ export function npmCpu(architecture: lambda.Architecture): 'arm64' | 'x64' {
 }
 
 /**
- * `npm ci` settings for the worker's native modules: the Lambda's platform (Amazon Linux: glibc)
- * rather than this machine's, so the right prebuilt binary is fetched without Docker. Install
- * scripts stay off: sharp's only checks for a local libvips build, and the prebuilt one is used.
+ * A handler's code: the folder generator:build wrote, deployed as is (what the benchmark measured;
+ * CDK bundles nothing, so synth needs neither esbuild nor Docker). Stops the synth, saying how to
+ * build, when the folder is missing, or when the worker's lacks the sharp binary for `architecture`.
  */
-export function lambdaNpmEnvironment(architecture: lambda.Architecture): Record<string, string> {
-  return {
-    npm_config_os: 'linux',
-    npm_config_cpu: npmCpu(architecture),
-    npm_config_libc: 'glibc',
-    npm_config_ignore_scripts: 'true',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-    npm_config_update_notifier: 'false',
-  };
+export function generatorCode(
+  dist: string,
+  handler: GeneratorHandler,
+  architecture: lambda.Architecture,
+): lambda.Code {
+  const dir = join(dist, handler);
+  const build =
+    'run `npx nx run generator:lambda-deps` (builds the handlers, then installs the worker’s sharp); `npm run synth` does it first';
+  if (!existsSync(join(dir, 'index.js')))
+    throw new Error(`the generator's ${handler} handler is not built (${dir}/index.js is missing): ${build}`);
+  if (handler === 'worker') {
+    const cpu = npmCpu(architecture);
+    for (const module of WORKER_NODE_MODULES)
+      if (!existsSync(join(dir, 'node_modules', module, 'package.json')))
+        throw new Error(`the generator's worker has no node_modules/${module} (in ${dir}): ${build}`);
+    if (!existsSync(join(dir, `node_modules/@img/sharp-linux-${cpu}`)))
+      throw new Error(
+        `the generator's worker has no sharp binary for linux-${cpu} (in ${dir}/node_modules/@img): ${build} with --cpu ${cpu}`,
+      );
+  }
+  return lambda.Code.fromAsset(dir);
 }
 
 /**
- * The generator: API and worker Lambdas (one esbuild bundle, local esbuild, never Docker), a REST
- * API with IAM auth on every method, and least-privilege roles.
+ * The generator: API, worker and abandoned-job Lambdas (one prebuilt bundle each, from
+ * generator:build), a REST API with IAM auth on every method, and least-privilege roles.
  */
 export class GeneratorApi extends Construct {
   readonly api: apigw.RestApi;
@@ -94,16 +112,15 @@ export class GeneratorApi extends Construct {
   constructor(scope: Construct, id: string, props: GeneratorApiProps) {
     super(scope, id);
     const root = repoRoot();
+    const dist = resolve(root, this.node.tryGetContext(GENERATOR_DIST_CONTEXT) ?? GENERATOR_DIST);
     const common = (
       name: string,
-      handler: string,
+      handler: GeneratorHandler,
       timeout: Duration,
       memorySize: number,
-    ): nodejs.NodejsFunctionProps => ({
-      entry: join(root, 'apps/generator/src/main.ts'),
-      handler,
-      projectRoot: root,
-      depsLockFilePath: join(root, 'package-lock.json'),
+    ): lambda.FunctionProps => ({
+      code: generatorCode(dist, handler, GENERATOR_ARCHITECTURE),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: GENERATOR_ARCHITECTURE,
       memorySize,
@@ -115,16 +132,6 @@ export class GeneratorApi extends Construct {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
-      bundling: {
-        format: nodejs.OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // The AWS SDK is bundled (versions pinned by our lock); sharp never is: only the worker ships it.
-        externalModules: [...WORKER_NODE_MODULES],
-        tsconfig: join(root, 'apps/generator/tsconfig.json'),
-        forceDockerBundling: false,
-      },
       environment: {
         GENERATIONS_TABLE: props.table.tableName,
         IMAGES_BUCKET: props.bucket.bucketName,
@@ -135,29 +142,20 @@ export class GeneratorApi extends Construct {
         JOB_STALE_AFTER_SECONDS: String(GENERATOR_TIMEOUTS.worker.toSeconds() + 60),
         BEDROCK_TIMEOUT_MS: String(GENERATOR_TIMEOUTS.bedrockAttemptMs),
         BEDROCK_MAX_ATTEMPTS: String(GENERATOR_TIMEOUTS.bedrockAttempts),
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
 
     // Settles a job whose every asynchronous attempt failed (the worker's on-failure destination).
-    const abandoned = new nodejs.NodejsFunction(
+    const abandoned = new lambda.Function(
       this,
       'Abandoned',
-      common('Abandoned', 'abandonedHandler', Duration.seconds(30), 256),
+      common('Abandoned', 'abandoned', Duration.seconds(30), 256),
     );
     props.table.grantReadWriteData(abandoned);
 
-    const workerProps = common('Worker', 'workerHandler', GENERATOR_TIMEOUTS.worker, 1024);
-    this.worker = new nodejs.NodejsFunction(this, 'Worker', {
-      ...workerProps,
-      // The worker alone ships sharp (thumbnails), installed by `npm ci` from a one-dependency lock
-      // file (the monorepo's does not match the package.json CDK writes into the asset).
-      depsLockFilePath: join(root, WORKER_DEPS_LOCK_FILE),
-      bundling: {
-        ...workerProps.bundling,
-        nodeModules: [...WORKER_NODE_MODULES],
-        environment: lambdaNpmEnvironment(GENERATOR_ARCHITECTURE),
-      },
+    // The worker alone ships sharp (thumbnails): its folder holds node_modules/sharp for Lambda's platform.
+    this.worker = new lambda.Function(this, 'Worker', {
+      ...common('Worker', 'worker', GENERATOR_TIMEOUTS.worker, 1024),
       reservedConcurrentExecutions: props.bedrockConcurrency,
       retryAttempts: 2,
       maxEventAge: Duration.hours(1),
@@ -176,11 +174,7 @@ export class GeneratorApi extends Construct {
       }),
     );
 
-    this.apiFunction = new nodejs.NodejsFunction(
-      this,
-      'Api',
-      common('Api', 'apiHandler', GENERATOR_TIMEOUTS.api, 512),
-    );
+    this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 512));
     this.apiFunction.addEnvironment('WORKER_FUNCTION_NAME', this.worker.functionName);
     // Images made at once (the worker's reserved concurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));

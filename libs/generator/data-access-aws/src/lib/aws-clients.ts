@@ -26,61 +26,91 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
 }
 
-/**
- * The AWS clients, built once per container. Endpoints come only from the SDK's own settings
- * (`AWS_ENDPOINT_URL_<SERVICE>` or the shared config), so nothing here knows whether it talks to
- * AWS or to the local stand-ins.
- */
+// One factory per client: each Lambda builds (and its bundle holds) only the clients it calls: the
+// API no Bedrock Runtime, the worker no Lambda client. Endpoints come only from the SDK's own
+// settings (`AWS_ENDPOINT_URL_<SERVICE>` or the shared config), so nothing here knows whether it
+// talks to AWS or to the local stand-ins.
+
+const regionOf = (settings: Pick<AwsClientSettings, 'region'>) =>
+  settings.region ? { region: settings.region } : {};
+
+/** Bedrock Runtime (InvokeModel): the worker's. */
+export function createBedrockRuntimeClient(
+  settings: Pick<AwsClientSettings, 'bedrockRegion' | 'bedrockMaxAttempts' | 'bedrockTimeoutMs'>,
+): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: settings.bedrockRegion,
+    maxAttempts: settings.bedrockMaxAttempts,
+    retryMode: 'standard',
+    // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2). A model that hangs past the
+    // timeout is cut (TimeoutError, retried by the SDK), not merely warned about.
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: settings.bedrockTimeoutMs,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** Bedrock's control plane (model availability), in the Bedrock region: the API's. */
+export function createBedrockControlClient(
+  settings: Pick<AwsClientSettings, 'bedrockRegion'>,
+): BedrockClient {
+  return new BedrockClient({
+    region: settings.bedrockRegion,
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 3_000,
+      requestTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+export function createS3Client(settings: Pick<AwsClientSettings, 'region' | 's3ForcePathStyle'>): S3Client {
+  return new S3Client({
+    ...regionOf(settings),
+    forcePathStyle: settings.s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+export function createDynamoClient(settings: Pick<AwsClientSettings, 'region'>): DynamoDBClient {
+  return new DynamoDBClient({
+    ...regionOf(settings),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** Lambda (invoking the worker): the API's. */
+export function createLambdaClient(settings: Pick<AwsClientSettings, 'region'>): LambdaClient {
+  return new LambdaClient({
+    ...regionOf(settings),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
+    }),
+  });
+}
+
+/** Every client (the local cloud runs API and worker in one process). */
 export function createAwsClients(settings: AwsClientSettings): AwsClients {
-  const region = settings.region ? { region: settings.region } : {};
   return {
-    bedrock: new BedrockRuntimeClient({
-      region: settings.bedrockRegion,
-      maxAttempts: settings.bedrockMaxAttempts,
-      retryMode: 'standard',
-      // HTTP/1.1 with explicit timeouts (the default handler speaks HTTP/2). A model that hangs past the
-      // timeout is cut (TimeoutError, retried by the SDK), not merely warned about.
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5_000,
-        requestTimeout: settings.bedrockTimeoutMs,
-        throwOnRequestTimeout: true,
-      }),
-    }),
-    bedrockControl: new BedrockClient({
-      region: settings.bedrockRegion,
-      maxAttempts: 2,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 3_000,
-        requestTimeout: 5_000,
-        throwOnRequestTimeout: true,
-      }),
-    }),
-    s3: new S3Client({
-      ...region,
-      forcePathStyle: settings.s3ForcePathStyle,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5_000,
-        requestTimeout: 30_000,
-        throwOnRequestTimeout: true,
-      }),
-    }),
-    dynamo: new DynamoDBClient({
-      ...region,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5_000,
-        requestTimeout: 10_000,
-        throwOnRequestTimeout: true,
-      }),
-    }),
-    lambda: new LambdaClient({
-      ...region,
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5_000,
-        requestTimeout: 10_000,
-        throwOnRequestTimeout: true,
-      }),
-    }),
+    bedrock: createBedrockRuntimeClient(settings),
+    bedrockControl: createBedrockControlClient(settings),
+    s3: createS3Client(settings),
+    dynamo: createDynamoClient(settings),
+    lambda: createLambdaClient(settings),
   };
 }

@@ -2,28 +2,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import {
   ErrorCode,
-  findModel,
   IDEMPOTENCY_KEY_HEADER,
-  MODEL_CATALOG,
   OWNER_HEADER,
   OWNER_ID_PATTERN,
   problem,
   ProblemError,
   REQUEST_ID_HEADER,
 } from '@imagegen/contracts';
-import {
-  BedrockImageModel,
-  BedrockModelAccess,
-  createAwsClients,
-  DynamoGenerationRepository,
-  DynamoUsageRepository,
-  isAwsUnavailable,
-  LambdaWorkerInvoker,
-  S3ImageStore,
-  S3UrlSigner,
-  unavailableProblem,
-} from '@imagegen/generator/data-access-aws';
-import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import { isAwsUnavailable, unavailableProblem } from '@imagegen/generator/data-access-aws';
 import {
   cancelGeneration,
   createGeneration,
@@ -32,25 +18,30 @@ import {
   getGeneration,
   listGenerations,
   listModels,
-  mathRandom,
   ownerSummary,
   runGeneration,
   settleAbandonedGeneration,
-  timeSortableIds,
   WorkerEvent,
 } from '@imagegen/generator/domain';
-import { createLogger, Logger } from '@imagegen/shared/util-logging';
+import { Logger } from '@imagegen/shared/util-logging';
 
 import { json, problemResponse, RouteContext, Router } from './router';
-import { GeneratorSettings } from './settings';
 
-export interface GeneratorApp {
+/** The API function's part: the REST API behind API Gateway. */
+export interface GeneratorApiApp {
   handleApi(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+}
+
+/** The worker function's part (and its on-failure destination's). */
+export interface GeneratorWorkerApp {
   /** One delivery of a worker event; `context.awsRequestId` is the same for each of Lambda's retries of it. */
   handleWorker(event: WorkerEvent, context?: { readonly awsRequestId?: string }): Promise<void>;
   /** The worker's on-failure destination (every attempt failed). */
   handleAbandoned(event: WorkerEvent): Promise<void>;
 }
+
+/** API and worker together (tests and the local cloud, which run both in one process). */
+export type GeneratorApp = GeneratorApiApp & GeneratorWorkerApp;
 
 const MAX_BODY_CHARS = 64 * 1024;
 
@@ -95,8 +86,8 @@ function isWorkerEvent(event: unknown): event is WorkerEvent {
   );
 }
 
-/** Builds the generator over the given ports: the composition root shared by Lambda and the local cloud. */
-export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApp {
+/** The API over the given ports (the worker's ports, model and thumbnails, are never called). */
+export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApiApp {
   const router = new Router()
     .add('POST', '/generations', async (ctx) => ({
       status: 202,
@@ -178,7 +169,12 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
         );
       }
     },
+  };
+}
 
+/** The worker over the given ports (the API's ports, model access and the worker invoker, are never called). */
+export function createWorkerAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorWorkerApp {
+  return {
     async handleWorker(event, context) {
       const reqLog = log.child({ requestId: event.requestId, generationId: event.generationId });
       if (!isWorkerEvent(event)) {
@@ -204,37 +200,7 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
   };
 }
 
-/** Builds the generator over the real AWS SDK clients from settings. */
-export function createGeneratorApp(settings: GeneratorSettings, service = 'generator'): GeneratorApp {
-  const clients = createAwsClients(settings);
-  const log = createLogger({ service, level: settings.logLevel });
-  const deps: GeneratorDeps = {
-    model: new BedrockImageModel(clients.bedrock, settings.bedrockRegion),
-    access: new BedrockModelAccess(
-      clients.bedrockControl,
-      settings.bedrockRegion,
-      settings.modelAccessCacheSeconds,
-    ),
-    store: new S3ImageStore(clients.s3, settings.bucket),
-    thumbnails: new SharpThumbnailer(),
-    signer: new S3UrlSigner(clients.s3, settings.bucket),
-    repository: new DynamoGenerationRepository(clients.dynamo, settings.table),
-    usage: new DynamoUsageRepository(clients.dynamo, settings.table),
-    worker: settings.workerFunctionName
-      ? new LambdaWorkerInvoker(clients.lambda, settings.workerFunctionName)
-      : { invoke: () => Promise.reject(new Error('WORKER_FUNCTION_NAME is not set')) },
-    clock: { now: () => new Date() },
-    ids: timeSortableIds(() => Date.now()),
-    random: mathRandom,
-    settings: {
-      presignExpirySeconds: settings.presignExpirySeconds,
-      retentionDays: settings.retentionDays,
-      staleAfterSeconds: settings.staleAfterSeconds,
-      workerConcurrency: settings.workerConcurrency,
-    },
-    catalog: findModel,
-    models: () => MODEL_CATALOG,
-    warn: (message, detail) => log.warn(detail ?? {}, message),
-  };
-  return createGeneratorAppFromDeps(deps, log);
+/** Builds the generator over the given ports: API and worker in one (tests, the local cloud). */
+export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApp {
+  return { ...createApiAppFromDeps(deps, log), ...createWorkerAppFromDeps(deps, log) };
 }

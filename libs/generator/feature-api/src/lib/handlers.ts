@@ -2,16 +2,20 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import { WorkerEvent } from '@imagegen/generator/domain';
 
-import { createGeneratorApp, GeneratorApp } from './generator-app';
+import { createAbandonedApp, createApiApp, createWorkerApp } from './aws-app';
+import { GeneratorApiApp, GeneratorWorkerApp } from './generator-app';
 import { loadGeneratorSettings } from './settings';
 
-// Built once per container, on first use, from the environment.
-let api: GeneratorApp | undefined;
-let worker: GeneratorApp | undefined;
+// One Lambda entry per function (apps/generator/src/{api,worker,abandoned}.ts), each bundled on its
+// own: a handler pulls in only its own composition root. Built once per container, on first use,
+// from the environment.
+let api: GeneratorApiApp | undefined;
+let worker: GeneratorWorkerApp | undefined;
+let abandoned: Pick<GeneratorWorkerApp, 'handleAbandoned'> | undefined;
 
 /** Lambda entry of the generator API (API Gateway REST proxy integration). */
 export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  api ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator-api');
+  api ??= createApiApp(loadGeneratorSettings(process.env, 'api'));
   return api.handleApi(event);
 }
 
@@ -23,7 +27,7 @@ export async function workerHandler(
   event: WorkerEvent,
   context?: { readonly awsRequestId?: string },
 ): Promise<void> {
-  worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
+  worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
   await worker.handleWorker(event, context);
 }
 
@@ -31,13 +35,14 @@ export async function workerHandler(
 export async function abandonedHandler(
   record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>,
 ): Promise<void> {
-  worker ??= createGeneratorApp(loadGeneratorSettings(process.env, 'worker'), 'generator-worker');
+  abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
   const event = record.requestPayload ?? (record as WorkerEvent);
-  await worker.handleAbandoned(event);
+  await abandoned.handleAbandoned(event);
 }
 
 /** Forgets the built apps, so a test or the local cloud can change the environment. */
 export function resetHandlers(): void {
   api = undefined;
   worker = undefined;
+  abandoned = undefined;
 }

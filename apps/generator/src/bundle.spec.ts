@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { defaultProvider } from './lambda-credentials';
+
+type Handler = 'api' | 'worker' | 'abandoned';
+interface Bundle {
+  readonly bytes: number;
+  /** Files esbuild put in (workspace-relative), from its metafile. */
+  readonly inputs: string[];
+}
+// The build generator:build runs (and CDK deploys): the budget holds for exactly those files.
+const build = require('../bundle.cjs') as {
+  BUDGET_BYTES: number;
+  HANDLERS: Record<Handler, string>;
+  bundleGenerator(options: { outdir: string }): Promise<Record<Handler, Bundle>>;
+};
+
+describe('generator Lambda bundles (apps/generator/bundle.cjs, built here into a temporary folder)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'imagegen-generator-bundle-'));
+  let bundles: Record<Handler, Bundle>;
+  const has = (handler: Handler, pattern: RegExp) => bundles[handler].inputs.some((f) => pattern.test(f));
+
+  beforeAll(async () => {
+    bundles = await build.bundleGenerator({ outdir });
+  }, 120_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('builds one minified bundle per handler, each within the budget, and no source map', () => {
+    expect(Object.keys(bundles).sort()).toEqual(['abandoned', 'api', 'worker']);
+    for (const handler of Object.keys(build.HANDLERS) as Handler[]) {
+      const bytes = statSync(join(outdir, handler, 'index.js')).size;
+      expect({ handler, bytes, withinBudget: bytes <= build.BUDGET_BYTES }).toEqual({
+        handler,
+        bytes,
+        withinBudget: true,
+      });
+      expect(readdirSync(join(outdir, handler))).toEqual(['index.js']);
+    }
+    expect(build.BUDGET_BYTES).toBe(600 * 1024);
+  });
+
+  it('gives each function only the clients and modules it calls', () => {
+    // The API: Lambda (invoke the worker) and Bedrock's control plane; no model runtime, no thumbnailer
+    expect(has('api', /@aws-sdk\/client-lambda\//)).toBe(true);
+    expect(has('api', /@aws-sdk\/client-bedrock\//)).toBe(true);
+    expect(has('api', /@aws-sdk\/client-bedrock-runtime\//)).toBe(false);
+    expect(has('api', /sharp-thumbnailer/)).toBe(false);
+    // The worker: the model runtime and the thumbnailer; no Lambda client, no control plane
+    expect(has('worker', /@aws-sdk\/client-bedrock-runtime\//)).toBe(true);
+    expect(has('worker', /sharp-thumbnailer/)).toBe(true);
+    expect(has('worker', /@aws-sdk\/client-lambda\//)).toBe(false);
+    expect(has('worker', /@aws-sdk\/client-bedrock\//)).toBe(false);
+    // The abandoned-job function: DynamoDB (and S3) only
+    for (const client of ['lambda', 'bedrock', 'bedrock-runtime'])
+      expect({ client, bundled: has('abandoned', new RegExp(`@aws-sdk/client-${client}/`)) }).toEqual({
+        client,
+        bundled: false,
+      });
+    // None: sharp itself (the worker's node_modules has it) or the SDK's default credential chain
+    for (const handler of Object.keys(bundles) as Handler[]) {
+      expect({ handler, sharp: has(handler, /node_modules\/(sharp|@img)\//) }).toEqual({
+        handler,
+        sharp: false,
+      });
+      expect({ handler, chain: has(handler, /credential-provider-node\//) }).toEqual({
+        handler,
+        chain: false,
+      });
+    }
+  });
+
+  it('exports `handler`, which builds the function from the environment on first call', () => {
+    // A plain Node process loads each bundle as Lambda would (Jest would transform 500 KiB files)
+    const script = `Promise.all(${JSON.stringify(Object.keys(bundles))}.map((h) =>
+      require(${JSON.stringify(outdir)} + '/' + h + '/index.js').handler({}).then(() => 'resolved', (e) => e.message),
+    )).then((r) => console.log(JSON.stringify(r)))`;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GENERATIONS_TABLE'));
+    const out = execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual(Object.keys(bundles).map(() => 'setting GENERATIONS_TABLE is missing'));
+  });
+});
+
+describe('the Lambda bundles’ credentials (lambda-credentials.ts, in place of the default chain)', () => {
+  const saved = { ...process.env };
+  afterEach(() => (process.env = { ...saved }));
+
+  it('reads the role credentials Lambda puts in the environment', async () => {
+    process.env['AWS_ACCESS_KEY_ID'] = 'ASIAEXAMPLE';
+    process.env['AWS_SECRET_ACCESS_KEY'] = 'secret';
+    process.env['AWS_SESSION_TOKEN'] = 'token';
+    await expect(defaultProvider()()).resolves.toEqual({
+      accessKeyId: 'ASIAEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+    });
+  });
+
+  it('says what is missing when they are not there', async () => {
+    delete process.env['AWS_ACCESS_KEY_ID'];
+    await expect(defaultProvider()()).rejects.toThrow(
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set',
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import { findModel, MODEL_CATALOG } from '@imagegen/contracts';
+import {
+  BedrockImageModel,
+  BedrockModelAccess,
+  createBedrockControlClient,
+  createBedrockRuntimeClient,
+  createDynamoClient,
+  createLambdaClient,
+  createS3Client,
+  DynamoGenerationRepository,
+  DynamoUsageRepository,
+  LambdaWorkerInvoker,
+  S3ImageStore,
+  S3UrlSigner,
+} from '@imagegen/generator/data-access-aws';
+import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import {
+  GeneratorDeps,
+  ImageModelPort,
+  mathRandom,
+  ModelAccessPort,
+  ThumbnailerPort,
+  timeSortableIds,
+  WorkerInvokerPort,
+} from '@imagegen/generator/domain';
+import { createLogger, Logger } from '@imagegen/shared/util-logging';
+
+import {
+  createApiAppFromDeps,
+  createWorkerAppFromDeps,
+  GeneratorApiApp,
+  GeneratorApp,
+  GeneratorWorkerApp,
+} from './generator-app';
+import { GeneratorSettings } from './settings';
+
+// The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
+// and adapters its function calls, so its bundle holds nothing else (the API: no Bedrock Runtime
+// client and no sharp; the worker: no Lambda client and no Bedrock control plane).
+
+/** The ports that only the other function fills in: calling one is a wiring bug, said so. */
+const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
+  new Error(`${what} is not wired in the ${fn} function (the other function's part)`);
+
+interface Specific {
+  readonly model: ImageModelPort;
+  readonly access: ModelAccessPort;
+  readonly thumbnails: ThumbnailerPort;
+  readonly worker: WorkerInvokerPort;
+}
+
+const storageClients = (settings: GeneratorSettings) => ({
+  s3: createS3Client(settings),
+  dynamo: createDynamoClient(settings),
+});
+
+/** The ports both functions use, over the S3 and DynamoDB clients. */
+function composeDeps(
+  settings: GeneratorSettings,
+  log: Logger,
+  clients: ReturnType<typeof storageClients>,
+  specific: Specific,
+): GeneratorDeps {
+  return {
+    ...specific,
+    store: new S3ImageStore(clients.s3, settings.bucket),
+    signer: new S3UrlSigner(clients.s3, settings.bucket),
+    repository: new DynamoGenerationRepository(clients.dynamo, settings.table),
+    usage: new DynamoUsageRepository(clients.dynamo, settings.table),
+    clock: { now: () => new Date() },
+    ids: timeSortableIds(() => Date.now()),
+    random: mathRandom,
+    settings: {
+      presignExpirySeconds: settings.presignExpirySeconds,
+      retentionDays: settings.retentionDays,
+      staleAfterSeconds: settings.staleAfterSeconds,
+      workerConcurrency: settings.workerConcurrency,
+    },
+    catalog: findModel,
+    models: () => MODEL_CATALOG,
+    warn: (message, detail) => log.warn(detail ?? {}, message),
+  };
+}
+
+function apiPorts(settings: GeneratorSettings): Pick<Specific, 'access' | 'worker'> {
+  return {
+    access: new BedrockModelAccess(
+      createBedrockControlClient(settings),
+      settings.bedrockRegion,
+      settings.modelAccessCacheSeconds,
+    ),
+    worker: settings.workerFunctionName
+      ? new LambdaWorkerInvoker(createLambdaClient(settings), settings.workerFunctionName)
+      : { invoke: () => Promise.reject(new Error('WORKER_FUNCTION_NAME is not set')) },
+  };
+}
+
+function workerPorts(settings: GeneratorSettings): Pick<Specific, 'model' | 'thumbnails'> {
+  return {
+    model: new BedrockImageModel(createBedrockRuntimeClient(settings), settings.bedrockRegion),
+    thumbnails: new SharpThumbnailer(),
+  };
+}
+
+/** The API Lambda over AWS: Lambda (invoke the worker), Bedrock control plane, S3, DynamoDB. */
+export function createApiApp(settings: GeneratorSettings, service = 'generator-api'): GeneratorApiApp {
+  const log = createLogger({ service, level: settings.logLevel });
+  const deps = composeDeps(settings, log, storageClients(settings), {
+    ...apiPorts(settings),
+    model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
+    thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
+  });
+  return createApiAppFromDeps(deps, log);
+}
+
+/** The worker Lambda (and its on-failure destination) over AWS: Bedrock Runtime, sharp, S3, DynamoDB. */
+export function createWorkerApp(
+  settings: GeneratorSettings,
+  service = 'generator-worker',
+): GeneratorWorkerApp {
+  const log = createLogger({ service, level: settings.logLevel });
+  const deps = composeDeps(settings, log, storageClients(settings), {
+    ...workerPorts(settings),
+    access: { check: () => Promise.reject(elsewhere('model access', 'worker')) },
+    worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'worker')) },
+  });
+  return createWorkerAppFromDeps(deps, log);
+}
+
+/** The worker's on-failure destination over AWS: it settles the job record (DynamoDB, S3 clients only). */
+export function createAbandonedApp(
+  settings: GeneratorSettings,
+  service = 'generator-abandoned',
+): Pick<GeneratorWorkerApp, 'handleAbandoned'> {
+  const log = createLogger({ service, level: settings.logLevel });
+  const deps = composeDeps(settings, log, storageClients(settings), {
+    model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
+    thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
+    access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
+    worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
+  });
+  return { handleAbandoned: createWorkerAppFromDeps(deps, log).handleAbandoned };
+}
+
+/** API and worker in one process over AWS clients (the local cloud): every client, one set of ports. */
+export function createGeneratorApp(settings: GeneratorSettings, service = 'generator'): GeneratorApp {
+  const log = createLogger({ service, level: settings.logLevel });
+  const deps = composeDeps(settings, log, storageClients(settings), {
+    ...apiPorts(settings),
+    ...workerPorts(settings),
+  });
+  return { ...createApiAppFromDeps(deps, log), ...createWorkerAppFromDeps(deps, log) };
+}
