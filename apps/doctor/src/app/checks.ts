@@ -15,6 +15,8 @@ export interface CheckResult {
   readonly detail: string;
   /** What to do, for a warning or a failure. */
   readonly fix?: string;
+  /** Bedrock model checks: whether the account's Marketplace subscription to the model is in place. */
+  readonly subscribed?: boolean;
 }
 
 export interface Identity {
@@ -238,13 +240,19 @@ export async function checkModel(
       return {
         name,
         status: 'ok',
+        subscribed: false,
         detail:
           `available in ${bedrockRegion}; note: not subscribed yet (${agreement === 'PENDING' ? 'subscription pending' : 'no Marketplace agreement yet'}): ` +
           'the first InvokeModel by a principal allowed aws-marketplace:Subscribe starts the subscription (up to ~15 minutes); ' +
           'the worker role has no Marketplace permissions, so make that first call yourself (Bedrock console playground)',
       };
     }
-    return { name, status: 'ok', detail: `available in ${bedrockRegion}, authorized, subscribed` };
+    return {
+      name,
+      status: 'ok',
+      subscribed: true,
+      detail: `available in ${bedrockRegion}, authorized, subscribed`,
+    };
   } catch (err) {
     const n = errName(err);
     if (n === 'ResourceNotFoundException' || n === 'ValidationException') {

@@ -1,13 +1,13 @@
+/* eslint-disable @nx/enforce-module-boundaries -- the specs drive the doctor against the local AWS stand-ins (test-only: production code cannot import them) */
 import { callableModels, MODEL_CATALOG } from '@imagegen/contracts';
-// The specs drive the doctor against the local AWS stand-ins (test-only: production code cannot import them).
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import {
   ControlPlaneStandIn,
   READY_ACCOUNT,
   startControlPlaneStandIn,
-  // eslint-disable-next-line @nx/enforce-module-boundaries
 } from '@imagegen/local-cloud/feature-control-plane';
+
+/* eslint-enable @nx/enforce-module-boundaries */
 
 import { CommandRunner } from './checks';
 import { createAwsClients, exitCodeOf, renderChecklist, runDoctor } from './doctor';
@@ -293,9 +293,10 @@ describe('runDoctor', () => {
     expect(code).toBe(0);
   });
 
-  it('fails when the deploying principal may not subscribe in AWS Marketplace', async () => {
+  it('fails when the deploying principal may not subscribe in AWS Marketplace and a model is not subscribed yet', async () => {
     // GIVEN
     controlPlane.setState({ marketplace: 'denied' });
+    bedrock.setFaults({ accessDeniedModels: [ULTRA] });
 
     // WHEN
     const { text, code } = await doctor();
@@ -311,6 +312,20 @@ describe('runDoctor', () => {
         'to arn:aws:iam::123456789012:role/ImagegenDeployer (an inline or customer managed policy)',
     });
     expect(code).toBe(1);
+  });
+
+  it('only warns of missing Marketplace permissions when every catalog model is subscribed already', async () => {
+    // GIVEN
+    controlPlane.setState({ marketplace: 'denied' });
+
+    // WHEN
+    const { text, code } = await doctor();
+
+    // THEN
+    expect(lineOf(text, 'Marketplace permissions').line).toMatch(
+      /^! Marketplace permissions: .* \(every catalog model is subscribed already: only a new model needs them\)$/,
+    );
+    expect(code).toBe(0);
   });
 
   it('simulates the role with its path (IAM GetRole), which the session ARN leaves out', async () => {

@@ -88,7 +88,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       checkMarketplace(clients.iam, identity),
       ...models.map((m) => checkModel(clients.bedrock, m, settings.bedrockRegion)),
     ]);
-    checks.push(bootstrap, docker, concurrency, ...modelChecks, marketplace);
+    checks.push(
+      bootstrap,
+      docker,
+      concurrency,
+      ...modelChecks,
+      marketplaceGivenModels(marketplace, modelChecks),
+    );
   } else {
     const skipped = (name: string): CheckResult => ({
       name,
@@ -112,6 +118,19 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ...(identity ? { identity } : {}),
     checks,
     ok: checks.every((c) => c.status !== 'fail'),
+  };
+}
+
+/**
+ * The Marketplace permissions matter for a model not subscribed yet (its first call subscribes): when
+ * every catalog model is subscribed already, their absence is a warning for the next new model, not a failure.
+ */
+function marketplaceGivenModels(marketplace: CheckResult, models: readonly CheckResult[]): CheckResult {
+  if (marketplace.status !== 'fail' || !models.every((m) => m.subscribed === true)) return marketplace;
+  return {
+    ...marketplace,
+    status: 'warn',
+    detail: `${marketplace.detail} (every catalog model is subscribed already: only a new model needs them)`,
   };
 }
 
