@@ -125,4 +125,17 @@ describe('startControlPlaneStandIn', () => {
     expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
     expect(denied.message).toContain('iam:SimulatePrincipalPolicy');
   });
+
+  it('takes a state patch on POST /__state and refuses unknown settings', async () => {
+    const post = (body: unknown) =>
+      fetch(`${standIn.url}/__state`, { method: 'POST', body: JSON.stringify(body) });
+
+    const ok = await post({ concurrencyLimit: 10 });
+    const bad = await post({ concurency: 10 });
+
+    expect(ok.status).toBe(200);
+    expect(standIn.state().concurrencyLimit).toBe(10);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ message: 'unknown setting concurency' });
+  });
 });

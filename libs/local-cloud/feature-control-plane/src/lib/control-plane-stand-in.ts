@@ -3,6 +3,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 
 import {
   listen,
+  objectPatchProblems,
+  parseJson,
   readBody,
   refuseBrowserAdmin,
   RunningServer,
@@ -315,11 +317,11 @@ export async function startControlPlaneStandIn(
     if (path === '/__health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/__state') {
       if (req.method === 'GET') return sendJson(res, 200, state);
-      try {
-        state = { ...state, ...(JSON.parse(body.toString('utf8')) as Partial<ControlPlaneState>) };
-      } catch {
-        return sendJson(res, 400, { message: 'the state must be JSON' });
-      }
+      const patch = parseJson(body);
+      if (!patch.ok) return sendJson(res, 400, { message: 'the state must be JSON' });
+      const problems = objectPatchProblems(patch.value, Object.keys(READY_ACCOUNT));
+      if (problems.length) return sendJson(res, 400, { message: problems.join('; ') });
+      state = { ...state, ...(patch.value as Partial<ControlPlaneState>) };
       return sendJson(res, 200, state);
     }
     sendJson(res, 404, { message: `no admin endpoint ${req.method} ${path.slice(0, 100)}` });
