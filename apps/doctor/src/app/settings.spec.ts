@@ -1,0 +1,44 @@
+import { loadSettings, SettingsError } from './settings';
+
+describe(loadSettings.name, () => {
+  it('takes the defaults of infra/src/config.ts without context, variables or flags', () => {
+    expect(loadSettings([], {}, undefined)).toEqual({
+      region: 'us-west-2',
+      bedrockRegion: 'us-west-2',
+      bedrockConcurrency: 4,
+      json: false,
+    });
+  });
+
+  it('reads cdk.json context, then IMAGEGEN_* variables, then flags, as infra merges them', () => {
+    // GIVEN
+    const context = {
+      region: 'eu-west-1',
+      bedrockRegion: 'us-east-1',
+      bedrockConcurrency: 8,
+      domainName: 'a.example.com',
+    };
+    const env = { IMAGEGEN_REGION: 'eu-central-1', IMAGEGEN_BEDROCK_CONCURRENCY: '12' };
+
+    // WHEN
+    const settings = loadSettings(['--bedrock-region=us-west-2', '--json'], env, context);
+
+    // THEN
+    expect(settings).toEqual({
+      region: 'eu-central-1',
+      bedrockRegion: 'us-west-2',
+      bedrockConcurrency: 12,
+      domainName: 'a.example.com',
+      json: true,
+    });
+  });
+
+  it('refuses a bad region, concurrency or argument with a SettingsError', () => {
+    expect(() => loadSettings(['--region', 'mars'], {}, undefined)).toThrow(SettingsError);
+    expect(() => loadSettings([], { IMAGEGEN_BEDROCK_CONCURRENCY: '0' }, undefined)).toThrow(
+      /bedrockConcurrency/,
+    );
+    expect(() => loadSettings(['--verbose'], {}, undefined)).toThrow(/unknown argument --verbose/);
+    expect(() => loadSettings(['--region'], {}, undefined)).toThrow(/--region needs a value/);
+  });
+});
