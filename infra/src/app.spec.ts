@@ -242,6 +242,47 @@ describe('imagegen CDK app', () => {
       }
     });
 
+    it('lets the worker and the abandoned-job function list keys (ListObjectsV2) under owners/ and delete single objects, no wildcard actions', () => {
+      // Given the worker and the abandoned-job function remove a job's orphans (removeOrphans lists the job's prefix)
+      // When the app is synthesized
+      for (const [handler, expected] of [
+        ['index.workerHandler', ['s3:DeleteObject', 's3:ListBucket', 's3:PutObject']],
+        ['index.abandonedHandler', ['s3:DeleteObject', 's3:ListBucket']],
+      ] as const) {
+        const s3 = roleStatements(main, handler).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+        // Then each has exactly these S3 actions (s3:DeleteObject, never s3:DeleteObject* or s3:Abort*)
+        expect({ handler, actions: s3.flatMap(actions).sort() }).toEqual({ handler, actions: [...expected] });
+        for (const s of s3) {
+          // And ListBucket is on the bucket, bound to the owners/ prefix; objects only under owners/
+          if (actions(s).includes('s3:ListBucket')) {
+            expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['owners/*'] } });
+            expect(JSON.stringify(s.Resource)).not.toContain('/');
+          } else expect(JSON.stringify(s.Resource)).toMatch(/"\/owners\/\*"\]/);
+        }
+      }
+    });
+
+    it('gives each function exactly the DynamoDB actions its code sends, on the table only', () => {
+      const expected: Record<string, string[]> = {
+        'index.apiHandler': [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        'index.workerHandler': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        'index.abandonedHandler': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      };
+      for (const [handler, want] of Object.entries(expected)) {
+        const dynamo = roleStatements(main, handler).filter((s) =>
+          actions(s).some((a) => a.startsWith('dynamodb:')),
+        );
+        expect({ handler, actions: dynamo.flatMap(actions).sort() }).toEqual({ handler, actions: want });
+        for (const s of dynamo) expect(s.Resource).toEqual({ 'Fn::ImportValue': expect.any(String) });
+      }
+    });
+
     it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
       custom.main.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.workerHandler',

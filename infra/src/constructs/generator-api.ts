@@ -55,6 +55,28 @@ export const GENERATOR_ARCHITECTURE = lambda.Architecture.ARM_64;
 export const WORKER_NODE_MODULES = ['sharp'] as const;
 export const WORKER_DEPS_LOCK_FILE = 'apps/generator/lambda-deps/package-lock.json';
 
+/**
+ * The DynamoDB actions each function's code sends (DynamoGenerationRepository in
+ * libs/generator/data-access-aws), and no more. PutItem: create, claimIdempotencyKey, rememberRepeat,
+ * recordDuration; GetItem: get, claimIdempotencyKey, findRepeat, spend; UpdateItem: startTask,
+ * finishTask, releaseTask, settle, cancel, addSpend; Query: list, recentDurations (GET /models);
+ * DeleteItem: remove (DELETE of a job). No transaction, batch or scan is sent.
+ */
+export const GENERATOR_TABLE_ACTIONS = {
+  /** Every route: create (with repeats and idempotency), read (settling a stale job), list, cancel, delete, models. */
+  api: [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:Query',
+    'dynamodb:DeleteItem',
+  ],
+  /** runGeneration: claims, records and settles images; remembers repeats; records durations. */
+  worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** settleAbandonedGeneration: records the image failed and settles the job (which may remember a repeat). */
+  abandoned: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+} as const;
+
 /** Every image and thumbnail key starts here (imageKey() in libs/generator/domain): the API role's S3 scope. */
 export const IMAGE_KEY_PREFIX = 'owners/';
 
@@ -145,7 +167,27 @@ export class GeneratorApi extends Construct {
       'Abandoned',
       common('Abandoned', 'abandonedHandler', Duration.seconds(30), 256),
     );
-    props.table.grantReadWriteData(abandoned);
+    const images = props.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`);
+    /** ListObjectsV2 of a job's keys (removeOrphans, DELETE of a job): the bucket, prefix owners/ only. */
+    const listOwnersKeys = () =>
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } },
+      });
+    /** Exactly the DynamoDB actions the function's code sends, on the table itself (no index is queried). */
+    const tableActions = (fn: lambda.IFunction, which: keyof typeof GENERATOR_TABLE_ACTIONS) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...GENERATOR_TABLE_ACTIONS[which]],
+          resources: [props.table.tableArn],
+        }),
+      );
+
+    tableActions(abandoned, 'abandoned');
+    // Settling the job removes what no record names (removeOrphans): it lists and deletes under owners/.
+    abandoned.addToRolePolicy(listOwnersKeys());
+    abandoned.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [images] }));
 
     const workerProps = common('Worker', 'workerHandler', GENERATOR_TIMEOUTS.worker, 1024);
     this.worker = new nodejs.NodejsFunction(this, 'Worker', {
@@ -163,9 +205,16 @@ export class GeneratorApi extends Construct {
       maxEventAge: Duration.hours(1),
       onFailure: new destinations.LambdaDestination(abandoned, { responseOnly: false }),
     });
-    props.table.grantReadWriteData(this.worker);
-    props.bucket.grantPut(this.worker);
-    props.bucket.grantDelete(this.worker);
+    tableActions(this.worker, 'worker');
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        // PutObject: images and thumbnails (single PUTs, no multipart). DeleteObject (DeleteObjects
+        // checks it per key): what a failed image wrote, and orphans once the job ends.
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [images],
+      }),
+    );
+    this.worker.addToRolePolicy(listOwnersKeys());
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['bedrock:InvokeModel'],
@@ -184,9 +233,8 @@ export class GeneratorApi extends Construct {
     this.apiFunction.addEnvironment('WORKER_FUNCTION_NAME', this.worker.functionName);
     // Images made at once (the worker's reserved concurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
-    props.table.grantReadWriteData(this.apiFunction);
+    tableActions(this.apiFunction, 'api');
     this.worker.grantInvoke(this.apiFunction);
-    const images = props.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`);
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({
         // GetObject: presigned GETs are signed with this role, and it is a repeat's copy source.
@@ -195,14 +243,8 @@ export class GeneratorApi extends Construct {
         resources: [images],
       }),
     );
-    this.apiFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
-        actions: ['s3:ListBucket'],
-        resources: [props.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } },
-      }),
-    );
+    // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
+    this.apiFunction.addToRolePolicy(listOwnersKeys());
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({
         // Which models this account may call (GET /models). The action has no resource type
@@ -256,11 +298,6 @@ export class GeneratorApi extends Construct {
         'Bodies are validated in the API Lambda with the shared contracts (libs/contracts), the one place the rules are written.',
     });
     const s3Wildcards: [string, string][] = [
-      ['Action::s3:Abort*', 'grantPut: lets the worker abort its own failed uploads.'],
-      [
-        'Action::s3:DeleteObject*',
-        'grantDelete: the worker deletes what a failed job wrote (no orphan images).',
-      ],
       [
         `Resource::<${Stack.of(this).getLogicalId(this.worker.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
         'Invoking any version/alias of the worker function only.',
@@ -269,13 +306,9 @@ export class GeneratorApi extends Construct {
     for (const [finding, reason] of s3Wildcards)
       Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/*]`,
-      reason: 'Objects of the images bucket only: keys are per owner and job, chosen by the code.',
-    });
-    Validations.of(this.apiFunction).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
       reason:
-        "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner.",
+        "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner; the worker writes and deletes its job's keys; the abandoned-job function deletes orphans of its job.",
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(abandoned.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
