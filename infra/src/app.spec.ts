@@ -213,6 +213,30 @@ describe('imagegen CDK app', () => {
         expect(resources.some((r) => r.includes(`:bedrock:us-west-2::foundation-model/${m.id}`))).toBe(true);
     });
 
+    it('lets the worker start the AWS Marketplace subscription the first call to a third-party model makes', () => {
+      const marketplace = roleStatements(main, 'index.workerHandler').filter((s) =>
+        actions(s).some((a) => a.startsWith('aws-marketplace:')),
+      );
+      expect(marketplace).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: [
+            'aws-marketplace:Subscribe',
+            'aws-marketplace:Unsubscribe',
+            'aws-marketplace:ViewSubscriptions',
+          ],
+          Resource: '*',
+        }),
+      ]);
+      // And no other role gets them
+      for (const handler of ['index.apiHandler', 'index.abandonedHandler'])
+        expect(
+          roleStatements(main, handler).filter((s) =>
+            actions(s).some((a) => a.startsWith('aws-marketplace:')),
+          ),
+        ).toEqual([]);
+    });
+
     it('lets the API check model access in the Bedrock region, read, copy and delete the owners’ images, and nothing more of S3 or Bedrock', () => {
       // Given Bedrock in us-east-1
       // When the app is synthesized

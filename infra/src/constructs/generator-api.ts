@@ -225,6 +225,22 @@ export class GeneratorApi extends Construct {
       }),
     );
 
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Bedrock's Model access page is retired: the first call to a third-party model (Stability)
+        // starts its AWS Marketplace subscription as the calling role, which needs these three
+        // (Bedrock user guide, "Request access to models"). Resource `*`: the actions have no
+        // resource type; only Subscribe takes aws-marketplace:ProductId, and AWS's product-id table
+        // does not cover every catalog model (the Image Services), so it is not narrowed (ADR 0009).
+        actions: [
+          'aws-marketplace:Subscribe',
+          'aws-marketplace:Unsubscribe',
+          'aws-marketplace:ViewSubscriptions',
+        ],
+        resources: ['*'],
+      }),
+    );
+
     this.apiFunction = new nodejs.NodejsFunction(
       this,
       'Api',
@@ -317,7 +333,7 @@ export class GeneratorApi extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Actions without a resource type in the Service Authorization Reference: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords), and for the API role bedrock:GetFoundationModelAvailability, held to the Bedrock region by aws:RequestedRegion.',
+        'Actions without a resource type in the Service Authorization Reference: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords); for the API role bedrock:GetFoundationModelAvailability, held to the Bedrock region by aws:RequestedRegion; for the worker role aws-marketplace:Subscribe, Unsubscribe and ViewSubscriptions, which the first call to a third-party model needs to start its AWS Marketplace subscription (Bedrock user guide, Request access to models).',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-COG4',
