@@ -39,7 +39,7 @@ export interface ImagegenConfig {
   readonly rateLimitOwnerPerMinute: number;
   /** BFF: jobs one owner may create per minute (its RATE_LIMIT_JOBS_PER_OWNER). */
   readonly rateLimitCreatePerMinute: number;
-  /** Lifetime of presigned image links, seconds. */
+  /** Lifetime of presigned image links, seconds (60 to 3,600: links die with the signing role's credentials). */
   readonly presignExpirySeconds: number;
   /** Days logs are kept. */
   readonly logRetentionDays: number;
@@ -85,7 +85,9 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
   rateLimitIpPerMinute: [1, 1_000_000],
   rateLimitOwnerPerMinute: [1, 1_000_000],
   rateLimitCreatePerMinute: [1, 10_000],
-  presignExpirySeconds: [60, 43_200],
+  // Links are signed with the API Lambda role's temporary credentials and die with them, whatever
+  // expiry they ask: an hour at most (the generator refuses more; ADR 0009).
+  presignExpirySeconds: [60, 3_600],
   logRetentionDays: [1, 3653],
 };
 
@@ -123,6 +125,10 @@ export function loadConfig(
     problems.push('account must be a 12-digit AWS account id');
   if ((merged['domainName'] === undefined) !== (merged['hostedZoneName'] === undefined))
     problems.push('domainName and hostedZoneName go together');
+  if (merged['domainName'] !== undefined && merged['account'] === undefined)
+    problems.push(
+      'domainName needs account (IMAGEGEN_ACCOUNT): the Route 53 hosted-zone lookup runs at synth and needs a stack with an explicit account and region',
+    );
   if (merged['cognito'] === true && merged['domainName'] === undefined)
     problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
   if ((merged['natGateways'] as number) > (merged['maxAzs'] as number))
