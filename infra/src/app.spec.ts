@@ -307,6 +307,18 @@ describe('imagegen CDK app', () => {
       }
     });
 
+    it('keeps the account-wide API Gateway logging role (and its account setting) on teardown', () => {
+      main.hasResource('AWS::IAM::Role', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          AssumeRolePolicyDocument: Match.objectLike({
+            Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+          }),
+        }),
+      });
+      main.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    });
+
     it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
       custom.main.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.workerHandler',
@@ -478,6 +490,36 @@ describe('imagegen CDK app', () => {
       });
     });
 
+    it('builds the container images for the tasks’ CPU (linux/amd64), whatever the deploying machine', () => {
+      const manifest = JSON.parse(readFileSync(join(app.outdir, 'ImagegenApp.assets.json'), 'utf8')) as {
+        dockerImages: Record<string, { source: { platform?: string } }>;
+      };
+      const images = Object.values(manifest.dockerImages);
+      expect(images).toHaveLength(2);
+      for (const image of images) expect(image.source.platform).toBe('linux/amd64');
+      for (const task of Object.values(main.findResources('AWS::ECS::TaskDefinition')))
+        expect(task.Properties.RuntimePlatform).toEqual({
+          CpuArchitecture: 'X86_64',
+          OperatingSystemFamily: 'LINUX',
+        });
+    });
+
+    it('lets bodies over 8 KB through the Core Rule Set (counted, not blocked): prompts may be 20,000 characters', () => {
+      main.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Statement: {
+              ManagedRuleGroupStatement: {
+                VendorName: 'AWS',
+                Name: 'AWSManagedRulesCommonRuleSet',
+                RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+              },
+            },
+          }),
+        ]),
+      });
+    });
+
     it('serves plain HTTP without a domain, and HTTPS with a redirect and an alias when one is given', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
       const withDomain = synth(
@@ -513,9 +555,25 @@ describe('imagegen CDK app', () => {
         Name: 'images.example.com.',
         Type: 'A',
       });
+      // Pages without a session are sent to sign in; /api/* calls answer 401 (a fetch cannot follow the sign-in redirect)
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
-        DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]),
+        DefaultActions: Match.arrayWith([
+          Match.objectLike({
+            Type: 'authenticate-cognito',
+            AuthenticateCognitoConfig: Match.objectLike({ OnUnauthenticatedRequest: 'authenticate' }),
+          }),
+        ]),
+      });
+      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+        Actions: Match.arrayWith([
+          Match.objectLike({
+            Type: 'authenticate-cognito',
+            AuthenticateCognitoConfig: Match.objectLike({ OnUnauthenticatedRequest: 'deny' }),
+          }),
+          Match.objectLike({ Type: 'forward' }),
+        ]),
       });
       // The BFF then takes the signed-in identity from the ALB's token (and only from this ALB).
       withDomain.main.hasResourceProperties('AWS::ECS::TaskDefinition', {

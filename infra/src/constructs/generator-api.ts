@@ -279,7 +279,9 @@ export class GeneratorApi extends Construct {
       description: 'imagegen generator API (called only by the BFF, SigV4)',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // The role is the account's (per region) API Gateway logging role, shared with every other API:
+      // kept on teardown (ADR 0009).
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: GENERATOR_STAGE,
         tracingEnabled: true,

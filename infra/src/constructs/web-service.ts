@@ -12,6 +12,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as elbActions from 'aws-cdk-lib/aws-elasticloadbalancingv2-actions';
@@ -74,6 +75,15 @@ function bffEnvironment(
   };
 }
 
+/**
+ * The tasks' CPU, and the platform their images are built for: the same, whatever the deploying
+ * machine's CPU (an arm64 laptop would otherwise build arm64 images for X86_64 tasks).
+ */
+export const TASK_PLATFORM = {
+  cpuArchitecture: ecs.CpuArchitecture.X86_64,
+  imagePlatform: ecrAssets.Platform.LINUX_AMD64,
+} as const;
+
 /** Build contexts: the repo root, without what the images do not need. */
 const ASSET_EXCLUDES = [
   'node_modules',
@@ -131,12 +141,16 @@ export class WebService extends Construct {
       cpu: 512,
       memoryLimitMiB: 1024,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: TASK_PLATFORM.cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     const bffContainer = bffTask.addContainer('bff', {
-      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
+      image: ecs.ContainerImage.fromAsset(root, {
+        file: 'docker/bff.Dockerfile',
+        exclude: ASSET_EXCLUDES,
+        platform: TASK_PLATFORM.imagePlatform,
+      }),
       portMappings: [{ containerPort: 3333 }],
       environment: bffEnvironment(
         props,
@@ -171,12 +185,16 @@ export class WebService extends Construct {
       cpu: 256,
       memoryLimitMiB: 512,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: TASK_PLATFORM.cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     webTask.addContainer('web', {
-      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/web.Dockerfile', exclude: ASSET_EXCLUDES }),
+      image: ecs.ContainerImage.fromAsset(root, {
+        file: 'docker/web.Dockerfile',
+        exclude: ASSET_EXCLUDES,
+        platform: TASK_PLATFORM.imagePlatform,
+      }),
       portMappings: [{ containerPort: 8080 }],
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'web' }),
       stopTimeout: Duration.seconds(30),
@@ -275,21 +293,30 @@ export class WebService extends Construct {
       deregistrationDelay: DRAIN,
     });
 
-    const forward = (group: elbv2.ApplicationTargetGroup): elbv2.ListenerAction => {
+    /**
+     * With Cognito: pages without a session go to the sign-in page (`authenticate`); `/api/*` calls
+     * answer 401 (`deny`), since a fetch cannot follow a redirect to a sign-in page: the web app
+     * reloads the page on a 401, which signs in again (ADR 0009).
+     */
+    const forward = (
+      group: elbv2.ApplicationTargetGroup,
+      unauthenticated: elbv2.UnauthenticatedAction,
+    ): elbv2.ListenerAction => {
       if (!props.cognito) return elbv2.ListenerAction.forward([group]);
       return new elbActions.AuthenticateCognitoAction({
         userPool: this.userPool(),
         userPoolClient: this.userPoolClient(),
         userPoolDomain: this.userPoolDomain(),
+        onUnauthenticatedRequest: unauthenticated,
         next: elbv2.ListenerAction.forward([group]),
       });
     };
     if (props.cognito) bffContainer.addEnvironment('OIDC_ALB_ARN', this.loadBalancer.loadBalancerArn);
-    listener.addAction('Web', { action: forward(webTargets) });
+    listener.addAction('Web', { action: forward(webTargets, elbv2.UnauthenticatedAction.AUTHENTICATE) });
     listener.addAction('Api', {
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
-      action: forward(bffTargets),
+      action: forward(bffTargets, elbv2.UnauthenticatedAction.DENY),
     });
 
     for (const [svc, group, perTarget] of [
