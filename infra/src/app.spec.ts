@@ -328,6 +328,31 @@ describe('imagegen CDK app', () => {
       expect(functionEnv(main, 'index.apiHandler')['WORKER_CONCURRENCY']).toBe('4');
     });
 
+    it('admits the BFF task role alone: a resource policy denies every other principal of the account', () => {
+      const api = Object.values(main.findResources('AWS::ApiGateway::RestApi'))[0];
+      const statements = api.Properties.Policy.Statement as (Statement & { Principal: unknown })[];
+      const bffRole = Object.values(main.findResources('AWS::ECS::TaskDefinition')).find(
+        (t) => t.Properties.ContainerDefinitions[0].Name === 'bff',
+      )?.Properties.TaskRoleArn;
+      expect(bffRole).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^BffTaskRole/), 'Arn'] });
+      // Same account, IAM auth: an IAM allow or a resource-policy allow suffices, so the deny does the work
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'execute-api:Invoke',
+          Resource: 'execute-api:/*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': bffRole } },
+        }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { AWS: bffRole },
+          Action: 'execute-api:Invoke',
+          Resource: 'execute-api:/*',
+        }),
+      ]);
+    });
+
     it('requires IAM auth on every method of the REST API, with stage throttling, tracing and access logs', () => {
       const methods = Object.values(main.findResources('AWS::ApiGateway::Method'));
       expect(methods.length).toBeGreaterThan(0);

@@ -32,6 +32,39 @@ export interface GeneratorApiProps {
   /** Stage throttle: requests allowed at once above the steady rate (token bucket size). */
   readonly burstLimit: number;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * The one principal that may call the API (the BFF task role): its resource policy denies every
+   * other principal, whatever their IAM policies allow (ADR 0009).
+   */
+  readonly invoker: iam.IRole;
+}
+
+/**
+ * The API's resource policy: only `invoker` may invoke it. In one account, IAM auth allows a call
+ * when the caller's IAM policy or the resource policy allows it, and an explicit deny wins ("How API
+ * Gateway resource policies affect authorization workflow"), so an allow alone would not keep
+ * other principals of the account out: the deny of every other principal does.
+ */
+export function invokerOnlyPolicy(invoker: iam.IRole): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'OnlyTheBff',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': invoker.roleArn } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TheBff',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.ArnPrincipal(invoker.roleArn)],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+    ],
+  });
 }
 
 /** Timeouts that fit inside each other: SDK attempts × per-attempt timeout < worker timeout; API handler < 29 s. */
@@ -277,6 +310,7 @@ export class GeneratorApi extends Construct {
     });
     this.api = new apigw.RestApi(this, 'RestApi', {
       description: 'imagegen generator API (called only by the BFF, SigV4)',
+      policy: invokerOnlyPolicy(props.invoker),
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       cloudWatchRole: true,
       // The role is the account's (per region) API Gateway logging role, shared with every other API:

@@ -39,6 +39,8 @@ export interface WebServiceProps {
   readonly logRetention: logs.RetentionDays;
   /** The BFF's own rate limits (429 RATE_LIMITED with Retry-After), per minute. */
   readonly bffRateLimits: BffRateLimits;
+  /** The BFF task role, made before the generator API (whose resource policy admits it alone). */
+  readonly bffTaskRole: iam.IRole;
 }
 
 export interface BffRateLimits {
@@ -138,6 +140,7 @@ export class WebService extends Construct {
     });
 
     const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', {
+      taskRole: props.bffTaskRole,
       cpu: 512,
       memoryLimitMiB: 1024,
       runtimePlatform: {
@@ -176,7 +179,7 @@ export class WebService extends Construct {
       reason:
         'Plain settings only (port, API URL, region, log level, rate limits); the one secret comes from Secrets Manager.',
     });
-    Validations.of(bffTask).acknowledge({
+    Validations.of(props.bffTaskRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(Stack.of(this).partition) ? '<AWS::Partition>' : Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Token.isUnresolved(Stack.of(this).account) ? '<AWS::AccountId>' : Stack.of(this).account}:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
       reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',
     });
