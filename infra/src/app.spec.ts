@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { callableModels } from '@imagegen/contracts';
 
+import { cognitoDomainPrefixOf, DEFAULT_CONFIG } from './config';
 import {
   GENERATOR_ARCHITECTURE,
   GENERATOR_TIMEOUTS,
@@ -580,6 +581,13 @@ describe('imagegen CDK app', () => {
         Name: 'images.example.com.',
         Type: 'A',
       });
+      // The Cognito domain prefix is this account's and region's, not one every deployer shares
+      withDomain.main.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+        Domain: cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '123456789012', region: 'us-west-2' }),
+      });
+      expect(
+        cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '123456789012', region: 'us-west-2' }),
+      ).not.toBe(cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '210987654321', region: 'us-west-2' }));
       // Pages without a session are sent to sign in; /api/* calls answer 401 (a fetch cannot follow the sign-in redirect)
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,

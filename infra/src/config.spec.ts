@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
+import { cognitoDomainPrefixOf, ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
 import { repoRoot } from './repo-root';
 
 describe(loadConfig.name, () => {
@@ -116,5 +116,28 @@ describe(loadConfig.name, () => {
     // Then every default setting is documented, with the value DEFAULT_CONFIG has
     for (const [key, value] of Object.entries(DEFAULT_CONFIG))
       expect({ key, documented: documented.get(key) }).toEqual({ key, documented: String(value) });
+  });
+
+  it('gives each account and region its own Cognito domain prefix, unless one is set', () => {
+    const base = {
+      ...DEFAULT_CONFIG,
+      cognito: true,
+      domainName: 'a.example.com',
+      hostedZoneName: 'example.com',
+    };
+    const a = cognitoDomainPrefixOf({ ...base, account: '111111111111' });
+    const b = cognitoDomainPrefixOf({ ...base, account: '222222222222' });
+    const c = cognitoDomainPrefixOf({ ...base, account: '111111111111', region: 'eu-west-1' });
+    expect(new Set([a, b, c]).size).toBe(3);
+    expect(cognitoDomainPrefixOf({ ...base, account: '111111111111' })).toBe(a);
+    for (const prefix of [a, b, c]) expect(prefix).toMatch(/^imagegen-[0-9a-f]{12}$/);
+    expect(
+      cognitoDomainPrefixOf({ ...base, account: '111111111111', cognitoDomainPrefix: 'my-images' }),
+    ).toBe('my-images');
+    expect(() => loadConfig({ cognitoDomainPrefix: 'My_Images' }, {})).toThrow(/cognitoDomainPrefix must be/);
+    expect(() => loadConfig({ cognitoDomainPrefix: 'images-' }, {})).toThrow(/cognitoDomainPrefix must be/);
+    expect(loadConfig({}, { IMAGEGEN_COGNITO_DOMAIN_PREFIX: 'team-images' }).cognitoDomainPrefix).toBe(
+      'team-images',
+    );
   });
 });

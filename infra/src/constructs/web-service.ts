@@ -1,13 +1,4 @@
-import {
-  Annotations,
-  CfnOutput,
-  Duration,
-  Names,
-  RemovalPolicy,
-  Stack,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -36,6 +27,8 @@ export interface WebServiceProps {
   readonly domainName?: string;
   readonly hostedZoneName?: string;
   readonly cognito: boolean;
+  /** The Cognito sign-in domain's prefix (unique per account and region: see cognitoDomainPrefixOf). */
+  readonly cognitoDomainPrefix?: string;
   readonly logRetention: logs.RetentionDays;
   /** The BFF's own rate limits (429 RATE_LIMITED with Retry-After), per minute. */
   readonly bffRateLimits: BffRateLimits;
@@ -112,9 +105,13 @@ const DRAIN = Duration.seconds(60);
 export class WebService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly url: string;
+  private readonly cognitoDomainPrefix: string;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    if (props.cognito && !props.cognitoDomainPrefix)
+      throw new Error('cognito needs cognitoDomainPrefix (unique per account and region)');
+    this.cognitoDomainPrefix = props.cognitoDomainPrefix ?? '';
     const root = repoRoot();
     const cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -372,12 +369,7 @@ export class WebService extends Construct {
 
   private userPoolDomain(): cognito.UserPoolDomain {
     this.domain ??= this.userPool().addDomain('Domain', {
-      cognitoDomain: {
-        domainPrefix: `imagegen-${Names.uniqueId(this)
-          .toLowerCase()
-          .replace(/[^a-z0-9]/g, '')
-          .slice(-16)}`,
-      },
+      cognitoDomain: { domainPrefix: this.cognitoDomainPrefix },
     });
     return this.domain;
   }

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { ImagegenConfig } from '../config';
+import { cognitoDomainPrefixOf, ImagegenConfig } from '../config';
 import { GENERATOR_STAGE, GeneratorApi } from '../constructs/generator-api';
 import { Network } from '../constructs/network';
 import { Waf } from '../constructs/waf';
@@ -59,6 +59,7 @@ export class AppStack extends Stack {
       maxTasks: config.maxTasks,
       ...(config.domainName ? { domainName: config.domainName, hostedZoneName: config.hostedZoneName } : {}),
       cognito: config.cognito,
+      ...(config.cognito ? { cognitoDomainPrefix: cognitoDomainPrefixOf(config) } : {}),
       bffTaskRole,
       logRetention,
       bffRateLimits: {
