@@ -11,6 +11,7 @@ import {
   GENERATOR_TIMEOUTS,
   npmCpu,
   WORKER_DEPS_LOCK_FILE,
+  workerWorstCaseMs,
 } from './constructs/generator-api';
 import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
 import { repoRoot } from './repo-root';
@@ -191,9 +192,24 @@ describe('imagegen CDK app', () => {
     });
 
     it('keeps timeouts inside each other', () => {
-      expect(GENERATOR_TIMEOUTS.bedrockAttempts * GENERATOR_TIMEOUTS.bedrockAttemptMs).toBeLessThan(
-        GENERATOR_TIMEOUTS.worker.toMilliseconds(),
+      // The worker's worst case: attempts × (connect + timeout) + backoffs + image and thumbnail uploads + thumbnail + records
+      const t = GENERATOR_TIMEOUTS;
+      expect(workerWorstCaseMs()).toBe(
+        t.bedrockAttempts * (t.bedrockConnectMs + t.bedrockAttemptMs) +
+          (t.bedrockAttempts - 1) * t.sdkMaxBackoffMs +
+          2 * t.uploadMs +
+          t.thumbnailMs +
+          t.recordMs,
       );
+      // fits in 80 % of the worker's Lambda timeout
+      expect(workerWorstCaseMs()).toBeLessThanOrEqual(0.8 * t.worker.toMilliseconds());
+      expect(t.workerBudgetShare).toBeLessThanOrEqual(0.8);
+      expect(workerWorstCaseMs()).toBeLessThanOrEqual(t.workerBudgetShare * t.worker.toMilliseconds());
+      // and the worker is told the same per-attempt timeout and attempts
+      expect(functionEnv(main, 'index.workerHandler')).toMatchObject({
+        BEDROCK_TIMEOUT_MS: String(t.bedrockAttemptMs),
+        BEDROCK_MAX_ATTEMPTS: String(t.bedrockAttempts),
+      });
       expect(GENERATOR_TIMEOUTS.api.toMilliseconds()).toBeLessThan(
         GENERATOR_TIMEOUTS.apiGatewayIntegration.toMilliseconds(),
       );

@@ -67,14 +67,42 @@ export function invokerOnlyPolicy(invoker: iam.IRole): iam.PolicyDocument {
   });
 }
 
-/** Timeouts that fit inside each other: SDK attempts × per-attempt timeout < worker timeout; API handler < 29 s. */
+/**
+ * Timeouts that fit inside each other: the worker's worst case (workerWorstCaseMs) within
+ * `workerBudgetShare` of its Lambda timeout; API handler < API Gateway's 29 s.
+ */
 export const GENERATOR_TIMEOUTS = {
-  bedrockAttemptMs: 60_000,
+  /** Per InvokeModel attempt (the Bedrock client's request timeout, BEDROCK_TIMEOUT_MS). */
+  bedrockAttemptMs: 45_000,
+  /** InvokeModel attempts (BEDROCK_MAX_ATTEMPTS; standard retry mode). */
   bedrockAttempts: 3,
-  worker: Duration.minutes(4),
+  /** The Bedrock client's connection timeout (aws-clients.ts), spent at worst on every attempt. */
+  bedrockConnectMs: 5_000,
+  /** SDK standard retry mode: each wait before a retry is at most 20 s (AWS SDKs and Tools guide, Retry behavior). */
+  sdkMaxBackoffMs: 20_000,
+  /** One S3 PutObject (the image, then its thumbnail): the S3 client's connection + request timeouts. */
+  uploadMs: 35_000,
+  /** Making the thumbnail (sharp). */
+  thumbnailMs: 10_000,
+  /** DynamoDB: claiming the image and recording it (connection + request timeouts, twice). */
+  recordMs: 30_000,
+  worker: Duration.minutes(7),
+  /** The worst case may use this share of the worker's timeout: the rest is margin (cold start, GC, settle). */
+  workerBudgetShare: 0.8,
   api: Duration.seconds(25),
   apiGatewayIntegration: Duration.seconds(29),
 } as const;
+
+/** The worker's worst case for one image, in ms: every Bedrock attempt timing out, the longest backoffs, then the writes. */
+export function workerWorstCaseMs(t: typeof GENERATOR_TIMEOUTS = GENERATOR_TIMEOUTS): number {
+  return (
+    t.bedrockAttempts * (t.bedrockConnectMs + t.bedrockAttemptMs) +
+    (t.bedrockAttempts - 1) * t.sdkMaxBackoffMs +
+    2 * t.uploadMs +
+    t.thumbnailMs +
+    t.recordMs
+  );
+}
 
 export const GENERATOR_STAGE = 'prod';
 
