@@ -107,7 +107,9 @@ export class BffConfig {
   @IsInt()
   @Min(1_000)
   @Max(120_000)
-  SHUTDOWN_DEADLINE_MS = 28_000;
+  // Longer than GENERATOR_TIMEOUT_MS, so a job POST in progress at SIGTERM can still get its answer
+  // (within ECS's 90 s stop timeout for the BFF container).
+  SHUTDOWN_DEADLINE_MS = 35_000;
 }
 
 export class BffConfigError extends Error {

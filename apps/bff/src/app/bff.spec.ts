@@ -332,6 +332,10 @@ describe(loadBffConfig.name, () => {
   it('waits for the generator longer than API Gateway does (29 s), so the gateway answers first', () => {
     expect(loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS).toBeGreaterThan(API_GATEWAY_TIMEOUT_MS);
     expect(loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS).toBe(31_000);
+    // and a request in progress at SIGTERM can still wait that long before the BFF gives up draining
+    expect(loadBffConfig(testEnv()).SHUTDOWN_DEADLINE_MS).toBeGreaterThan(
+      loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS,
+    );
     expect(() => loadBffConfig(testEnv({ GENERATOR_TIMEOUT_MS: '25000' }))).toThrow(
       /GENERATOR_TIMEOUT_MS must be more than 29000/,
     );
