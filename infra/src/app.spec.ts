@@ -6,12 +6,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { callableModels } from '@imagegen/contracts';
 
+import { cognitoDomainPrefixOf, DEFAULT_CONFIG } from './config';
 import {
   GENERATOR_ARCHITECTURE,
   GENERATOR_TIMEOUTS,
   GeneratorHandler,
   npmCpu,
   WORKER_DEPS_LOCK_FILE,
+  workerWorstCaseMs,
 } from './constructs/generator-api';
 import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
 import { repoRoot } from './repo-root';
@@ -205,9 +207,24 @@ describe('imagegen CDK app', () => {
     });
 
     it('keeps timeouts inside each other', () => {
-      expect(GENERATOR_TIMEOUTS.bedrockAttempts * GENERATOR_TIMEOUTS.bedrockAttemptMs).toBeLessThan(
-        GENERATOR_TIMEOUTS.worker.toMilliseconds(),
+      // The worker's worst case: attempts × (connect + timeout) + backoffs + image and thumbnail uploads + thumbnail + records
+      const t = GENERATOR_TIMEOUTS;
+      expect(workerWorstCaseMs()).toBe(
+        t.bedrockAttempts * (t.bedrockConnectMs + t.bedrockAttemptMs) +
+          (t.bedrockAttempts - 1) * t.sdkMaxBackoffMs +
+          2 * t.uploadMs +
+          t.thumbnailMs +
+          t.recordMs,
       );
+      // fits in 80 % of the worker's Lambda timeout
+      expect(workerWorstCaseMs()).toBeLessThanOrEqual(0.8 * t.worker.toMilliseconds());
+      expect(t.workerBudgetShare).toBeLessThanOrEqual(0.8);
+      expect(workerWorstCaseMs()).toBeLessThanOrEqual(t.workerBudgetShare * t.worker.toMilliseconds());
+      // and the worker is told the same per-attempt timeout and attempts
+      expect(functionEnv(main, 'Worker')).toMatchObject({
+        BEDROCK_TIMEOUT_MS: String(t.bedrockAttemptMs),
+        BEDROCK_MAX_ATTEMPTS: String(t.bedrockAttempts),
+      });
       expect(GENERATOR_TIMEOUTS.api.toMilliseconds()).toBeLessThan(
         GENERATOR_TIMEOUTS.apiGatewayIntegration.toMilliseconds(),
       );
@@ -234,6 +251,30 @@ describe('imagegen CDK app', () => {
       expect(resources).toHaveLength(callableModels().length);
       for (const m of callableModels())
         expect(resources.some((r) => r.includes(`:bedrock:us-west-2::foundation-model/${m.id}`))).toBe(true);
+    });
+
+    it('lets the worker start the AWS Marketplace subscription the first call to a third-party model makes', () => {
+      const marketplace = roleStatements(main, 'Worker').filter((s) =>
+        actions(s).some((a) => a.startsWith('aws-marketplace:')),
+      );
+      expect(marketplace).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: [
+            'aws-marketplace:Subscribe',
+            'aws-marketplace:Unsubscribe',
+            'aws-marketplace:ViewSubscriptions',
+          ],
+          Resource: '*',
+        }),
+      ]);
+      // And no other role gets them
+      for (const handler of ['Api', 'Abandoned'] as const)
+        expect(
+          roleStatements(main, handler).filter((s) =>
+            actions(s).some((a) => a.startsWith('aws-marketplace:')),
+          ),
+        ).toEqual([]);
     });
 
     it('lets the API check model access in the Bedrock region, read, copy and delete the owners’ images, and nothing more of S3 or Bedrock', () => {
@@ -265,10 +306,88 @@ describe('imagegen CDK app', () => {
       }
     });
 
+    it('lets the worker and the abandoned-job function list keys (ListObjectsV2) under owners/ and delete single objects, no wildcard actions', () => {
+      // Given the worker and the abandoned-job function remove a job's orphans (removeOrphans lists the job's prefix)
+      // When the app is synthesized
+      for (const [handler, expected] of [
+        ['Worker', ['s3:DeleteObject', 's3:ListBucket', 's3:PutObject']],
+        ['Abandoned', ['s3:DeleteObject', 's3:ListBucket']],
+      ] as const) {
+        const s3 = roleStatements(main, handler).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+        // Then each has exactly these S3 actions (s3:DeleteObject, never s3:DeleteObject* or s3:Abort*)
+        expect({ handler, actions: s3.flatMap(actions).sort() }).toEqual({ handler, actions: [...expected] });
+        for (const s of s3) {
+          // And ListBucket is on the bucket, bound to the owners/ prefix; objects only under owners/
+          if (actions(s).includes('s3:ListBucket')) {
+            expect(s.Condition).toEqual({ StringLike: { 's3:prefix': ['owners/*'] } });
+            expect(JSON.stringify(s.Resource)).not.toContain('/');
+          } else expect(JSON.stringify(s.Resource)).toMatch(/"\/owners\/\*"\]/);
+        }
+      }
+    });
+
+    it('gives each function exactly the DynamoDB actions its code sends, on the table only', () => {
+      const expected: Record<GeneratorFunction, string[]> = {
+        Api: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        Worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Abandoned: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      };
+      for (const [handler, want] of Object.entries(expected) as [GeneratorFunction, string[]][]) {
+        const dynamo = roleStatements(main, handler).filter((s) =>
+          actions(s).some((a) => a.startsWith('dynamodb:')),
+        );
+        expect({ handler, actions: dynamo.flatMap(actions).sort() }).toEqual({ handler, actions: want });
+        for (const s of dynamo) expect(s.Resource).toEqual({ 'Fn::ImportValue': expect.any(String) });
+      }
+    });
+
+    it('keeps the account-wide API Gateway logging role (and its account setting) on teardown', () => {
+      main.hasResource('AWS::IAM::Role', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          AssumeRolePolicyDocument: Match.objectLike({
+            Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+          }),
+        }),
+      });
+      main.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    });
+
     it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
       expect(generatorFunction(custom.main, 'Worker').Properties['ReservedConcurrentExecutions']).toBe(7);
       expect(functionEnv(custom.main, 'Api')['WORKER_CONCURRENCY']).toBe('7');
       expect(functionEnv(main, 'Api')['WORKER_CONCURRENCY']).toBe('4');
+    });
+
+    it('admits the BFF task role alone: a resource policy denies every other principal of the account', () => {
+      const api = Object.values(main.findResources('AWS::ApiGateway::RestApi'))[0];
+      const statements = api.Properties.Policy.Statement as (Statement & { Principal: unknown })[];
+      const bffRole = Object.values(main.findResources('AWS::ECS::TaskDefinition')).find(
+        (t) => t.Properties.ContainerDefinitions[0].Name === 'bff',
+      )?.Properties.TaskRoleArn;
+      expect(bffRole).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^BffTaskRole/), 'Arn'] });
+      // Same account, IAM auth: an IAM allow or a resource-policy allow suffices, so the deny does the work
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'execute-api:Invoke',
+          Resource: 'execute-api:/*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': bffRole } },
+        }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { AWS: bffRole },
+          Action: 'execute-api:Invoke',
+          Resource: 'execute-api:/*',
+        }),
+      ]);
     });
 
     it('requires IAM auth on every method of the REST API, with stage throttling, tracing and access logs', () => {
@@ -433,6 +552,36 @@ describe('imagegen CDK app', () => {
       });
     });
 
+    it('builds the container images for the tasks’ CPU (linux/amd64), whatever the deploying machine', () => {
+      const manifest = JSON.parse(readFileSync(join(app.outdir, 'ImagegenApp.assets.json'), 'utf8')) as {
+        dockerImages: Record<string, { source: { platform?: string } }>;
+      };
+      const images = Object.values(manifest.dockerImages);
+      expect(images).toHaveLength(2);
+      for (const image of images) expect(image.source.platform).toBe('linux/amd64');
+      for (const task of Object.values(main.findResources('AWS::ECS::TaskDefinition')))
+        expect(task.Properties.RuntimePlatform).toEqual({
+          CpuArchitecture: 'X86_64',
+          OperatingSystemFamily: 'LINUX',
+        });
+    });
+
+    it('lets bodies over 8 KB through the Core Rule Set (counted, not blocked): prompts may be 20,000 characters', () => {
+      main.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Statement: {
+              ManagedRuleGroupStatement: {
+                VendorName: 'AWS',
+                Name: 'AWSManagedRulesCommonRuleSet',
+                RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+              },
+            },
+          }),
+        ]),
+      });
+    });
+
     it('serves plain HTTP without a domain, and HTTPS with a redirect and an alias when one is given', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
       const withDomain = synth(
@@ -468,9 +617,32 @@ describe('imagegen CDK app', () => {
         Name: 'images.example.com.',
         Type: 'A',
       });
+      // The Cognito domain prefix is this account's and region's, not one every deployer shares
+      withDomain.main.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+        Domain: cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '123456789012', region: 'us-west-2' }),
+      });
+      expect(
+        cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '123456789012', region: 'us-west-2' }),
+      ).not.toBe(cognitoDomainPrefixOf({ ...DEFAULT_CONFIG, account: '210987654321', region: 'us-west-2' }));
+      // Pages without a session are sent to sign in; /api/* calls answer 401 (a fetch cannot follow the sign-in redirect)
       withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
-        DefaultActions: Match.arrayWith([Match.objectLike({ Type: 'authenticate-cognito' })]),
+        DefaultActions: Match.arrayWith([
+          Match.objectLike({
+            Type: 'authenticate-cognito',
+            AuthenticateCognitoConfig: Match.objectLike({ OnUnauthenticatedRequest: 'authenticate' }),
+          }),
+        ]),
+      });
+      withDomain.main.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+        Actions: Match.arrayWith([
+          Match.objectLike({
+            Type: 'authenticate-cognito',
+            AuthenticateCognitoConfig: Match.objectLike({ OnUnauthenticatedRequest: 'deny' }),
+          }),
+          Match.objectLike({ Type: 'forward' }),
+        ]),
       });
       // The BFF then takes the signed-in identity from the ALB's token (and only from this ALB).
       withDomain.main.hasResourceProperties('AWS::ECS::TaskDefinition', {

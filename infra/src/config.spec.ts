@@ -1,4 +1,8 @@
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { cognitoDomainPrefixOf, ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
+import { repoRoot } from './repo-root';
 
 describe(loadConfig.name, () => {
   it('synthesizes with defaults alone: no account, Bedrock in us-west-2, one NAT, two AZs', () => {
@@ -76,5 +80,64 @@ describe(loadConfig.name, () => {
     );
     expect(loadConfig({ wafRateLimit: 3000, rateLimitIpPerMinute: 600 }, {}).wafRateLimit).toBe(3000);
     expect(DEFAULT_CONFIG.wafRateLimit).toBeGreaterThanOrEqual(5 * DEFAULT_CONFIG.rateLimitIpPerMinute);
+  });
+
+  it('refuses links longer than an hour: they are signed with role credentials and die with them', () => {
+    expect(() => loadConfig({ presignExpirySeconds: 3601 }, {})).toThrow(
+      'presignExpirySeconds must be a whole number from 60 to 3600',
+    );
+    expect(loadConfig({ presignExpirySeconds: 3600 }, {}).presignExpirySeconds).toBe(3600);
+  });
+
+  it('refuses a domain without an account: the hosted-zone lookup needs an explicit environment', () => {
+    expect(() => loadConfig({ domainName: 'images.example.com', hostedZoneName: 'example.com' }, {})).toThrow(
+      /domainName needs account/,
+    );
+    expect(
+      loadConfig(
+        { domainName: 'images.example.com', hostedZoneName: 'example.com', account: '123456789012' },
+        {},
+      ).domainName,
+    ).toBe('images.example.com');
+  });
+
+  it('is what docs/deploy.md says: every default in its settings table is the code’s', () => {
+    // Given the settings table of docs/deploy.md (`name` | `default` | meaning; "a / b" rows name two)
+    const doc = readFileSync(join(repoRoot(), 'docs/deploy.md'), 'utf8');
+    const documented = new Map<string, string>();
+    for (const line of doc.split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      if (cells.length < 4) continue;
+      const names = [...cells[1].matchAll(/`(\w+)`/g)].map((m) => m[1]);
+      const values = [...cells[2].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      if (names.length > 0 && names.length === values.length)
+        names.forEach((n, k) => documented.set(n, values[k]));
+    }
+    // Then every default setting is documented, with the value DEFAULT_CONFIG has
+    for (const [key, value] of Object.entries(DEFAULT_CONFIG))
+      expect({ key, documented: documented.get(key) }).toEqual({ key, documented: String(value) });
+  });
+
+  it('gives each account and region its own Cognito domain prefix, unless one is set', () => {
+    const base = {
+      ...DEFAULT_CONFIG,
+      cognito: true,
+      domainName: 'a.example.com',
+      hostedZoneName: 'example.com',
+    };
+    const a = cognitoDomainPrefixOf({ ...base, account: '111111111111' });
+    const b = cognitoDomainPrefixOf({ ...base, account: '222222222222' });
+    const c = cognitoDomainPrefixOf({ ...base, account: '111111111111', region: 'eu-west-1' });
+    expect(new Set([a, b, c]).size).toBe(3);
+    expect(cognitoDomainPrefixOf({ ...base, account: '111111111111' })).toBe(a);
+    for (const prefix of [a, b, c]) expect(prefix).toMatch(/^imagegen-[0-9a-f]{12}$/);
+    expect(
+      cognitoDomainPrefixOf({ ...base, account: '111111111111', cognitoDomainPrefix: 'my-images' }),
+    ).toBe('my-images');
+    expect(() => loadConfig({ cognitoDomainPrefix: 'My_Images' }, {})).toThrow(/cognitoDomainPrefix must be/);
+    expect(() => loadConfig({ cognitoDomainPrefix: 'images-' }, {})).toThrow(/cognitoDomainPrefix must be/);
+    expect(loadConfig({}, { IMAGEGEN_COGNITO_DOMAIN_PREFIX: 'team-images' }).cognitoDomainPrefix).toBe(
+      'team-images',
+    );
   });
 });

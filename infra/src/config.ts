@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Every deployment setting, in one typed place, checked before anything is built. */
 export interface ImagegenConfig {
   /** AWS account to deploy to (unset: the account of the current credentials, resolved at deploy). */
@@ -20,6 +22,11 @@ export interface ImagegenConfig {
   readonly maxTasks: number;
   /** Put Amazon Cognito sign-in in front of the app (needs a domain: the ALB authenticates over HTTPS). */
   readonly cognito: boolean;
+  /**
+   * The Cognito sign-in domain's prefix (`<prefix>.auth.<region>.amazoncognito.com`, unique in the
+   * region across AWS). Unset: `imagegen-` and a hash of the account and region (cognitoDomainPrefixOf).
+   */
+  readonly cognitoDomainPrefix?: string;
   /** Days images and job records are kept. */
   readonly retentionDays: number;
   /** Keep previous versions of images in S3. */
@@ -39,7 +46,7 @@ export interface ImagegenConfig {
   readonly rateLimitOwnerPerMinute: number;
   /** BFF: jobs one owner may create per minute (its RATE_LIMIT_JOBS_PER_OWNER). */
   readonly rateLimitCreatePerMinute: number;
-  /** Lifetime of presigned image links, seconds. */
+  /** Lifetime of presigned image links, seconds (60 to 3,600: links die with the signing role's credentials). */
   readonly presignExpirySeconds: number;
   /** Days logs are kept. */
   readonly logRetentionDays: number;
@@ -72,6 +79,21 @@ export class ConfigError extends Error {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const OPTIONAL_KEYS = ['account', 'domainName', 'hostedZoneName', 'cognitoDomainPrefix'];
+/** AWS::Cognito::UserPoolDomain `Domain` (CloudFormation reference). */
+const COGNITO_DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The Cognito domain prefix: the setting, else `imagegen-` and 12 hex digits of a hash of the
+ * account and region, so each deployer gets their own (a fixed prefix is taken by the first
+ * deployer in a region). Cognito needs a domain, a domain needs the account: it is always known here.
+ */
+export function cognitoDomainPrefixOf(config: ImagegenConfig): string {
+  if (config.cognitoDomainPrefix) return config.cognitoDomainPrefix;
+  if (!config.account) throw new ConfigError('cognitoDomainPrefix needs account (or set it)');
+  const hash = createHash('sha256').update(`${config.account}:${config.region}`).digest('hex');
+  return `imagegen-${hash.slice(0, 12)}`;
+}
 const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, number]>>> = {
   maxAzs: [2, 6],
   natGateways: [1, 6],
@@ -85,7 +107,9 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
   rateLimitIpPerMinute: [1, 1_000_000],
   rateLimitOwnerPerMinute: [1, 1_000_000],
   rateLimitCreatePerMinute: [1, 10_000],
-  presignExpirySeconds: [60, 43_200],
+  // Links are signed with the API Lambda role's temporary credentials and die with them, whatever
+  // expiry they ask: an hour at most (the generator refuses more; ADR 0009).
+  presignExpirySeconds: [60, 3_600],
   logRetentionDays: [1, 3653],
 };
 
@@ -98,7 +122,7 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = {},
 ): ImagegenConfig {
   const fromEnv: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_CONFIG).concat(['account', 'domainName', 'hostedZoneName'])) {
+  for (const key of Object.keys(DEFAULT_CONFIG).concat(OPTIONAL_KEYS)) {
     const name = `IMAGEGEN_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -108,7 +132,7 @@ export function loadConfig(
   }
   const merged = { ...DEFAULT_CONFIG, ...(context ?? {}), ...fromEnv } as Record<string, unknown>;
   const problems: string[] = [];
-  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['account', 'domainName', 'hostedZoneName']));
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(OPTIONAL_KEYS));
   for (const key of Object.keys(merged)) if (!known.has(key)) problems.push(`unknown setting ${key}`);
   for (const [key, [min, max]] of Object.entries(INTEGER_RANGES) as [string, [number, number]][]) {
     const v = merged[key];
@@ -123,8 +147,19 @@ export function loadConfig(
     problems.push('account must be a 12-digit AWS account id');
   if ((merged['domainName'] === undefined) !== (merged['hostedZoneName'] === undefined))
     problems.push('domainName and hostedZoneName go together');
+  if (merged['domainName'] !== undefined && merged['account'] === undefined)
+    problems.push(
+      'domainName needs account (IMAGEGEN_ACCOUNT): the Route 53 hosted-zone lookup runs at synth and needs a stack with an explicit account and region',
+    );
   if (merged['cognito'] === true && merged['domainName'] === undefined)
     problems.push('cognito needs domainName (the ALB authenticates over HTTPS only)');
+  if (
+    merged['cognitoDomainPrefix'] !== undefined &&
+    !COGNITO_DOMAIN_PREFIX.test(String(merged['cognitoDomainPrefix']))
+  )
+    problems.push(
+      'cognitoDomainPrefix must be 1 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen',
+    );
   if ((merged['natGateways'] as number) > (merged['maxAzs'] as number))
     problems.push('natGateways cannot be more than maxAzs');
   if ((merged['minTasks'] as number) > (merged['maxTasks'] as number))

@@ -120,7 +120,7 @@ describe('every model at its best', () => {
     await page.getByTestId('model-select').click();
     const ultra = page.locator(`[data-testid="model-option"][data-model-id="${ULTRA}"]`);
     expect(await ultra.getAttribute('aria-disabled')).toBe('true');
-    expect(await ultra.getByTestId('model-option-reason').textContent()).toMatch(/Model access/);
+    expect(await ultra.getByTestId('model-option-reason').textContent()).toMatch(/not authorized to use/);
     // AND the retired model is not offered at all
     expect(
       await page
@@ -140,7 +140,9 @@ describe('every model at its best', () => {
     const choice = page.locator(`[data-testid="compare-model"][data-model-id="${ULTRA}"]`);
     await choice.waitFor();
     expect(await choice.locator('input').isDisabled()).toBe(true);
-    expect(await page.getByTestId('compare-model-reason').first().textContent()).toMatch(/Model access/);
+    expect(await page.getByTestId('compare-model-reason').first().textContent()).toMatch(
+      /not authorized to use/,
+    );
     await context.close();
   });
 

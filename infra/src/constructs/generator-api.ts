@@ -32,16 +32,77 @@ export interface GeneratorApiProps {
   /** Stage throttle: requests allowed at once above the steady rate (token bucket size). */
   readonly burstLimit: number;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * The one principal that may call the API (the BFF task role): its resource policy denies every
+   * other principal, whatever their IAM policies allow (ADR 0009).
+   */
+  readonly invoker: iam.IRole;
 }
 
-/** Timeouts that fit inside each other: SDK attempts × per-attempt timeout < worker timeout; API handler < 29 s. */
+/**
+ * The API's resource policy: only `invoker` may invoke it. In one account, IAM auth allows a call
+ * when the caller's IAM policy or the resource policy allows it, and an explicit deny wins ("How API
+ * Gateway resource policies affect authorization workflow"), so an allow alone would not keep
+ * other principals of the account out: the deny of every other principal does.
+ */
+export function invokerOnlyPolicy(invoker: iam.IRole): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'OnlyTheBff',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': invoker.roleArn } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TheBff',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.ArnPrincipal(invoker.roleArn)],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+    ],
+  });
+}
+
+/**
+ * Timeouts that fit inside each other: the worker's worst case (workerWorstCaseMs) within
+ * `workerBudgetShare` of its Lambda timeout; API handler < API Gateway's 29 s.
+ */
 export const GENERATOR_TIMEOUTS = {
-  bedrockAttemptMs: 60_000,
+  /** Per InvokeModel attempt (the Bedrock client's request timeout, BEDROCK_TIMEOUT_MS). */
+  bedrockAttemptMs: 45_000,
+  /** InvokeModel attempts (BEDROCK_MAX_ATTEMPTS; standard retry mode). */
   bedrockAttempts: 3,
-  worker: Duration.minutes(4),
+  /** The Bedrock client's connection timeout (aws-clients.ts), spent at worst on every attempt. */
+  bedrockConnectMs: 5_000,
+  /** SDK standard retry mode: each wait before a retry is at most 20 s (AWS SDKs and Tools guide, Retry behavior). */
+  sdkMaxBackoffMs: 20_000,
+  /** One S3 PutObject (the image, then its thumbnail): the S3 client's connection + request timeouts. */
+  uploadMs: 35_000,
+  /** Making the thumbnail (sharp). */
+  thumbnailMs: 10_000,
+  /** DynamoDB: claiming the image and recording it (connection + request timeouts, twice). */
+  recordMs: 30_000,
+  worker: Duration.minutes(7),
+  /** The worst case may use this share of the worker's timeout: the rest is margin (cold start, GC, settle). */
+  workerBudgetShare: 0.8,
   api: Duration.seconds(25),
   apiGatewayIntegration: Duration.seconds(29),
 } as const;
+
+/** The worker's worst case for one image, in ms: every Bedrock attempt timing out, the longest backoffs, then the writes. */
+export function workerWorstCaseMs(t: typeof GENERATOR_TIMEOUTS = GENERATOR_TIMEOUTS): number {
+  return (
+    t.bedrockAttempts * (t.bedrockConnectMs + t.bedrockAttemptMs) +
+    (t.bedrockAttempts - 1) * t.sdkMaxBackoffMs +
+    2 * t.uploadMs +
+    t.thumbnailMs +
+    t.recordMs
+  );
+}
 
 export const GENERATOR_STAGE = 'prod';
 
@@ -61,6 +122,28 @@ export const GENERATOR_DIST = 'dist/apps/generator';
 /** Context key naming another folder of built handlers (tests build into a temporary one). */
 export const GENERATOR_DIST_CONTEXT = 'imagegen:generatorDist';
 export type GeneratorHandler = 'api' | 'worker' | 'abandoned';
+
+/**
+ * The DynamoDB actions each function's code sends (DynamoGenerationRepository in
+ * libs/generator/data-access-aws), and no more. PutItem: create, claimIdempotencyKey, rememberRepeat,
+ * recordDuration; GetItem: get, claimIdempotencyKey, findRepeat, spend; UpdateItem: startTask,
+ * finishTask, releaseTask, settle, cancel, addSpend; Query: list, recentDurations (GET /models);
+ * DeleteItem: remove (DELETE of a job). No transaction, batch or scan is sent.
+ */
+export const GENERATOR_TABLE_ACTIONS = {
+  /** Every route: create (with repeats and idempotency), read (settling a stale job), list, cancel, delete, models. */
+  api: [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:Query',
+    'dynamodb:DeleteItem',
+  ],
+  /** runGeneration: claims, records and settles images; remembers repeats; records durations. */
+  worker: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** settleAbandonedGeneration: records the image failed and settles the job (which may remember a repeat). */
+  abandoned: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+} as const;
 
 /** Every image and thumbnail key starts here (imageKey() in libs/generator/domain): the API role's S3 scope. */
 export const IMAGE_KEY_PREFIX = 'owners/';
@@ -151,7 +234,27 @@ export class GeneratorApi extends Construct {
       'Abandoned',
       common('Abandoned', 'abandoned', Duration.seconds(30), 256),
     );
-    props.table.grantReadWriteData(abandoned);
+    const images = props.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`);
+    /** ListObjectsV2 of a job's keys (removeOrphans, DELETE of a job): the bucket, prefix owners/ only. */
+    const listOwnersKeys = () =>
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } },
+      });
+    /** Exactly the DynamoDB actions the function's code sends, on the table itself (no index is queried). */
+    const tableActions = (fn: lambda.IFunction, which: keyof typeof GENERATOR_TABLE_ACTIONS) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...GENERATOR_TABLE_ACTIONS[which]],
+          resources: [props.table.tableArn],
+        }),
+      );
+
+    tableActions(abandoned, 'abandoned');
+    // Settling the job removes what no record names (removeOrphans): it lists and deletes under owners/.
+    abandoned.addToRolePolicy(listOwnersKeys());
+    abandoned.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [images] }));
 
     // The worker alone ships sharp (thumbnails): its folder holds node_modules/sharp for Lambda's platform.
     this.worker = new lambda.Function(this, 'Worker', {
@@ -161,9 +264,16 @@ export class GeneratorApi extends Construct {
       maxEventAge: Duration.hours(1),
       onFailure: new destinations.LambdaDestination(abandoned, { responseOnly: false }),
     });
-    props.table.grantReadWriteData(this.worker);
-    props.bucket.grantPut(this.worker);
-    props.bucket.grantDelete(this.worker);
+    tableActions(this.worker, 'worker');
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        // PutObject: images and thumbnails (single PUTs, no multipart). DeleteObject (DeleteObjects
+        // checks it per key): what a failed image wrote, and orphans once the job ends.
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [images],
+      }),
+    );
+    this.worker.addToRolePolicy(listOwnersKeys());
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['bedrock:InvokeModel'],
@@ -174,13 +284,28 @@ export class GeneratorApi extends Construct {
       }),
     );
 
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Bedrock's Model access page is retired: the first call to a third-party model (Stability)
+        // starts its AWS Marketplace subscription as the calling role, which needs these three
+        // (Bedrock user guide, "Request access to models"). Resource `*`: the actions have no
+        // resource type; only Subscribe takes aws-marketplace:ProductId, and AWS's product-id table
+        // does not cover every catalog model (the Image Services), so it is not narrowed (ADR 0009).
+        actions: [
+          'aws-marketplace:Subscribe',
+          'aws-marketplace:Unsubscribe',
+          'aws-marketplace:ViewSubscriptions',
+        ],
+        resources: ['*'],
+      }),
+    );
+
     this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 512));
     this.apiFunction.addEnvironment('WORKER_FUNCTION_NAME', this.worker.functionName);
     // Images made at once (the worker's reserved concurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
-    props.table.grantReadWriteData(this.apiFunction);
+    tableActions(this.apiFunction, 'api');
     this.worker.grantInvoke(this.apiFunction);
-    const images = props.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`);
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({
         // GetObject: presigned GETs are signed with this role, and it is a repeat's copy source.
@@ -189,14 +314,8 @@ export class GeneratorApi extends Construct {
         resources: [images],
       }),
     );
-    this.apiFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
-        actions: ['s3:ListBucket'],
-        resources: [props.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } },
-      }),
-    );
+    // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
+    this.apiFunction.addToRolePolicy(listOwnersKeys());
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({
         // Which models this account may call (GET /models). The action has no resource type
@@ -213,9 +332,12 @@ export class GeneratorApi extends Construct {
     });
     this.api = new apigw.RestApi(this, 'RestApi', {
       description: 'imagegen generator API (called only by the BFF, SigV4)',
+      policy: invokerOnlyPolicy(props.invoker),
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // The role is the account's (per region) API Gateway logging role, shared with every other API:
+      // kept on teardown (ADR 0009).
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: GENERATOR_STAGE,
         tracingEnabled: true,
@@ -250,11 +372,6 @@ export class GeneratorApi extends Construct {
         'Bodies are validated in the API Lambda with the shared contracts (libs/contracts), the one place the rules are written.',
     });
     const s3Wildcards: [string, string][] = [
-      ['Action::s3:Abort*', 'grantPut: lets the worker abort its own failed uploads.'],
-      [
-        'Action::s3:DeleteObject*',
-        'grantDelete: the worker deletes what a failed job wrote (no orphan images).',
-      ],
       [
         `Resource::<${Stack.of(this).getLogicalId(this.worker.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
         'Invoking any version/alias of the worker function only.',
@@ -263,13 +380,9 @@ export class GeneratorApi extends Construct {
     for (const [finding, reason] of s3Wildcards)
       Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/*]`,
-      reason: 'Objects of the images bucket only: keys are per owner and job, chosen by the code.',
-    });
-    Validations.of(this.apiFunction).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
       reason:
-        "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner.",
+        "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner; the worker writes and deletes its job's keys; the abandoned-job function deletes orphans of its job.",
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(abandoned.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
@@ -278,7 +391,7 @@ export class GeneratorApi extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Actions without a resource type in the Service Authorization Reference: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords), and for the API role bedrock:GetFoundationModelAvailability, held to the Bedrock region by aws:RequestedRegion.',
+        'Actions without a resource type in the Service Authorization Reference: X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords); for the API role bedrock:GetFoundationModelAvailability, held to the Bedrock region by aws:RequestedRegion; for the worker role aws-marketplace:Subscribe, Unsubscribe and ViewSubscriptions, which the first call to a third-party model needs to start its AWS Marketplace subscription (Bedrock user guide, Request access to models).',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-COG4',

@@ -14,10 +14,32 @@ export interface WafProps {
 /** The window the rate rule counts over (seconds): `rateLimit` is per this window. */
 export const WAF_RATE_WINDOW_SECONDS = 300;
 
+/**
+ * Rules of a managed group that only count (never block), by group. The Core Rule Set's
+ * SizeRestrictions_BODY blocks bodies over 8 KB, and a prompt with its negative prompt may be
+ * 20,000 characters: bodies are limited by the BFF (BODY_LIMIT, 64 kB, 413) instead (ADR 0009).
+ */
+export const WAF_COUNT_ONLY: Readonly<Record<string, readonly string[]>> = {
+  AWSManagedRulesCommonRuleSet: ['SizeRestrictions_BODY'],
+};
+
 const managed = (name: string, priority: number): wafv2.CfnWebACL.RuleProperty => ({
   name,
   priority,
-  statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+  statement: {
+    managedRuleGroupStatement: {
+      vendorName: 'AWS',
+      name,
+      ...(WAF_COUNT_ONLY[name]
+        ? {
+            ruleActionOverrides: WAF_COUNT_ONLY[name].map((rule) => ({
+              name: rule,
+              actionToUse: { count: {} },
+            })),
+          }
+        : {}),
+    },
+  },
   overrideAction: { none: {} },
   visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
 });

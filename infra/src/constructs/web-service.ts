@@ -1,17 +1,9 @@
-import {
-  Annotations,
-  CfnOutput,
-  Duration,
-  Names,
-  RemovalPolicy,
-  Stack,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as elbActions from 'aws-cdk-lib/aws-elasticloadbalancingv2-actions';
@@ -35,9 +27,13 @@ export interface WebServiceProps {
   readonly domainName?: string;
   readonly hostedZoneName?: string;
   readonly cognito: boolean;
+  /** The Cognito sign-in domain's prefix (unique per account and region: see cognitoDomainPrefixOf). */
+  readonly cognitoDomainPrefix?: string;
   readonly logRetention: logs.RetentionDays;
   /** The BFF's own rate limits (429 RATE_LIMITED with Retry-After), per minute. */
   readonly bffRateLimits: BffRateLimits;
+  /** The BFF task role, made before the generator API (whose resource policy admits it alone). */
+  readonly bffTaskRole: iam.IRole;
 }
 
 export interface BffRateLimits {
@@ -74,6 +70,15 @@ function bffEnvironment(
   };
 }
 
+/**
+ * The tasks' CPU, and the platform their images are built for: the same, whatever the deploying
+ * machine's CPU (an arm64 laptop would otherwise build arm64 images for X86_64 tasks).
+ */
+export const TASK_PLATFORM = {
+  cpuArchitecture: ecs.CpuArchitecture.X86_64,
+  imagePlatform: ecrAssets.Platform.LINUX_AMD64,
+} as const;
+
 /** Build contexts: the repo root, without what the images do not need. */
 const ASSET_EXCLUDES = [
   'node_modules',
@@ -100,9 +105,13 @@ const DRAIN = Duration.seconds(60);
 export class WebService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly url: string;
+  private readonly cognitoDomainPrefix: string;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
+    if (props.cognito && !props.cognitoDomainPrefix)
+      throw new Error('cognito needs cognitoDomainPrefix (unique per account and region)');
+    this.cognitoDomainPrefix = props.cognitoDomainPrefix ?? '';
     const root = repoRoot();
     const cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -128,15 +137,20 @@ export class WebService extends Construct {
     });
 
     const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', {
+      taskRole: props.bffTaskRole,
       cpu: 512,
       memoryLimitMiB: 1024,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: TASK_PLATFORM.cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     const bffContainer = bffTask.addContainer('bff', {
-      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/bff.Dockerfile', exclude: ASSET_EXCLUDES }),
+      image: ecs.ContainerImage.fromAsset(root, {
+        file: 'docker/bff.Dockerfile',
+        exclude: ASSET_EXCLUDES,
+        platform: TASK_PLATFORM.imagePlatform,
+      }),
       portMappings: [{ containerPort: 3333 }],
       environment: bffEnvironment(
         props,
@@ -162,7 +176,7 @@ export class WebService extends Construct {
       reason:
         'Plain settings only (port, API URL, region, log level, rate limits); the one secret comes from Secrets Manager.',
     });
-    Validations.of(bffTask).acknowledge({
+    Validations.of(props.bffTaskRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${Token.isUnresolved(Stack.of(this).partition) ? '<AWS::Partition>' : Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Token.isUnresolved(Stack.of(this).account) ? '<AWS::AccountId>' : Stack.of(this).account}:<${Stack.of(this).getLogicalId(props.api.node.defaultChild as apigw.CfnRestApi)}>/${props.stage}/*/*]`,
       reason: 'execute-api:Invoke on every method of the generator API stage, and nothing else.',
     });
@@ -171,12 +185,16 @@ export class WebService extends Construct {
       cpu: 256,
       memoryLimitMiB: 512,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: TASK_PLATFORM.cpuArchitecture,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     webTask.addContainer('web', {
-      image: ecs.ContainerImage.fromAsset(root, { file: 'docker/web.Dockerfile', exclude: ASSET_EXCLUDES }),
+      image: ecs.ContainerImage.fromAsset(root, {
+        file: 'docker/web.Dockerfile',
+        exclude: ASSET_EXCLUDES,
+        platform: TASK_PLATFORM.imagePlatform,
+      }),
       portMappings: [{ containerPort: 8080 }],
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'web' }),
       stopTimeout: Duration.seconds(30),
@@ -275,12 +293,21 @@ export class WebService extends Construct {
       deregistrationDelay: DRAIN,
     });
 
-    const forward = (group: elbv2.ApplicationTargetGroup): elbv2.ListenerAction => {
+    /**
+     * With Cognito: pages without a session go to the sign-in page (`authenticate`); `/api/*` calls
+     * answer 401 (`deny`), since a fetch cannot follow a redirect to a sign-in page: the web app
+     * reloads the page on a 401, which signs in again (ADR 0009).
+     */
+    const forward = (
+      group: elbv2.ApplicationTargetGroup,
+      unauthenticated: elbv2.UnauthenticatedAction,
+    ): elbv2.ListenerAction => {
       if (!props.cognito) return elbv2.ListenerAction.forward([group]);
       return new elbActions.AuthenticateCognitoAction({
         userPool: this.userPool(),
         userPoolClient: this.userPoolClient(),
         userPoolDomain: this.userPoolDomain(),
+        onUnauthenticatedRequest: unauthenticated,
         next: elbv2.ListenerAction.forward([group]),
       });
     };
@@ -294,11 +321,11 @@ export class WebService extends Construct {
       );
       bffContainer.addEnvironment('OIDC_CLIENT_ID', this.userPoolClient().userPoolClientId);
     }
-    listener.addAction('Web', { action: forward(webTargets) });
+    listener.addAction('Web', { action: forward(webTargets, elbv2.UnauthenticatedAction.AUTHENTICATE) });
     listener.addAction('Api', {
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
-      action: forward(bffTargets),
+      action: forward(bffTargets, elbv2.UnauthenticatedAction.DENY),
     });
 
     for (const [svc, group, perTarget] of [
@@ -351,12 +378,7 @@ export class WebService extends Construct {
 
   private userPoolDomain(): cognito.UserPoolDomain {
     this.domain ??= this.userPool().addDomain('Domain', {
-      cognitoDomain: {
-        domainPrefix: `imagegen-${Names.uniqueId(this)
-          .toLowerCase()
-          .replace(/[^a-z0-9]/g, '')
-          .slice(-16)}`,
-      },
+      cognitoDomain: { domainPrefix: this.cognitoDomainPrefix },
     });
     return this.domain;
   }

@@ -1,10 +1,11 @@
 import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { ImagegenConfig } from '../config';
+import { cognitoDomainPrefixOf, ImagegenConfig } from '../config';
 import { GENERATOR_STAGE, GeneratorApi } from '../constructs/generator-api';
 import { Network } from '../constructs/network';
 import { Waf } from '../constructs/waf';
@@ -31,7 +32,13 @@ export class AppStack extends Stack {
       natGateways: config.natGateways,
       logRetention,
     });
+    // Made first: the generator API's resource policy admits this role alone, and the BFF task runs as it.
+    const bffTaskRole = new iam.Role(this, 'BffTaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'imagegen BFF task: the one principal the generator API admits',
+    });
     const generator = new GeneratorApi(this, 'Generator', {
+      invoker: bffTaskRole,
       vpc: network.vpc,
       bucket,
       bucketArnExport: STATEFUL_EXPORTS.bucketArn,
@@ -52,6 +59,8 @@ export class AppStack extends Stack {
       maxTasks: config.maxTasks,
       ...(config.domainName ? { domainName: config.domainName, hostedZoneName: config.hostedZoneName } : {}),
       cognito: config.cognito,
+      ...(config.cognito ? { cognitoDomainPrefix: cognitoDomainPrefixOf(config) } : {}),
+      bffTaskRole,
       logRetention,
       bffRateLimits: {
         ipPerMinute: config.rateLimitIpPerMinute,

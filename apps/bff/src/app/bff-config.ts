@@ -13,6 +13,9 @@ import {
   validateSync,
 } from 'class-validator';
 
+/** API Gateway REST's default integration timeout (29 s): the generator API answers within it. */
+export const API_GATEWAY_TIMEOUT_MS = 29_000;
+
 /** The BFF's settings (environment variables), validated at start-up. */
 export class BffConfig {
   /** 0 takes any free port (tests); the address is logged at start. */
@@ -72,10 +75,16 @@ export class BffConfig {
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'BODY_LIMIT must be a size such as 64kb' })
   BODY_LIMIT = '64kb';
 
+  /**
+   * How long the BFF waits for the generator API: longer than API Gateway's 29 s integration timeout,
+   * so the gateway's own answer (504) comes back rather than the BFF giving up first (ADR 0009).
+   */
   @IsInt()
-  @Min(1000)
+  @Min(API_GATEWAY_TIMEOUT_MS + 1, {
+    message: `GENERATOR_TIMEOUT_MS must be more than ${API_GATEWAY_TIMEOUT_MS} (API Gateway's integration timeout), or the BFF gives up before the gateway answers`,
+  })
   @Max(120_000)
-  GENERATOR_TIMEOUT_MS = 25_000;
+  GENERATOR_TIMEOUT_MS = 31_000;
 
   @IsInt()
   @Min(100)
@@ -116,7 +125,9 @@ export class BffConfig {
   @IsInt()
   @Min(1_000)
   @Max(120_000)
-  SHUTDOWN_DEADLINE_MS = 28_000;
+  // Longer than GENERATOR_TIMEOUT_MS, so a job POST in progress at SIGTERM can still get its answer
+  // (within ECS's 90 s stop timeout for the BFF container).
+  SHUTDOWN_DEADLINE_MS = 35_000;
 }
 
 export class BffConfigError extends Error {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
 import { CORE, FakeGenerator, testEnv } from '../testing/fake-generator';
-import { BffConfig, loadBffConfig } from './bff-config';
+import { API_GATEWAY_TIMEOUT_MS, BffConfig, loadBffConfig } from './bff-config';
 import { createBffApp } from './create-app';
 
 let app: NestExpressApplication;
@@ -98,6 +98,16 @@ describe('BFF', () => {
       expect(generator.created).toEqual([]);
     },
   );
+
+  it('passes a 10,000-character prompt with a 10,000-character negative prompt on to the generator (the WAF counts, the BFF limits)', async () => {
+    const SD35 = 'stability.sd3-5-large-v1:0';
+    const res = await post({ modelId: SD35, prompt: 'p'.repeat(10_000), negativePrompt: 'n'.repeat(10_000) });
+    expect(res.status).toBe(202);
+    expect(generator.created).toHaveLength(1);
+    expect(generator.created[0]).toMatchObject({
+      body: expect.objectContaining({ prompt: 'p'.repeat(10_000), negativePrompt: 'n'.repeat(10_000) }),
+    });
+  });
 
   it('answers 413 PAYLOAD_TOO_LARGE for an oversized body', async () => {
     const res = await post({ modelId: CORE, prompt: 'x'.repeat(100_000) });
@@ -330,6 +340,18 @@ describe('BFF', () => {
 });
 
 describe(loadBffConfig.name, () => {
+  it('waits for the generator longer than API Gateway does (29 s), so the gateway answers first', () => {
+    expect(loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS).toBeGreaterThan(API_GATEWAY_TIMEOUT_MS);
+    expect(loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS).toBe(31_000);
+    // and a request in progress at SIGTERM can still wait that long before the BFF gives up draining
+    expect(loadBffConfig(testEnv()).SHUTDOWN_DEADLINE_MS).toBeGreaterThan(
+      loadBffConfig(testEnv()).GENERATOR_TIMEOUT_MS,
+    );
+    expect(() => loadBffConfig(testEnv({ GENERATOR_TIMEOUT_MS: '25000' }))).toThrow(
+      /GENERATOR_TIMEOUT_MS must be more than 29000/,
+    );
+  });
+
   it('names every missing or malformed setting', () => {
     expect(() => loadBffConfig({ COOKIE_SECRET: 'short', PORT: 'abc' })).toThrow(
       /setting GENERATOR_API_URL is missing[\s\S]*COOKIE_SECRET must be at least 32/,

@@ -244,7 +244,7 @@ export async function checkModel(
         detail:
           `available in ${bedrockRegion}; note: not subscribed yet (${agreement === 'PENDING' ? 'subscription pending' : 'no Marketplace agreement yet'}): ` +
           'the first InvokeModel by a principal allowed aws-marketplace:Subscribe starts the subscription (up to ~15 minutes); ' +
-          'the worker role has no Marketplace permissions, so make that first call yourself (Bedrock console playground)',
+          'the stack grants them to the worker role, so the first image made in the app subscribes (or make that call yourself in the Bedrock console playground)',
       };
     }
     return {

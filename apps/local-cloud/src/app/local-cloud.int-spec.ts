@@ -218,7 +218,7 @@ describe('the generation spine through the local cloud', () => {
     expect(models.body.find((m: { id: string }) => m.id === ULTRA)).toMatchObject({
       available: false,
       availability: 'no-access',
-      unavailableReason: expect.stringMatching(/Model access/),
+      unavailableReason: expect.stringMatching(/not authorized to use/),
     });
     const refused = await api('POST', '/generations', { modelId: ULTRA, prompt: 'x' });
     expect(refused).toMatchObject({
@@ -226,7 +226,7 @@ describe('the generation spine through the local cloud', () => {
       type: 'application/problem+json',
       body: { code: ErrorCode.MODEL_ACCESS_DENIED },
     });
-    expect(refused.body.detail).toMatch(/Model access/);
+    expect(refused.body.detail).toMatch(/not authorized to use/);
   });
 
   it('names the fix when the model refuses the account after the job was made', async () => {
@@ -239,7 +239,7 @@ describe('the generation spine through the local cloud', () => {
     cloud.bedrock.setFaults({ accessDeniedModels: ['stability.stable-image-ultra-v1:1'] });
     const job = await settled(created.body.id);
     expect(job.error).toMatchObject({ code: ErrorCode.MODEL_ACCESS_DENIED });
-    expect(job.error?.detail).toMatch(/Model access/);
+    expect(job.error?.detail).toMatch(/AWS Marketplace subscription/);
   });
 
   it('refuses bad input with a problem naming the field, and writes nothing', async () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { refuseWhileStopping, RunningServer } from '@imagegen/local-cloud/util-http';
 
@@ -11,12 +11,17 @@ import { PAGE_SECURITY_HEADERS, startWebFront } from './web-front';
 let front: RunningServer;
 let bff: Server;
 let base: string;
+let rootName: string;
 const seen: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   const webRoot = mkdtempSync(join(tmpdir(), 'web-'));
   writeFileSync(join(webRoot, 'index.html'), '<html>app</html>');
   writeFileSync(join(webRoot, 'main-ABCDEFGH.js'), 'console.log(1)');
+  // A sibling whose name starts with the root's: outside the build all the same.
+  mkdirSync(`${webRoot}-old`);
+  writeFileSync(join(`${webRoot}-old`, 'secret.txt'), 'secret');
+  rootName = basename(webRoot);
   bff = createServer((req, res) => {
     seen.push(req.headers);
     res
@@ -54,6 +59,29 @@ describe(startWebFront.name, () => {
     const escape = await fetch(`${base}/..%2F..%2F..%2F..%2Fetc%2Fpasswd`);
     expect(await escape.text()).toBe('<html>app</html>');
     expect((await fetch(`${base}/..%2F..%2Fsecret.json`)).status).toBe(404);
+  });
+
+  it('never serves a sibling folder whose name starts with the build folder’s', async () => {
+    const res = await fetch(`${base}/..%2F${rootName}-old%2Fsecret.txt`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('secret');
+  });
+
+  it('answers only to loopback names (DNS rebinding): another Host is 421 Misdirected Request', async () => {
+    const get = (host: string) =>
+      new Promise<number>((ok, fail) => {
+        request(`${base}/`, { headers: { host } }, (res) => {
+          res.resume();
+          ok(res.statusCode ?? 0);
+        })
+          .on('error', fail)
+          .end();
+      });
+    expect(await get(`evil.example:${front.port}`)).toBe(421);
+    expect(await get('evil.example')).toBe(421);
+    expect(await get(`localhost:${front.port}`)).toBe(200);
+    expect(await get(`127.0.0.1:${front.port}`)).toBe(200);
+    expect(await get(`localhost:${front.port + 1}`)).toBe(421);
   });
 
   it("does not pass one connection's headers on: a client's Connection: close does not spoil the BFF connection of the next", async () => {

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 import { ErrorCode, problem, PROBLEM_CONTENT_TYPE } from '@imagegen/contracts';
 import { listen, RunningServer } from '@imagegen/local-cloud/util-http';
@@ -74,7 +74,8 @@ function serveStatic(urlPath: string, webRoot: string, res: ServerResponse): voi
     return;
   }
   const candidate = normalize(join(webRoot, decoded));
-  const inside = candidate.startsWith(webRoot);
+  // Inside the root: the root itself or under it with a separator (not a sibling such as `<root>-old`).
+  const inside = candidate === webRoot || candidate.startsWith(webRoot + sep);
   const isFile = inside && existsSync(candidate) && statSync(candidate).isFile();
   // SPA fallback: any unknown path without a file extension is the app's index.html.
   const file = isFile ? candidate : extname(decoded) ? undefined : join(webRoot, 'index.html');

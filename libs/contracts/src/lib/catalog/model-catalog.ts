@@ -174,7 +174,8 @@ export function foundationModelArn(model: ModelCatalogEntry, partition = 'aws'):
 /**
  * Whether this deployment can call a model now:
  * - `available`: callable (in AWS: the account has access, per Bedrock's control plane);
- * - `no-access`: model access is not enabled for this account, or the role may not call it;
+ * - `no-access`: Bedrock says this account is not authorized for the model (a policy denies it); an
+ *   entitlement or agreement not yet in place is not `no-access`: the first call subscribes;
  * - `wrong-region`: the model is not served in the region the generator calls (BEDROCK_REGION);
  * - `retired`: Bedrock no longer serves it (old jobs still show);
  * - `unknown`: the control plane could not be asked (treated as callable: the request may still be refused).

@@ -18,7 +18,7 @@ export function bedrockProblem(err: unknown, model: ModelCatalogEntry, clientReg
     case 'AccessDeniedException':
       return ProblemError.of(
         ErrorCode.MODEL_ACCESS_DENIED,
-        `${model.displayName} is not enabled for this AWS account in ${clientRegion}: open the Amazon Bedrock console in ${clientRegion}, choose Model access, and request access to ${model.displayName} (${model.id}); also check the generator role may call bedrock:InvokeModel on it.`,
+        `${model.displayName} (${model.id}) refused this AWS account in ${clientRegion}. The first call to a third-party model starts its AWS Marketplace subscription (up to 15 minutes), which needs aws-marketplace:Subscribe, Unsubscribe and ViewSubscriptions on the worker role and a payment method on the account; check those and that the worker role may call bedrock:InvokeModel on it, then try again in a few minutes.`,
       );
     case 'ResourceNotFoundException':
       return ProblemError.of(

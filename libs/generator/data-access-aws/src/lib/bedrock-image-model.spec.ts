@@ -78,7 +78,7 @@ describe(BedrockImageModel.name, () => {
       'AccessDeniedException',
       'You don’t have access to the model',
       ErrorCode.MODEL_ACCESS_DENIED,
-      /Model access/,
+      /AWS Marketplace subscription.*aws-marketplace:Subscribe/,
     ],
     [
       'ResourceNotFoundException',

@@ -20,20 +20,23 @@ beforeEach(() => control.reset());
 describe(accessFromAvailability.name, () => {
   it.each([
     ['everything available', {}, 'available', undefined],
+    // The first invoke of a third-party model subscribes: an entitlement or agreement not yet in place must not block it.
+    ['no entitlement yet', { entitlementAvailability: 'NOT_AVAILABLE' }, 'available', undefined],
+    ['no agreement yet', { agreementAvailability: { status: 'NOT_AVAILABLE' } }, 'available', undefined],
+    ['an agreement pending', { agreementAvailability: { status: 'PENDING' } }, 'available', undefined],
+    ['an agreement in error', { agreementAvailability: { status: 'ERROR' } }, 'available', undefined],
     [
-      'no entitlement',
-      { entitlementAvailability: 'NOT_AVAILABLE' },
+      'not authorized',
+      { authorizationStatus: 'NOT_AUTHORIZED' },
       'no-access',
-      /Model access, and enable Stable Image Core/,
+      /not authorized to use Stable Image Core .* IAM policies/,
     ],
-    ['not authorized', { authorizationStatus: 'NOT_AUTHORIZED' }, 'no-access', /not authorized/],
     [
       'another region',
       { regionAvailability: 'NOT_AVAILABLE' },
       'wrong-region',
       /BEDROCK_REGION to us-west-2/,
     ],
-    ['an agreement pending', { agreementAvailability: { status: 'PENDING' } }, 'no-access', /being granted/],
   ])('maps %s', (_name, change, availability, reason) => {
     const access = accessFromAvailability(CORE, 'us-west-2', { ...AVAILABLE, ...change });
     expect(access.availability).toBe(availability);
@@ -46,7 +49,7 @@ describe(BedrockModelAccess.name, () => {
     let now = 0;
     control
       .on(GetFoundationModelAvailabilityCommand)
-      .resolves({ ...AVAILABLE, entitlementAvailability: 'NOT_AVAILABLE' });
+      .resolves({ ...AVAILABLE, authorizationStatus: 'NOT_AUTHORIZED' });
     const sut = new BedrockModelAccess(
       new BedrockClient({ region: 'us-west-2' }),
       'us-west-2',

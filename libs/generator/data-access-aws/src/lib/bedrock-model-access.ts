@@ -3,10 +3,16 @@ import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/c
 import { ModelCatalogEntry } from '@imagegen/contracts';
 import { ModelAccess, ModelAccessPort } from '@imagegen/generator/domain';
 
-const howToEnable = (model: ModelCatalogEntry, region: string) =>
-  `open the Amazon Bedrock console in ${region}, choose Model access, and enable ${model.displayName} (${model.id})`;
-
-/** What Bedrock's control plane says of a model, in words a person can act on. */
+/**
+ * What Bedrock's control plane (GetFoundationModelAvailability) says of a model, in words a person
+ * can act on. Only what the first call cannot change blocks a model: not offered in the region, or
+ * the account not authorized. An entitlement or agreement not yet in place does not: Bedrock's
+ * Model access page is retired, serverless models are enabled by default, and the first call to a
+ * third-party model starts its AWS Marketplace subscription (Bedrock user guide, "Request access to
+ * models": https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html). Blocking it here
+ * would stop the very call that subscribes; should that subscription fail, the call answers
+ * AccessDeniedException and bedrockProblem names the fix.
+ */
 export function accessFromAvailability(
   model: ModelCatalogEntry,
   region: string,
@@ -26,26 +32,7 @@ export function accessFromAvailability(
   if (out.authorizationStatus === 'NOT_AUTHORIZED') {
     return {
       availability: 'no-access',
-      reason: `This AWS account is not authorized for ${model.displayName}: ${howToEnable(model, region)}.`,
-    };
-  }
-  if (out.entitlementAvailability === 'NOT_AVAILABLE') {
-    return {
-      availability: 'no-access',
-      reason: `${model.displayName} is not enabled for this AWS account: ${howToEnable(model, region)}.`,
-    };
-  }
-  const agreement = out.agreementAvailability?.status;
-  if (agreement === 'PENDING') {
-    return {
-      availability: 'no-access',
-      reason: `Access to ${model.displayName} is being granted: try again in a few minutes.`,
-    };
-  }
-  if (agreement === 'NOT_AVAILABLE' || agreement === 'ERROR') {
-    return {
-      availability: 'no-access',
-      reason: `The ${model.provider} agreement for ${model.displayName} is not accepted: ${howToEnable(model, region)}.`,
+      reason: `Amazon Bedrock says this AWS account is not authorized to use ${model.displayName} (${model.id}) in ${region}: check the IAM policies (and any service control policy) that apply to the generator's roles.`,
     };
   }
   return { availability: 'available' };

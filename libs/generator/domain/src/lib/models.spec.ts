@@ -18,7 +18,7 @@ describe(percentile.name, () => {
 describe(listModels.name, () => {
   it('marks retired models, models without access and models of another region, with a reason to act on', async () => {
     const sut = fakeDeps();
-    sut.access.answers.set(SD35, { availability: 'no-access', reason: 'Enable it under Model access' });
+    sut.access.answers.set(SD35, { availability: 'no-access', reason: 'Not authorized by IAM' });
     sut.access.answers.set('stability.stable-image-ultra-v1:1', {
       availability: 'wrong-region',
       reason: 'served in us-west-2',
@@ -29,7 +29,7 @@ describe(listModels.name, () => {
     expect(by(SD35)).toMatchObject({
       available: false,
       availability: 'no-access',
-      unavailableReason: 'Enable it under Model access',
+      unavailableReason: 'Not authorized by IAM',
     });
     expect(by('stability.stable-image-ultra-v1:1')).toMatchObject({
       available: false,

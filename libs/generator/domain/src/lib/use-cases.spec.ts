@@ -53,11 +53,11 @@ describe(createGeneration.name, () => {
     const sut = fakeDeps();
     sut.access.answers.set(CORE, {
       availability: 'no-access',
-      reason: 'Enable Stable Image Core under Model access in the Bedrock console (us-west-2).',
+      reason: 'Amazon Bedrock says this AWS account is not authorized to use Stable Image Core.',
     });
     const p = await problemOf(queued(sut));
     expect(p).toMatchObject({ status: 403, code: ErrorCode.MODEL_ACCESS_DENIED });
-    expect(p.detail).toContain('Model access');
+    expect(p.detail).toContain('not authorized');
     expect(sut.repository.records.size).toBe(0);
     expect(sut.invoked).toEqual([]);
   });

@@ -25,7 +25,13 @@ describe(loadGeneratorSettings.name, () => {
     [
       { ...BASE, PRESIGN_EXPIRY_SECONDS: '700000' },
       'api',
-      'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 604800',
+      'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 3600',
+    ],
+    // Links signed with the Lambda role's temporary credentials cannot outlive them: an hour at most.
+    [
+      { ...BASE, PRESIGN_EXPIRY_SECONDS: '3601' },
+      'api',
+      'setting PRESIGN_EXPIRY_SECONDS must be a whole number from 1 to 3600',
     ],
     [{ ...BASE, S3_FORCE_PATH_STYLE: 'yes' }, 'worker', 'setting S3_FORCE_PATH_STYLE must be true or false'],
     [{ ...BASE, LOG_LEVEL: 'loud' }, 'worker', 'setting LOG_LEVEL must be one of'],

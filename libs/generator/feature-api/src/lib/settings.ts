@@ -21,6 +21,9 @@ export interface GeneratorSettings {
   readonly modelAccessCacheSeconds: number;
 }
 
+/** The longest presigned-link life asked: links signed with role credentials cannot outlive them. */
+export const MAX_PRESIGN_EXPIRY_SECONDS = 3600;
+
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
@@ -61,8 +64,9 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
     ...(role === 'api' ? { workerFunctionName: required(env, 'WORKER_FUNCTION_NAME') } : {}),
     ...(env['AWS_REGION'] ? { region: env['AWS_REGION'] } : {}),
     bedrockRegion: env['BEDROCK_REGION']?.trim() || 'us-west-2',
-    // SigV4 presigned URLs live at most 7 days.
-    presignExpirySeconds: integer(env, 'PRESIGN_EXPIRY_SECONDS', 900, 1, 604_800),
+    // Links are signed with the Lambda role's temporary credentials and die with them whatever expiry
+    // they ask (S3 user guide, presigned URLs): at most an hour is asked (ADR 0009); a read mints new ones.
+    presignExpirySeconds: integer(env, 'PRESIGN_EXPIRY_SECONDS', 900, 1, MAX_PRESIGN_EXPIRY_SECONDS),
     retentionDays: integer(env, 'RETENTION_DAYS', 30, 1, 3650),
     bedrockTimeoutMs: integer(env, 'BEDROCK_TIMEOUT_MS', 60_000, 1_000, 900_000),
     bedrockMaxAttempts: integer(env, 'BEDROCK_MAX_ATTEMPTS', 3, 1, 10),

@@ -257,12 +257,13 @@ describe('the Bedrock control plane stand-in', () => {
     expect(standIn.stats().availabilityChecks - before).toBe(1);
   });
 
-  it('says NOT_AVAILABLE for a model the account has no access to (the accessDeniedModels fault)', async () => {
+  it('says NOT_AUTHORIZED for a model the account has no access to (the accessDeniedModels fault)', async () => {
     standIn.setFaults({ accessDeniedModels: [ULTRA] });
     const out = await controlPlane(standIn).send(
       new GetFoundationModelAvailabilityCommand({ modelId: ULTRA }),
     );
     expect(out).toMatchObject({
+      authorizationStatus: 'NOT_AUTHORIZED',
       entitlementAvailability: 'NOT_AVAILABLE',
       agreementAvailability: { status: 'NOT_AVAILABLE' },
       regionAvailability: 'AVAILABLE',

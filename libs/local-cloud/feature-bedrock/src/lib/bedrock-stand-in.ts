@@ -243,7 +243,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       {
         modelId: model.id,
         agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
-        authorizationStatus: 'AUTHORIZED',
+        // A model this "account" may not use is denied by policy: the one answer that blocks it before a call.
+        authorizationStatus: entitled ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
         entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
         regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
       },

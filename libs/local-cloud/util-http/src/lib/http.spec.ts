@@ -1,5 +1,8 @@
+import { request } from 'node:http';
+
 import {
   BodyTooLargeError,
+  isLocalHost,
   listen,
   objectPatchProblems,
   parseJson,
@@ -31,6 +34,38 @@ describe(listen.name, () => {
       );
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe(isLocalHost.name, () => {
+  it('takes loopback names with the port only: a rebound foreign name is refused', () => {
+    for (const host of ['127.0.0.1:4566', 'localhost:4566', 'LOCALHOST:4566', '[::1]:4566'])
+      expect({ host, ok: isLocalHost(host, 4566) }).toEqual({ host, ok: true });
+    for (const host of ['evil.example:4566', 'evil.example', '127.0.0.1:4567', 'localhost', '', undefined])
+      expect({ host, ok: isLocalHost(host, 4566) }).toEqual({ host, ok: false });
+    expect(isLocalHost('localhost', 80)).toBe(true);
+    // The address it listens on counts too, a wildcard never does
+    expect(isLocalHost('192.168.1.5:4566', 4566, '192.168.1.5')).toBe(true);
+    expect(isLocalHost('0.0.0.0:4566', 4566, '0.0.0.0')).toBe(false);
+  });
+
+  it('is checked by every listener: another Host answers 421', async () => {
+    const server = await listen((_req, res) => res.end('ok'), 0, 'test');
+    try {
+      const status = (host: string) =>
+        new Promise<number>((ok, fail) => {
+          request(server.url, { headers: { host } }, (res) => {
+            res.resume();
+            ok(res.statusCode ?? 0);
+          })
+            .on('error', fail)
+            .end();
+        });
+      expect(await status(`attacker.example:${server.port}`)).toBe(421);
+      expect(await status(`localhost:${server.port}`)).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });

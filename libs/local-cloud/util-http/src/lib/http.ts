@@ -67,8 +67,41 @@ export class PortInUseError extends Error {
   }
 }
 
+/** Names a local listener answers to (with its port): loopback only, and the address it listens on. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
 /**
- * Listens on loopback; port 0 picks a free one. A taken port is a PortInUseError naming what wanted it.
+ * Whether a request's `Host` names this listener by a loopback name and its port. The stand-ins use
+ * published fixed keys: a page of another site whose name was rebound to 127.0.0.1 (DNS rebinding)
+ * reaches the port, but sends its own name as `Host`, and is refused.
+ */
+export function isLocalHost(hostHeader: string | undefined, port: number, listenHost = '127.0.0.1'): boolean {
+  if (!hostHeader) return false;
+  const host = hostHeader.trim().toLowerCase();
+  const listening = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  const names = new Set([...LOOPBACK_NAMES, listening.toLowerCase()]);
+  names.delete('0.0.0.0');
+  names.delete('[::]');
+  for (const name of names) {
+    if (host === `${name}:${port}`) return true;
+    if (port === 80 && host === name) return true;
+  }
+  return false;
+}
+
+/** 421 Misdirected Request for a `Host` that is not this listener's loopback name (see isLocalHost). */
+function refuseForeignHost(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res
+    .writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+    .end(
+      'misdirected request: this local service answers to 127.0.0.1, localhost or [::1] with its port only\n',
+    );
+}
+
+/**
+ * Listens on loopback; port 0 picks a free one. Requests whose `Host` is not a loopback name with
+ * this port are refused with 421 (DNS rebinding). A taken port is a PortInUseError naming what wanted it.
  * Counts the requests in progress, so a shutdown can let them finish (`drain`).
  */
 export function listen(
@@ -80,7 +113,9 @@ export function listen(
   const active = new Set<ServerResponse>();
   let refuse: RequestListener | undefined;
   let drained: (() => void)[] = [];
+  let actualPort = port;
   const server = createServer((req, res) => {
+    if (!isLocalHost(req.headers.host, actualPort, host)) return refuseForeignHost(req, res);
     if (refuse) {
       res.setHeader('connection', 'close');
       return refuse(req, res);
@@ -115,6 +150,7 @@ export function listen(
     );
     server.listen(port, host, () => {
       const actual = (server.address() as AddressInfo).port;
+      actualPort = actual;
       resolve({
         server,
         port: actual,

@@ -214,7 +214,7 @@ describe(ComparePage.name, () => {
       '/gallery/c2',
     );
     expect(ultra.querySelector('[data-testid="error-banner"]')?.textContent).toContain(
-      'enable it in the Amazon Bedrock console',
+      'starts an AWS Marketplace subscription',
     );
 
     // WHEN a job ends, its column shows its image

@@ -20,7 +20,7 @@ const CORE = 'stability.stable-image-core-v1:1';
 const ULTRA = 'stability.stable-image-ultra-v1:1';
 const SD35 = 'stability.sd3-5-large-v1:0';
 const NO_ACCESS =
-  'Not enabled for this AWS account: open the Amazon Bedrock console in us-west-2, Model access, and request Stable Image Ultra.';
+  'Not available to this AWS account: Amazon Bedrock says it is not authorized to use Stable Image Ultra.';
 
 let fixture: ComponentFixture<CreatePage>;
 let http: HttpTestingController;
@@ -152,7 +152,7 @@ describe(CreatePage.name, () => {
     expect(options.map((o) => o.getAttribute('data-model-id'))).toEqual([CORE, SD35, ULTRA]);
     const ultra = options.find((o) => o.getAttribute('data-model-id') === ULTRA) as HTMLElement;
     expect(ultra.getAttribute('aria-disabled')).toBe('true');
-    expect(ultra.textContent).toContain('Model access');
+    expect(ultra.textContent).toContain('not authorized');
     expect(options[1].textContent).toMatch(/region/);
     expect(options[0].getAttribute('aria-disabled')).toBe('false');
     expect(byId('unavailable-models')?.textContent).toContain('2 models are not available here');
@@ -428,7 +428,7 @@ describe(CreatePage.name, () => {
 
   it.each([
     [ErrorCode.CONTENT_FILTERED, 422, 'content filter: edit the prompt'],
-    [ErrorCode.MODEL_ACCESS_DENIED, 403, 'enable it in the Amazon Bedrock console'],
+    [ErrorCode.MODEL_ACCESS_DENIED, 403, 'starts an AWS Marketplace subscription'],
     [ErrorCode.RATE_LIMITED, 429, 'Too many requests'],
   ])('says what a %s answer means', async (code, status, text) => {
     await setup();

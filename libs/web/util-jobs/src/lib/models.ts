@@ -21,7 +21,7 @@ export function unavailableText(model: ModelInfo): string {
   if (model.unavailableReason) return model.unavailableReason;
   switch (model.availability) {
     case 'no-access':
-      return 'Not enabled for this AWS account: enable it in the Amazon Bedrock console (Model access).';
+      return 'Not available to this AWS account: Amazon Bedrock says it is not authorized (check the IAM policies of the deployment).';
     case 'wrong-region':
       return `Not served in the Bedrock region this deployment calls: it is served in ${model.region} (set BEDROCK_REGION).`;
     default:

@@ -22,7 +22,7 @@ const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> =
   MODEL_ACCESS_DENIED: () => ({
     title: 'Model not enabled',
     message:
-      'This model is not enabled in your AWS account: enable it in the Amazon Bedrock console (Model access), then try again.',
+      'This model refused your AWS account. Its first use starts an AWS Marketplace subscription (up to 15 minutes) that needs the Marketplace permissions of the deployment and a payment method: check those, then try again in a few minutes.',
     retryable: false,
   }),
   MODEL_RETIRED: (p) => ({

@@ -204,7 +204,7 @@ describe(isCallable.name, () => {
   });
 
   it('says how to enable a model, preferring the server’s own words', () => {
-    expect(unavailableText(info('no-access'))).toMatch(/Amazon Bedrock console/);
+    expect(unavailableText(info('no-access'))).toMatch(/not authorized/);
     expect(unavailableText({ ...info('wrong-region'), unavailableReason: 'Use us-west-2.' })).toBe(
       'Use us-west-2.',
     );
@@ -215,10 +215,7 @@ describe(userMessage.name, () => {
   it.each([
     [ErrorCode.CONTENT_FILTERED, /content filter: edit the prompt/],
     [ErrorCode.MODEL_THROTTLED, /busy: retrying/],
-    [
-      ErrorCode.MODEL_ACCESS_DENIED,
-      /not enabled in your AWS account: enable it in the Amazon Bedrock console/,
-    ],
+    [ErrorCode.MODEL_ACCESS_DENIED, /first use starts an AWS Marketplace subscription/],
     [ErrorCode.SERVICE_UNAVAILABLE, /unavailable for a moment: try again/],
     [ErrorCode.INTERNAL, /on our side/],
   ])('says %s in words a person understands', (code, message) => {
