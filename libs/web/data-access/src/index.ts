@@ -3,3 +3,4 @@ export * from './lib/fresh-links';
 export * from './lib/generations-api';
 export * from './lib/model-list';
 export * from './lib/problem-messages';
+export * from './lib/stores/generation-store';
