@@ -4,3 +4,4 @@ export * from './lib/generations-api';
 export * from './lib/model-list';
 export * from './lib/problem-messages';
 export * from './lib/stores/generation-store';
+export * from './lib/stores/compare-store';
