@@ -6,3 +6,4 @@ export * from './lib/problem-messages';
 export * from './lib/stores/generation-store';
 export * from './lib/stores/compare-store';
 export * from './lib/stores/gallery-store';
+export * from './lib/stores/detail-store';
