@@ -1,9 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { MatCheckboxModule } from '@angular/material/checkbox';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatInputModule } from '@angular/material/input';
-import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 
 import {
@@ -15,7 +11,7 @@ import {
   ProblemDetails,
 } from '@imagegen/contracts';
 import { CompareStore, injectModelList, problemMessage, userMessage } from '@imagegen/web/data-access';
-import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
+import { GenerationForm, GenerationView, ProblemBanner } from '@imagegen/web/ui';
 import {
   etaOf,
   formatUsd,
@@ -23,7 +19,6 @@ import {
   JobTiming,
   jobTiming,
   timingOfJob,
-  unavailableText,
   wantsEnglish,
 } from '@imagegen/web/util-jobs';
 import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
@@ -39,17 +34,7 @@ export const MAX_COMPARED = 3;
 @Component({
   selector: 'ig-compare-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [
-    MatButtonModule,
-    MatCheckboxModule,
-    MatFormFieldModule,
-    MatInputModule,
-    MatSelectModule,
-    RouterLink,
-    GenerationView,
-    ProblemBanner,
-    PromptField,
-  ],
+  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner],
   providers: [CompareStore],
   templateUrl: './compare-page.html',
   styleUrl: './compare-page.scss',
@@ -93,9 +78,7 @@ export default class ComparePage implements OnInit {
     Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)),
   );
   protected readonly message = problemMessage(this.problem);
-
-  protected readonly callable = isCallable;
-  protected readonly whyUnavailable = unavailableText;
+  protected readonly maxCompared = MAX_COMPARED;
 
   ngOnInit(): void {
     this.models.load(this.problem, () => {
@@ -131,10 +114,6 @@ export default class ComparePage implements OnInit {
     this.errors.set({});
   }
 
-  protected valueOf(event: Event): string {
-    return (event.target as HTMLInputElement | HTMLTextAreaElement).value;
-  }
-
   /** The request for one model: only what it takes (negative prompt, ratio, seed range, format). */
   private requestFor(model: ModelInfo): Record<string, unknown> {
     const seed = this.seed().trim();
@@ -156,8 +135,7 @@ export default class ComparePage implements OnInit {
     };
   }
 
-  protected compare(event?: Event): void {
-    event?.preventDefault();
+  protected compare(): void {
     if (this.submitting() || !this.ready()) return;
     const requests = this.chosen().map((m) => this.requestFor(m));
     const errors: Record<string, string> = {};

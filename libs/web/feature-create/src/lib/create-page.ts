@@ -8,9 +8,6 @@ import {
   signal,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatInputModule } from '@angular/material/input';
-import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 
 import {
@@ -22,7 +19,7 @@ import {
   OutputFormat,
 } from '@imagegen/contracts';
 import { GenerationStore, injectModelList, problemMessage } from '@imagegen/web/data-access';
-import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
+import { GenerationForm, GenerationView, ProblemBanner } from '@imagegen/web/ui';
 import {
   etaOf,
   formatUsd,
@@ -30,7 +27,6 @@ import {
   isCallable,
   jobTiming,
   timingOfJob,
-  unavailableText,
   UNKNOWN_JOB_TIMING,
   wantsEnglish,
 } from '@imagegen/web/util-jobs';
@@ -43,16 +39,7 @@ import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [
-    MatButtonModule,
-    MatFormFieldModule,
-    MatInputModule,
-    MatSelectModule,
-    RouterLink,
-    GenerationView,
-    ProblemBanner,
-    PromptField,
-  ],
+  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner],
   providers: [GenerationStore],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
@@ -80,7 +67,6 @@ export default class CreatePage implements OnInit {
 
   /** Retired models are not offered; models this deployment cannot call are listed, disabled, with why. */
   protected readonly choices = this.models.pickable;
-  protected readonly unavailable = computed(() => this.choices().filter((m) => !isCallable(m)));
   protected readonly model = computed(() => this.models.find(this.modelId()));
   protected readonly modelBlocked = computed(() => {
     const model = this.model();
@@ -115,9 +101,6 @@ export default class CreatePage implements OnInit {
     return job ? timingOfJob(job, this.models.find(job.modelId)) : UNKNOWN_JOB_TIMING;
   });
   protected readonly message = problemMessage(this.problem);
-
-  protected readonly callable = isCallable;
-  protected readonly whyUnavailable = unavailableText;
 
   ngOnInit(): void {
     this.models.load(this.problem, () => {
@@ -159,16 +142,6 @@ export default class CreatePage implements OnInit {
     this.errors.set({});
   }
 
-  protected rollSeed(): void {
-    const max = this.model()?.seed.max ?? 4_294_967_294;
-    const [n] = crypto.getRandomValues(new Uint32Array(1));
-    this.seed.set(String(1 + (n % max)));
-  }
-
-  protected valueOf(event: Event): string {
-    return (event.target as HTMLInputElement | HTMLTextAreaElement).value;
-  }
-
   /** The request as the contracts define it: optional fields only when set. */
   private request(): Record<string, unknown> {
     const seed = this.seed().trim();
@@ -186,8 +159,7 @@ export default class CreatePage implements OnInit {
     };
   }
 
-  protected generate(event?: Event): void {
-    event?.preventDefault();
+  protected generate(): void {
     // Nothing is sent before the model list has come (the button is disabled until then), nor for a
     // model this deployment cannot call (the button is disabled and the page says why).
     if (this.submitting() || !this.model() || this.modelBlocked()) return;
