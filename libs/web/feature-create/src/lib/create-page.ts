@@ -77,6 +77,8 @@ export default class CreatePage implements OnInit {
   protected readonly counts = computed(() =>
     Array.from({ length: this.model()?.maxCount ?? 1 }, (_, i) => i + 1),
   );
+  /** The dice roll within the model's seed range. */
+  protected readonly seedMax = computed(() => this.model()?.seed.max ?? 4_294_967_294);
   protected readonly promptLimit = computed(() => this.model()?.prompt.maxLength ?? 10_000);
   protected readonly modelWantsEnglish = computed(() => {
     const model = this.model();
