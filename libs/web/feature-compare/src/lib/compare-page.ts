@@ -57,7 +57,6 @@ export default class ComparePage implements OnInit {
 
   protected readonly choices = this.models.pickable;
   protected readonly chosen = computed(() => this.choices().filter((m) => this.selected().includes(m.id)));
-  protected readonly full = computed(() => this.selected().length >= MAX_COMPARED);
   protected readonly ready = computed(
     () => this.chosen().length >= MIN_COMPARED && this.chosen().every(isCallable),
   );

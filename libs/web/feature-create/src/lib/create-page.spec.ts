@@ -132,6 +132,9 @@ describe(CreatePage.name, () => {
 
   it('picks the first available model and shows its controls, limit and cost', async () => {
     await setup();
+    expect(el.querySelector('form[aria-label="Describe the image"] h1')?.textContent).toBe(
+      'Describe an image',
+    );
     expect(byId('model-select')?.textContent).toContain('Stable Image Core');
     expect(byId('negative-prompt')).not.toBeNull();
     expect(byId('prompt-count')?.textContent).toContain('0 / 10000');
