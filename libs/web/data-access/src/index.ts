@@ -4,3 +4,7 @@ export * from './lib/generations-api';
 export * from './lib/model-list';
 export * from './lib/problem-messages';
 export * from './lib/session-expired';
+export * from './lib/stores/generation-store';
+export * from './lib/stores/compare-store';
+export * from './lib/stores/gallery-store';
+export * from './lib/stores/detail-store';

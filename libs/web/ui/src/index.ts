@@ -1,3 +1,4 @@
+export * from './lib/generation-form';
 export * from './lib/generation-view';
 export * from './lib/problem-banner';
 export * from './lib/prompt-field';

@@ -97,6 +97,9 @@ afterEach(() => {
 describe(ComparePage.name, () => {
   it('offers every model but the retired, picks two available ones, and shows the time and total cost before sending', async () => {
     await open();
+    expect(el().querySelector('form[aria-labelledby="compare-title"] h1#compare-title')?.textContent).toBe(
+      'Compare models',
+    );
     expect(all('compare-model').map((m) => m.getAttribute('data-model-id'))).toEqual([CORE, SD35, ULTRA]);
     expect(all('compare-model').some((m) => m.getAttribute('data-model-id') === SDXL)).toBe(false);
     expect([CORE, SD35, ULTRA].map((id) => checkbox(id).checked)).toEqual([true, true, false]);

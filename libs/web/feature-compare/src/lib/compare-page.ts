@@ -1,41 +1,17 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  computed,
-  DestroyRef,
-  inject,
-  OnInit,
-  signal,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
-import { MatCheckboxModule } from '@angular/material/checkbox';
-import { MatFormFieldModule } from '@angular/material/form-field';
-import { MatInputModule } from '@angular/material/input';
-import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { interval, Subscription } from 'rxjs';
 
 import {
   ASPECT_RATIOS,
   estimateCostUsd,
   GeneratedImage,
   Generation,
-  isTerminal,
   ModelInfo,
   ProblemDetails,
 } from '@imagegen/contracts';
-import {
-  downloadName,
-  FollowProblem,
-  FreshLinks,
-  GenerationsApi,
-  injectModelList,
-  problemFrom,
-  problemMessage,
-  saveImage,
-  userMessage,
-} from '@imagegen/web/data-access';
-import { GenerationView, ProblemBanner, PromptField } from '@imagegen/web/ui';
+import { CompareStore, injectModelList, problemMessage, userMessage } from '@imagegen/web/data-access';
+import { GenerationForm, GenerationView, ProblemBanner } from '@imagegen/web/ui';
 import {
   etaOf,
   formatUsd,
@@ -43,7 +19,6 @@ import {
   JobTiming,
   jobTiming,
   timingOfJob,
-  unavailableText,
   wantsEnglish,
 } from '@imagegen/web/util-jobs';
 import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
@@ -51,44 +26,24 @@ import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 export const MIN_COMPARED = 2;
 export const MAX_COMPARED = 3;
 
-/** One model's side of a comparison: its job once sent, or why it could not be sent. */
-interface Column {
-  readonly modelId: string;
-  readonly job?: Generation;
-  readonly problem?: ProblemDetails;
-}
-
 /**
  * Compare: one prompt sent to two or three models at once, each a normal job (own Idempotency-Key,
  * in the gallery), shown side by side as they arrive. Each model gets only the parameters it takes.
+ * The page holds the form; sending and following the jobs are its store's.
  */
 @Component({
   selector: 'ig-compare-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [
-    MatButtonModule,
-    MatCheckboxModule,
-    MatFormFieldModule,
-    MatInputModule,
-    MatSelectModule,
-    RouterLink,
-    GenerationView,
-    ProblemBanner,
-    PromptField,
-  ],
+  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner],
+  providers: [CompareStore],
   templateUrl: './compare-page.html',
   styleUrl: './compare-page.scss',
 })
 export default class ComparePage implements OnInit {
-  private readonly api = inject(GenerationsApi);
-  private readonly links = inject(FreshLinks);
+  private readonly store = inject(CompareStore);
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
-  private readonly destroyRef = inject(DestroyRef);
   private readonly models = injectModelList();
-  private readonly following = new Map<string, Subscription>();
-  private readonly retried = new Set<string>();
-  private ticker?: Subscription;
 
   protected readonly selected = signal<readonly string[]>([]);
   protected readonly prompt = signal('');
@@ -96,14 +51,12 @@ export default class ComparePage implements OnInit {
   protected readonly aspectRatio = signal('1:1');
   protected readonly seed = signal('');
   protected readonly errors = signal<FieldErrors>({});
-  protected readonly problem = signal<ProblemDetails | undefined>(undefined);
-  protected readonly columns = signal<readonly Column[]>([]);
-  protected readonly submitting = signal(false);
-  protected readonly now = signal(Date.now());
+  protected readonly problem = this.store.problem;
+  protected readonly columns = this.store.columns;
+  protected readonly submitting = this.store.submitting;
 
   protected readonly choices = this.models.pickable;
   protected readonly chosen = computed(() => this.choices().filter((m) => this.selected().includes(m.id)));
-  protected readonly full = computed(() => this.selected().length >= MAX_COMPARED);
   protected readonly ready = computed(
     () => this.chosen().length >= MIN_COMPARED && this.chosen().every(isCallable),
   );
@@ -124,9 +77,7 @@ export default class ComparePage implements OnInit {
     Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)),
   );
   protected readonly message = problemMessage(this.problem);
-
-  protected readonly callable = isCallable;
-  protected readonly whyUnavailable = unavailableText;
+  protected readonly maxCompared = MAX_COMPARED;
 
   ngOnInit(): void {
     this.models.load(this.problem, () => {
@@ -144,19 +95,7 @@ export default class ComparePage implements OnInit {
       .split(',')
       .filter(Boolean)
       .slice(0, MAX_COMPARED);
-    for (const id of ids) {
-      this.api.get(id).subscribe({
-        next: (job) => {
-          this.columns.update((cols) => [...cols, { modelId: job.modelId, job }]);
-          this.track(job);
-        },
-        error: () => undefined,
-      });
-    }
-    this.destroyRef.onDestroy(() => {
-      this.following.forEach((s) => s.unsubscribe());
-      this.ticker?.unsubscribe();
-    });
+    this.store.resume(ids);
   }
 
   protected modelName(id: string): string {
@@ -172,10 +111,6 @@ export default class ComparePage implements OnInit {
         : ids.filter((i) => i !== id),
     );
     this.errors.set({});
-  }
-
-  protected valueOf(event: Event): string {
-    return (event.target as HTMLInputElement | HTMLTextAreaElement).value;
   }
 
   /** The request for one model: only what it takes (negative prompt, ratio, seed range, format). */
@@ -199,8 +134,7 @@ export default class ComparePage implements OnInit {
     };
   }
 
-  protected compare(event?: Event): void {
-    event?.preventDefault();
+  protected compare(): void {
     if (this.submitting() || !this.ready()) return;
     const requests = this.chosen().map((m) => this.requestFor(m));
     const errors: Record<string, string> = {};
@@ -210,77 +144,16 @@ export default class ComparePage implements OnInit {
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
 
-    this.problem.set(undefined);
-    this.following.forEach((s) => s.unsubscribe());
-    this.following.clear();
-    this.columns.set(requests.map((r) => ({ modelId: r['modelId'] as string })));
-    this.submitting.set(true);
-    let pending = requests.length;
-    const settled = () => {
-      if (--pending > 0) return;
-      this.submitting.set(false);
-      const ids = this.columns().flatMap((c) => (c.job ? [c.job.id] : []));
-      void this.router.navigate([], { queryParams: { jobs: ids.join(',') || null }, replaceUrl: true });
-    };
-    // Each model's job is a request of its own, with its own key: a retry of one never duplicates another.
-    for (const request of requests) {
-      const modelId = request['modelId'] as string;
-      this.api.create(request, crypto.randomUUID()).subscribe({
-        next: (job) => {
-          this.setColumn(modelId, { modelId, job });
-          this.track(job);
-          settled();
-        },
-        error: (err: unknown) => {
-          this.setColumn(modelId, { modelId, problem: problemFrom(err) });
-          settled();
-        },
-      });
-    }
-  }
-
-  private setColumn(modelId: string, column: Column): void {
-    this.columns.update((cols) => cols.map((c) => (c.modelId === modelId ? column : c)));
-  }
-
-  /** A newer view of a job replaces the shown one (a re-read never takes an ended job back to running). */
-  private update(job: Generation): void {
-    this.columns.update((cols) =>
-      cols.map((c) =>
-        c.job?.id === job.id && !(isTerminal(c.job.status) && !isTerminal(job.status)) ? { ...c, job } : c,
-      ),
+    // The job ids go into the URL, so a reload keeps the comparison.
+    this.store.compare(
+      requests,
+      (ids) =>
+        void this.router.navigate([], { queryParams: { jobs: ids.join(',') || null }, replaceUrl: true }),
     );
-  }
-
-  /** Follows a job until it ends; the clock ticks while any job runs. */
-  private track(job: Generation): void {
-    if (isTerminal(job.status)) return;
-    this.startTicker();
-    this.following.set(
-      job.id,
-      this.api.follow(job.id).subscribe({
-        next: (next) => this.update(next),
-        error: (err: unknown) =>
-          this.setColumn(job.modelId, {
-            modelId: job.modelId,
-            job,
-            problem: err instanceof FollowProblem ? err.problem : problemFrom(err),
-          }),
-      }),
-    );
-  }
-
-  private startTicker(): void {
-    if (this.ticker && !this.ticker.closed) return;
-    this.now.set(Date.now());
-    this.ticker = interval(1000).subscribe(() => {
-      this.now.set(Date.now());
-      if (this.columns().every((c) => !c.job || isTerminal(c.job.status))) this.ticker?.unsubscribe();
-    });
   }
 
   protected elapsedOf(job: Generation): number {
-    return Math.max(0, Math.round((this.now() - Date.parse(job.createdAt)) / 1000));
+    return this.store.elapsedOf(job);
   }
 
   protected timingOf(job: Generation): JobTiming {
@@ -292,21 +165,10 @@ export default class ComparePage implements OnInit {
   }
 
   protected download(job: Generation, image: GeneratedImage): void {
-    this.links.ensure(job).subscribe({
-      next: (fresh) => {
-        if (fresh !== job) this.update(fresh);
-        const live = fresh.images.find((i) => i.id === image.id) ?? image;
-        saveImage(live.url, downloadName(fresh.request.prompt, live)).catch((err: unknown) =>
-          this.problem.set(problemFrom(err)),
-        );
-      },
-      error: (err: unknown) => this.problem.set(problemFrom(err)),
-    });
+    this.store.download(job, image);
   }
 
   protected imageFailed(job: Generation, image: GeneratedImage): void {
-    if (this.retried.has(image.url)) return;
-    this.retried.add(image.url);
-    this.links.reread(job.id).subscribe({ next: (fresh) => this.update(fresh), error: () => undefined });
+    this.store.imageFailed(job, image);
   }
 }

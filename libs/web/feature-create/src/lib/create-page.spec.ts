@@ -132,6 +132,9 @@ describe(CreatePage.name, () => {
 
   it('picks the first available model and shows its controls, limit and cost', async () => {
     await setup();
+    expect(el.querySelector('form[aria-label="Describe the image"] h1')?.textContent).toBe(
+      'Describe an image',
+    );
     expect(byId('model-select')?.textContent).toContain('Stable Image Core');
     expect(byId('negative-prompt')).not.toBeNull();
     expect(byId('prompt-count')?.textContent).toContain('0 / 10000');
@@ -385,6 +388,48 @@ describe(CreatePage.name, () => {
     );
     await fixture.whenStable();
     expect(byId('error-banner')?.textContent).toContain('content filter');
+  });
+
+  it('tries a busy model once more by itself after the Retry-After it asked for', async () => {
+    // GIVEN a job that failed because the model was busy, asking for 10 s
+    await setup();
+    await type('a crowded harbour');
+    jest.useFakeTimers();
+    (byId('generate') as HTMLButtonElement).click();
+    const throttled = problem(ErrorCode.MODEL_THROTTLED, undefined, { retryAfterSeconds: 10 });
+    http.expectOne('/api/generations').flush(queued({ status: 'failed', error: throttled }));
+    fixture.detectChanges();
+    // THEN the page says it will retry, and does not send at once
+    expect(byId('error-banner')?.textContent).toContain('retrying in 10 s');
+    jest.advanceTimersByTime(9_000);
+    http.expectNone('/api/generations');
+    // WHEN the wait has passed, the same request goes again (once: a second refusal is not retried)
+    jest.advanceTimersByTime(1_000);
+    const again = http.expectOne('/api/generations');
+    expect(again.request.body).toMatchObject({ prompt: 'a crowded harbour' });
+    again.flush(queued({ id: 'g2', status: 'failed', error: throttled }));
+    jest.advanceTimersByTime(60_000);
+    http.expectNone('/api/generations');
+  });
+
+  it('forgets a pending auto-retry when the page goes: no request after the user has left', async () => {
+    // GIVEN a busy model's retry is pending (10 s)
+    await setup();
+    await type('a crowded harbour');
+    jest.useFakeTimers();
+    (byId('generate') as HTMLButtonElement).click();
+    http.expectOne('/api/generations').flush(
+      queued({
+        status: 'failed',
+        error: problem(ErrorCode.MODEL_THROTTLED, undefined, { retryAfterSeconds: 10 }),
+      }),
+    );
+    fixture.detectChanges();
+    // WHEN the user leaves the page, and the wait passes
+    fixture.destroy();
+    jest.advanceTimersByTime(60_000);
+    // THEN nothing is sent
+    http.expectNone('/api/generations');
   });
 
   it('hides the negative prompt for a model that does not take one', async () => {
