@@ -1,0 +1,2 @@
+export * from './lib/evaluate';
+export * from './lib/policy';
