@@ -11,6 +11,7 @@ import {
   sendJson,
   sleep,
 } from '@imagegen/local-cloud/util-http';
+import { accessDeniedMessage, Authorizer, lambdaCalls } from '@imagegen/local-cloud/util-iam';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 /** What Lambda tells a function about the invocation. */
@@ -38,6 +39,12 @@ export interface LambdaStandInOptions {
   readonly retry?: AsyncRetry;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * IAM enforcement: every Invoke is authorized (lambda:InvokeFunction on the function ARN) as the
+   * principal of its access key; a refusal is Lambda's 403 AccessDeniedException. Without it, any
+   * request signed with `credentials` is allowed.
+   */
+  readonly authorizer?: Authorizer;
   /**
    * Called when an asynchronous event failed every attempt (the on-failure destination). Like the
    * Lambda destination it stands for (itself invoked asynchronously), it is retried with `retry`.
@@ -164,6 +171,7 @@ class EventJournal {
  */
 export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
   const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
+  const { authorizer } = options;
   const delayBefore = (attempt: number) =>
     retry.delaysMs[attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000;
   const journal = options.journalFile ? new EventJournal(options.journalFile) : undefined;
@@ -331,7 +339,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         service: 'lambda',
         region: options.region,
         lookupSecret: (id) =>
-          id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined,
+          authorizer?.secretFor(id) ??
+          (id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined),
       },
     );
     if (!verdict.ok) {
@@ -341,6 +350,19 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         { message: 'The request signature we calculated does not match the signature you provided.' },
         { 'x-amzn-errortype': 'InvalidSignatureException' },
       );
+    }
+    if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+      const check = authorizer.check(
+        verdict.accessKeyId,
+        lambdaCalls(req.method ?? '', req.url ?? '', { region: options.region, account: authorizer.account }),
+      );
+      if (!check.allowed)
+        return sendJson(
+          res,
+          403,
+          { Type: 'User', message: accessDeniedMessage(check) },
+          { 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-requestid': crypto.randomUUID() },
+        );
     }
     const name = match ? decodeURIComponent(match[1]) : '';
     if (!match || req.method !== 'POST' || !options.functions[name]) {
