@@ -15,6 +15,11 @@ export interface AwsClientSettings {
   /** Attempts of InvokeModel (standard retry: exponential backoff with jitter). */
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
+  /**
+   * Credentials for every client; undefined: the SDK's own chain (the function's role in Lambda). The
+   * local cloud gives each function its own role's keys this way (several functions share one process).
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export interface AwsClients {
@@ -32,9 +37,11 @@ export interface AwsClients {
  * AWS or to the local stand-ins.
  */
 export function createAwsClients(settings: AwsClientSettings): AwsClients {
-  const region = settings.region ? { region: settings.region } : {};
+  const credentials = settings.credentials ? { credentials: { ...settings.credentials } } : {};
+  const region = { ...(settings.region ? { region: settings.region } : {}), ...credentials };
   return {
     bedrock: new BedrockRuntimeClient({
+      ...credentials,
       region: settings.bedrockRegion,
       maxAttempts: settings.bedrockMaxAttempts,
       retryMode: 'standard',
@@ -47,6 +54,7 @@ export function createAwsClients(settings: AwsClientSettings): AwsClients {
       }),
     }),
     bedrockControl: new BedrockClient({
+      ...credentials,
       region: settings.bedrockRegion,
       maxAttempts: 2,
       requestHandler: new NodeHttpHandler({

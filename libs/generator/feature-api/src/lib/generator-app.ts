@@ -12,11 +12,13 @@ import {
   REQUEST_ID_HEADER,
 } from '@imagegen/contracts';
 import {
+  accessDeniedProblem,
   BedrockImageModel,
   BedrockModelAccess,
   createAwsClients,
   DynamoGenerationRepository,
   DynamoUsageRepository,
+  isAwsAccessDenied,
   isAwsUnavailable,
   LambdaWorkerInvoker,
   S3ImageStore,
@@ -162,6 +164,14 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
             'request refused',
           );
           return problemResponse(err.problem, requestId);
+        }
+        if (isAwsAccessDenied(err)) {
+          // AWS refused our role a call: a deployment to fix, said as such (never a 500 with AWS's words).
+          reqLog.error(
+            { err, method: event.httpMethod, path: event.path },
+            'request failed: AWS denied the role a permission',
+          );
+          return problemResponse(accessDeniedProblem(err).problem, requestId);
         }
         if (isAwsUnavailable(err)) {
           // A store of ours is down (after the SDK's retries): the caller may try again shortly.
