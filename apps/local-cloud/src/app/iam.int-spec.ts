@@ -179,16 +179,14 @@ describe('IAM enforced through the local cloud', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/arn:|assumed-role|stack/);
   });
 
-  it('the API role without lambda:InvokeFunction on the worker: no job is left queued for ever', async () => {
+  it('the API role without lambda:InvokeFunction on the worker: the job ends failed at once, answered 503 MODEL_UNAVAILABLE', async () => {
     current = { ...FULL, api: without('api', 'lambda:InvokeFunction') };
     const res = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a train' });
-    expect(res.status).not.toBe(500);
-    if (res.status === 202) {
-      const job = await api.settled(res.body.id, OWNER, 45_000);
-      expect(job.status).toBe('failed');
-    } else {
-      expect(res.body.code).toBeDefined();
-    }
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: ErrorCode.MODEL_UNAVAILABLE });
+    current = { ...FULL };
+    const page = await api.call('GET', '/generations?limit=1');
+    expect(page.body.items[0]).toMatchObject({ status: 'failed', request: { prompt: 'a train' } });
   });
 
   it('a principal without execute-api:Invoke gets API Gateway’s 403 {"Message"}, and the handler is never called', async () => {
