@@ -18,6 +18,7 @@ import {
 } from '@imagegen/local-cloud/util-http';
 import {
   AccessCheck,
+  accessDeniedMessage,
   Authorizer,
   deleteObjectsKeys,
   s3Calls,
@@ -444,8 +445,11 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
               delete req.headers[h];
           req.headers['content-md5'] = createHash('md5').update(body).digest('base64');
         }
-      } else if (!authorizeAs(verdict.accessKeyId, calls).allowed) {
-        return s3Error(res, 403, 'AccessDenied', 'Access Denied', cors);
+      } else {
+        const check = authorizeAs(verdict.accessKeyId, calls);
+        // Same-account refusals carry S3's added context: who, what, on which resource, and why.
+        if (!check.allowed)
+          return s3Error(res, 403, 'AccessDenied', xmlEscape(accessDeniedMessage(check)), cors);
       }
     }
     const isWrite = req.method === 'PUT' || req.method === 'POST' || req.method === 'DELETE';

@@ -136,7 +136,11 @@ describe('the S3 stand-in with an authorizer', () => {
       await failure(
         s3Client(WORKER).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'owners/a/2.png', Body: 'y' })),
       ),
-    ).toMatchObject({ name: 'AccessDenied', status: 403, message: 'Access Denied' });
+    ).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+      message: `User: arn:aws:sts::000000000000:assumed-role/imagegen-WorkerRole/worker is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${BUCKET}/owners/a/2.png because no identity-based policy allows the s3:PutObject action`,
+    });
     expect(
       await failure(
         s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'elsewhere/2.png', Body: 'y' })),
