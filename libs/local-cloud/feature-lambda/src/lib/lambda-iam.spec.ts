@@ -38,8 +38,8 @@ beforeAll(async () => {
 });
 afterAll(() => sut.close());
 
-const client = (credentials = LOCAL_PRINCIPAL_KEYS.api) =>
-  new LambdaClient({ region: REGION, endpoint: sut.url, credentials, maxAttempts: 1 });
+const client = (credentials = LOCAL_PRINCIPAL_KEYS.api, endpoint = sut.url) =>
+  new LambdaClient({ region: REGION, endpoint, credentials, maxAttempts: 1 });
 
 async function failure(promise: Promise<unknown>) {
   const err = (await promise.then(
@@ -86,5 +86,46 @@ describe('the Lambda stand-in with an authorizer', () => {
 
   it('still lets the trusted key in', async () => {
     expect((await client(ADMIN).send(new InvokeCommand({ FunctionName: 'other' }))).StatusCode).toBe(200);
+  });
+
+  it('delivers to the on-failure destination only when the failed function’s role may invoke it', async () => {
+    const delivered: unknown[] = [];
+    const errors: string[] = [];
+    const start = (invokedAs: string) =>
+      startLambdaStandIn({
+        port: 0,
+        functions: { worker: () => Promise.reject(new Error('model down')) },
+        concurrency: 1,
+        region: REGION,
+        credentials: ADMIN,
+        authorizer,
+        retry: { retries: 0, delaysMs: [1] },
+        onFailure: (_n, e) => void delivered.push(e),
+        onFailureDestination: { functionName: 'abandoned', invokedAsKeyId: invokedAs },
+        log: { error: (_d, m) => void errors.push(m) },
+      });
+    // The API role may invoke only the worker: its deliveries to `abandoned` are refused, then dropped.
+    const refused = await start(LOCAL_PRINCIPAL_KEYS.api.accessKeyId);
+    await client(LOCAL_PRINCIPAL_KEYS.api, refused.url).send(
+      new InvokeCommand({
+        FunctionName: 'worker',
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode('{"n":1}'),
+      }),
+    );
+    await refused.close();
+    expect(delivered).toEqual([]);
+    expect(errors).toEqual(['the on-failure destination failed; the event is dropped']);
+    // A trusted (non-role) key is not checked: the delivery happens.
+    const allowed = await start(ADMIN.accessKeyId);
+    await client(ADMIN, allowed.url).send(
+      new InvokeCommand({
+        FunctionName: 'worker',
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode('{"n":2}'),
+      }),
+    );
+    await allowed.close();
+    expect(delivered).toEqual([{ n: 2 }]);
   });
 });

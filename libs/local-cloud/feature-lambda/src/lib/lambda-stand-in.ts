@@ -46,6 +46,13 @@ export interface LambdaStandInOptions {
    */
   readonly authorizer?: Authorizer;
   /**
+   * With `authorizer`: the on-failure destination is a function invoked as the failed function's own
+   * role (as Lambda invokes destinations), so each delivery to it is first authorized as
+   * lambda:InvokeFunction on `functionName` for `accessKeyId`; a refused delivery fails (and is retried,
+   * then dropped, as a failing destination is).
+   */
+  readonly onFailureDestination?: { readonly functionName: string; readonly invokedAsKeyId: string };
+  /**
    * Called when an asynchronous event failed every attempt (the on-failure destination). Like the
    * Lambda destination it stands for (itself invoked asynchronously), it is retried with `retry`.
    */
@@ -214,12 +221,32 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     }
   };
 
+  /** Throws AWS's refusal when the failed function's role may not invoke the on-failure destination. */
+  function authorizeDestination(): void {
+    const destination = options.onFailureDestination;
+    if (!authorizer || !destination || authorizer.secretFor(destination.invokedAsKeyId) === undefined) return;
+    const check = authorizer.check(
+      destination.invokedAsKeyId,
+      lambdaCalls(
+        'POST',
+        `/2015-03-31/functions/${encodeURIComponent(destination.functionName)}/invocations`,
+        {
+          region: options.region,
+          account: authorizer.account,
+        },
+      ),
+    );
+    if (!check.allowed)
+      throw Object.assign(new Error(accessDeniedMessage(check)), { name: 'AccessDeniedException' });
+  }
+
   /** The on-failure destination, retried like the asynchronous invocation it stands for; then the event is done. */
   function handOver(item: QueuedEvent, error: unknown): void {
     failures++;
     const delivery = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
+          authorizeDestination();
           await options.onFailure?.(item.name, item.event, error);
           break;
         } catch (destinationError) {
