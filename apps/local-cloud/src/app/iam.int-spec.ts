@@ -27,6 +27,7 @@ const ACCOUNT = LOCAL_ACCOUNT_ID;
 const TABLE_ARN = `arn:aws:dynamodb:${LOCAL_REGION}:${ACCOUNT}:table/${LOCAL_NAMES.table}`;
 const BUCKET_ARN = `arn:aws:s3:::${LOCAL_NAMES.bucket}`;
 const WORKER_ARN = `arn:aws:lambda:${LOCAL_REGION}:${ACCOUNT}:function:${LOCAL_NAMES.worker}`;
+const ABANDONED_ARN = `arn:aws:lambda:${LOCAL_REGION}:${ACCOUNT}:function:${LOCAL_NAMES.abandoned}`;
 const TABLE_RW = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -70,6 +71,8 @@ const FULL: Readonly<Record<LocalPrincipalName, readonly PolicyStatement[]>> = {
       Action: 'bedrock:InvokeModel',
       Resource: `arn:aws:bedrock:${LOCAL_REGION}::foundation-model/stability.*`,
     },
+    // The on-failure destination is invoked as the worker's role.
+    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [ABANDONED_ARN, `${ABANDONED_ARN}:*`] },
   ],
   abandoned: [tableStatement, ...bucketStatements],
   bff: [
@@ -167,6 +170,35 @@ describe('IAM enforced through the local cloud', () => {
       error: { code: ErrorCode.MODEL_ACCESS_DENIED },
     });
     expect(job.error?.detail).toContain('bedrock:InvokeModel');
+  });
+
+  it('the worker role without dynamodb:UpdateItem: every attempt fails, and the abandoned-job function, as its own role, ends the job', async () => {
+    current = { ...FULL, worker: without('worker', 'dynamodb:UpdateItem') };
+    const created = await api.call('POST', '/generations', { modelId: CORE, prompt: 'a heron' });
+    expect(created.status).toBe(202);
+    await cloud.lambda.idle();
+    const job = await api.settled(created.body.id);
+    expect(job).toMatchObject({ status: 'failed', images: [] });
+    expect(cloud.lambda.stats().failures).toBeGreaterThan(0);
+  });
+
+  it('the worker role without lambda:InvokeFunction on its on-failure destination: the delivery is refused and dropped, as in AWS', async () => {
+    current = {
+      ...FULL,
+      worker: [
+        ...FULL.worker,
+        { Effect: 'Deny', Action: ['dynamodb:UpdateItem', 'lambda:InvokeFunction'], Resource: '*' },
+      ],
+    };
+    const created = await api.call('POST', '/generations', { modelId: CORE, prompt: 'an owl' });
+    expect(created.status).toBe(202);
+    await cloud.lambda.idle();
+    expect(logLines.some((l) => l['msg'] === 'the on-failure destination failed; the event is dropped')).toBe(
+      true,
+    );
+    current = { ...FULL };
+    const { body } = await api.call('GET', `/generations/${created.body.id}`);
+    expect(['queued', 'running']).toContain(body.status);
   });
 
   it('the API role without dynamodb:PutItem: POST /generations is a 403 problem naming the permission', async () => {

@@ -84,7 +84,7 @@ export interface LocalCloudCloseOptions {
 const SESSION_NAMES: Readonly<Record<LocalPrincipalName, string>> = {
   api: 'imagegen-api',
   worker: LOCAL_NAMES.worker,
-  abandoned: 'imagegen-abandoned',
+  abandoned: LOCAL_NAMES.abandoned,
   bff: 'imagegen-bff',
 };
 
@@ -250,6 +250,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       ...enforce,
+      // Lambda invokes the on-failure destination as the worker's role: with enforcement, that role
+      // must be allowed lambda:InvokeFunction on the abandoned-job function.
+      ...(authorizer
+        ? {
+            onFailureDestination: {
+              functionName: LOCAL_NAMES.abandoned,
+              invokedAsKeyId: LOCAL_PRINCIPAL_KEYS.worker.accessKeyId,
+            },
+          }
+        : {}),
       onFailure: (_name, event) => app('abandoned').handleAbandoned(event as WorkerEvent),
       log,
       // Lambda's queue is durable: events accepted before a crash run after the restart.
