@@ -15,6 +15,14 @@ import {
   startS3StandIn,
 } from '@imagegen/local-cloud/feature-storage';
 import { refuseWhileStopping, RunningServer } from '@imagegen/local-cloud/util-http';
+import {
+  Authorizer,
+  createAuthorizer,
+  LOCAL_PRINCIPAL_KEYS,
+  LocalPrincipalName,
+  localPrincipals,
+  RolePolicies,
+} from '@imagegen/local-cloud/util-iam';
 import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
@@ -26,6 +34,17 @@ export interface LocalCloudOptions {
   readonly log: Logger;
   /** Also run the BFF and the web front (what `npm start` does); the integration tests run only the cloud. */
   readonly app?: { readonly bffEntry: string; readonly webRoot: string };
+  /**
+   * IAM enforcement (docs/adr/0008-local-iam-enforcement.md): the role statements of each local
+   * principal (the API function's role, the worker's, the abandoned-job function's, the BFF task
+   * role), with the template's intrinsics resolved. When given, the API handler, the worker, the
+   * abandoned handler and the BFF each sign with keys of their own (LOCAL_PRINCIPAL_KEYS), and every
+   * stand-in authorizes each call against the caller's statements, refusing in the service's own
+   * AccessDenied shape. Undefined: no enforcement (every call signed with LOCAL_CREDENTIALS passes).
+   */
+  readonly rolePolicies?: Readonly<Record<LocalPrincipalName, RolePolicies>>;
+  /** The REST API id in execute-api ARNs (the template's RestApi, resolved); default `local`. */
+  readonly apiId?: string;
 }
 
 export interface LocalCloud {
@@ -45,6 +64,8 @@ export interface LocalCloud {
   /** Stands in for DynamoDB TTL and the S3 lifecycle (its timer runs when LOCAL_RETENTION_SWEEP_SECONDS > 0). */
   readonly retention: RetentionSweeper;
   readonly names: typeof LOCAL_NAMES;
+  /** The authorizer every stand-in uses, when `rolePolicies` were given. */
+  readonly authorizer?: Authorizer;
   /**
    * Stops the stack. Without `graceMs` it waits for every event the worker holds (what tests do).
    * With it (a graceful shutdown, `npm start` on SIGTERM): new requests are refused 503 problem+json
@@ -58,6 +79,14 @@ export interface LocalCloud {
 export interface LocalCloudCloseOptions {
   readonly graceMs?: number;
 }
+
+/** The role session names in the assumed-role ARNs of refusals (the functions' and the task's names). */
+const SESSION_NAMES: Readonly<Record<LocalPrincipalName, string>> = {
+  api: 'imagegen-api',
+  worker: LOCAL_NAMES.worker,
+  abandoned: LOCAL_NAMES.abandoned,
+  bff: 'imagegen-bff',
+};
 
 /** The BFF gets this long at most to drain on SIGTERM (its SHUTDOWN_DEADLINE_MS), within the stack's own grace. */
 const BFF_SHUTDOWN_MS = 10_000;
@@ -157,6 +186,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   const close = (closeOptions?: LocalCloudCloseOptions) => (closing ??= closeAll(closeOptions));
 
+  const authorizer = options.rolePolicies
+    ? createAuthorizer({
+        principals: localPrincipals(options.rolePolicies, SESSION_NAMES),
+        // The local cloud's own key (table creation, the retention sweeper standing in for TTL and the
+        // S3 lifecycle, tests reading the stores) is no role of the template: it is trusted.
+        trusted: [LOCAL_CREDENTIALS],
+      })
+    : undefined;
+  const enforce = authorizer ? { authorizer } : {};
+
   try {
     const ports = settings.ports;
     const webOrigin = `http://127.0.0.1:${ports.web}`;
@@ -166,6 +205,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       tableName: LOCAL_NAMES.table,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
+      ...enforce,
     });
     s3 = await startS3StandIn({
       port: ports.s3,
@@ -174,27 +214,53 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       corsOrigins: [webOrigin, `http://localhost:${ports.web}`],
+      ...enforce,
     });
     bedrock = await startBedrockStandIn({
       port: ports.bedrock,
       faults: settings.faults,
       credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
+      ...enforce,
     });
 
-    // The generator is built lazily, once the SDK endpoints point at the stand-ins.
-    let generator: GeneratorApp | undefined;
-    const app = () =>
-      (generator ??= createGeneratorApp(loadGeneratorSettings(process.env, 'api'), 'generator'));
+    // The generator is built lazily, once the SDK endpoints point at the stand-ins. Without enforcement
+    // one app serves all three functions (every client signs with LOCAL_CREDENTIALS from the
+    // environment); with it, each function gets an app of its own signing with its role's keys.
+    const generators = new Map<string, GeneratorApp>();
+    const app = (fn: 'api' | 'worker' | 'abandoned') => {
+      const key = authorizer ? fn : 'shared';
+      let generator = generators.get(key);
+      if (!generator) {
+        const generatorSettings = loadGeneratorSettings(process.env, 'api');
+        generator = createGeneratorApp(
+          authorizer ? { ...generatorSettings, credentials: LOCAL_PRINCIPAL_KEYS[fn] } : generatorSettings,
+          'generator',
+        );
+        generators.set(key, generator);
+      }
+      return generator;
+    };
     lambda = await startLambdaStandIn({
       port: ports.lambda,
       functions: {
-        [LOCAL_NAMES.worker]: (event, context) => app().handleWorker(event as WorkerEvent, context),
+        [LOCAL_NAMES.worker]: (event, context) => app('worker').handleWorker(event as WorkerEvent, context),
       },
       concurrency: settings.workerConcurrency,
       retry: { retries: 2, delaysMs: [1_000, 2_000] },
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      onFailure: (_name, event) => app().handleAbandoned(event as WorkerEvent),
+      ...enforce,
+      // Lambda invokes the on-failure destination as the worker's role: with enforcement, that role
+      // must be allowed lambda:InvokeFunction on the abandoned-job function.
+      ...(authorizer
+        ? {
+            onFailureDestination: {
+              functionName: LOCAL_NAMES.abandoned,
+              invokedAsKeyId: LOCAL_PRINCIPAL_KEYS.worker.accessKeyId,
+            },
+          }
+        : {}),
+      onFailure: (_name, event) => app('abandoned').handleAbandoned(event as WorkerEvent),
       log,
       // Lambda's queue is durable: events accepted before a crash run after the restart.
       journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
@@ -222,9 +288,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     apiGateway = await startApiGatewayStandIn({
       port: ports.apiGateway,
-      handler: (event) => app().handleApi(event),
+      handler: (event) => app('api').handleApi(event),
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
+      ...(options.apiId ? { apiId: options.apiId } : {}),
+      ...enforce,
     });
 
     let web: string | undefined;
@@ -236,7 +304,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         port: ports.bff,
         generatorApiUrl: apiGateway.url,
         region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
+        // The BFF task role's keys when enforcing.
+        credentials: authorizer ? LOCAL_PRINCIPAL_KEYS.bff : LOCAL_CREDENTIALS,
         dataDir: settings.dataDir,
         publicOrigin: webOrigin,
         logLevel: settings.logLevel,
@@ -268,6 +337,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dynamodb: dynamo,
       retention,
       names: LOCAL_NAMES,
+      ...enforce,
       close,
     };
   } catch (err) {

@@ -12,6 +12,8 @@ export const LOCAL_NAMES = {
   table: 'imagegen-generations',
   bucket: 'imagegen-images',
   worker: 'imagegen-worker',
+  /** The worker's on-failure destination (the abandoned-job function). */
+  abandoned: 'imagegen-abandoned',
 } as const;
 
 export interface LocalPorts {

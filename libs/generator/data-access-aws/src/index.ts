@@ -6,3 +6,4 @@ export * from './lib/lambda-worker-invoker';
 export * from './lib/s3-image-store';
 export * from './lib/bedrock-model-access';
 export * from './lib/aws-unavailable';
+export * from './lib/aws-access-denied';

@@ -25,7 +25,11 @@ export interface GeneratorApiClient {
 }
 
 /** The generator API behind the local API Gateway stand-in, for integration tests. */
-export function generatorApi(baseUrl: () => string, defaultOwner: string): GeneratorApiClient {
+export function generatorApi(
+  baseUrl: () => string,
+  defaultOwner: string,
+  credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } = LOCAL_CREDENTIALS,
+): GeneratorApiClient {
   const call = async (
     method: string,
     path: string,
@@ -42,7 +46,7 @@ export function generatorApi(baseUrl: () => string, defaultOwner: string): Gener
         headers: { 'content-type': 'application/json', [OWNER_HEADER]: owner, ...extra },
         ...(text ? { body: text } : {}),
       },
-      { service: 'execute-api', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+      { service: 'execute-api', region: LOCAL_REGION, credentials },
     );
     const res = await fetch(url, { method, headers, ...(text ? { body: text } : {}) });
     const raw = res.status === 204 ? '' : await res.text();

@@ -67,3 +67,22 @@ describe(createAwsClients.name, () => {
     }
   });
 });
+
+describe('createAwsClients with explicit credentials', () => {
+  it('signs every client with them (the local cloud gives each function its own role)', async () => {
+    const keys = { accessKeyId: 'LOCALWORKERROLE00000', secretAccessKey: 'w'.repeat(40) };
+    const clients = createAwsClients({
+      region: 'us-west-2',
+      bedrockRegion: 'us-west-2',
+      bedrockTimeoutMs: 1_000,
+      bedrockMaxAttempts: 1,
+      s3ForcePathStyle: true,
+      credentials: keys,
+    });
+    for (const client of Object.values(clients)) {
+      const credentials = client.config.credentials as () => Promise<{ accessKeyId: string }>;
+      expect((await credentials()).accessKeyId).toBe(keys.accessKeyId);
+      client.destroy();
+    }
+  });
+});

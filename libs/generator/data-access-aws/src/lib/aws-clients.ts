@@ -15,6 +15,11 @@ export interface AwsClientSettings {
   /** Attempts of InvokeModel (standard retry: exponential backoff with jitter). */
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
+  /**
+   * Credentials for every client; undefined: the SDK's own chain (the function's role in Lambda). The
+   * local cloud gives each function its own role's keys this way (several functions share one process).
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export interface AwsClients {
@@ -31,14 +36,21 @@ export interface AwsClients {
 // settings (`AWS_ENDPOINT_URL_<SERVICE>` or the shared config), so nothing here knows whether it
 // talks to AWS or to the local stand-ins.
 
-const regionOf = (settings: Pick<AwsClientSettings, 'region'>) =>
-  settings.region ? { region: settings.region } : {};
+type Credentialed = Pick<AwsClientSettings, 'credentials'>;
+const credentialsOf = (settings: Credentialed) =>
+  settings.credentials ? { credentials: { ...settings.credentials } } : {};
+const regionOf = (settings: Pick<AwsClientSettings, 'region' | 'credentials'>) => ({
+  ...(settings.region ? { region: settings.region } : {}),
+  ...credentialsOf(settings),
+});
 
 /** Bedrock Runtime (InvokeModel): the worker's. */
 export function createBedrockRuntimeClient(
-  settings: Pick<AwsClientSettings, 'bedrockRegion' | 'bedrockMaxAttempts' | 'bedrockTimeoutMs'>,
+  settings: Pick<AwsClientSettings, 'bedrockRegion' | 'bedrockMaxAttempts' | 'bedrockTimeoutMs'> &
+    Credentialed,
 ): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
+    ...credentialsOf(settings),
     region: settings.bedrockRegion,
     maxAttempts: settings.bedrockMaxAttempts,
     retryMode: 'standard',
@@ -54,9 +66,10 @@ export function createBedrockRuntimeClient(
 
 /** Bedrock's control plane (model availability), in the Bedrock region: the API's. */
 export function createBedrockControlClient(
-  settings: Pick<AwsClientSettings, 'bedrockRegion'>,
+  settings: Pick<AwsClientSettings, 'bedrockRegion'> & Credentialed,
 ): BedrockClient {
   return new BedrockClient({
+    ...credentialsOf(settings),
     region: settings.bedrockRegion,
     maxAttempts: 2,
     requestHandler: new NodeHttpHandler({
@@ -67,7 +80,9 @@ export function createBedrockControlClient(
   });
 }
 
-export function createS3Client(settings: Pick<AwsClientSettings, 'region' | 's3ForcePathStyle'>): S3Client {
+export function createS3Client(
+  settings: Pick<AwsClientSettings, 'region' | 's3ForcePathStyle'> & Credentialed,
+): S3Client {
   return new S3Client({
     ...regionOf(settings),
     forcePathStyle: settings.s3ForcePathStyle,
@@ -81,7 +96,9 @@ export function createS3Client(settings: Pick<AwsClientSettings, 'region' | 's3F
   });
 }
 
-export function createDynamoClient(settings: Pick<AwsClientSettings, 'region'>): DynamoDBClient {
+export function createDynamoClient(
+  settings: Pick<AwsClientSettings, 'region'> & Credentialed,
+): DynamoDBClient {
   return new DynamoDBClient({
     ...regionOf(settings),
     requestHandler: new NodeHttpHandler({
@@ -93,7 +110,7 @@ export function createDynamoClient(settings: Pick<AwsClientSettings, 'region'>):
 }
 
 /** Lambda (invoking the worker): the API's. */
-export function createLambdaClient(settings: Pick<AwsClientSettings, 'region'>): LambdaClient {
+export function createLambdaClient(settings: Pick<AwsClientSettings, 'region'> & Credentialed): LambdaClient {
   return new LambdaClient({
     ...regionOf(settings),
     requestHandler: new NodeHttpHandler({

@@ -75,7 +75,16 @@ export class S3ImageStore implements ImageStorePort {
           }),
         ),
       );
-      if (out.Errors?.length) throw new Error(`could not delete ${out.Errors.length} object(s)`);
+      if (out.Errors?.length) {
+        const denied = out.Errors.filter((e) => e.Code === 'AccessDenied').length;
+        // S3 refuses the keys one by one inside a 200 answer: surface a refusal as the AccessDenied it is.
+        if (denied > 0)
+          throw Object.assign(
+            new Error(`not authorized to perform: s3:DeleteObject on ${denied} object(s) (Access Denied)`),
+            { name: 'AccessDenied' },
+          );
+        throw new Error(`could not delete ${out.Errors.length} object(s)`);
+      }
     }
   }
 }

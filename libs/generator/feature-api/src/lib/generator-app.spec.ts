@@ -213,6 +213,29 @@ describe('cancel, delete and idempotency routes', () => {
     ).toBe(403);
   });
 
+  it('answers 403 UNAUTHORIZED naming the missing permission when AWS denies the role a call, not a 500', async () => {
+    // GIVEN the role of the API function may not write its table
+    const { app, deps, lines } = setup();
+    deps.repository.create = () =>
+      Promise.reject(
+        Object.assign(
+          new Error(
+            'User: arn:aws:sts::000000000000:assumed-role/ApiRole/api is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-west-2:000000000000:table/t because no identity-based policy allows the dynamodb:PutItem action',
+          ),
+          { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } },
+        ),
+      );
+    // WHEN a job is asked for
+    const res = await app.handleApi(event('POST', '/generations', { body: VALID }));
+    // THEN the caller gets a problem naming the permission (no ARN, no stack), and the log says why
+    expect(res.statusCode).toBe(403);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({ code: ErrorCode.UNAUTHORIZED });
+    expect(body.detail).toContain('dynamodb:PutItem');
+    expect(res.body).not.toMatch(/arn:|at .*\.ts|assumed-role/);
+    expect(lines.some((l) => l['msg'] === 'request failed: AWS denied the role a permission')).toBe(true);
+  });
+
   it.each([
     ['not an object', 'nope'],
     ['no owner', { generationId: 'x', requestId: 'r', index: 0 }],

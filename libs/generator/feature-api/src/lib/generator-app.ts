@@ -9,7 +9,12 @@ import {
   ProblemError,
   REQUEST_ID_HEADER,
 } from '@imagegen/contracts';
-import { isAwsUnavailable, unavailableProblem } from '@imagegen/generator/data-access-aws';
+import {
+  accessDeniedProblem,
+  isAwsAccessDenied,
+  isAwsUnavailable,
+  unavailableProblem,
+} from '@imagegen/generator/data-access-aws';
 import {
   cancelGeneration,
   createGeneration,
@@ -153,6 +158,14 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
             'request refused',
           );
           return problemResponse(err.problem, requestId);
+        }
+        if (isAwsAccessDenied(err)) {
+          // AWS refused our role a call: a deployment to fix, said as such (never a 500 with AWS's words).
+          reqLog.error(
+            { err, method: event.httpMethod, path: event.path },
+            'request failed: AWS denied the role a permission',
+          );
+          return problemResponse(accessDeniedProblem(err).problem, requestId);
         }
         if (isAwsUnavailable(err)) {
           // A store of ours is down (after the SDK's retries): the caller may try again shortly.

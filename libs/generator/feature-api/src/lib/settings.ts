@@ -19,6 +19,11 @@ export interface GeneratorSettings {
   readonly workerConcurrency: number;
   /** How long the control plane's answer on model access is kept. */
   readonly modelAccessCacheSeconds: number;
+  /**
+   * Explicit credentials for every AWS client (never read from the environment: in Lambda the role's
+   * come from the SDK's chain). The local cloud sets them so each function signs as its own role.
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** The longest presigned-link life asked: links signed with role credentials cannot outlive them. */

@@ -10,6 +10,7 @@ import {
   RunningServer,
   sendJson,
 } from '@imagegen/local-cloud/util-http';
+import { accessDeniedMessage, Authorizer, executeApiCalls } from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -23,6 +24,15 @@ export interface ApiGatewayStandInOptions {
   /** IAM auth: requests must be SigV4-signed (service `execute-api`) with these credentials. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly stage?: string;
+  /** The REST API's id (in its execute-api ARNs and the proxy event); default `local`. */
+  readonly apiId?: string;
+  /**
+   * IAM enforcement: each request is authorized (execute-api:Invoke on
+   * `arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`) as the principal of its access key;
+   * a refusal is API Gateway's 403 `{"Message":"User: … is not authorized to perform: execute-api:Invoke
+   * on resource: …"}`. Without it, any request signed with `credentials` is allowed.
+   */
+  readonly authorizer?: Authorizer;
   /** Integration timeout (API Gateway REST: 29 s). */
   readonly timeoutMs?: number;
   /** Payload limit (API Gateway: 10 MB). */
@@ -57,6 +67,8 @@ function toEvent(
   body: Buffer,
   stage: string,
   requestId: string,
+  apiId: string,
+  accountId: string,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -86,8 +98,8 @@ function toEvent(
     body: body.length ? body.toString('utf8') : null,
     isBase64Encoded: false,
     requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
+      accountId,
+      apiId,
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: req.method ?? 'GET',
@@ -114,6 +126,8 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
   const timeoutMs = options.timeoutMs ?? 29_000;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const { accessKeyId, secretAccessKey } = options.credentials;
+  const { authorizer } = options;
+  const apiId = options.apiId ?? 'local';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -140,7 +154,7 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       {
         service: 'execute-api',
         region: options.region,
-        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+        lookupSecret: (id) => authorizer?.secretFor(id) ?? (id === accessKeyId ? secretAccessKey : undefined),
       },
     );
     if (!verdict.ok) {
@@ -158,7 +172,39 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       );
     }
 
-    const event = toEvent(req, rawPath.slice(prefix.length) || '/', rawQuery, body, stage, requestId);
+    const resourcePath = rawPath.slice(prefix.length) || '/';
+    if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+      const check = authorizer.check(
+        verdict.accessKeyId,
+        executeApiCalls(
+          { method: req.method ?? 'GET', apiId, stage, path: resourcePath },
+          { region: options.region, account: authorizer.account },
+        ),
+      );
+      if (!check.allowed) {
+        // API Gateway masks all but the last four digits of the account in the resource it names.
+        const masked = check.resource.replace(
+          /^(arn:aws:execute-api:[^:]*:)(\d{8})(\d{4}):/,
+          '$1********$3:',
+        );
+        return sendJson(
+          res,
+          403,
+          { Message: accessDeniedMessage(check, masked) },
+          { ...meta, 'x-amzn-errortype': 'AccessDeniedException' },
+        );
+      }
+    }
+    const event = toEvent(
+      req,
+      resourcePath,
+      rawQuery,
+      body,
+      stage,
+      requestId,
+      apiId,
+      authorizer?.account ?? '000000000000',
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>(
       (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),

@@ -11,6 +11,7 @@ import {
   sendJson,
   sleep,
 } from '@imagegen/local-cloud/util-http';
+import { accessDeniedMessage, Authorizer, bedrockCalls } from '@imagegen/local-cloud/util-iam';
 import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
@@ -28,6 +29,12 @@ export interface BedrockStandInOptions {
     readonly secretAccessKey: string;
     readonly region: string;
   };
+  /**
+   * IAM enforcement: requests must be signed by a key it knows (or `credentials`), and each is authorized
+   * (bedrock:InvokeModel on the foundation model, bedrock:GetFoundationModelAvailability on `*`) as the
+   * principal of its key; a refusal is Bedrock's 403 AccessDeniedException.
+   */
+  readonly authorizer?: Authorizer;
   /** The region this "Bedrock" serves (what the control plane answers regionAvailability for); default: the credentials' region, else us-west-2. */
   readonly region?: string;
 }
@@ -94,6 +101,7 @@ function bedrockError(res: ServerResponse, type: string, message: string): void 
 export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
   const catalog = options.catalog ?? MODEL_CATALOG;
   const region = options.region ?? options.credentials?.region ?? 'us-west-2';
+  const { authorizer } = options;
   let faults: BedrockFaults = { ...DEFAULT_FAULTS, ...options.faults };
   let invocations = 0;
   let inFlight = 0;
@@ -293,14 +301,16 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         `Unknown operation ${req.method} ${path.slice(0, 100)}`,
       );
 
-    if (options.credentials) {
-      const { accessKeyId, secretAccessKey, region: signingRegion } = options.credentials;
+    if (options.credentials || authorizer) {
+      const signingRegion = options.credentials?.region ?? region;
       const verdict = await verifySigV4(
         { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body },
         {
           service: 'bedrock',
           region: signingRegion,
-          lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+          lookupSecret: (id) =>
+            authorizer?.secretFor(id) ??
+            (id === options.credentials?.accessKeyId ? options.credentials.secretAccessKey : undefined),
         },
       );
       if (!verdict.ok) {
@@ -309,6 +319,16 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
           'InvalidSignatureException',
           'The request signature we calculated does not match the signature you provided.',
         );
+      }
+      if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+        const check = authorizer.check(
+          verdict.accessKeyId,
+          bedrockCalls(req.method ?? '', req.url ?? '', {
+            region: signingRegion,
+            account: authorizer.account,
+          }),
+        );
+        if (!check.allowed) return bedrockError(res, 'AccessDeniedException', accessDeniedMessage(check));
       }
     }
     if (availabilityMatch) {

@@ -11,6 +11,7 @@ import {
   sendJson,
   sleep,
 } from '@imagegen/local-cloud/util-http';
+import { accessDeniedMessage, Authorizer, lambdaCalls } from '@imagegen/local-cloud/util-iam';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 /** What Lambda tells a function about the invocation. */
@@ -38,6 +39,19 @@ export interface LambdaStandInOptions {
   readonly retry?: AsyncRetry;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * IAM enforcement: every Invoke is authorized (lambda:InvokeFunction on the function ARN) as the
+   * principal of its access key; a refusal is Lambda's 403 AccessDeniedException. Without it, any
+   * request signed with `credentials` is allowed.
+   */
+  readonly authorizer?: Authorizer;
+  /**
+   * With `authorizer`: the on-failure destination is a function invoked as the failed function's own
+   * role (as Lambda invokes destinations), so each delivery to it is first authorized as
+   * lambda:InvokeFunction on `functionName` for `accessKeyId`; a refused delivery fails (and is retried,
+   * then dropped, as a failing destination is).
+   */
+  readonly onFailureDestination?: { readonly functionName: string; readonly invokedAsKeyId: string };
   /**
    * Called when an asynchronous event failed every attempt (the on-failure destination). Like the
    * Lambda destination it stands for (itself invoked asynchronously), it is retried with `retry`.
@@ -164,6 +178,7 @@ class EventJournal {
  */
 export async function startLambdaStandIn(options: LambdaStandInOptions): Promise<LambdaStandIn> {
   const retry = options.retry ?? { retries: 2, delaysMs: [1_000, 2_000] };
+  const { authorizer } = options;
   const delayBefore = (attempt: number) =>
     retry.delaysMs[attempt] ?? retry.delaysMs[retry.delaysMs.length - 1] ?? 1_000;
   const journal = options.journalFile ? new EventJournal(options.journalFile) : undefined;
@@ -206,12 +221,32 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     }
   };
 
+  /** Throws AWS's refusal when the failed function's role may not invoke the on-failure destination. */
+  function authorizeDestination(): void {
+    const destination = options.onFailureDestination;
+    if (!authorizer || !destination || authorizer.secretFor(destination.invokedAsKeyId) === undefined) return;
+    const check = authorizer.check(
+      destination.invokedAsKeyId,
+      lambdaCalls(
+        'POST',
+        `/2015-03-31/functions/${encodeURIComponent(destination.functionName)}/invocations`,
+        {
+          region: options.region,
+          account: authorizer.account,
+        },
+      ),
+    );
+    if (!check.allowed)
+      throw Object.assign(new Error(accessDeniedMessage(check)), { name: 'AccessDeniedException' });
+  }
+
   /** The on-failure destination, retried like the asynchronous invocation it stands for; then the event is done. */
   function handOver(item: QueuedEvent, error: unknown): void {
     failures++;
     const delivery = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
+          authorizeDestination();
           await options.onFailure?.(item.name, item.event, error);
           break;
         } catch (destinationError) {
@@ -331,7 +366,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         service: 'lambda',
         region: options.region,
         lookupSecret: (id) =>
-          id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined,
+          authorizer?.secretFor(id) ??
+          (id === options.credentials.accessKeyId ? options.credentials.secretAccessKey : undefined),
       },
     );
     if (!verdict.ok) {
@@ -341,6 +377,19 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         { message: 'The request signature we calculated does not match the signature you provided.' },
         { 'x-amzn-errortype': 'InvalidSignatureException' },
       );
+    }
+    if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+      const check = authorizer.check(
+        verdict.accessKeyId,
+        lambdaCalls(req.method ?? '', req.url ?? '', { region: options.region, account: authorizer.account }),
+      );
+      if (!check.allowed)
+        return sendJson(
+          res,
+          403,
+          { Type: 'User', message: accessDeniedMessage(check) },
+          { 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-requestid': crypto.randomUUID() },
+        );
     }
     const name = match ? decodeURIComponent(match[1]) : '';
     if (!match || req.method !== 'POST' || !options.functions[name]) {

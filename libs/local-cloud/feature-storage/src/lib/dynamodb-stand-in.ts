@@ -23,6 +23,7 @@ import {
   sendJson,
   sleep,
 } from '@imagegen/local-cloud/util-http';
+import { accessDeniedMessage, Authorizer, dynamodbCalls } from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface DynamoStandInOptions {
@@ -34,6 +35,11 @@ export interface DynamoStandInOptions {
   readonly region: string;
   /** Requests must be SigV4-signed (service `dynamodb`) with these, as in AWS. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * IAM enforcement: every signed request is authorized as the principal of its access key; a refusal
+   * is DynamoDB's 400 AccessDeniedException. Without it, any request signed with `credentials` is allowed.
+   */
+  readonly authorizer?: Authorizer;
 }
 
 /** Fault injection (`POST /__faults`): every field optional; a POST changes only the fields it names. */
@@ -202,6 +208,7 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
   }
 
   const { accessKeyId, secretAccessKey } = options.credentials;
+  const { authorizer } = options;
   let faults: Required<DynamoFaults> = { ...NO_DYNAMO_FAULTS };
   let requests = 0;
   let faultsInjected = 0;
@@ -278,12 +285,29 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
       {
         service: 'dynamodb',
         region: options.region,
-        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+        lookupSecret: (id) => authorizer?.secretFor(id) ?? (id === accessKeyId ? secretAccessKey : undefined),
       },
     );
     if (!verdict.ok) {
       const [type, message] = AUTH_ERRORS[verdict.reason];
       return dynamoError(res, 400, type, message);
+    }
+    if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+      const parsed = parseJson(body);
+      const check = authorizer.check(
+        verdict.accessKeyId,
+        dynamodbCalls(String(req.headers['x-amz-target'] ?? ''), parsed.ok ? parsed.value : {}, {
+          region: options.region,
+          account: authorizer.account,
+        }),
+      );
+      if (!check.allowed)
+        return dynamoError(
+          res,
+          400,
+          'com.amazon.coral.service#AccessDeniedException',
+          accessDeniedMessage(check),
+        );
     }
     if (targeted && faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (targeted) {

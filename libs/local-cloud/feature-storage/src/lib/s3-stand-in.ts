@@ -1,5 +1,6 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for two untyped local servers
 /// <reference path="../vendor.d.ts" />
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
 import S3rver from 's3rver';
@@ -15,6 +16,14 @@ import {
   sendJson,
   sleep,
 } from '@imagegen/local-cloud/util-http';
+import {
+  AccessCheck,
+  accessDeniedMessage,
+  Authorizer,
+  deleteObjectsKeys,
+  s3Calls,
+  ServiceCall,
+} from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export interface S3StandInOptions {
@@ -27,6 +36,12 @@ export interface S3StandInOptions {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Origins allowed to read objects from a browser (CORS); `*` for any. */
   readonly corsOrigins?: readonly string[];
+  /**
+   * IAM enforcement: every signed request (presigned URLs when used, as their signer) is authorized
+   * as the principal of its access key; a refusal is S3's 403 AccessDenied. Without it, any request
+   * signed with `credentials` is allowed (as before).
+   */
+  readonly authorizer?: Authorizer;
 }
 
 /** Fault injection (`POST /__faults`): every field optional; a POST changes only the fields it names. */
@@ -155,6 +170,27 @@ function withoutAuthParams(url: string): string {
   return kept.length ? `${path}?${kept.join('&')}` : path;
 }
 
+const ACCESS_DENIED_XML = (key: string) =>
+  `<Error><Key>${xmlEscape(key)}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
+
+function xmlEscape(s: string): string {
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' }[c]};`,
+  );
+}
+
+/** A DeleteObjects body naming only some of the objects (the ones the caller may delete). */
+function deleteBody(objects: readonly { key: string; versionId?: string }[], quiet: boolean): string {
+  const items = objects
+    .map(
+      (o) =>
+        `<Object><Key>${xmlEscape(o.key)}</Key>${o.versionId ? `<VersionId>${xmlEscape(o.versionId)}</VersionId>` : ''}</Object>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items}${quiet ? '<Quiet>true</Quiet>' : ''}</Delete>`;
+}
+
 function s3Error(
   res: ServerResponse,
   status: number,
@@ -186,6 +222,13 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   });
   const inner = (await s3rver.run()) as { port: number };
   const { accessKeyId, secretAccessKey } = options.credentials;
+  const { authorizer } = options;
+  const scope = { region: options.region, account: authorizer?.account ?? '' };
+  const lookupSecret = (id: string) =>
+    authorizer?.secretFor(id) ?? (id === accessKeyId ? secretAccessKey : undefined);
+  /** As the principal of the key (the stand-in's own key, unknown to the authorizer, is allowed everything). */
+  const authorizeAs = (id: string, calls: readonly ServiceCall[]): AccessCheck =>
+    authorizer?.secretFor(id) !== undefined ? authorizer.check(id, calls) : { allowed: true };
   const corsOrigins = options.corsOrigins ?? ['*'];
   let faults: Required<S3Faults> = { ...NO_S3_FAULTS };
   /** Each move of the test clock: the offset in effect from `fromMs` (real time) on. */
@@ -364,13 +407,50 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
       {
         service: 's3',
         region: options.region,
-        lookupSecret: (id) => (id === accessKeyId ? secretAccessKey : undefined),
+        lookupSecret,
         ...(testNow ? { now: testNow } : {}),
       },
     );
     if (!verdict.ok) {
       const [code, message] = MESSAGES[verdict.reason];
       return s3Error(res, 403, code, message, cors);
+    }
+    // IAM: DeleteObjects is authorized key by key (refused keys come back as errors in its 200 answer,
+    // as in S3); any other request needs every one of its authorizations.
+    let deleteRefused: { key: string; versionId?: string }[] = [];
+    const isDeleteObjects = req.method === 'POST' && /(^|&)delete(=|&|$)/.test(rawQuery);
+    if (options.authorizer) {
+      const calls = s3Calls({ method: req.method ?? 'GET', url, headers: req.headers, body }, scope);
+      if (isDeleteObjects) {
+        const objects = deleteObjectsKeys(body);
+        const refusedAt = new Set(
+          calls.flatMap((c, i) => (authorizeAs(verdict.accessKeyId, [c]).allowed ? [] : [i])),
+        );
+        if (refusedAt.size > 0) {
+          deleteRefused = objects.filter((_o, i) => refusedAt.has(i));
+          const allowed = objects.filter((_o, i) => !refusedAt.has(i));
+          const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(body.toString('utf8'));
+          if (allowed.length === 0) {
+            const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${deleteRefused.map((o) => ACCESS_DENIED_XML(o.key)).join('')}</DeleteResult>`;
+            res.writeHead(200, { 'content-type': 'application/xml', ...cors });
+            return void res.end(xml);
+          }
+          body = Buffer.from(deleteBody(allowed, quiet));
+          for (const h of Object.keys(req.headers))
+            if (
+              h === 'content-md5' ||
+              h.startsWith('x-amz-checksum-') ||
+              h === 'x-amz-sdk-checksum-algorithm'
+            )
+              delete req.headers[h];
+          req.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+        }
+      } else {
+        const check = authorizeAs(verdict.accessKeyId, calls);
+        // Same-account refusals carry S3's added context: who, what, on which resource, and why.
+        if (!check.allowed)
+          return s3Error(res, 403, 'AccessDenied', xmlEscape(accessDeniedMessage(check)), cors);
+      }
     }
     const isWrite = req.method === 'PUT' || req.method === 'POST' || req.method === 'DELETE';
     if (isWrite) {
@@ -394,6 +474,24 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         if (isWrite && (up.statusCode ?? 500) < 300) {
           counters.writes++;
           if (typeof copySource === 'string') counters.copies++;
+        }
+        if (deleteRefused.length > 0 && (up.statusCode ?? 500) < 300) {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            const errors = deleteRefused.map((o) => ACCESS_DENIED_XML(o.key)).join('');
+            const xml = Buffer.concat(chunks)
+              .toString('utf8')
+              .replace(/<\/DeleteResult>\s*$/, `${errors}</DeleteResult>`);
+            const { 'content-length': _length, ...upHeaders } = up.headers;
+            res.writeHead(up.statusCode ?? 200, {
+              ...upHeaders,
+              ...cors,
+              'content-length': Buffer.byteLength(xml),
+            });
+            res.end(xml);
+          });
+          return;
         }
         res.writeHead(up.statusCode ?? 502, { ...up.headers, ...cors });
         up.pipe(res);

@@ -1,0 +1,4 @@
+export * from './lib/authorizer';
+export * from './lib/evaluate';
+export * from './lib/policy';
+export * from './lib/requests';
