@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { callableModels, foundationModelArn } from '@imagegen/contracts';
+import { callableModels, foundationModelArn, GENERATOR_ROUTES } from '@imagegen/contracts';
 
 import { repoRoot } from '../repo-root';
 
@@ -241,14 +241,21 @@ export class GeneratorApi extends Construct {
     const integration = new apigw.LambdaIntegration(this.apiFunction, {
       timeout: GENERATOR_TIMEOUTS.apiGatewayIntegration,
     });
-    this.api.root.addResource('generations').addProxy({
-      defaultIntegration: integration,
-      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator },
-    });
-    this.api.root.getResource('generations')?.addMethod('ANY', integration, {
-      authorizationType: apigw.AuthorizationType.IAM,
-      requestValidator: validator,
-    });
+    // One resource and method per route of GENERATOR_ROUTES (libs/contracts): the list the generator's
+    // router registers its handlers by, so a route the generator serves is never missing here.
+    for (const route of GENERATOR_ROUTES) {
+      const resource = route.path
+        .split('/')
+        .filter(Boolean)
+        .reduce<apigw.IResource>(
+          (parent, part) => parent.getResource(part) ?? parent.addResource(part),
+          this.api.root,
+        );
+      resource.addMethod(route.method, integration, {
+        authorizationType: apigw.AuthorizationType.IAM,
+        requestValidator: validator,
+      });
+    }
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',

@@ -3,6 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   ErrorCode,
   findModel,
+  GENERATOR_ROUTES,
+  GeneratorRouteKey,
   IDEMPOTENCY_KEY_HEADER,
   MODEL_CATALOG,
   OWNER_HEADER,
@@ -10,6 +12,7 @@ import {
   problem,
   ProblemError,
   REQUEST_ID_HEADER,
+  routeKey,
 } from '@imagegen/contracts';
 import {
   BedrockImageModel,
@@ -41,7 +44,7 @@ import {
 } from '@imagegen/generator/domain';
 import { createLogger, Logger } from '@imagegen/shared/util-logging';
 
-import { json, problemResponse, RouteContext, Router } from './router';
+import { json, problemResponse, RouteContext, RouteHandler, Router } from './router';
 import { GeneratorSettings } from './settings';
 
 export interface GeneratorApp {
@@ -97,8 +100,10 @@ function isWorkerEvent(event: unknown): event is WorkerEvent {
 
 /** Builds the generator over the given ports: the composition root shared by Lambda and the local cloud. */
 export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApp {
-  const router = new Router()
-    .add('POST', '/generations', async (ctx) => ({
+  // One handler per route of GENERATOR_ROUTES (libs/contracts), the list infra builds the REST API from:
+  // a route without a handler, or a handler without a route, fails here (and in the tests) at once.
+  const handlers: Readonly<Record<GeneratorRouteKey, RouteHandler>> = {
+    'POST /generations': async (ctx) => ({
       status: 202,
       body: await createGeneration(
         deps,
@@ -107,28 +112,32 @@ export function createGeneratorAppFromDeps(deps: GeneratorDeps, log: Logger): Ge
         ctx.headers[REQUEST_ID_HEADER] ?? '',
         ctx.headers[IDEMPOTENCY_KEY_HEADER],
       ),
-    }))
-    .add('GET', '/generations', async (ctx) => ({
+    }),
+    'GET /generations': async (ctx) => ({
       status: 200,
       body: await listGenerations(deps, ownerOf(ctx), {
         cursor: ctx.query['cursor'],
         limit: ctx.query['limit'],
       }),
-    }))
-    .add('GET', '/generations/{id}', async (ctx) => ({
+    }),
+    'GET /generations/{id}': async (ctx) => ({
       status: 200,
       body: await getGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
-    }))
-    .add('DELETE', '/generations/{id}', async (ctx) => {
+    }),
+    'DELETE /generations/{id}': async (ctx) => {
       await deleteGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? '');
       return { status: 204, body: undefined };
-    })
-    .add('POST', '/generations/{id}/cancel', async (ctx) => ({
+    },
+    'POST /generations/{id}/cancel': async (ctx) => ({
       status: 200,
       body: await cancelGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
-    }))
-    .add('GET', '/models', async () => ({ status: 200, body: await listModels(deps) }))
-    .add('GET', '/summary', async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }));
+    }),
+    'GET /models': async () => ({ status: 200, body: await listModels(deps) }),
+    'GET /summary': async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }),
+  };
+  const router = new Router();
+  for (const route of GENERATOR_ROUTES)
+    router.add(route.method, route.path, handlers[routeKey(route) as GeneratorRouteKey]);
 
   return {
     async handleApi(event) {
