@@ -549,7 +549,7 @@ describe('the stand-ins built from the template', () => {
     } as const;
     const db = await startDynamoStandIn({
       port: 0,
-      tableName: 't',
+      tableName: 'ttt',
       table,
       region: REGION,
       credentials: CREDS,
