@@ -98,6 +98,25 @@ function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
   });
 }
 
+/** The generator settings this module put into process.env: a later stack in the same process does not take them for overrides. */
+const setByLocalCloud = new Map<string, string>();
+/** Names of resources the stand-ins are made from: never overridden, or the generator would talk to what does not exist. */
+const NOT_OVERRIDABLE = new Set(['GENERATIONS_TABLE', 'IMAGES_BUCKET', 'WORKER_FUNCTION_NAME']);
+
+/**
+ * A generator setting of the template that the local cloud's own environment sets explicitly (e.g.
+ * JOB_STALE_AFTER_SECONDS=10 in a test): kept, as a local override (logged), over the template's.
+ */
+function environmentOverrides(fromTemplate: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(fromTemplate)) {
+    const value = process.env[key];
+    if (value !== undefined && !NOT_OVERRIDABLE.has(key) && setByLocalCloud.get(key) !== value)
+      out[key] = value;
+  }
+  return out;
+}
+
 /**
  * The generator's environment: the API function's own from the template (the worker's is the same
  * less WORKER_FUNCTION_NAME and WORKER_CONCURRENCY), with what differs locally on top: the SDK's
@@ -114,6 +133,7 @@ function generatorEnvironment(
   const { NODE_OPTIONS: _runtimeFlags, ...fromTemplate } = fn.environment;
   return {
     ...fromTemplate,
+    ...environmentOverrides(fromTemplate),
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,
@@ -288,16 +308,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
     });
 
-    Object.assign(
-      process.env,
-      generatorEnvironment(
-        apiFunction,
-        { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
-        settings,
-        workerConcurrency,
-        settings.retentionDays,
-      ),
+    const overrides = environmentOverrides(apiFunction.environment);
+    if (Object.keys(overrides).length)
+      log.info({ overrides }, "local overrides of the template's generator environment");
+    const generatorEnv = generatorEnvironment(
+      apiFunction,
+      { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+      settings,
+      workerConcurrency,
+      settings.retentionDays,
     );
+    for (const [k, v] of Object.entries(generatorEnv)) setByLocalCloud.set(k, v);
+    Object.assign(process.env, generatorEnv);
 
     retention = startRetentionSweeper({
       dynamodbUrl: dynamo.url,
