@@ -5,4 +5,6 @@ const { nodeProject } = require('../../tools/jest/project.cjs');
 module.exports = nodeProject('local-cloud-integration', __dirname, {
   testMatch: ['<rootDir>/src/**/*.int-spec.ts'],
   testTimeout: 60_000,
+  // The synthesized templates every stack reads: made (or found in the cache) once, before any test.
+  globalSetup: '<rootDir>/src/app/testing/warm-templates.ts',
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { callableModels } from '@imagegen/contracts';
+import { callableModels, GENERATOR_ROUTES, routeKey } from '@imagegen/contracts';
 
 import { cognitoDomainPrefixOf, DEFAULT_CONFIG } from './config';
 import {
@@ -388,6 +388,28 @@ describe('imagegen CDK app', () => {
           Resource: 'execute-api:/*',
         }),
       ]);
+    });
+
+    it('has one method for every route the generator serves (GENERATOR_ROUTES), IAM auth on each, and no other', () => {
+      // GIVEN the resources of the REST API, each with its full path (walking the ParentId chain)
+      const resources = main.findResources('AWS::ApiGateway::Resource');
+      const restApi = Object.keys(main.findResources('AWS::ApiGateway::RestApi'))[0];
+      const pathOf = (parent: unknown): string => {
+        const ref = (parent as { Ref?: string }).Ref;
+        const root = JSON.stringify(parent).includes('RootResourceId');
+        if (root || ref === undefined) return '';
+        const r = resources[ref];
+        return `${pathOf(r.Properties.ParentId)}/${r.Properties.PathPart}`;
+      };
+      // WHEN each method is named by its HTTP method and path
+      const methods = Object.values(main.findResources('AWS::ApiGateway::Method')).map((m) => ({
+        route: `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`,
+        auth: m.Properties.AuthorizationType,
+        api: m.Properties.RestApiId.Ref,
+      }));
+      // THEN every route has exactly one method (IAM auth, on this API), and nothing else is exposed
+      expect(methods.map((m) => m.route).sort()).toEqual(GENERATOR_ROUTES.map(routeKey).sort());
+      for (const m of methods) expect(m).toEqual({ route: m.route, auth: 'AWS_IAM', api: restApi });
     });
 
     it('requires IAM auth on every method of the REST API, with stage throttling, tracing and access logs', () => {

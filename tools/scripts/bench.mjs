@@ -9,7 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { chromium } from 'playwright-core';
@@ -30,7 +31,6 @@ const LOCAL = {
     accessKeyId: 'LOCALACCESSKEY0000000',
     secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
   },
-  bucket: 'imagegen-images',
 };
 /** Budgets on sizes: a change that breaks one fails the run (times are only reported). */
 const BUDGETS = { webInitialGzipKiB: 150, generatorHandlerKiB: BUDGET_BYTES / 1024 };
@@ -103,6 +103,16 @@ const s3 = new S3Client({
   requestChecksumCalculation: 'WHEN_REQUIRED',
   requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }),
 });
+// The table and bucket are named by the synthesized template (ADR 0007): the stack holds one of each.
+const dynamo = new DynamoDBClient({
+  ...LOCAL,
+  endpoint: `http://127.0.0.1:${stack.ports.LOCAL_DYNAMODB_PORT}`,
+});
+const NAMES = {
+  bucket: (await s3.send(new ListBucketsCommand({}))).Buckets?.[0]?.Name ?? '',
+  table: (await dynamo.send(new ListTablesCommand({}))).TableNames?.[0] ?? '',
+};
+dynamo.destroy();
 const bedrock = new BedrockRuntimeClient({
   ...LOCAL,
   endpoint: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
@@ -122,9 +132,9 @@ try {
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${stack.ports.LOCAL_S3_PORT}`,
       AWS_ENDPOINT_URL_BEDROCK: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
-      GENERATIONS_TABLE: 'imagegen-generations',
-      IMAGES_BUCKET: LOCAL.bucket,
-      WORKER_FUNCTION_NAME: 'imagegen-worker',
+      GENERATIONS_TABLE: NAMES.table,
+      IMAGES_BUCKET: NAMES.bucket,
+      WORKER_FUNCTION_NAME: 'unused-by-get-models',
       S3_FORCE_PATH_STYLE: 'true',
       LOG_LEVEL: 'silent',
     },
@@ -232,9 +242,9 @@ try {
     const image = Buffer.from(JSON.parse(new TextDecoder().decode(out.body)).images[0], 'base64');
     const key = `bench/${Math.random().toString(36).slice(2)}.png`;
     await s3.send(
-      new PutObjectCommand({ Bucket: LOCAL.bucket, Key: key, Body: image, ContentType: 'image/png' }),
+      new PutObjectCommand({ Bucket: NAMES.bucket, Key: key, Body: image, ContentType: 'image/png' }),
     );
-    await getSignedUrl(s3, new GetObjectCommand({ Bucket: LOCAL.bucket, Key: key }), { expiresIn: 900 });
+    await getSignedUrl(s3, new GetObjectCommand({ Bucket: NAMES.bucket, Key: key }), { expiresIn: 900 });
     return performance.now() - t0 - latencyMs;
   }
   const overheadRows = [];

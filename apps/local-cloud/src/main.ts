@@ -84,9 +84,10 @@ async function main(): Promise<void> {
       '  Running on the embedded local cloud: images come from the offline procedural engine,',
       '  not from a real model. Data is kept in ' +
         settings.dataDir +
-        (settings.retentionSweepSeconds > 0
-          ? ` for ${settings.retentionDays} days.`
+        (settings.retentionSweepSeconds > 0 && cloud.retentionDays !== undefined
+          ? ` for ${cloud.retentionDays} days.`
           : ' (retention sweep off).'),
+      `  AWS settings from the synthesized templates (${cloud.templates.fromCache ? `cached, read in ${cloud.templates.ms} ms` : `synthesized in ${(cloud.templates.ms / 1000).toFixed(1)} s`}): routes, timeouts, retries, concurrency, table, bucket.`,
       `  Model time per image: ${describeLatency(settings.faults.latencyMs)} (LOCAL_BEDROCK_LATENCY_MS).`,
       '  Stop with Ctrl+C.',
       '',

@@ -33,7 +33,7 @@ const TIMEOUT_MS = 180_000 + RUNS * 200;
 const endpoints = {
   app: APP_URL,
   apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`,
-  stage: 'local',
+  stage: 'prod', // the template's stage (GENERATOR_STAGE in infra)
   s3: S3_ORIGIN,
 };
 const replay = `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}${process.env['RATE_LIMIT_PER_IP'] ? ` RATE_LIMIT_PER_IP=${PER_IP_LIMIT}` : ''}`;
@@ -88,7 +88,7 @@ async function exchange(req: FuzzRequest): Promise<void> {
     throw new Error(withRecent(describeExchange(raw, undefined, `no answer (${(err as Error).message})`)));
   }
   ledger.record(req, raw, res);
-  const why = ruleBroken(raw.method, res);
+  const why = ruleBroken(raw.method, res, req.target === 'generator' ? 'api-gateway' : 'app');
   if (why) throw new Error(withRecent(describeExchange(raw, res, why)));
   recent.push(
     `${raw.method} ${raw.path.slice(0, 120)} (${raw.body?.length ?? 0} bytes${raw.chunked ? ', chunked' : ''}) → ${res.status}`,

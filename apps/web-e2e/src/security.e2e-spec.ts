@@ -14,7 +14,7 @@ const CORE = 'stability.stable-image-core-v1:1';
 const GENERATOR = {
   app: APP_URL,
   apiGateway: `http://127.0.0.1:${E2E_PORTS.LOCAL_APIGW_PORT}`,
-  stage: 'local',
+  stage: 'prod', // the template's stage (GENERATOR_STAGE in infra)
   s3: S3_ORIGIN,
 };
 /** Markup that would run if a page ever rendered a prompt as HTML or used it as a link. */

@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-import { callableModels, foundationModelArn } from '@imagegen/contracts';
+import { callableModels, foundationModelArn, GENERATOR_ROUTES } from '@imagegen/contracts';
 
 import { repoRoot } from '../repo-root';
 
@@ -164,8 +164,13 @@ export function generatorCode(
   dist: string,
   handler: GeneratorHandler,
   architecture: lambda.Architecture,
+  templatesOnly = false,
 ): lambda.Code {
   const dir = join(dist, handler);
+  // A synth for its templates alone (CDK's `aws:cdk:bundling-stacks: []`, what the local cloud runs) needs no
+  // built code: the asset is a placeholder that is never deployed.
+  if (templatesOnly)
+    return lambda.Code.fromInline('exports.handler = async () => { throw new Error("not built"); };');
   const build =
     'run `npx nx run generator:lambda-deps` (builds the handlers, then installs the worker’s sharp); `npm run synth` does it first';
   if (!existsSync(join(dir, 'index.js')))
@@ -202,7 +207,8 @@ export class GeneratorApi extends Construct {
       timeout: Duration,
       memorySize: number,
     ): lambda.FunctionProps => ({
-      code: generatorCode(dist, handler, GENERATOR_ARCHITECTURE),
+      // Stack.bundlingRequired is false when CDK is told to bundle nothing (a synth for the templates alone).
+      code: generatorCode(dist, handler, GENERATOR_ARCHITECTURE, !Stack.of(this).bundlingRequired),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: GENERATOR_ARCHITECTURE,
@@ -357,14 +363,21 @@ export class GeneratorApi extends Construct {
     const integration = new apigw.LambdaIntegration(this.apiFunction, {
       timeout: GENERATOR_TIMEOUTS.apiGatewayIntegration,
     });
-    this.api.root.addResource('generations').addProxy({
-      defaultIntegration: integration,
-      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator },
-    });
-    this.api.root.getResource('generations')?.addMethod('ANY', integration, {
-      authorizationType: apigw.AuthorizationType.IAM,
-      requestValidator: validator,
-    });
+    // One resource and method per route of GENERATOR_ROUTES (libs/contracts): the list the generator's
+    // router registers its handlers by, so a route the generator serves is never missing here.
+    for (const route of GENERATOR_ROUTES) {
+      const resource = route.path
+        .split('/')
+        .filter(Boolean)
+        .reduce<apigw.IResource>(
+          (parent, part) => parent.getResource(part) ?? parent.addResource(part),
+          this.api.root,
+        );
+      resource.addMethod(route.method, integration, {
+        authorizationType: apigw.AuthorizationType.IAM,
+        requestValidator: validator,
+      });
+    }
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',

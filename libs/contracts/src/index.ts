@@ -1,3 +1,4 @@
+export * from './lib/api/generator-routes';
 export * from './lib/catalog/model-catalog';
 export * from './lib/errors/error-code';
 export * from './lib/errors/problem-details';

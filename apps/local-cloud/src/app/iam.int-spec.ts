@@ -5,90 +5,33 @@ import { Writable } from 'node:stream';
 
 import { ErrorCode } from '@imagegen/contracts';
 import {
-  LOCAL_ACCOUNT_ID,
   LOCAL_PRINCIPAL_KEYS,
   LocalPrincipalName,
   PolicyStatement,
   RolePolicies,
 } from '@imagegen/local-cloud/util-iam';
+import { loadTemplates, readCloudModel } from '@imagegen/local-cloud/util-template';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
-import { loadLocalCloudSettings, LOCAL_NAMES, LOCAL_REGION } from './settings';
+import { loadLocalCloudSettings, LOCAL_ACCOUNT, LOCAL_REGION } from './settings';
 import { generatorApi } from './testing/generator-api';
+import { localTopology, templateRolePolicies } from './topology';
 
 // IAM enforced through the whole stack: each function signs as its own role, every stand-in authorizes
-// each call against that role's statements, and a missing permission reaches the caller as the app's
-// problem (never a 500). The statements are hand-written here, shaped as the CDK app grants them; the
-// template's own come in through util-template.
+// each call against that role's statements as the synthesized template grants them, and a permission
+// taken away reaches the caller as the app's problem (never a 500).
 const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-iam-1';
-const ACCOUNT = LOCAL_ACCOUNT_ID;
-const TABLE_ARN = `arn:aws:dynamodb:${LOCAL_REGION}:${ACCOUNT}:table/${LOCAL_NAMES.table}`;
-const BUCKET_ARN = `arn:aws:s3:::${LOCAL_NAMES.bucket}`;
-const WORKER_ARN = `arn:aws:lambda:${LOCAL_REGION}:${ACCOUNT}:function:${LOCAL_NAMES.worker}`;
-const ABANDONED_ARN = `arn:aws:lambda:${LOCAL_REGION}:${ACCOUNT}:function:${LOCAL_NAMES.abandoned}`;
-const TABLE_RW = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:Query',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-const tableStatement: PolicyStatement = {
-  Effect: 'Allow',
-  Action: TABLE_RW,
-  Resource: [TABLE_ARN, `${TABLE_ARN}/index/*`],
-};
-const bucketStatements: PolicyStatement[] = [
-  {
-    Effect: 'Allow',
-    Action: ['s3:GetObject*', 's3:PutObject', 's3:DeleteObject*', 's3:Abort*'],
-    Resource: `${BUCKET_ARN}/*`,
-  },
-  { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucket*'], Resource: BUCKET_ARN },
-];
-const FULL: Readonly<Record<LocalPrincipalName, readonly PolicyStatement[]>> = {
-  api: [
-    tableStatement,
-    ...bucketStatements,
-    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [WORKER_ARN, `${WORKER_ARN}:*`] },
-    {
-      Effect: 'Allow',
-      Action: 'bedrock:GetFoundationModelAvailability',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:RequestedRegion': LOCAL_REGION } },
-    },
-  ],
-  worker: [
-    tableStatement,
-    ...bucketStatements,
-    {
-      Effect: 'Allow',
-      Action: 'bedrock:InvokeModel',
-      Resource: `arn:aws:bedrock:${LOCAL_REGION}::foundation-model/stability.*`,
-    },
-    // The on-failure destination is invoked as the worker's role.
-    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [ABANDONED_ARN, `${ABANDONED_ARN}:*`] },
-  ],
-  abandoned: [tableStatement, ...bucketStatements],
-  bff: [
-    {
-      Effect: 'Allow',
-      Action: 'execute-api:Invoke',
-      Resource: `arn:aws:execute-api:${LOCAL_REGION}:${ACCOUNT}:local/local/*/*`,
-    },
-  ],
-};
 
+/** The template's statements per principal (read in beforeAll). */
+let FULL: Readonly<Record<LocalPrincipalName, readonly PolicyStatement[]>>;
 /** What each role may do now: a test takes a permission away, the next one gets the full set back. */
-let current: Record<LocalPrincipalName, readonly PolicyStatement[]> = { ...FULL };
+let current: Record<LocalPrincipalName, readonly PolicyStatement[]>;
+let templateRoles: Readonly<Record<LocalPrincipalName, RolePolicies>>;
 const role = (name: LocalPrincipalName): RolePolicies => ({
-  roleLogicalId: `${name}Role`,
-  roleName: `imagegen-${name}-role`,
+  roleLogicalId: templateRoles[name].roleLogicalId,
+  roleName: templateRoles[name].roleName,
   get statements() {
     return current[name];
   },
@@ -119,11 +62,20 @@ beforeAll(async () => {
     LOCAL_CLOUD_DATA_DIR: dir,
     LOG_LEVEL: 'warn',
   };
+  const settings = loadLocalCloudSettings(env);
+  const loaded = await loadTemplates({ cacheDir: settings.templateCacheDir });
+  const model = readCloudModel(loaded.stacks, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+  templateRoles = templateRolePolicies(model, localTopology(model));
+  FULL = Object.fromEntries(Object.entries(templateRoles).map(([name, r]) => [name, r.statements])) as Record<
+    LocalPrincipalName,
+    readonly PolicyStatement[]
+  >;
+  current = { ...FULL };
   const destination = new Writable({
     write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()),
   });
   cloud = await startLocalCloud({
-    settings: loadLocalCloudSettings(env),
+    settings,
     log: createLogger({ service: 'local-cloud', destination }),
     rolePolicies: {
       api: role('api'),

@@ -23,10 +23,18 @@ import {
   localPrincipals,
   RolePolicies,
 } from '@imagegen/local-cloud/util-iam';
+import {
+  CloudModel,
+  LambdaFunctionModel,
+  loadTemplates,
+  readCloudModel,
+  StackTemplate,
+} from '@imagegen/local-cloud/util-template';
 import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
-import { LOCAL_CREDENTIALS, LOCAL_NAMES, LOCAL_REGION, LocalCloudSettings } from './settings';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloudSettings } from './settings';
+import { lifecycleExpiration, LocalTopology, localTopology } from './topology';
 import { startWebFront } from './web-front';
 
 export interface LocalCloudOptions {
@@ -34,6 +42,11 @@ export interface LocalCloudOptions {
   readonly log: Logger;
   /** Also run the BFF and the web front (what `npm start` does); the integration tests run only the cloud. */
   readonly app?: { readonly bffEntry: string; readonly webRoot: string };
+  /**
+   * The stacks to run (tests pass modified templates). Default: the infra app's synthesized
+   * templates, from the cache under `settings.templateCacheDir` while infra's source is unchanged.
+   */
+  readonly templates?: readonly StackTemplate[];
   /**
    * IAM enforcement (docs/adr/0008-local-iam-enforcement.md): the role statements of each local
    * principal (the API function's role, the worker's, the abandoned-job function's, the BFF task
@@ -43,8 +56,13 @@ export interface LocalCloudOptions {
    * AccessDenied shape. Undefined: no enforcement (every call signed with LOCAL_CREDENTIALS passes).
    */
   readonly rolePolicies?: Readonly<Record<LocalPrincipalName, RolePolicies>>;
-  /** The REST API id in execute-api ARNs (the template's RestApi, resolved); default `local`. */
-  readonly apiId?: string;
+}
+
+/** The names the template gives the table, the bucket and the worker (resolved for the local account). */
+export interface LocalNames {
+  readonly table: string;
+  readonly bucket: string;
+  readonly worker: string;
 }
 
 export interface LocalCloud {
@@ -63,7 +81,14 @@ export interface LocalCloud {
   readonly dynamodb: DynamoStandIn;
   /** Stands in for DynamoDB TTL and the S3 lifecycle (its timer runs when LOCAL_RETENTION_SWEEP_SECONDS > 0). */
   readonly retention: RetentionSweeper;
-  readonly names: typeof LOCAL_NAMES;
+  readonly names: LocalNames;
+  /** What was read from the template, and the parts of it this stack runs. */
+  readonly model: CloudModel;
+  readonly topology: LocalTopology;
+  /** Days images and jobs are kept (the template's, or RETENTION_DAYS). */
+  readonly retentionDays: number | undefined;
+  /** How the templates were had: from the cache, or synthesized (and how long that took). */
+  readonly templates: { readonly fromCache: boolean; readonly ms: number };
   /** The authorizer every stand-in uses, when `rolePolicies` were given. */
   readonly authorizer?: Authorizer;
   /**
@@ -80,14 +105,6 @@ export interface LocalCloudCloseOptions {
   readonly graceMs?: number;
 }
 
-/** The role session names in the assumed-role ARNs of refusals (the functions' and the task's names). */
-const SESSION_NAMES: Readonly<Record<LocalPrincipalName, string>> = {
-  api: 'imagegen-api',
-  worker: LOCAL_NAMES.worker,
-  abandoned: LOCAL_NAMES.abandoned,
-  bff: 'imagegen-bff',
-};
-
 /** The BFF gets this long at most to drain on SIGTERM (its SHUTDOWN_DEADLINE_MS), within the stack's own grace. */
 const BFF_SHUTDOWN_MS = 10_000;
 
@@ -100,12 +117,42 @@ function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
   });
 }
 
-/** Points the AWS SDK (in this process and the BFF) at the stand-ins, with the fixed local credentials. */
+/** The generator settings this module put into process.env: a later stack in the same process does not take them for overrides. */
+const setByLocalCloud = new Map<string, string>();
+/** Names of resources the stand-ins are made from: never overridden, or the generator would talk to what does not exist. */
+const NOT_OVERRIDABLE = new Set(['GENERATIONS_TABLE', 'IMAGES_BUCKET', 'WORKER_FUNCTION_NAME']);
+
+/**
+ * A generator setting of the template that the local cloud's own environment sets explicitly (e.g.
+ * JOB_STALE_AFTER_SECONDS=10 in a test): kept, as a local override (logged), over the template's.
+ */
+function environmentOverrides(fromTemplate: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(fromTemplate)) {
+    const value = process.env[key];
+    if (value !== undefined && !NOT_OVERRIDABLE.has(key) && setByLocalCloud.get(key) !== value)
+      out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * The generator's environment: the API function's own from the template (the worker's is the same
+ * less WORKER_FUNCTION_NAME and WORKER_CONCURRENCY), with what differs locally on top: the SDK's
+ * endpoints pointing at the stand-ins, the fixed local credentials, and the settings' overrides.
+ */
 function generatorEnvironment(
+  fn: LambdaFunctionModel,
   urls: { bedrock: string; s3: string; dynamodb: string; lambda: string },
   settings: LocalCloudSettings,
-) {
+  workerConcurrency: number,
+  retentionDays: number | undefined,
+): Record<string, string> {
+  // NODE_OPTIONS is the Lambda runtime's flags, not the generator's settings.
+  const { NODE_OPTIONS: _runtimeFlags, ...fromTemplate } = fn.environment;
   return {
+    ...fromTemplate,
+    ...environmentOverrides(fromTemplate),
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,
@@ -115,14 +162,10 @@ function generatorEnvironment(
     AWS_ENDPOINT_URL_S3: urls.s3,
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
-    GENERATIONS_TABLE: LOCAL_NAMES.table,
-    IMAGES_BUCKET: LOCAL_NAMES.bucket,
-    WORKER_FUNCTION_NAME: LOCAL_NAMES.worker,
-    BEDROCK_REGION: LOCAL_REGION,
     S3_FORCE_PATH_STYLE: 'true',
-    WORKER_CONCURRENCY: String(settings.workerConcurrency),
-    // Always the value the sweeper uses (RETENTION_DAYS from the environment, else the shared default 30).
-    RETENTION_DAYS: String(settings.retentionDays),
+    // The API's ETAs count with the worker's concurrency: the local override, when set, is the one the stand-in keeps.
+    WORKER_CONCURRENCY: String(workerConcurrency),
+    ...(retentionDays !== undefined ? { RETENTION_DAYS: String(retentionDays) } : {}),
     // The local control plane answers in a millisecond, and its faults change at run time: keep its answer briefly.
     MODEL_ACCESS_CACHE_SECONDS: '1',
     LOG_LEVEL: settings.logLevel,
@@ -186,23 +229,52 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   const close = (closeOptions?: LocalCloudCloseOptions) => (closing ??= closeAll(closeOptions));
 
-  const authorizer = options.rolePolicies
-    ? createAuthorizer({
-        principals: localPrincipals(options.rolePolicies, SESSION_NAMES),
-        // The local cloud's own key (table creation, the retention sweeper standing in for TTL and the
-        // S3 lifecycle, tests reading the stores) is no role of the template: it is trusted.
-        trusted: [LOCAL_CREDENTIALS],
-      })
-    : undefined;
-  const enforce = authorizer ? { authorizer } : {};
-
   try {
     const ports = settings.ports;
     const webOrigin = `http://127.0.0.1:${ports.web}`;
+    // What AWS would enforce comes from the synthesized templates (ADR 0007).
+    const loaded = options.templates
+      ? { stacks: [...options.templates], fromCache: true, ms: 0 }
+      : await loadTemplates({
+          cacheDir: settings.templateCacheDir,
+          onSynth: (reason) =>
+            log.info(
+              { reason },
+              'synthesizing the infra templates (without bundling); later starts reuse them',
+            ),
+        });
+    const model = readCloudModel(loaded.stacks, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    const topology = localTopology(model);
+    const { worker, apiFunction, onFailure, table, bucket } = topology;
+    const names: LocalNames = {
+      table: table.tableName,
+      bucket: bucket.bucketName,
+      worker: worker.functionName,
+    };
+    const authorizer = options.rolePolicies
+      ? createAuthorizer({
+          principals: localPrincipals(options.rolePolicies, {
+            // The role session names in the assumed-role ARNs of refusals.
+            api: apiFunction.functionName,
+            worker: worker.functionName,
+            abandoned: onFailure?.functionName ?? 'imagegen-abandoned',
+            bff: 'imagegen-bff',
+          }),
+          // The local cloud's own key (table creation, the retention sweeper standing in for TTL and the
+          // S3 lifecycle, tests reading the stores) is no role of the template: it is trusted.
+          trusted: [LOCAL_CREDENTIALS],
+        })
+      : undefined;
+    const enforce = authorizer ? { authorizer } : {};
+    const expiration = lifecycleExpiration(bucket);
+    const retentionDays = settings.retentionDays ?? expiration?.days;
+    const workerConcurrency = settings.workerConcurrency ?? worker.reservedConcurrentExecutions ?? 1000;
+
     dynamo = await startDynamoStandIn({
       port: ports.dynamodb,
       dataDir: join(settings.dataDir, 'dynamodb'),
-      tableName: LOCAL_NAMES.table,
+      tableName: table.tableName,
+      table,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       ...enforce,
@@ -210,10 +282,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     s3 = await startS3StandIn({
       port: ports.s3,
       dataDir: join(settings.dataDir, 's3'),
-      bucket: LOCAL_NAMES.bucket,
+      bucket: bucket.bucketName,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      corsOrigins: [webOrigin, `http://localhost:${ports.web}`],
+      corsRules: bucket.cors,
       ...enforce,
     });
     bedrock = await startBedrockStandIn({
@@ -240,48 +312,87 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
       return generator;
     };
+    // Each function as the template configures it: timeout, reserved concurrency, retries, event age, destination.
+    const configOf = (fn: LambdaFunctionModel) => ({
+      timeoutMs: fn.timeoutSeconds * 1000,
+      ...(fn.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrency: fn.reservedConcurrentExecutions }
+        : {}),
+      ...(fn.asyncConfig?.maximumRetryAttempts !== undefined
+        ? { maxRetryAttempts: fn.asyncConfig.maximumRetryAttempts }
+        : {}),
+      ...(fn.asyncConfig?.maximumEventAgeInSeconds !== undefined
+        ? { maxEventAgeSeconds: fn.asyncConfig.maximumEventAgeInSeconds }
+        : {}),
+    });
     lambda = await startLambdaStandIn({
       port: ports.lambda,
       functions: {
-        [LOCAL_NAMES.worker]: (event, context) => app('worker').handleWorker(event as WorkerEvent, context),
+        [worker.functionName]: {
+          ...configOf(worker),
+          // LOCAL_WORKER_CONCURRENCY, when set, overrides the template's reserved concurrency.
+          reservedConcurrency: workerConcurrency,
+          handler: (event, context) => app('worker').handleWorker(event as WorkerEvent, context),
+          ...(onFailure ? { onFailure: onFailure.functionName } : {}),
+        },
+        ...(onFailure
+          ? {
+              [onFailure.functionName]: {
+                ...configOf(onFailure),
+                // Lambda's invocation record wraps the event (abandonedHandler reads requestPayload).
+                handler: (record: unknown) =>
+                  app('abandoned').handleAbandoned(
+                    ((record as { requestPayload?: WorkerEvent }).requestPayload ?? record) as WorkerEvent,
+                  ),
+              },
+            }
+          : {}),
       },
-      concurrency: settings.workerConcurrency,
+      concurrency: workerConcurrency,
+      // AWS waits about 1 and 2 minutes between retries; locally 1 and 2 s (the count comes from the template).
       retry: { retries: 2, delaysMs: [1_000, 2_000] },
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       ...enforce,
       // Lambda invokes the on-failure destination as the worker's role: with enforcement, that role
-      // must be allowed lambda:InvokeFunction on the abandoned-job function.
-      ...(authorizer
+      // must be allowed lambda:InvokeFunction on the destination.
+      ...(authorizer && onFailure
         ? {
             onFailureDestination: {
-              functionName: LOCAL_NAMES.abandoned,
+              functionName: onFailure.functionName,
               invokedAsKeyId: LOCAL_PRINCIPAL_KEYS.worker.accessKeyId,
             },
           }
         : {}),
-      onFailure: (_name, event) => app('abandoned').handleAbandoned(event as WorkerEvent),
       log,
       // Lambda's queue is durable: events accepted before a crash run after the restart.
       journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
     });
 
-    Object.assign(
-      process.env,
-      generatorEnvironment(
-        { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
-        settings,
-      ),
+    const overrides = environmentOverrides(apiFunction.environment);
+    if (Object.keys(overrides).length)
+      log.info({ overrides }, "local overrides of the template's generator environment");
+    const generatorEnv = generatorEnvironment(
+      apiFunction,
+      { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+      settings,
+      workerConcurrency,
+      settings.retentionDays,
     );
+    for (const [k, v] of Object.entries(generatorEnv)) setByLocalCloud.set(k, v);
+    Object.assign(process.env, generatorEnv);
 
     retention = startRetentionSweeper({
       dynamodbUrl: dynamo.url,
       s3Url: s3.url,
-      tableName: LOCAL_NAMES.table,
-      bucket: LOCAL_NAMES.bucket,
+      tableName: table.tableName,
+      bucket: bucket.bucketName,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      retentionDays: settings.retentionDays,
+      // DynamoDB TTL on the template's attribute, the S3 lifecycle's expiration (or RETENTION_DAYS).
+      ttlAttribute: table.timeToLiveAttribute ?? null,
+      prefix: expiration?.prefix ?? '',
+      retentionDays,
       intervalSeconds: settings.retentionSweepSeconds,
       log: log.child({ component: 'retention-sweeper' }),
     });
@@ -291,7 +402,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       handler: (event) => app('api').handleApi(event),
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      ...(options.apiId ? { apiId: options.apiId } : {}),
+      methods: topology.api.methods,
+      apiId: topology.api.id,
+      accountId: LOCAL_ACCOUNT,
+      ...(topology.api.stageName ? { stage: topology.api.stageName } : {}),
+      functionTimeoutMs: apiFunction.timeoutSeconds * 1000,
       ...enforce,
     });
 
@@ -336,7 +451,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       s3,
       dynamodb: dynamo,
       retention,
-      names: LOCAL_NAMES,
+      names,
+      model,
+      topology,
+      retentionDays,
+      templates: { fromCache: loaded.fromCache, ms: loaded.ms },
       ...enforce,
       close,
     };

@@ -13,8 +13,9 @@ describe(loadLocalCloudSettings.name, () => {
       lambda: 4015,
     });
     expect(s.dataDir).toBe('/repo/.local-cloud');
-    expect(s.workerConcurrency).toBe(4);
-    expect(s.retentionDays).toBe(30);
+    // The worker's concurrency and the retention come from the template unless set here
+    expect(s.workerConcurrency).toBeUndefined();
+    expect(s.retentionDays).toBeUndefined();
     expect(s.retentionSweepSeconds).toBe(300);
     expect(s.shutdownGraceSeconds).toBe(20);
   });

@@ -8,13 +8,8 @@ export const LOCAL_CREDENTIALS = {
   secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
 } as const;
 export const LOCAL_REGION = 'us-west-2';
-export const LOCAL_NAMES = {
-  table: 'imagegen-generations',
-  bucket: 'imagegen-images',
-  worker: 'imagegen-worker',
-  /** The worker's on-failure destination (the abandoned-job function). */
-  abandoned: 'imagegen-abandoned',
-} as const;
+/** The account every ARN of the template is resolved for locally. */
+export const LOCAL_ACCOUNT = '000000000000';
 
 export interface LocalPorts {
   readonly web: number;
@@ -40,11 +35,19 @@ export const PORT_SETTINGS: Readonly<Record<keyof LocalPorts, [string, number]>>
 export interface LocalCloudSettings {
   readonly ports: LocalPorts;
   readonly dataDir: string;
-  /** Concurrency cap of the worker (the reserved concurrency in AWS: the Bedrock budget). */
-  readonly workerConcurrency: number;
+  /** Where the synthesized templates are cached (LOCAL_TEMPLATE_CACHE_DIR; default `.local-cloud/template-cache`). */
+  readonly templateCacheDir: string;
+  /**
+   * LOCAL_WORKER_CONCURRENCY: a local override of the worker's reserved concurrency (the template's,
+   * the Bedrock budget, when unset).
+   */
+  readonly workerConcurrency?: number;
   readonly faults: BedrockFaults;
-  /** Days jobs and images are kept (RETENTION_DAYS: the generator's TTL, and what the sweeper removes). */
-  readonly retentionDays: number;
+  /**
+   * RETENTION_DAYS: a local override of the days jobs and images are kept (the generator's
+   * RETENTION_DAYS and the bucket's lifecycle expiration in the template, when unset).
+   */
+  readonly retentionDays?: number;
   /** Seconds between retention sweeps (standing in for DynamoDB TTL and the S3 lifecycle); 0: off. */
   readonly retentionSweepSeconds: number;
   /**
@@ -59,7 +62,21 @@ export class LocalSettingsError extends Error {
   override readonly name = 'LocalSettingsError';
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number;
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: undefined,
+  min: number,
+  max: number,
+): number | undefined;
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const n = Number(raw);
@@ -108,6 +125,9 @@ function latencySettings(env: NodeJS.ProcessEnv): Pick<BedrockFaults, 'latencyMs
   return { latencyMs, ...(spread !== undefined ? { latencyJitter: spread } : {}) };
 }
 
+const optional = <K extends string>(key: K, value: number | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
+
 /** Reads the local cloud's settings from the environment (README lists them all). */
 export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
   const ports = Object.fromEntries(
@@ -133,10 +153,11 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
   return {
     ports,
     dataDir: resolve(cwd, env['LOCAL_CLOUD_DATA_DIR'] ?? '.local-cloud'),
-    workerConcurrency: int(env, 'LOCAL_WORKER_CONCURRENCY', 4, 1, 100),
+    templateCacheDir: resolve(cwd, env['LOCAL_TEMPLATE_CACHE_DIR'] ?? '.local-cloud/template-cache'),
+    ...optional('workerConcurrency', int(env, 'LOCAL_WORKER_CONCURRENCY', undefined, 1, 100)),
     faults: faults as BedrockFaults,
-    // The same range and default as the generator's own RETENTION_DAYS.
-    retentionDays: int(env, 'RETENTION_DAYS', 30, 1, 3650),
+    // The same range as the generator's own RETENTION_DAYS.
+    ...optional('retentionDays', int(env, 'RETENTION_DAYS', undefined, 1, 3650)),
     retentionSweepSeconds: int(env, 'LOCAL_RETENTION_SWEEP_SECONDS', 300, 0, 86_400),
     shutdownGraceSeconds: int(env, 'LOCAL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
     logLevel: env['LOG_LEVEL']?.trim() || 'info',

@@ -92,9 +92,21 @@ const LEAK = /\bat [\w.<>]+ \(?[^\s()]*\.[cm]?[jt]s:\d+|node_modules|\/dist\/app
  * `application/problem+json` with a known stable code and its own status (429 with Retry-After).
  * Never a 5xx, a 1xx/3xx, or anything that leaks internals.
  */
-export function ruleBroken(method: string, res: RawResponse): string | undefined {
+export function ruleBroken(
+  method: string,
+  res: RawResponse,
+  front: 'app' | 'api-gateway' = 'app',
+): string | undefined {
   const type = contentTypeOf(res);
   const text = res.body.toString('utf8');
+  // API Gateway's own answer to a path or method the API does not define (ADR 0007): never reaches the handler.
+  if (
+    front === 'api-gateway' &&
+    res.status === 403 &&
+    res.headers['x-amzn-errortype'] === 'MissingAuthenticationTokenException' &&
+    (method === 'HEAD' || text === '{"message":"Missing Authentication Token"}')
+  )
+    return undefined;
   if (res.status >= 500) return `a ${res.status}`;
   if (res.status < 200 || (res.status >= 300 && res.status < 400)) return `an unexpected ${res.status}`;
   if (res.status < 300) return undefined;

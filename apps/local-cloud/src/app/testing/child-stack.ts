@@ -101,7 +101,8 @@ export async function startChildStack(
     urls: {
       web: url(web),
       bff: url(bff),
-      apiGateway: `${url(apiGateway)}/local`,
+      // The stage the template names (GENERATOR_STAGE in infra).
+      apiGateway: `${url(apiGateway)}/prod`,
       bedrock: url(bedrock),
       s3: url(s3),
       dynamodb: url(dynamodb),

@@ -1,13 +1,48 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
-import { LOCAL_CREDENTIALS, LOCAL_NAMES, LOCAL_REGION } from '../settings';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../settings';
 
 /** Where a stack keeps its data (the URLs of its S3 and DynamoDB stand-ins). */
 export interface StackStores {
   readonly s3: string;
   readonly dynamodb: string;
+  /** The table and bucket (their names come from the template); default: the one table and bucket the stand-ins hold. */
+  readonly names?: { readonly table: string; readonly bucket: string };
+}
+
+async function tableName(stores: StackStores): Promise<string> {
+  if (stores.names) return stores.names.table;
+  const client = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint: stores.dynamodb,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const [name] = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+    if (!name) throw new Error('the DynamoDB stand-in has no table');
+    return name;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function bucketName(stores: StackStores): Promise<string> {
+  if (stores.names) return stores.names.bucket;
+  const client = new S3Client({
+    region: LOCAL_REGION,
+    endpoint: stores.s3,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const [bucket] = (await client.send(new ListBucketsCommand({}))).Buckets ?? [];
+    if (!bucket?.Name) throw new Error('the S3 stand-in has no bucket');
+    return bucket.Name;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** A job as the table holds it (only what the invariants look at). */
@@ -30,6 +65,7 @@ export interface InvariantViolations {
 
 /** Every job record in the table (the other partitions, `kind|owner`, hold keys, spending and durations). */
 export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
+  const table = await tableName(stores);
   const client = new DynamoDBClient({
     region: LOCAL_REGION,
     endpoint: stores.dynamodb,
@@ -42,7 +78,7 @@ export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
     do {
       const out = await doc.send(
         new ScanCommand({
-          TableName: LOCAL_NAMES.table,
+          TableName: table,
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
@@ -58,6 +94,7 @@ export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
 
 /** Every key in the images bucket, listed through the S3 front with the SDK (ListObjectsV2). */
 export async function bucketKeys(stores: StackStores): Promise<string[]> {
+  const bucket = await bucketName(stores);
   const s3 = new S3Client({
     region: LOCAL_REGION,
     endpoint: stores.s3,
@@ -68,9 +105,7 @@ export async function bucketKeys(stores: StackStores): Promise<string[]> {
   try {
     let token: string | undefined;
     do {
-      const out = await s3.send(
-        new ListObjectsV2Command({ Bucket: LOCAL_NAMES.bucket, ContinuationToken: token }),
-      );
+      const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
       keys.push(...(out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);

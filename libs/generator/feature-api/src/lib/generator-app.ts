@@ -2,12 +2,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
 import {
   ErrorCode,
+  GENERATOR_ROUTES,
+  GeneratorRouteKey,
   IDEMPOTENCY_KEY_HEADER,
   OWNER_HEADER,
   OWNER_ID_PATTERN,
   problem,
   ProblemError,
   REQUEST_ID_HEADER,
+  routeKey,
 } from '@imagegen/contracts';
 import {
   accessDeniedProblem,
@@ -30,7 +33,7 @@ import {
 } from '@imagegen/generator/domain';
 import { Logger } from '@imagegen/shared/util-logging';
 
-import { json, problemResponse, RouteContext, Router } from './router';
+import { json, problemResponse, RouteContext, RouteHandler, Router } from './router';
 
 /** The API function's part: the REST API behind API Gateway. */
 export interface GeneratorApiApp {
@@ -93,8 +96,10 @@ function isWorkerEvent(event: unknown): event is WorkerEvent {
 
 /** The API over the given ports (the worker's ports, model and thumbnails, are never called). */
 export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorApiApp {
-  const router = new Router()
-    .add('POST', '/generations', async (ctx) => ({
+  // One handler per route of GENERATOR_ROUTES (libs/contracts), the list infra builds the REST API from:
+  // a route without a handler, or a handler without a route, fails here (and in the tests) at once.
+  const handlers: Readonly<Record<GeneratorRouteKey, RouteHandler>> = {
+    'POST /generations': async (ctx) => ({
       status: 202,
       body: await createGeneration(
         deps,
@@ -103,28 +108,32 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
         ctx.headers[REQUEST_ID_HEADER] ?? '',
         ctx.headers[IDEMPOTENCY_KEY_HEADER],
       ),
-    }))
-    .add('GET', '/generations', async (ctx) => ({
+    }),
+    'GET /generations': async (ctx) => ({
       status: 200,
       body: await listGenerations(deps, ownerOf(ctx), {
         cursor: ctx.query['cursor'],
         limit: ctx.query['limit'],
       }),
-    }))
-    .add('GET', '/generations/{id}', async (ctx) => ({
+    }),
+    'GET /generations/{id}': async (ctx) => ({
       status: 200,
       body: await getGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
-    }))
-    .add('DELETE', '/generations/{id}', async (ctx) => {
+    }),
+    'DELETE /generations/{id}': async (ctx) => {
       await deleteGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? '');
       return { status: 204, body: undefined };
-    })
-    .add('POST', '/generations/{id}/cancel', async (ctx) => ({
+    },
+    'POST /generations/{id}/cancel': async (ctx) => ({
       status: 200,
       body: await cancelGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
-    }))
-    .add('GET', '/models', async () => ({ status: 200, body: await listModels(deps) }))
-    .add('GET', '/summary', async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }));
+    }),
+    'GET /models': async () => ({ status: 200, body: await listModels(deps) }),
+    'GET /summary': async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }),
+  };
+  const router = new Router();
+  for (const route of GENERATOR_ROUTES)
+    router.add(route.method, route.path, handlers[routeKey(route) as GeneratorRouteKey]);
 
   return {
     async handleApi(event) {

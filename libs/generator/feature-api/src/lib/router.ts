@@ -15,7 +15,7 @@ export interface RouteResult {
   readonly body: unknown;
 }
 
-type RouteHandler = (ctx: RouteContext) => Promise<RouteResult>;
+export type RouteHandler = (ctx: RouteContext) => Promise<RouteResult>;
 
 interface Route {
   readonly method: string;

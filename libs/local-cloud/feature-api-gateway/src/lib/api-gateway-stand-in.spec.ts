@@ -129,4 +129,88 @@ describe('the API Gateway stand-in stopping', () => {
     expect(drained).toBe(true);
     await stopping.close();
   });
+
+  describe('with the methods the template defines', () => {
+    let routed: ApiGatewayStandIn;
+    const events: APIGatewayProxyEvent[] = [];
+    const integration = (timeoutMs: number) => ({ type: 'AWS_PROXY', timeoutMs });
+    beforeAll(async () => {
+      routed = await startApiGatewayStandIn({
+        port: 0,
+        handler: async (e) => {
+          events.push(e);
+          if (e.path === '/slow') await new Promise((r) => setTimeout(r, 400));
+          return { statusCode: 200, body: '{}' };
+        },
+        region: REGION,
+        credentials: CREDS,
+        stage: 'prod',
+        apiId: 'abc123defg',
+        accountId: '000000000000',
+        methods: [
+          {
+            logicalId: 'A',
+            path: '/items/{id}',
+            httpMethod: 'GET',
+            authorizationType: 'AWS_IAM',
+            integration: integration(29_000),
+          },
+          {
+            logicalId: 'B',
+            path: '/open',
+            httpMethod: 'GET',
+            authorizationType: 'NONE',
+            integration: integration(29_000),
+          },
+          {
+            logicalId: 'C',
+            path: '/slow',
+            httpMethod: 'GET',
+            authorizationType: 'AWS_IAM',
+            integration: integration(100),
+          },
+        ],
+      });
+    });
+    afterAll(() => routed.close());
+
+    const signed = async (method: string, path: string) => {
+      const url = `${routed.url}${path}`;
+      const headers = await signRequest(
+        { method, url, headers: {} },
+        { service: 'execute-api', region: REGION, credentials: CREDS },
+      );
+      return fetch(url, { method, headers });
+    };
+
+    it('answers a path or method the API does not define 403 Missing Authentication Token, signed or not', async () => {
+      for (const res of [
+        await signed('GET', '/nowhere'),
+        await signed('DELETE', '/items/1'),
+        await fetch(`${routed.url}/nowhere`),
+        await signed('GET', '/items/1/more'),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+        expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
+      }
+    });
+
+    it("passes the matched resource and its path parameters, checks SigV4 only where the method's auth type is AWS_IAM", async () => {
+      expect((await signed('GET', '/items/42')).status).toBe(200);
+      expect(events.at(-1)).toMatchObject({
+        resource: '/items/{id}',
+        pathParameters: { id: '42' },
+        requestContext: { apiId: 'abc123defg', resourcePath: '/items/{id}', stage: 'prod' },
+      });
+      expect((await fetch(`${routed.url}/items/42`)).status).toBe(403);
+      expect((await fetch(`${routed.url}/open`)).status).toBe(200);
+    });
+
+    it("keeps each method's integration timeout from the template (504)", async () => {
+      const res = await signed('GET', '/slow');
+      expect(res.status).toBe(504);
+      expect(await res.json()).toEqual({ message: 'Endpoint request timed out' });
+    });
+  });
 });

@@ -11,6 +11,7 @@ import {
   sendJson,
 } from '@imagegen/local-cloud/util-http';
 import { accessDeniedMessage, Authorizer, executeApiCalls } from '@imagegen/local-cloud/util-iam';
+import { ApiMethodModel, matchApiMethod } from '@imagegen/local-cloud/util-template';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -24,8 +25,15 @@ export interface ApiGatewayStandInOptions {
   /** IAM auth: requests must be SigV4-signed (service `execute-api`) with these credentials. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly stage?: string;
-  /** The REST API's id (in its execute-api ARNs and the proxy event); default `local`. */
+  /**
+   * The API's methods as the template defines them (path, method, auth type, integration timeout).
+   * A request no method matches is answered 403 "Missing Authentication Token", as API Gateway does.
+   * Absent: one `ANY /{proxy+}` method with IAM auth and `timeoutMs`.
+   */
+  readonly methods?: readonly ApiMethodModel[];
+  /** The API id and account in the events' requestContext. */
   readonly apiId?: string;
+  readonly accountId?: string;
   /**
    * IAM enforcement: each request is authorized (execute-api:Invoke on
    * `arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`) as the principal of its access key;
@@ -33,8 +41,10 @@ export interface ApiGatewayStandInOptions {
    * on resource: …"}`. Without it, any request signed with `credentials` is allowed.
    */
   readonly authorizer?: Authorizer;
-  /** Integration timeout (API Gateway REST: 29 s). */
+  /** Integration timeout of methods that name none (API Gateway REST: 29 s). */
   readonly timeoutMs?: number;
+  /** The integration function's own timeout (its Lambda Timeout): a run past it is a 502, as in AWS. */
+  readonly functionTimeoutMs?: number;
   /** Payload limit (API Gateway: 10 MB). */
   readonly maxBodyBytes?: number;
 }
@@ -60,6 +70,13 @@ const AUTH_MESSAGES: Readonly<Record<VerifyFailure, string>> = {
     'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
 };
 
+interface Matched {
+  readonly resourcePath: string;
+  readonly pathParameters: Record<string, string>;
+  readonly apiId: string;
+  readonly accountId: string;
+}
+
 function toEvent(
   req: IncomingMessage,
   path: string,
@@ -67,8 +84,7 @@ function toEvent(
   body: Buffer,
   stage: string,
   requestId: string,
-  apiId: string,
-  accountId: string,
+  matched: Matched,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -86,20 +102,20 @@ function toEvent(
   }
   const hasQuery = Object.keys(query).length > 0;
   return {
-    resource: '/{proxy+}',
+    resource: matched.resourcePath,
     path,
     httpMethod: req.method ?? 'GET',
     headers,
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: { proxy: path.replace(/^\//, '') },
+    pathParameters: Object.keys(matched.pathParameters).length ? matched.pathParameters : null,
     stageVariables: null,
     body: body.length ? body.toString('utf8') : null,
     isBase64Encoded: false,
     requestContext: {
-      accountId,
-      apiId,
+      accountId: matched.accountId,
+      apiId: matched.apiId,
       authorizer: null,
       protocol: `HTTP/${req.httpVersion}`,
       httpMethod: req.method ?? 'GET',
@@ -112,7 +128,7 @@ function toEvent(
       requestId,
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: '/{proxy+}',
+      resourcePath: matched.resourcePath,
     },
   };
 }
@@ -127,7 +143,22 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const { accessKeyId, secretAccessKey } = options.credentials;
   const { authorizer } = options;
-  const apiId = options.apiId ?? 'local';
+  const methods: readonly ApiMethodModel[] = options.methods ?? [
+    {
+      logicalId: 'Proxy',
+      path: '/{proxy+}',
+      httpMethod: 'ANY',
+      authorizationType: 'AWS_IAM',
+      integration: { type: 'AWS_PROXY', timeoutMs },
+    },
+  ];
+  const missingToken = (res: ServerResponse, meta: Record<string, string>) =>
+    sendJson(
+      res,
+      403,
+      { message: 'Missing Authentication Token' },
+      { ...meta, 'x-amzn-errortype': 'MissingAuthenticationTokenException' },
+    );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -141,22 +172,25 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     }
     const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
     const prefix = `/${stage}`;
-    if (rawPath !== prefix && !rawPath.startsWith(`${prefix}/`)) {
-      return sendJson(
-        res,
-        403,
-        { message: 'Missing Authentication Token' },
-        { ...meta, 'x-amzn-errortype': 'MissingAuthenticationTokenException' },
-      );
-    }
-    const verdict = await verifySigV4(
-      { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
-      {
-        service: 'execute-api',
-        region: options.region,
-        lookupSecret: (id) => authorizer?.secretFor(id) ?? (id === accessKeyId ? secretAccessKey : undefined),
-      },
-    );
+    if (rawPath !== prefix && !rawPath.startsWith(`${prefix}/`)) return missingToken(res, meta);
+    const path = rawPath.slice(prefix.length) || '/';
+    // A method or resource the API does not define: API Gateway answers 403 Missing Authentication
+    // Token, signed or not (https://repost.aws/knowledge-center/api-gateway-authentication-token-errors).
+    const match = matchApiMethod({ methods: [...methods] }, req.method ?? 'GET', path);
+    if (!match) return missingToken(res, meta);
+    const method = match.method;
+    const verdict =
+      method.authorizationType !== 'AWS_IAM'
+        ? ({ ok: true } as const)
+        : await verifySigV4(
+            { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
+            {
+              service: 'execute-api',
+              region: options.region,
+              lookupSecret: (id) =>
+                authorizer?.secretFor(id) ?? (id === accessKeyId ? secretAccessKey : undefined),
+            },
+          );
     if (!verdict.ok) {
       const type =
         verdict.reason === 'missing'
@@ -172,12 +206,12 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       );
     }
 
-    const resourcePath = rawPath.slice(prefix.length) || '/';
-    if (authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
+    const apiId = options.apiId ?? 'local';
+    if (verdict.ok && 'accessKeyId' in verdict && authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
       const check = authorizer.check(
         verdict.accessKeyId,
         executeApiCalls(
-          { method: req.method ?? 'GET', apiId, stage, path: resourcePath },
+          { method: req.method ?? 'GET', apiId, stage, path },
           { region: options.region, account: authorizer.account },
         ),
       );
@@ -195,23 +229,25 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
         );
       }
     }
-    const event = toEvent(
-      req,
-      resourcePath,
-      rawQuery,
-      body,
-      stage,
-      requestId,
+    const event = toEvent(req, path, rawQuery, body, stage, requestId, {
+      resourcePath: method.path,
+      pathParameters: match.pathParameters,
       apiId,
-      authorizer?.account ?? '000000000000',
-    );
+      accountId: options.accountId ?? authorizer?.account ?? '000000000000',
+    });
     let timer: NodeJS.Timeout | undefined;
+    let fnTimer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), method.integration?.timeoutMs ?? timeoutMs)),
     );
+    // The function's own timeout: Lambda ends the run with an error, which a proxy integration answers 502.
+    const fnTimeout = new Promise<never>((_ok, fail) => {
+      if (options.functionTimeoutMs !== undefined)
+        fnTimer = setTimeout(() => fail(new Error('Task timed out')), options.functionTimeoutMs);
+    });
     let result: APIGatewayProxyResult | 'timeout';
     try {
-      result = await Promise.race([options.handler(event), timeout]);
+      result = await Promise.race([options.handler(event), timeout, fnTimeout]);
     } catch {
       return sendJson(
         res,
@@ -221,6 +257,7 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       );
     } finally {
       clearTimeout(timer);
+      clearTimeout(fnTimer);
     }
     if (result === 'timeout') return sendJson(res, 504, { message: 'Endpoint request timed out' }, meta);
     if (!result || typeof result.statusCode !== 'number') {

@@ -270,4 +270,142 @@ describe(startLambdaStandIn.name, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  describe('with the configuration the template gives each function', () => {
+    const configured = (functions: Parameters<typeof startLambdaStandIn>[0]['functions']) =>
+      startLambdaStandIn({
+        port: 0,
+        functions,
+        concurrency: 10,
+        region: REGION,
+        credentials: CREDS,
+        retry: { retries: 2, delaysMs: [10, 20] },
+      });
+
+    it("fails a run that outlasts the function's timeout, retries it MaximumRetryAttempts times, then invokes the on-failure destination with the invocation record", async () => {
+      // GIVEN a worker with a 50 ms timeout, 1 retry, and a destination function
+      const records: unknown[] = [];
+      let runs = 0;
+      const sut = await configured({
+        worker: {
+          handler: async () => {
+            runs++;
+            await new Promise((r) => setTimeout(r, 500));
+          },
+          timeoutMs: 50,
+          maxRetryAttempts: 1,
+          onFailure: 'abandoned',
+        },
+        abandoned: { handler: async (record) => void records.push(record) },
+      });
+      try {
+        // WHEN one event is sent
+        await client(sut.url).send(event(7));
+        await sut.idle();
+        // THEN it ran twice (1 + 1 retry), each cut at the timeout, and the destination got Lambda's record
+        expect(runs).toBe(2);
+        expect(records).toEqual([
+          expect.objectContaining({
+            requestContext: expect.objectContaining({
+              condition: 'RetriesExhausted',
+              approximateInvokeCount: 2,
+            }),
+            requestPayload: { i: 7 },
+            responsePayload: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: expect.stringContaining('Task timed out after 0.05 seconds'),
+            },
+          }),
+        ]);
+      } finally {
+        await sut.close();
+      }
+    });
+
+    it('does not retry an event past its maximum event age: it goes to the destination as EventAgeExceeded', async () => {
+      // GIVEN a worker whose events may live 0 s, failing every time
+      const records: { requestContext: { condition: string } }[] = [];
+      let runs = 0;
+      const sut = await configured({
+        worker: {
+          handler: async () => {
+            runs++;
+            throw new Error('boom');
+          },
+          maxEventAgeSeconds: 0,
+          onFailure: 'abandoned',
+        },
+        abandoned: async (record) => void records.push(record as (typeof records)[number]),
+      });
+      try {
+        await client(sut.url).send(event(1));
+        await sut.idle();
+        // THEN it was never retried (it may not even run once: its age is checked before each run too)
+        expect(runs).toBeLessThanOrEqual(1);
+        expect(records.map((r) => r.requestContext.condition)).toEqual(['EventAgeExceeded']);
+      } finally {
+        await sut.close();
+      }
+    });
+
+    it('bounds each function by its own reserved concurrency', async () => {
+      let running = 0;
+      let peak = 0;
+      const sut = await configured({
+        worker: {
+          handler: async () => {
+            running++;
+            peak = Math.max(peak, running);
+            await new Promise((r) => setTimeout(r, 20));
+            running--;
+          },
+          reservedConcurrency: 1,
+        },
+      });
+      try {
+        await Promise.all([0, 1, 2, 3].map((i) => client(sut.url).send(event(i))));
+        await sut.idle();
+        expect(peak).toBe(1);
+      } finally {
+        await sut.close();
+      }
+    });
+
+    it('answers a synchronous run past the timeout as a function error, and keeps the payload limits (Event 1 MB, sync 6 MB)', async () => {
+      const sut = await configured({
+        worker: { handler: () => new Promise((r) => setTimeout(r, 500)), timeoutMs: 30 },
+      });
+      try {
+        const sync = await client(sut.url).send(
+          new InvokeCommand({ FunctionName: 'worker', Payload: new TextEncoder().encode('{}') }),
+        );
+        expect(sync.FunctionError).toBe('Unhandled');
+        expect(JSON.parse(new TextDecoder().decode(sync.Payload))).toMatchObject({
+          errorType: 'Sandbox.Timedout',
+        });
+        // An Event payload just over 1 MB is refused; one under it is accepted
+        const payload = (n: number) => new TextEncoder().encode(JSON.stringify({ pad: 'x'.repeat(n) }));
+        await expect(
+          client(sut.url).send(
+            new InvokeCommand({
+              FunctionName: 'worker',
+              InvocationType: 'Event',
+              Payload: payload(1024 * 1024),
+            }),
+          ),
+        ).rejects.toMatchObject({ name: 'RequestTooLargeException' });
+        const ok = await client(sut.url).send(
+          new InvokeCommand({
+            FunctionName: 'worker',
+            InvocationType: 'Event',
+            Payload: payload(1000 * 1000),
+          }),
+        );
+        expect(ok.StatusCode).toBe(202);
+        await sut.idle();
+      } finally {
+        await sut.close();
+      }
+    });
+  });
 });

@@ -30,11 +30,29 @@ export interface AsyncRetry {
   readonly delaysMs: readonly number[];
 }
 
+/**
+ * A function's configuration, as the template gives it (AWS::Lambda::Function and its
+ * AWS::Lambda::EventInvokeConfig); what is absent takes Lambda's default.
+ */
+export interface LambdaFunctionConfig {
+  readonly handler: LambdaFunction;
+  /** The function's timeout (its Timeout): a run still going then fails with "Task timed out". */
+  readonly timeoutMs?: number;
+  /** Its reserved concurrency: most runs at once (default: the stand-in's `concurrency`). */
+  readonly reservedConcurrency?: number;
+  /** MaximumRetryAttempts of asynchronous invocations (default: `retry.retries`, AWS: 2). */
+  readonly maxRetryAttempts?: number;
+  /** MaximumEventAgeInSeconds: an event older than this is not run again (AWS default 21600). */
+  readonly maxEventAgeSeconds?: number;
+  /** The on-failure destination: another function of this stand-in, invoked with Lambda's invocation record. */
+  readonly onFailure?: string;
+}
+
 export interface LambdaStandInOptions {
   readonly port: number;
   readonly host?: string;
-  readonly functions: Readonly<Record<string, LambdaFunction>>;
-  /** Most invocations running at once, per function (the reserved concurrency). */
+  readonly functions: Readonly<Record<string, LambdaFunction | LambdaFunctionConfig>>;
+  /** Most invocations running at once, per function without a reserved concurrency of its own. */
   readonly concurrency: number;
   readonly retry?: AsyncRetry;
   readonly region: string;
@@ -112,8 +130,45 @@ export interface LambdaStandIn {
   close(options?: LambdaCloseOptions): Promise<void>;
 }
 
-const MAX_ASYNC_PAYLOAD = 256 * 1024;
-const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
+/**
+ * Invoke payload limits (Lambda API reference, Invoke: "For synchronous invocations, the maximum
+ * payload size is 6 MB. For asynchronous invocations, the maximum payload size is 1 MB."
+ * https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html).
+ */
+export const MAX_ASYNC_PAYLOAD = 1024 * 1024;
+export const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
+/** Lambda's default maximum age of an asynchronous event (6 hours). */
+const DEFAULT_MAX_EVENT_AGE_SECONDS = 21_600;
+
+export class LambdaTimeoutError extends Error {
+  override readonly name = 'Sandbox.Timedout';
+}
+
+/** Runs the handler under the function's timeout, as Lambda does (the in-process run is abandoned, not killed). */
+async function withTimeout<T>(
+  run: () => Promise<T>,
+  timeoutMs: number | undefined,
+  requestId: string,
+): Promise<T> {
+  if (timeoutMs === undefined) return run();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_ok, fail) => {
+    timer = setTimeout(
+      () =>
+        fail(
+          new LambdaTimeoutError(
+            `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 interface QueuedEvent {
   /** The awsRequestId: one per event, kept across its retries. */
@@ -121,6 +176,8 @@ interface QueuedEvent {
   readonly name: string;
   readonly event: unknown;
   readonly attempt: number;
+  /** When Lambda accepted the event (epoch ms): its age counts from here. */
+  readonly acceptedAt?: number;
 }
 
 /** An append-only file of the events accepted (`add`) and ended (`done`); emptied whenever nothing is pending. */
@@ -147,6 +204,9 @@ class EventJournal {
             name: entry.name,
             event: entry.event,
             attempt: Number(entry.attempt) || 0,
+            ...(typeof (entry as { acceptedAt?: unknown }).acceptedAt === 'number'
+              ? { acceptedAt: (entry as { acceptedAt: number }).acceptedAt }
+              : {}),
           });
         } else if (entry.op === 'done' && typeof entry.id === 'string') this.pending.delete(entry.id);
       }
@@ -207,10 +267,31 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     }
   };
 
+  const config = (name: string): LambdaFunctionConfig | undefined => {
+    const f = options.functions[name];
+    return f === undefined ? undefined : typeof f === 'function' ? { handler: f } : f;
+  };
+  const capOf = (name: string) => config(name)?.reservedConcurrency ?? options.concurrency;
+  const retriesOf = (name: string) => config(name)?.maxRetryAttempts ?? retry.retries;
+  const maxAgeMsOf = (name: string) =>
+    (config(name)?.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000;
+  const tooOld = (item: QueuedEvent, at = Date.now()) =>
+    item.acceptedAt !== undefined && at - item.acceptedAt > maxAgeMsOf(item.name);
+  const runningOf = (name: string) => [...running.values()].filter((r) => r.item.name === name).length;
+
   const pump = () => {
-    while (running.size < options.concurrency && queue.length > 0) {
-      const item = queue.shift();
-      if (!item) break;
+    for (let i = 0; i < queue.length; ) {
+      const item = queue[i];
+      if (tooOld(item)) {
+        queue.splice(i, 1);
+        handOver(item, new Error('the event is older than the maximum event age'), 'EventAgeExceeded');
+        continue;
+      }
+      if (runningOf(item.name) >= capOf(item.name)) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
       const run = runAsync(item).finally(() => {
         running.delete(item.id);
         pump();
@@ -241,16 +322,41 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   }
 
   /** The on-failure destination, retried like the asynchronous invocation it stands for; then the event is done. */
-  function handOver(item: QueuedEvent, error: unknown): void {
+  function handOver(item: QueuedEvent, error: unknown, condition = 'RetriesExhausted'): void {
     failures++;
+    const destination = config(item.name)?.onFailure;
+    const target = destination ? config(destination) : undefined;
     const delivery = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
           authorizeDestination();
           await options.onFailure?.(item.name, item.event, error);
+          if (destination && target) {
+            // The invocation record Lambda sends an on-failure destination.
+            const e = error as Error | undefined;
+            const record = {
+              version: '1.0',
+              timestamp: new Date().toISOString(),
+              requestContext: {
+                requestId: item.id,
+                functionArn: `${item.name}:$LATEST`,
+                condition,
+                approximateInvokeCount: item.attempt + 1,
+              },
+              requestPayload: item.event,
+              responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+              responsePayload: { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) },
+            };
+            await withTimeout(
+              () =>
+                target.handler(record, { awsRequestId: `${item.id}-destination`, functionName: destination }),
+              target.timeoutMs,
+              item.id,
+            );
+          }
           break;
         } catch (destinationError) {
-          if (attempt >= retry.retries) {
+          if (attempt >= retriesOf(destination ?? item.name)) {
             options.log?.error(
               { err: destinationError, functionName: item.name },
               'the on-failure destination failed; the event is dropped',
@@ -270,19 +376,26 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   }
 
   async function runAsync(item: QueuedEvent): Promise<void> {
-    const fn = options.functions[item.name];
+    const fn = config(item.name);
     try {
       invocations++;
-      await fn(item.event, { awsRequestId: item.id, functionName: item.name });
+      if (!fn) throw new Error(`no function ${item.name}`);
+      await withTimeout(
+        () => fn.handler(item.event, { awsRequestId: item.id, functionName: item.name }),
+        fn.timeoutMs,
+        item.id,
+      );
       if (!cut.delete(item.id)) journal?.done(item.id);
     } catch (error) {
       if (cut.delete(item.id)) return;
       const delay = delayBefore(item.attempt);
       // While stopping, a retry that could not start before the deadline is handed over at once.
       const canRetry =
-        item.attempt < retry.retries &&
+        item.attempt < retriesOf(item.name) &&
         (!closing || (deadline !== undefined && Date.now() + delay < deadline));
       if (!canRetry) return handOver(item, error);
+      // An event that would be older than its maximum age at the retry is not retried (Lambda drops it to the destination).
+      if (tooOld(item, Date.now() + delay)) return handOver(item, error, 'EventAgeExceeded');
       const next = { ...item, attempt: item.attempt + 1 };
       journal?.add(next);
       const timer = setTimeout(() => {
@@ -419,14 +532,14 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
           413,
           {
             Type: 'User',
-            message: 'Request must be smaller than 262144 bytes for the InvokeAsync operation',
+            message: `Request must be smaller than ${MAX_ASYNC_PAYLOAD} bytes for the InvokeFunction operation`,
           },
           { 'x-amzn-errortype': 'RequestTooLargeException' },
         );
       }
       if (closing)
         return sendJson(res, 503, { message: 'shutting down' }, { 'x-amzn-errortype': 'ServiceException' });
-      const item: QueuedEvent = { id: crypto.randomUUID(), name, event, attempt: 0 };
+      const item: QueuedEvent = { id: crypto.randomUUID(), name, event, attempt: 0, acceptedAt: Date.now() };
       // Kept before it is acknowledged: an event answered 202 is never lost.
       journal?.add(item);
       queue.push(item);
@@ -436,11 +549,15 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     }
     if (type === 'DryRun') return void res.writeHead(204).end();
     invocations++;
+    const requestId = crypto.randomUUID();
     try {
-      const result = await options.functions[name](event, {
-        awsRequestId: crypto.randomUUID(),
-        functionName: name,
-      });
+      const fn = config(name);
+      if (!fn) throw new Error(`no function ${name}`);
+      const result = await withTimeout(
+        () => fn.handler(event, { awsRequestId: requestId, functionName: name }),
+        fn.timeoutMs,
+        requestId,
+      );
       sendJson(res, 200, result ?? null);
     } catch (err) {
       const e = err as Error;

@@ -32,6 +32,8 @@ export interface DynamoStandInOptions {
   /** Keep data here across restarts (in memory when absent). */
   readonly dataDir?: string;
   readonly tableName: string;
+  /** The table as the template defines it (keys, attribute types, indexes, TTL attribute). */
+  readonly table: DynamoTableDefinition;
   readonly region: string;
   /** Requests must be SigV4-signed (service `dynamodb`) with these, as in AWS. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -40,6 +42,25 @@ export interface DynamoStandInOptions {
    * is DynamoDB's 400 AccessDeniedException. Without it, any request signed with `credentials` is allowed.
    */
   readonly authorizer?: Authorizer;
+}
+
+/** A table's shape, as AWS::DynamoDB::Table gives it. */
+export interface DynamoTableDefinition {
+  readonly keySchema: readonly { readonly AttributeName: string; readonly KeyType: 'HASH' | 'RANGE' }[];
+  readonly attributeDefinitions: readonly {
+    readonly AttributeName: string;
+    readonly AttributeType: 'S' | 'N' | 'B';
+  }[];
+  readonly globalSecondaryIndexes?: readonly DynamoIndexDefinition[];
+  readonly localSecondaryIndexes?: readonly DynamoIndexDefinition[];
+  /** The attribute TTL reads (epoch seconds); absent: the table has no TTL. */
+  readonly timeToLiveAttribute?: string;
+}
+
+export interface DynamoIndexDefinition {
+  readonly IndexName: string;
+  readonly KeySchema: readonly { readonly AttributeName: string; readonly KeyType: 'HASH' | 'RANGE' }[];
+  readonly Projection: { readonly ProjectionType?: string; readonly NonKeyAttributes?: readonly string[] };
 }
 
 /** Fault injection (`POST /__faults`): every field optional; a POST changes only the fields it names. */
@@ -146,39 +167,56 @@ async function createTable(url: string, options: DynamoStandInOptions): Promise<
     region: options.region,
     credentials: options.credentials,
   });
+  const t = options.table;
+  const index = (i: DynamoIndexDefinition) => ({
+    IndexName: i.IndexName,
+    KeySchema: [...i.KeySchema],
+    Projection: {
+      ...(i.Projection.ProjectionType ? { ProjectionType: i.Projection.ProjectionType as 'ALL' } : {}),
+      ...(i.Projection.NonKeyAttributes ? { NonKeyAttributes: [...i.Projection.NonKeyAttributes] } : {}),
+    },
+  });
   try {
     await client.send(
       new CreateTableCommand({
         TableName: options.tableName,
-        AttributeDefinitions: [
-          { AttributeName: 'ownerId', AttributeType: 'S' },
-          { AttributeName: 'id', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'ownerId', KeyType: 'HASH' },
-          { AttributeName: 'id', KeyType: 'RANGE' },
-        ],
+        AttributeDefinitions: [...t.attributeDefinitions],
+        KeySchema: [...t.keySchema],
+        ...(t.globalSecondaryIndexes?.length
+          ? { GlobalSecondaryIndexes: t.globalSecondaryIndexes.map(index) }
+          : {}),
+        ...(t.localSecondaryIndexes?.length
+          ? { LocalSecondaryIndexes: t.localSecondaryIndexes.map(index) }
+          : {}),
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    await client
-      .send(
-        new UpdateTimeToLiveCommand({
-          TableName: options.tableName,
-          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        }),
-      )
-      .catch(() => undefined);
+    if (t.timeToLiveAttribute)
+      await client
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: options.tableName,
+            TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true },
+          }),
+        )
+        .catch(() => undefined);
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
-  await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+  // A table kept from an earlier run must still have the template's keys: a changed key schema is a new table in AWS too.
+  const described = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
   client.destroy();
+  const keys = (k: readonly { AttributeName?: string; KeyType?: string }[] = []) =>
+    k.map((e) => `${e.AttributeName}:${e.KeyType}`).join(',');
+  if (keys(described.Table?.KeySchema) !== keys(t.keySchema))
+    throw new Error(
+      `the table ${options.tableName} kept in the data folder has keys ${keys(described.Table?.KeySchema)}, the template says ${keys(t.keySchema)}: delete the data folder's dynamodb/ to start anew`,
+    );
 }
 
 /**
- * DynamoDB on loopback: dynalite with the jobs table (ownerId/id, on demand, TTL on expiresAt) made
- * at start, behind a front that verifies SigV4 as DynamoDB does and injects faults in DynamoDB's
+ * DynamoDB on loopback: dynalite with the table the template defines (keys, indexes; TTL on its
+ * attribute) made at start, behind a front that verifies SigV4 as DynamoDB does and injects faults in DynamoDB's
  * error shape. Admin: `GET|POST /__faults`, `GET /__stats`, `POST /__stats/reset`.
  * Expired items are removed by the retention sweeper (dynalite has no TTL of its own).
  */

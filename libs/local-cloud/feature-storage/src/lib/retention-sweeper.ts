@@ -17,12 +17,12 @@ export interface RetentionSweeperOptions {
   readonly bucket: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** The table's TTL attribute: epoch seconds after which an item is deleted (default `expiresAt`). */
-  readonly ttlAttribute?: string;
+  /** The table's TTL attribute: epoch seconds after which an item is deleted (default `expiresAt`); null: the table has no TTL. */
+  readonly ttlAttribute?: string | null;
   /** Objects under this prefix expire (the S3 lifecycle rule's filter; default `owners/`). */
   readonly prefix?: string;
-  /** Objects older than this many days are deleted (the lifecycle rule's expiration). */
-  readonly retentionDays: number;
+  /** Objects older than this many days are deleted (the lifecycle rule's expiration); undefined: no rule expires them. */
+  readonly retentionDays: number | undefined;
   /** Seconds between sweeps; 0: no timer (sweep() still works). */
   readonly intervalSeconds: number;
   /** The clock (tests pass one in the future rather than make data in the past). */
@@ -50,7 +50,7 @@ export interface RetentionSweeper {
  */
 export function startRetentionSweeper(options: RetentionSweeperOptions): RetentionSweeper {
   const now = options.now ?? (() => new Date());
-  const ttl = options.ttlAttribute ?? 'expiresAt';
+  const ttl = options.ttlAttribute === undefined ? 'expiresAt' : options.ttlAttribute;
   const prefix = options.prefix ?? 'owners/';
   const dynamo = new DynamoDBClient({
     endpoint: options.dynamodbUrl,
@@ -69,6 +69,7 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
   let running: Promise<SweepResult> | undefined;
 
   async function sweepItems(at: Date): Promise<number> {
+    if (ttl === null) return 0;
     keyNames ??= (
       (await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.KeySchema ?? []
     ).map((k) => k.AttributeName ?? '');
@@ -110,6 +111,7 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
   }
 
   async function sweepObjects(at: Date): Promise<number> {
+    if (options.retentionDays === undefined) return 0;
     const cutoff = at.getTime() - options.retentionDays * 86_400_000;
     let deleted = 0;
     let token: string | undefined;

@@ -34,7 +34,7 @@ export interface S3StandInOptions {
   readonly bucket: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Origins allowed to read objects from a browser (CORS); `*` for any. */
+  /** Origins allowed to read objects from a browser (CORS); `*` for any. Ignored when `corsRules` is given. */
   readonly corsOrigins?: readonly string[];
   /**
    * IAM enforcement: every signed request (presigned URLs when used, as their signer) is authorized
@@ -42,6 +42,29 @@ export interface S3StandInOptions {
    * signed with `credentials` is allowed (as before).
    */
   readonly authorizer?: Authorizer;
+  /** The bucket's CORS rules as the template defines them (CorsConfiguration.CorsRules). */
+  readonly corsRules?: readonly S3CorsRule[];
+}
+
+/** One CORS rule of the bucket (S3 applies the first rule that matches the origin and method). */
+export interface S3CorsRule {
+  readonly allowedMethods: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly allowedHeaders?: readonly string[];
+  readonly exposedHeaders?: readonly string[];
+  readonly maxAge?: number;
+}
+
+/** An origin or header pattern of a CORS rule: `*` matches any run of characters (S3 allows one). */
+function corsMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+  return re.test(value);
 }
 
 /** Fault injection (`POST /__faults`): every field optional; a POST changes only the fields it names. */
@@ -229,7 +252,17 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   /** As the principal of the key (the stand-in's own key, unknown to the authorizer, is allowed everything). */
   const authorizeAs = (id: string, calls: readonly ServiceCall[]): AccessCheck =>
     authorizer?.secretFor(id) !== undefined ? authorizer.check(id, calls) : { allowed: true };
-  const corsOrigins = options.corsOrigins ?? ['*'];
+  const corsRules: readonly S3CorsRule[] = options.corsRules ?? [
+    { allowedMethods: ['GET', 'HEAD'], allowedOrigins: options.corsOrigins ?? ['*'], maxAge: 3000 },
+  ];
+  /** The first rule for this origin and method (S3's rule selection), and whether the asked headers pass it. */
+  const corsRule = (origin: string, method: string, askedHeaders: readonly string[] = []) =>
+    corsRules.find(
+      (r) =>
+        r.allowedOrigins.some((o) => corsMatch(o, origin)) &&
+        r.allowedMethods.includes(method.toUpperCase()) &&
+        askedHeaders.every((h) => (r.allowedHeaders ?? []).some((a) => corsMatch(a, h))),
+    );
   let faults: Required<S3Faults> = { ...NO_S3_FAULTS };
   /** Each move of the test clock: the offset in effect from `fromMs` (real time) on. */
   let clockMoves: readonly { readonly fromMs: number; readonly offsetSeconds: number }[] = [];
@@ -241,11 +274,24 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   const corsHeaders = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
     if (!origin) return { vary: 'Origin' };
-    if (!corsOrigins.includes('*') && !corsOrigins.includes(origin)) return { vary: 'Origin' };
+    const method =
+      req.method === 'OPTIONS'
+        ? String(req.headers['access-control-request-method'] ?? '')
+        : (req.method ?? '');
+    const asked = String(req.headers['access-control-request-headers'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const rule = corsRule(origin, method, req.method === 'OPTIONS' ? asked : []);
+    if (!rule) return { vary: 'Origin' };
     return {
       'access-control-allow-origin': origin,
       vary: 'Origin',
-      'access-control-expose-headers': 'ETag, Content-Length',
+      'access-control-allow-methods': rule.allowedMethods.join(', '),
+      ...(rule.exposedHeaders?.length
+        ? { 'access-control-expose-headers': rule.exposedHeaders.join(', ') }
+        : {}),
+      ...(rule.maxAge !== undefined ? { 'access-control-max-age': String(rule.maxAge) } : {}),
     };
   };
 
@@ -377,9 +423,9 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         return s3Error(res, 403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.');
       res.writeHead(200, {
         ...cors,
-        'access-control-allow-methods': 'GET, HEAD',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
-        'access-control-max-age': '3000',
+        ...(req.headers['access-control-request-headers']
+          ? { 'access-control-allow-headers': req.headers['access-control-request-headers'] }
+          : {}),
       });
       return void res.end();
     }

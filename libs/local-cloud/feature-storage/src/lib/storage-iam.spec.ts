@@ -114,6 +114,16 @@ beforeAll(async () => {
   dynamo = await startDynamoStandIn({
     port: 0,
     tableName: TABLE,
+    table: {
+      keySchema: [
+        { AttributeName: 'ownerId', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      attributeDefinitions: [
+        { AttributeName: 'ownerId', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'S' },
+      ],
+    },
     region: REGION,
     credentials: ADMIN,
     authorizer,

@@ -16,6 +16,18 @@ import { DynamoStandIn, startDynamoStandIn } from './dynamodb-stand-in';
 import { startRetentionSweeper } from './retention-sweeper';
 import { S3StandIn, startS3StandIn } from './s3-stand-in';
 
+const JOBS_TABLE = {
+  keySchema: [
+    { AttributeName: 'ownerId', KeyType: 'HASH' },
+    { AttributeName: 'id', KeyType: 'RANGE' },
+  ],
+  attributeDefinitions: [
+    { AttributeName: 'ownerId', AttributeType: 'S' },
+    { AttributeName: 'id', AttributeType: 'S' },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
 const CREDS = {
   accessKeyId: 'LOCALACCESSKEY0000000',
   secretAccessKey: 'localsecretkey/imagegen/0000000000000000',
@@ -269,6 +281,7 @@ describe(startDynamoStandIn.name, () => {
       port: 0,
       dataDir,
       tableName: 'jobs',
+      table: JOBS_TABLE,
       region: REGION,
       credentials: CREDS,
     });
@@ -283,6 +296,7 @@ describe(startDynamoStandIn.name, () => {
       port: 0,
       dataDir,
       tableName: 'jobs',
+      table: JOBS_TABLE,
       region: REGION,
       credentials: CREDS,
     });
@@ -306,7 +320,13 @@ describe('the DynamoDB stand-in front', () => {
     c.send(new PutCommand({ TableName: 'jobs', Item: { ownerId: 'o', id: '1', status: 'queued' } }));
 
   beforeAll(async () => {
-    dynamo = await startDynamoStandIn({ port: 0, tableName: 'jobs', region: REGION, credentials: CREDS });
+    dynamo = await startDynamoStandIn({
+      port: 0,
+      tableName: 'jobs',
+      table: JOBS_TABLE,
+      region: REGION,
+      credentials: CREDS,
+    });
     await put();
   });
   afterAll(() => dynamo.close());
@@ -419,7 +439,13 @@ describe(startRetentionSweeper.name, () => {
       .sort();
 
   beforeAll(async () => {
-    dynamo = await startDynamoStandIn({ port: 0, tableName: 'jobs', region: REGION, credentials: CREDS });
+    dynamo = await startDynamoStandIn({
+      port: 0,
+      tableName: 'jobs',
+      table: JOBS_TABLE,
+      region: REGION,
+      credentials: CREDS,
+    });
     store = await startS3StandIn({
       port: 0,
       dataDir: join(dir, 'sweep-s3'),
@@ -472,5 +498,73 @@ describe(startRetentionSweeper.name, () => {
     expect(result).toEqual({ itemsDeleted: 1, objectsDeleted: 2 });
     expect(await keys()).toEqual(['other/keep.txt']);
     expect(await ids()).toEqual(['untimed']);
+  });
+});
+
+describe('the stand-ins built from the template', () => {
+  it("answers CORS by the bucket's rules: a method or origin no rule allows gets no CORS headers, a preflight for it 403", async () => {
+    // GIVEN a bucket whose only rule allows GET from one origin
+    const bucketDir = mkdtempSync(join(tmpdir(), 'imagegen-cors-'));
+    const store = await startS3StandIn({
+      port: 0,
+      dataDir: bucketDir,
+      bucket: 'b',
+      region: REGION,
+      credentials: CREDS,
+      corsRules: [{ allowedMethods: ['GET'], allowedOrigins: ['https://*.example.com'], maxAge: 60 }],
+    });
+    const preflight = (origin: string, method: string) =>
+      fetch(`${store.url}/b/k`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method },
+      });
+    try {
+      // THEN a GET preflight from a matching origin passes with the rule's max age; others are refused
+      const ok = await preflight('https://app.example.com', 'GET');
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('access-control-max-age')).toBe('60');
+      expect((await preflight('https://app.example.com', 'PUT')).status).toBe(403);
+      expect((await preflight('https://evil.test', 'GET')).status).toBe(403);
+    } finally {
+      await store.close();
+      rmSync(bucketDir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes the table with the keys and indexes the template gives, and TTL only when it names an attribute', async () => {
+    const { DescribeTableCommand, DescribeTimeToLiveCommand } = await import('@aws-sdk/client-dynamodb');
+    const table = {
+      keySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      attributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'byDate', AttributeType: 'N' },
+      ],
+      globalSecondaryIndexes: [
+        {
+          IndexName: 'dates',
+          KeySchema: [{ AttributeName: 'byDate', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    } as const;
+    const db = await startDynamoStandIn({
+      port: 0,
+      tableName: 'ttt',
+      table,
+      region: REGION,
+      credentials: CREDS,
+    });
+    try {
+      const client = new DynamoDBClient({ endpoint: db.url, region: REGION, credentials: CREDS });
+      const described = (await client.send(new DescribeTableCommand({ TableName: 'ttt' }))).Table;
+      expect(described?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+      expect(described?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['dates']);
+      // A table without a TTL attribute in the template has TTL off
+      const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'ttt' }));
+      expect(ttl.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED').toBe('DISABLED');
+      client.destroy();
+    } finally {
+      await db.close();
+    }
   });
 });
