@@ -179,7 +179,9 @@ describe('IAM enforced through the local cloud', () => {
     expect(res.status).toBe(403);
     expect(res.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
     expect(res.body.Message).toMatch(
-      /^User: arn:aws:sts::000000000000:assumed-role\/imagegen-worker-role\/imagegen-worker is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-west-2:\*{8}0000:local\/local\/GET\/generations/,
+      new RegExp(
+        `^User: arn:aws:sts::000000000000:assumed-role/${templateRoles.worker.roleName}/[\\w-]+ is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-west-2:\\*{8}0000:${cloud.topology.api.id}/prod/GET/generations`,
+      ),
     );
     current = { ...FULL, bff: [] };
     expect((await api.call('GET', '/models')).status).toBe(403);

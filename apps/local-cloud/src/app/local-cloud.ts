@@ -34,7 +34,7 @@ import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloudSettings } from './settings';
-import { lifecycleExpiration, LocalTopology, localTopology } from './topology';
+import { lifecycleExpiration, LocalTopology, localTopology, templateRolePolicies } from './topology';
 import { startWebFront } from './web-front';
 
 export interface LocalCloudOptions {
@@ -251,9 +251,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       bucket: bucket.bucketName,
       worker: worker.functionName,
     };
-    const authorizer = options.rolePolicies
+    // Each principal's statements: as given (tests), else as the template grants them (LOCAL_IAM=enforce).
+    const rolePolicies =
+      options.rolePolicies ?? (settings.enforceIam ? templateRolePolicies(model, topology) : undefined);
+    const authorizer = rolePolicies
       ? createAuthorizer({
-          principals: localPrincipals(options.rolePolicies, {
+          principals: localPrincipals(rolePolicies, {
             // The role session names in the assumed-role ARNs of refusals.
             api: apiFunction.functionName,
             worker: worker.functionName,

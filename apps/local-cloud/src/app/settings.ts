@@ -56,6 +56,11 @@ export interface LocalCloudSettings {
    */
   readonly shutdownGraceSeconds: number;
   readonly logLevel: string;
+  /**
+   * LOCAL_IAM: `enforce` (the default) authorizes every call to a stand-in against the calling role's
+   * statements in the synthesized template (ADR 0008); `off` lets any call signed with the local keys through.
+   */
+  readonly enforceIam: boolean;
 }
 
 export class LocalSettingsError extends Error {
@@ -128,6 +133,13 @@ function latencySettings(env: NodeJS.ProcessEnv): Pick<BedrockFaults, 'latencyMs
 const optional = <K extends string>(key: K, value: number | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
 
+function iamSetting(env: NodeJS.ProcessEnv): boolean {
+  const raw = env['LOCAL_IAM']?.trim() || 'enforce';
+  if (raw !== 'enforce' && raw !== 'off')
+    throw new LocalSettingsError(`setting LOCAL_IAM must be "enforce" or "off" (got "${raw}")`);
+  return raw === 'enforce';
+}
+
 /** Reads the local cloud's settings from the environment (README lists them all). */
 export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
   const ports = Object.fromEntries(
@@ -161,5 +173,6 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
     retentionSweepSeconds: int(env, 'LOCAL_RETENTION_SWEEP_SECONDS', 300, 0, 86_400),
     shutdownGraceSeconds: int(env, 'LOCAL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
     logLevel: env['LOG_LEVEL']?.trim() || 'info',
+    enforceIam: iamSetting(env),
   };
 }

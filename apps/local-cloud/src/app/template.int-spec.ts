@@ -133,8 +133,9 @@ describe('the local cloud from a template that says otherwise', () => {
     );
     if (!modelsMethod) throw new Error('the synthesized template has no GET /models method');
     delete (modelsMethod.s.template.Resources as Resources)[modelsMethod.id];
+    // The worker: the function the API function names as its WORKER_FUNCTION_NAME (its logical id, GeneratorWorker…).
     const worker = all.find(
-      ({ r }) => r.Type === 'AWS::Lambda::Function' && r.Properties?.['Handler'] === 'index.workerHandler',
+      ({ id, r }) => r.Type === 'AWS::Lambda::Function' && /^GeneratorWorker[0-9A-F]{8}$/.test(id),
     );
     (worker?.r.Properties as Record<string, unknown>)['Timeout'] = 1;
     const invokeConfig = all.find(({ r }) => r.Type === 'AWS::Lambda::EventInvokeConfig');
