@@ -9,6 +9,7 @@ import { createLogger } from '@imagegen/shared/util-logging';
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings } from './settings';
 import { generatorApi } from './testing/generator-api';
+import { inProcessStackEnv } from './testing/stack-env';
 import { bucketKeys, invariantViolations, jobRecords, NO_VIOLATIONS } from './testing/stack-invariants';
 
 // Faults injected through the stand-ins' settings, each through the real SDKs and the real generator,
@@ -48,19 +49,11 @@ beforeAll(async () => {
   // Read by the generator when it is first built, in this process.
   process.env['BEDROCK_TIMEOUT_MS'] = String(BEDROCK_TIMEOUT_MS);
   process.env['JOB_STALE_AFTER_SECONDS'] = String(STALE_SECONDS);
-  const env = {
+  const env = inProcessStackEnv(dir, {
     LOCAL_BEDROCK_LATENCY_MS: '0',
     LOCAL_RETENTION_SWEEP_SECONDS: '0',
-    PORT: '0',
-    BFF_PORT: '0',
-    LOCAL_APIGW_PORT: '0',
-    LOCAL_BEDROCK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_DYNAMODB_PORT: '0',
-    LOCAL_LAMBDA_PORT: '0',
-    LOCAL_CLOUD_DATA_DIR: dir,
     LOG_LEVEL: 'error',
-  };
+  });
   const destination = new Writable({ write: (_c, _e, done) => done() });
   cloud = await startLocalCloud({
     settings: loadLocalCloudSettings(env),

@@ -16,6 +16,7 @@ import { createLogger } from '@imagegen/shared/util-logging';
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings, LOCAL_ACCOUNT, LOCAL_REGION } from './settings';
 import { generatorApi } from './testing/generator-api';
+import { inProcessStackEnv } from './testing/stack-env';
 import { localTopology, templateRolePolicies } from './topology';
 
 // IAM enforced through the whole stack: each function signs as its own role, every stand-in authorizes
@@ -49,19 +50,7 @@ const api = generatorApi(() => cloud.urls.apiGateway, OWNER, LOCAL_PRINCIPAL_KEY
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-iam-'));
-  const env = {
-    LOCAL_BEDROCK_LATENCY_MS: '0',
-    LOCAL_RETENTION_SWEEP_SECONDS: '0',
-    PORT: '0',
-    BFF_PORT: '0',
-    LOCAL_APIGW_PORT: '0',
-    LOCAL_BEDROCK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_DYNAMODB_PORT: '0',
-    LOCAL_LAMBDA_PORT: '0',
-    LOCAL_CLOUD_DATA_DIR: dir,
-    LOG_LEVEL: 'warn',
-  };
+  const env = inProcessStackEnv(dir, { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0' });
   const settings = loadLocalCloudSettings(env);
   const loaded = await loadTemplates({ cacheDir: settings.templateCacheDir });
   const model = readCloudModel(loaded.stacks, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });

@@ -13,6 +13,7 @@ import { signRequest } from '@imagegen/shared/util-sigv4';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings';
+import { inProcessStackEnv } from './testing/stack-env';
 
 const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-integration-1';
@@ -34,19 +35,7 @@ const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-int-'));
-  const env = {
-    LOCAL_BEDROCK_LATENCY_MS: '0',
-    LOCAL_RETENTION_SWEEP_SECONDS: '0',
-    PORT: '0',
-    BFF_PORT: '0',
-    LOCAL_APIGW_PORT: '0',
-    LOCAL_BEDROCK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_DYNAMODB_PORT: '0',
-    LOCAL_LAMBDA_PORT: '0',
-    LOCAL_CLOUD_DATA_DIR: dir,
-    LOG_LEVEL: 'warn',
-  };
+  const env = inProcessStackEnv(dir, { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0' });
   const destination = new Writable({
     write: (c, _e, done) => (logLines.push(JSON.parse(String(c))), done()),
   });

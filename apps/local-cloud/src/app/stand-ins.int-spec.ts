@@ -12,6 +12,7 @@ import { createLogger } from '@imagegen/shared/util-logging';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings';
+import { inProcessStackEnv } from './testing/stack-env';
 
 const ULTRA = 'stability.stable-image-ultra-v1:1';
 const CORE = 'stability.stable-image-core-v1:1';
@@ -21,21 +22,12 @@ let cloud: LocalCloud;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-stand-ins-'));
-  const env = {
-    PORT: '0',
-    BFF_PORT: '0',
-    LOCAL_APIGW_PORT: '0',
-    LOCAL_BEDROCK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_DYNAMODB_PORT: '0',
-    LOCAL_LAMBDA_PORT: '0',
-    LOCAL_CLOUD_DATA_DIR: dir,
-    LOG_LEVEL: 'warn',
+  const env = inProcessStackEnv(dir, {
     LOCAL_WORKER_CONCURRENCY: '3',
     RETENTION_DAYS: '7',
     LOCAL_RETENTION_SWEEP_SECONDS: '0',
     LOCAL_BEDROCK_ACCESS_DENIED: ULTRA,
-  };
+  });
   const destination = new Writable({ write: (_c, _e, done) => done() });
   cloud = await startLocalCloud({
     settings: loadLocalCloudSettings(env),

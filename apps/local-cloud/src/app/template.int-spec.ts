@@ -11,6 +11,7 @@ import { createLogger } from '@imagegen/shared/util-logging';
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings, LOCAL_CREDENTIALS, LOCAL_REGION } from './settings';
 import { generatorApi } from './testing/generator-api';
+import { inProcessStackEnv } from './testing/stack-env';
 
 // The local cloud takes what AWS enforces from the synthesized templates: each derivation is shown
 // to hold on the real templates, and to fail the way AWS would when the template says otherwise.
@@ -18,20 +19,8 @@ import { generatorApi } from './testing/generator-api';
 const OWNER = 'anon-template-test-1';
 const CORE = 'stability.stable-image-core-v1:1';
 
-const env = (dir: string, extra: Record<string, string> = {}) => ({
-  LOCAL_RETENTION_SWEEP_SECONDS: '0',
-  LOCAL_BEDROCK_LATENCY_MS: '0',
-  PORT: '0',
-  BFF_PORT: '0',
-  LOCAL_APIGW_PORT: '0',
-  LOCAL_BEDROCK_PORT: '0',
-  LOCAL_S3_PORT: '0',
-  LOCAL_DYNAMODB_PORT: '0',
-  LOCAL_LAMBDA_PORT: '0',
-  LOCAL_CLOUD_DATA_DIR: dir,
-  LOG_LEVEL: 'warn',
-  ...extra,
-});
+const env = (dir: string, extra: Record<string, string> = {}) =>
+  inProcessStackEnv(dir, { LOCAL_RETENTION_SWEEP_SECONDS: '0', LOCAL_BEDROCK_LATENCY_MS: '0', ...extra });
 const quiet = () =>
   createLogger({ service: 'local-cloud', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
