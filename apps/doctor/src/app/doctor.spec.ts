@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   controlPlane.setState(READY_ACCOUNT);
-  bedrock.setFaults({ accessDeniedModels: [] });
+  bedrock.setFaults({ accessDeniedModels: [], unsubscribedModels: [] });
   useEnvironment();
 });
 
@@ -278,8 +278,8 @@ describe('runDoctor', () => {
   });
 
   it('passes a model not subscribed yet, with a note that the first invoke subscribes', async () => {
-    // GIVEN: the stand-in's access-denied fault answers entitlement and agreement NOT_AVAILABLE
-    bedrock.setFaults({ accessDeniedModels: [ULTRA] });
+    // GIVEN: the control plane answers Ultra authorized, with entitlement and agreement NOT_AVAILABLE
+    bedrock.setFaults({ unsubscribedModels: [ULTRA] });
 
     // WHEN
     const { text, code } = await doctor();
@@ -296,7 +296,7 @@ describe('runDoctor', () => {
   it('fails when the deploying principal may not subscribe in AWS Marketplace and a model is not subscribed yet', async () => {
     // GIVEN
     controlPlane.setState({ marketplace: 'denied' });
-    bedrock.setFaults({ accessDeniedModels: [ULTRA] });
+    bedrock.setFaults({ unsubscribedModels: [ULTRA] });
 
     // WHEN
     const { text, code } = await doctor();

@@ -244,7 +244,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
       );
     }
-    const entitled = !faults.accessDeniedModels?.includes(model.id);
+    const authorized = !faults.accessDeniedModels?.includes(model.id);
+    // Not subscribed yet (or not authorized at all): no Marketplace entitlement or agreement in place.
+    const entitled = authorized && !faults.unsubscribedModels?.includes(model.id);
     sendJson(
       res,
       200,
@@ -252,7 +254,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         modelId: model.id,
         agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
         // A model this "account" may not use is denied by policy: the one answer that blocks it before a call.
-        authorizationStatus: entitled ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
+        authorizationStatus: authorized ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
         entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
         regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
       },

@@ -38,6 +38,11 @@ export interface BedrockFaults {
   /** Models this "account" has no access to (AccessDeniedException). */
   readonly accessDeniedModels?: readonly string[];
   /**
+   * Models this "account" may use but has no Marketplace subscription to yet: the control plane answers
+   * them AUTHORIZED with entitlement and agreement NOT_AVAILABLE (the first invoke would subscribe).
+   */
+  readonly unsubscribedModels?: readonly string[];
+  /**
    * When set, the chance draws of an invoke (throttle, error, timeout, jitter) come from this seed,
    * the request and how often that same request came before, not from Math.random: the same
    * requests meet the same faults whatever order they arrive in, so a test at a 50% rate is
@@ -56,6 +61,7 @@ export const DEFAULT_FAULTS: BedrockFaults = {
   errorNext: 0,
   contentFilterPattern: '\\bforbidden-content\\b',
   accessDeniedModels: [],
+  unsubscribedModels: [],
 };
 
 const RATE_KEYS = ['latencyJitter', 'throttleRate', 'errorRate', 'timeoutRate'] as const;
@@ -100,9 +106,10 @@ export function faultProblems(input: unknown): string[] {
       problems.push('contentFilterPattern must be a regular expression');
     }
   }
-  const denied = f['accessDeniedModels'];
-  if (denied !== undefined && !(Array.isArray(denied) && denied.every((d) => typeof d === 'string'))) {
-    problems.push('accessDeniedModels must be a list of model ids');
+  for (const key of ['accessDeniedModels', 'unsubscribedModels']) {
+    const ids = f[key];
+    if (ids !== undefined && !(Array.isArray(ids) && ids.every((d) => typeof d === 'string')))
+      problems.push(`${key} must be a list of model ids`);
   }
   return problems;
 }
