@@ -42,7 +42,7 @@ function resolveIn(packages, from, name) {
  * package.json and package-lock.json for `names`: versions and entries taken from the root lock,
  * kept to what those packages need (dependencies, optional ones, required peers).
  */
-function runtimePackage(rootLock, names, meta = { name: 'imagegen-bff' }) {
+function runtimePackage(rootLock, names, meta = { name: 'imagegen-bff' }, allowScripts = {}) {
   const packages = rootLock.packages;
   const keep = new Map();
   const visit = (key) => {
@@ -70,7 +70,19 @@ function runtimePackage(rootLock, names, meta = { name: 'imagegen-bff' }) {
     dependencies[name] = packages[key].version;
     visit(key);
   }
-  const manifest = { ...meta, version: '0.0.0', private: true, dependencies };
+  // The monorepo's reviewed install-script decisions for the packages kept (e.g. @scarf/scarf's telemetry
+  // stays denied), so `npm ci` with strict-allow-scripts passes and runs nothing unreviewed.
+  const kept = new Set(
+    [...keep.keys()].map((key) => packageName(key.slice(key.lastIndexOf('node_modules/') + 13))),
+  );
+  const reviewed = Object.fromEntries(Object.entries(allowScripts).filter(([name]) => kept.has(name)));
+  const manifest = {
+    ...meta,
+    version: '0.0.0',
+    private: true,
+    dependencies,
+    ...(Object.keys(reviewed).length ? { allowScripts: reviewed } : {}),
+  };
   const lockPackages = { '': { name: manifest.name, version: manifest.version, dependencies } };
   for (const key of [...keep.keys()].sort()) {
     // Dev-only in the monorepo says nothing here: every kept package is a runtime one.
@@ -90,8 +102,9 @@ function runtimePackage(rootLock, names, meta = { name: 'imagegen-bff' }) {
 /** Writes `outdir`/package.json and package-lock.json for the BFF bundle described by `metafile`. */
 function writeRuntimePackage(metafile, outdir, root = join(__dirname, '../..')) {
   const rootLock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const { allowScripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const names = [...new Set([...externalPackages(metafile), ...RUNTIME_LOADED])].sort();
-  const { manifest, lock } = runtimePackage(rootLock, names);
+  const { manifest, lock } = runtimePackage(rootLock, names, undefined, allowScripts);
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   writeFileSync(join(outdir, 'package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
   return manifest;
