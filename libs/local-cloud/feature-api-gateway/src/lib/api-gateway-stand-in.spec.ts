@@ -62,6 +62,17 @@ describe(startApiGatewayStandIn.name, () => {
     expect(e.requestContext).toMatchObject({ stage: 'local', path: '/local/generations' });
   });
 
+  it('passes query and header names such as __proto__ and constructor on as plain names (never a 500)', async () => {
+    const res = await call('GET', '/generations?__proto__=a&__proto__=b&constructor=c&cursor=d');
+    expect(res.status).toBe(200);
+    const [e] = seen;
+    // (JSON.parse makes `__proto__` an own key, as the event's JSON does in AWS)
+    expect(JSON.parse(JSON.stringify(e.multiValueQueryStringParameters))).toEqual(
+      JSON.parse('{"__proto__":["a","b"],"constructor":["c"],"cursor":["d"]}'),
+    );
+    expect(e.queryStringParameters?.['cursor']).toBe('d');
+  });
+
   it('refuses an unsigned request and one signed with other credentials, without calling the handler', async () => {
     const unsigned = await fetch(`${api.url}/generations`);
     expect(unsigned.status).toBe(403);
