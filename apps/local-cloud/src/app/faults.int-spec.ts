@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { ErrorCode, Generation } from '@imagegen/contracts';
+import { NO_FAULTS } from '@imagegen/local-cloud/feature-bedrock';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
@@ -17,18 +18,6 @@ import { bucketKeys, invariantViolations, jobRecords, NO_VIOLATIONS } from './te
 const CORE = 'stability.stable-image-core-v1:1';
 const SD35 = 'stability.sd3-5-large-v1:0';
 const OWNER = 'anon-faults-1';
-const CLEAR_BEDROCK = {
-  latencyMs: 0,
-  latencyJitter: 0,
-  throttleRate: 0,
-  errorRate: 0,
-  timeoutRate: 0,
-  throttleNext: 0,
-  errorNext: 0,
-  errorAfter: null,
-  accessDeniedModels: [],
-  faultSeed: null,
-};
 const CLEAR_S3 = { unavailable: false, failWritesNext: 0, failWritesRate: 0 };
 const CLEAR_DYNAMO = { unavailable: false, failNext: 0, failRate: 0, latencyMs: 0, operations: [] };
 /** The SDK's per-attempt timeout of InvokeModel in this stack (BEDROCK_TIMEOUT_MS), low so a hanging model is cut quickly. */
@@ -67,14 +56,14 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  cloud.bedrock.setFaults(CLEAR_BEDROCK);
+  cloud.bedrock.setFaults(NO_FAULTS);
   cloud.s3.setFaults(CLEAR_S3);
   cloud.dynamodb.setFaults(CLEAR_DYNAMO);
 });
 
 // After EVERY scenario: the faults are gone, the worker has nothing left, and the stores agree.
 afterEach(async () => {
-  cloud.bedrock.setFaults(CLEAR_BEDROCK);
+  cloud.bedrock.setFaults(NO_FAULTS);
   cloud.s3.setFaults(CLEAR_S3);
   cloud.dynamodb.setFaults(CLEAR_DYNAMO);
   await cloud.lambda.idle();

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { ErrorCode, Generation, OWNER_HEADER } from '@imagegen/contracts';
 import { readParametersText } from '@imagegen/generator/domain';
 import { readImageInfo } from '@imagegen/generator/model-adapters';
+import { NO_FAULTS } from '@imagegen/local-cloud/feature-bedrock';
 import { createLogger } from '@imagegen/shared/util-logging';
 import { signRequest } from '@imagegen/shared/util-sigv4';
 
@@ -17,17 +18,6 @@ import { inProcessStackEnv } from './testing/stack-env';
 
 const CORE = 'stability.stable-image-core-v1:1';
 const OWNER = 'anon-integration-1';
-const NO_FAULTS = {
-  latencyMs: 0,
-  latencyJitter: 0,
-  throttleRate: 0,
-  errorRate: 0,
-  timeoutRate: 0,
-  throttleNext: 0,
-  errorNext: 0,
-  errorAfter: null,
-  accessDeniedModels: [],
-};
 
 let dir: string;
 let cloud: LocalCloud;

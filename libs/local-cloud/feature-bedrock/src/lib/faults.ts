@@ -64,6 +64,9 @@ export const DEFAULT_FAULTS: BedrockFaults = {
   unsubscribedModels: [],
 };
 
+/** A patch that clears every fault, the optional ones included: the stand-in answers at once, every time. */
+export const NO_FAULTS: BedrockFaults = { ...DEFAULT_FAULTS, errorAfter: null, faultSeed: null };
+
 const RATE_KEYS = ['latencyJitter', 'throttleRate', 'errorRate', 'timeoutRate'] as const;
 const COUNT_KEYS = ['throttleNext', 'errorNext', 'errorAfter', 'faultSeed'] as const;
 
