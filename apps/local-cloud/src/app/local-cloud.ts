@@ -410,6 +410,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       accountId: LOCAL_ACCOUNT,
       ...(topology.api.stageName ? { stage: topology.api.stageName } : {}),
       functionTimeoutMs: apiFunction.timeoutSeconds * 1000,
+      // The stage's throttle and (with IAM enforced) the API's resource policy, as the template sets them.
+      ...(topology.api.throttle ? { throttle: topology.api.throttle } : {}),
+      ...(authorizer && topology.api.policy ? { resourcePolicy: topology.api.policy } : {}),
       ...enforce,
     });
 
