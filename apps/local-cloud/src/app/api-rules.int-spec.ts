@@ -132,3 +132,25 @@ describe('a stage throttled low', () => {
     expect(problem).toMatchObject({ code: ErrorCode.RATE_LIMITED, status: 429, retryAfterSeconds: 1 });
   });
 });
+
+describe('a function whose MemorySize Lambda would refuse', () => {
+  it('does not start, naming the function and the range Lambda takes (128 to 10,240 MB)', async () => {
+    // GIVEN the worker's MemorySize is 64 MB
+    const stacks: StackTemplate[] = structuredClone((await loadTemplates()).stacks);
+    const worker = stacks
+      .flatMap((s) => Object.entries(s.template.Resources as Resources))
+      .find(([id, r]) => r.Type === 'AWS::Lambda::Function' && /^GeneratorWorker[0-9A-F]{8}$/.test(id));
+    if (!worker) throw new Error('the synthesized template has no worker function');
+    (worker[1].Properties as Record<string, unknown>)['MemorySize'] = 64;
+    const dir = mkdtempSync(join(tmpdir(), 'imagegen-memory-'));
+    try {
+      // WHEN the local cloud starts from it THEN it refuses, as the deploy would fail
+      const env = inProcessStackEnv(dir, { LOCAL_RETENTION_SWEEP_SECONDS: '0' });
+      await expect(
+        startLocalCloud({ settings: loadLocalCloudSettings(env), log: quiet(), templates: stacks }),
+      ).rejects.toThrow(/MemorySize 64 is not one Lambda takes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
