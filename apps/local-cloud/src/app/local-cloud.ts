@@ -431,7 +431,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...(topology.api.stageName ? { stage: topology.api.stageName } : {}),
       functionTimeoutMs: apiFunction.timeoutSeconds * 1000,
       // The stage's throttle and (with IAM enforced) the API's resource policy, as the template sets them.
-      ...(topology.api.throttle ? { throttle: topology.api.throttle } : {}),
+      ...(settings.apiThrottle && topology.api.throttle ? { throttle: topology.api.throttle } : {}),
       ...(authorizer && topology.api.policy ? { resourcePolicy: topology.api.policy } : {}),
       ...enforce,
     });
