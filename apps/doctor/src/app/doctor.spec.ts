@@ -1,6 +1,6 @@
 /* eslint-disable @nx/enforce-module-boundaries -- the specs drive the doctor against the local AWS stand-ins (test-only: production code cannot import them) */
-import { callableModels, MODEL_CATALOG } from '@imagegen/contracts';
-import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
+import { callableModels } from '@imagegen/contracts';
+import { AWS_MODEL_RULES, BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import {
   ControlPlaneStandIn,
   READY_ACCOUNT,
@@ -86,7 +86,7 @@ beforeAll(async () => {
     startBedrockStandIn({
       port: 0,
       credentials: { ...CREDS, region: 'us-west-2' },
-      catalog: MODEL_CATALOG.map((m) => (m.id === SD35 ? { ...m, region: 'us-east-1' } : m)),
+      models: AWS_MODEL_RULES.map((m) => (m.modelId === SD35 ? { ...m, region: 'us-east-1' } : m)),
     }),
   ]);
 });

@@ -172,8 +172,31 @@ describe('IAM enforced through the local cloud', () => {
         `^User: arn:aws:sts::000000000000:assumed-role/${templateRoles.worker.roleName}/[\\w-]+ is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-west-2:\\*{8}0000:${cloud.topology.api.id}/prod/GET/generations`,
       ),
     );
-    current = { ...FULL, bff: [] };
+    // The BFF role with an explicit deny of its own is refused, whatever the resource policy allows
+    current = { ...FULL, bff: [{ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: '*' }] };
     expect((await api.call('GET', '/models')).status).toBe(403);
+  });
+
+  it("admits only the BFF task role by the API's resource policy: another role allowed execute-api:Invoke by its own statements gets 403", async () => {
+    // GIVEN the worker role may invoke the API by its own statements
+    current = {
+      ...FULL,
+      worker: [...FULL.worker, { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+    };
+    const asWorker = generatorApi(() => cloud.urls.apiGateway, OWNER, LOCAL_PRINCIPAL_KEYS.worker);
+    // WHEN it calls the API
+    const res = await asWorker.call('GET', '/models');
+    // THEN the resource policy's deny of every other principal refuses it, as API Gateway words it
+    expect(res.status).toBe(403);
+    expect(res.body.Message).toMatch(
+      new RegExp(
+        `^User: arn:aws:sts::000000000000:assumed-role/${templateRoles.worker.roleName}/[\\w-]+ is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-west-2:\\*{8}0000:${cloud.topology.api.id}/prod/GET/models with an explicit deny$`,
+      ),
+    );
+    // AND the BFF role is admitted even with no statement of its own: in one account the resource
+    // policy's allow is enough (API Gateway's table A)
+    current = { ...FULL, bff: [] };
+    expect((await api.call('GET', '/models')).status).toBe(200);
   });
 
   it('the API role without s3:GetObject: its links are refused by S3 when used (403 AccessDenied)', async () => {

@@ -5,7 +5,12 @@ import { WorkerEvent } from '@imagegen/generator/domain';
 import { createGeneratorApp, GeneratorApp, loadGeneratorSettings } from '@imagegen/generator/feature-api';
 import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud/feature-api-gateway';
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
-import { LambdaStandIn, startLambdaStandIn } from '@imagegen/local-cloud/feature-lambda';
+import {
+  LambdaStandIn,
+  memoryReport,
+  memorySizeProblem,
+  startLambdaStandIn,
+} from '@imagegen/local-cloud/feature-lambda';
 import {
   DynamoStandIn,
   RetentionSweeper,
@@ -34,7 +39,13 @@ import { Logger } from '@imagegen/shared/util-logging';
 
 import { startBffProcess } from './bff-process';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloudSettings } from './settings';
-import { lifecycleExpiration, LocalTopology, localTopology, templateRolePolicies } from './topology';
+import {
+  lifecycleExpiration,
+  LocalTopology,
+  localTopology,
+  templateRolePolicies,
+  TemplateTopologyError,
+} from './topology';
 import { startWebFront } from './web-front';
 
 export interface LocalCloudOptions {
@@ -245,6 +256,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         });
     const model = readCloudModel(loaded.stacks, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
     const topology = localTopology(model);
+    // Lambda's memory: the range AWS takes is checked; the size itself cannot be held in-process (ADR 0012).
+    const memories = [
+      topology.apiFunction,
+      topology.worker,
+      ...(topology.onFailure ? [topology.onFailure] : []),
+    ].map((f) => ({ functionName: f.functionName, memorySizeMb: f.memorySize }));
+    const memoryProblems = memories.flatMap((m) => memorySizeProblem(m) ?? []);
+    if (memoryProblems.length) throw new TemplateTopologyError(memoryProblems.join('; '));
+    log.info(memoryReport(memories), "the functions' MemorySize (not enforced in-process)");
     const { worker, apiFunction, onFailure, table, bucket } = topology;
     const names: LocalNames = {
       table: table.tableName,
@@ -410,6 +430,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       accountId: LOCAL_ACCOUNT,
       ...(topology.api.stageName ? { stage: topology.api.stageName } : {}),
       functionTimeoutMs: apiFunction.timeoutSeconds * 1000,
+      // The stage's throttle and (with IAM enforced) the API's resource policy, as the template sets them.
+      ...(settings.apiThrottle && topology.api.throttle ? { throttle: topology.api.throttle } : {}),
+      ...(authorizer && topology.api.policy ? { resourcePolicy: topology.api.policy } : {}),
       ...enforce,
     });
 

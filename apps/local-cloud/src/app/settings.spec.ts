@@ -20,6 +20,12 @@ describe(loadLocalCloudSettings.name, () => {
     expect(s.shutdownGraceSeconds).toBe(20);
   });
 
+  it("holds the API stage's throttle from the template unless LOCAL_API_THROTTLE=off, and refuses anything else", () => {
+    expect(loadLocalCloudSettings({}, '/repo').apiThrottle).toBe(true);
+    expect(loadLocalCloudSettings({ LOCAL_API_THROTTLE: 'off' }, '/repo').apiThrottle).toBe(false);
+    expect(() => loadLocalCloudSettings({ LOCAL_API_THROTTLE: 'no' }, '/repo')).toThrow(LocalSettingsError);
+  });
+
   it('gives each model its realistic latency, with jitter, unless told otherwise', () => {
     expect(loadLocalCloudSettings({}, '/repo').faults).toEqual({
       latencyMs: 'realistic',

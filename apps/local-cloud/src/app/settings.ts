@@ -61,6 +61,11 @@ export interface LocalCloudSettings {
    * statements in the synthesized template (ADR 0008); `off` lets any call signed with the local keys through.
    */
   readonly enforceIam: boolean;
+  /**
+   * LOCAL_API_THROTTLE: `template` (the default) holds the API stage's throttle from the template (429 past
+   * the burst, ADR 0012); `off` lifts it, as the end-to-end suites lift the BFF's rate limits.
+   */
+  readonly apiThrottle: boolean;
 }
 
 export class LocalSettingsError extends Error {
@@ -140,6 +145,13 @@ function iamSetting(env: NodeJS.ProcessEnv): boolean {
   return raw === 'enforce';
 }
 
+function apiThrottleSetting(env: NodeJS.ProcessEnv): boolean {
+  const raw = env['LOCAL_API_THROTTLE']?.trim() || 'template';
+  if (raw !== 'template' && raw !== 'off')
+    throw new LocalSettingsError(`setting LOCAL_API_THROTTLE must be "template" or "off" (got "${raw}")`);
+  return raw === 'template';
+}
+
 /** Reads the local cloud's settings from the environment (README lists them all). */
 export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
   const ports = Object.fromEntries(
@@ -174,5 +186,6 @@ export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd
     shutdownGraceSeconds: int(env, 'LOCAL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
     logLevel: env['LOG_LEVEL']?.trim() || 'info',
     enforceIam: iamSetting(env),
+    apiThrottle: apiThrottleSetting(env),
   };
 }

@@ -25,9 +25,11 @@ export const S3_ORIGIN = `http://127.0.0.1:${E2E_PORTS.LOCAL_S3_PORT}`;
 
 /**
  * Every browser here comes from 127.0.0.1 and the suites make hundreds of jobs: the BFF's rate limits
- * (unit-tested in apps/bff) are raised so they do not decide these tests.
+ * (unit-tested in apps/bff) are raised, and the API stage's throttle lifted (tested in apps/local-cloud),
+ * so they do not decide these tests.
  */
 const HIGH_LIMITS = {
+  LOCAL_API_THROTTLE: 'off',
   RATE_LIMIT_PER_IP: '100000',
   RATE_LIMIT_PER_OWNER: '100000',
   RATE_LIMIT_JOBS_PER_OWNER: '100000',

@@ -1,2 +1,3 @@
 export * from './lib/bedrock-stand-in';
 export * from './lib/faults';
+export * from './lib/aws-model-rules';

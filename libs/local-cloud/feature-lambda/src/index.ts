@@ -1,1 +1,2 @@
 export * from './lib/lambda-stand-in';
+export * from './lib/memory';

@@ -93,6 +93,15 @@ describe(HttpGeneratorClient.name, () => {
     expect((await problemOf(client().list('anon-1', {}, 'r'))).code).toBe(ErrorCode.MODEL_TIMEOUT);
   });
 
+  it("answers the API stage's throttle (429 Too Many Requests) as the BFF's own RATE_LIMITED problem, with a retry hint", async () => {
+    reply = () => ({ status: 429, body: { message: 'Too Many Requests' } });
+    expect(await problemOf(client().list('anon-1', {}, 'r'))).toMatchObject({
+      status: 429,
+      code: ErrorCode.RATE_LIMITED,
+      retryAfterSeconds: 1,
+    });
+  });
+
   it('answers SERVICE_UNAVAILABLE when the API cannot be reached', async () => {
     const down = new HttpGeneratorClient({
       baseUrl: 'http://127.0.0.1:9/prod',

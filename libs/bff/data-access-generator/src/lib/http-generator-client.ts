@@ -14,6 +14,9 @@ import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
 
 import { GeneratorClient } from './generator-client';
 
+/** Seconds to wait after the API stage's throttle refused a call (API Gateway sends no Retry-After). */
+const GATEWAY_THROTTLE_RETRY_SECONDS = 1;
+
 export interface HttpGeneratorClientOptions {
   /** The API's invoke URL, stage included (e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod). */
   readonly baseUrl: string;
@@ -136,6 +139,16 @@ export class HttpGeneratorClient implements GeneratorClient {
     // API Gateway's own answers (403 bad signature, 504 timeout, 502): not the caller's fault.
     if (res.status === 504)
       throw ProblemError.of(ErrorCode.MODEL_TIMEOUT, 'the image service took too long: try again');
+    // The API stage's throttle (API Gateway's THROTTLED response, 429 "Too Many Requests"): the caller
+    // may try again shortly, as from the BFF's own rate limit.
+    if (res.status === 429)
+      throw ProblemError.of(
+        ErrorCode.RATE_LIMITED,
+        'the image service is busy right now: try again in a moment',
+        {
+          retryAfterSeconds: GATEWAY_THROTTLE_RETRY_SECONDS,
+        },
+      );
     throw unavailable(`the image service refused the request (HTTP ${res.status}): try again in a moment`);
   }
 }

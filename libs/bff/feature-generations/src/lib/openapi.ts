@@ -178,6 +178,12 @@ export const MODEL_INFO_SCHEMA = objectSchema<ModelInfo>(
     imagesPerCall: integer(),
     maxCount: integer(),
     price: { type: 'object', properties: { perImageUsd: number(), asOf: string(), source: string() } },
+    fieldSources: {
+      type: 'object',
+      description:
+        "the AWS page each request field's rule was taken from (keys as the model's page names them)",
+      additionalProperties: { type: 'object', properties: { url: string(), note: string() } },
+    },
     expectedSecondsPerImage: number('typical seconds per image before any are measured'),
     available: { type: 'boolean', description: 'whether a request for it may be sent' },
     availability: oneOf(

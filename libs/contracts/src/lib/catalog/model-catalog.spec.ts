@@ -1,10 +1,13 @@
 import {
   callableModels,
   estimateCostUsd,
+  fieldsWithoutSource,
   findModel,
   foundationModelArn,
   MODEL_CATALOG,
   outputSizeFor,
+  REQUEST_FIELDS,
+  STABLE_IMAGE_CORE_PAGE,
 } from './model-catalog';
 
 describe('model catalog', () => {
@@ -35,5 +38,31 @@ describe('model catalog', () => {
     expect(core && foundationModelArn(core)).toBe(
       'arn:aws:bedrock:us-west-2::foundation-model/stability.stable-image-core-v1:1',
     );
+  });
+
+  it.each(MODEL_CATALOG.map((m) => [m.id, m] as const))(
+    'gives every request field of %s the AWS page it came from',
+    (_id, model) => {
+      expect(fieldsWithoutSource(model)).toEqual([]);
+      for (const field of REQUEST_FIELDS)
+        expect(model.fieldSources[field].url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\/bedrock\//);
+    },
+  );
+
+  it('names a field that lacks a source, or whose source is not an AWS page', () => {
+    const core = findModel('stability.stable-image-core-v1:1')!;
+    const { seed: _dropped, ...rest } = core.fieldSources;
+    expect(fieldsWithoutSource({ fieldSources: rest as typeof core.fieldSources })).toEqual(['seed']);
+    expect(
+      fieldsWithoutSource({
+        fieldSources: { ...core.fieldSources, output_format: { url: 'https://example.com/blog' } },
+      }),
+    ).toEqual(['output_format']);
+  });
+
+  it('offers Stable Image Core only the output formats its AWS page lists (JPEG and PNG, no WebP)', () => {
+    const core = findModel('stability.stable-image-core-v1:1')!;
+    expect([...core.outputFormats].sort()).toEqual(['jpeg', 'png']);
+    expect(core.fieldSources.output_format.url).toBe(STABLE_IMAGE_CORE_PAGE);
   });
 });

@@ -14,6 +14,24 @@ export type ModelFamily = 'stability-v2' | 'amazon-canvas' | 'stability-sdxl';
 
 export type LifecycleState = 'active' | 'legacy' | 'retired';
 
+/** The request fields of a text-to-image call, named as AWS's Bedrock page for each model names them. */
+export const REQUEST_FIELDS = [
+  'prompt',
+  'negative_prompt',
+  'mode',
+  'aspect_ratio',
+  'seed',
+  'output_format',
+] as const;
+export type RequestField = (typeof REQUEST_FIELDS)[number];
+
+/** Where a field's rule comes from: the AWS page (docs.aws.amazon.com) that documents it for this model. */
+export interface FieldSource {
+  readonly url: string;
+  /** Where the catalog's value differs from the page, or the page leaves something open: why. */
+  readonly note?: string;
+}
+
 export interface ImageSize {
   readonly width: number;
   readonly height: number;
@@ -47,6 +65,8 @@ export interface ModelCatalogEntry {
   /** Most images one request may ask for. */
   readonly maxCount: number;
   readonly price: { readonly perImageUsd: number; readonly asOf: string; readonly source: string };
+  /** The AWS page each request field's rule (length, enum, range) was taken from. */
+  readonly fieldSources: Readonly<Record<RequestField, FieldSource>>;
   /** Typical seconds per image before any are measured. */
   readonly expectedSecondsPerImage: number;
 }
@@ -76,14 +96,53 @@ const STABILITY_V2_COMMON = {
   family: 'stability-v2',
   provider: 'Stability AI',
   region: 'us-west-2',
+  // AWS's pages say 0 to 10,000 with the key required; an empty prompt is this app's own refusal.
   prompt: { minLength: 1, maxLength: 10_000 },
   aspectRatios: ASPECT_RATIOS,
   defaultAspectRatio: '1:1',
   seed: { min: 0, max: 4_294_967_294 },
-  outputFormats: OUTPUT_FORMATS,
   imagesPerCall: 1,
   maxCount: 4,
 } as const;
+
+const BEDROCK_GUIDE = 'https://docs.aws.amazon.com/bedrock/latest/userguide';
+/** Amazon Bedrock user guide, "Stable Image Core request and response". */
+export const STABLE_IMAGE_CORE_PAGE = `${BEDROCK_GUIDE}/model-parameters-diffusion-stable-image-core-text-image-request-response.html`;
+/** Amazon Bedrock user guide, "Stable Image Ultra request and response". */
+export const STABLE_IMAGE_ULTRA_PAGE = `${BEDROCK_GUIDE}/model-parameters-diffusion-stable-ultra-text-image-request-response.html`;
+/** Amazon Bedrock user guide, "Stability.ai Stable Diffusion 3.5 Large". */
+export const SD35_LARGE_PAGE = `${BEDROCK_GUIDE}/model-parameters-diffusion-3-5-large.html`;
+/** Amazon Bedrock user guide, "Stability.ai Diffusion 1.0 text to image" (SDXL; retired). */
+export const SDXL_PAGE = `${BEDROCK_GUIDE}/model-parameters-diffusion-1-0-text-image.html`;
+
+/** The seed note every Stability v2 model shares: one bound, so a seed works across models. */
+const SEED_NOTE =
+  "The catalog keeps 0..4294967294 (0 = random) for every Stability model, within the page's range.";
+
+/** Every field documented on one page (`notes` for the fields whose catalog value needs a word). */
+function sourcesOn(
+  url: string,
+  notes: Partial<Record<RequestField, string>> = {},
+): Record<RequestField, FieldSource> {
+  return Object.fromEntries(
+    REQUEST_FIELDS.map((field) => [field, notes[field] ? { url, note: notes[field] } : { url }]),
+  ) as Record<RequestField, FieldSource>;
+}
+
+/**
+ * The request fields a catalog entry gives no AWS source for (a missing entry, or a URL that is not an
+ * AWS documentation page): each must be empty, so every rule the app applies can be checked against AWS.
+ */
+export function fieldsWithoutSource(model: Pick<ModelCatalogEntry, 'fieldSources'>): RequestField[] {
+  return REQUEST_FIELDS.filter((field) => {
+    const url = model.fieldSources?.[field]?.url;
+    return typeof url !== 'string' || !/^https:\/\/docs\.aws\.amazon\.com\/\S+$/.test(url);
+  });
+}
+
+/** For the models whose page, as read for ADR 0012, did not show the list: Stability's own API for the model lists these three. */
+const UNREAD_FORMATS =
+  "Not confirmed on the page (see docs/adr/0012-aws-rules-locally.md): jpeg, png and webp as Stability's API for the model lists them.";
 
 const PRICE_SOURCE = 'shared/bedrock/MODELS.md (indicative; confirm on the Amazon Bedrock pricing page)';
 
@@ -94,10 +153,17 @@ export const MODEL_CATALOG: readonly ModelCatalogEntry[] = [
     displayName: 'Stable Image Core',
     description: 'Fast and affordable; the default.',
     lifecycle: { state: 'active' },
-    // Sources disagree on negative_prompt for Core/Ultra; Stability's own API takes it.
+    // AWS's Core page lists negative_prompt (up to 10,000 characters) among its optional fields.
     negativePrompt: { supported: true, maxLength: 10_000 },
     outputSizes: CORE_SIZES,
+    // AWS's Core page: "Supported formats: JPEG, PNG" (no WebP).
+    outputFormats: ['png', 'jpeg'],
     price: { perImageUsd: 0.04, asOf: '2026-11-01', source: PRICE_SOURCE },
+    fieldSources: sourcesOn(STABLE_IMAGE_CORE_PAGE, {
+      mode: 'The page lists text-to-image as the only mode.',
+      seed: `The page says 0 to 4294967295. ${SEED_NOTE}`,
+      output_format: 'The page lists JPEG and PNG only.',
+    }),
     expectedSecondsPerImage: 6,
   },
   {
@@ -108,7 +174,13 @@ export const MODEL_CATALOG: readonly ModelCatalogEntry[] = [
     lifecycle: { state: 'active' },
     negativePrompt: { supported: true, maxLength: 10_000 },
     outputSizes: ONE_MEGAPIXEL,
+    outputFormats: OUTPUT_FORMATS,
     price: { perImageUsd: 0.08, asOf: '2026-11-01', source: PRICE_SOURCE },
+    fieldSources: sourcesOn(SD35_LARGE_PAGE, {
+      mode: 'The page lists text-to-image and image-to-image; the app sends text-to-image.',
+      seed: SEED_NOTE,
+      output_format: UNREAD_FORMATS,
+    }),
     expectedSecondsPerImage: 10,
   },
   {
@@ -119,7 +191,9 @@ export const MODEL_CATALOG: readonly ModelCatalogEntry[] = [
     lifecycle: { state: 'active' },
     negativePrompt: { supported: true, maxLength: 10_000 },
     outputSizes: ONE_MEGAPIXEL,
+    outputFormats: OUTPUT_FORMATS,
     price: { perImageUsd: 0.14, asOf: '2026-11-01', source: PRICE_SOURCE },
+    fieldSources: sourcesOn(STABLE_IMAGE_ULTRA_PAGE, { seed: SEED_NOTE, output_format: UNREAD_FORMATS }),
     expectedSecondsPerImage: 14,
   },
   {
@@ -140,6 +214,12 @@ export const MODEL_CATALOG: readonly ModelCatalogEntry[] = [
     imagesPerCall: 1,
     maxCount: 1,
     price: { perImageUsd: 0.04, asOf: '2025-05-20', source: PRICE_SOURCE },
+    fieldSources: sourcesOn(SDXL_PAGE, {
+      prompt: 'text_prompts[].text (weight > 0); the model is retired, kept so old images show.',
+      negative_prompt: 'text_prompts[].text with a negative weight.',
+      mode: 'No mode field: text to image only.',
+      aspect_ratio: 'width and height, not a ratio.',
+    }),
     expectedSecondsPerImage: 8,
   },
 ];

@@ -158,6 +158,25 @@ describe(validateGenerateImageRequest.name, () => {
     expect(fieldsOf({ modelId: CORE, prompt: 'x', outputFormat })).toEqual(['outputFormat:isIn']);
   });
 
+  it('refuses WebP for Stable Image Core, whose AWS page lists JPEG and PNG only, and takes it for SD3.5 Large', () => {
+    const problem = problemOf({ modelId: CORE, prompt: 'x', outputFormat: 'webp' });
+    expect(problem.errors).toEqual([
+      expect.objectContaining({
+        field: 'outputFormat',
+        rule: 'isIn',
+        message: expect.stringContaining('png, jpeg'),
+      }),
+    ]);
+    expect(validateGenerateImageRequest({ modelId: CORE, prompt: 'x', outputFormat: 'jpeg' }).ok).toBe(true);
+    expect(
+      validateGenerateImageRequest({
+        modelId: 'stability.sd3-5-large-v1:0',
+        prompt: 'x',
+        outputFormat: 'webp',
+      }).ok,
+    ).toBe(true);
+  });
+
   it('rejects an unknown model, naming it', () => {
     const p = problemOf({ modelId: 'stability.imaginary-v9', prompt: 'x' });
     expect(p.errors).toEqual([

@@ -225,3 +225,46 @@ describe('the API Gateway stand-in stopping', () => {
     });
   });
 });
+
+describe('the stage throttle', () => {
+  it('answers 429 {"message":"Too Many Requests"} past the burst, without calling the function, and lets requests through again as the bucket refills', async () => {
+    // GIVEN a stage throttled to 1 request a second with a burst of 2, on a clock the test moves
+    let clock = 1_000_000;
+    let handled = 0;
+    const throttled = await startApiGatewayStandIn({
+      port: 0,
+      handler: async () => (handled++, { statusCode: 200, body: '{}' }),
+      region: REGION,
+      credentials: CREDS,
+      throttle: { rateLimit: 1, burstLimit: 2 },
+      now: () => clock,
+    });
+    const at = async () => {
+      const url = `${throttled.url}/generations`;
+      const headers = await signRequest(
+        { method: 'GET', url },
+        { service: 'execute-api', region: REGION, credentials: CREDS },
+      );
+      const res = await fetch(url, { headers });
+      return { status: res.status, type: res.headers.get('x-amzn-errortype'), body: await res.json() };
+    };
+    try {
+      // WHEN three requests come at once
+      const answers = [await at(), await at(), await at()];
+      // THEN the burst passes and the third is throttled as API Gateway answers it
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+      expect(answers[2]).toEqual({
+        status: 429,
+        type: 'TooManyRequestsException',
+        body: { message: 'Too Many Requests' },
+      });
+      expect(handled).toBe(2);
+      // AND a second later one more token is there
+      clock += 1_000;
+      expect((await at()).status).toBe(200);
+      expect((await at()).status).toBe(429);
+    } finally {
+      await throttled.close();
+    }
+  });
+});

@@ -10,9 +10,18 @@ import {
   RunningServer,
   sendJson,
 } from '@imagegen/local-cloud/util-http';
-import { accessDeniedMessage, Authorizer, executeApiCalls } from '@imagegen/local-cloud/util-iam';
+import {
+  accessDeniedMessage,
+  Authorizer,
+  combineSameAccount,
+  evaluateResourcePolicy,
+  executeApiCalls,
+  PolicyStatement,
+} from '@imagegen/local-cloud/util-iam';
 import { ApiMethodModel, matchApiMethod } from '@imagegen/local-cloud/util-template';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
+
+import { Throttle, TokenBucket } from './token-bucket';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -47,6 +56,17 @@ export interface ApiGatewayStandInOptions {
   readonly functionTimeoutMs?: number;
   /** Payload limit (API Gateway: 10 MB). */
   readonly maxBodyBytes?: number;
+  /**
+   * The RestApi's resource policy (its template `Policy`), evaluated with the caller's identity policies
+   * as API Gateway does for IAM auth in one account (an explicit deny in either wins, else an allow in
+   * either allows; apigateway-authorization-flow.html, table A). Needs `authorizer`. `execute-api:/…`
+   * resources stand for the API's own ARN.
+   */
+  readonly resourcePolicy?: { readonly Statement: readonly PolicyStatement[] };
+  /** The stage's throttle (its MethodSettings for every method): past it, 429 `{"message":"Too Many Requests"}`. */
+  readonly throttle?: Throttle;
+  /** The throttle's clock, in ms (tests). */
+  readonly now?: () => number;
 }
 
 export interface ApiGatewayStandIn {
@@ -154,6 +174,18 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       integration: { type: 'AWS_PROXY', timeoutMs },
     },
   ];
+  const bucket = options.throttle ? new TokenBucket(options.throttle, options.now) : undefined;
+  const apiArn = (account: string) =>
+    `arn:aws:execute-api:${options.region}:${account}:${options.apiId ?? 'local'}`;
+  /** `execute-api:/stage/METHOD/path` is the API's own ARN in a resource policy (apigateway-resource-policies-create-attach.html). */
+  const expand = (account: string, r: string | readonly string[] | undefined) =>
+    r === undefined
+      ? undefined
+      : [r]
+          .flat()
+          .map((x) =>
+            x.startsWith('execute-api:/') ? `${apiArn(account)}${x.slice('execute-api:'.length)}` : x,
+          );
   const missingToken = (res: ServerResponse, meta: Record<string, string>) =>
     sendJson(
       res,
@@ -210,26 +242,60 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
 
     const apiId = options.apiId ?? 'local';
     if (verdict.ok && 'accessKeyId' in verdict && authorizer?.secretFor(verdict.accessKeyId) !== undefined) {
-      const check = authorizer.check(
-        verdict.accessKeyId,
-        executeApiCalls(
-          { method: req.method ?? 'GET', apiId, stage, path },
-          { region: options.region, account: authorizer.account },
-        ),
+      const calls = executeApiCalls(
+        { method: req.method ?? 'GET', apiId, stage, path },
+        { region: options.region, account: authorizer.account },
       );
-      if (!check.allowed) {
+      const check = authorizer.check(verdict.accessKeyId, calls);
+      const identity = authorizer.identityOf(verdict.accessKeyId);
+      // The resource policy, for a principal of the template (the local cloud's own trusted keys are not roles).
+      const policy =
+        options.resourcePolicy && identity && calls[0]
+          ? evaluateResourcePolicy({
+              statements: options.resourcePolicy.Statement.map((st) => ({
+                ...st,
+                ...(st.Resource !== undefined ? { Resource: expand(authorizer.account, st.Resource) } : {}),
+                ...(st.NotResource !== undefined
+                  ? { NotResource: expand(authorizer.account, st.NotResource) }
+                  : {}),
+              })),
+              caller: identity.caller,
+              action: calls[0].action,
+              resource: calls[0].resource,
+              context: { ...identity.context, ...calls[0].context },
+            })
+          : undefined;
+      const decision = policy
+        ? combineSameAccount(check.allowed ? 'allow' : check.decision, policy.decision)
+        : check.allowed
+          ? 'allow'
+          : check.decision;
+      if (decision !== 'allow' && identity && calls[0]) {
         // API Gateway masks all but the last four digits of the account in the resource it names.
-        const masked = check.resource.replace(
-          /^(arn:aws:execute-api:[^:]*:)(\d{8})(\d{4}):/,
-          '$1********$3:',
-        );
+        const mask = (arn: string) =>
+          arn.replace(/^(arn:aws:execute-api:[^:]*:)(\d{8})(\d{4}):/, '$1********$3:');
+        const message =
+          !check.allowed && (check.decision === 'explicit-deny' || policy?.decision !== 'explicit-deny')
+            ? accessDeniedMessage(check, mask(check.resource))
+            : // Denied by the resource policy: "User: … is not authorized to perform: execute-api:Invoke on
+              // resource: … with an explicit deny" (https://repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer).
+              `User: ${identity.caller.sessionArn} is not authorized to perform: ${calls[0].action} on resource: ${mask(calls[0].resource)} with an explicit deny`;
         return sendJson(
           res,
           403,
-          { Message: accessDeniedMessage(check, masked) },
+          { Message: message },
           { ...meta, 'x-amzn-errortype': 'AccessDeniedException' },
         );
       }
+    }
+    // The stage throttle: API Gateway's THROTTLED gateway response (supported-gateway-response-types.html).
+    if (bucket && !bucket.take()) {
+      return sendJson(
+        res,
+        429,
+        { message: 'Too Many Requests' },
+        { ...meta, 'x-amzn-errortype': 'TooManyRequestsException' },
+      );
     }
     const event = toEvent(req, path, rawQuery, body, stage, requestId, {
       resourcePath: method.path,

@@ -122,11 +122,101 @@ describe(startBedrockStandIn.name, () => {
       400,
       /aspect_ratio/,
     ],
-    ['a seed out of range', CORE, { prompt: 'x', seed: 4_294_967_295 }, 'ValidationException', 400, /seed/],
+    [
+      'a Core seed past the 4294967295 its AWS page allows',
+      CORE,
+      { prompt: 'x', seed: 4_294_967_296 },
+      'ValidationException',
+      400,
+      /#\/seed: 4294967296 is not less or equal to 4294967295/,
+    ],
+    [
+      'an Ultra seed past 4294967294',
+      ULTRA,
+      { prompt: 'x', seed: 4_294_967_295 },
+      'ValidationException',
+      400,
+      /#\/seed/,
+    ],
+    [
+      'a seed that is not an integer',
+      SD35,
+      { prompt: 'x', seed: 1.5 },
+      'ValidationException',
+      400,
+      /#\/seed: expected type: Integer/,
+    ],
+    [
+      'WebP from Stable Image Core (its AWS page lists JPEG and PNG only)',
+      CORE,
+      { prompt: 'x', output_format: 'webp' },
+      'ValidationException',
+      400,
+      /#\/output_format: webp is not a valid enum value/,
+    ],
+    [
+      'a prompt over the 10,000 characters the page allows',
+      SD35,
+      { prompt: 'x'.repeat(10_001) },
+      'ValidationException',
+      400,
+      /#\/prompt: expected maxLength: 10000, actual: 10001/,
+    ],
+    [
+      'a negative prompt over 10,000 characters',
+      CORE,
+      { prompt: 'x', negative_prompt: 'y'.repeat(10_001) },
+      'ValidationException',
+      400,
+      /#\/negative_prompt: expected maxLength: 10000/,
+    ],
+    [
+      'image-to-image on Core, which takes text-to-image only',
+      CORE,
+      { prompt: 'x', mode: 'image-to-image' },
+      'ValidationException',
+      400,
+      /#\/mode/,
+    ],
+    [
+      'image-to-image on SD3.5 Large without an image',
+      SD35,
+      { prompt: 'x', mode: 'image-to-image', strength: 0.5 },
+      'ValidationException',
+      400,
+      /required key \[image\]/,
+    ],
   ])('refuses %s like Bedrock', async (_name, modelId, body, name, status, message) => {
     const err = await errorOf(invoke(modelId, body));
     expect(err).toMatchObject({ name, status });
     expect(err.message).toMatch(message);
+  });
+
+  it('takes what the pages allow at their edges: a 10,000-character prompt, seed 4294967295 on Core, JPEG', async () => {
+    const out = await invoke(CORE, {
+      prompt: 'x'.repeat(10_000),
+      seed: 4_294_967_295,
+      output_format: 'jpeg',
+    });
+    expect(out.seeds).toEqual([4_294_967_295]);
+    expect((await sharp(Buffer.from(out.images[0], 'base64')).metadata()).format).toBe('jpeg');
+  });
+
+  it('answers a refusal in Bedrock\'s wire shape: HTTP 400, x-amzn-ErrorType ValidationException, {"message"}', async () => {
+    // GIVEN a stand-in that takes unsigned calls (to read the raw answer)
+    const open = await startBedrockStandIn({ port: 0 });
+    try {
+      const res = await fetch(`${open.url}/model/${encodeURIComponent(CORE)}/invoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'x', output_format: 'webp' }),
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('x-amzn-errortype')).toMatch(/^ValidationException:/);
+      expect(Object.keys(await res.json())).toEqual(['message']);
+    } finally {
+      await open.close();
+    }
   });
 
   it('refuses a request signed with the wrong secret', async () => {

@@ -1,6 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 
-import { AspectRatio, MODEL_CATALOG, ModelCatalogEntry, OutputFormat } from '@imagegen/contracts';
 import {
   BodyTooLargeError,
   listen,
@@ -15,13 +14,14 @@ import { accessDeniedMessage, Authorizer, bedrockCalls } from '@imagegen/local-c
 import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
+import { AWS_MODEL_RULES, AwsModelRules, invokeBodyProblem } from './aws-model-rules';
 import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor, SeededDraws } from './faults';
-import { stabilityV2BodyProblem } from './validate-invoke';
 
 export interface BedrockStandInOptions {
   readonly port: number;
   readonly host?: string;
-  readonly catalog?: readonly ModelCatalogEntry[];
+  /** The models it serves and AWS's documented rules for each (default: AWS_MODEL_RULES; never the app's catalog). */
+  readonly models?: readonly AwsModelRules[];
   readonly faults?: BedrockFaults;
   /** When given, requests must be SigV4-signed (service `bedrock`) with these credentials, as in AWS. */
   readonly credentials?: {
@@ -92,14 +92,14 @@ function bedrockError(res: ServerResponse, type: string, message: string): void 
 }
 
 /**
- * A local Bedrock on one port. Runtime: `POST /model/{modelId}/invoke` with Bedrock's validation,
- * answers and errors for every catalog model, images from the offline engine, each model with its
- * own latency. Control plane: `GET /foundation-model-availability/{modelId}`, answering from the
- * catalog and the fault settings. Admin: `GET|POST /__faults`, `GET /__stats`,
+ * A local Bedrock on one port. Runtime: `POST /model/{modelId}/invoke` validated against AWS's documented
+ * rules for the model (AWS_MODEL_RULES, each with its source page), with Bedrock's answers and errors,
+ * images from the offline engine, each model with its own latency. Control plane:
+ * `GET /foundation-model-availability/{modelId}`, answering from the same table and the fault settings. Admin: `GET|POST /__faults`, `GET /__stats`,
  * `POST /__stats/reset`, `GET /__health`.
  */
 export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
-  const catalog = options.catalog ?? MODEL_CATALOG;
+  const models = options.models ?? AWS_MODEL_RULES;
   const region = options.region ?? options.credentials?.region ?? 'us-west-2';
   const { authorizer } = options;
   let faults: BedrockFaults = { ...DEFAULT_FAULTS, ...options.faults };
@@ -139,16 +139,16 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     body: Buffer,
   ): Promise<void> {
     const modelId = decodeURIComponent(rawModelId);
-    const model = catalog.find((m) => m.id === modelId);
+    const model = models.find((m) => m.modelId === modelId);
     if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
-    if (model.lifecycle.state === 'retired') {
+    if (model.lifecycle === 'end-of-life') {
       return bedrockError(
         res,
         'ResourceNotFoundException',
         `This model version has reached the end of its life. Please refer to the AWS documentation for more details.`,
       );
     }
-    if (faults.accessDeniedModels?.includes(model.id)) {
+    if (faults.accessDeniedModels?.includes(model.modelId)) {
       return bedrockError(
         res,
         'AccessDeniedException',
@@ -165,18 +165,11 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         'Malformed input request, please reformat your input and try again.',
       );
     }
-    if (model.family !== 'stability-v2') {
-      return bedrockError(
-        res,
-        'ValidationException',
-        `The stand-in does not serve the ${model.family} family.`,
-      );
-    }
-    const problem = stabilityV2BodyProblem(json, model);
+    const problem = invokeBodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
 
-    const random = randomFor(`${model.id}\n${body.toString('utf8')}`);
-    const latency = latencyFor(faults, model.id, random);
+    const random = randomFor(`${model.modelId}\n${body.toString('utf8')}`);
+    const latency = latencyFor(faults, model.modelId, random);
     modelTimeMs += latency;
     await sleep(latency);
     if (take('throttleNext') || random() < (faults.throttleRate ?? 0)) {
@@ -197,15 +190,15 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const b = json as {
       prompt: string;
       negative_prompt?: string;
-      aspect_ratio?: AspectRatio;
+      aspect_ratio?: string;
       seed?: number;
-      output_format?: OutputFormat;
+      output_format?: string;
     };
     const seed = b.seed && b.seed > 0 ? b.seed : Math.floor(Math.random() * 4_294_967_294) + 1;
     if (faults.contentFilterPattern && new RegExp(faults.contentFilterPattern, 'i').test(b.prompt)) {
       return sendJson(res, 200, { seeds: [seed], finish_reasons: ['Filter reason: prompt'], images: [] });
     }
-    const size = model.outputSizes[b.aspect_ratio ?? model.defaultAspectRatio] ?? {
+    const size = model.outputSizes[b.aspect_ratio ?? '1:1'] ?? {
       width: 1024,
       height: 1024,
     };
@@ -235,23 +228,23 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         `1 validation error detected: Value '${modelId.slice(0, 140)}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: ${AVAILABILITY_MODEL_ID.source.slice(1, -1)}`,
       );
     }
-    const model = catalog.find((m) => m.id === modelId);
+    const model = models.find((m) => m.modelId === modelId);
     if (!model) return bedrockError(res, 'ResourceNotFoundException', `The model ${modelId} was not found.`);
-    if (model.lifecycle.state === 'retired') {
+    if (model.lifecycle === 'end-of-life') {
       return bedrockError(
         res,
         'ResourceNotFoundException',
         'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
       );
     }
-    const authorized = !faults.accessDeniedModels?.includes(model.id);
+    const authorized = !faults.accessDeniedModels?.includes(model.modelId);
     // Not subscribed yet (or not authorized at all): no Marketplace entitlement or agreement in place.
-    const entitled = authorized && !faults.unsubscribedModels?.includes(model.id);
+    const entitled = authorized && !faults.unsubscribedModels?.includes(model.modelId);
     sendJson(
       res,
       200,
       {
-        modelId: model.id,
+        modelId: model.modelId,
         agreementAvailability: { status: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE' },
         // A model this "account" may not use is denied by policy: the one answer that blocks it before a call.
         authorizationStatus: authorized ? 'AUTHORIZED' : 'NOT_AUTHORIZED',

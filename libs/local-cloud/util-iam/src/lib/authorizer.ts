@@ -1,6 +1,7 @@
 import { authorize } from './evaluate';
-import { Decision, PolicyStatement, RolePolicies } from './policy';
+import { ConditionContext, Decision, PolicyStatement, RolePolicies } from './policy';
 import { ServiceCall } from './requests';
+import { CallerIdentity } from './resource-policy';
 
 /** The account every local ARN is in (the template's `AWS::AccountId`, resolved locally). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -77,6 +78,13 @@ export interface Authorizer {
    * aws:userid, aws:SecureTransport, aws:CurrentTime, aws:EpochTime) to each call's context.
    */
   check(accessKeyId: string, calls: readonly ServiceCall[]): AccessCheck;
+  /**
+   * Who a principal's key calls as, for a resource-based policy: its role and session ARNs and the global
+   * condition keys `check` adds. Undefined for a trusted key (not a role of the template).
+   */
+  identityOf(
+    accessKeyId: string,
+  ): { readonly caller: CallerIdentity; readonly context: ConditionContext } | undefined;
 }
 
 export interface AuthorizerOptions {
@@ -97,9 +105,28 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const trusted = new Map((options.trusted ?? []).map((k) => [k.accessKeyId, k.secretAccessKey]));
   for (const id of trusted.keys())
     if (byKey.has(id)) throw new Error(`access key ${id} is both trusted and a principal's`);
+  const identityOf: Authorizer['identityOf'] = (accessKeyId) => {
+    const principal = byKey.get(accessKeyId);
+    if (!principal) return undefined;
+    const { role } = principal;
+    const at = now();
+    const roleArn = `arn:aws:iam::${account}:role/${role.roleName}`;
+    const context = {
+      'aws:PrincipalArn': roleArn,
+      'aws:PrincipalAccount': account,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:userid': `AROALOCAL${role.roleLogicalId.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${principal.sessionName ?? principal.name}`,
+      'aws:SecureTransport': 'true',
+      'aws:CurrentTime': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:EpochTime': String(Math.floor(at.getTime() / 1000)),
+    };
+    const sessionArn = assumedRoleArn(account, role.roleName, principal.sessionName ?? principal.name);
+    return { caller: { roleArn, account, sessionArn }, context };
+  };
   return {
     account,
     secretFor: (id) => byKey.get(id)?.keys.secretAccessKey ?? trusted.get(id),
+    identityOf,
     check(accessKeyId, calls) {
       const principal = byKey.get(accessKeyId);
       if (!principal) {
@@ -107,17 +134,10 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
         throw new Error(`unknown access key ${accessKeyId}: verify the signature first`);
       }
       const { role } = principal;
-      const principalArn = assumedRoleArn(account, role.roleName, principal.sessionName ?? principal.name);
-      const at = now();
-      const globals = {
-        'aws:PrincipalArn': `arn:aws:iam::${account}:role/${role.roleName}`,
-        'aws:PrincipalAccount': account,
-        'aws:PrincipalType': 'AssumedRole',
-        'aws:userid': `AROALOCAL${role.roleLogicalId.toUpperCase().replace(/[^A-Z0-9]/g, '')}:${principal.sessionName ?? principal.name}`,
-        'aws:SecureTransport': 'true',
-        'aws:CurrentTime': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        'aws:EpochTime': String(Math.floor(at.getTime() / 1000)),
-      };
+      const identity = identityOf(accessKeyId);
+      if (!identity) throw new Error(`no identity for ${accessKeyId}`);
+      const principalArn = identity.caller.sessionArn;
+      const globals = identity.context;
       for (const c of calls) {
         const result = authorize({
           statements: role.statements,

@@ -12,7 +12,13 @@ export interface PolicyStatement {
   readonly Condition?: Readonly<
     Record<string, Readonly<Record<string, string | readonly string[] | boolean | number>>>
   >;
+  /** Resource-based policies only: who the statement is about (`"*"` or `{ "AWS": ARN | ARN[] }`). */
+  readonly Principal?: PolicyPrincipal;
+  readonly NotPrincipal?: PolicyPrincipal;
 }
+
+/** A resource-based policy's Principal element. */
+export type PolicyPrincipal = '*' | Readonly<Record<string, string | readonly string[]>>;
 
 /** One IAM role of the template and its statements (every policy attached to it, merged). */
 export interface RolePolicies {

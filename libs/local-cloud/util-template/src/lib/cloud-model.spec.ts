@@ -117,7 +117,17 @@ const app: StackTemplate = {
           Integration: integration(),
         },
       },
-      Stage: { Type: 'AWS::ApiGateway::Stage', Properties: { StageName: 'v1', RestApiId: { Ref: 'Api' } } },
+      Stage: {
+        Type: 'AWS::ApiGateway::Stage',
+        Properties: {
+          StageName: 'v1',
+          RestApiId: { Ref: 'Api' },
+          MethodSettings: [
+            { HttpMethod: 'GET', ResourcePath: '/~1items', ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1 },
+            { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+          ],
+        },
+      },
       ApiRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } },
       ApiPolicy: {
         Type: 'AWS::IAM::Policy',
@@ -187,6 +197,8 @@ describe(readCloudModel.name, () => {
   it('reads the REST API: full paths over the ParentId chain, methods, auth, integration timeouts and target, the stage', () => {
     const [api] = model.restApis;
     expect(api.stageName).toBe('v1');
+    // The stage-wide throttle (every method), not one method's
+    expect(api.throttle).toEqual({ rateLimit: 100, burstLimit: 200 });
     expect(
       api.methods.map((m) => [m.httpMethod, m.path, m.authorizationType, m.integration?.timeoutMs]),
     ).toEqual([

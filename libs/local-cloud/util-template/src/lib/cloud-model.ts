@@ -39,6 +39,11 @@ export interface RestApiModel {
   readonly methods: ApiMethodModel[];
   /** The resource policy, if the RestApi has one. */
   readonly policy?: { readonly Version?: string; readonly Statement: PolicyStatement[] };
+  /**
+   * The stage's throttle: its MethodSettings for every method (`HttpMethod` `*`, `ResourcePath` `/*`),
+   * ThrottlingRateLimit requests a second and a ThrottlingBurstLimit bucket.
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 export interface AsyncInvokeConfigModel {
@@ -201,10 +206,20 @@ function restApis(resolver: TemplateResolver): RestApiModel[] {
     );
     const methods: ApiMethodModel[] = [];
     let stageName: string | undefined;
+    let throttle: RestApiModel['throttle'];
     for (const [id, r] of Object.entries(template.Resources)) {
       if (!belongs(r)) continue;
       const p = r.Properties ?? {};
-      if (r.Type === 'AWS::ApiGateway::Stage') stageName = resolver.resolveString(stackName, p['StageName']);
+      if (r.Type === 'AWS::ApiGateway::Stage') {
+        stageName = resolver.resolveString(stackName, p['StageName']);
+        const settings = asArray(
+          resolver.resolve(stackName, p['MethodSettings']) as Record<string, unknown>[] | undefined,
+        );
+        const all = settings.find((m) => m['HttpMethod'] === '*' && m['ResourcePath'] === '/*');
+        const rateLimit = num(all?.['ThrottlingRateLimit']);
+        const burstLimit = num(all?.['ThrottlingBurstLimit']);
+        if (rateLimit !== undefined && burstLimit !== undefined) throttle = { rateLimit, burstLimit };
+      }
       if (r.Type === 'AWS::ApiGateway::Deployment' && p['StageName'] !== undefined)
         stageName ??= resolver.resolveString(stackName, p['StageName']);
       if (r.Type !== 'AWS::ApiGateway::Method') continue;
@@ -250,6 +265,7 @@ function restApis(resolver: TemplateResolver): RestApiModel[] {
         (a, b) => a.path.localeCompare(b.path) || a.httpMethod.localeCompare(b.httpMethod),
       ),
       ...(policy ? { policy: { ...policy, Statement: asArray(policy.Statement) } } : {}),
+      ...(throttle ? { throttle } : {}),
     };
   });
 }

@@ -42,6 +42,9 @@ export interface PolicyStatement {
   readonly NotResource?: string | string[];
   /** Operator → condition key → value(s), e.g. `{ StringLike: { 's3:prefix': ['owners/*'] } }`. */
   readonly Condition?: Record<string, Record<string, string | string[]>>;
+  /** Resource-based policies only (e.g. a RestApi's `Policy`): `"*"` or `{ "AWS": ARN | ARN[] }`. */
+  readonly Principal?: '*' | Record<string, string | string[]>;
+  readonly NotPrincipal?: '*' | Record<string, string | string[]>;
 }
 
 /** The identity policies of one IAM role: what the IAM engine evaluates every call of that role against. */

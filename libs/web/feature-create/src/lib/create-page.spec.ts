@@ -432,6 +432,17 @@ describe(CreatePage.name, () => {
     http.expectNone('/api/generations');
   });
 
+  it('offers Stable Image Core only the formats its AWS page lists (PNG and JPEG, no WebP)', async () => {
+    // GIVEN the catalog's models, Stable Image Core first
+    await setup();
+    // WHEN the format list opens
+    (el.querySelector('[data-testid="output-format"] .mat-mdc-select-trigger') as HTMLElement).click();
+    await fixture.whenStable();
+    // THEN WebP is not offered
+    const formats = Array.from(document.querySelectorAll('mat-option')).map((o) => shown(o));
+    expect(formats).toEqual(['PNG', 'JPEG']);
+  });
+
   it('hides the negative prompt for a model that does not take one', async () => {
     await setup(MODELS.map((m) => ({ ...m, negativePrompt: { supported: false, maxLength: 0 } })));
     expect(byId('negative-prompt')).toBeNull();
