@@ -91,6 +91,18 @@ describe(startApiGatewayStandIn.name, () => {
     expect(await slow.json()).toEqual({ message: 'Endpoint request timed out' });
   });
 
+  it("answers 414 past API Gateway's URL limits (a method ARN over 1600 bytes, a URL over 10240 characters), never Node's bare 431, without calling the handler", async () => {
+    const longPath = await call('GET', `/generations/${'a'.repeat(1_600)}`);
+    expect(longPath.status).toBe(414);
+    expect(await longPath.json()).toEqual({ message: 'Request URI too long' });
+    const longQuery = await fetch(`${api.url}/generations?q=${'v'.repeat(20_000)}`);
+    expect(longQuery.status).toBe(414);
+    expect(seen).toEqual([]);
+    // Just under the ARN limit, the request reaches the handler.
+    behaviour = async (e) => ({ statusCode: 200, body: JSON.stringify({ path: e.path }) });
+    expect((await call('GET', `/generations/${'a'.repeat(1_400)}`)).status).toBe(200);
+  });
+
   it('answers 502 when the handler throws', async () => {
     behaviour = () => Promise.reject(new Error('boom'));
     const res = await call('GET', '/generations');

@@ -156,6 +156,18 @@ function toEvent(
 }
 
 /**
+ * "Length, in characters, of the URL for a regional API: 10240", and "when authorization is enabled on a
+ * method, the maximum length of the method's ARN is 1600 bytes … the API client receives a 414 Request
+ * URI too long response" (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html and
+ * api-gateway-execution-service-limits-table.html). The 414's body is not documented; ours is API
+ * Gateway's usual `{"message"}` shape.
+ */
+const MAX_URL_CHARACTERS = 10_240;
+const MAX_METHOD_ARN_BYTES = 1_600;
+const uriTooLong = (res: ServerResponse, meta: Record<string, string>) =>
+  sendJson(res, 414, { message: 'Request URI too long' }, meta);
+
+/**
  * API Gateway (REST, IAM auth, Lambda proxy integration) on loopback: verifies SigV4, turns the
  * request into a proxy event for the handler, and keeps the 29 s and 10 MB limits.
  */
@@ -205,6 +217,7 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
       throw err;
     }
     const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
+    if ((req.url ?? '/').length > MAX_URL_CHARACTERS) return uriTooLong(res, meta);
     const prefix = `/${stage}`;
     if (rawPath !== prefix && !rawPath.startsWith(`${prefix}/`)) return missingToken(res, meta);
     const path = rawPath.slice(prefix.length) || '/';
@@ -213,6 +226,9 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     const match = matchApiMethod({ methods: [...methods] }, req.method ?? 'GET', path);
     if (!match) return missingToken(res, meta);
     const method = match.method;
+    const methodArn = `${apiArn(authorizer?.account ?? options.accountId ?? '000000000000')}/${stage}/${req.method ?? 'GET'}${path}`;
+    if (method.authorizationType !== 'NONE' && Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES)
+      return uriTooLong(res, meta);
     const verdict =
       method.authorizationType !== 'AWS_IAM'
         ? ({ ok: true } as const)
@@ -352,6 +368,8 @@ export async function startApiGatewayStandIn(options: ApiGatewayStandInOptions):
     options.port,
     'API Gateway stand-in',
     options.host,
+    // Room above API Gateway's own URL limit, so the stand-in answers it (414) rather than Node's parser (a bare 431).
+    { maxHeaderSize: 64 * 1024 },
   );
   return {
     url: `${server.url}/${stage}`,

@@ -109,12 +109,13 @@ export function listen(
   port: number,
   what: string,
   host = '127.0.0.1',
+  serverOptions: { readonly maxHeaderSize?: number } = {},
 ): Promise<RunningServer> {
   const active = new Set<ServerResponse>();
   let refuse: RequestListener | undefined;
   let drained: (() => void)[] = [];
   let actualPort = port;
-  const server = createServer((req, res) => {
+  const server = createServer(serverOptions, (req, res) => {
     if (!isLocalHost(req.headers.host, actualPort, host)) return refuseForeignHost(req, res);
     if (refuse) {
       res.setHeader('connection', 'close');
