@@ -11,6 +11,7 @@ import {
   DEFAULT_ASSISTANT_MODEL_ID,
   findTextModel,
   textCostUsd,
+  TextModelCatalogEntry,
   textModelResourceArns,
   textModelUnavailableReason,
 } from './text-model-catalog';
@@ -107,7 +108,7 @@ describe('the prompt assistant rules', () => {
 });
 
 describe('the text model catalog', () => {
-  const micro = findTextModel(DEFAULT_ASSISTANT_MODEL_ID);
+  const micro = findTextModel(DEFAULT_ASSISTANT_MODEL_ID) as TextModelCatalogEntry;
 
   it('has a current default with a profile, prices with their source and date', () => {
     expect(micro?.lifecycle.state).toBe('active');
@@ -118,7 +119,7 @@ describe('the text model catalog', () => {
   });
 
   it('names the profile ARN and the model ARN in every destination Region', () => {
-    expect(textModelResourceArns(micro!, 'us-west-2', '123456789012')).toEqual([
+    expect(textModelResourceArns(micro, 'us-west-2', '123456789012')).toEqual([
       'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.amazon.nova-micro-v1:0',
       'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0',
       'arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-micro-v1:0',
@@ -128,15 +129,15 @@ describe('the text model catalog', () => {
 
   it('prices tokens at the catalog rates', () => {
     // 1,000 in at 0.000035 + 1,000 out at 0.00014
-    expect(textCostUsd(micro!, { inputTokens: 1000, outputTokens: 1000 })).toBeCloseTo(0.000175, 9);
+    expect(textCostUsd(micro, { inputTokens: 1000, outputTokens: 1000 })).toBeCloseTo(0.000175, 9);
   });
 
   it('says why a retired model cannot be used', () => {
     expect(textModelUnavailableReason(micro)).toBeUndefined();
     expect(
       textModelUnavailableReason({
-        ...micro!,
-        lifecycle: { ...micro!.lifecycle, state: 'retired', endOfLifeDate: '2027-01-01' },
+        ...micro,
+        lifecycle: { ...micro.lifecycle, state: 'retired', endOfLifeDate: '2027-01-01' },
       }),
     ).toMatch(/retired.*2027-01-01/);
     expect(textModelUnavailableReason(undefined)).toMatch(/no model/);

@@ -139,8 +139,7 @@ export function assistantInstructions(
   return { system: lines.join('\n'), user: `<idea>\n${quoteIdea(idea)}\n</idea>` };
 }
 
-const LABELS = ['PROMPT', 'NEGATIVE', 'STYLE', 'CHANGE'] as const;
-type Label = (typeof LABELS)[number];
+type Label = 'PROMPT' | 'NEGATIVE' | 'STYLE' | 'CHANGE';
 
 /** The labelled lines of an answer so far (works on a partial stream: the last field may be unfinished). */
 export function parseSuggestionText(text: string): {
