@@ -1,2 +1,5 @@
 export * from './lib/bedrock-stand-in';
 export * from './lib/faults';
+export * from './lib/converse-stream';
+export * from './lib/event-stream';
+export * from './lib/offline-writer';
