@@ -6,7 +6,7 @@
 
 import { ModelCatalogEntry, ModelFamily } from '../catalog/model-catalog';
 import { FieldError, ProblemDetails } from '../errors/problem-details';
-import { TokenUsage } from './text-model-catalog';
+import { findTextModel, TextModelCatalogEntry, TokenUsage } from './text-model-catalog';
 
 export const ASSISTANT_LIMITS = {
   /** Characters of the person's text the assistant takes (an idea, not an essay). */
@@ -225,4 +225,56 @@ export function checkSuggestion(text: string, model: ModelCatalogEntry): Suggest
 /** A rough token count (about four characters a token) for a stream stopped before Bedrock counted it. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/**
+ * Generator `POST /usage/assistant`: the tokens one suggestion used, which the generator prices at the
+ * catalog's rates and adds to the owner's month like an image job's cost (the BFF never names a price).
+ */
+export interface AssistantUsageReport extends TokenUsage {
+  readonly textModelId: string;
+  readonly estimated: boolean;
+}
+
+/** What the generator answers: the cost it added and the month it counted in. */
+export interface AssistantUsageRecorded {
+  readonly costUsd: number;
+  readonly month: string;
+}
+
+const MAX_TOKENS_REPORTED = 1_000_000;
+
+/** The problems of a usage report (empty: valid). */
+export function assistantUsageProblems(body: unknown): FieldError[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return [{ field: 'body', rule: 'isObject', message: 'must be a JSON object' }];
+  const b = body as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(b))
+    if (!['textModelId', 'inputTokens', 'outputTokens', 'estimated'].includes(key))
+      errors.push({ field: key, rule: 'whitelistValidation', message: 'is not a known field' });
+  if (typeof b['textModelId'] !== 'string' || !findTextModel(b['textModelId']))
+    errors.push({ field: 'textModelId', rule: 'isIn', message: 'must be a text model of the catalog' });
+  for (const key of ['inputTokens', 'outputTokens']) {
+    const v = b[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TOKENS_REPORTED)
+      errors.push({
+        field: key,
+        rule: 'isInt',
+        message: `must be a whole number from 0 to ${MAX_TOKENS_REPORTED}`,
+      });
+  }
+  if (typeof b['estimated'] !== 'boolean')
+    errors.push({ field: 'estimated', rule: 'isBoolean', message: 'must be true or false' });
+  return errors;
+}
+
+/** `GET /api/assistant`: whether the button works, why not, and what a suggestion costs per token. */
+export interface AssistantStatus {
+  readonly available: boolean;
+  readonly unavailableReason?: string;
+  readonly textModelId: string;
+  readonly textModelName?: string;
+  readonly price?: TextModelCatalogEntry['price'];
+  readonly maxInputChars: number;
 }

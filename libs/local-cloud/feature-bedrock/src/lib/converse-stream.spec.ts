@@ -87,7 +87,7 @@ describe('the local ConverseStream, through the real SDK client', () => {
   it('streams the answer word by word in AWS event-stream frames, then stop and token counts', async () => {
     const { events, text } = await collect('un chat rouge sur le toit au coucher du soleil');
     const kinds = events.map((e) =>
-      Object.keys(e).find((k) => (e as Record<string, unknown>)[k] !== undefined),
+      Object.keys(e).find((k) => (e as unknown as Record<string, unknown>)[k] !== undefined),
     );
     expect(kinds[0]).toBe('messageStart');
     expect(kinds.filter((k) => k === 'contentBlockDelta').length).toBeGreaterThan(10);
