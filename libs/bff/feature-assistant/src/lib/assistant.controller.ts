@@ -3,7 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
 import { OwnerId, RequestId } from '@imagegen/bff/util-http';
-import { AssistantStatus } from '@imagegen/contracts';
+import type { AssistantStatus } from '@imagegen/contracts';
 
 import { AssistantService } from './assistant.service';
 
