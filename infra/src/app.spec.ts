@@ -448,6 +448,36 @@ describe('imagegen CDK app', () => {
       });
     });
 
+    it("lets the BFF task role stream the prompt assistant's text model, through its profile only (ADR 0014)", () => {
+      // GIVEN the statements of the BFF task role's policies
+      const bffRole = Object.values(main.findResources('AWS::ECS::TaskDefinition')).find(
+        (t) => t.Properties.ContainerDefinitions[0].Name === 'bff',
+      )?.Properties.TaskRoleArn['Fn::GetAtt'][0] as string;
+      const statements = Object.values(main.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${bffRole}"`))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+      const bedrock = statements.filter((s) => actions(s).some((a) => a.startsWith('bedrock:')));
+      // THEN ConverseStream's action alone, on the profile in the Bedrock region and the model where it routes
+      expect(bedrock).toHaveLength(1);
+      expect(actions(bedrock[0])).toEqual(['bedrock:InvokeModelWithResponseStream']);
+      const resources = JSON.stringify(bedrock[0].Resource);
+      expect(resources).toContain(':bedrock:us-west-2:');
+      expect(resources).toContain(':inference-profile/us.amazon.nova-micro-v1:0');
+      for (const region of ['us-east-1', 'us-east-2', 'us-west-2'])
+        expect(resources).toContain(`:bedrock:${region}::foundation-model/amazon.nova-micro-v1:0`);
+      expect(resources).not.toContain('*');
+      // AND the BFF is told which model and Region
+      const env = Object.values(main.findResources('AWS::ECS::TaskDefinition')).find(
+        (t) => t.Properties.ContainerDefinitions[0].Name === 'bff',
+      )?.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[];
+      expect(env).toEqual(
+        expect.arrayContaining([
+          { Name: 'ASSISTANT_MODEL_ID', Value: 'amazon.nova-micro-v1:0' },
+          { Name: 'ASSISTANT_BEDROCK_REGION', Value: 'us-west-2' },
+        ]),
+      );
+    });
+
     it('runs both services in the private subnets, without public IPs', () => {
       const privateSubnets = Object.entries(main.findResources('AWS::EC2::Subnet'))
         .filter(([, r]) => JSON.stringify(r.Properties.Tags).includes('Private'))

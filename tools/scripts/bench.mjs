@@ -15,6 +15,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { chromium } from 'playwright-core';
 
+import { measureAssistant } from './bench/assistant.mjs';
 import { browser, CORE, jobMs, pct, pool, SD35, traffic } from './bench/client.mjs';
 import { rssMiB, sleep, startStack } from './bench/stack.mjs';
 
@@ -22,6 +23,8 @@ const root = resolve(import.meta.dirname, '../..');
 const QUICK = process.env.BENCH_QUICK === '1'; // a smoke run with small counts (not for the figures)
 // Only the sizes and cold starts, printed (docs/benchmarks.md is left as it is): a quick check of the artifacts.
 const SIZES_ONLY = process.env.BENCH_ONLY === 'sizes';
+// Only the prompt assistant's figures, printed (docs/benchmarks.md is left as it is).
+const ASSISTANT_ONLY = process.env.BENCH_ONLY === 'assistant';
 // The generator's build: its handlers and their budget (what generator:build enforces and CDK deploys).
 const { BUDGET_BYTES, HANDLERS } = createRequire(import.meta.url)('../../apps/generator/bundle.cjs');
 const n = (full, quick) => (QUICK ? quick : full);
@@ -118,6 +121,19 @@ const bedrock = new BedrockRuntimeClient({
   endpoint: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
   requestHandler: new NodeHttpHandler({ connectionTimeout: 5000 }),
 });
+
+const ASSISTANT_NOTE =
+  "Issue 15: \"Improve prompt\" through the browser's path (web front → BFF → ConverseStream on the Bedrock stand-in, event-stream framing, IAM from the template → SSE), one suggestion at a time, beside the bare ConverseStream call to the stand-in (its offline writer streams a word every 25 ms). The cost is the real one: the stream's token counts at the catalog's Nova Micro prices.";
+if (ASSISTANT_ONLY) {
+  try {
+    const rows = await measureAssistant({ url: stack.url, bedrock, runs: n(20, 4) });
+    section('Prompt assistant', ASSISTANT_NOTE, ['measure', 'imagegen', 'bare ConverseStream'], rows);
+    console.log('\nBENCH_ONLY=assistant: docs/benchmarks.md left as it is');
+  } finally {
+    await stack.stop();
+  }
+  process.exit(0);
+}
 
 try {
   const generatorCold = coldStart(
@@ -422,6 +438,13 @@ try {
     'The create page on localhost (fresh browser context each time, no cache).',
     ['measure', 'value'],
     [['Largest Contentful Paint, median of ' + lcps.length, ms(pct(lcps, 50))]],
+  );
+
+  section(
+    'Prompt assistant',
+    ASSISTANT_NOTE,
+    ['measure', 'imagegen', 'bare ConverseStream'],
+    await measureAssistant({ url: stack.url, bedrock, runs: n(20, 4) }),
   );
 
   section(

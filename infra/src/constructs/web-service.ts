@@ -15,6 +15,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+import { findTextModel, textModelResourceArns } from '@imagegen/contracts';
+
 import { repoRoot } from '../repo-root';
 
 export interface WebServiceProps {
@@ -34,6 +36,8 @@ export interface WebServiceProps {
   readonly bffRateLimits: BffRateLimits;
   /** The BFF task role, made before the generator API (whose resource policy admits it alone). */
   readonly bffTaskRole: iam.IRole;
+  /** The prompt assistant: the BFF calls ConverseStream on this catalog text model in this Region (ADR 0014). */
+  readonly assistant?: { readonly textModelId: string; readonly bedrockRegion: string };
 }
 
 export interface BffRateLimits {
@@ -67,6 +71,12 @@ function bffEnvironment(
     RATE_LIMIT_PER_IP: String(props.bffRateLimits.ipPerMinute),
     RATE_LIMIT_PER_OWNER: String(props.bffRateLimits.ownerPerMinute),
     RATE_LIMIT_JOBS_PER_OWNER: String(props.bffRateLimits.createPerMinute),
+    ...(props.assistant
+      ? {
+          ASSISTANT_MODEL_ID: props.assistant.textModelId,
+          ASSISTANT_BEDROCK_REGION: props.assistant.bedrockRegion,
+        }
+      : {}),
   };
 }
 
@@ -170,6 +180,26 @@ export class WebService extends Construct {
         resources: [props.api.arnForExecuteApi('*', '/*', props.stage)],
       }),
     );
+
+    // The prompt assistant (ADR 0014): ConverseStream through the text model's cross-Region profile needs
+    // bedrock:InvokeModelWithResponseStream on the profile in the calling Region and on the model in
+    // every Region it routes to (Bedrock user guide, "Prerequisites for inference profiles").
+    const textModel = props.assistant ? findTextModel(props.assistant.textModelId) : undefined;
+    if (props.assistant && !textModel)
+      throw new Error(`the assistant's text model ${props.assistant.textModelId} is not in the catalog`);
+    if (props.assistant && textModel) {
+      bffTask.taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['bedrock:InvokeModelWithResponseStream'],
+          resources: textModelResourceArns(
+            textModel,
+            props.assistant.bedrockRegion,
+            Stack.of(this).account,
+            Stack.of(this).partition,
+          ),
+        }),
+      );
+    }
 
     Validations.of(bffTask).acknowledge({
       id: 'AwsSolutions-ECS2',

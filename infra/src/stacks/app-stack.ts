@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+import { DEFAULT_ASSISTANT_MODEL_ID } from '@imagegen/contracts';
+
 import { cognitoDomainPrefixOf, ImagegenConfig } from '../config';
 import { GENERATOR_STAGE, GeneratorApi } from '../constructs/generator-api';
 import { Network } from '../constructs/network';
@@ -61,6 +63,7 @@ export class AppStack extends Stack {
       cognito: config.cognito,
       ...(config.cognito ? { cognitoDomainPrefix: cognitoDomainPrefixOf(config) } : {}),
       bffTaskRole,
+      assistant: { textModelId: DEFAULT_ASSISTANT_MODEL_ID, bedrockRegion: config.bedrockRegion },
       logRetention,
       bffRateLimits: {
         ipPerMinute: config.rateLimitIpPerMinute,

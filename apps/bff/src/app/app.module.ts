@@ -1,11 +1,14 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 
 import { GeneratorClient, HttpGeneratorClient } from '@imagegen/bff/data-access-generator';
+import { AssistantModule, BedrockTextStream, TextStreamPort } from '@imagegen/bff/feature-assistant';
 import { GenerationsModule } from '@imagegen/bff/feature-generations';
 import { RateLimitModule } from '@imagegen/bff/util-http';
 
@@ -18,12 +21,23 @@ export interface AppModuleDeps {
   readonly draining: Observable<unknown>;
   /** Tests swap the generator client. */
   readonly generator?: GeneratorClient;
+  /** Tests swap the prompt assistant's text model. */
+  readonly textStream?: TextStreamPort;
 }
 
 @Module({})
 export class AppModule {
   /** The BFF, composed from validated settings. */
   static register(config: BffConfig, deps: AppModuleDeps): DynamicModule {
+    // One generator client for every module that talks to the generator API.
+    const generator =
+      deps.generator ??
+      new HttpGeneratorClient({
+        baseUrl: config.GENERATOR_API_URL,
+        region: config.GENERATOR_API_REGION,
+        credentials: defaultProvider(),
+        timeoutMs: config.GENERATOR_TIMEOUT_MS,
+      });
     return {
       module: AppModule,
       imports: [
@@ -41,20 +55,35 @@ export class AppModule {
           jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
         }),
         GenerationsModule.register({
-          generatorClient: deps.generator
-            ? { useValue: deps.generator }
-            : {
-                useFactory: () =>
-                  new HttpGeneratorClient({
-                    baseUrl: config.GENERATOR_API_URL,
-                    region: config.GENERATOR_API_REGION,
-                    credentials: defaultProvider(),
-                    timeoutMs: config.GENERATOR_TIMEOUT_MS,
-                  }),
-              },
+          generatorClient: { useValue: generator },
           follow: { maxDelayMs: config.SSE_POLL_MAX_MS },
           models: { ttlMs: config.MODELS_CACHE_SECONDS * 1000 },
           draining: deps.draining,
+        }),
+        AssistantModule.register({
+          generatorClient: { useValue: generator },
+          textStream: deps.textStream
+            ? { useValue: deps.textStream }
+            : {
+                // Bedrock Runtime's endpoint comes from the SDK's own settings (AWS_ENDPOINT_URL_BEDROCK_RUNTIME
+                // locally). HTTP/1.1 (the default handler speaks HTTP/2); the assistant's own timeout cuts the call.
+                useFactory: () =>
+                  new BedrockTextStream(
+                    new BedrockRuntimeClient({
+                      region: config.ASSISTANT_BEDROCK_REGION,
+                      credentials: defaultProvider(),
+                      maxAttempts: 2,
+                      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000 }),
+                    }),
+                  ),
+              },
+          settings: {
+            textModelId: config.ASSISTANT_MODEL_ID,
+            timeoutMs: config.ASSISTANT_TIMEOUT_MS,
+            heartbeatMs: config.ASSISTANT_HEARTBEAT_MS,
+            perOwner: config.ASSISTANT_RATE_PER_OWNER,
+            windowSeconds: config.ASSISTANT_RATE_WINDOW_SECONDS,
+          },
         }),
       ],
     };

@@ -13,6 +13,8 @@ import {
   validateSync,
 } from 'class-validator';
 
+import { DEFAULT_ASSISTANT_MODEL_ID, TEXT_MODEL_CATALOG } from '@imagegen/contracts';
+
 /** API Gateway REST's default integration timeout (29 s): the generator API answers within it. */
 export const API_GATEWAY_TIMEOUT_MS = 29_000;
 
@@ -128,6 +130,43 @@ export class BffConfig {
   // Longer than GENERATOR_TIMEOUT_MS, so a job POST in progress at SIGTERM can still get its answer
   // (within ECS's 90 s stop timeout for the BFF container).
   SHUTDOWN_DEADLINE_MS = 35_000;
+
+  // ---- The prompt assistant (docs/adr/0014-prompt-assistant.md): a separate block, kept together. ----
+
+  /** The catalog text model the assistant streams from (libs/contracts TEXT_MODEL_CATALOG). */
+  @IsIn(TEXT_MODEL_CATALOG.map((m) => m.id), {
+    message: `ASSISTANT_MODEL_ID must be a text model of the catalog: ${TEXT_MODEL_CATALOG.map((m) => m.id).join(', ')}`,
+  })
+  ASSISTANT_MODEL_ID = DEFAULT_ASSISTANT_MODEL_ID;
+
+  /** The Region the BFF calls Bedrock Runtime in (the inference profile's source Region). */
+  @Matches(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+    message: 'ASSISTANT_BEDROCK_REGION must be an AWS region such as us-west-2',
+  })
+  ASSISTANT_BEDROCK_REGION = 'us-west-2';
+
+  /** A whole suggestion, or it is cut with MODEL_TIMEOUT. */
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  ASSISTANT_TIMEOUT_MS = 20_000;
+
+  /** A keep-alive comment this often while a suggestion streams: under the ALB's 60 s idle timeout. */
+  @IsInt()
+  @Min(1_000)
+  @Max(55_000, { message: "ASSISTANT_HEARTBEAT_MS must be at most 55000 (the ALB's idle timeout is 60 s)" })
+  ASSISTANT_HEARTBEAT_MS = 15_000;
+
+  /** Suggestions per owner per ASSISTANT_RATE_WINDOW_SECONDS. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  ASSISTANT_RATE_PER_OWNER = 10;
+
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  ASSISTANT_RATE_WINDOW_SECONDS = 60;
 }
 
 export class BffConfigError extends Error {
@@ -144,6 +183,10 @@ const NUMBERS = new Set([
   'RATE_LIMIT_PER_OWNER',
   'RATE_LIMIT_JOBS_PER_OWNER',
   'SHUTDOWN_DEADLINE_MS',
+  'ASSISTANT_TIMEOUT_MS',
+  'ASSISTANT_HEARTBEAT_MS',
+  'ASSISTANT_RATE_PER_OWNER',
+  'ASSISTANT_RATE_WINDOW_SECONDS',
 ]);
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */

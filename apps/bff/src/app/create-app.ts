@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 
 import { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import type { TextStreamPort } from '@imagegen/bff/feature-assistant';
 import { PROBLEM_SCHEMA } from '@imagegen/bff/feature-generations';
 import {
   AlbOidcVerifier,
@@ -32,11 +33,15 @@ const DOCS_PATH = `${API_PREFIX}/docs`;
  * page asks for first, so a new browser has its owner cookie before it sends a job (jobs sent at
  * once by a browser without one, as the compare page does, would each get an owner of their own).
  */
-const OWNER_ROUTES = ['generations', 'summary', 'models'].map((route) => `/${API_PREFIX}/${route}`);
+const OWNER_ROUTES = ['generations', 'summary', 'models', 'assistant'].map(
+  (route) => `/${API_PREFIX}/${route}`,
+);
 
 export interface BffDeps {
   /** Tests swap the generator client. */
   readonly generator?: GeneratorClient;
+  /** Tests swap the prompt assistant's text model. */
+  readonly textStream?: TextStreamPort;
   /** Tests pass a verifier with a key made in the test. */
   readonly oidc?: AlbOidcVerifier;
   readonly logger?: PinoLogger;
@@ -55,7 +60,12 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   const shutdown =
     deps.shutdown ?? new GracefulShutdown({ deadlineMs: config.SHUTDOWN_DEADLINE_MS, log: logger });
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, { logger, draining: shutdown.draining, generator: deps.generator }),
+    AppModule.register(config, {
+      logger,
+      draining: shutdown.draining,
+      generator: deps.generator,
+      ...(deps.textStream ? { textStream: deps.textStream } : {}),
+    }),
     {
       bufferLogs: true,
       bodyParser: false,

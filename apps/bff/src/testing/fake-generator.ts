@@ -1,5 +1,7 @@
 import { GeneratorClient } from '@imagegen/bff/data-access-generator';
 import {
+  AssistantUsageRecorded,
+  AssistantUsageReport,
   ErrorCode,
   Generation,
   GenerationPage,
@@ -108,6 +110,15 @@ export class FakeGenerator implements GeneratorClient {
       spentUsd: ownerId.length / 100,
       images: 2,
     };
+  }
+
+  /** Prompt-assistant usage reports, as the BFF sent them. */
+  readonly assistantUsage: { ownerId: string; report: AssistantUsageReport }[] = [];
+
+  async recordAssistantUsage(ownerId: string, report: AssistantUsageReport): Promise<AssistantUsageRecorded> {
+    this.calls.push('recordAssistantUsage');
+    this.assistantUsage.push({ ownerId, report });
+    return { costUsd: 0, month: '2026-11' };
   }
 
   async ping(): Promise<void> {

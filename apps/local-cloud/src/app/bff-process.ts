@@ -8,6 +8,8 @@ export interface BffProcessOptions {
   readonly entry: string;
   readonly port: number;
   readonly generatorApiUrl: string;
+  /** The local Bedrock: the prompt assistant calls ConverseStream on it (AWS_ENDPOINT_URL_BEDROCK_RUNTIME). */
+  readonly bedrockUrl?: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Folder where the local cookie-signing secret is kept across restarts. */
@@ -53,6 +55,9 @@ export function startBffProcess(options: BffProcessOptions): ChildProcess {
       PORT: String(options.port),
       GENERATOR_API_URL: options.generatorApiUrl,
       GENERATOR_API_REGION: options.region,
+      ...(options.bedrockUrl
+        ? { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: options.bedrockUrl, ASSISTANT_BEDROCK_REGION: options.region }
+        : {}),
       AWS_REGION: options.region,
       AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,

@@ -444,6 +444,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         entry: options.app.bffEntry,
         port: ports.bff,
         generatorApiUrl: apiGateway.url,
+        bedrockUrl: bedrock.url,
         region: LOCAL_REGION,
         // The BFF task role's keys when enforcing.
         credentials: authorizer ? LOCAL_PRINCIPAL_KEYS.bff : LOCAL_CREDENTIALS,

@@ -8,3 +8,5 @@ export * from './lib/stores/generation-store';
 export * from './lib/stores/compare-store';
 export * from './lib/stores/gallery-store';
 export * from './lib/stores/detail-store';
+export * from './lib/assistant-api';
+export * from './lib/stores/prompt-assistant-store';

@@ -1,4 +1,11 @@
-import { Generation, GenerationPage, ModelInfo, OwnerSummary } from '@imagegen/contracts';
+import {
+  AssistantUsageRecorded,
+  AssistantUsageReport,
+  Generation,
+  GenerationPage,
+  ModelInfo,
+  OwnerSummary,
+} from '@imagegen/contracts';
 
 /** What the BFF needs from the generator API (DI token below; HTTP adapter in this library). */
 export interface GeneratorClient {
@@ -15,6 +22,12 @@ export interface GeneratorClient {
   models(requestId: string): Promise<ModelInfo[]>;
   /** Retention and this month's spending of an owner (generator `GET /summary`). */
   summary(ownerId: string, requestId: string): Promise<OwnerSummary>;
+  /** Adds one prompt-assistant suggestion's tokens to the owner's month (generator `POST /usage/assistant`). */
+  recordAssistantUsage(
+    ownerId: string,
+    report: AssistantUsageReport,
+    requestId: string,
+  ): Promise<AssistantUsageRecorded>;
   /** Answers when the generator API is reachable and accepts the BFF's credentials. */
   ping(requestId: string): Promise<void>;
 }

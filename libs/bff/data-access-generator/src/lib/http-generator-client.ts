@@ -1,4 +1,6 @@
 import {
+  AssistantUsageRecorded,
+  AssistantUsageReport,
   ErrorCode,
   Generation,
   GenerationPage,
@@ -81,6 +83,14 @@ export class HttpGeneratorClient implements GeneratorClient {
 
   summary(ownerId: string, requestId: string): Promise<OwnerSummary> {
     return this.call('GET', '/summary', ownerId, requestId);
+  }
+
+  recordAssistantUsage(
+    ownerId: string,
+    report: AssistantUsageReport,
+    requestId: string,
+  ): Promise<AssistantUsageRecorded> {
+    return this.call('POST', '/usage/assistant', ownerId, requestId, report);
   }
 
   async ping(requestId: string): Promise<void> {

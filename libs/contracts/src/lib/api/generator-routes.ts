@@ -11,6 +11,7 @@ export const GENERATOR_ROUTES = [
   { method: 'POST', path: '/generations/{id}/cancel' },
   { method: 'GET', path: '/models' },
   { method: 'GET', path: '/summary' },
+  { method: 'POST', path: '/usage/assistant' },
 ] as const;
 
 export type GeneratorRoute = (typeof GENERATOR_ROUTES)[number];

@@ -14,6 +14,7 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAUTHORIZED: 'UNAUTHORIZED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  SUGGESTION_REJECTED: 'SUGGESTION_REJECTED',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -46,6 +47,12 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', retryable: false },
   UNAUTHORIZED: { status: 403, title: 'Forbidden', retryable: false },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The service is unavailable for a moment', retryable: true },
+  // The prompt assistant's answer failed the check before it is offered (not a prompt, too long, not English).
+  SUGGESTION_REJECTED: {
+    status: 422,
+    title: "The assistant's answer was not a usable prompt",
+    retryable: true,
+  },
   INTERNAL: { status: 500, title: 'Something went wrong on our side', retryable: true },
 };
 

@@ -1,4 +1,17 @@
-import { catalogEta, ModelEta, ModelInfo, OwnerSummary } from '@imagegen/contracts';
+import {
+  assistantUsageProblems,
+  AssistantUsageRecorded,
+  AssistantUsageReport,
+  catalogEta,
+  findTextModel,
+  ModelEta,
+  ModelInfo,
+  OwnerSummary,
+  ProblemError,
+  textCostUsd,
+  TextModelCatalogEntry,
+  validationProblem,
+} from '@imagegen/contracts';
 
 import { GeneratorDeps } from './ports';
 
@@ -79,4 +92,23 @@ export async function ownerSummary(deps: GeneratorDeps, ownerId: string): Promis
     spentUsd: Math.round(spend.usd * 1000) / 1000,
     images: spend.images,
   };
+}
+
+/**
+ * POST /usage/assistant: one prompt-assistant suggestion's tokens, priced at the catalog's per-token
+ * rates and added to the owner's month the way a job's images are (no image counted).
+ */
+export async function recordAssistantUsage(
+  deps: GeneratorDeps,
+  ownerId: string,
+  body: unknown,
+): Promise<AssistantUsageRecorded> {
+  const errors = assistantUsageProblems(body);
+  if (errors.length) throw new ProblemError(validationProblem(errors));
+  const report = body as AssistantUsageReport;
+  const model = findTextModel(report.textModelId) as TextModelCatalogEntry;
+  const costUsd = textCostUsd(model, report);
+  const month = deps.clock.now().toISOString().slice(0, 7);
+  await deps.usage.addSpend(ownerId, month, costUsd, 0);
+  return { costUsd, month };
 }

@@ -213,6 +213,36 @@ describe('cancel, delete and idempotency routes', () => {
     ).toBe(403);
   });
 
+  it("adds a prompt-assistant suggestion's tokens to the owner's month at the catalog's prices", async () => {
+    const { app } = setup();
+    const res = await app.handleApi(
+      event('POST', '/usage/assistant', {
+        body: JSON.stringify({
+          textModelId: 'amazon.nova-micro-v1:0',
+          inputTokens: 20_000,
+          outputTokens: 10_000,
+          estimated: false,
+        }),
+      }),
+    );
+    expect(res.statusCode).toBe(200);
+    // 20 x 0.000035 + 10 x 0.00014 = 0.0021 USD
+    expect(JSON.parse(res.body).costUsd).toBeCloseTo(0.0021, 9);
+    const summary = JSON.parse((await app.handleApi(event('GET', '/summary'))).body);
+    expect(summary).toMatchObject({ spentUsd: 0.002, images: 0 });
+    const bad = await app.handleApi(
+      event('POST', '/usage/assistant', {
+        body: JSON.stringify({ textModelId: 'x', inputTokens: -1, outputTokens: 1.5, estimated: false }),
+      }),
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).errors.map((e: { field: string }) => e.field)).toEqual([
+      'textModelId',
+      'inputTokens',
+      'outputTokens',
+    ]);
+  });
+
   it('answers 403 UNAUTHORIZED naming the missing permission when AWS denies the role a call, not a 500', async () => {
     // GIVEN the role of the API function may not write its table
     const { app, deps, lines } = setup();

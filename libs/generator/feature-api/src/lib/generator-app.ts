@@ -27,6 +27,7 @@ import {
   listGenerations,
   listModels,
   ownerSummary,
+  recordAssistantUsage,
   runGeneration,
   settleAbandonedGeneration,
   WorkerEvent,
@@ -130,6 +131,10 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
     }),
     'GET /models': async () => ({ status: 200, body: await listModels(deps) }),
     'GET /summary': async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }),
+    'POST /usage/assistant': async (ctx) => ({
+      status: 200,
+      body: await recordAssistantUsage(deps, ownerOf(ctx), jsonBody(ctx)),
+    }),
   };
   const router = new Router();
   for (const route of GENERATOR_ROUTES)

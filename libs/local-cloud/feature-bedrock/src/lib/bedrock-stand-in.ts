@@ -15,6 +15,7 @@ import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-en
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 import { AWS_MODEL_RULES, AwsModelRules, invokeBodyProblem } from './aws-model-rules';
+import { converseStreamHandler, ConverseStreamOptions, ConverseStreamStats } from './converse-stream';
 import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor, SeededDraws } from './faults';
 
 export interface BedrockStandInOptions {
@@ -35,11 +36,13 @@ export interface BedrockStandInOptions {
    * principal of its key; a refusal is Bedrock's 403 AccessDeniedException.
    */
   readonly authorizer?: Authorizer;
+  /** The local ConverseStream of the text models (the prompt assistant's): its pace. */
+  readonly converse?: ConverseStreamOptions;
   /** The region this "Bedrock" serves (what the control plane answers regionAvailability for); default: the credentials' region, else us-west-2. */
   readonly region?: string;
 }
 
-export interface BedrockStats {
+export interface BedrockStats extends ConverseStreamStats {
   /** InvokeModel calls that passed the signature check (whatever they answered). */
   readonly invocations: number;
   readonly inFlight: number;
@@ -108,7 +111,15 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
   let maxInFlight = 0;
   let availabilityChecks = 0;
   let modelTimeMs = 0;
-  const stats = (): BedrockStats => ({ invocations, inFlight, maxInFlight, availabilityChecks, modelTimeMs });
+  const converse = converseStreamHandler(options.converse);
+  const stats = (): BedrockStats => ({
+    invocations,
+    inFlight,
+    maxInFlight,
+    availabilityChecks,
+    modelTimeMs,
+    ...converse.stats(),
+  });
 
   let draws: SeededDraws | undefined;
   /** Math.random, or the seeded draws of this request when `faultSeed` is set. */
@@ -287,9 +298,10 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     }
     if (path.startsWith('/__')) return admin(req, res, path, body);
     const invokeMatch = req.method === 'POST' ? /^\/model\/([^/]+)\/invoke$/.exec(path) : null;
+    const converseMatch = req.method === 'POST' ? /^\/model\/([^/]+)\/converse-stream$/.exec(path) : null;
     const availabilityMatch =
       req.method === 'GET' ? /^\/foundation-model-availability\/([^/]+)$/.exec(path) : null;
-    if (!invokeMatch && !availabilityMatch)
+    if (!invokeMatch && !availabilityMatch && !converseMatch)
       return bedrockError(
         res,
         'ValidationException',
@@ -330,6 +342,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       availabilityChecks++;
       return availability(res, availabilityMatch[1]);
     }
+    if (converseMatch)
+      return converse.handle(req, res, decodeURIComponent(converseMatch[1]), body, bedrockError);
     const modelId = (invokeMatch as RegExpExecArray)[1];
     invocations++;
     inFlight++;

@@ -90,6 +90,7 @@ function queued(modelId: string, id: string, over: Partial<Generation> = {}): Ge
 
 afterEach(() => {
   fixture.destroy();
+  http.match('/api/assistant'); // the prompt assistant's status (its own spec: web-ui prompt-assistant)
   http.verify();
   jest.useRealTimers();
 });

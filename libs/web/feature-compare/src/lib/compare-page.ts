@@ -10,8 +10,20 @@ import {
   ModelInfo,
   ProblemDetails,
 } from '@imagegen/contracts';
-import { CompareStore, injectModelList, problemMessage, userMessage } from '@imagegen/web/data-access';
-import { GenerationForm, GenerationView, ProblemBanner } from '@imagegen/web/ui';
+import {
+  CompareStore,
+  injectModelList,
+  problemMessage,
+  PromptAssistantStore,
+  userMessage,
+} from '@imagegen/web/data-access';
+import {
+  GenerationForm,
+  GenerationView,
+  ProblemBanner,
+  PromptAssistant,
+  PromptChange,
+} from '@imagegen/web/ui';
 import {
   etaOf,
   formatUsd,
@@ -34,8 +46,8 @@ export const MAX_COMPARED = 3;
 @Component({
   selector: 'ig-compare-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner],
-  providers: [CompareStore],
+  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner, PromptAssistant],
+  providers: [CompareStore, PromptAssistantStore],
   templateUrl: './compare-page.html',
   styleUrl: './compare-page.scss',
 })
@@ -47,6 +59,8 @@ export default class ComparePage implements OnInit {
 
   protected readonly selected = signal<readonly string[]>([]);
   protected readonly prompt = signal('');
+  /** "Improve prompt": its suggestion reaches the form only when accepted (applyPrompt). */
+  protected readonly assistant = inject(PromptAssistantStore);
   protected readonly negativePrompt = signal('');
   protected readonly aspectRatio = signal('1:1');
   protected readonly seed = signal('');
@@ -64,6 +78,10 @@ export default class ComparePage implements OnInit {
     Math.min(...this.chosen().map((m) => m.prompt.maxLength), 10_000),
   );
   protected readonly takesNegative = computed(() => this.chosen().some((m) => m.negativePrompt.supported));
+  /** The assistant writes for the picked model with the tightest prompt limit, so it fits every one. */
+  protected readonly assistantModelId = computed(
+    () => [...this.chosen()].sort((a, b) => a.prompt.maxLength - b.prompt.maxLength)[0]?.id ?? '',
+  );
   /** Ratios any chosen model takes; a model that does not take the one picked uses its own default. */
   protected readonly aspectRatios = computed(() =>
     ASPECT_RATIOS.filter((r) => this.chosen().some((m) => m.aspectRatios.includes(r))),
@@ -170,5 +188,11 @@ export default class ComparePage implements OnInit {
 
   protected imageFailed(job: Generation, image: GeneratedImage): void {
     this.store.imageFailed(job, image);
+  }
+
+  /** An accepted suggestion (or Undo): the form takes it. */
+  protected applyPrompt(change: PromptChange): void {
+    this.prompt.set(change.prompt);
+    this.negativePrompt.set(change.negativePrompt);
   }
 }

@@ -91,6 +91,7 @@ async function openModelList() {
 }
 
 afterEach(() => {
+  http.match('/api/assistant'); // the prompt assistant's status (its own spec: web-ui prompt-assistant)
   http.verify();
   jest.useRealTimers();
 });

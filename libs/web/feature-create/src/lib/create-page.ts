@@ -18,8 +18,19 @@ import {
   OUTPUT_FORMATS,
   OutputFormat,
 } from '@imagegen/contracts';
-import { GenerationStore, injectModelList, problemMessage } from '@imagegen/web/data-access';
-import { GenerationForm, GenerationView, ProblemBanner } from '@imagegen/web/ui';
+import {
+  GenerationStore,
+  injectModelList,
+  problemMessage,
+  PromptAssistantStore,
+} from '@imagegen/web/data-access';
+import {
+  GenerationForm,
+  GenerationView,
+  ProblemBanner,
+  PromptAssistant,
+  PromptChange,
+} from '@imagegen/web/ui';
 import {
   etaOf,
   formatUsd,
@@ -39,8 +50,8 @@ import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner],
-  providers: [GenerationStore],
+  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner, PromptAssistant],
+  providers: [GenerationStore, PromptAssistantStore],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
 })
@@ -50,6 +61,8 @@ export default class CreatePage implements OnInit {
   private readonly router = inject(Router);
   private readonly models = injectModelList();
 
+  /** "Improve prompt": its suggestion reaches the form only when accepted (applyPrompt). */
+  protected readonly assistant = inject(PromptAssistantStore);
   protected readonly modelId = signal('');
   protected readonly prompt = signal('');
   protected readonly negativePrompt = signal('');
@@ -182,5 +195,11 @@ export default class CreatePage implements OnInit {
 
   protected imageFailed(image: GeneratedImage): void {
     this.store.imageFailed(image);
+  }
+
+  /** An accepted suggestion (or Undo): the form takes it. */
+  protected applyPrompt(change: PromptChange): void {
+    this.prompt.set(change.prompt);
+    this.negativePrompt.set(change.negativePrompt);
   }
 }

@@ -18,7 +18,8 @@ const FORM_ERRORS = ['modelId', 'aspectRatio', 'count', 'outputFormat', 'form'] 
  * The generation form of the create and compare pages: the model picker (one model from a list, or two
  * or three by checkboxes), the prompt, and the parameters a person may set. Presentational: the values
  * are two-way, the choices and messages come in, and picking a model or sending goes out to the page.
- * The page projects its heading (`[formHeader]`) and its actions (the submit button, the estimate).
+ * The page projects its heading (`[formHeader]`), tools under the prompt (`[promptTools]`: the prompt assistant) and
+ * its actions (the submit button, the estimate).
  */
 @Component({
   selector: 'ig-generation-form',
