@@ -631,10 +631,10 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     const n = Math.max(1, mapping.config.maximumConcurrency ?? capOf(mapping.config.functionName));
     for (let i = 0; i < n; i++) mapping.pollers.push(poll(mapping));
   };
-  const stopMapping = async (mapping: Mapping) => {
+  /** Stops a mapping's pollers from taking more (an invocation running goes on: never awaited here). */
+  const stopMapping = (mapping: Mapping) => {
     mapping.stopped = true;
     mapping.abort.abort();
-    await Promise.all(mapping.pollers);
   };
 
   /**
@@ -643,7 +643,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
    */
   async function surrenderQueues(windDownMs: number): Promise<void> {
     const sources = mappings.filter((m) => !m.config.deadLetter);
-    await Promise.all(sources.map(stopMapping));
+    sources.forEach(stopMapping);
     for (const { item } of running.values())
       if (sources.some((m) => m.config.functionName === item.name)) cut.add(item.id);
     for (const m of sources) m.config.queue.surrender();
@@ -862,7 +862,14 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
       } else {
         await idle();
       }
-      await Promise.all(mappings.map(stopMapping));
+      mappings.forEach(stopMapping);
+      // Pollers end at once unless a run they wait for was cut at the deadline: that one is not waited out.
+      let windDown: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(mappings.flatMap((m) => m.pollers)),
+        new Promise((resolve) => (windDown = setTimeout(resolve, closeOptions.windDownMs ?? 2_000))),
+      ]);
+      clearTimeout(windDown);
       await server.close();
     },
   };
