@@ -261,6 +261,11 @@ describe('imagegen CDK app', () => {
         ScalingConfig: { MaximumConcurrency: 4 },
       });
       expect(worker(custom.main)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 7 } });
+      // created after the role's policy: Lambda checks the role may read the queue when it creates the mapping
+      main.hasResource('AWS::Lambda::EventSourceMapping', {
+        Properties: Match.objectLike({ ScalingConfig: { MaximumConcurrency: 4 } }),
+        DependsOn: Match.arrayWith([Match.stringLikeRegexp('^GeneratorWorkerServiceRoleDefaultPolicy')]),
+      });
       // and the abandoned-job function consumes the dead-letter queue
       expect(mappings(main).find((m) => m.id.startsWith('GeneratorWorkerDeadLettersMapping'))).toMatchObject({
         BatchSize: 1,
