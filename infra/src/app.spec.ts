@@ -13,6 +13,7 @@ import {
   GeneratorHandler,
   npmCpu,
   WORKER_DEPS_LOCK_FILE,
+  WORKER_QUEUE,
   workerWorstCaseMs,
 } from './constructs/generator-api';
 import { WAF_RATE_WINDOW_SECONDS } from './constructs/waf';
@@ -192,18 +193,108 @@ describe('imagegen CDK app', () => {
   });
 
   describe('Generator', () => {
-    it('runs the worker on the newest Node runtime with reserved concurrency and an on-failure destination', () => {
-      expect(generatorFunction(main, 'Worker').Properties).toMatchObject({
+    it('runs the worker on the newest Node runtime, reserving no account concurrency (a new account’s quota is 10)', () => {
+      const worker = generatorFunction(main, 'Worker').Properties;
+      expect(worker).toMatchObject({
         Handler: 'index.handler',
         Runtime: 'nodejs24.x',
-        ReservedConcurrentExecutions: 4,
         Timeout: GENERATOR_TIMEOUTS.worker.toSeconds(),
         TracingConfig: { Mode: 'Active' },
       });
-      main.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      for (const fn of ['Api', 'Worker', 'Abandoned'] as const)
+        expect({
+          fn,
+          reserved: generatorFunction(main, fn).Properties['ReservedConcurrentExecutions'],
+        }).toEqual({
+          fn,
+          reserved: undefined,
+        });
+      // and no asynchronous invocation anymore: the queue is the only way in
+      main.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    });
+
+    it('reserves concurrency for the worker only when workerReservedConcurrency is set', () => {
+      const reserved = synth({ workerReservedConcurrency: 12 }).main;
+      expect(generatorFunction(reserved, 'Worker').Properties['ReservedConcurrentExecutions']).toBe(12);
+    });
+
+    it('feeds the worker from an encrypted, TLS-only SQS queue with a dead-letter queue, its visibility six times the worker timeout', () => {
+      const queues = main.findResources('AWS::SQS::Queue');
+      const byId = (prefix: string) =>
+        Object.entries(queues).find(([id]) => id.startsWith(`Generator${prefix}`))?.[1].Properties ?? {};
+      const queue = byId('WorkerQueue');
+      const dlq = byId('WorkerDeadLetters');
+      expect(queue).toMatchObject({
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 6 * GENERATOR_TIMEOUTS.worker.toSeconds(),
+        MessageRetentionPeriod: WORKER_QUEUE.retention.toSeconds(),
+        RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: expect.anything() },
       });
+      expect(dlq).toMatchObject({ SqsManagedSseEnabled: true });
+      // the dead-letter queue keeps a message longer than the source (its age counts from the first send)
+      expect(dlq['MessageRetentionPeriod']).toBeGreaterThan(queue['MessageRetentionPeriod'] as number);
+      // both refuse plain HTTP
+      const policies = Object.values(main.findResources('AWS::SQS::QueuePolicy'));
+      expect(policies).toHaveLength(2);
+      for (const p of policies)
+        expect(p.Properties.PolicyDocument.Statement).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        );
+    });
+
+    it('bounds the worker’s invocations with the mapping’s MaximumConcurrency = bedrockConcurrency, one image per invocation', () => {
+      const mappings = (template: Template) =>
+        Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')).map(([id, r]) => ({
+          id,
+          ...r.Properties,
+        }));
+      const worker = (template: Template) =>
+        mappings(template).find((m) => m.id.startsWith('GeneratorWorkerQueueMapping'));
+      expect(worker(main)).toMatchObject({
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 4 },
+      });
+      expect(worker(custom.main)).toMatchObject({ ScalingConfig: { MaximumConcurrency: 7 } });
+      // created after the role's policy: Lambda checks the role may read the queue when it creates the mapping
+      main.hasResource('AWS::Lambda::EventSourceMapping', {
+        Properties: Match.objectLike({ ScalingConfig: { MaximumConcurrency: 4 } }),
+        DependsOn: Match.arrayWith([Match.stringLikeRegexp('^GeneratorWorkerServiceRoleDefaultPolicy')]),
+      });
+      // and the abandoned-job function consumes the dead-letter queue
+      expect(mappings(main).find((m) => m.id.startsWith('GeneratorWorkerDeadLettersMapping'))).toMatchObject({
+        BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+    });
+
+    it('lets the API send to the worker queue only, and each consumer receive and delete on its own queue only', () => {
+      const sqsOf = (fn: GeneratorFunction) =>
+        roleStatements(main, fn)
+          .filter((s) => actions(s).some((a) => a.startsWith('sqs:')))
+          .map((s) => ({ actions: actions(s).sort(), resource: JSON.stringify(s.Resource) }));
+      const queueArn = (prefix: string) => {
+        const id = Object.keys(main.findResources('AWS::SQS::Queue')).find((k) =>
+          k.startsWith(`Generator${prefix}`),
+        );
+        return JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+      };
+      const consume = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+      expect(sqsOf('Api')).toEqual([{ actions: ['sqs:SendMessage'], resource: queueArn('WorkerQueue') }]);
+      expect(sqsOf('Worker')).toEqual([{ actions: consume, resource: queueArn('WorkerQueue') }]);
+      expect(sqsOf('Abandoned')).toEqual([{ actions: consume, resource: queueArn('WorkerDeadLetters') }]);
+      // and nobody may invoke the worker directly anymore
+      for (const fn of ['Api', 'Worker', 'Abandoned'] as const)
+        expect(roleStatements(main, fn).flatMap(actions)).not.toContain('lambda:InvokeFunction');
+      expect(functionEnv(main, 'Api')).toMatchObject({
+        WORKER_QUEUE_URL: { Ref: expect.stringMatching(/^GeneratorWorkerQueue/) },
+      });
+      expect(functionEnv(main, 'Api')).not.toHaveProperty('WORKER_FUNCTION_NAME');
     });
 
     it('keeps timeouts inside each other', () => {
@@ -359,8 +450,7 @@ describe('imagegen CDK app', () => {
       main.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
     });
 
-    it('tells the API how many images the worker makes at once (its reserved concurrency), for ETAs', () => {
-      expect(generatorFunction(custom.main, 'Worker').Properties['ReservedConcurrentExecutions']).toBe(7);
+    it('tells the API how many images the worker makes at once (the mapping’s MaximumConcurrency), for ETAs', () => {
       expect(functionEnv(custom.main, 'Api')['WORKER_CONCURRENCY']).toBe('7');
       expect(functionEnv(main, 'Api')['WORKER_CONCURRENCY']).toBe('4');
     });

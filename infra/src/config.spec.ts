@@ -82,6 +82,20 @@ describe(loadConfig.name, () => {
     expect(DEFAULT_CONFIG.wafRateLimit).toBeGreaterThanOrEqual(5 * DEFAULT_CONFIG.rateLimitIpPerMinute);
   });
 
+  it('bounds the worker by the queue mapping’s MaximumConcurrency (2 to 1,000) and reserves nothing unless asked', () => {
+    expect(loadConfig(undefined, {}).workerReservedConcurrency).toBe(0);
+    expect(() => loadConfig({ bedrockConcurrency: 1 }, {})).toThrow(
+      'bedrockConcurrency must be a whole number from 2 to 1000',
+    );
+    // a reservation below the mapping's bound would throttle the queue's deliveries
+    expect(() => loadConfig({ bedrockConcurrency: 4, workerReservedConcurrency: 2 }, {})).toThrow(
+      'workerReservedConcurrency, when set, must be at least bedrockConcurrency',
+    );
+    expect(
+      loadConfig(undefined, { IMAGEGEN_WORKER_RESERVED_CONCURRENCY: '8' }).workerReservedConcurrency,
+    ).toBe(8);
+  });
+
   it('refuses links longer than an hour: they are signed with role credentials and die with them', () => {
     expect(() => loadConfig({ presignExpirySeconds: 3601 }, {})).toThrow(
       'presignExpirySeconds must be a whole number from 60 to 3600',

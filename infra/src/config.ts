@@ -16,8 +16,17 @@ export interface ImagegenConfig {
   readonly maxAzs: number;
   /** NAT gateways: 1 for dev, one per AZ for production. */
   readonly natGateways: number;
-  /** Worker reserved concurrency: how many Bedrock calls may run at once (the Bedrock budget). */
+  /**
+   * How many Bedrock calls may run at once (the Bedrock budget): the MaximumConcurrency of the worker
+   * queue's event source mapping (2 to 1,000, AWS's range), which reserves no account concurrency (ADR 0011).
+   */
   readonly bedrockConcurrency: number;
+  /**
+   * Reserved concurrency for the worker (0: none, the default). Reserving fails the deploy on an account
+   * whose concurrency quota leaves less than 100 unreserved (new accounts have 10); set it (at least
+   * `bedrockConcurrency`) only on an account with room, to guarantee the worker its slots.
+   */
+  readonly workerReservedConcurrency: number;
   readonly minTasks: number;
   readonly maxTasks: number;
   /** Put Amazon Cognito sign-in in front of the app (needs a domain: the ALB authenticates over HTTPS). */
@@ -58,6 +67,7 @@ export const DEFAULT_CONFIG: ImagegenConfig = {
   maxAzs: 2,
   natGateways: 1,
   bedrockConcurrency: 4,
+  workerReservedConcurrency: 0,
   minTasks: 2,
   maxTasks: 6,
   cognito: false,
@@ -97,7 +107,9 @@ export function cognitoDomainPrefixOf(config: ImagegenConfig): string {
 const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, number]>>> = {
   maxAzs: [2, 6],
   natGateways: [1, 6],
-  bedrockConcurrency: [1, 1000],
+  // AWS::Lambda::EventSourceMapping ScalingConfig MaximumConcurrency: minimum 2, maximum 1000.
+  bedrockConcurrency: [2, 1000],
+  workerReservedConcurrency: [0, 1000],
   minTasks: [1, 100],
   maxTasks: [1, 100],
   retentionDays: [1, 3650],
@@ -162,6 +174,11 @@ export function loadConfig(
     );
   if ((merged['natGateways'] as number) > (merged['maxAzs'] as number))
     problems.push('natGateways cannot be more than maxAzs');
+  const reserved = merged['workerReservedConcurrency'] as number;
+  if (reserved > 0 && reserved < (merged['bedrockConcurrency'] as number))
+    problems.push(
+      'workerReservedConcurrency, when set, must be at least bedrockConcurrency (or Lambda throttles the queue’s deliveries)',
+    );
   if ((merged['minTasks'] as number) > (merged['maxTasks'] as number))
     problems.push('minTasks cannot be more than maxTasks');
   if ((merged['wafRateLimit'] as number) < 5 * (merged['rateLimitIpPerMinute'] as number)) {

@@ -150,7 +150,7 @@ try {
       AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `http://127.0.0.1:${stack.ports.LOCAL_BEDROCK_PORT}`,
       GENERATIONS_TABLE: NAMES.table,
       IMAGES_BUCKET: NAMES.bucket,
-      WORKER_FUNCTION_NAME: 'unused-by-get-models',
+      WORKER_QUEUE_URL: 'http://127.0.0.1:9/000000000000/unused-by-get-models',
       S3_FORCE_PATH_STYLE: 'true',
       LOG_LEVEL: 'silent',
     },

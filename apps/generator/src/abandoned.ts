@@ -1,2 +1,2 @@
-// The worker's on-failure destination: bundled alone into dist/apps/generator/abandoned.
+// The consumer of the worker queue's dead-letter queue (SQS event source mapping): bundled alone into dist/apps/generator/abandoned.
 export { abandonedHandler as handler } from '@imagegen/generator/feature-api';

@@ -43,18 +43,18 @@ describe('generator Lambda bundles (apps/generator/bundle.cjs, built here into a
   });
 
   it('gives each function only the clients and modules it calls', () => {
-    // The API: Lambda (invoke the worker) and Bedrock's control plane; no model runtime, no thumbnailer
-    expect(has('api', /@aws-sdk\/client-lambda\//)).toBe(true);
+    // The API: SQS (the worker queue) and Bedrock's control plane; no model runtime, no thumbnailer
+    expect(has('api', /@aws-sdk\/client-sqs\//)).toBe(true);
     expect(has('api', /@aws-sdk\/client-bedrock\//)).toBe(true);
     expect(has('api', /@aws-sdk\/client-bedrock-runtime\//)).toBe(false);
     expect(has('api', /sharp-thumbnailer/)).toBe(false);
-    // The worker: the model runtime and the thumbnailer; no Lambda client, no control plane
+    // The worker: the model runtime and the thumbnailer; no SQS client (Lambda polls for it), no control plane
     expect(has('worker', /@aws-sdk\/client-bedrock-runtime\//)).toBe(true);
     expect(has('worker', /sharp-thumbnailer/)).toBe(true);
-    expect(has('worker', /@aws-sdk\/client-lambda\//)).toBe(false);
+    expect(has('worker', /@aws-sdk\/client-sqs\//)).toBe(false);
     expect(has('worker', /@aws-sdk\/client-bedrock\//)).toBe(false);
     // The abandoned-job function: DynamoDB (and S3) only
-    for (const client of ['lambda', 'bedrock', 'bedrock-runtime'])
+    for (const client of ['sqs', 'lambda', 'bedrock', 'bedrock-runtime'])
       expect({ client, bundled: has('abandoned', new RegExp(`@aws-sdk/client-${client}/`)) }).toEqual({
         client,
         bundled: false,

@@ -14,6 +14,7 @@ const PORT_NAMES: Readonly<Record<string, string>> = {
   'S3 stand-in': PORT_SETTINGS.s3[0],
   'DynamoDB stand-in': PORT_SETTINGS.dynamodb[0],
   'Lambda stand-in': PORT_SETTINGS.lambda[0],
+  'SQS stand-in': PORT_SETTINGS.sqs[0],
   'API Gateway stand-in': PORT_SETTINGS.apiGateway[0],
 };
 

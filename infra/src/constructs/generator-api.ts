@@ -6,9 +6,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { callableModels, foundationModelArn, GENERATOR_ROUTES } from '@imagegen/contracts';
@@ -22,8 +22,13 @@ export interface GeneratorApiProps {
   readonly bucketArnExport: string;
   readonly table: dynamodb.ITable;
   readonly bedrockRegion: string;
-  /** Worker reserved concurrency: Bedrock calls at once. */
+  /**
+   * Bedrock calls at once: the MaximumConcurrency of the worker queue's event source mapping (2 to
+   * 1,000), which bounds the worker's invocations without reserving account concurrency (ADR 0011).
+   */
   readonly bedrockConcurrency: number;
+  /** Reserved concurrency for the worker; unset or 0: none (a new account's quota of 10 has no room). */
+  readonly workerReservedConcurrency?: number;
   readonly presignExpirySeconds: number;
   /** Days jobs are kept (the record TTL; the bucket lifecycle says the same for images). */
   readonly retentionDays: number;
@@ -103,6 +108,25 @@ export function workerWorstCaseMs(t: typeof GENERATOR_TIMEOUTS = GENERATOR_TIMEO
     t.recordMs
   );
 }
+
+/**
+ * The worker queue (ADR 0011). Visibility timeout: at least six times the function timeout
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). maxReceiveCount: 5,
+ * what AWS recommends so a throttled or failed delivery gets retried before the message goes to the
+ * dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+ * Batch size 1: one invocation makes one image, so MaximumConcurrency is the Bedrock calls in flight.
+ */
+export const WORKER_QUEUE = {
+  visibilityTimeoutFactor: 6,
+  maxReceiveCount: 5,
+  batchSize: 1,
+  /** A job waits at most about this long to start (the read path then settles it: JOB_STALE_AFTER_SECONDS). */
+  retention: Duration.days(1),
+  /** The dead-letter queue keeps a message longer than the source did (its age counts from the first send). */
+  deadLetterRetention: Duration.days(14),
+  /** The abandoned-job function's own mapping on the dead-letter queue (AWS's minimum MaximumConcurrency). */
+  abandonedConcurrency: 2,
+} as const;
 
 export const GENERATOR_STAGE = 'prod';
 
@@ -196,6 +220,8 @@ export class GeneratorApi extends Construct {
   readonly api: apigw.RestApi;
   readonly apiFunction: lambda.Function;
   readonly worker: lambda.Function;
+  /** The worker queue: the API sends one message per image, the worker consumes it. */
+  readonly queue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: GeneratorApiProps) {
     super(scope, id);
@@ -234,7 +260,7 @@ export class GeneratorApi extends Construct {
       },
     });
 
-    // Settles a job whose every asynchronous attempt failed (the worker's on-failure destination).
+    // Settles a job whose image failed every delivery: it consumes the worker queue's dead-letter queue.
     const abandoned = new lambda.Function(
       this,
       'Abandoned',
@@ -262,14 +288,60 @@ export class GeneratorApi extends Construct {
     abandoned.addToRolePolicy(listOwnersKeys());
     abandoned.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [images] }));
 
+    // The worker queue (ADR 0011): one message per image (a job reference, never image bytes). SQS-managed
+    // encryption at rest, HTTPS only; after maxReceiveCount deliveries a message goes to the dead-letter queue.
+    const deadLetters = new sqs.Queue(this, 'WorkerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: WORKER_QUEUE.deadLetterRetention,
+      visibilityTimeout: Duration.seconds(30 * WORKER_QUEUE.visibilityTimeoutFactor),
+    });
+    this.queue = new sqs.Queue(this, 'WorkerQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: WORKER_QUEUE.retention,
+      visibilityTimeout: Duration.seconds(
+        GENERATOR_TIMEOUTS.worker.toSeconds() * WORKER_QUEUE.visibilityTimeoutFactor,
+      ),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: WORKER_QUEUE.maxReceiveCount },
+    });
+
     // The worker alone ships sharp (thumbnails): its folder holds node_modules/sharp for Lambda's platform.
+    const reserved = props.workerReservedConcurrency ?? 0;
     this.worker = new lambda.Function(this, 'Worker', {
       ...common('Worker', 'worker', GENERATOR_TIMEOUTS.worker, 1024),
-      reservedConcurrentExecutions: props.bedrockConcurrency,
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.LambdaDestination(abandoned, { responseOnly: false }),
+      // None by default: reserving fails the deploy on an account with a concurrency quota of 10.
+      ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}),
     });
+    /**
+     * An SQS event source mapping: Lambda polls the queue with the function's role, which needs
+     * ReceiveMessage, DeleteMessage and GetQueueAttributes on the queue, nothing more ("Execution role
+     * permissions", https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+     */
+    const consume = (fn: lambda.Function, queue: sqs.Queue, id: string, maximumConcurrency: number) => {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          resources: [queue.queueArn],
+        }),
+      );
+      const mapping = new lambda.EventSourceMapping(this, id, {
+        target: fn,
+        eventSourceArn: queue.queueArn,
+        batchSize: WORKER_QUEUE.batchSize,
+        // Only the failed records of a batch return to the queue (partial batch responses).
+        reportBatchItemFailures: true,
+        // At most this many invocations at once, without reserving account concurrency
+        // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+        maxConcurrency: maximumConcurrency,
+      });
+      // Lambda checks the role's permissions when it creates the mapping: the policy comes first.
+      const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+      if (policy) mapping.node.addDependency(policy);
+      return mapping;
+    };
+    consume(this.worker, this.queue, 'WorkerQueueMapping', props.bedrockConcurrency);
+    consume(abandoned, deadLetters, 'WorkerDeadLettersMapping', WORKER_QUEUE.abandonedConcurrency);
     tableActions(this.worker, 'worker');
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
@@ -307,11 +379,14 @@ export class GeneratorApi extends Construct {
     );
 
     this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 512));
-    this.apiFunction.addEnvironment('WORKER_FUNCTION_NAME', this.worker.functionName);
-    // Images made at once (the worker's reserved concurrency): the API's ETAs count with it.
+    this.apiFunction.addEnvironment('WORKER_QUEUE_URL', this.queue.queueUrl);
+    // Images made at once (the mapping's MaximumConcurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
     tableActions(this.apiFunction, 'api');
-    this.worker.grantInvoke(this.apiFunction);
+    // SendMessage on the worker queue only (the queue is SQS-managed encrypted: no KMS permission).
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({
         // GetObject: presigned GETs are signed with this role, and it is a repeat's copy source.
@@ -384,22 +459,10 @@ export class GeneratorApi extends Construct {
       reason:
         'Bodies are validated in the API Lambda with the shared contracts (libs/contracts), the one place the rules are written.',
     });
-    const s3Wildcards: [string, string][] = [
-      [
-        `Resource::<${Stack.of(this).getLogicalId(this.worker.node.defaultChild as lambda.CfnFunction)}.Arn>:*`,
-        'Invoking any version/alias of the worker function only.',
-      ],
-    ];
-    for (const [finding, reason] of s3Wildcards)
-      Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
       reason:
         "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner; the worker writes and deletes its job's keys; the abandoned-job function deletes orphans of its job.",
-    });
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(abandoned.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason: 'The on-failure destination: the worker may invoke that one function (any version).',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

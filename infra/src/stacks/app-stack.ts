@@ -47,6 +47,7 @@ export class AppStack extends Stack {
       table,
       bedrockRegion: config.bedrockRegion,
       bedrockConcurrency: config.bedrockConcurrency,
+      workerReservedConcurrency: config.workerReservedConcurrency,
       presignExpirySeconds: config.presignExpirySeconds,
       retentionDays: config.retentionDays,
       rateLimit: config.apiRateLimit,

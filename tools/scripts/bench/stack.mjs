@@ -27,6 +27,7 @@ export async function startStack(root, { base, env = {}, name = 'bench' }) {
     LOCAL_S3_PORT: base + 4,
     LOCAL_DYNAMODB_PORT: base + 6,
     LOCAL_LAMBDA_PORT: base + 7,
+    LOCAL_SQS_PORT: base + 8,
   };
   const dataDir = join(root, 'tmp', `${name}-local-cloud-${base}`);
   rmSync(dataDir, { recursive: true, force: true });

@@ -154,35 +154,59 @@ export async function checkDocker(run: CommandRunner, docker = 'docker'): Promis
 /** Lambda keeps at least this much account concurrency unreserved (Lambda developer guide, reserved concurrency). */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 
-/** 4. Lambda concurrency: the worker reserves `bedrockConcurrency`, and 100 must stay unreserved. */
+/**
+ * 4. Lambda concurrency. By default the worker reserves nothing: its queue's event source mapping runs
+ * at most `bedrockConcurrency` at once out of the unreserved pool (ADR 0011), so any account deploys;
+ * a pool smaller than that only slows the queue (a warning). With `workerReservedConcurrency` set, the
+ * worker reserves it, and Lambda must keep 100 unreserved besides, or CloudFormation fails.
+ */
 export async function checkLambdaConcurrency(
   lambda: LambdaClient,
   region: string,
   bedrockConcurrency: number,
+  workerReservedConcurrency = 0,
 ): Promise<CheckResult> {
   const name = 'Lambda concurrency';
   try {
     const out = await lambda.send(new GetAccountSettingsCommand({}));
     const limit = out.AccountLimit?.ConcurrentExecutions ?? 0;
     const unreserved = out.AccountLimit?.UnreservedConcurrentExecutions ?? limit;
-    const needed = bedrockConcurrency + MIN_UNRESERVED_CONCURRENCY + (limit - unreserved);
-    if (unreserved - bedrockConcurrency < MIN_UNRESERVED_CONCURRENCY) {
+    if (workerReservedConcurrency > 0) {
+      const needed = workerReservedConcurrency + MIN_UNRESERVED_CONCURRENCY + (limit - unreserved);
+      if (unreserved - workerReservedConcurrency < MIN_UNRESERVED_CONCURRENCY) {
+        return {
+          name,
+          status: 'fail',
+          detail:
+            `account limit ${limit} in ${region} (${unreserved} unreserved): the worker reserves ${workerReservedConcurrency} ` +
+            `(workerReservedConcurrency) and Lambda keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved, so CloudFormation would fail creating the worker` +
+            (limit <= 10 ? ' (a new account starts at 10; AWS raises it with use)' : ''),
+          fix:
+            `set workerReservedConcurrency to 0 (the default: the worker queue's MaximumConcurrency bounds the worker without a reservation), ` +
+            `or ask for a higher "Concurrent executions" quota (Service Quotas → AWS Lambda → L-B99A9384) of at least ${needed} in ${region}: ` +
+            `aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region ${region}`,
+        };
+      }
       return {
         name,
-        status: 'fail',
+        status: 'ok',
+        detail: `account limit ${limit} in ${region}, ${unreserved} unreserved: room for the worker's reserved ${workerReservedConcurrency} and ${MIN_UNRESERVED_CONCURRENCY} more`,
+      };
+    }
+    if (unreserved < bedrockConcurrency) {
+      return {
+        name,
+        status: 'warn',
         detail:
-          `account limit ${limit} in ${region} (${unreserved} unreserved): the worker reserves ${bedrockConcurrency} ` +
-          `(bedrockConcurrency) and Lambda keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved, so CloudFormation would fail creating the worker` +
-          (limit <= 10 ? ' (a new account starts at 10; AWS raises it with use)' : ''),
-        fix:
-          `ask for a higher "Concurrent executions" quota (Service Quotas → AWS Lambda → L-B99A9384) of at least ${needed} in ${region}: ` +
-          `aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region ${region}`,
+          `account limit ${limit} in ${region} (${unreserved} unreserved): the worker queue's mapping may run ${bedrockConcurrency} ` +
+          `(bedrockConcurrency) at once, but Lambda has only ${unreserved} to give it: images wait in the queue longer (nothing fails)`,
+        fix: `lower bedrockConcurrency to ${Math.max(2, unreserved)}, or ask for a higher "Concurrent executions" quota (L-B99A9384) in ${region}`,
       };
     }
     return {
       name,
       status: 'ok',
-      detail: `account limit ${limit} in ${region}, ${unreserved} unreserved: room for the worker's ${bedrockConcurrency} and ${MIN_UNRESERVED_CONCURRENCY} more`,
+      detail: `account limit ${limit} in ${region}, ${unreserved} unreserved: the worker reserves nothing, its queue runs up to ${bedrockConcurrency} at once`,
     };
   } catch (err) {
     return {

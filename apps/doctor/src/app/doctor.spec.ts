@@ -60,11 +60,20 @@ function useEnvironment(overrides: Record<string, string | undefined> = {}, bedr
   }
 }
 
-async function doctor(run: CommandRunner = dockerPresent, argv: string[] = []) {
+async function doctor(
+  run: CommandRunner = dockerPresent,
+  argv: string[] = [],
+  context: Record<string, unknown> = {},
+) {
   const settings = loadSettings(
     argv,
     {},
-    { region: 'us-west-2', bedrockRegion: 'us-west-2', bedrockConcurrency: 4 },
+    {
+      region: 'us-west-2',
+      bedrockRegion: 'us-west-2',
+      bedrockConcurrency: 4,
+      ...context,
+    },
   );
   const report = await runDoctor({ settings, clients: createAwsClients(settings), run });
   return { report, text: renderChecklist(report), code: exitCodeOf(report) };
@@ -216,29 +225,52 @@ describe('runDoctor', () => {
     expect([absent.code, stopped.code]).toEqual([1, 1]);
   });
 
-  it('fails a new account whose Lambda concurrency limit (10) leaves no room for the worker reservation', async () => {
+  it('passes a new account whose Lambda concurrency limit is 10: by default the worker reserves nothing', async () => {
+    // GIVEN a new account's quota, and the default settings (no reservation)
+    controlPlane.setState({ concurrencyLimit: 10 });
+
+    // WHEN
+    const { text } = await doctor();
+
+    // THEN the check passes: the worker queue's mapping bounds the worker without a reservation
+    expect(lineOf(text, 'Lambda concurrency').line).toBe(
+      '✓ Lambda concurrency: account limit 10 in us-west-2, 10 unreserved: the worker reserves nothing, its queue runs up to 4 at once',
+    );
+  });
+
+  it('warns when the unreserved pool is smaller than bedrockConcurrency (the queue only waits longer)', async () => {
+    controlPlane.setState({ concurrencyLimit: 10, reservedConcurrency: 7 });
+    const { text, code } = await doctor();
+    const { line, fix } = lineOf(text, 'Lambda concurrency');
+    expect(line).toMatch(/^! Lambda concurrency: account limit 10 in us-west-2 \(3 unreserved\)/);
+    expect(fix).toContain('lower bedrockConcurrency to 3');
+    expect(code).toBe(0);
+  });
+
+  it('fails a new account (limit 10) when workerReservedConcurrency is set: no room for the reservation', async () => {
     // GIVEN
     controlPlane.setState({ concurrencyLimit: 10 });
 
     // WHEN
-    const { text, code } = await doctor();
+    const { text, code } = await doctor(dockerPresent, [], { workerReservedConcurrency: 4 });
 
     // THEN
     const { line, fix } = lineOf(text, 'Lambda concurrency');
     expect(line).toBe(
-      '✗ Lambda concurrency: account limit 10 in us-west-2 (10 unreserved): the worker reserves 4 (bedrockConcurrency) ' +
+      '✗ Lambda concurrency: account limit 10 in us-west-2 (10 unreserved): the worker reserves 4 (workerReservedConcurrency) ' +
         'and Lambda keeps 100 unreserved, so CloudFormation would fail creating the worker (a new account starts at 10; AWS raises it with use)',
     );
+    expect(fix).toContain('set workerReservedConcurrency to 0');
     expect(fix).toContain('quota (Service Quotas → AWS Lambda → L-B99A9384) of at least 104 in us-west-2');
     expect(code).toBe(1);
   });
 
-  it('counts concurrency other functions reserved already', async () => {
+  it('with a reservation, counts concurrency other functions reserved already', async () => {
     // GIVEN: 1000, of which 897 are reserved: 103 unreserved, 4 for the worker would leave 99
     controlPlane.setState({ concurrencyLimit: 1000, reservedConcurrency: 897 });
 
     // WHEN
-    const { text } = await doctor();
+    const { text } = await doctor(dockerPresent, [], { workerReservedConcurrency: 4 });
 
     // THEN
     expect(lineOf(text, 'Lambda concurrency').line).toMatch(

@@ -65,7 +65,10 @@ export interface DoctorDeps {
 }
 
 export interface DoctorReport {
-  readonly settings: Pick<DoctorSettings, 'region' | 'bedrockRegion' | 'bedrockConcurrency'>;
+  readonly settings: Pick<
+    DoctorSettings,
+    'region' | 'bedrockRegion' | 'bedrockConcurrency' | 'workerReservedConcurrency'
+  >;
   readonly identity?: Identity;
   readonly checks: readonly CheckResult[];
   readonly ok: boolean;
@@ -84,7 +87,12 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   if (identity) {
     const [bootstrap, concurrency, marketplace, ...modelChecks] = await Promise.all([
       checkBootstrap(clients.ssm, identity, settings.region, settings.domainName !== undefined),
-      checkLambdaConcurrency(clients.lambda, settings.region, settings.bedrockConcurrency),
+      checkLambdaConcurrency(
+        clients.lambda,
+        settings.region,
+        settings.bedrockConcurrency,
+        settings.workerReservedConcurrency,
+      ),
       checkMarketplace(clients.iam, identity),
       ...models.map((m) => checkModel(clients.bedrock, m, settings.bedrockRegion)),
     ]);
@@ -114,6 +122,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       region: settings.region,
       bedrockRegion: settings.bedrockRegion,
       bedrockConcurrency: settings.bedrockConcurrency,
+      workerReservedConcurrency: settings.workerReservedConcurrency,
     },
     ...(identity ? { identity } : {}),
     checks,

@@ -6,6 +6,7 @@ describe(loadSettings.name, () => {
       region: 'us-west-2',
       bedrockRegion: 'us-west-2',
       bedrockConcurrency: 4,
+      workerReservedConcurrency: 0,
       json: false,
     });
   });
@@ -18,7 +19,11 @@ describe(loadSettings.name, () => {
       bedrockConcurrency: 8,
       domainName: 'a.example.com',
     };
-    const env = { IMAGEGEN_REGION: 'eu-central-1', IMAGEGEN_BEDROCK_CONCURRENCY: '12' };
+    const env = {
+      IMAGEGEN_REGION: 'eu-central-1',
+      IMAGEGEN_BEDROCK_CONCURRENCY: '12',
+      IMAGEGEN_WORKER_RESERVED_CONCURRENCY: '20',
+    };
 
     // WHEN
     const settings = loadSettings(['--bedrock-region=us-west-2', '--json'], env, context);
@@ -28,6 +33,7 @@ describe(loadSettings.name, () => {
       region: 'eu-central-1',
       bedrockRegion: 'us-west-2',
       bedrockConcurrency: 12,
+      workerReservedConcurrency: 20,
       domainName: 'a.example.com',
       json: true,
     });
@@ -35,8 +41,12 @@ describe(loadSettings.name, () => {
 
   it('refuses a bad region, concurrency or argument with a SettingsError', () => {
     expect(() => loadSettings(['--region', 'mars'], {}, undefined)).toThrow(SettingsError);
-    expect(() => loadSettings([], { IMAGEGEN_BEDROCK_CONCURRENCY: '0' }, undefined)).toThrow(
-      /bedrockConcurrency/,
+    // MaximumConcurrency of an SQS event source mapping: 2 at least (CloudFormation reference)
+    expect(() => loadSettings([], { IMAGEGEN_BEDROCK_CONCURRENCY: '1' }, undefined)).toThrow(
+      /bedrockConcurrency must be a whole number from 2 to 1000/,
+    );
+    expect(() => loadSettings([], { IMAGEGEN_WORKER_RESERVED_CONCURRENCY: '-1' }, undefined)).toThrow(
+      /workerReservedConcurrency/,
     );
     expect(() => loadSettings(['--verbose'], {}, undefined)).toThrow(/unknown argument --verbose/);
     expect(() => loadSettings(['--region'], {}, undefined)).toThrow(/--region needs a value/);

@@ -4,8 +4,10 @@ export interface DoctorSettings {
   readonly region: string;
   /** Region of the Bedrock calls (the catalog's Stability models: us-west-2). */
   readonly bedrockRegion: string;
-  /** The worker's reserved concurrency (infra's `bedrockConcurrency`). */
+  /** Bedrock calls at once: the worker queue mapping's MaximumConcurrency (infra's `bedrockConcurrency`). */
   readonly bedrockConcurrency: number;
+  /** The worker's reserved concurrency (infra's `workerReservedConcurrency`; 0: none, the default). */
+  readonly workerReservedConcurrency: number;
   /** Set when the deploy uses a domain: CDK then looks up the hosted zone (bootstrap version ≥ 8). */
   readonly domainName?: string;
   /** Print JSON instead of the checklist. */
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS = {
   region: 'us-west-2',
   bedrockRegion: 'us-west-2',
   bedrockConcurrency: 4,
+  workerReservedConcurrency: 0,
 } as const;
 
 export class SettingsError extends Error {
@@ -29,7 +32,8 @@ export const USAGE = `usage: npm run doctor [-- --region REGION] [--bedrock-regi
 
 Checks, with your AWS credentials, what \`npm run deploy\` needs, and prints the fix for each failure.
 Settings come from where infra reads them: infra/cdk.json (context "imagegen"), then IMAGEGEN_REGION,
-IMAGEGEN_BEDROCK_REGION, IMAGEGEN_BEDROCK_CONCURRENCY, IMAGEGEN_DOMAIN_NAME; the flags win over both.
+IMAGEGEN_BEDROCK_REGION, IMAGEGEN_BEDROCK_CONCURRENCY, IMAGEGEN_WORKER_RESERVED_CONCURRENCY,
+IMAGEGEN_DOMAIN_NAME; the flags win over both.
 Exit code: 0 when nothing failed (warnings allowed), 1 when a check failed, 2 on bad usage.`;
 
 /**
@@ -52,18 +56,28 @@ export function loadSettings(
   const region = String(pick('region', 'IMAGEGEN_REGION', 'region'));
   const bedrockRegion = String(pick('bedrockRegion', 'IMAGEGEN_BEDROCK_REGION', 'bedrock-region'));
   const bedrockConcurrency = Number(pick('bedrockConcurrency', 'IMAGEGEN_BEDROCK_CONCURRENCY'));
+  const workerReservedConcurrency = Number(
+    pick('workerReservedConcurrency', 'IMAGEGEN_WORKER_RESERVED_CONCURRENCY'),
+  );
   const domainName = pick('domainName', 'IMAGEGEN_DOMAIN_NAME');
   const problems: string[] = [];
   if (!REGION.test(region)) problems.push(`region must be an AWS region such as us-west-2 (got ${region})`);
   if (!REGION.test(bedrockRegion))
     problems.push(`bedrock region must be an AWS region such as us-west-2 (got ${bedrockRegion})`);
-  if (!Number.isInteger(bedrockConcurrency) || bedrockConcurrency < 1 || bedrockConcurrency > 1000)
-    problems.push('bedrockConcurrency must be a whole number from 1 to 1000');
+  if (!Number.isInteger(bedrockConcurrency) || bedrockConcurrency < 2 || bedrockConcurrency > 1000)
+    problems.push('bedrockConcurrency must be a whole number from 2 to 1000');
+  if (
+    !Number.isInteger(workerReservedConcurrency) ||
+    workerReservedConcurrency < 0 ||
+    workerReservedConcurrency > 1000
+  )
+    problems.push('workerReservedConcurrency must be a whole number from 0 to 1000');
   if (problems.length) throw new SettingsError(problems.join('\n'));
   return {
     region,
     bedrockRegion,
     bedrockConcurrency,
+    workerReservedConcurrency,
     ...(typeof domainName === 'string' && domainName ? { domainName } : {}),
     json: flags['json'] === 'true',
   };

@@ -1,16 +1,24 @@
 import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 
-import { WorkerEvent } from '@imagegen/generator/domain';
 import { createGeneratorApp, GeneratorApp, loadGeneratorSettings } from '@imagegen/generator/feature-api';
 import { ApiGatewayStandIn, startApiGatewayStandIn } from '@imagegen/local-cloud/feature-api-gateway';
 import { BedrockStandIn, startBedrockStandIn } from '@imagegen/local-cloud/feature-bedrock';
 import {
+  EventSourceQueue,
   LambdaStandIn,
   memoryReport,
   memorySizeProblem,
   startLambdaStandIn,
 } from '@imagegen/local-cloud/feature-lambda';
+import { SqsStandIn, startSqsStandIn } from '@imagegen/local-cloud/feature-sqs';
 import {
   DynamoStandIn,
   RetentionSweeper,
@@ -32,6 +40,7 @@ import {
   CloudModel,
   LambdaFunctionModel,
   loadTemplates,
+  QueueModel,
   readCloudModel,
   StackTemplate,
 } from '@imagegen/local-cloud/util-template';
@@ -69,11 +78,14 @@ export interface LocalCloudOptions {
   readonly rolePolicies?: Readonly<Record<LocalPrincipalName, RolePolicies>>;
 }
 
-/** The names the template gives the table, the bucket and the worker (resolved for the local account). */
+/** The names the template gives the table, the bucket, the worker and its queue (resolved for the local account). */
 export interface LocalNames {
   readonly table: string;
   readonly bucket: string;
   readonly worker: string;
+  readonly workerQueue: string;
+  /** The worker queue's dead-letter queue, if the template gives it one. */
+  readonly deadLetterQueue?: string;
 }
 
 export interface LocalCloud {
@@ -85,9 +97,11 @@ export interface LocalCloud {
     readonly s3: string;
     readonly dynamodb: string;
     readonly lambda: string;
+    readonly sqs: string;
   };
   readonly bedrock: BedrockStandIn;
   readonly lambda: LambdaStandIn;
+  readonly sqs: SqsStandIn;
   readonly s3: S3StandIn;
   readonly dynamodb: DynamoStandIn;
   /** Stands in for DynamoDB TTL and the S3 lifecycle (its timer runs when LOCAL_RETENTION_SWEEP_SECONDS > 0). */
@@ -105,9 +119,9 @@ export interface LocalCloud {
   /**
    * Stops the stack. Without `graceMs` it waits for every event the worker holds (what tests do).
    * With it (a graceful shutdown, `npm start` on SIGTERM): new requests are refused 503 problem+json
-   * at once, the BFF drains itself, requests in progress finish, the worker runs the events it
-   * holds until `graceMs` from now, and those still unfinished then are settled failed through the
-   * on-failure destination, so no job is left queued or running.
+   * at once, the BFF drains itself, requests in progress finish, the worker keeps taking images from
+   * its queue until `graceMs` from now, and the messages still unfinished then go to the dead-letter
+   * queue, whose consumer settles them failed, so no job is left queued or running.
    */
   close(options?: LocalCloudCloseOptions): Promise<void>;
 }
@@ -131,7 +145,7 @@ function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
 /** The generator settings this module put into process.env: a later stack in the same process does not take them for overrides. */
 const setByLocalCloud = new Map<string, string>();
 /** Names of resources the stand-ins are made from: never overridden, or the generator would talk to what does not exist. */
-const NOT_OVERRIDABLE = new Set(['GENERATIONS_TABLE', 'IMAGES_BUCKET', 'WORKER_FUNCTION_NAME']);
+const NOT_OVERRIDABLE = new Set(['GENERATIONS_TABLE', 'IMAGES_BUCKET', 'WORKER_QUEUE_URL']);
 
 /**
  * A generator setting of the template that the local cloud's own environment sets explicitly (e.g.
@@ -149,12 +163,13 @@ function environmentOverrides(fromTemplate: Readonly<Record<string, string>>): R
 
 /**
  * The generator's environment: the API function's own from the template (the worker's is the same
- * less WORKER_FUNCTION_NAME and WORKER_CONCURRENCY), with what differs locally on top: the SDK's
- * endpoints pointing at the stand-ins, the fixed local credentials, and the settings' overrides.
+ * less WORKER_QUEUE_URL and WORKER_CONCURRENCY), with what differs locally on top: the SDK's
+ * endpoints pointing at the stand-ins, the worker queue's local URL, the fixed local credentials,
+ * and the settings' overrides.
  */
 function generatorEnvironment(
   fn: LambdaFunctionModel,
-  urls: { bedrock: string; s3: string; dynamodb: string; lambda: string },
+  urls: { bedrock: string; s3: string; dynamodb: string; lambda: string; sqs: string; workerQueue: string },
   settings: LocalCloudSettings,
   workerConcurrency: number,
   retentionDays: number | undefined,
@@ -173,6 +188,9 @@ function generatorEnvironment(
     AWS_ENDPOINT_URL_S3: urls.s3,
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
     AWS_ENDPOINT_URL_LAMBDA: urls.lambda,
+    AWS_ENDPOINT_URL_SQS: urls.sqs,
+    // The template's queue URL names sqs.<region>.amazonaws.com: locally the stand-in's URL of the same queue.
+    WORKER_QUEUE_URL: urls.workerQueue,
     S3_FORCE_PATH_STYLE: 'true',
     // The API's ETAs count with the worker's concurrency: the local override, when set, is the one the stand-in keeps.
     WORKER_CONCURRENCY: String(workerConcurrency),
@@ -208,6 +226,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   let s3: S3StandIn | undefined;
   let bedrock: BedrockStandIn | undefined;
   let lambda: LambdaStandIn | undefined;
+  let sqs: SqsStandIn | undefined;
   let retention: RetentionSweeper | undefined;
   let apiGateway: ApiGatewayStandIn | undefined;
   let bff: ChildProcess | undefined;
@@ -231,6 +250,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     ]);
     await quietly('API Gateway stand-in', () => apiGateway?.drain(deadline));
     await quietly('Lambda stand-in', () => lambda?.close(deadline === undefined ? {} : { deadline }));
+    // After Lambda: its event source mappings poll and delete until they stop.
+    await quietly('SQS stand-in', () => sqs?.close());
     await quietly('web front', () => front?.close());
     await quietly('API Gateway stand-in', () => apiGateway?.close());
     await quietly('retention sweeper', () => retention?.close());
@@ -265,11 +286,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const memoryProblems = memories.flatMap((m) => memorySizeProblem(m) ?? []);
     if (memoryProblems.length) throw new TemplateTopologyError(memoryProblems.join('; '));
     log.info(memoryReport(memories), "the functions' MemorySize (not enforced in-process)");
-    const { worker, apiFunction, onFailure, table, bucket } = topology;
+    const { worker, apiFunction, onFailure, table, bucket, workerQueue, workerMapping, deadLetterQueue } =
+      topology;
     const names: LocalNames = {
       table: table.tableName,
       bucket: bucket.bucketName,
       worker: worker.functionName,
+      workerQueue: workerQueue.queueName,
+      ...(deadLetterQueue ? { deadLetterQueue: deadLetterQueue.queueName } : {}),
     };
     // Each principal's statements: as given (tests), else as the template grants them (LOCAL_IAM=enforce).
     const rolePolicies =
@@ -291,7 +315,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const enforce = authorizer ? { authorizer } : {};
     const expiration = lifecycleExpiration(bucket);
     const retentionDays = settings.retentionDays ?? expiration?.days;
-    const workerConcurrency = settings.workerConcurrency ?? worker.reservedConcurrentExecutions ?? 1000;
+    // The bound on images in flight: the worker queue mapping's MaximumConcurrency (ADR 0011).
+    const workerConcurrency =
+      settings.workerConcurrency ??
+      workerMapping.maximumConcurrency ??
+      worker.reservedConcurrentExecutions ??
+      1000;
 
     dynamo = await startDynamoStandIn({
       port: ports.dynamodb,
@@ -311,6 +340,86 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       corsRules: bucket.cors,
       ...enforce,
     });
+    // Every queue of the template, with its visibility timeout, retention, size limit and redrive policy.
+    sqs = await startSqsStandIn({
+      port: ports.sqs,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      queues: model.queues.map((q) => ({
+        name: q.queueName,
+        visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+        messageRetentionSeconds: q.messageRetentionSeconds,
+        ...(q.maximumMessageSize !== undefined ? { maximumMessageSize: q.maximumMessageSize } : {}),
+        ...(q.redrive ? { redrive: q.redrive } : {}),
+      })),
+      credentials: LOCAL_CREDENTIALS,
+      ...enforce,
+      // SQS is durable: messages sent before a crash are delivered after the restart.
+      journalFile: join(settings.dataDir, 'sqs', 'messages.jsonl'),
+    });
+    const sqsStandIn = sqs;
+    /**
+     * The queue an event source mapping polls, as Lambda polls it: ReceiveMessage and DeleteMessage
+     * signed with the function's role (IAM-checked with enforcement); the local retry wait, the depth
+     * and the shutdown hand-over in process.
+     */
+    const mappingQueue = (queue: QueueModel, principal: 'worker' | 'abandoned'): EventSourceQueue => {
+      const client = new SQSClient({
+        region: LOCAL_REGION,
+        endpoint: sqsStandIn.url,
+        credentials: authorizer ? LOCAL_PRINCIPAL_KEYS[principal] : LOCAL_CREDENTIALS,
+        maxAttempts: 1,
+      });
+      const queueUrl = sqsStandIn.queueUrl(queue.queueName);
+      return {
+        arn: queue.arn,
+        receive: async (max, signal) => {
+          const out = await client.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queueUrl,
+              MaxNumberOfMessages: max,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['All'],
+            }),
+            { abortSignal: signal },
+          );
+          return (out.Messages ?? []).map((m) => ({
+            messageId: m.MessageId ?? '',
+            receiptHandle: m.ReceiptHandle ?? '',
+            body: m.Body ?? '',
+            md5OfBody: m.MD5OfBody ?? '',
+            attributes: { ...(m.Attributes ?? {}) } as Record<string, string>,
+          }));
+        },
+        delete: async (receiptHandle) => {
+          await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+        },
+        retryAfter: (receiptHandle, ms) =>
+          void sqsStandIn.changeVisibility(queue.queueName, receiptHandle, ms / 1000),
+        depth: () => sqsStandIn.depth(queue.queueName),
+        surrender: () => sqsStandIn.surrender(queue.queueName),
+      };
+    };
+    /** Lambda reads the queue's attributes as the function's role when it creates a mapping: a refusal there fails it. */
+    const checkMapping = async (queue: QueueModel, principal: 'worker' | 'abandoned') => {
+      const client = new SQSClient({
+        region: LOCAL_REGION,
+        endpoint: sqsStandIn.url,
+        credentials: authorizer ? LOCAL_PRINCIPAL_KEYS[principal] : LOCAL_CREDENTIALS,
+        maxAttempts: 1,
+      });
+      try {
+        await client.send(new GetQueueAttributesCommand({ QueueUrl: sqsStandIn.queueUrl(queue.queueName) }));
+      } catch (err) {
+        log.error(
+          { err, queue: queue.queueName, principal },
+          "the event source mapping cannot read its queue's attributes: in AWS it would not be created",
+        );
+      } finally {
+        client.destroy();
+      }
+    };
+
     bedrock = await startBedrockStandIn({
       port: ports.bedrock,
       faults: settings.faults,
@@ -351,53 +460,75 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     lambda = await startLambdaStandIn({
       port: ports.lambda,
       functions: {
+        // Invoked by the worker queue's event source mapping with a batch of SQS records.
         [worker.functionName]: {
           ...configOf(worker),
-          // LOCAL_WORKER_CONCURRENCY, when set, overrides the template's reserved concurrency.
-          reservedConcurrency: workerConcurrency,
-          handler: (event, context) => app('worker').handleWorker(event as WorkerEvent, context),
-          ...(onFailure ? { onFailure: onFailure.functionName } : {}),
+          handler: (event) => app('worker').handleQueue(event as SQSEvent),
         },
         ...(onFailure
           ? {
+              // Invoked by the dead-letter queue's mapping: each record is an image that failed every delivery.
               [onFailure.functionName]: {
                 ...configOf(onFailure),
-                // Lambda's invocation record wraps the event (abandonedHandler reads requestPayload).
-                handler: (record: unknown) =>
-                  app('abandoned').handleAbandoned(
-                    ((record as { requestPayload?: WorkerEvent }).requestPayload ?? record) as WorkerEvent,
-                  ),
+                handler: (event: unknown) => app('abandoned').handleDeadLetters(event as SQSEvent),
               },
             }
           : {}),
       },
       concurrency: workerConcurrency,
-      // AWS waits about 1 and 2 minutes between retries; locally 1 and 2 s (the count comes from the template).
+      // A failed record returns to the queue after its visibility timeout (AWS: six times the worker
+      // timeout, minutes); locally after 1 s, then 2 s, as the stand-in's retries wait seconds.
       retry: { retries: 2, delaysMs: [1_000, 2_000] },
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       ...enforce,
-      // Lambda invokes the on-failure destination as the worker's role: with enforcement, that role
-      // must be allowed lambda:InvokeFunction on the destination.
-      ...(authorizer && onFailure
-        ? {
-            onFailureDestination: {
-              functionName: onFailure.functionName,
-              invokedAsKeyId: LOCAL_PRINCIPAL_KEYS.worker.accessKeyId,
-            },
-          }
-        : {}),
       log,
-      // Lambda's queue is durable: events accepted before a crash run after the restart.
+      // Lambda's asynchronous queue is durable (no function here is invoked asynchronously any more).
       journalFile: join(settings.dataDir, 'lambda', 'events.jsonl'),
+      eventSources: [
+        {
+          functionName: worker.functionName,
+          queue: mappingQueue(workerQueue, 'worker'),
+          ...(workerMapping.batchSize !== undefined ? { batchSize: workerMapping.batchSize } : {}),
+          // LOCAL_WORKER_CONCURRENCY, when set, overrides the template's MaximumConcurrency.
+          maximumConcurrency: workerConcurrency,
+          reportBatchItemFailures: workerMapping.functionResponseTypes.includes('ReportBatchItemFailures'),
+        },
+        ...(onFailure && deadLetterQueue && topology.onFailureMapping
+          ? [
+              {
+                functionName: onFailure.functionName,
+                queue: mappingQueue(deadLetterQueue, 'abandoned'),
+                ...(topology.onFailureMapping.batchSize !== undefined
+                  ? { batchSize: topology.onFailureMapping.batchSize }
+                  : {}),
+                ...(topology.onFailureMapping.maximumConcurrency !== undefined
+                  ? { maximumConcurrency: topology.onFailureMapping.maximumConcurrency }
+                  : {}),
+                reportBatchItemFailures:
+                  topology.onFailureMapping.functionResponseTypes.includes('ReportBatchItemFailures'),
+                deadLetter: true,
+              },
+            ]
+          : []),
+      ],
     });
+    await checkMapping(workerQueue, 'worker');
+    if (onFailure && deadLetterQueue) await checkMapping(deadLetterQueue, 'abandoned');
 
     const overrides = environmentOverrides(apiFunction.environment);
     if (Object.keys(overrides).length)
       log.info({ overrides }, "local overrides of the template's generator environment");
     const generatorEnv = generatorEnvironment(
       apiFunction,
-      { bedrock: bedrock.url, s3: s3.url, dynamodb: dynamo.url, lambda: lambda.url },
+      {
+        bedrock: bedrock.url,
+        s3: s3.url,
+        dynamodb: dynamo.url,
+        lambda: lambda.url,
+        sqs: sqs.url,
+        workerQueue: sqs.queueUrl(workerQueue.queueName),
+      },
       settings,
       workerConcurrency,
       settings.retentionDays,
@@ -462,6 +593,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const resumed = lambda.resumeJournal();
     if (resumed > 0)
       log.warn({ events: resumed }, 'running the worker events an earlier run left unfinished');
+    const waiting = sqs.depth(workerQueue.queueName).visible;
+    if (waiting > 0)
+      log.warn({ messages: waiting }, 'the worker queue holds images an earlier run left unfinished');
+    lambda.startEventSources();
 
     return {
       urls: {
@@ -472,9 +607,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         s3: s3.url,
         dynamodb: dynamo.url,
         lambda: lambda.url,
+        sqs: sqs.url,
       },
       bedrock,
       lambda,
+      sqs,
       s3,
       dynamodb: dynamo,
       retention,

@@ -11,6 +11,7 @@ describe(loadLocalCloudSettings.name, () => {
       s3: 4012,
       dynamodb: 4014,
       lambda: 4015,
+      sqs: 4016,
     });
     expect(s.dataDir).toBe('/repo/.local-cloud');
     // The worker's concurrency and the retention come from the template unless set here

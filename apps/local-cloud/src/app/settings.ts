@@ -19,6 +19,7 @@ export interface LocalPorts {
   readonly s3: number;
   readonly dynamodb: number;
   readonly lambda: number;
+  readonly sqs: number;
 }
 
 /** Which setting picks each port: named in every "port taken" message. */
@@ -30,6 +31,7 @@ export const PORT_SETTINGS: Readonly<Record<keyof LocalPorts, [string, number]>>
   s3: ['LOCAL_S3_PORT', 4012],
   dynamodb: ['LOCAL_DYNAMODB_PORT', 4014],
   lambda: ['LOCAL_LAMBDA_PORT', 4015],
+  sqs: ['LOCAL_SQS_PORT', 4016],
 };
 
 export interface LocalCloudSettings {
@@ -38,8 +40,8 @@ export interface LocalCloudSettings {
   /** Where the synthesized templates are cached (LOCAL_TEMPLATE_CACHE_DIR; default `.local-cloud/template-cache`). */
   readonly templateCacheDir: string;
   /**
-   * LOCAL_WORKER_CONCURRENCY: a local override of the worker's reserved concurrency (the template's,
-   * the Bedrock budget, when unset).
+   * LOCAL_WORKER_CONCURRENCY: a local override of the worker queue mapping's MaximumConcurrency (the
+   * template's, the Bedrock budget, when unset).
    */
   readonly workerConcurrency?: number;
   readonly faults: BedrockFaults;

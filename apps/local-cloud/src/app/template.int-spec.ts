@@ -86,19 +86,25 @@ describe('the local cloud from the synthesized templates', () => {
     expect(await unsigned(cloud, 'GET', '/models')).toEqual({ status: 403, body: MISSING });
   });
 
-  it("gives the generator the API function's environment from the template, and the worker its reserved concurrency", () => {
+  it("gives the generator the API function's environment from the template, and the worker queue mapping's MaximumConcurrency", () => {
     // The names are the template's resources resolved for the local account
     expect(process.env['GENERATIONS_TABLE']).toBe(cloud.names.table);
     expect(process.env['IMAGES_BUCKET']).toBe(cloud.names.bucket);
-    expect(process.env['WORKER_FUNCTION_NAME']).toBe(cloud.names.worker);
+    // The queue the API sends to: the template's, at the SQS stand-in's URL
+    expect(process.env['WORKER_QUEUE_URL']).toBe(cloud.sqs.queueUrl(cloud.names.workerQueue));
+    expect(cloud.names.workerQueue).toBe(cloud.topology.workerQueue.queueName);
     expect(cloud.names.worker).toBe(cloud.topology.worker.functionName);
     expect(process.env['JOB_STALE_AFTER_SECONDS']).toBe(
       cloud.topology.apiFunction.environment['JOB_STALE_AFTER_SECONDS'],
     );
     // Local on top: the endpoints point at the stand-ins
     expect(process.env['AWS_ENDPOINT_URL_DYNAMODB']).toBe(cloud.urls.dynamodb);
-    expect(cloud.lambda.stats().concurrency).toBe(cloud.topology.worker.reservedConcurrentExecutions);
-    expect(cloud.topology.worker.asyncConfig).toMatchObject({ maximumRetryAttempts: 2 });
+    expect(cloud.lambda.stats().concurrency).toBe(cloud.topology.workerMapping.maximumConcurrency);
+    expect(cloud.topology.worker.reservedConcurrentExecutions).toBeUndefined();
+    expect(cloud.topology.workerQueue.redrive).toMatchObject({ maxReceiveCount: 5 });
+    expect(cloud.topology.workerQueue.visibilityTimeoutSeconds).toBe(
+      6 * cloud.topology.worker.timeoutSeconds,
+    );
     expect(cloud.retentionDays).toBe(30);
   });
 });
@@ -109,8 +115,9 @@ describe('the local cloud from a template that says otherwise', () => {
   const api = generatorApi(() => cloud.urls.apiGateway, OWNER);
 
   beforeAll(async () => {
-    // GIVEN templates where GET /models has no method, the worker times out after 1 s and is never
-    // retried, and the table has no TTL
+    // GIVEN templates where GET /models has no method, the worker times out after 1 s, its queue moves a
+    // message to the dead-letter queue after one receive, its mapping runs at most 2 at once, and the
+    // table has no TTL
     const stacks = await templates();
     const all = resourcesOf(stacks);
     const modelsResource = all.find(
@@ -122,13 +129,22 @@ describe('the local cloud from a template that says otherwise', () => {
     );
     if (!modelsMethod) throw new Error('the synthesized template has no GET /models method');
     delete (modelsMethod.s.template.Resources as Resources)[modelsMethod.id];
-    // The worker: the function the API function names as its WORKER_FUNCTION_NAME (its logical id, GeneratorWorker…).
+    // The worker: the function the mapping on the API's WORKER_QUEUE_URL invokes (its logical id, GeneratorWorker…).
     const worker = all.find(
       ({ id, r }) => r.Type === 'AWS::Lambda::Function' && /^GeneratorWorker[0-9A-F]{8}$/.test(id),
     );
     (worker?.r.Properties as Record<string, unknown>)['Timeout'] = 1;
-    const invokeConfig = all.find(({ r }) => r.Type === 'AWS::Lambda::EventInvokeConfig');
-    (invokeConfig?.r.Properties as Record<string, unknown>)['MaximumRetryAttempts'] = 0;
+    const queue = all.find(
+      ({ id, r }) => r.Type === 'AWS::SQS::Queue' && id.startsWith('GeneratorWorkerQueue'),
+    );
+    ((queue?.r.Properties as Record<string, unknown>)['RedrivePolicy'] as Record<string, unknown>)[
+      'maxReceiveCount'
+    ] = 1;
+    const mapping = all.find(
+      ({ id, r }) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' && id.startsWith('GeneratorWorkerQueueMapping'),
+    );
+    (mapping?.r.Properties as Record<string, unknown>)['ScalingConfig'] = { MaximumConcurrency: 2 };
     const table = all.find(({ r }) => r.Type === 'AWS::DynamoDB::Table');
     delete (table?.r.Properties as Record<string, unknown>)['TimeToLiveSpecification'];
 
@@ -151,9 +167,10 @@ describe('the local cloud from a template that says otherwise', () => {
     expect((await api.call('GET', '/summary')).status).toBe(200);
   });
 
-  it("ends a worker run at the template's timeout, retries it as often as the template says (never), then settles the job through the on-failure destination", async () => {
+  it("ends a worker run at the template's timeout; past the queue's maxReceiveCount (1) the message lands in the dead-letter queue and the job is settled failed", async () => {
     cloud.lambda.resetStats();
     const before = cloud.lambda.stats();
+    const dlqBefore = cloud.sqs.stats(cloud.names.deadLetterQueue as string).movedIn;
     // WHEN a one-image job is made
     const created = await api.call('POST', '/generations', {
       modelId: CORE,
@@ -163,11 +180,28 @@ describe('the local cloud from a template that says otherwise', () => {
     expect(created.status).toBe(202);
     const job = await api.settled(created.body.id, OWNER, 20_000);
     await cloud.lambda.idle();
-    // THEN the one run was cut at 1 s, not retried, and the destination failed the job
-    expect(job.status).toBe('failed');
+    // THEN the one run was cut at 1 s, its message not delivered again but moved to the dead-letter
+    // queue, whose consumer failed the job
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'MODEL_UNAVAILABLE' } });
     const after = cloud.lambda.stats();
-    expect(after.invocations - before.invocations).toBe(1);
+    expect(after.invocations - before.invocations).toBe(2); // the worker once, the dead-letter consumer once
     expect(after.failures - before.failures).toBe(1);
+    expect(cloud.sqs.stats(cloud.names.deadLetterQueue as string).movedIn - dlqBefore).toBe(1);
+    expect(cloud.sqs.depth(cloud.names.workerQueue)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it("runs at most the template's MaximumConcurrency (2) worker invocations at once", async () => {
+    // GIVEN the mapping's MaximumConcurrency is 2 (the real template says 4)
+    expect(cloud.topology.workerMapping.maximumConcurrency).toBe(2);
+    expect(cloud.lambda.stats().concurrency).toBe(2);
+    cloud.lambda.resetStats();
+    // WHEN a job of four images is made
+    const created = await api.call('POST', '/generations', { modelId: CORE, prompt: 'four lamps', count: 4 });
+    expect(created.status).toBe(202);
+    await api.settled(created.body.id, OWNER, 30_000);
+    await cloud.lambda.idle();
+    // THEN never more than two worker runs were in flight, and two were
+    expect(cloud.lambda.maxRunningOf(cloud.names.worker)).toBe(2);
   });
 
   it('makes the table without TTL when the template names no TTL attribute, and the sweeper deletes no item', async () => {

@@ -1,7 +1,9 @@
 import {
   BucketModel,
   CloudModel,
+  EventSourceMappingModel,
   LambdaFunctionModel,
+  QueueModel,
   RestApiModel,
   RolePolicies,
   TableModel,
@@ -11,12 +13,18 @@ import {
 export interface LocalTopology {
   /** The REST API whose methods call the API function. */
   readonly api: RestApiModel;
-  /** The function the REST API's methods integrate (it names the worker it invokes). */
+  /** The function the REST API's methods integrate (it names the worker queue it sends to). */
   readonly apiFunction: LambdaFunctionModel;
-  /** The function the API function invokes (its WORKER_FUNCTION_NAME). */
+  /** The queue the API function sends to (its WORKER_QUEUE_URL). */
+  readonly workerQueue: QueueModel;
+  /** The function an SQS event source mapping on the worker queue invokes, and that mapping. */
   readonly worker: LambdaFunctionModel;
-  /** The worker's on-failure destination (its EventInvokeConfig), if it has one. */
+  readonly workerMapping: EventSourceMappingModel;
+  /** The worker queue's dead-letter queue (its RedrivePolicy), if it has one. */
+  readonly deadLetterQueue?: QueueModel;
+  /** The function whose mapping consumes the dead-letter queue (it settles abandoned images), and that mapping. */
   readonly onFailure?: LambdaFunctionModel;
+  readonly onFailureMapping?: EventSourceMappingModel;
   /** The table and bucket the generator's environment names (GENERATIONS_TABLE, IMAGES_BUCKET). */
   readonly table: TableModel;
   readonly bucket: BucketModel;
@@ -33,16 +41,17 @@ function required<T>(value: T | undefined, what: string): T {
 
 /**
  * Finds in the model what the local cloud runs: the API function behind the REST API, and everything
- * else by what the template wires to it (its API, its environment's names, the worker's destination).
+ * else by what the template wires to it (its API, its environment's names, the event source mapping
+ * on the worker queue, the queue's dead-letter queue and the mapping that consumes it).
  */
 export function localTopology(model: CloudModel): LocalTopology {
-  // The API function: the one the REST API's methods integrate, which names the worker it invokes.
+  // The API function: the one the REST API's methods integrate, which names the worker queue it sends to.
   const integrated = new Set(
     model.restApis.flatMap((a) => a.methods.map((m) => m.integration?.functionLogicalId)),
   );
   const apiFunction = required(
-    model.functions.find((f) => integrated.has(f.logicalId) && f.environment['WORKER_FUNCTION_NAME']),
-    'function behind the REST API that names a WORKER_FUNCTION_NAME',
+    model.functions.find((f) => integrated.has(f.logicalId) && f.environment['WORKER_QUEUE_URL']),
+    'function behind the REST API that names a WORKER_QUEUE_URL',
   );
   const env = apiFunction.environment;
   const api = required(
@@ -51,21 +60,37 @@ export function localTopology(model: CloudModel): LocalTopology {
     ),
     `REST API method integrating ${apiFunction.logicalId}`,
   );
-  const worker = required(
-    model.functions.find((f) => f.functionName === env['WORKER_FUNCTION_NAME']),
-    `function named ${env['WORKER_FUNCTION_NAME']} (the API's WORKER_FUNCTION_NAME)`,
+  const workerQueue = required(
+    model.queues.find((q) => q.queueUrl === env['WORKER_QUEUE_URL']),
+    `queue with the URL ${env['WORKER_QUEUE_URL']} (the API's WORKER_QUEUE_URL)`,
   );
-  const onFailureArn = worker.asyncConfig?.onFailure;
-  const onFailure = onFailureArn ? model.functions.find((f) => f.arn === onFailureArn) : undefined;
-  if (onFailureArn && !onFailure)
+  /** The enabled SQS event source mapping on a queue, and its function. */
+  const consumerOf = (queue: QueueModel) => {
+    for (const f of model.functions) {
+      const mapping = f.eventSources.find((m) => m.enabled && m.eventSourceArn === queue.arn);
+      if (mapping) return { fn: f, mapping };
+    }
+    return undefined;
+  };
+  const consumer = required(
+    consumerOf(workerQueue),
+    `enabled event source mapping on ${workerQueue.arn} (the worker queue)`,
+  );
+  const dlqArn = workerQueue.redrive?.deadLetterTargetArn;
+  const deadLetterQueue = dlqArn ? model.queues.find((q) => q.arn === dlqArn) : undefined;
+  if (dlqArn && !deadLetterQueue)
     throw new TemplateTopologyError(
-      `the worker's on-failure destination ${onFailureArn} is not a function of the template`,
+      `the worker queue's dead-letter queue ${dlqArn} is not a queue of the template`,
     );
+  const abandoned = deadLetterQueue ? consumerOf(deadLetterQueue) : undefined;
   return {
     api,
     apiFunction,
-    worker,
-    ...(onFailure ? { onFailure } : {}),
+    workerQueue,
+    worker: consumer.fn,
+    workerMapping: consumer.mapping,
+    ...(deadLetterQueue ? { deadLetterQueue } : {}),
+    ...(abandoned ? { onFailure: abandoned.fn, onFailureMapping: abandoned.mapping } : {}),
     table: required(
       model.tables.find((t) => t.tableName === env['GENERATIONS_TABLE']),
       `table named ${env['GENERATIONS_TABLE']} (the API's GENERATIONS_TABLE)`,
@@ -95,7 +120,7 @@ function roleByArn(model: CloudModel, arn: string | undefined, what: string): Ro
 
 /**
  * Each local principal's statements as the template grants them: the API function's, the worker's and
- * the on-failure destination's roles (their `Role`), and the BFF task role (the role allowed to invoke
+ * the dead-letter consumer's roles (their `Role`), and the BFF task role (the role allowed to invoke
  * the REST API): what the local cloud enforces (ADR 0008).
  */
 export function templateRolePolicies(
@@ -111,7 +136,7 @@ export function templateRolePolicies(
     api: roleByArn(model, topology.apiFunction.roleArn, 'the API function'),
     worker: roleByArn(model, topology.worker.roleArn, 'the worker'),
     abandoned: topology.onFailure
-      ? roleByArn(model, topology.onFailure.roleArn, 'the on-failure destination')
+      ? roleByArn(model, topology.onFailure.roleArn, 'the dead-letter queue consumer')
       : {
           roleLogicalId: 'None',
           roleName: 'none',

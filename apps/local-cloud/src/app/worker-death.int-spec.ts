@@ -84,7 +84,7 @@ async function settledAndClean(ids: readonly string[], withinMs: number): Promis
 }
 
 describe('the worker process dying mid-job', () => {
-  it('runs the events the dead process held again after a restart (a durable queue, as Lambda keeps): the jobs succeed whole', async () => {
+  it('runs the messages the dead process held again after a restart (a durable queue, as SQS keeps): the jobs succeed whole', async () => {
     // GIVEN a job of four images made two at a time, and another one waiting behind it
     stack = await startChildStack(dir, ENV);
     const long = await create('a long night', 4);
@@ -104,7 +104,7 @@ describe('the worker process dying mid-job', () => {
     // GIVEN a job being made, then the process killed and its queue lost with it
     const lost = await create('a lost cause', 2);
     await killDuring(lost);
-    rmSync(join(dir, 'lambda', 'events.jsonl'), { force: true });
+    rmSync(join(dir, 'sqs', 'messages.jsonl'), { force: true });
     const killedAt = Date.now();
     // WHEN the stack starts again and the job is read
     stack = await startChildStack(dir, ENV);

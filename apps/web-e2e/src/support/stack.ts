@@ -18,6 +18,7 @@ export const E2E_PORTS = {
   LOCAL_S3_PORT: BASE + 4,
   LOCAL_DYNAMODB_PORT: BASE + 6,
   LOCAL_LAMBDA_PORT: BASE + 7,
+  LOCAL_SQS_PORT: BASE + 8,
 } as const;
 
 export const APP_URL = `http://127.0.0.1:${E2E_PORTS.PORT}`;

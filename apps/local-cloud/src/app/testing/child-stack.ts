@@ -56,7 +56,7 @@ export async function startChildStack(
     throw new Error(
       `${LOCAL_CLOUD_MAIN} is missing: build first (npx nx run-many -t build -p local-cloud bff web)`,
     );
-  const [web, bff, apiGateway, bedrock, s3, dynamodb, lambda] = await freePorts(7);
+  const [web, bff, apiGateway, bedrock, s3, dynamodb, lambda, sqs] = await freePorts(8);
   const ports = {
     PORT: web,
     BFF_PORT: bff,
@@ -65,6 +65,7 @@ export async function startChildStack(
     LOCAL_S3_PORT: s3,
     LOCAL_DYNAMODB_PORT: dynamodb,
     LOCAL_LAMBDA_PORT: lambda,
+    LOCAL_SQS_PORT: sqs,
   };
   const child = spawn(process.execPath, [LOCAL_CLOUD_MAIN], {
     cwd: ROOT,

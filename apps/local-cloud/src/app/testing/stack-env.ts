@@ -11,6 +11,7 @@ export function inProcessStackEnv(dir: string, extra: Record<string, string> = {
     LOCAL_S3_PORT: '0',
     LOCAL_DYNAMODB_PORT: '0',
     LOCAL_LAMBDA_PORT: '0',
+    LOCAL_SQS_PORT: '0',
     LOCAL_CLOUD_DATA_DIR: dir,
     LOG_LEVEL: 'warn',
     ...extra,

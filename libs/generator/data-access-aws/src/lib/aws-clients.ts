@@ -1,12 +1,12 @@
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface AwsClientSettings {
-  /** Region of S3, DynamoDB and Lambda (undefined: the SDK's own resolution, AWS_REGION in Lambda). */
+  /** Region of S3, DynamoDB and SQS (undefined: the SDK's own resolution, AWS_REGION in Lambda). */
   readonly region?: string;
   /** Region of the Bedrock Runtime client: where the models are served. */
   readonly bedrockRegion: string;
@@ -28,11 +28,11 @@ export interface AwsClients {
   readonly bedrockControl: BedrockClient;
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
-  readonly lambda: LambdaClient;
+  readonly sqs: SQSClient;
 }
 
 // One factory per client: each Lambda builds (and its bundle holds) only the clients it calls: the
-// API no Bedrock Runtime, the worker no Lambda client. Endpoints come only from the SDK's own
+// API no Bedrock Runtime, the worker no SQS client. Endpoints come only from the SDK's own
 // settings (`AWS_ENDPOINT_URL_<SERVICE>` or the shared config), so nothing here knows whether it
 // talks to AWS or to the local stand-ins.
 
@@ -109,9 +109,9 @@ export function createDynamoClient(
   });
 }
 
-/** Lambda (invoking the worker): the API's. */
-export function createLambdaClient(settings: Pick<AwsClientSettings, 'region'> & Credentialed): LambdaClient {
-  return new LambdaClient({
+/** SQS (the worker queue): the API's. */
+export function createSqsClient(settings: Pick<AwsClientSettings, 'region'> & Credentialed): SQSClient {
+  return new SQSClient({
     ...regionOf(settings),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5_000,
@@ -128,6 +128,6 @@ export function createAwsClients(settings: AwsClientSettings): AwsClients {
     bedrockControl: createBedrockControlClient(settings),
     s3: createS3Client(settings),
     dynamo: createDynamoClient(settings),
-    lambda: createLambdaClient(settings),
+    sqs: createSqsClient(settings),
   };
 }

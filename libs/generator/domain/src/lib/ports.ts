@@ -61,8 +61,8 @@ export interface UrlSignerPort {
 }
 
 /**
- * The worker's async invocation payload: one image of a job (`index`), so the worker's reserved
- * concurrency bounds the Bedrock calls in flight. Without `index` (events from before per-image
+ * The worker queue's message: one image of a job (`index`), so the queue mapping's
+ * MaximumConcurrency bounds the Bedrock calls in flight. Without `index` (events from before per-image
  * tasks), the worker makes every image of the job in turn.
  */
 export interface WorkerEvent {

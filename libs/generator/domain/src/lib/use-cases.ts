@@ -198,7 +198,7 @@ export async function createGeneration(
   };
   await deps.repository.create(record);
   try {
-    // One event per image: the worker's reserved concurrency bounds the model calls in flight.
+    // One message per image: the worker queue mapping's MaximumConcurrency bounds the model calls in flight.
     for (let index = 0; index < request.count; index++)
       await deps.worker.invoke({ ownerId, generationId: id, requestId, index });
   } catch {

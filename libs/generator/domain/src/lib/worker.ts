@@ -125,7 +125,7 @@ export async function settleIfStale(
   if (record.status !== 'running' && record.status !== 'queued') return record;
   const done = await settleIfDone(deps, record);
   if (!done) {
-    // Queued jobs wait in Lambda's queue (up to an hour) before their worker starts.
+    // Queued jobs wait in the worker queue (behind at most MaximumConcurrency images at once) before their worker starts.
     const limitSeconds =
       record.status === 'running' ? deps.settings.staleAfterSeconds : 3600 + deps.settings.staleAfterSeconds;
     if (Date.parse(record.updatedAt) > deps.clock.now().getTime() - limitSeconds * 1000) return record;
@@ -195,7 +195,7 @@ export interface WorkerOutcome {
  * and a thumbnail, records it, and the delivery that records the last image ends the job. An image
  * that cannot be made is recorded as a failure beside the others (partial success). Every object
  * this delivery wrote is taken back when it cannot be recorded, so no object is left without a
- * record. Throws only when the record could not be written (so Lambda's async retry runs it again).
+ * record. Throws only when the record could not be written (so the message returns to the queue and is delivered again).
  */
 async function runImage(
   deps: GeneratorDeps,
@@ -340,7 +340,7 @@ export async function runGeneration(
 }
 
 /**
- * The worker's on-failure destination: every attempt of an image's asynchronous invocation failed,
+ * The worker's dead-letter queue consumer: every delivery of an image's message failed,
  * so that image is recorded failed (and the job ends if it was the last), rather than left hanging.
  */
 export async function settleAbandonedGeneration(deps: GeneratorDeps, event: WorkerEvent): Promise<boolean> {

@@ -5,13 +5,13 @@ import {
   createBedrockControlClient,
   createBedrockRuntimeClient,
   createDynamoClient,
-  createLambdaClient,
   createS3Client,
+  createSqsClient,
   DynamoGenerationRepository,
   DynamoUsageRepository,
-  LambdaWorkerInvoker,
   S3ImageStore,
   S3UrlSigner,
+  SqsWorkerQueue,
 } from '@imagegen/generator/data-access-aws';
 import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
@@ -36,7 +36,7 @@ import { GeneratorSettings } from './settings';
 
 // The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
 // and adapters its function calls, so its bundle holds nothing else (the API: no Bedrock Runtime
-// client and no sharp; the worker: no Lambda client and no Bedrock control plane).
+// client and no sharp; the worker: no SQS client and no Bedrock control plane).
 
 /** The ports that only the other function fills in: calling one is a wiring bug, said so. */
 const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
@@ -89,9 +89,9 @@ function apiPorts(settings: GeneratorSettings): Pick<Specific, 'access' | 'worke
       settings.bedrockRegion,
       settings.modelAccessCacheSeconds,
     ),
-    worker: settings.workerFunctionName
-      ? new LambdaWorkerInvoker(createLambdaClient(settings), settings.workerFunctionName)
-      : { invoke: () => Promise.reject(new Error('WORKER_FUNCTION_NAME is not set')) },
+    worker: settings.workerQueueUrl
+      ? new SqsWorkerQueue(createSqsClient(settings), settings.workerQueueUrl)
+      : { invoke: () => Promise.reject(new Error('WORKER_QUEUE_URL is not set')) },
   };
 }
 
@@ -102,7 +102,7 @@ function workerPorts(settings: GeneratorSettings): Pick<Specific, 'model' | 'thu
   };
 }
 
-/** The API Lambda over AWS: Lambda (invoke the worker), Bedrock control plane, S3, DynamoDB. */
+/** The API Lambda over AWS: SQS (the worker queue), Bedrock control plane, S3, DynamoDB. */
 export function createApiApp(settings: GeneratorSettings, service = 'generator-api'): GeneratorApiApp {
   const log = createLogger({ service, level: settings.logLevel });
   const deps = composeDeps(settings, log, storageClients(settings), {
@@ -113,7 +113,7 @@ export function createApiApp(settings: GeneratorSettings, service = 'generator-a
   return createApiAppFromDeps(deps, log);
 }
 
-/** The worker Lambda (and its on-failure destination) over AWS: Bedrock Runtime, sharp, S3, DynamoDB. */
+/** The worker Lambda over AWS: Bedrock Runtime, sharp, S3, DynamoDB. */
 export function createWorkerApp(
   settings: GeneratorSettings,
   service = 'generator-worker',
@@ -127,11 +127,11 @@ export function createWorkerApp(
   return createWorkerAppFromDeps(deps, log);
 }
 
-/** The worker's on-failure destination over AWS: it settles the job record (DynamoDB, S3 clients only). */
+/** The consumer of the worker's dead-letter queue over AWS: it settles the job record (DynamoDB, S3 clients only). */
 export function createAbandonedApp(
   settings: GeneratorSettings,
   service = 'generator-abandoned',
-): Pick<GeneratorWorkerApp, 'handleAbandoned'> {
+): Pick<GeneratorWorkerApp, 'handleAbandoned' | 'handleDeadLetters'> {
   const log = createLogger({ service, level: settings.logLevel });
   const deps = composeDeps(settings, log, storageClients(settings), {
     model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
@@ -139,7 +139,8 @@ export function createAbandonedApp(
     access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
   });
-  return { handleAbandoned: createWorkerAppFromDeps(deps, log).handleAbandoned };
+  const { handleAbandoned, handleDeadLetters } = createWorkerAppFromDeps(deps, log);
+  return { handleAbandoned, handleDeadLetters };
 }
 
 /** API and worker in one process over AWS clients (the local cloud): every client, one set of ports. */

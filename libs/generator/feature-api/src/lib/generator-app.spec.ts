@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { ErrorCode } from '@imagegen/contracts';
 import { FakeDeps, fakeDeps } from '@imagegen/generator/domain/testing';
@@ -36,6 +36,30 @@ function setup() {
   const deps: FakeDeps = fakeDeps();
   const app = createGeneratorAppFromDeps(deps, createLogger({ service: 'test', destination }));
   return { app, deps, lines };
+}
+
+/** An SQS event as the worker queue's event source mapping delivers it (one record per message). */
+function sqsEvent(...messages: { id: string; body: unknown; receiveCount?: number }[]): SQSEvent {
+  return {
+    Records: messages.map(
+      (m): SQSRecord => ({
+        messageId: m.id,
+        receiptHandle: `rh-${m.id}`,
+        body: typeof m.body === 'string' ? m.body : JSON.stringify(m.body),
+        attributes: {
+          ApproximateReceiveCount: String(m.receiveCount ?? 1),
+          SentTimestamp: '1767225600000',
+          SenderId: 'AROAEXAMPLE:api',
+          ApproximateFirstReceiveTimestamp: '1767225600000',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-west-2:123456789012:worker',
+        awsRegion: 'us-west-2',
+      }),
+    ),
+  };
 }
 
 const VALID = JSON.stringify({ modelId: 'stability.stable-image-core-v1:1', prompt: 'a red kite' });
@@ -298,5 +322,80 @@ describe('cancel, delete and idempotency routes', () => {
       (await app.handleApi(event('GET', `/generations/${JSON.parse(created.body).id}`))).body,
     );
     expect(job).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+  });
+
+  describe('the worker queue (SQS event source mapping, partial batch responses)', () => {
+    it('makes the image a queue message names, and reports no failure (the message is deleted)', async () => {
+      const { app, deps } = setup();
+      const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+      const [work] = deps.invoked;
+      expect(await app.handleQueue(sqsEvent({ id: 'm-1', body: work }))).toEqual({ batchItemFailures: [] });
+      const job = JSON.parse((await app.handleApi(event('GET', `/generations/${created.id}`))).body);
+      expect(job).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+      expect(deps.model.calls).toHaveLength(1);
+    });
+
+    it('reports only the record whose image could not be recorded; its redelivery (same message id) takes the image back', async () => {
+      // GIVEN two jobs' messages in one batch, and DynamoDB failing the first record's writes
+      const { app, deps } = setup();
+      const first = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+      const second = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+      const [a, b] = deps.invoked;
+      deps.repository.failFinish = true;
+      deps.repository.failRelease = true;
+      let calls = 0;
+      const finish = deps.repository.finishTask.bind(deps.repository);
+      deps.repository.finishTask = (...args: Parameters<typeof finish>) => {
+        // the first record fails; the second goes through
+        if (++calls > 1) {
+          deps.repository.failFinish = false;
+          deps.repository.failRelease = false;
+        }
+        return finish(...args);
+      };
+      // WHEN the batch is handled
+      const answer = await app.handleQueue(sqsEvent({ id: 'm-a', body: a }, { id: 'm-b', body: b }));
+      // THEN only the first record returns to the queue
+      expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-a' }] });
+      // AND its redelivery makes the image at once (the claim of the failed delivery is taken back)
+      expect(await app.handleQueue(sqsEvent({ id: 'm-a', body: a, receiveCount: 2 }))).toEqual({
+        batchItemFailures: [],
+      });
+      for (const id of [first.id, second.id]) {
+        const job = JSON.parse((await app.handleApi(event('GET', `/generations/${id}`))).body);
+        expect(job).toMatchObject({ status: 'succeeded', images: [{ index: 0 }] });
+      }
+    });
+
+    it('deletes a message that is not a worker event (logged), rather than retrying it forever', async () => {
+      const { app, deps, lines } = setup();
+      expect(await app.handleQueue(sqsEvent({ id: 'm-bad', body: 'not json' }))).toEqual({
+        batchItemFailures: [],
+      });
+      expect(deps.model.calls).toEqual([]);
+      expect(lines.some((l) => String(l['msg']).includes('malformed'))).toBe(true);
+    });
+
+    it('settles the image failed when its message reaches the dead-letter queue: the job never hangs', async () => {
+      const { app, deps } = setup();
+      const created = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+      const [work] = deps.invoked;
+      expect(await app.handleDeadLetters(sqsEvent({ id: 'm-dead', body: work, receiveCount: 1 }))).toEqual({
+        batchItemFailures: [],
+      });
+      const job = JSON.parse((await app.handleApi(event('GET', `/generations/${created.id}`))).body);
+      expect(job).toMatchObject({ status: 'failed', error: { code: ErrorCode.MODEL_UNAVAILABLE } });
+      expect(deps.model.calls).toEqual([]);
+    });
+
+    it('reports a dead letter back when the job cannot be settled (DynamoDB down), so it is tried again', async () => {
+      const { app, deps } = setup();
+      await app.handleApi(event('POST', '/generations', { body: VALID }));
+      const [work] = deps.invoked;
+      deps.repository.failFinish = true;
+      expect(await app.handleDeadLetters(sqsEvent({ id: 'm-dead', body: work }))).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'm-dead' }],
+      });
+    });
   });
 });

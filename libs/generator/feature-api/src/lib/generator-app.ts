@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import {
   ErrorCode,
@@ -41,12 +41,23 @@ export interface GeneratorApiApp {
   handleApi(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
 }
 
-/** The worker function's part (and its on-failure destination's). */
+/** The worker function's part (and the dead-letter queue consumer's). */
 export interface GeneratorWorkerApp {
-  /** One delivery of a worker event; `context.awsRequestId` is the same for each of Lambda's retries of it. */
+  /**
+   * One delivery of a worker event; `context.awsRequestId` names the delivery and is the same for each
+   * retry of it (the SQS message id), so a retry takes its image back at once.
+   */
   handleWorker(event: WorkerEvent, context?: { readonly awsRequestId?: string }): Promise<void>;
-  /** The worker's on-failure destination (every attempt failed). */
+  /** An image that failed every delivery (its message reached the dead-letter queue). */
   handleAbandoned(event: WorkerEvent): Promise<void>;
+  /**
+   * The worker's SQS event source mapping: each record's body is a worker event. A record whose image
+   * could not be recorded is reported in `batchItemFailures` (partial batch response,
+   * ReportBatchItemFailures), so only it returns to the queue; the others are deleted.
+   */
+  handleQueue(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** The dead-letter queue's mapping: each record settles its image failed (reported back when that fails). */
+  handleDeadLetters(event: SQSEvent): Promise<SQSBatchResponse>;
 }
 
 /** API and worker together (tests and the local cloud, which run both in one process). */
@@ -199,9 +210,40 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
   };
 }
 
+/** A record's body as JSON; a body that is not JSON is handed on as is (the event check drops it, logged). */
+function recordBody(body: string | undefined): unknown {
+  try {
+    return JSON.parse(body ?? '');
+  } catch {
+    return body;
+  }
+}
+
+/**
+ * Runs `each` on every record of an SQS batch, one after the other, and answers the partial batch
+ * response: the ids of the records that threw (an empty list: every record is done and deleted).
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+async function eachRecord(
+  event: SQSEvent,
+  log: Logger,
+  each: (body: unknown, messageId: string) => Promise<void>,
+): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event?.Records ?? []) {
+    try {
+      await each(recordBody(record.body), record.messageId);
+    } catch (err) {
+      log.warn({ err, messageId: record.messageId }, 'record failed: it returns to the queue');
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}
+
 /** The worker over the given ports (the API's ports, model access and the worker invoker, are never called). */
 export function createWorkerAppFromDeps(deps: GeneratorDeps, log: Logger): GeneratorWorkerApp {
-  return {
+  const app: GeneratorWorkerApp = {
     async handleWorker(event, context) {
       const reqLog = log.child({ requestId: event.requestId, generationId: event.generationId });
       if (!isWorkerEvent(event)) {
@@ -224,7 +266,16 @@ export function createWorkerAppFromDeps(deps: GeneratorDeps, log: Logger): Gener
         .child({ requestId: event.requestId, generationId: event.generationId })
         .warn({ settled }, 'job abandoned after every attempt failed');
     },
+
+    // The message id is the same for every delivery of one message: it names the delivery for claims.
+    handleQueue: (event) =>
+      eachRecord(event, log, (body, messageId) =>
+        app.handleWorker(body as WorkerEvent, { awsRequestId: messageId }),
+      ),
+
+    handleDeadLetters: (event) => eachRecord(event, log, (body) => app.handleAbandoned(body as WorkerEvent)),
   };
+  return app;
 }
 
 /** Builds the generator over the given ports: API and worker in one (tests, the local cloud). */

@@ -1,6 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-
-import { WorkerEvent } from '@imagegen/generator/domain';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 import { createAbandonedApp, createApiApp, createWorkerApp } from './aws-app';
 import { GeneratorApiApp, GeneratorWorkerApp } from './generator-app';
@@ -11,7 +9,7 @@ import { loadGeneratorSettings } from './settings';
 // from the environment.
 let api: GeneratorApiApp | undefined;
 let worker: GeneratorWorkerApp | undefined;
-let abandoned: Pick<GeneratorWorkerApp, 'handleAbandoned'> | undefined;
+let abandoned: Pick<GeneratorWorkerApp, 'handleDeadLetters'> | undefined;
 
 /** Lambda entry of the generator API (API Gateway REST proxy integration). */
 export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
@@ -20,24 +18,19 @@ export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewa
 }
 
 /**
- * Lambda entry of the worker (asynchronous invocations; a throw makes Lambda retry). Lambda keeps
- * `context.awsRequestId` across the retries of one event, which lets a retry take its image back.
+ * Lambda entry of the worker: the worker queue's SQS event source mapping (batch size 1, at most its
+ * MaximumConcurrency in flight). Answers a partial batch response: a record whose image could not be
+ * recorded returns to the queue and is delivered again (the same message id: it takes its image back).
  */
-export async function workerHandler(
-  event: WorkerEvent,
-  context?: { readonly awsRequestId?: string },
-): Promise<void> {
+export async function workerHandler(event: SQSEvent): Promise<SQSBatchResponse> {
   worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
-  await worker.handleWorker(event, context);
+  return worker.handleQueue(event);
 }
 
-/** Lambda on-failure destination of the worker: the record wraps the original event. */
-export async function abandonedHandler(
-  record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>,
-): Promise<void> {
+/** Lambda entry of the dead-letter queue's consumer: each message is an image that failed every delivery. */
+export async function abandonedHandler(event: SQSEvent): Promise<SQSBatchResponse> {
   abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
-  const event = record.requestPayload ?? (record as WorkerEvent);
-  await abandoned.handleAbandoned(event);
+  return abandoned.handleDeadLetters(event);
 }
 
 /** Forgets the built apps, so a test or the local cloud can change the environment. */

@@ -1,6 +1,10 @@
 import { loadGeneratorSettings } from './settings';
 
-const BASE = { GENERATIONS_TABLE: 'jobs', IMAGES_BUCKET: 'images', WORKER_FUNCTION_NAME: 'worker' };
+const BASE = {
+  GENERATIONS_TABLE: 'jobs',
+  IMAGES_BUCKET: 'images',
+  WORKER_QUEUE_URL: 'https://sqs.us-west-2.amazonaws.com/123456789012/worker',
+};
 
 describe(loadGeneratorSettings.name, () => {
   it('fills the defaults: Bedrock in us-west-2, 15-minute links, 3 attempts of 60 s', () => {
@@ -10,13 +14,13 @@ describe(loadGeneratorSettings.name, () => {
       bedrockMaxAttempts: 3,
       bedrockTimeoutMs: 60_000,
       s3ForcePathStyle: false,
-      workerFunctionName: 'worker',
+      workerQueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/worker',
     });
   });
 
   it.each([
     [{ ...BASE, GENERATIONS_TABLE: '' }, 'api', 'setting GENERATIONS_TABLE is missing'],
-    [{ ...BASE, WORKER_FUNCTION_NAME: undefined }, 'api', 'setting WORKER_FUNCTION_NAME is missing'],
+    [{ ...BASE, WORKER_QUEUE_URL: undefined }, 'api', 'setting WORKER_QUEUE_URL is missing'],
     [
       { ...BASE, PRESIGN_EXPIRY_SECONDS: 'soon' },
       'api',
@@ -40,7 +44,7 @@ describe(loadGeneratorSettings.name, () => {
   });
 
   it('does not need the worker name in the worker', () => {
-    const { WORKER_FUNCTION_NAME: _omit, ...env } = BASE;
-    expect(loadGeneratorSettings(env, 'worker').workerFunctionName).toBeUndefined();
+    const { WORKER_QUEUE_URL: _omit, ...env } = BASE;
+    expect(loadGeneratorSettings(env, 'worker').workerQueueUrl).toBeUndefined();
   });
 });

@@ -2,8 +2,8 @@
 export interface GeneratorSettings {
   readonly table: string;
   readonly bucket: string;
-  /** Required by the API handler only. */
-  readonly workerFunctionName?: string;
+  /** The worker queue's URL (one message per image): required by the API handler only. */
+  readonly workerQueueUrl?: string;
   readonly region?: string;
   readonly bedrockRegion: string;
   readonly presignExpirySeconds: number;
@@ -15,7 +15,7 @@ export interface GeneratorSettings {
   readonly bedrockMaxAttempts: number;
   readonly s3ForcePathStyle: boolean;
   readonly logLevel: string;
-  /** Images made at once (the worker's reserved concurrency): the parallelism of ETAs. */
+  /** Images made at once (the worker queue mapping's MaximumConcurrency): the parallelism of ETAs. */
   readonly workerConcurrency: number;
   /** How long the control plane's answer on model access is kept. */
   readonly modelAccessCacheSeconds: number;
@@ -66,7 +66,7 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
   return {
     table: required(env, 'GENERATIONS_TABLE'),
     bucket: required(env, 'IMAGES_BUCKET'),
-    ...(role === 'api' ? { workerFunctionName: required(env, 'WORKER_FUNCTION_NAME') } : {}),
+    ...(role === 'api' ? { workerQueueUrl: required(env, 'WORKER_QUEUE_URL') } : {}),
     ...(env['AWS_REGION'] ? { region: env['AWS_REGION'] } : {}),
     bedrockRegion: env['BEDROCK_REGION']?.trim() || 'us-west-2',
     // Links are signed with the Lambda role's temporary credentials and die with them whatever expiry

@@ -48,6 +48,59 @@ export interface LambdaFunctionConfig {
   readonly onFailure?: string;
 }
 
+/** A message as an SQS event source mapping receives it. */
+export interface EventSourceMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * The queue an SQS event source mapping polls. `receive` and `delete` are the calls Lambda makes with
+ * the function's execution role (the local cloud sends them through the SQS stand-in, so IAM is
+ * enforced); `retryAfter`, `depth` and `surrender` are local-only (see EventSourceMappingConfig).
+ */
+export interface EventSourceQueue {
+  readonly arn: string;
+  /** ReceiveMessage (a short long poll): at most `max` messages, or none. */
+  receive(max: number, signal: AbortSignal): Promise<EventSourceMessage[]>;
+  /** DeleteMessage of a record the function processed. */
+  delete(receiptHandle: string): Promise<void>;
+  /**
+   * A failed record returns to the queue after its visibility timeout (AWS: the queue's, six times
+   * the function timeout); locally after `ms`, as the stand-in's asynchronous retries wait seconds
+   * where AWS waits minutes.
+   */
+  retryAfter(receiptHandle: string, ms: number): void;
+  /** Messages waiting (visible) and received but not deleted (in flight). */
+  depth(): { readonly visible: number; readonly inFlight: number };
+  /** At a shutdown deadline: every message to the queue's dead-letter queue now. */
+  surrender(): number;
+}
+
+/**
+ * An AWS::Lambda::EventSourceMapping on an SQS queue, as the template gives it: Lambda polls the queue
+ * and invokes the function synchronously with a batch, with at most `maximumConcurrency` invocations
+ * in flight (ScalingConfig, https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html);
+ * a record that fails (the invocation throws, or its id is in `batchItemFailures` with
+ * ReportBatchItemFailures) returns to the queue, and the queue's redrive policy moves it to the
+ * dead-letter queue after maxReceiveCount receives.
+ */
+export interface EventSourceMappingConfig {
+  readonly functionName: string;
+  readonly queue: EventSourceQueue;
+  /** BatchSize (AWS default for SQS: 10). */
+  readonly batchSize?: number;
+  /** ScalingConfig.MaximumConcurrency (default: the function's cap). */
+  readonly maximumConcurrency?: number;
+  /** FunctionResponseTypes includes ReportBatchItemFailures. */
+  readonly reportBatchItemFailures?: boolean;
+  /** The queue is another's dead-letter queue: each message arriving counts in `failures` (every delivery failed). */
+  readonly deadLetter?: boolean;
+}
+
 export interface LambdaStandInOptions {
   readonly port: number;
   readonly host?: string;
@@ -82,14 +135,16 @@ export interface LambdaStandInOptions {
    * them (Lambda's own queue is durable): `resumeJournal()` runs them again after a restart.
    */
   readonly journalFile?: string;
+  /** SQS event source mappings, polling once `startEventSources()` is called. */
+  readonly eventSources?: readonly EventSourceMappingConfig[];
 }
 
 export interface LambdaStats {
   /** Invocations running now (never above the concurrency cap). */
   readonly running: number;
-  /** Events waiting for a free slot (retries waiting out their delay excluded). */
+  /** Events waiting for a free slot, and messages waiting in the event source mappings' queues (retries waiting out their delay excluded). */
   readonly queued: number;
-  /** Events waiting out the delay before a retry. */
+  /** Events waiting out the delay before a retry, and queue messages that failed and wait to be delivered again. */
   readonly retrying: number;
   /** Most invocations running at once since start (or since the last reset). */
   readonly maxRunning: number;
@@ -97,7 +152,10 @@ export interface LambdaStats {
   readonly concurrency: number;
   /** Function runs started, retries included. */
   readonly invocations: number;
-  /** Events that failed every attempt, or were still unfinished at a shutdown deadline (handed to the on-failure destination). */
+  /**
+   * Events that failed every attempt, or were still unfinished at a shutdown deadline (handed to the
+   * on-failure destination), and messages that reached a dead-letter queue a mapping consumes.
+   */
   readonly failures: number;
 }
 
@@ -122,8 +180,15 @@ export interface LambdaStandIn {
   stats(): LambdaStats;
   /** Starts the peak (maxRunning) again from what runs now; the counters keep counting. */
   resetStats(): void;
-  /** Resolves when no event is queued, waiting for a retry, running, or being handed to the on-failure destination. */
+  /** Most invocations of one function running at once since start (or since the last reset). */
+  maxRunningOf(functionName: string): number;
+  /**
+   * Resolves when no event is queued, waiting for a retry, running, or being handed to the on-failure
+   * destination, and every event source mapping's queue is empty.
+   */
   idle(): Promise<void>;
+  /** Starts polling the event source mappings' queues. Call it once the functions' services are up. */
+  startEventSources(): void;
   /** Queues the events an earlier process left unfinished in the journal; answers how many. Call it once the functions' services are up. */
   resumeJournal(): number;
   /** Graceful shutdown: new `Event` invocations are refused (503) at once, those accepted end or are handed over (see `deadline`). */
@@ -257,9 +322,26 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   let closing = false;
   let deadline: number | undefined;
   let idleWaiters: (() => void)[] = [];
+  const mappings = (options.eventSources ?? []).map((config) => ({
+    config,
+    abort: new AbortController(),
+    stopped: false,
+    pollers: [] as Promise<void>[],
+    /** Records of this mapping's invocations running now. */
+    inRun: 0,
+  }));
+  /** The running invocations that an event source mapping made (their events are queue batches). */
+  const fromQueues = new Set<string>();
+  /** Messages seen arriving in a dead-letter queue (counted once each in `failures`). */
+  const deadLettersSeen = new Set<string>();
 
+  const queuesEmpty = () =>
+    mappings.every((m) => {
+      const d = m.config.queue.depth();
+      return d.visible === 0 && d.inFlight === 0;
+    });
   const isIdle = () =>
-    running.size === 0 && waiting.size === 0 && queue.length === 0 && handingOver.size === 0;
+    running.size === 0 && waiting.size === 0 && queue.length === 0 && handingOver.size === 0 && queuesEmpty();
   const checkIdle = () => {
     if (isIdle()) {
       idleWaiters.forEach((w) => w());
@@ -277,6 +359,9 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     (config(name)?.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000;
   const tooOld = (item: QueuedEvent, at = Date.now()) =>
     item.acceptedAt !== undefined && at - item.acceptedAt > maxAgeMsOf(item.name);
+  /** Per function: the most invocations running at once. */
+  const peaks = new Map<string, number>();
+  const notePeak = (name: string) => peaks.set(name, Math.max(peaks.get(name) ?? 0, runningOf(name)));
   const runningOf = (name: string) => [...running.values()].filter((r) => r.item.name === name).length;
 
   const pump = () => {
@@ -299,6 +384,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
       });
       running.set(item.id, { item, run });
       maxRunning = Math.max(maxRunning, running.size);
+      notePeak(item.name);
     }
   };
 
@@ -419,17 +505,165 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     }
     const cutRuns: Promise<void>[] = [];
     for (const { item, run } of running.values()) {
+      cutRuns.push(run);
+      // A queue's batch is not the destination's: its messages go to the dead-letter queue (surrenderQueues).
+      if (fromQueues.has(item.id)) continue;
       cut.add(item.id);
       handOver(item, reason);
-      cutRuns.push(run);
     }
     return cutRuns;
   }
 
+  type Mapping = (typeof mappings)[number];
+
+  /** The ids of the records an invocation's partial batch response reports failed (all of them when the response is malformed). */
+  function failedRecords(result: unknown, ids: readonly string[]): Set<string> {
+    const failures = (result as { batchItemFailures?: unknown } | null | undefined)?.batchItemFailures;
+    if (failures === undefined || failures === null) return new Set();
+    if (!Array.isArray(failures)) return new Set(ids);
+    const out = new Set<string>();
+    for (const f of failures) {
+      const id = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+      // An empty or unknown itemIdentifier fails the whole batch (Lambda developer guide, partial batch responses).
+      if (typeof id !== 'string' || !ids.includes(id)) return new Set(ids);
+      out.add(id);
+    }
+    return out;
+  }
+
+  /** One invocation of a mapping's function with a batch; then deletes what succeeded, and returns the rest to the queue. */
+  async function deliver(mapping: Mapping, messages: readonly EventSourceMessage[]): Promise<void> {
+    const source = mapping.config;
+    const fn = source.functionName;
+    const id = crypto.randomUUID();
+    const event = {
+      Records: messages.map((m) => ({
+        messageId: m.messageId,
+        receiptHandle: m.receiptHandle,
+        body: m.body,
+        attributes: m.attributes,
+        messageAttributes: {},
+        md5OfBody: m.md5OfBody,
+        eventSource: 'aws:sqs',
+        eventSourceARN: source.queue.arn,
+        awsRegion: options.region,
+      })),
+    };
+    if (source.deadLetter)
+      for (const m of messages)
+        if (!deadLettersSeen.has(m.messageId)) {
+          deadLettersSeen.add(m.messageId);
+          failures++;
+        }
+    const item: QueuedEvent = { id, name: fn, event, attempt: 0 };
+    mapping.inRun += messages.length;
+    invocations++;
+    const run = (async () => {
+      const ids = messages.map((m) => m.messageId);
+      let failed: Set<string>;
+      try {
+        const target = config(fn);
+        if (!target) throw new Error(`no function ${fn}`);
+        const result = await withTimeout(
+          () => target.handler(event, { awsRequestId: id, functionName: fn }),
+          target.timeoutMs,
+          id,
+        );
+        failed = source.reportBatchItemFailures ? failedRecords(result, ids) : new Set();
+      } catch (err) {
+        options.log?.error({ err, functionName: fn }, 'the batch failed: its records return to the queue');
+        failed = new Set(ids);
+      }
+      if (cut.delete(id)) return;
+      for (const m of messages) {
+        if (failed.has(m.messageId)) {
+          const attempt = Math.max(0, Number(m.attributes['ApproximateReceiveCount'] ?? 1) - 1);
+          source.queue.retryAfter(m.receiptHandle, delayBefore(attempt));
+        } else {
+          await source.queue
+            .delete(m.receiptHandle)
+            .catch((err: unknown) =>
+              options.log?.error({ err, functionName: fn }, 'could not delete a processed message'),
+            );
+        }
+      }
+    })();
+    running.set(id, { item, run });
+    fromQueues.add(id);
+    maxRunning = Math.max(maxRunning, running.size);
+    notePeak(fn);
+    try {
+      await run;
+    } finally {
+      running.delete(id);
+      fromQueues.delete(id);
+      mapping.inRun -= messages.length;
+      checkIdle();
+    }
+  }
+
+  /** One of a mapping's pollers: receives a batch, invokes the function with it, again (at most MaximumConcurrency pollers). */
+  async function poll(mapping: Mapping): Promise<void> {
+    const source = mapping.config;
+    while (!mapping.stopped) {
+      // A reserved concurrency below the mapping's maximum: wait for a slot (Lambda would throttle).
+      if (runningOf(source.functionName) >= capOf(source.functionName)) {
+        await sleep(20);
+        continue;
+      }
+      let messages: EventSourceMessage[];
+      try {
+        messages = await source.queue.receive(source.batchSize ?? 10, mapping.abort.signal);
+      } catch (err) {
+        if (mapping.stopped) break;
+        options.log?.error(
+          { err, functionName: source.functionName },
+          'the event source mapping could not poll its queue',
+        );
+        await sleep(1_000);
+        continue;
+      }
+      if (messages.length > 0) await deliver(mapping, messages);
+    }
+  }
+
+  const startMapping = (mapping: Mapping) => {
+    const n = Math.max(1, mapping.config.maximumConcurrency ?? capOf(mapping.config.functionName));
+    for (let i = 0; i < n; i++) mapping.pollers.push(poll(mapping));
+  };
+  /** Stops a mapping's pollers from taking more (an invocation running goes on: never awaited here). */
+  const stopMapping = (mapping: Mapping) => {
+    mapping.stopped = true;
+    mapping.abort.abort();
+  };
+
+  /**
+   * At a shutdown deadline: the source queues' messages (waiting, or held by runs now cut) go to their
+   * dead-letter queues, whose consumers settle them; waits (at most `windDownMs`) for those to drain.
+   */
+  async function surrenderQueues(windDownMs: number): Promise<void> {
+    const sources = mappings.filter((m) => !m.config.deadLetter);
+    sources.forEach(stopMapping);
+    for (const { item } of running.values())
+      if (sources.some((m) => m.config.functionName === item.name)) cut.add(item.id);
+    for (const m of sources) m.config.queue.surrender();
+    const until = Date.now() + windDownMs;
+    const drained = () =>
+      mappings
+        .filter((m) => m.config.deadLetter)
+        .every(
+          (m) =>
+            m.inRun === 0 && m.config.queue.depth().visible === 0 && m.config.queue.depth().inFlight === 0,
+        );
+    while (!drained() && Date.now() < until) await sleep(50);
+  }
+
   const stats = (): LambdaStats => ({
     running: running.size,
-    queued: queue.length,
-    retrying: waiting.size,
+    queued: queue.length + mappings.reduce((n, m) => n + m.config.queue.depth().visible, 0),
+    // Messages received and not deleted that no invocation holds: they wait to be delivered again.
+    retrying:
+      waiting.size + mappings.reduce((n, m) => n + Math.max(0, m.config.queue.depth().inFlight - m.inRun), 0),
     maxRunning,
     concurrency: options.concurrency,
     invocations,
@@ -437,6 +671,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   });
   const resetStats = () => {
     maxRunning = running.size;
+    peaks.clear();
+    for (const { item } of running.values()) notePeak(item.name);
   };
 
   /** Admin: `GET /__stats`, `POST /__stats/reset` (for browser tests and benchmarks checking the concurrency bound). */
@@ -582,9 +818,13 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     options.host,
   );
 
+  // The mappings' queues change outside this stand-in (a message sent, a retry's wait over): looked at often.
   const idle = () =>
     new Promise<void>((resolve) => {
-      idleWaiters.push(resolve);
+      const timer = setInterval(checkIdle, 50);
+      // A waiter a shutdown deadline overtook does not keep the process alive.
+      timer.unref();
+      idleWaiters.push(() => (clearInterval(timer), resolve()));
       checkIdle();
     });
 
@@ -594,6 +834,8 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     stats,
     resetStats,
     idle,
+    startEventSources: () => mappings.forEach(startMapping),
+    maxRunningOf: (name) => peaks.get(name) ?? 0,
     resumeJournal: () => {
       const items = leftOver.splice(0).filter((item) => options.functions[item.name]);
       queue.push(...items);
@@ -611,6 +853,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
         const late = await Promise.race([idle().then(() => false), reached]);
         clearTimeout(timer);
         const cutRuns = late ? handOverTheRest() : [];
+        if (late) await surrenderQueues(Math.max(closeOptions.windDownMs ?? 2_000, 10_000));
         while (handingOver.size > 0) await Promise.all([...handingOver]);
         // The runs cut get a moment to wind down (a run that stored an image it can no longer record
         // takes it back), not the time to finish a slow model call.
@@ -619,6 +862,14 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
       } else {
         await idle();
       }
+      mappings.forEach(stopMapping);
+      // Pollers end at once unless a run they wait for was cut at the deadline: that one is not waited out.
+      let windDown: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(mappings.flatMap((m) => m.pollers)),
+        new Promise((resolve) => (windDown = setTimeout(resolve, closeOptions.windDownMs ?? 2_000))),
+      ]);
+      clearTimeout(windDown);
       await server.close();
     },
   };

@@ -6,6 +6,7 @@ import {
   lambdaCalls,
   s3Calls,
   ServiceCall,
+  sqsCalls,
 } from './requests';
 
 const scope = { region: 'us-west-2', account: '000000000000' };
@@ -150,6 +151,29 @@ describe(lambdaCalls.name, () => {
     ['/2015-03-31/functions/000000000000%3Afunction%3Aimagegen-worker/invocations', F],
   ])('%s → lambda:InvokeFunction on %s', (url, arn) => {
     expect(brief(lambdaCalls('POST', url, scope))).toEqual([`lambda:InvokeFunction ${arn}`]);
+  });
+});
+
+describe(sqsCalls.name, () => {
+  const Q = 'arn:aws:sqs:us-west-2:000000000000:imagegen-worker';
+  const url = 'http://127.0.0.1:4576/000000000000/imagegen-worker';
+  it.each([
+    ['AmazonSQS.SendMessage', { QueueUrl: url, MessageBody: 'x' }, `sqs:SendMessage ${Q}`],
+    ['AmazonSQS.SendMessageBatch', { QueueUrl: url, Entries: [] }, `sqs:SendMessage ${Q}`],
+    ['AmazonSQS.ReceiveMessage', { QueueUrl: url }, `sqs:ReceiveMessage ${Q}`],
+    ['AmazonSQS.DeleteMessage', { QueueUrl: url }, `sqs:DeleteMessage ${Q}`],
+    ['AmazonSQS.DeleteMessageBatch', { QueueUrl: url }, `sqs:DeleteMessage ${Q}`],
+    ['AmazonSQS.ChangeMessageVisibility', { QueueUrl: url }, `sqs:ChangeMessageVisibility ${Q}`],
+    ['AmazonSQS.GetQueueAttributes', { QueueUrl: url }, `sqs:GetQueueAttributes ${Q}`],
+    ['AmazonSQS.GetQueueUrl', { QueueName: 'imagegen-worker' }, `sqs:GetQueueUrl ${Q}`],
+    [
+      'AmazonSQS.PurgeQueue',
+      { QueueUrl: 'https://sqs.us-west-2.amazonaws.com/111122223333/other' },
+      'sqs:PurgeQueue arn:aws:sqs:us-west-2:111122223333:other',
+    ],
+    ['AmazonSQS.ListQueues', {}, 'sqs:ListQueues *'],
+  ])('%s %j → %s', (target, body, expected) => {
+    expect(brief(sqsCalls(target, body, scope))).toEqual([expected]);
   });
 });
 

@@ -288,6 +288,46 @@ export function lambdaCalls(method: string, url: string, scope: RequestScope): S
   return [call(scope, 'lambda:InvokeFunction', arn)];
 }
 
+// ---------------------------------------------------------------- SQS (AWS JSON 1.0)
+
+/**
+ * Batch operations authorize as their single action (Service Authorization Reference, Amazon SQS:
+ * SendMessageBatch is sqs:SendMessage, DeleteMessageBatch sqs:DeleteMessage,
+ * ChangeMessageVisibilityBatch sqs:ChangeMessageVisibility).
+ */
+const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+
+/** The queue ARN of a queue URL (`…/ACCOUNT/NAME`): `arn:aws:sqs:REGION:ACCOUNT:NAME`. */
+export function sqsQueueArn(queueUrl: string, scope: RequestScope): string {
+  const parts = queueUrl
+    .replace(/[?#].*$/, '')
+    .split('/')
+    .filter(Boolean);
+  const name = parts[parts.length - 1] ?? '';
+  const account = /^\d{12}$/.test(parts[parts.length - 2] ?? '') ? parts[parts.length - 2] : scope.account;
+  return `arn:aws:sqs:${scope.region}:${account}:${name}`;
+}
+
+/**
+ * The authorizations an SQS request needs: `X-Amz-Target: AmazonSQS.<Op>` → sqs:<Op> (batches: their
+ * single action) on the queue ARN its QueueUrl names (CreateQueue, GetQueueUrl: its QueueName);
+ * ListQueues → `*` (no resource type).
+ */
+export function sqsCalls(target: string, body: unknown, scope: RequestScope): ServiceCall[] {
+  const op = target.split('.').pop() ?? '';
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const action = `sqs:${SQS_BATCH_ACTIONS[op] ?? op}`;
+  if (op === 'ListQueues') return [call(scope, action, '*')];
+  if (typeof b['QueueUrl'] === 'string') return [call(scope, action, sqsQueueArn(b['QueueUrl'], scope))];
+  if (typeof b['QueueName'] === 'string')
+    return [call(scope, action, `arn:aws:sqs:${scope.region}:${scope.account}:${b['QueueName']}`)];
+  return [call(scope, action, '*')];
+}
+
 // ---------------------------------------------------------------- Bedrock (runtime and control plane)
 
 /** Where a cross-region inference profile (`us.`, `eu.`, `apac.` …) may send a request. */

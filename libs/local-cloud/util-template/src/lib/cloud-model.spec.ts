@@ -235,6 +235,59 @@ describe(readCloudModel.name, () => {
     expect(byId['Dead'].asyncConfig).toBeUndefined();
   });
 
+  it('reads each queue (URL, ARN, visibility, retention, redrive) and a function’s SQS event source mapping (MaximumConcurrency)', () => {
+    const queues: StackTemplate = {
+      stackName: 'Q',
+      template: {
+        Resources: {
+          Dlq: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
+          Work: {
+            Type: 'AWS::SQS::Queue',
+            Properties: {
+              VisibilityTimeout: 2520,
+              MessageRetentionPeriod: 86400,
+              RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 },
+            },
+          },
+          Fn: { Type: 'AWS::Lambda::Function', Properties: { Handler: 'index.handler', Timeout: 420 } },
+          Mapping: {
+            Type: 'AWS::Lambda::EventSourceMapping',
+            Properties: {
+              FunctionName: { Ref: 'Fn' },
+              EventSourceArn: { 'Fn::GetAtt': ['Work', 'Arn'] },
+              BatchSize: 1,
+              FunctionResponseTypes: ['ReportBatchItemFailures'],
+              ScalingConfig: { MaximumConcurrency: 4 },
+            },
+          },
+        },
+      },
+    };
+    const m = readCloudModel([queues], ENV);
+    const byId = Object.fromEntries(m.queues.map((q) => [q.logicalId, q]));
+    expect(byId['Work']).toMatchObject({
+      queueName: 'Q-Work',
+      queueUrl: 'https://sqs.us-west-2.amazonaws.com/000000000000/Q-Work',
+      arn: 'arn:aws:sqs:us-west-2:000000000000:Q-Work',
+      visibilityTimeoutSeconds: 2520,
+      messageRetentionSeconds: 86400,
+      redrive: { deadLetterTargetArn: 'arn:aws:sqs:us-west-2:000000000000:Q-Dlq', maxReceiveCount: 5 },
+      sqsManagedSse: false,
+    });
+    expect(byId['Dlq']).toMatchObject({ visibilityTimeoutSeconds: 30, sqsManagedSse: true });
+    expect(byId['Dlq'].redrive).toBeUndefined();
+    expect(m.functions[0].eventSources).toEqual([
+      {
+        logicalId: 'Mapping',
+        eventSourceArn: 'arn:aws:sqs:us-west-2:000000000000:Q-Work',
+        batchSize: 1,
+        enabled: true,
+        maximumConcurrency: 4,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+  });
+
   it("reads the bucket's CORS and lifecycle rules and the table's keys, indexes and TTL", () => {
     expect(model.buckets[0]).toMatchObject({
       bucketName: 'data-images',

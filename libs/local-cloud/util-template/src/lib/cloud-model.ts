@@ -59,6 +59,26 @@ export interface EventSourceMappingModel {
   readonly eventSourceArn?: string;
   readonly batchSize?: number;
   readonly enabled: boolean;
+  /** ScalingConfig.MaximumConcurrency (SQS only): invocations the mapping runs at once, at most. */
+  readonly maximumConcurrency?: number;
+  /** FunctionResponseTypes, e.g. `ReportBatchItemFailures` (partial batch responses). */
+  readonly functionResponseTypes: string[];
+}
+
+/** An AWS::SQS::Queue: its name, URL and ARN (resolved for the local account) and its settings. */
+export interface QueueModel {
+  readonly logicalId: string;
+  readonly stackName: string;
+  readonly queueName: string;
+  readonly queueUrl: string;
+  readonly arn: string;
+  /** Seconds (SQS's default 30). */
+  readonly visibilityTimeoutSeconds: number;
+  /** Seconds (SQS's default 345,600: 4 days). */
+  readonly messageRetentionSeconds: number;
+  readonly maximumMessageSize?: number;
+  readonly redrive?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
+  readonly sqsManagedSse: boolean;
 }
 
 export interface LambdaFunctionModel {
@@ -151,6 +171,7 @@ export interface CloudModel {
   readonly functions: LambdaFunctionModel[];
   readonly buckets: BucketModel[];
   readonly tables: TableModel[];
+  readonly queues: QueueModel[];
   readonly roles: RolePolicies[];
 }
 
@@ -340,6 +361,18 @@ function functions(resolver: TemplateResolver): LambdaFunctionModel[] {
             ...(mp['EventSourceArn'] ? { eventSourceArn: String(mp['EventSourceArn']) } : {}),
             ...(num(mp['BatchSize']) !== undefined ? { batchSize: num(mp['BatchSize']) } : {}),
             enabled: mp['Enabled'] !== false && mp['Enabled'] !== 'false',
+            ...(num(
+              (mp['ScalingConfig'] as { MaximumConcurrency?: unknown } | undefined)?.MaximumConcurrency,
+            ) !== undefined
+              ? {
+                  maximumConcurrency: num(
+                    (mp['ScalingConfig'] as { MaximumConcurrency?: unknown }).MaximumConcurrency,
+                  ),
+                }
+              : {}),
+            functionResponseTypes: asArray(mp['FunctionResponseTypes'] as string | string[] | undefined).map(
+              String,
+            ),
           };
         }),
     };
@@ -392,6 +425,36 @@ function buckets(resolver: TemplateResolver): BucketModel[] {
         };
       }),
       versioned: (p['VersioningConfiguration'] as { Status?: string } | undefined)?.Status === 'Enabled',
+    };
+  });
+}
+
+function queues(resolver: TemplateResolver): QueueModel[] {
+  return resolver.resourcesOfType('AWS::SQS::Queue').map(({ stackName, logicalId, resource }) => {
+    const p = resolver.resolve(stackName, resource.Properties ?? {}) as Record<string, unknown>;
+    const queueUrl = resolver.physicalId(stackName, logicalId);
+    const redrive = (
+      typeof p['RedrivePolicy'] === 'string' ? JSON.parse(p['RedrivePolicy']) : p['RedrivePolicy']
+    ) as { deadLetterTargetArn?: string; maxReceiveCount?: unknown } | undefined;
+    const maxSize = num(p['MaximumMessageSize']);
+    return {
+      logicalId,
+      stackName,
+      queueName: queueUrl.split('/').pop() ?? queueUrl,
+      queueUrl,
+      arn: String(resolver.attribute(stackName, logicalId, 'Arn')),
+      visibilityTimeoutSeconds: num(p['VisibilityTimeout']) ?? 30,
+      messageRetentionSeconds: num(p['MessageRetentionPeriod']) ?? 345_600,
+      ...(maxSize !== undefined ? { maximumMessageSize: maxSize } : {}),
+      ...(redrive?.deadLetterTargetArn && num(redrive.maxReceiveCount) !== undefined
+        ? {
+            redrive: {
+              deadLetterTargetArn: String(redrive.deadLetterTargetArn),
+              maxReceiveCount: num(redrive.maxReceiveCount) as number,
+            },
+          }
+        : {}),
+      sqsManagedSse: p['SqsManagedSseEnabled'] === true || p['SqsManagedSseEnabled'] === 'true',
     };
   });
 }
@@ -465,6 +528,7 @@ export function readCloudModel(stacks: readonly StackTemplate[], env: LocalEnvir
     functions: functions(resolver),
     buckets: buckets(resolver),
     tables: tables(resolver),
+    queues: queues(resolver),
     roles: rolePolicies(resolver),
   };
 }

@@ -1,0 +1,1 @@
+export * from './lib/sqs-stand-in';
