@@ -15,8 +15,10 @@ import {
   GracefulShutdown,
   jsonBodyOnly,
   ProblemDetailsFilter,
+  sameOriginWrites,
   securityHeaders,
   signedInOwner,
+  viewerProtocol,
 } from '@imagegen/bff/util-http';
 import { ERROR_CODES, ErrorCode, ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
 import { createLogger } from '@imagegen/shared/util-logging';
@@ -68,8 +70,11 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   answerClientErrorsAsProblems(app.getHttpServer());
   // Order matters: request id and access log first, so that every answer below carries them.
   app.use(accessLog(logger));
+  app.use(viewerProtocol(config.PUBLIC_ORIGIN));
   app.use(securityHeaders(`/${DOCS_PATH}`));
   app.use(shutdown.middleware);
+  // Before any owner is looked up or made: a page of another site cannot act with a visitor's cookie.
+  app.use(`/${API_PREFIX}`, sameOriginWrites(config.PUBLIC_ORIGIN));
   app.use(cookieParser(config.COOKIE_SECRET));
   // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
   const { OIDC_ALB_ARN: albArn, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId } = config;
