@@ -64,7 +64,8 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
     },
   );
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is
+  // The ALB (and CloudFront before it): X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is.
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.disable('x-powered-by');
   app.set('etag', false); // answers are no-store: an ETag would only turn `If-None-Match: *` into a 304
   answerClientErrorsAsProblems(app.getHttpServer());
