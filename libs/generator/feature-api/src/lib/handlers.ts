@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
 import { WorkerEvent } from '@imagegen/generator/domain';
 
 import { createAbandonedApp, createApiApp, createWorkerApp } from './aws-app';
 import { GeneratorApiApp, GeneratorWorkerApp } from './generator-app';
+import { withLambdaContext } from './observability';
 import { loadGeneratorSettings } from './settings';
 
 // One Lambda entry per function (apps/generator/src/{api,worker,abandoned}.ts), each bundled on its
@@ -14,9 +15,14 @@ let worker: GeneratorWorkerApp | undefined;
 let abandoned: Pick<GeneratorWorkerApp, 'handleAbandoned'> | undefined;
 
 /** Lambda entry of the generator API (API Gateway REST proxy integration). */
-export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  api ??= createApiApp(loadGeneratorSettings(process.env, 'api'));
-  return api.handleApi(event);
+export async function apiHandler(
+  event: APIGatewayProxyEvent,
+  context?: Context,
+): Promise<APIGatewayProxyResult> {
+  return withLambdaContext(context, () => {
+    api ??= createApiApp(loadGeneratorSettings(process.env, 'api'));
+    return api.handleApi(event);
+  });
 }
 
 /**
@@ -27,17 +33,22 @@ export async function workerHandler(
   event: WorkerEvent,
   context?: { readonly awsRequestId?: string },
 ): Promise<void> {
-  worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
-  await worker.handleWorker(event, context);
+  await withLambdaContext(context, () => {
+    worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
+    return worker.handleWorker(event, context);
+  });
 }
 
 /** Lambda on-failure destination of the worker: the record wraps the original event. */
 export async function abandonedHandler(
   record: { requestPayload?: WorkerEvent } & Partial<WorkerEvent>,
+  context?: Context,
 ): Promise<void> {
-  abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
-  const event = record.requestPayload ?? (record as WorkerEvent);
-  await abandoned.handleAbandoned(event);
+  await withLambdaContext(context, () => {
+    abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
+    const event = record.requestPayload ?? (record as WorkerEvent);
+    return abandoned.handleAbandoned(event);
+  });
 }
 
 /** Forgets the built apps, so a test or the local cloud can change the environment. */

@@ -8,6 +8,8 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Where lines go (stdout by default); tests pass a stream to read them. */
   readonly destination?: DestinationStream;
+  /** Fields added to every line as it is written (e.g. the Lambda invocation's context). */
+  readonly mixin?: () => Record<string, unknown>;
 }
 
 /**
@@ -21,6 +23,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
       base: { service: options.service },
       messageKey: 'msg',
+      ...(options.mixin ? { mixin: options.mixin } : {}),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
