@@ -15,6 +15,7 @@ import {
   GracefulShutdown,
   jsonBodyOnly,
   ProblemDetailsFilter,
+  requestMetrics,
   sameOriginWrites,
   securityHeaders,
   signedInOwner,
@@ -71,6 +72,7 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
   answerClientErrorsAsProblems(app.getHttpServer());
   // Order matters: request id and access log first, so that every answer below carries them.
   app.use(accessLog(logger));
+  app.use(`/${API_PREFIX}`, requestMetrics(logger));
   app.use(viewerProtocol(config.PUBLIC_ORIGIN));
   app.use(securityHeaders(`/${DOCS_PATH}`));
   app.use(shutdown.middleware);

@@ -6,4 +6,5 @@ export * from './lib/origin-check';
 export * from './lib/owner';
 export * from './lib/problem-details.filter';
 export * from './lib/rate-limit';
+export * from './lib/request-metrics';
 export * from './lib/security-headers';

@@ -1,1 +1,2 @@
+export * from './lib/emf';
 export * from './lib/logger';
