@@ -25,8 +25,10 @@ const isEventStream = (res: ServerResponse, headers: unknown): boolean =>
  */
 export function requestMetrics(logger: Logger, now: () => number = Date.now) {
   let streamsOpen = 0;
+  // Metrics are written whatever LOG_LEVEL says (warn would otherwise drop them), unless logs are off.
+  const out = logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
   const emit = (requestId: unknown, metrics: EmfMetric[]) =>
-    logger.info({ requestId, ...emfFields(METRICS_NAMESPACE, ['service'], metrics) }, 'metrics');
+    out.info({ requestId, ...emfFields(METRICS_NAMESPACE, ['service'], metrics) }, 'metrics');
   return (req: Request, res: Response, next: NextFunction): void => {
     // The load balancer's health checks (every 15 s per task) are not traffic.
     if (req.originalUrl.split('?')[0] === '/api/health') return next();

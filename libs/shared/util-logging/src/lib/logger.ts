@@ -12,6 +12,16 @@ export interface LoggerOptions {
   readonly mixin?: () => Record<string, unknown>;
 }
 
+let defaultDestination: DestinationStream | undefined;
+
+/**
+ * Where loggers made without a `destination` write from now on (unset: stdout's file descriptor).
+ * `npm start` on a terminal points them at its formatter (apps/local-cloud: pretty-output.ts).
+ */
+export function setDefaultLogDestination(destination: DestinationStream | undefined): void {
+  defaultDestination = destination;
+}
+
 /**
  * One JSON object per line: `level` as a word, ISO `time`, `service`, `msg`, plus whatever the
  * caller binds (a `requestId` on every line written for a request). Errors go under `err` with
@@ -37,6 +47,6 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? defaultDestination,
   );
 }
