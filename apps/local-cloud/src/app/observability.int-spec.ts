@@ -16,7 +16,8 @@ let stack: ChildStack;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-observability-'));
-  stack = await startChildStack(dir);
+  // Metrics on (the other integration tests keep them off their report: testing/quiet-metrics.ts)
+  stack = await startChildStack(dir, { POWERTOOLS_METRICS_DISABLED: 'false' });
 });
 
 afterAll(async () => {
