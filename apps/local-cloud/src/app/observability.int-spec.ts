@@ -108,6 +108,8 @@ describe('through the local stack', () => {
     // Two images made, each counted under its model
     const made = generator('ImagesMade').filter((d) => d['model'] === CORE);
     expect(made.map((d) => d['ImagesMade'])).toEqual([1, 1]);
+    // …under the request id the browser sent, end to end (BFF → generator API → worker)
+    expect(made.map((d) => d['requestId'])).toEqual(['req-emf-1', 'req-emf-1']);
     // Model time per call (milliseconds), the wait in the queue, and the catalog price of two Core images
     const times = generator('ModelTime').filter((d) => d['model'] === CORE);
     expect(times).toHaveLength(2);

@@ -27,12 +27,14 @@ interface Point {
   readonly unit: MetricUnit;
   readonly value: number;
   readonly by?: Readonly<Record<string, string>>;
+  readonly requestId?: string;
 }
 
 function setup() {
   const points: Point[] = [];
   const sink: MetricsSink = {
-    record: (name, unit, value, by) => points.push({ name, unit, value, ...(by ? { by } : {}) }),
+    record: (name, unit, value, by, requestId) =>
+      points.push({ name, unit, value, ...(by ? { by } : {}), ...(requestId ? { requestId } : {}) }),
   };
   const fakes: FakeDeps = fakeDeps();
   const deps = observedDeps(fakes, sink);
@@ -52,12 +54,13 @@ describe(observedDeps.name, () => {
     await start(deps, 2);
     fakes.advance(30_000); // the events wait in the queue
     await runAll();
+    // (with the job's request id, as its log lines have it)
     expect(named(GENERATOR_METRIC.jobsStarted)).toEqual([
-      { name: 'JobsStarted', unit: 'Count', value: 1, by: { model: CORE } },
+      { name: 'JobsStarted', unit: 'Count', value: 1, by: { model: CORE }, requestId: 'req-1' },
     ]);
     expect(named(GENERATOR_METRIC.imagesMade)).toEqual([
-      { name: 'ImagesMade', unit: 'Count', value: 1, by: { model: CORE } },
-      { name: 'ImagesMade', unit: 'Count', value: 1, by: { model: CORE } },
+      { name: 'ImagesMade', unit: 'Count', value: 1, by: { model: CORE }, requestId: 'req-1' },
+      { name: 'ImagesMade', unit: 'Count', value: 1, by: { model: CORE }, requestId: 'req-1' },
     ]);
     const times = named(GENERATOR_METRIC.modelTime);
     expect(times).toHaveLength(2);

@@ -16,7 +16,14 @@ export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
  * under `service` and those dimensions too (a second dimension set of the same EMF line).
  */
 export interface MetricsSink {
-  record(name: string, unit: MetricUnit, value: number, by?: Readonly<Record<string, string>>): void;
+  /** `requestId`, when known, rides on the EMF line as a plain field (not a dimension), as on the logs. */
+  record(
+    name: string,
+    unit: MetricUnit,
+    value: number,
+    by?: Readonly<Record<string, string>>,
+    requestId?: string,
+  ): void;
 }
 
 /** Reads a filter's reason from its problem ("…content filter (reason): …"), short and lowercase. */
@@ -67,7 +74,13 @@ function observedRepository(
       await repository.create(record);
       // A repeat answered from the store is created ended: no job for the worker.
       if (record.status === 'queued')
-        sink.record(GENERATOR_METRIC.jobsStarted, 'Count', 1, { [METRIC_DIMENSION.model]: record.modelId });
+        sink.record(
+          GENERATOR_METRIC.jobsStarted,
+          'Count',
+          1,
+          { [METRIC_DIMENSION.model]: record.modelId },
+          record.requestId,
+        );
     },
     startTask: async (...args) => {
       const record = await repository.startTask(...args);
@@ -76,6 +89,8 @@ function observedRepository(
           GENERATOR_METRIC.queueAge,
           'Milliseconds',
           Math.max(0, now() - Date.parse(record.createdAt)),
+          undefined,
+          record.requestId,
         );
       return record;
     },
@@ -83,7 +98,13 @@ function observedRepository(
       const after = await repository.finishTask(...args);
       const outcome = args[4];
       if (after && 'image' in outcome)
-        sink.record(GENERATOR_METRIC.imagesMade, 'Count', 1, { [METRIC_DIMENSION.model]: after.modelId });
+        sink.record(
+          GENERATOR_METRIC.imagesMade,
+          'Count',
+          1,
+          { [METRIC_DIMENSION.model]: after.modelId },
+          after.requestId,
+        );
       return after;
     },
     settle: async (ownerId, id, update) => {

@@ -15,12 +15,16 @@ type PowertoolsUnit = (typeof MetricUnit)[keyof typeof MetricUnit];
 export function powertoolsMetrics(): MetricsSink {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE.generator });
   return {
-    record(name, unit, value, by) {
+    record(name, unit, value, by, requestId) {
+      const single = () => {
+        const one = metrics.singleMetric();
+        if (requestId) one.addMetadata('requestId', requestId);
+        return one;
+      };
       // The total (service alone) feeds the rates and alarms; the split (service + `by`) the per-model graphs.
-      metrics.singleMetric().addMetric(name, unit as PowertoolsUnit, value);
+      single().addMetric(name, unit as PowertoolsUnit, value);
       if (by)
-        metrics
-          .singleMetric()
+        single()
           .addDimensions({ ...by })
           .addMetric(name, unit as PowertoolsUnit, value);
     },
