@@ -3,6 +3,7 @@ import { GENERATOR_METRIC } from '@imagegen/contracts';
 import { powertoolsMetrics } from './powertools';
 
 /** The EMF documents written to stdout while `run` runs. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- EMF documents, read field by field
 function emfLines(run: () => void): Record<string, any>[] {
   const written: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
