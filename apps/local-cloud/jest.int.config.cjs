@@ -7,4 +7,6 @@ module.exports = nodeProject('local-cloud-integration', __dirname, {
   testTimeout: 60_000,
   // The synthesized templates every stack reads: made (or found in the cache) once, before any test.
   globalSetup: '<rootDir>/src/app/testing/warm-templates.ts',
+  // The generator's metrics stay off the test report (observability.int-spec.ts turns them on for its stack).
+  setupFiles: ['<rootDir>/src/app/testing/quiet-metrics.ts'],
 });

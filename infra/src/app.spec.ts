@@ -526,7 +526,7 @@ describe('imagegen CDK app', () => {
     it('routes /api/* to the BFF and the rest to the web service, with health checks', () => {
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+        Conditions: Match.arrayWith([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }]),
       });
       main.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
         HealthCheckPath: '/api/health',
@@ -668,10 +668,12 @@ describe('imagegen CDK app', () => {
         Rules: Match.arrayWith([
           Match.objectLike({
             Statement: {
+              // Behind CloudFront (no domain): the viewer's address CloudFront forwards, not CloudFront's own
               RateBasedStatement: {
                 Limit: 4000,
                 EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
-                AggregateKeyType: 'IP',
+                AggregateKeyType: 'FORWARDED_IP',
+                ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'MATCH' },
               },
             },
             Action: { Block: {} },
@@ -724,8 +726,8 @@ describe('imagegen CDK app', () => {
       });
     });
 
-    it('serves plain HTTP without a domain, and HTTPS with a redirect and an alias when one is given', () => {
-      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    it('serves HTTPS through CloudFront without a domain, and on the ALB with a redirect and an alias when one is given', () => {
+      main.resourceCountIs('AWS::CloudFront::Distribution', 1);
       const withDomain = synth(
         {
           account: '123456789012',
@@ -754,6 +756,16 @@ describe('imagegen CDK app', () => {
             RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }),
           }),
         ],
+      });
+      // With a domain there is no CloudFront: the WAF sees the viewers' own addresses
+      withDomain.main.resourceCountIs('AWS::CloudFront::Distribution', 0);
+      withDomain.main.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: 'rate-per-ip',
+            Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP' }) },
+          }),
+        ]),
       });
       withDomain.main.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: 'images.example.com.',
@@ -820,6 +832,209 @@ describe('imagegen CDK app', () => {
     expect(normalize(main.toJSON())).toMatchSnapshot('ImagegenApp');
   });
 
+  describe('HTTPS without a domain (CloudFront in front of the ALB)', () => {
+    const distribution = () =>
+      Object.values(main.findResources('AWS::CloudFront::Distribution'))[0].Properties
+        .DistributionConfig as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const MANAGED = {
+      // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+      cachingDisabled: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
+      allViewer: '216adef6-5c7f-47e4-b989-5492eafa07d3',
+    };
+
+    it('redirects HTTP to HTTPS on the default *.cloudfront.net certificate, with HSTS on every answer', () => {
+      const config = distribution();
+      expect(config['ViewerCertificate']).toBeUndefined(); // CloudFront's default certificate
+      expect(config['DefaultCacheBehavior'].ViewerProtocolPolicy).toBe('redirect-to-https');
+      for (const behavior of config['CacheBehaviors'])
+        expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+      main.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+        ResponseHeadersPolicyConfig: Match.objectLike({
+          SecurityHeadersConfig: {
+            StrictTransportSecurity: {
+              AccessControlMaxAgeSec: 31_536_000,
+              IncludeSubdomains: true,
+              Override: true,
+            },
+          },
+        }),
+      });
+    });
+
+    it('never caches /api/*, passes it every viewer header, cookie and query string and every method, uncompressed (event streams flow)', () => {
+      const api = (distribution()['CacheBehaviors'] as Record<string, unknown>[]).find(
+        (b) => b['PathPattern'] === '/api/*',
+      );
+      expect(api).toMatchObject({
+        CachePolicyId: MANAGED.cachingDisabled,
+        OriginRequestPolicyId: MANAGED.allViewer,
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+        Compress: false,
+      });
+      // A job POST (up to ~30 s) and a stream's 15 s heartbeat fit in the origin read timeout
+      expect(distribution()['Origins'][0].CustomOriginConfig).toMatchObject({
+        OriginProtocolPolicy: 'http-only',
+        OriginReadTimeout: 60,
+      });
+    });
+
+    it('lets only CloudFront reach the ALB: its origin-facing prefix list in the security group, a secret header in every rule, 403 otherwise', () => {
+      // The security group admits the prefix list looked up at deploy, and no address range
+      const groups = Object.entries(main.findResources('AWS::EC2::SecurityGroup')).filter(([, g]) =>
+        String(g.Properties.GroupDescription).includes('Alb'),
+      );
+      expect(groups).toHaveLength(1);
+      const [groupId, group] = groups[0];
+      expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+      const ingress = Object.values(main.findResources('AWS::EC2::SecurityGroupIngress'))
+        .map((r) => r.Properties)
+        .filter((p) => JSON.stringify(p['GroupId']).includes(groupId));
+      expect(ingress).toHaveLength(1);
+      expect(ingress[0]).toMatchObject({ FromPort: 80, ToPort: 80, IpProtocol: 'tcp' });
+      expect(ingress[0]['CidrIp']).toBeUndefined();
+      expect(JSON.stringify(ingress[0]['SourcePrefixListId'])).toContain('PrefixLists.0.PrefixListId');
+      main.hasResourceProperties('Custom::AWS', {
+        Create: Match.serializedJson(
+          Match.objectLike({
+            action: 'describeManagedPrefixLists',
+            parameters: {
+              Filters: [
+                { Name: 'prefix-list-name', Values: ['com.amazonaws.global.cloudfront.origin-facing'] },
+              ],
+            },
+          }),
+        ),
+      });
+      // CloudFront sends the secret header (from Secrets Manager, never written in the template)
+      const header = distribution()['Origins'][0].OriginCustomHeaders[0];
+      expect(header.HeaderName).toBe('x-imagegen-origin-verify');
+      expect(JSON.stringify(header.HeaderValue)).toContain('{{resolve:secretsmanager:');
+      // Every forwarding rule wants it; anything else gets the listener's 403
+      main.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 80,
+        DefaultActions: [
+          Match.objectLike({
+            Type: 'fixed-response',
+            FixedResponseConfig: Match.objectLike({ StatusCode: '403' }),
+          }),
+        ],
+      });
+      const rules = Object.values(main.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+      expect(rules).toHaveLength(2);
+      for (const rule of rules)
+        expect(rule.Properties.Conditions).toContainEqual(
+          expect.objectContaining({
+            Field: 'http-header',
+            HttpHeaderConfig: { HttpHeaderName: 'x-imagegen-origin-verify', Values: [header.HeaderValue] },
+          }),
+        );
+    });
+
+    it('tells the BFF its https public origin (Secure __Host- cookie, origin check) and that two proxies forward the client address', () => {
+      const bff = Object.values(main.findResources('AWS::ECS::TaskDefinition'))
+        .flatMap(
+          (t) =>
+            t.Properties.ContainerDefinitions as {
+              Name: string;
+              Environment: { Name: string; Value: unknown }[];
+            }[],
+        )
+        .find((c) => c.Name === 'bff');
+      const env = Object.fromEntries((bff?.Environment ?? []).map((e) => [e.Name, e.Value]));
+      expect(env['PUBLIC_ORIGIN']).toEqual({
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^WebEdgeDistribution/), 'DomainName'] }],
+        ],
+      });
+      expect(env['TRUST_PROXY_HOPS']).toBe('2');
+    });
+  });
+
+  describe('What the operator sees (dashboard, alarms, topic)', () => {
+    type Alarm = { Properties: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const alarms = (template: Template) =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+    const alarmOn = (template: Template, metricName: string) =>
+      alarms(template).filter((a) => JSON.stringify(a.Properties).includes(`"${metricName}"`));
+    const topicRef = () => Object.keys(main.findResources('AWS::SNS::Topic'))[0];
+
+    it('sends every alarm to one SNS topic (TLS only, encrypted), mailed only when alarmEmail is set', () => {
+      main.resourceCountIs('AWS::SNS::Topic', 1);
+      main.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      main.resourceCountIs('AWS::SNS::Subscription', 0);
+      const all = alarms(main);
+      expect(all.length).toBeGreaterThanOrEqual(9);
+      for (const a of all) expect(a.Properties['AlarmActions']).toEqual([{ Ref: topicRef() }]);
+      const mailed = synth({ alarmEmail: 'ops@example.com' });
+      mailed.main.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+      });
+    });
+
+    it('alarms on spend past the daily threshold setting (catalog prices, one day)', () => {
+      const [spend] = alarmOn(main, 'CostUsd');
+      expect(spend.Properties).toMatchObject({
+        Namespace: 'imagegen',
+        Dimensions: [{ Name: 'service', Value: 'generator' }],
+        Statistic: 'Sum',
+        Period: 86_400,
+        Threshold: 50,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(alarmOn(synth({ alarmSpendUsdPerDay: 500 }).main, 'CostUsd')[0].Properties['Threshold']).toBe(
+        500,
+      );
+    });
+
+    it('alarms on the failed-job rate, Bedrock and Lambda throttles, jobs given up, old queued events, ALB 5xx and unhealthy targets', () => {
+      const [rate] = alarmOn(main, 'JobsFailed');
+      expect(rate.Properties['Threshold']).toBe(10);
+      expect(JSON.stringify(rate.Properties['Metrics'])).toContain('100 * failed / started');
+      expect(alarmOn(main, 'ModelThrottles')).toHaveLength(1);
+      expect(alarmOn(main, 'Throttles')).toHaveLength(1); // AWS/Lambda Throttles of the worker
+      const [givenUp] = alarmOn(main, 'Invocations');
+      expect(JSON.stringify(givenUp.Properties['Dimensions'])).toMatch(/GeneratorAbandoned/);
+      const [age] = alarmOn(main, 'ApproximateAgeOfOldestMessage');
+      expect(age.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 600,
+      });
+      expect(JSON.stringify(age.Properties['Dimensions'])).toMatch(/GeneratorWorkerQueue/);
+      const [alb] = alarmOn(main, 'HTTPCode_ELB_5XX_Count');
+      expect(JSON.stringify(alb.Properties['Metrics'])).toContain('HTTPCode_Target_5XX_Count');
+      expect(alarmOn(main, 'UnHealthyHostCount')).toHaveLength(2); // BFF and web target groups
+    });
+
+    it('has one dashboard with spend, images per model, model time, error and filter rates, throttles, queue age, Lambda, ALB and Fargate', () => {
+      const dashboards = Object.values(main.findResources('AWS::CloudWatch::Dashboard'));
+      expect(dashboards).toHaveLength(1);
+      const body = JSON.stringify(dashboards[0].Properties['DashboardBody']);
+      for (const expected of [
+        'Spend today',
+        'Spend this month',
+        'ImagesMade',
+        'ModelTime',
+        "'p95'",
+        'filtered images (%)',
+        'failed jobs (%)',
+        'ModelThrottles',
+        'QueueAge',
+        'ApproximateAgeOfOldestMessage',
+        'Errors',
+        'HTTPCode_ELB_5XX_Count',
+        'TargetResponseTime',
+        'CPUUtilization',
+        'MemoryUtilization',
+        'StreamsOpen',
+      ])
+        expect({ expected, found: body.includes(expected) }).toEqual({ expected, found: true });
+    });
+  });
+
   describe('Lambda code (the prebuilt bundles, deployed as built; real esbuild and npm, no Docker)', () => {
     const ELF_MACHINE = { arm64: 183, x64: 62 } as const; // EM_AARCH64, EM_X86_64
     const HANDLER_OF: Record<GeneratorFunction, GeneratorHandler> = {
@@ -852,7 +1067,10 @@ describe('imagegen CDK app', () => {
         const resources = assembly.getStackByName('ImagegenApp').template.Resources as Resources;
         assets = Object.fromEntries(
           Object.entries(resources)
-            .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'])
+            .filter(
+              ([id, r]) =>
+                r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:asset:path'] && /^Generator/.test(id),
+            )
             .map(([id, r]) => [
               /^Generator(Api|Worker|Abandoned)[0-9A-F]{8}$/.exec(id)?.[1] ?? id,
               join(assembly.directory, r.Metadata?.['aws:asset:path'] as string),

@@ -40,6 +40,26 @@ describe(loadConfig.name, () => {
     }
   });
 
+  it('takes the operator settings: an alarm mail address (optional) and the alarm thresholds, checked', () => {
+    const config = loadConfig(undefined, {
+      IMAGEGEN_ALARM_EMAIL: 'ops@example.com',
+      IMAGEGEN_ALARM_SPEND_USD_PER_DAY: '200',
+      IMAGEGEN_ALARM_ERROR_RATE_PERCENT: '25',
+      IMAGEGEN_ALARM_QUEUE_AGE_SECONDS: '300',
+    });
+    expect(config).toMatchObject({
+      alarmEmail: 'ops@example.com',
+      alarmSpendUsdPerDay: 200,
+      alarmErrorRatePercent: 25,
+      alarmQueueAgeSeconds: 300,
+    });
+    expect(() =>
+      loadConfig({ alarmEmail: 'not-a-mail', alarmErrorRatePercent: 0, alarmQueueAgeSeconds: 10 }, {}),
+    ).toThrow(
+      /alarmErrorRatePercent must be a whole number from 1 to 100[\s\S]*alarmQueueAgeSeconds must be a whole number from 60[\s\S]*alarmEmail must be an email address/,
+    );
+  });
+
   it('takes the rate limits as settings: API stage throttle, WAF rule and the BFF’s own, checked by range', () => {
     // Given rate limits from IMAGEGEN_* variables
     const config = loadConfig(undefined, {

@@ -59,6 +59,17 @@ export interface ImagegenConfig {
   readonly presignExpirySeconds: number;
   /** Days logs are kept. */
   readonly logRetentionDays: number;
+
+  // ── Operator: dashboard and alarms (ADR 0016) ──
+
+  /** Where the alarms' SNS topic mails (a subscription to confirm from the mail); unset: the topic alone. */
+  readonly alarmEmail?: string;
+  /** Alarm when the catalog price of the images made in one day passes this many dollars. */
+  readonly alarmSpendUsdPerDay: number;
+  /** Alarm when more than this share of the jobs of 15 minutes failed (percent). */
+  readonly alarmErrorRatePercent: number;
+  /** Alarm when a queued job waited longer than this before the worker started it (seconds). */
+  readonly alarmQueueAgeSeconds: number;
 }
 
 export const DEFAULT_CONFIG: ImagegenConfig = {
@@ -82,6 +93,9 @@ export const DEFAULT_CONFIG: ImagegenConfig = {
   rateLimitCreatePerMinute: 30,
   presignExpirySeconds: 900,
   logRetentionDays: 30,
+  alarmSpendUsdPerDay: 50,
+  alarmErrorRatePercent: 10,
+  alarmQueueAgeSeconds: 600,
 };
 
 export class ConfigError extends Error {
@@ -89,7 +103,7 @@ export class ConfigError extends Error {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const OPTIONAL_KEYS = ['account', 'domainName', 'hostedZoneName', 'cognitoDomainPrefix'];
+const OPTIONAL_KEYS = ['account', 'domainName', 'hostedZoneName', 'cognitoDomainPrefix', 'alarmEmail'];
 /** AWS::Cognito::UserPoolDomain `Domain` (CloudFormation reference). */
 const COGNITO_DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -123,6 +137,9 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
   // expiry they ask: an hour at most (the generator refuses more; ADR 0009).
   presignExpirySeconds: [60, 3_600],
   logRetentionDays: [1, 3653],
+  alarmSpendUsdPerDay: [1, 1_000_000],
+  alarmErrorRatePercent: [1, 100],
+  alarmQueueAgeSeconds: [60, 21_600],
 };
 
 /**
@@ -172,6 +189,8 @@ export function loadConfig(
     problems.push(
       'cognitoDomainPrefix must be 1 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen',
     );
+  if (merged['alarmEmail'] !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(merged['alarmEmail'])))
+    problems.push('alarmEmail must be an email address');
   if ((merged['natGateways'] as number) > (merged['maxAzs'] as number))
     problems.push('natGateways cannot be more than maxAzs');
   const reserved = merged['workerReservedConcurrency'] as number;

@@ -7,6 +7,7 @@ import { PortInUseError } from '@imagegen/local-cloud/util-http';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { startLocalCloud } from './app/local-cloud';
+import { prettyStdoutOnTerminal } from './app/pretty-output';
 import { loadLocalCloudSettings, LocalSettingsError, PORT_SETTINGS } from './app/settings';
 
 const PORT_NAMES: Readonly<Record<string, string>> = {
@@ -30,6 +31,7 @@ function describeLatency(latency: BedrockFaults['latencyMs']): string {
 }
 
 async function main(): Promise<void> {
+  const pretty = prettyStdoutOnTerminal();
   const root = process.cwd();
   const bffEntry = resolve(root, 'dist/apps/bff/main.js');
   const webRoot = resolve(root, 'dist/apps/web/browser');
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   let cloud;
   try {
-    cloud = await startLocalCloud({ settings, log, app: { bffEntry, webRoot } });
+    cloud = await startLocalCloud({ settings, log, app: { bffEntry, webRoot, pipeOutput: pretty } });
   } catch (err) {
     if (err instanceof PortInUseError) {
       const setting = PORT_NAMES[err.what] ?? 'PORT';

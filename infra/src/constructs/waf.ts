@@ -9,6 +9,12 @@ export interface WafProps {
    * 403 until its rate falls. A flood guard: set it above the BFF's per-IP limit × 5.
    */
   readonly rateLimit: number;
+  /**
+   * CloudFront is in front: every request reaches the ALB from a CloudFront address, so the rate
+   * rule counts the viewer's address CloudFront puts in X-Forwarded-For (its first entry;
+   * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-forwarded-ip-address.html).
+   */
+  readonly behindCloudFront?: boolean;
 }
 
 /** The window the rate rule counts over (seconds): `rateLimit` is per this window. */
@@ -64,7 +70,12 @@ export class Waf extends Construct {
             rateBasedStatement: {
               limit: props.rateLimit,
               evaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
-              aggregateKeyType: 'IP',
+              ...(props.behindCloudFront
+                ? {
+                    aggregateKeyType: 'FORWARDED_IP',
+                    forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' },
+                  }
+                : { aggregateKeyType: 'IP' }),
             },
           },
           action: { block: {} },

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { findTextModel, textModelResourceArns } from '@imagegen/contracts';
 
 import { repoRoot } from '../repo-root';
+import { Edge, ORIGIN_VERIFY_HEADER } from './edge';
 
 export interface WebServiceProps {
   readonly vpc: ec2.IVpc;
@@ -25,7 +26,10 @@ export interface WebServiceProps {
   readonly stage: string;
   readonly minTasks: number;
   readonly maxTasks: number;
-  /** With `hostedZoneName`: HTTPS on this name with an ACM certificate and a Route 53 alias. */
+  /**
+   * With `hostedZoneName`: HTTPS on this name with an ACM certificate and a Route 53 alias. Without:
+   * HTTPS on CloudFront's default domain, the load balancer reachable from CloudFront only (Edge).
+   */
   readonly domainName?: string;
   readonly hostedZoneName?: string;
   readonly cognito: boolean;
@@ -115,6 +119,14 @@ const DRAIN = Duration.seconds(60);
 export class WebService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly url: string;
+  /** The CloudFront front, when no domain is set. */
+  readonly edge?: Edge;
+  readonly cluster: ecs.Cluster;
+  readonly bffService: ecs.FargateService;
+  readonly webService: ecs.FargateService;
+  readonly bffTargets: elbv2.ApplicationTargetGroup;
+  readonly webTargets: elbv2.ApplicationTargetGroup;
+  readonly logGroup: logs.LogGroup;
   private readonly cognitoDomainPrefix: string;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
@@ -123,10 +135,10 @@ export class WebService extends Construct {
       throw new Error('cognito needs cognitoDomainPrefix (unique per account and region)');
     this.cognitoDomainPrefix = props.cognitoDomainPrefix ?? '';
     const root = repoRoot();
-    const cluster = new ecs.Cluster(this, 'Cluster', {
+    const cluster = (this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
+    }));
 
     const https = props.domainName !== undefined && props.hostedZoneName !== undefined;
     this.url = https ? `https://${props.domainName}` : '';
@@ -141,10 +153,10 @@ export class WebService extends Construct {
         'Rotating the cookie-signing key would sign every anonymous owner out of their gallery; rotate by hand when needed.',
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
-    });
+    }));
 
     const bffTask = new ecs.FargateTaskDefinition(this, 'BffTask', {
       taskRole: props.bffTaskRole,
@@ -250,8 +262,8 @@ export class WebService extends Construct {
       });
       return svc;
     };
-    const bff = service('Bff', bffTask);
-    const web = service('Web', webTask);
+    const bff = (this.bffService = service('Bff', bffTask));
+    const web = (this.webService = service('Web', webTask));
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: props.vpc,
@@ -272,13 +284,15 @@ export class WebService extends Construct {
       reason: 'This bucket only receives the ALB access logs; logging it too would add a bucket per bucket.',
     });
     this.loadBalancer.logAccessLogs(albLogs, 'alb');
-    Validations.of(this.loadBalancer).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason: 'The public entry point: open to the internet on 80/443 by design, behind the WAF.',
-    });
 
     let listener: elbv2.ApplicationListener;
+    /** Without a domain: the conditions every forwarding rule adds (the secret header CloudFront sends). */
+    let fromEdge: elbv2.ListenerCondition[] = [];
     if (https) {
+      Validations.of(this.loadBalancer).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'The public entry point: open to the internet on 80/443 by design, behind the WAF.',
+      });
       const zone = route53.HostedZone.fromLookup(this, 'Zone', {
         domainName: props.hostedZoneName as string,
       });
@@ -298,30 +312,39 @@ export class WebService extends Construct {
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
       });
     } else {
-      listener = this.loadBalancer.addListener('Http', { port: 80, open: true });
-      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
-      Annotations.of(this).addWarningV2(
-        'imagegen:no-https',
-        'No domainName/hostedZoneName set: the app is served over plain HTTP. Set both for HTTPS before real use.',
-      );
+      // CloudFront's HTTPS in front; the ALB refuses (403) whatever does not come through it.
+      listener = this.loadBalancer.addListener('Http', {
+        port: 80,
+        open: false,
+        defaultAction: elbv2.ListenerAction.fixedResponse(403, {
+          contentType: 'text/plain',
+          messageBody: 'Forbidden',
+        }),
+      });
+      this.edge = new Edge(this, 'Edge', { loadBalancer: this.loadBalancer });
+      this.url = this.edge.url;
+      fromEdge = [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [this.edge.originVerifyValue])];
+      bffContainer.addEnvironment('PUBLIC_ORIGIN', this.url);
+      // X-Forwarded-For: <viewer>, <CloudFront edge> — the BFF counts the viewer (two proxies).
+      bffContainer.addEnvironment('TRUST_PROXY_HOPS', '2');
     }
 
-    const webTargets = new elbv2.ApplicationTargetGroup(this, 'WebTargets', {
+    const webTargets = (this.webTargets = new elbv2.ApplicationTargetGroup(this, 'WebTargets', {
       vpc: props.vpc,
       port: 8080,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [web],
       healthCheck: { path: '/', healthyHttpCodes: '200' },
       deregistrationDelay: Duration.seconds(15),
-    });
-    const bffTargets = new elbv2.ApplicationTargetGroup(this, 'BffTargets', {
+    }));
+    const bffTargets = (this.bffTargets = new elbv2.ApplicationTargetGroup(this, 'BffTargets', {
       vpc: props.vpc,
       port: 3333,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [bff],
       healthCheck: { path: '/api/health', healthyHttpCodes: '200', interval: Duration.seconds(15) },
       deregistrationDelay: DRAIN,
-    });
+    }));
 
     /**
      * With Cognito: pages without a session go to the sign-in page (`authenticate`); `/api/*` calls
@@ -351,10 +374,13 @@ export class WebService extends Construct {
       );
       bffContainer.addEnvironment('OIDC_CLIENT_ID', this.userPoolClient().userPoolClientId);
     }
-    listener.addAction('Web', { action: forward(webTargets, elbv2.UnauthenticatedAction.AUTHENTICATE) });
+    listener.addAction('Web', {
+      ...(fromEdge.length ? { priority: 20, conditions: fromEdge } : {}),
+      action: forward(webTargets, elbv2.UnauthenticatedAction.AUTHENTICATE),
+    });
     listener.addAction('Api', {
       priority: 10,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*']), ...fromEdge],
       action: forward(bffTargets, elbv2.UnauthenticatedAction.DENY),
     });
 

@@ -1,6 +1,7 @@
 import { Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -9,6 +10,7 @@ import { DEFAULT_ASSISTANT_MODEL_ID } from '@imagegen/contracts';
 
 import { cognitoDomainPrefixOf, ImagegenConfig } from '../config';
 import { GENERATOR_STAGE, GeneratorApi } from '../constructs/generator-api';
+import { Monitoring } from '../constructs/monitoring';
 import { Network } from '../constructs/network';
 import { Waf } from '../constructs/waf';
 import { WebService } from '../constructs/web-service';
@@ -72,6 +74,24 @@ export class AppStack extends Stack {
         createPerMinute: config.rateLimitCreatePerMinute,
       },
     });
-    new Waf(this, 'Waf', { resourceArn: web.loadBalancer.loadBalancerArn, rateLimit: config.wafRateLimit });
+    new Waf(this, 'Waf', {
+      resourceArn: web.loadBalancer.loadBalancerArn,
+      rateLimit: config.wafRateLimit,
+      behindCloudFront: web.edge !== undefined,
+    });
+    new Monitoring(this, 'Monitoring', {
+      worker: generator.worker,
+      workerQueue: generator.queue,
+      apiFunction: generator.apiFunction,
+      // The dead-letter queue's consumer (ADR 0011): each invocation is an image given up on.
+      abandoned: generator.node.tryFindChild('Abandoned') as lambda.IFunction | undefined,
+      loadBalancer: web.loadBalancer,
+      targetGroups: { Bff: web.bffTargets, Web: web.webTargets },
+      services: { Bff: web.bffService, Web: web.webService },
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      spendUsdPerDay: config.alarmSpendUsdPerDay,
+      errorRatePercent: config.alarmErrorRatePercent,
+      queueAgeSeconds: config.alarmQueueAgeSeconds,
+    });
   }
 }

@@ -4,6 +4,7 @@ export * from './lib/errors/error-code';
 export * from './lib/errors/problem-details';
 export * from './lib/generations/generate-image-request';
 export * from './lib/generations/generation';
+export * from './lib/observability/metrics';
 export * from './lib/validation/validate-generate-image-request';
 export * from './lib/assistant/prompt-assistant';
 export * from './lib/assistant/text-model-catalog';

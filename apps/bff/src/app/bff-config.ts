@@ -123,6 +123,17 @@ export class BffConfig {
   @Max(1_000_000)
   RATE_LIMIT_JOBS_PER_OWNER = 30;
 
+  // ── HTTPS and observability (ADR 0016) ──
+
+  /**
+   * Proxies in front of the BFF whose X-Forwarded-For entries are trusted: 1 behind the ALB alone,
+   * 2 behind CloudFront and the ALB (the client's address is then the entry CloudFront added).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  TRUST_PROXY_HOPS = 1;
+
   /** On SIGTERM, the hard deadline for the requests in progress; past it the BFF exits 1 and logs what it cut. */
   @IsInt()
   @Min(1_000)
@@ -187,6 +198,7 @@ const NUMBERS = new Set([
   'ASSISTANT_HEARTBEAT_MS',
   'ASSISTANT_RATE_PER_OWNER',
   'ASSISTANT_RATE_WINDOW_SECONDS',
+  'TRUST_PROXY_HOPS',
 ]);
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */

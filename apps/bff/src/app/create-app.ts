@@ -16,8 +16,11 @@ import {
   GracefulShutdown,
   jsonBodyOnly,
   ProblemDetailsFilter,
+  requestMetrics,
+  sameOriginWrites,
   securityHeaders,
   signedInOwner,
+  viewerProtocol,
 } from '@imagegen/bff/util-http';
 import { ERROR_CODES, ErrorCode, ProblemError, toFieldErrors, validationProblem } from '@imagegen/contracts';
 import { createLogger } from '@imagegen/shared/util-logging';
@@ -72,14 +75,19 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
     },
   );
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 1); // the ALB: X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is
+  // The ALB (and CloudFront before it): X-Forwarded-Proto tells whether the browser used HTTPS, X-Forwarded-For who it is.
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.disable('x-powered-by');
   app.set('etag', false); // answers are no-store: an ETag would only turn `If-None-Match: *` into a 304
   answerClientErrorsAsProblems(app.getHttpServer());
   // Order matters: request id and access log first, so that every answer below carries them.
   app.use(accessLog(logger));
+  app.use(`/${API_PREFIX}`, requestMetrics(logger));
+  app.use(viewerProtocol(config.PUBLIC_ORIGIN));
   app.use(securityHeaders(`/${DOCS_PATH}`));
   app.use(shutdown.middleware);
+  // Before any owner is looked up or made: a page of another site cannot act with a visitor's cookie.
+  app.use(`/${API_PREFIX}`, sameOriginWrites(config.PUBLIC_ORIGIN));
   app.use(cookieParser(config.COOKIE_SECRET));
   // Owner: the ALB's signed-in user when the ALB authenticates, else an anonymous cookie owner.
   const { OIDC_ALB_ARN: albArn, OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId } = config;

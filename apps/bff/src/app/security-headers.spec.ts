@@ -165,14 +165,16 @@ describe('BFF security headers', () => {
   });
 
   it.each(SCHEMES)(
-    'issues the owner cookie httpOnly and SameSite=Lax over %s, Secure only over HTTPS',
+    'issues the owner cookie httpOnly and SameSite=Lax over %s, Secure and __Host- prefixed only over HTTPS',
     async (_scheme, proto) => {
       const res = await request(app.getHttpServer())
         .get('/api/summary')
         .set('x-forwarded-proto', proto)
         .set('x-forwarded-for', freshIp());
       const cookie = String(res.headers['set-cookie']);
-      expect(cookie).toMatch(/^imagegen_owner=s%3Aanon-/);
+      expect(cookie).toMatch(
+        proto === 'https' ? /^__Host-imagegen_owner=s%3Aanon-/ : /^imagegen_owner=s%3Aanon-/,
+      );
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; SameSite=Lax/);
       expect(cookie).toMatch(/; Path=\//);

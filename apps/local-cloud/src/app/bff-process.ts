@@ -18,6 +18,8 @@ export interface BffProcessOptions {
   readonly logLevel?: string;
   /** The BFF's own drain deadline on SIGTERM (its SHUTDOWN_DEADLINE_MS), unless the environment sets one. */
   readonly shutdownDeadlineMs?: number;
+  /** Its stdout through this process's stdout (formatted there on a terminal), not straight to the terminal. */
+  readonly pipeOutput?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export function localCookieSecret(dataDir: string): string {
 export function startBffProcess(options: BffProcessOptions): ChildProcess {
   const preload = `data:text/javascript,${encodeURIComponent(STOP_WITH_PARENT)}`;
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', preload, options.entry], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.pipeOutput ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
       PORT: String(options.port),
@@ -71,5 +73,6 @@ export function startBffProcess(options: BffProcessOptions): ChildProcess {
   });
   // The channel only tells the child when this process is gone: it must not keep this one alive.
   child.channel?.unref();
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
   return child;
 }

@@ -61,7 +61,12 @@ export interface LocalCloudOptions {
   readonly settings: LocalCloudSettings;
   readonly log: Logger;
   /** Also run the BFF and the web front (what `npm start` does); the integration tests run only the cloud. */
-  readonly app?: { readonly bffEntry: string; readonly webRoot: string };
+  readonly app?: {
+    readonly bffEntry: string;
+    readonly webRoot: string;
+    /** Hand the BFF's stdout to this process's (which formats it on a terminal), rather than share the terminal. */
+    readonly pipeOutput?: boolean;
+  };
   /**
    * The stacks to run (tests pass modified templates). Default: the infra app's synthesized
    * templates, from the cache under `settings.templateCacheDir` while infra's source is unchanged.
@@ -583,6 +588,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         publicOrigin: webOrigin,
         logLevel: settings.logLevel,
         shutdownDeadlineMs: Math.max(1_000, Math.min(BFF_SHUTDOWN_MS, settings.shutdownGraceSeconds * 1000)),
+        ...(options.app.pipeOutput ? { pipeOutput: true } : {}),
       });
       await waitForHealth(`${bffUrl}/api/health`, bff, 30_000);
       front = await startWebFront({ port: ports.web, webRoot: options.app.webRoot, bffUrl });

@@ -1,1 +1,3 @@
+export * from './lib/emf';
 export * from './lib/logger';
+export * from './lib/pretty';

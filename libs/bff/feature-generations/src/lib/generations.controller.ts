@@ -21,6 +21,7 @@ export class GenerationsController {
   constructor(private readonly generations: GenerationsService) {}
 
   @Post()
+  @ApiResponse(PROBLEM_RESPONSES.crossOrigin)
   @HttpCode(202)
   @CreatesJob()
   @ApiOperation({ summary: 'Start a generation job (answers at once with the queued job)' })
@@ -42,6 +43,7 @@ export class GenerationsController {
   }
 
   @Post(':id/cancel')
+  @ApiResponse(PROBLEM_RESPONSES.crossOrigin)
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued or running job (409 when it has already ended)' })
   @ApiResponse({ status: 200, schema: GENERATION_SCHEMA as never })
@@ -55,6 +57,7 @@ export class GenerationsController {
   }
 
   @Delete(':id')
+  @ApiResponse(PROBLEM_RESPONSES.crossOrigin)
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a job and every image of it' })
   @ApiResponse(PROBLEM_RESPONSES.notFound)

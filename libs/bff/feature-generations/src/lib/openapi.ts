@@ -249,6 +249,10 @@ export const PROBLEM_RESPONSES = {
     ErrorCode.RATE_LIMITED,
     'too many requests from this address or owner, or too many new jobs; wait Retry-After seconds',
   ),
+  crossOrigin: problemResponse(
+    ErrorCode.CROSS_ORIGIN,
+    "a browser sent it from a page of another site (its Origin or Sec-Fetch-Site is not the app's own)",
+  ),
   restarting: problemResponse(
     ErrorCode.SERVICE_UNAVAILABLE,
     'the generator is down, or this server is restarting; try again after Retry-After seconds',

@@ -4,9 +4,21 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { ErrorCode, OWNER_HEADER, OWNER_ID_PATTERN, problem } from '@imagegen/contracts';
 
+import { servedOverHttps } from './origin-check';
 import { sendProblem, toProblemDetails } from './problem-details.filter';
 
+/** The owner cookie's name over plain HTTP (local development). */
 export const OWNER_COOKIE = 'imagegen_owner';
+/**
+ * Its name over HTTPS: the `__Host-` prefix makes browsers accept it only with Secure, Path=/ and
+ * no Domain, so neither a sibling subdomain nor a plain-HTTP page can plant or overwrite it
+ * (https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Set-Cookie#cookie_prefixes).
+ */
+export const SECURE_OWNER_COOKIE = `__Host-${OWNER_COOKIE}`;
+
+/** The owner cookie's name for this request: prefixed when the browser came over HTTPS. */
+export const ownerCookieName = (req: Request): string =>
+  servedOverHttps(req) ? SECURE_OWNER_COOKIE : OWNER_COOKIE;
 const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookies at 400 days
 
 export interface OwnedRequest extends Request {
@@ -18,23 +30,26 @@ export function newAnonymousOwnerId(): string {
 }
 
 /**
- * Every visitor gets an anonymous owner id in a signed, httpOnly, SameSite=Lax cookie (Secure over
- * HTTPS). A missing, unsigned or tampered cookie means a new owner. Needs cookie-parser with the secret.
+ * Every visitor gets an anonymous owner id in a signed, httpOnly, SameSite=Lax cookie (over HTTPS:
+ * Secure and `__Host-` prefixed; only that one is read then). A missing, unsigned or tampered cookie
+ * means a new owner. Needs cookie-parser with the secret.
  */
 export function anonymousOwner(req: OwnedRequest, res: Response, next: NextFunction): void {
   // Only the BFF may name the owner to the generator: never trust one from the browser.
   delete req.headers[OWNER_HEADER];
-  const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[OWNER_COOKIE];
+  const https = servedOverHttps(req);
+  const name = https ? SECURE_OWNER_COOKIE : OWNER_COOKIE;
+  const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[name];
   if (typeof signed === 'string' && OWNER_ID_PATTERN.test(signed)) {
     req.ownerId = signed;
     return next();
   }
   const ownerId = newAnonymousOwnerId();
-  res.cookie(OWNER_COOKIE, ownerId, {
+  res.cookie(name, ownerId, {
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
-    secure: req.secure,
+    secure: https,
     maxAge: MAX_AGE_MS,
     path: '/',
   });

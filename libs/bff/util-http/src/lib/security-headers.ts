@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 
+import { servedOverHttps } from './origin-check';
+
 /** The Content-Security-Policy of every API answer: nothing may load, nothing may frame it. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
@@ -34,8 +36,9 @@ export function securityHeaders(docsPath: string) {
     }
     base(req, res, (err?: unknown) => {
       if (err) return next(err);
-      // HSTS only when the browser reached us over HTTPS (the ALB says so in X-Forwarded-Proto).
-      if (req.secure) return strictHsts(req, res, next);
+      // HSTS only when the browser reached us over HTTPS (the ALB says so in X-Forwarded-Proto;
+      // behind CloudFront, the https public origin).
+      if (servedOverHttps(req)) return strictHsts(req, res, next);
       next();
     });
   };

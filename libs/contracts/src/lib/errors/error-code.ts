@@ -13,6 +13,7 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAUTHORIZED: 'UNAUTHORIZED',
+  CROSS_ORIGIN: 'CROSS_ORIGIN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   SUGGESTION_REJECTED: 'SUGGESTION_REJECTED',
   INTERNAL: 'INTERNAL',
@@ -46,6 +47,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', retryable: false },
   UNAUTHORIZED: { status: 403, title: 'Forbidden', retryable: false },
+  CROSS_ORIGIN: { status: 403, title: 'The request did not come from this app', retryable: false },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The service is unavailable for a moment', retryable: true },
   // The prompt assistant's answer failed the check before it is offered (not a prompt, too long, not English).
   SUGGESTION_REJECTED: {

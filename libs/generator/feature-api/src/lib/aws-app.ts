@@ -32,6 +32,8 @@ import {
   GeneratorApp,
   GeneratorWorkerApp,
 } from './generator-app';
+import { lambdaContextFields, observedDeps } from './observability';
+import { powertoolsMetrics, untraced } from './powertools';
 import { GeneratorSettings } from './settings';
 
 // The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
@@ -49,13 +51,29 @@ interface Specific {
   readonly worker: WorkerInvokerPort;
 }
 
-const storageClients = (settings: GeneratorSettings) => ({
-  s3: createS3Client(settings),
-  dynamo: createDynamoClient(settings),
+/** Wraps an SDK client so its calls are traced (X-Ray, in Lambda). */
+type Traced = <T>(client: T) => T;
+
+const storageClients = (settings: GeneratorSettings, traced: Traced) => ({
+  s3: traced(createS3Client(settings)),
+  dynamo: traced(createDynamoClient(settings)),
 });
+
+/** The logger of a function: the repo's JSON lines, with the Lambda invocation's context on each. */
+const functionLogger = (service: string, settings: GeneratorSettings) =>
+  createLogger({ service, level: settings.logLevel, mixin: lambdaContextFields });
 
 /** The ports both functions use, over the S3 and DynamoDB clients. */
 function composeDeps(
+  settings: GeneratorSettings,
+  log: Logger,
+  clients: ReturnType<typeof storageClients>,
+  specific: Specific,
+): GeneratorDeps {
+  return observedDeps(baseDeps(settings, log, clients, specific), powertoolsMetrics());
+}
+
+function baseDeps(
   settings: GeneratorSettings,
   log: Logger,
   clients: ReturnType<typeof storageClients>,
@@ -82,31 +100,31 @@ function composeDeps(
   };
 }
 
-function apiPorts(settings: GeneratorSettings): Pick<Specific, 'access' | 'worker'> {
+function apiPorts(settings: GeneratorSettings, traced: Traced): Pick<Specific, 'access' | 'worker'> {
   return {
     access: new BedrockModelAccess(
-      createBedrockControlClient(settings),
+      traced(createBedrockControlClient(settings)),
       settings.bedrockRegion,
       settings.modelAccessCacheSeconds,
     ),
     worker: settings.workerQueueUrl
-      ? new SqsWorkerQueue(createSqsClient(settings), settings.workerQueueUrl)
+      ? new SqsWorkerQueue(traced(createSqsClient(settings)), settings.workerQueueUrl)
       : { invoke: () => Promise.reject(new Error('WORKER_QUEUE_URL is not set')) },
   };
 }
 
-function workerPorts(settings: GeneratorSettings): Pick<Specific, 'model' | 'thumbnails'> {
+function workerPorts(settings: GeneratorSettings, traced: Traced): Pick<Specific, 'model' | 'thumbnails'> {
   return {
-    model: new BedrockImageModel(createBedrockRuntimeClient(settings), settings.bedrockRegion),
+    model: new BedrockImageModel(traced(createBedrockRuntimeClient(settings)), settings.bedrockRegion),
     thumbnails: new SharpThumbnailer(),
   };
 }
 
 /** The API Lambda over AWS: SQS (the worker queue), Bedrock control plane, S3, DynamoDB. */
 export function createApiApp(settings: GeneratorSettings, service = 'generator-api'): GeneratorApiApp {
-  const log = createLogger({ service, level: settings.logLevel });
-  const deps = composeDeps(settings, log, storageClients(settings), {
-    ...apiPorts(settings),
+  const log = functionLogger(service, settings);
+  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
+    ...apiPorts(settings, untraced),
     model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
   });
@@ -118,9 +136,9 @@ export function createWorkerApp(
   settings: GeneratorSettings,
   service = 'generator-worker',
 ): GeneratorWorkerApp {
-  const log = createLogger({ service, level: settings.logLevel });
-  const deps = composeDeps(settings, log, storageClients(settings), {
-    ...workerPorts(settings),
+  const log = functionLogger(service, settings);
+  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
+    ...workerPorts(settings, untraced),
     access: { check: () => Promise.reject(elsewhere('model access', 'worker')) },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'worker')) },
   });
@@ -132,8 +150,8 @@ export function createAbandonedApp(
   settings: GeneratorSettings,
   service = 'generator-abandoned',
 ): Pick<GeneratorWorkerApp, 'handleAbandoned' | 'handleDeadLetters'> {
-  const log = createLogger({ service, level: settings.logLevel });
-  const deps = composeDeps(settings, log, storageClients(settings), {
+  const log = functionLogger(service, settings);
+  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
     model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
     access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
@@ -146,9 +164,9 @@ export function createAbandonedApp(
 /** API and worker in one process over AWS clients (the local cloud): every client, one set of ports. */
 export function createGeneratorApp(settings: GeneratorSettings, service = 'generator'): GeneratorApp {
   const log = createLogger({ service, level: settings.logLevel });
-  const deps = composeDeps(settings, log, storageClients(settings), {
-    ...apiPorts(settings),
-    ...workerPorts(settings),
+  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
+    ...apiPorts(settings, untraced),
+    ...workerPorts(settings, untraced),
   });
   return { ...createApiAppFromDeps(deps, log), ...createWorkerAppFromDeps(deps, log) };
 }

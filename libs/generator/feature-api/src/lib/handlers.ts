@@ -1,7 +1,14 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 
 import { createAbandonedApp, createApiApp, createWorkerApp } from './aws-app';
 import { GeneratorApiApp, GeneratorWorkerApp } from './generator-app';
+import { withLambdaContext } from './observability';
 import { loadGeneratorSettings } from './settings';
 
 // One Lambda entry per function (apps/generator/src/{api,worker,abandoned}.ts), each bundled on its
@@ -12,9 +19,14 @@ let worker: GeneratorWorkerApp | undefined;
 let abandoned: Pick<GeneratorWorkerApp, 'handleDeadLetters'> | undefined;
 
 /** Lambda entry of the generator API (API Gateway REST proxy integration). */
-export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  api ??= createApiApp(loadGeneratorSettings(process.env, 'api'));
-  return api.handleApi(event);
+export async function apiHandler(
+  event: APIGatewayProxyEvent,
+  context?: Context,
+): Promise<APIGatewayProxyResult> {
+  return withLambdaContext(context, () => {
+    api ??= createApiApp(loadGeneratorSettings(process.env, 'api'));
+    return api.handleApi(event);
+  });
 }
 
 /**
@@ -22,15 +34,19 @@ export async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewa
  * MaximumConcurrency in flight). Answers a partial batch response: a record whose image could not be
  * recorded returns to the queue and is delivered again (the same message id: it takes its image back).
  */
-export async function workerHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
-  return worker.handleQueue(event);
+export async function workerHandler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  return withLambdaContext(context, () => {
+    worker ??= createWorkerApp(loadGeneratorSettings(process.env, 'worker'));
+    return worker.handleQueue(event);
+  });
 }
 
 /** Lambda entry of the dead-letter queue's consumer: each message is an image that failed every delivery. */
-export async function abandonedHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
-  return abandoned.handleDeadLetters(event);
+export async function abandonedHandler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  return withLambdaContext(context, () => {
+    abandoned ??= createAbandonedApp(loadGeneratorSettings(process.env, 'worker'));
+    return abandoned.handleDeadLetters(event);
+  });
 }
 
 /** Forgets the built apps, so a test or the local cloud can change the environment. */

@@ -8,6 +8,18 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Where lines go (stdout by default); tests pass a stream to read them. */
   readonly destination?: DestinationStream;
+  /** Fields added to every line as it is written (e.g. the Lambda invocation's context). */
+  readonly mixin?: () => Record<string, unknown>;
+}
+
+let defaultDestination: DestinationStream | undefined;
+
+/**
+ * Where loggers made without a `destination` write from now on (unset: stdout's file descriptor).
+ * `npm start` on a terminal points them at its formatter (apps/local-cloud: pretty-output.ts).
+ */
+export function setDefaultLogDestination(destination: DestinationStream | undefined): void {
+  defaultDestination = destination;
 }
 
 /**
@@ -21,6 +33,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
       base: { service: options.service },
       messageKey: 'msg',
+      ...(options.mixin ? { mixin: options.mixin } : {}),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
@@ -34,6 +47,6 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? defaultDestination,
   );
 }
