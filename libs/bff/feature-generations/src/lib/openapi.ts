@@ -2,6 +2,7 @@ import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 
 import {
   ASPECT_RATIOS,
+  BudgetStatus,
   callableModels,
   ERROR_CODES,
   ErrorCode,
@@ -18,6 +19,7 @@ import {
   OUTPUT_FORMATS,
   OwnerSummary,
   ProblemDetails,
+  QueueStatus,
 } from '@imagegen/contracts';
 
 /** An OpenAPI 3 schema object (only what the documents below use). */
@@ -193,7 +195,28 @@ export const MODEL_INFO_SCHEMA = objectSchema<ModelInfo>(
   },
 );
 
+const BUDGET_SCHEMA = objectSchema<BudgetStatus>(
+  {
+    name: oneOf(['deployment-monthly', 'owner-daily', 'owner-monthly']),
+    limitUsd: number('the budget (a setting), dollars at catalog prices'),
+    usedUsd: number('spent, plus what running jobs have reserved'),
+    remainingUsd: number(),
+    resetsAt: dateTime('when the period ends (UTC midnight, or the 1st of the month)'),
+  },
+  { description: 'A spending budget as it stands' },
+);
+
 export const OWNER_SUMMARY_SCHEMA = objectSchema<OwnerSummary>({
+  budgets: { type: 'array', items: BUDGET_SCHEMA, description: "the budgets the owner's next job must fit" },
+  queue: objectSchema<QueueStatus>(
+    {
+      imagesAhead: integer('images of every owner queued or being made: a new job waits behind them'),
+      ownerImages: integer("this owner's images queued or being made"),
+      ownerLimit: integer('the most images one owner may have queued or being made'),
+      parallelism: integer('images made at once'),
+    },
+    { description: "the worker's queue" },
+  ),
   retentionDays: integer('days a job and its images are kept'),
   presignExpirySeconds: integer('lifetime of an image link'),
   month: string('the calendar month (UTC) of the totals, YYYY-MM'),
@@ -215,6 +238,7 @@ export const PROBLEM_SCHEMA = objectSchema<ProblemDetails>(
     },
     retryAfterSeconds: integer(),
     requestId: string(),
+    budget: { ...BUDGET_SCHEMA, description: 'BUDGET_EXCEEDED: the budget the job would pass' },
   },
   { required: ['type', 'title', 'status', 'code'] },
 );

@@ -75,6 +75,7 @@ function composeDeps(
       retentionDays: settings.retentionDays,
       staleAfterSeconds: settings.staleAfterSeconds,
       workerConcurrency: settings.workerConcurrency,
+      budgets: settings.budgets,
     },
     catalog: findModel,
     models: () => MODEL_CATALOG,
