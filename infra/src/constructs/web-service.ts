@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validati
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -34,6 +35,8 @@ export interface WebServiceProps {
   readonly bffRateLimits: BffRateLimits;
   /** The BFF task role, made before the generator API (whose resource policy admits it alone). */
   readonly bffTaskRole: iam.IRole;
+  /** The deployment's table: the BFF's rate-limit counters live there, shared by every task (ADR 0015). */
+  readonly rateLimitTable: dynamodb.ITable;
 }
 
 export interface BffRateLimits {
@@ -43,7 +46,12 @@ export interface BffRateLimits {
   readonly ownerPerMinute: number;
   /** Jobs one owner may create per minute (RATE_LIMIT_JOBS_PER_OWNER). */
   readonly createPerMinute: number;
+  /** Jobs one client address may create per minute (RATE_LIMIT_JOBS_PER_IP). */
+  readonly createPerIpPerMinute: number;
 }
+
+/** The partition prefix of the BFF's rate-limit counters (libs/bff/util-http DynamoRateLimitStorage). */
+export const RATE_LIMIT_PARTITION_PREFIX = 'ratelimit|';
 
 /**
  * The BFF container's plain settings (names and checks: apps/bff/src/app/bff-config.ts). New BFF
@@ -67,6 +75,8 @@ function bffEnvironment(
     RATE_LIMIT_PER_IP: String(props.bffRateLimits.ipPerMinute),
     RATE_LIMIT_PER_OWNER: String(props.bffRateLimits.ownerPerMinute),
     RATE_LIMIT_JOBS_PER_OWNER: String(props.bffRateLimits.createPerMinute),
+    RATE_LIMIT_JOBS_PER_IP: String(props.bffRateLimits.createPerIpPerMinute),
+    RATE_LIMIT_TABLE: props.rateLimitTable.tableName,
   };
 }
 
@@ -168,6 +178,19 @@ export class WebService extends Construct {
       new iam.PolicyStatement({
         actions: ['execute-api:Invoke'],
         resources: [props.api.arnForExecuteApi('*', '/*', props.stage)],
+      }),
+    );
+
+    // The rate limiter's counters (ADR 0015): one conditional UpdateItem per counted request, on the
+    // limiter's own items only: dynamodb:LeadingKeys holds the partition key values a request touches
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+    bffTask.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.rateLimitTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_PARTITION_PREFIX}*`] },
+        },
       }),
     );
 

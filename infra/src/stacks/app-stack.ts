@@ -50,6 +50,12 @@ export class AppStack extends Stack {
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logRetention,
+      budgets: {
+        deploymentMonthlyUsd: config.budgetMonthlyUsd,
+        ownerDailyUsd: config.budgetOwnerDailyUsd,
+        ownerMonthlyUsd: config.budgetOwnerMonthlyUsd,
+        ownerImagesInFlight: config.maxImagesInFlightPerOwner,
+      },
     });
     const web = new WebService(this, 'Web', {
       vpc: network.vpc,
@@ -66,7 +72,9 @@ export class AppStack extends Stack {
         ipPerMinute: config.rateLimitIpPerMinute,
         ownerPerMinute: config.rateLimitOwnerPerMinute,
         createPerMinute: config.rateLimitCreatePerMinute,
+        createPerIpPerMinute: config.rateLimitCreatePerIpPerMinute,
       },
+      rateLimitTable: table,
     });
     new Waf(this, 'Waf', { resourceArn: web.loadBalancer.loadBalancerArn, rateLimit: config.wafRateLimit });
   }

@@ -350,6 +350,7 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
         dynamodbCalls(String(req.headers['x-amz-target'] ?? ''), parsed.ok ? parsed.value : {}, {
           region: options.region,
           account: authorizer.account,
+          partitionKey: options.table.keySchema.find((k) => k.KeyType === 'HASH')?.AttributeName,
         }),
       );
       if (!check.allowed)
