@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 
 import { ErrorCode } from '@imagegen/contracts';
 import { LOCAL_PRINCIPAL_KEYS } from '@imagegen/local-cloud/util-iam';
@@ -41,7 +42,13 @@ async function stack(
     app = { bffEntry: BFF_ENTRY, webRoot };
   }
   const cloud = await startLocalCloud({
-    settings: loadLocalCloudSettings(inProcessStackEnv(dir, { LOCAL_RETENTION_SWEEP_SECONDS: '0', ...env })),
+    settings: loadLocalCloudSettings(
+      inProcessStackEnv(dir, {
+        LOCAL_RETENTION_SWEEP_SECONDS: '0',
+        ...(withBff ? { PORT: String(await freePort()), BFF_PORT: String(await freePort()) } : {}),
+        ...env,
+      }),
+    ),
     log: createLogger({ service: 'local-cloud', destination: quiet }),
     ...(app ? { app } : {}),
   });
@@ -57,6 +64,15 @@ async function stack(
     },
   };
 }
+
+/** A port free now (the web front and the BFF need real ones: the BFF's PUBLIC_ORIGIN names the front's). */
+const freePort = () =>
+  new Promise<number>((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -142,6 +158,36 @@ describe('abuse limits through the BFF (its counters in DynamoDB)', () => {
     dynamo.destroy();
     expect(hits).toEqual([JOBS_PER_IP]);
   }, 120_000);
+
+  it("lets the BFF's role update its own ratelimit| counters and no other item of the table (IAM from the template)", async () => {
+    const asBff = new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: s.cloud.urls.dynamodb,
+      credentials: LOCAL_PRINCIPAL_KEYS.bff,
+      maxAttempts: 1,
+    });
+    const bump = (partition: string) =>
+      asBff.send(
+        new UpdateItemCommand({
+          TableName: s.cloud.names.table,
+          Key: { ownerId: { S: partition }, id: { S: '0' } },
+          UpdateExpression: 'ADD hits :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      );
+    await expect(bump('ratelimit|ip|198.51.100.9')).resolves.toBeDefined();
+    await expect(bump('spend|*')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(bump('anon-someone')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      asBff.send(
+        new GetItemCommand({
+          TableName: s.cloud.names.table,
+          Key: { ownerId: { S: 'ratelimit|ip|x' }, id: { S: '0' } },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    asBff.destroy();
+  });
 
   it('answers /api/ready from a few seconds’ cache, exempt from the limits', async () => {
     const statuses = [];
