@@ -170,12 +170,6 @@ export async function transactWrite(
   let failed: StoreAnswer | undefined;
   for (const action of parsed) {
     const { ReturnValuesOnConditionCheckFailure: returnOld, ...detail } = action.detail;
-    const before = await call('GetItem', { TableName: action.table, Key: action.key, ConsistentRead: true });
-    if (before.status !== 200) {
-      failed ??= before;
-      break;
-    }
-    const old = before.body['Item'] as AttributeMap | undefined;
     // A ConditionCheck is an update that changes nothing but must meet its condition.
     const operation =
       action.kind === 'ConditionCheck'
@@ -183,12 +177,19 @@ export async function transactWrite(
         : action.kind === 'Put'
           ? 'PutItem'
           : `${action.kind}Item`;
-    const answer = await call(operation, detail);
+    // ALL_OLD: the item this action replaced, to undo it should another action's condition fail.
+    const answer = await call(operation, { ...detail, ReturnValues: 'ALL_OLD' });
     if (isConditionFailure(answer)) {
+      const old =
+        returnOld === 'ALL_OLD'
+          ? ((await call('GetItem', { TableName: action.table, Key: action.key, ConsistentRead: true })).body[
+              'Item'
+            ] as AttributeMap | undefined)
+          : undefined;
       reasons.push({
         Code: 'ConditionalCheckFailed',
         Message: 'The conditional request failed',
-        ...(returnOld === 'ALL_OLD' && old ? { Item: old } : {}),
+        ...(old ? { Item: old } : {}),
       });
       continue;
     }
@@ -196,6 +197,7 @@ export async function transactWrite(
       failed ??= answer;
       break;
     }
+    const old = answer.body['Attributes'] as AttributeMap | undefined;
     reasons.push({ Code: 'None' });
     if (action.kind === 'ConditionCheck' && !old)
       await call('DeleteItem', { TableName: action.table, Key: action.key }); // checked, never written
