@@ -327,7 +327,12 @@ describe('BFF', () => {
     expect(
       res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties,
     ).toHaveProperty('availability');
-    expect(res.body.paths['/api/generations'].post.responses).toHaveProperty('429');
+    expect(res.body.paths['/api/generations'].post.responses['429'].description).toMatch(
+      /RATE_LIMITED.*BUDGET_EXCEEDED.*QUEUE_FULL/,
+    );
+    expect(res.body.components.schemas.ProblemDetails.properties.budget.properties).toHaveProperty(
+      'remainingUsd',
+    );
     // The document says what the code answers: the request schema comes from the contract class,
     // problem codes and statuses from the error-code table.
     const body = res.body.paths['/api/generations'].post.requestBody.content['application/json'].schema;

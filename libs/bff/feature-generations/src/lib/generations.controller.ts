@@ -44,6 +44,7 @@ export class GenerationsController {
   @ApiBody({ schema: GENERATE_IMAGE_REQUEST_SCHEMA as never })
   @ApiResponse({ status: 202, schema: GENERATION_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.invalid)
+  @ApiResponse(PROBLEM_RESPONSES.jobRefused)
   create(
     @OwnerId() ownerId: string,
     @RequestId() requestId: string,

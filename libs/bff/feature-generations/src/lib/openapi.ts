@@ -267,6 +267,15 @@ export const PROBLEM_RESPONSES = {
     ErrorCode.RATE_LIMITED,
     'too many requests from this address or owner, or too many new jobs; wait Retry-After seconds',
   ),
+  /** POST /generations: the three ways a job is refused with 429, told apart by `code` (ADR 0015). */
+  jobRefused: {
+    status: ERROR_CODES.RATE_LIMITED.status,
+    description:
+      `${ErrorCode.RATE_LIMITED}: too many requests or new jobs from this address or owner; ` +
+      `${ErrorCode.BUDGET_EXCEEDED}: the job would pass a spending budget (\`budget\` says which, what is left and when it resets); ` +
+      `${ErrorCode.QUEUE_FULL}: the owner already has as many images queued as allowed. Retry-After in each.`,
+    content: { 'application/problem+json': { schema: PROBLEM_REF } },
+  },
   restarting: problemResponse(
     ErrorCode.SERVICE_UNAVAILABLE,
     'the generator is down, or this server is restarting; try again after Retry-After seconds',
