@@ -32,7 +32,9 @@ import {
 /**
  * One table holds everything, each kind in partitions of its own so a listing of jobs never sees the rest:
  * jobs under `ownerId`; `idempotency|<owner>` keys; `repeat|<owner>` parameter fingerprints;
- * `spend|<owner>` months; `durations|<model>` recent image durations (all with the `expiresAt` TTL).
+ * `spend|<owner>` months and days (`spend|*`: the deployment's); `inflight|<owner>` images queued
+ * (`inflight|*`: everyone's); `durations|<model>` recent image durations (all with the `expiresAt` TTL);
+ * the BFF's `ratelimit|…` counters (ADR 0015).
  */
 export const PARTITIONS = {
   idempotency: (ownerId: string) => `idempotency|${ownerId}`,
@@ -50,6 +52,7 @@ const IN_FLIGHT_SORT_KEY = 'images';
 /** Durations are kept a week; spending a little over a year. */
 const DURATION_TTL_SECONDS = 8 * 86_400;
 const SPEND_TTL_SECONDS = 400 * 86_400;
+const IN_FLIGHT_TTL_SECONDS = 7 * 86_400;
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
@@ -91,20 +94,34 @@ function spendUpdate(
   };
 }
 
-/** The images queued or in flight of an owner (or of all), moved by `images`; with `max`, only while at most `max`. */
-function inFlightUpdate(table: string, ownerId: string, images: number, max?: number): TransactItems[number] {
+/**
+ * The images queued or in flight of an owner (or of all), moved by `images`; with `max`, only while at
+ * most `max`. Kept a week after its last change (TTL), far longer than a job can live, so the counters
+ * of owners long gone do not pile up.
+ */
+function inFlightUpdate(
+  table: string,
+  ownerId: string,
+  images: number,
+  expiresAt: number,
+  max?: number,
+): TransactItems[number] {
   return {
     Update: {
       TableName: table,
       Key: { ownerId: PARTITIONS.inFlight(ownerId), id: IN_FLIGHT_SORT_KEY },
-      UpdateExpression: 'ADD images :images',
+      UpdateExpression: 'SET expiresAt = :exp ADD images :images',
       ...(max !== undefined
         ? {
             ConditionExpression: 'attribute_not_exists(images) OR images <= :max',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
           }
         : {}),
-      ExpressionAttributeValues: { ':images': images, ...(max !== undefined ? { ':max': max } : {}) },
+      ExpressionAttributeValues: {
+        ':images': images,
+        ':exp': expiresAt,
+        ...(max !== undefined ? { ':max': max } : {}),
+      },
     },
   };
 }
@@ -277,6 +294,7 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
     const r = record.reservation;
     const owner = record.ownerId;
     const exp = Math.floor(this.now() / 1000) + SPEND_TTL_SECONDS;
+    const inFlightExp = Math.floor(this.now() / 1000) + IN_FLIGHT_TTL_SECONDS;
     // Conditions cannot add (DynamoDB condition expressions compare, they do not compute): each
     // counter may take the job while it holds at most the limit minus the job.
     const reserve = (partition: string, sortKey: string, limit: number) =>
@@ -286,8 +304,8 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
       reserve(PARTITIONS.spend(owner), r.month, limits.ownerMonthlyUsd),
       reserve(PARTITIONS.spend(owner), r.day, limits.ownerDailyUsd),
       reserve(PARTITIONS.spend(EVERY_OWNER), r.month, limits.deploymentMonthlyUsd),
-      inFlightUpdate(this.table, owner, r.images, limits.ownerImagesInFlight - r.images),
-      inFlightUpdate(this.table, EVERY_OWNER, r.images),
+      inFlightUpdate(this.table, owner, r.images, inFlightExp, limits.ownerImagesInFlight - r.images),
+      inFlightUpdate(this.table, EVERY_OWNER, r.images, inFlightExp),
     ];
     const LIMITS = [
       undefined,
@@ -333,13 +351,14 @@ export class DynamoGenerationRepository implements GenerationRepositoryPort {
   private releaseItems(ownerId: string, release: Release): TransactItems {
     const { reservation: r, costUsd, images } = release;
     const exp = Math.floor(this.now() / 1000) + SPEND_TTL_SECONDS;
+    const inFlightExp = Math.floor(this.now() / 1000) + IN_FLIGHT_TTL_SECONDS;
     const back = roundUsd(costUsd - r.usd);
     return [
       spendUpdate(this.table, PARTITIONS.spend(ownerId), r.month, exp, back, -r.usd, images),
       spendUpdate(this.table, PARTITIONS.spend(ownerId), r.day, exp, back, -r.usd, images),
       spendUpdate(this.table, PARTITIONS.spend(EVERY_OWNER), r.month, exp, back, -r.usd, images),
-      inFlightUpdate(this.table, ownerId, -r.images),
-      inFlightUpdate(this.table, EVERY_OWNER, -r.images),
+      inFlightUpdate(this.table, ownerId, -r.images, inFlightExp),
+      inFlightUpdate(this.table, EVERY_OWNER, -r.images, inFlightExp),
     ];
   }
 
