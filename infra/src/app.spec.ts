@@ -82,6 +82,11 @@ const CUSTOM = {
   rateLimitIpPerMinute: 300,
   rateLimitOwnerPerMinute: 100,
   rateLimitCreatePerMinute: 5,
+  budgetMonthlyUsd: 1500,
+  budgetOwnerDailyUsd: 0.5,
+  budgetOwnerMonthlyUsd: 7.25,
+  maxImagesInFlightPerOwner: 3,
+  rateLimitCreatePerIpPerMinute: 9,
 } as const;
 
 describe('imagegen CDK app', () => {
@@ -455,6 +460,21 @@ describe('imagegen CDK app', () => {
       expect(functionEnv(main, 'Api')['WORKER_CONCURRENCY']).toBe('4');
     });
 
+    it('gives the API the budgets and the per-owner queue cap from the settings (ADR 0015)', () => {
+      expect(functionEnv(main, 'Api')).toMatchObject({
+        BUDGET_DEPLOYMENT_MONTHLY_USD: '200',
+        BUDGET_OWNER_DAILY_USD: '2',
+        BUDGET_OWNER_MONTHLY_USD: '20',
+        MAX_IMAGES_IN_FLIGHT_PER_OWNER: '8',
+      });
+      expect(functionEnv(custom.main, 'Api')).toMatchObject({
+        BUDGET_DEPLOYMENT_MONTHLY_USD: '1500',
+        BUDGET_OWNER_DAILY_USD: '0.5',
+        BUDGET_OWNER_MONTHLY_USD: '7.25',
+        MAX_IMAGES_IN_FLIGHT_PER_OWNER: '3',
+      });
+    });
+
     it('admits the BFF task role alone: a resource policy denies every other principal of the account', () => {
       const api = Object.values(main.findResources('AWS::ApiGateway::RestApi'))[0];
       const statements = api.Properties.Policy.Statement as (Statement & { Principal: unknown })[];
@@ -635,7 +655,28 @@ describe('imagegen CDK app', () => {
         RATE_LIMIT_PER_IP: '300',
         RATE_LIMIT_PER_OWNER: '100',
         RATE_LIMIT_JOBS_PER_OWNER: '5',
+        RATE_LIMIT_JOBS_PER_IP: '9',
       });
+      expect(bffEnv(main)['RATE_LIMIT_JOBS_PER_IP']).toBe('20');
+    });
+
+    it("keeps the BFF's rate-limit counters in the deployment's table: UpdateItem on its own `ratelimit|` items, nothing else of DynamoDB", () => {
+      // The table the BFF is told is the imported jobs table
+      expect(bffEnv(main)['RATE_LIMIT_TABLE']).toEqual(
+        expect.objectContaining({ 'Fn::Select': expect.anything() }),
+      );
+      const statements = Object.values(main.findResources('AWS::IAM::Policy'))
+        .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref.startsWith('BffTaskRole')))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+      const dynamo = statements.filter((st) => actions(st).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: { 'Fn::ImportValue': expect.any(String) },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ratelimit|*'] } },
+        },
+      ]);
     });
 
     it('sets only settings the BFF reads (apps/bff/src/app/bff-config.ts): a renamed one would be ignored silently', () => {

@@ -152,6 +152,27 @@ describe(loadConfig.name, () => {
       expect({ key, documented: documented.get(key) }).toEqual({ key, documented: String(value) });
   });
 
+  it('takes budgets in dollars to the cent, the daily one within the monthly one (ADR 0015)', () => {
+    expect(loadConfig({ budgetOwnerDailyUsd: 0.5, budgetMonthlyUsd: 1500 }, {})).toMatchObject({
+      budgetOwnerDailyUsd: 0.5,
+      budgetMonthlyUsd: 1500,
+    });
+    expect(loadConfig({}, { IMAGEGEN_BUDGET_OWNER_MONTHLY_USD: '12.5' }).budgetOwnerMonthlyUsd).toBe(12.5);
+    expect(() => loadConfig({ budgetOwnerDailyUsd: 0 }, {})).toThrow(
+      /budgetOwnerDailyUsd must be an amount in dollars/,
+    );
+    expect(() => loadConfig({ budgetMonthlyUsd: 1.234 }, {})).toThrow(/budgetMonthlyUsd must be an amount/);
+    expect(() => loadConfig({ budgetOwnerDailyUsd: 30 }, {})).toThrow(
+      /budgetOwnerDailyUsd cannot be more than budgetOwnerMonthlyUsd/,
+    );
+    expect(() => loadConfig({ maxImagesInFlightPerOwner: 0 }, {})).toThrow(
+      /maxImagesInFlightPerOwner must be/,
+    );
+    expect(() => loadConfig({ rateLimitCreatePerIpPerMinute: 0 }, {})).toThrow(
+      /rateLimitCreatePerIpPerMinute/,
+    );
+  });
+
   it('gives each account and region its own Cognito domain prefix, unless one is set', () => {
     const base = {
       ...DEFAULT_CONFIG,

@@ -70,6 +70,18 @@ export interface ImagegenConfig {
   readonly alarmErrorRatePercent: number;
   /** Alarm when a queued job waited longer than this before the worker started it (seconds). */
   readonly alarmQueueAgeSeconds: number;
+  // --- Budgets and fair sharing (ADR 0015): a block of its own, to merge into the shared loader. ---
+
+  /** Dollars (catalog prices) every owner's jobs may cost together per calendar month (UTC); then 429 BUDGET_EXCEEDED. */
+  readonly budgetMonthlyUsd: number;
+  /** Dollars one owner's jobs may cost per day (UTC). */
+  readonly budgetOwnerDailyUsd: number;
+  /** Dollars one owner's jobs may cost per calendar month (UTC). */
+  readonly budgetOwnerMonthlyUsd: number;
+  /** Images one owner may have queued or being made at once; then 429 QUEUE_FULL. */
+  readonly maxImagesInFlightPerOwner: number;
+  /** BFF: jobs one client address may create per minute, whatever the owners (its RATE_LIMIT_JOBS_PER_IP). */
+  readonly rateLimitCreatePerIpPerMinute: number;
 }
 
 export const DEFAULT_CONFIG: ImagegenConfig = {
@@ -96,7 +108,15 @@ export const DEFAULT_CONFIG: ImagegenConfig = {
   alarmSpendUsdPerDay: 50,
   alarmErrorRatePercent: 10,
   alarmQueueAgeSeconds: 600,
+  budgetMonthlyUsd: 200,
+  budgetOwnerDailyUsd: 2,
+  budgetOwnerMonthlyUsd: 20,
+  maxImagesInFlightPerOwner: 8,
+  rateLimitCreatePerIpPerMinute: 20,
 };
+
+/** The budget settings: dollars to the cent (the generator's BUDGET_* settings). */
+const DOLLAR_SETTINGS = ['budgetMonthlyUsd', 'budgetOwnerDailyUsd', 'budgetOwnerMonthlyUsd'] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -140,6 +160,8 @@ const INTEGER_RANGES: Readonly<Partial<Record<keyof ImagegenConfig, [number, num
   alarmSpendUsdPerDay: [1, 1_000_000],
   alarmErrorRatePercent: [1, 100],
   alarmQueueAgeSeconds: [60, 21_600],
+  maxImagesInFlightPerOwner: [1, 10_000],
+  rateLimitCreatePerIpPerMinute: [1, 1_000_000],
 };
 
 /**
@@ -168,6 +190,13 @@ export function loadConfig(
     if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
       problems.push(`${key} must be a whole number from ${min} to ${max}`);
   }
+  for (const key of DOLLAR_SETTINGS) {
+    const v = merged[key];
+    if (typeof v !== 'number' || !(v >= 0.01 && v <= 1_000_000) || Math.round(v * 100) !== v * 100)
+      problems.push(`${key} must be an amount in dollars from 0.01 to 1000000 (to the cent)`);
+  }
+  if ((merged['budgetOwnerDailyUsd'] as number) > (merged['budgetOwnerMonthlyUsd'] as number))
+    problems.push('budgetOwnerDailyUsd cannot be more than budgetOwnerMonthlyUsd');
   for (const key of ['region', 'bedrockRegion']) {
     if (typeof merged[key] !== 'string' || !REGION.test(merged[key] as string))
       problems.push(`${key} must be an AWS region such as us-west-2`);

@@ -42,6 +42,16 @@ export interface GeneratorApiProps {
    * other principal, whatever their IAM policies allow (ADR 0009).
    */
   readonly invoker: iam.IRole;
+  /** Spending budgets and the per-owner queue cap the API enforces (ADR 0015). */
+  readonly budgets: GeneratorBudgets;
+}
+
+/** The API's BUDGET_* and MAX_IMAGES_IN_FLIGHT_PER_OWNER settings (libs/generator/feature-api settings.ts). */
+export interface GeneratorBudgets {
+  readonly deploymentMonthlyUsd: number;
+  readonly ownerDailyUsd: number;
+  readonly ownerMonthlyUsd: number;
+  readonly ownerImagesInFlight: number;
 }
 
 /**
@@ -382,6 +392,17 @@ export class GeneratorApi extends Construct {
     this.apiFunction.addEnvironment('WORKER_QUEUE_URL', this.queue.queueUrl);
     // Images made at once (the mapping's MaximumConcurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
+    // Budgets and fair sharing (ADR 0015): the API reserves each job on them as it records it.
+    this.apiFunction.addEnvironment(
+      'BUDGET_DEPLOYMENT_MONTHLY_USD',
+      String(props.budgets.deploymentMonthlyUsd),
+    );
+    this.apiFunction.addEnvironment('BUDGET_OWNER_DAILY_USD', String(props.budgets.ownerDailyUsd));
+    this.apiFunction.addEnvironment('BUDGET_OWNER_MONTHLY_USD', String(props.budgets.ownerMonthlyUsd));
+    this.apiFunction.addEnvironment(
+      'MAX_IMAGES_IN_FLIGHT_PER_OWNER',
+      String(props.budgets.ownerImagesInFlight),
+    );
     tableActions(this.apiFunction, 'api');
     // SendMessage on the worker queue only (the queue is SQS-managed encrypted: no KMS permission).
     this.apiFunction.addToRolePolicy(

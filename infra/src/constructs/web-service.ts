@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'a
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -42,6 +43,8 @@ export interface WebServiceProps {
   readonly bffTaskRole: iam.IRole;
   /** The prompt assistant: the BFF calls ConverseStream on this catalog text model in this Region (ADR 0014). */
   readonly assistant?: { readonly textModelId: string; readonly bedrockRegion: string };
+  /** The deployment's table: the BFF's rate-limit counters live there, shared by every task (ADR 0015). */
+  readonly rateLimitTable: dynamodb.ITable;
 }
 
 export interface BffRateLimits {
@@ -51,7 +54,12 @@ export interface BffRateLimits {
   readonly ownerPerMinute: number;
   /** Jobs one owner may create per minute (RATE_LIMIT_JOBS_PER_OWNER). */
   readonly createPerMinute: number;
+  /** Jobs one client address may create per minute (RATE_LIMIT_JOBS_PER_IP). */
+  readonly createPerIpPerMinute: number;
 }
+
+/** The partition prefix of the BFF's rate-limit counters (libs/bff/util-http DynamoRateLimitStorage). */
+export const RATE_LIMIT_PARTITION_PREFIX = 'ratelimit|';
 
 /**
  * The BFF container's plain settings (names and checks: apps/bff/src/app/bff-config.ts). New BFF
@@ -81,6 +89,8 @@ function bffEnvironment(
           ASSISTANT_BEDROCK_REGION: props.assistant.bedrockRegion,
         }
       : {}),
+    RATE_LIMIT_JOBS_PER_IP: String(props.bffRateLimits.createPerIpPerMinute),
+    RATE_LIMIT_TABLE: props.rateLimitTable.tableName,
   };
 }
 
@@ -212,6 +222,18 @@ export class WebService extends Construct {
         }),
       );
     }
+    // The rate limiter's counters (ADR 0015): one conditional UpdateItem per counted request, on the
+    // limiter's own items only: dynamodb:LeadingKeys holds the partition key values a request touches
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+    bffTask.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.rateLimitTable.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_LIMIT_PARTITION_PREFIX}*`] },
+        },
+      }),
+    );
 
     Validations.of(bffTask).acknowledge({
       id: 'AwsSolutions-ECS2',

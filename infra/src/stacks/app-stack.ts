@@ -55,6 +55,12 @@ export class AppStack extends Stack {
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logRetention,
+      budgets: {
+        deploymentMonthlyUsd: config.budgetMonthlyUsd,
+        ownerDailyUsd: config.budgetOwnerDailyUsd,
+        ownerMonthlyUsd: config.budgetOwnerMonthlyUsd,
+        ownerImagesInFlight: config.maxImagesInFlightPerOwner,
+      },
     });
     const web = new WebService(this, 'Web', {
       vpc: network.vpc,
@@ -72,7 +78,9 @@ export class AppStack extends Stack {
         ipPerMinute: config.rateLimitIpPerMinute,
         ownerPerMinute: config.rateLimitOwnerPerMinute,
         createPerMinute: config.rateLimitCreatePerMinute,
+        createPerIpPerMinute: config.rateLimitCreatePerIpPerMinute,
       },
+      rateLimitTable: table,
     });
     new Waf(this, 'Waf', {
       resourceArn: web.loadBalancer.loadBalancerArn,

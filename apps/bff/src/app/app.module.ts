@@ -1,4 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
@@ -10,7 +11,7 @@ import type { Observable } from 'rxjs';
 import { GeneratorClient, HttpGeneratorClient } from '@imagegen/bff/data-access-generator';
 import { AssistantModule, BedrockTextStream, TextStreamPort } from '@imagegen/bff/feature-assistant';
 import { GenerationsModule } from '@imagegen/bff/feature-generations';
-import { RateLimitModule } from '@imagegen/bff/util-http';
+import { DynamoRateLimitStorage, RateLimitModule } from '@imagegen/bff/util-http';
 
 import { BffConfig } from './bff-config';
 
@@ -48,15 +49,27 @@ export class AppModule {
           useExisting: true,
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
         }),
-        RateLimitModule.register({
-          windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
-          perIp: config.RATE_LIMIT_PER_IP,
-          perOwner: config.RATE_LIMIT_PER_OWNER,
-          jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
-        }),
+        RateLimitModule.register(
+          {
+            windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+            perIp: config.RATE_LIMIT_PER_IP,
+            perOwner: config.RATE_LIMIT_PER_OWNER,
+            jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
+            jobsPerIp: config.RATE_LIMIT_JOBS_PER_IP,
+          },
+          // Shared by every task (ADR 0015); the SDK's own endpoint settings apply (AWS_ENDPOINT_URL_DYNAMODB locally).
+          config.RATE_LIMIT_TABLE
+            ? new DynamoRateLimitStorage(
+                new DynamoDBClient({ region: config.GENERATOR_API_REGION, credentials: defaultProvider() }),
+                config.RATE_LIMIT_TABLE,
+              )
+            : undefined,
+        ),
         GenerationsModule.register({
           generatorClient: { useValue: generator },
           follow: { maxDelayMs: config.SSE_POLL_MAX_MS },
+          streams: { perOwner: config.SSE_STREAMS_PER_OWNER, perIp: config.SSE_STREAMS_PER_IP },
+          readyCacheMs: config.READY_CACHE_SECONDS * 1000,
           models: { ttlMs: config.MODELS_CACHE_SECONDS * 1000 },
           draining: deps.draining,
         }),

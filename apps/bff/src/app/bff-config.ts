@@ -178,6 +178,39 @@ export class BffConfig {
   @Min(1)
   @Max(3_600)
   ASSISTANT_RATE_WINDOW_SECONDS = 60;
+  // --- Abuse limits and fair sharing (ADR 0015): a block of its own, to merge into the shared loader. ---
+
+  /** New jobs (POST /api/generations) per client address per window, whatever the owner. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_JOBS_PER_IP = 20;
+
+  /**
+   * The deployment's DynamoDB table: the rate limiter's counters live there, shared by every BFF
+   * task (`ratelimit|…` items with TTL). Unset: in the process's memory (a BFF run alone, tests).
+   */
+  @IsOptional()
+  @Matches(/^[\w.-]{3,255}$/, { message: 'RATE_LIMIT_TABLE must be a DynamoDB table name' })
+  RATE_LIMIT_TABLE?: string;
+
+  /** Live job streams (SSE) open at once per owner, per BFF task. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  SSE_STREAMS_PER_OWNER = 6;
+
+  /** Live job streams (SSE) open at once per client address, per BFF task. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SSE_STREAMS_PER_IP = 20;
+
+  /** How long /api/ready keeps the generator's answer (a readiness check is no lever for load). */
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  READY_CACHE_SECONDS = 5;
 }
 
 export class BffConfigError extends Error {
@@ -199,6 +232,10 @@ const NUMBERS = new Set([
   'ASSISTANT_RATE_PER_OWNER',
   'ASSISTANT_RATE_WINDOW_SECONDS',
   'TRUST_PROXY_HOPS',
+  'RATE_LIMIT_JOBS_PER_IP',
+  'SSE_STREAMS_PER_OWNER',
+  'SSE_STREAMS_PER_IP',
+  'READY_CACHE_SECONDS',
 ]);
 
 /** Reads and checks the settings; a missing or malformed one stops start-up with its name. */
@@ -210,6 +247,7 @@ export function loadBffConfig(env: NodeJS.ProcessEnv): BffConfig {
     'OIDC_ALB_ARN',
     'OIDC_ISSUER',
     'OIDC_CLIENT_ID',
+    'RATE_LIMIT_TABLE',
   ]);
   const raw: Record<string, unknown> = {};
   for (const key of known) {

@@ -297,12 +297,25 @@ describe('BFF', () => {
   });
 
   it('answers health at once and readiness from the generator', async () => {
+    // GIVEN the generator's answer is not kept (READY_CACHE_SECONDS=0)
+    await app.close();
+    ({ app } = await createBffApp(loadBffConfig(testEnv({ READY_CACHE_SECONDS: '0' })), { generator }));
+    await app.init();
     expect((await request(app.getHttpServer()).get('/api/health')).body).toEqual({ status: 'ok' });
     expect((await request(app.getHttpServer()).get('/api/ready')).status).toBe(200);
     generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
     const notReady = await request(app.getHttpServer()).get('/api/ready');
     expect(notReady.status).toBe(503);
     expect(notReady.body.code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+  });
+
+  it('asks the generator for readiness at most once per READY_CACHE_SECONDS, however many checks come', async () => {
+    // WHEN 10 readiness checks arrive within the cache's few seconds
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await request(app.getHttpServer()).get('/api/ready')).status);
+    // THEN each is answered, from one question to the generator
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(generator.calls.filter((c) => c === 'ping')).toHaveLength(1);
   });
 
   it('serves its OpenAPI document and sets security headers and the request id', async () => {
@@ -314,7 +327,12 @@ describe('BFF', () => {
     expect(
       res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties,
     ).toHaveProperty('availability');
-    expect(res.body.paths['/api/generations'].post.responses).toHaveProperty('429');
+    expect(res.body.paths['/api/generations'].post.responses['429'].description).toMatch(
+      /RATE_LIMITED.*BUDGET_EXCEEDED.*QUEUE_FULL/,
+    );
+    expect(res.body.components.schemas.ProblemDetails.properties.budget.properties).toHaveProperty(
+      'remainingUsd',
+    );
     // The document says what the code answers: the request schema comes from the contract class,
     // problem codes and statuses from the error-code table.
     const body = res.body.paths['/api/generations'].post.requestBody.content['application/json'].schema;

@@ -18,6 +18,7 @@ async function start(limits: Record<string, string>) {
         RATE_LIMIT_PER_IP: '1000',
         RATE_LIMIT_PER_OWNER: '1000',
         RATE_LIMIT_JOBS_PER_OWNER: '1000',
+        RATE_LIMIT_JOBS_PER_IP: '1000',
         ...limits,
       }),
     ),
@@ -64,8 +65,9 @@ describe('BFF rate limits', () => {
   it('refuses a job over RATE_LIMIT_JOBS_PER_OWNER and creates nothing, while reading goes on', async () => {
     // GIVEN 2 new jobs a minute per owner
     await start({ RATE_LIMIT_JOBS_PER_OWNER: '2' });
-    const first = await create();
-    const cookie = first.headers['set-cookie'] as unknown as string[];
+    const cookie = await newOwner();
+    const first = await create(cookie);
+    expect(first.status).toBe(202);
     expect((await create(cookie)).status).toBe(202);
     // WHEN the owner asks for a third job
     const third = await create(cookie);
@@ -86,6 +88,62 @@ describe('BFF rate limits', () => {
     // THEN the fourth is refused, the other address is answered
     expectRateLimited(refused);
     expect((await from('198.51.100.2')).status).toBe(200);
+  });
+
+  it('refuses a cookie-less flood of jobs from one address as tightly as one owner (each request would be a new owner)', async () => {
+    // GIVEN 2 new jobs a minute per owner
+    await start({ RATE_LIMIT_JOBS_PER_OWNER: '2' });
+    // WHEN one address sends 5 jobs without a cookie
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await create()).status);
+    // THEN 2 are made and the rest refused, while a person with a cookie at another address is not
+    expect(statuses).toEqual([202, 202, 429, 429, 429]);
+    expect(generator.created).toHaveLength(2);
+    const other = await http().get('/api/models').set('x-forwarded-for', '198.51.100.2');
+    const cookie = other.headers['set-cookie'] as unknown as string[];
+    expect((await create(cookie)).status).toBe(202);
+  });
+
+  it('refuses jobs over RATE_LIMIT_JOBS_PER_IP from one address, whatever the owners', async () => {
+    // GIVEN 2 new jobs a minute per address
+    await start({ RATE_LIMIT_JOBS_PER_IP: '2' });
+    const owners = [await newOwner(), await newOwner(), await newOwner()];
+    // WHEN three owners at one address each send a job
+    const statuses = [];
+    for (const cookie of owners) statuses.push((await create(cookie)).status);
+    // THEN the third is refused
+    expect(statuses).toEqual([202, 202, 429]);
+  });
+
+  it('caps the live job streams open at once per owner (SSE_STREAMS_PER_OWNER), and frees a place when one ends', async () => {
+    // GIVEN 1 stream per owner
+    await start({ SSE_STREAMS_PER_OWNER: '1' });
+    const cookie = await newOwner();
+    const job = (await create(cookie)).body as { id: string };
+    await app.listen(0, '127.0.0.1');
+    const url = `${await app.getUrl()}/api/generations/${job.id}/events`;
+    const headers = { cookie: cookie.map((c) => c.split(';')[0]).join('; ') };
+    // WHEN the owner opens a stream, then a second while the first is open
+    const firstStream = new AbortController();
+    const first = await fetch(url, { headers, signal: firstStream.signal });
+    const second = await fetch(url, { headers });
+    // THEN the second is refused with a problem, and the generator was not asked for it
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({
+      code: ErrorCode.RATE_LIMITED,
+      detail: expect.stringMatching(/live job streams/),
+    });
+    // AND once the first ends, a new one opens
+    firstStream.abort();
+    await first.body?.cancel().catch(() => undefined);
+    let third = await fetch(url, { headers });
+    for (let i = 0; i < 20 && third.status === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the server sees the closed connection
+      third = await fetch(url, { headers });
+    }
+    expect(third.status).toBe(200);
+    await third.body?.cancel();
   });
 
   it('never counts the health and readiness checks', async () => {
@@ -142,6 +200,14 @@ describe('rate limit settings', () => {
       RATE_LIMIT_PER_OWNER: 300,
       RATE_LIMIT_JOBS_PER_OWNER: 30,
       RATE_LIMIT_WINDOW_SECONDS: 60,
+      RATE_LIMIT_JOBS_PER_IP: 20,
+      SSE_STREAMS_PER_OWNER: 6,
+      SSE_STREAMS_PER_IP: 20,
+      READY_CACHE_SECONDS: 5,
     });
+    expect(loadBffConfig(testEnv()).RATE_LIMIT_TABLE).toBeUndefined();
+    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_JOBS_PER_IP: '0' }))).toThrow(/RATE_LIMIT_JOBS_PER_IP/);
+    expect(() => loadBffConfig(testEnv({ RATE_LIMIT_TABLE: 'no spaces' }))).toThrow(/RATE_LIMIT_TABLE/);
+    expect(() => loadBffConfig(testEnv({ SSE_STREAMS_PER_IP: '0' }))).toThrow(/SSE_STREAMS_PER_IP/);
   });
 });

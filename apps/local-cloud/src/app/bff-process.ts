@@ -12,6 +12,8 @@ export interface BffProcessOptions {
   readonly bedrockUrl?: string;
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The table (on the DynamoDB stand-in) the BFF keeps its rate-limit counters in, shared as in AWS. */
+  readonly rateLimits?: { readonly table: string; readonly dynamodbUrl: string };
   /** Folder where the local cookie-signing secret is kept across restarts. */
   readonly dataDir: string;
   readonly publicOrigin: string;
@@ -65,6 +67,12 @@ export function startBffProcess(options: BffProcessOptions): ChildProcess {
       AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
       COOKIE_SECRET: process.env['COOKIE_SECRET'] ?? localCookieSecret(options.dataDir),
       PUBLIC_ORIGIN: options.publicOrigin,
+      ...(options.rateLimits
+        ? {
+            RATE_LIMIT_TABLE: options.rateLimits.table,
+            AWS_ENDPOINT_URL_DYNAMODB: options.rateLimits.dynamodbUrl,
+          }
+        : {}),
       LOG_LEVEL: options.logLevel ?? process.env['LOG_LEVEL'] ?? 'info',
       ...(options.shutdownDeadlineMs !== undefined && !process.env['SHUTDOWN_DEADLINE_MS']
         ? { SHUTDOWN_DEADLINE_MS: String(options.shutdownDeadlineMs) }

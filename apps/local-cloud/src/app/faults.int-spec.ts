@@ -38,6 +38,8 @@ beforeAll(async () => {
   // Read by the generator when it is first built, in this process.
   process.env['BEDROCK_TIMEOUT_MS'] = String(BEDROCK_TIMEOUT_MS);
   process.env['JOB_STALE_AFTER_SECONDS'] = String(STALE_SECONDS);
+  // The scenarios queue up to 12 images of one owner at once: the per-owner cap (ADR 0015) is not what they test.
+  process.env['MAX_IMAGES_IN_FLIGHT_PER_OWNER'] = '100';
   const env = inProcessStackEnv(dir, {
     LOCAL_BEDROCK_LATENCY_MS: '0',
     LOCAL_RETENTION_SWEEP_SECONDS: '0',

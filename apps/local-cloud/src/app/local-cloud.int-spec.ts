@@ -344,13 +344,21 @@ describe('the generation spine through the local cloud', () => {
       owner,
     );
     const summary = await api('GET', '/summary', undefined, owner);
-    expect(summary.body).toEqual({
+    expect(summary.body).toMatchObject({
       retentionDays: 30,
       presignExpirySeconds: 900,
       month: new Date().toISOString().slice(0, 7),
       spentUsd: 0.08,
       images: 2,
     });
+    // The budgets as the template sets them (infra's defaults), with the job counted in the owner's (ADR 0015)
+    const byName = Object.fromEntries(
+      (summary.body.budgets as { name: string; limitUsd: number; usedUsd: number }[]).map((b) => [b.name, b]),
+    );
+    expect(byName['owner-daily']).toMatchObject({ limitUsd: 2, usedUsd: 0.08 });
+    expect(byName['owner-monthly']).toMatchObject({ limitUsd: 20, usedUsd: 0.08 });
+    expect(byName['deployment-monthly']).toMatchObject({ limitUsd: 200 });
+    expect(summary.body.queue).toMatchObject({ ownerImages: 0, ownerLimit: 8 });
   });
 
   it('makes the images of one job at once, as many as the worker budget allows', async () => {

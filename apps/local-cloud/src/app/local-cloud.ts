@@ -584,6 +584,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         region: LOCAL_REGION,
         // The BFF task role's keys when enforcing.
         credentials: authorizer ? LOCAL_PRINCIPAL_KEYS.bff : LOCAL_CREDENTIALS,
+        // The rate limiter's counters in the table, as deployed (ADR 0015): the same code, on the stand-in.
+        rateLimits: { table: table.tableName, dynamodbUrl: dynamo.url },
         dataDir: settings.dataDir,
         publicOrigin: webOrigin,
         logLevel: settings.logLevel,

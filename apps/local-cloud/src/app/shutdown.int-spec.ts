@@ -15,6 +15,10 @@ const ENV = {
   LOCAL_BEDROCK_LATENCY_MS: '1000',
   LOCAL_WORKER_CONCURRENCY: '2',
   LOCAL_SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
+  // One browser queues 22 jobs from one address: the per-owner image cap and the per-address job limit
+  // (ADR 0015, tested in budgets.int-spec.ts) are not what this test is about.
+  MAX_IMAGES_IN_FLIGHT_PER_OWNER: '100',
+  RATE_LIMIT_JOBS_PER_IP: '100',
 };
 /** What the issue allows from SIGTERM to exit. */
 const EXIT_WITHIN_MS = 30_000;
@@ -43,10 +47,14 @@ async function until(what: string, condition: () => Promise<boolean>, timeoutMs 
 }
 
 /** A browser's POST through the web front (the one URL `npm start` prints). */
-async function post(web: string, cookie: string | undefined, prompt: string) {
+async function post(web: string, cookie: string | undefined, prompt: string, idempotencyKey?: string) {
   const res = await fetch(`${web}/api/generations`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(cookie ? { cookie } : {}),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
     body: JSON.stringify({ modelId: CORE, prompt }),
   });
   return {
@@ -80,7 +88,11 @@ describe('graceful shutdown of the local stack', () => {
       body: JSON.stringify({ latencyMs: 1_500, operations: ['PutItem'] }),
     });
     const writes = await dynamoWrites(stack);
-    const inProgress = [post(web, cookie, 'in progress 1'), post(web, cookie, 'in progress 2')];
+    // (with an Idempotency-Key: the key is a PutItem before the job and its reservation, one TransactWriteItems)
+    const inProgress = [
+      post(web, cookie, 'in progress 1', 'in-progress-1'),
+      post(web, cookie, 'in progress 2', 'in-progress-2'),
+    ];
     await until(
       'both requests inside the generator',
       async () => (await dynamoWrites(stack as ChildStack)) >= writes + 2,

@@ -34,6 +34,12 @@ const HIGH_LIMITS = {
   RATE_LIMIT_PER_IP: '100000',
   RATE_LIMIT_PER_OWNER: '100000',
   RATE_LIMIT_JOBS_PER_OWNER: '100000',
+  RATE_LIMIT_JOBS_PER_IP: '100000',
+  // The generator's budgets and queue cap (ADR 0015; tested in apps/local-cloud budgets.int-spec.ts).
+  BUDGET_DEPLOYMENT_MONTHLY_USD: '100000',
+  BUDGET_OWNER_DAILY_USD: '100000',
+  BUDGET_OWNER_MONTHLY_USD: '100000',
+  MAX_IMAGES_IN_FLIGHT_PER_OWNER: '10000',
 };
 /** Tests change the stand-ins' faults (e.g. model access) and want the BFF to see it at once. */
 const FRESH_MODELS = { MODELS_CACHE_SECONDS: '1' };

@@ -1,6 +1,7 @@
 export * from './lib/alb-oidc';
 export * from './lib/body-parsing';
 export * from './lib/client-errors';
+export * from './lib/dynamo-rate-limit-storage';
 export * from './lib/graceful-shutdown';
 export * from './lib/origin-check';
 export * from './lib/owner';

@@ -1,4 +1,5 @@
 export * from './lib/cursor';
+export * from './lib/budgets';
 export * from './lib/generation-view';
 export * from './lib/ids';
 export * from './lib/image-parameters';

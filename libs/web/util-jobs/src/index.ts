@@ -1,3 +1,4 @@
+export * from './lib/budgets';
 export * from './lib/dates';
 export * from './lib/job-outcome';
 export * from './lib/links';

@@ -99,3 +99,30 @@ describe(followGeneration.name, () => {
     expect(calls).toBe(seen);
   });
 });
+
+describe('the pace of a followed job', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('never polls sooner than minDelayMs, and after a change waits the pace the job allows', async () => {
+    // GIVEN a job that changes on every poll, a 1 s floor, and a pace of 2.5 s per change
+    let calls = 0;
+    const sub = followGeneration(
+      async () => job('running', `t${++calls}`),
+      {
+        ...FAST,
+        initialDelayMs: 10,
+        minDelayMs: 1_000,
+        maxDelayMs: 3_000,
+        maxDurationMs: 60_000,
+        pace: () => 2_500,
+      },
+      job('queued', 't0'),
+    ).subscribe();
+    // WHEN 11 s pass
+    for (let i = 0; i < 110; i++) await jest.advanceTimersByTimeAsync(100);
+    sub.unsubscribe();
+    // THEN the generator was asked 4 times (every 2.5 s), not 1,000 times (every 10 ms)
+    expect(calls).toBe(4);
+  });
+});

@@ -11,10 +11,18 @@ export interface FollowOptions {
   readonly heartbeatMs: number;
   /** The stream ends (the browser reconnects or falls back to polling) after this long. */
   readonly maxDurationMs: number;
+  /** The generator is never polled sooner than this after the last poll (one stream, one request a second at most). */
+  readonly minDelayMs?: number;
+  /**
+   * The first wait after the job changed, for this job (e.g. half its model's time per image: it
+   * cannot change much sooner); `initialDelayMs` when absent. Kept within minDelayMs and maxDelayMs.
+   */
+  readonly pace?: (job: Generation) => number;
 }
 
 export const DEFAULT_FOLLOW: FollowOptions = {
-  initialDelayMs: 500,
+  initialDelayMs: 1_000,
+  minDelayMs: 1_000,
   maxDelayMs: 3_000,
   factor: 1.5,
   heartbeatMs: 15_000,
@@ -40,7 +48,8 @@ export function followGeneration(
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     let last = '';
-    let delay = options.initialDelayMs;
+    const clamp = (ms: number) => Math.min(options.maxDelayMs, Math.max(options.minDelayMs ?? 0, ms));
+    let delay = clamp(options.initialDelayMs);
     const started = Date.now();
     const heartbeat = setInterval(
       () => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }),
@@ -53,9 +62,9 @@ export function followGeneration(
       if (signature !== last) {
         last = signature;
         subscriber.next({ type: 'generation', data: job });
-        delay = options.initialDelayMs;
+        delay = clamp(options.pace?.(job) ?? options.initialDelayMs);
       } else {
-        delay = Math.min(options.maxDelayMs, delay * options.factor);
+        delay = clamp(delay * options.factor);
       }
       if (isTerminal(job.status) || Date.now() - started > options.maxDurationMs) {
         subscriber.complete();

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Ip,
+  Param,
+  Post,
+  Query,
+  Sse,
+} from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
 
@@ -33,6 +45,7 @@ export class GenerationsController {
   @ApiBody({ schema: GENERATE_IMAGE_REQUEST_SCHEMA as never })
   @ApiResponse({ status: 202, schema: GENERATION_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.invalid)
+  @ApiResponse(PROBLEM_RESPONSES.jobRefused)
   create(
     @OwnerId() ownerId: string,
     @RequestId() requestId: string,
@@ -99,14 +112,16 @@ export class GenerationsController {
   @Sse(':id/events')
   @ApiOperation({
     summary:
-      'Server-sent events: the job each time it changes, until it ends (counts once against the rate limits)',
+      'Server-sent events: the job each time it changes, until it ends (counts once against the rate limits; ' +
+      'a few streams at once per owner and per address, then 429 RATE_LIMITED)',
   })
   @ApiResponse(PROBLEM_RESPONSES.notFound)
   events(
     @OwnerId() ownerId: string,
     @RequestId() requestId: string,
     @Param('id') id: string,
+    @Ip() address: string,
   ): Promise<Observable<SseMessage>> {
-    return this.generations.events(ownerId, id, requestId);
+    return this.generations.events(ownerId, id, requestId, address);
   }
 }

@@ -9,8 +9,9 @@ import { GenerationsService } from './generations.service';
 import { HealthController } from './health.controller';
 import { ModelsController } from './models.controller';
 import { DEFAULT_MODELS_CACHE, ModelsCacheOptions, ModelsService } from './models.service';
+import { DEFAULT_STREAM_CAPS, StreamCapsOptions } from './stream-caps';
 import { SummaryController } from './summary.controller';
-import { DRAINING, FOLLOW_OPTIONS, MODELS_CACHE } from './tokens';
+import { DRAINING, FOLLOW_OPTIONS, MODELS_CACHE, READY_CACHE_MS, STREAM_CAPS } from './tokens';
 
 export interface GenerationsModuleOptions {
   /** Provides GENERATOR_CLIENT (the app composes the HTTP adapter; tests pass a fake). */
@@ -19,6 +20,10 @@ export interface GenerationsModuleOptions {
   readonly models?: Partial<ModelsCacheOptions>;
   /** Emits when the server starts draining (graceful shutdown): open event streams end. */
   readonly draining?: Observable<unknown>;
+  /** Caps on live job streams per owner and per address (ADR 0015). */
+  readonly streams?: Partial<StreamCapsOptions>;
+  /** How long /api/ready keeps the generator's answer (default 5 s). */
+  readonly readyCacheMs?: number;
 }
 
 @Module({})
@@ -34,6 +39,8 @@ export class GenerationsModule {
         { provide: FOLLOW_OPTIONS, useValue: { ...DEFAULT_FOLLOW, ...options.follow } },
         { provide: MODELS_CACHE, useValue: { ...DEFAULT_MODELS_CACHE, ...options.models } },
         { provide: DRAINING, useValue: options.draining ?? NEVER },
+        { provide: STREAM_CAPS, useValue: { ...DEFAULT_STREAM_CAPS, ...options.streams } },
+        { provide: READY_CACHE_MS, useValue: options.readyCacheMs ?? 5_000 },
       ],
     };
   }

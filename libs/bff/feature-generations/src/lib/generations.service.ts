@@ -1,8 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { map, merge, Observable, Subject, takeUntil } from 'rxjs';
+import { finalize, map, merge, Observable, Subject, takeUntil } from 'rxjs';
 
 import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
 import {
+  findModel,
   GenerateImageRequest,
   Generation,
   GenerationPage,
@@ -13,7 +14,18 @@ import {
 
 import { followGeneration, type FollowOptions } from './follow-generation';
 import { checkedId, checkedIdempotencyKey, checkedPageQuery } from './request-checks';
-import { DRAINING, FOLLOW_OPTIONS } from './tokens';
+import { StreamCaps, type StreamCapsOptions } from './stream-caps';
+import { DRAINING, FOLLOW_OPTIONS, STREAM_CAPS } from './tokens';
+
+/**
+ * How soon a followed job can change: a queued one waits for the worker, a running one makes an
+ * image in about its model's time; half of that per poll at the soonest (kept within the follow
+ * options' bounds), never the initial delay of a job that just changed.
+ */
+export function paceOf(job: Generation): number {
+  const seconds = findModel(job.modelId)?.expectedSecondsPerImage ?? 2;
+  return (seconds * 1000) / 2;
+}
 
 /** One server-sent event as Nest writes it. */
 export interface SseMessage {
@@ -29,12 +41,16 @@ export interface SseMessage {
 export class GenerationsService implements BeforeApplicationShutdown {
   /** Open event streams end when the app shuts down or starts draining, so the server can close. */
   private readonly shutdown$ = new Subject<void>();
+  readonly streams: StreamCaps;
 
   constructor(
     @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
     @Inject(FOLLOW_OPTIONS) private readonly follow: FollowOptions,
     @Inject(DRAINING) private readonly draining: Observable<unknown>,
-  ) {}
+    @Inject(STREAM_CAPS) caps: StreamCapsOptions,
+  ) {
+    this.streams = new StreamCaps(caps);
+  }
 
   async create(
     ownerId: string,
@@ -75,13 +91,27 @@ export class GenerationsService implements BeforeApplicationShutdown {
    * job is read before the stream opens, so that a missing one (or another owner's) is a 404
    * problem as for `get`, not a stream carrying it.
    */
-  async events(ownerId: string, id: unknown, requestId: string): Promise<Observable<SseMessage>> {
+  async events(
+    ownerId: string,
+    id: unknown,
+    requestId: string,
+    address = 'unknown',
+  ): Promise<Observable<SseMessage>> {
     const checked = checkedId(id);
+    // Counted before the first read: a refused stream costs the generator nothing.
+    const release = this.streams.open(ownerId, address);
     const load = () => this.generator.get(ownerId, checked, requestId);
-    const first = await load();
-    return followGeneration(load, this.follow, first).pipe(
+    let first: Generation;
+    try {
+      first = await load();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return followGeneration(load, { pace: paceOf, ...this.follow }, first).pipe(
       takeUntil(merge(this.shutdown$, this.draining)),
       map((e) => ({ type: e.type, data: e.data })),
+      finalize(release),
     );
   }
 

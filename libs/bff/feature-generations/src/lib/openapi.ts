@@ -2,6 +2,7 @@ import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 
 import {
   ASPECT_RATIOS,
+  BudgetStatus,
   callableModels,
   ERROR_CODES,
   ErrorCode,
@@ -18,6 +19,7 @@ import {
   OUTPUT_FORMATS,
   OwnerSummary,
   ProblemDetails,
+  QueueStatus,
 } from '@imagegen/contracts';
 
 /** An OpenAPI 3 schema object (only what the documents below use). */
@@ -199,7 +201,28 @@ export const MODEL_INFO_SCHEMA = objectSchema<ModelInfo>(
   },
 );
 
+const BUDGET_SCHEMA = objectSchema<BudgetStatus>(
+  {
+    name: oneOf(['deployment-monthly', 'owner-daily', 'owner-monthly']),
+    limitUsd: number('the budget (a setting), dollars at catalog prices'),
+    usedUsd: number('spent, plus what running jobs have reserved'),
+    remainingUsd: number(),
+    resetsAt: dateTime('when the period ends (UTC midnight, or the 1st of the month)'),
+  },
+  { description: 'A spending budget as it stands' },
+);
+
 export const OWNER_SUMMARY_SCHEMA = objectSchema<OwnerSummary>({
+  budgets: { type: 'array', items: BUDGET_SCHEMA, description: "the budgets the owner's next job must fit" },
+  queue: objectSchema<QueueStatus>(
+    {
+      imagesAhead: integer('images of every owner queued or being made: a new job waits behind them'),
+      ownerImages: integer("this owner's images queued or being made"),
+      ownerLimit: integer('the most images one owner may have queued or being made'),
+      parallelism: integer('images made at once'),
+    },
+    { description: "the worker's queue" },
+  ),
   retentionDays: integer('days a job and its images are kept'),
   presignExpirySeconds: integer('lifetime of an image link'),
   month: string('the calendar month (UTC) of the totals, YYYY-MM'),
@@ -221,6 +244,7 @@ export const PROBLEM_SCHEMA = objectSchema<ProblemDetails>(
     },
     retryAfterSeconds: integer(),
     requestId: string(),
+    budget: { ...BUDGET_SCHEMA, description: 'BUDGET_EXCEEDED: the budget the job would pass' },
   },
   { required: ['type', 'title', 'status', 'code'] },
 );
@@ -253,6 +277,15 @@ export const PROBLEM_RESPONSES = {
     ErrorCode.CROSS_ORIGIN,
     "a browser sent it from a page of another site (its Origin or Sec-Fetch-Site is not the app's own)",
   ),
+  /** POST /generations: the three ways a job is refused with 429, told apart by `code` (ADR 0015). */
+  jobRefused: {
+    status: ERROR_CODES.RATE_LIMITED.status,
+    description:
+      `${ErrorCode.RATE_LIMITED}: too many requests or new jobs from this address or owner; ` +
+      `${ErrorCode.BUDGET_EXCEEDED}: the job would pass a spending budget (\`budget\` says which, what is left and when it resets); ` +
+      `${ErrorCode.QUEUE_FULL}: the owner already has as many images queued as allowed. Retry-After in each.`,
+    content: { 'application/problem+json': { schema: PROBLEM_REF } },
+  },
   restarting: problemResponse(
     ErrorCode.SERVICE_UNAVAILABLE,
     'the generator is down, or this server is restarting; try again after Retry-After seconds',

@@ -23,6 +23,8 @@ const MAX_AGE_MS = 400 * 24 * 60 * 60 * 1000; // browsers cap cookies at 400 day
 
 export interface OwnedRequest extends Request {
   ownerId?: string;
+  /** The owner was made for this request (no valid cookie came): the rate limits count it by address. */
+  ownerIsNew?: boolean;
 }
 
 export function newAnonymousOwnerId(): string {
@@ -54,6 +56,7 @@ export function anonymousOwner(req: OwnedRequest, res: Response, next: NextFunct
     path: '/',
   });
   req.ownerId = ownerId;
+  req.ownerIsNew = true;
   next();
 }
 

@@ -44,6 +44,7 @@ async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
         perIp: 100,
         perOwner: 100,
         jobsPerOwner: 100,
+        jobsPerIp: 100,
         ...limits,
       }),
     ],
@@ -55,6 +56,11 @@ async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
   app.use((req: OwnedRequest, _res: Response, next: NextFunction) => {
     const owner = req.headers['x-test-owner'];
     if (typeof owner === 'string') req.ownerId = owner;
+    // No cookie: the owner middleware makes a new owner for the request, as here.
+    if (owner === 'new') {
+      req.ownerId = `anon-${Math.random()}`;
+      req.ownerIsNew = true;
+    }
     next();
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -120,6 +126,33 @@ describe(RateLimitModule.name, () => {
     expect((await get('a')).status).toBe(200);
     expect((await create('b')).status).toBe(201);
     expect(calls.filter((c) => c === 'create')).toHaveLength(2);
+  });
+
+  it('counts the jobs of requests without an owner as one owner per address: dropping the cookie buys nothing', async () => {
+    // GIVEN a limit of 2 jobs a minute per owner
+    app = await appWith({ jobsPerOwner: 2 });
+    // WHEN one address sends 3 jobs, each without a cookie (so each with a new owner)
+    expect((await create('new')).status).toBe(201);
+    expect((await create('new')).status).toBe(201);
+    const third = await create('new');
+    // THEN the third is refused as the same owner's would be, while an owner with a cookie is not
+    expect(third.status).toBe(429);
+    expect(third.body.detail).toMatch(/too many new jobs/);
+    expect((await create('a')).status).toBe(201);
+    expect(calls.filter((c) => c === 'create')).toHaveLength(3);
+  });
+
+  it('limits job creations per address whatever the owners', async () => {
+    // GIVEN 2 jobs a minute per address
+    app = await appWith({ jobsPerIp: 2 });
+    expect((await create('a')).status).toBe(201);
+    expect((await create('b')).status).toBe(201);
+    // WHEN a third owner at the same address creates one
+    const third = await create('c');
+    // THEN refused, while reading goes on
+    expect(third.status).toBe(429);
+    expect(third.body.detail).toMatch(/too many new jobs/);
+    expect((await get('c')).status).toBe(200);
   });
 
   it('never limits the exempt routes', async () => {

@@ -5,6 +5,7 @@ import {
   ThrottlerLimitDetail,
   ThrottlerModule,
   ThrottlerModuleOptions,
+  ThrottlerStorage,
 } from '@nestjs/throttler';
 
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
@@ -18,12 +19,18 @@ export interface RateLimits {
   readonly perIp: number;
   /** Every API request of one owner (requests that carry an owner: /api/generations…, /api/summary). */
   readonly perOwner: number;
-  /** Job creations (`@CreatesJob()` routes) of one owner. */
+  /**
+   * Job creations (`@CreatesJob()` routes) of one owner. A request that arrives without an owner
+   * (no cookie: it is given a new one) counts against its address's share of this limit instead,
+   * so dropping the cookie buys nothing.
+   */
   readonly jobsPerOwner: number;
+  /** Job creations from one client address, whatever the owner (ADR 0015). */
+  readonly jobsPerIp: number;
 }
 
 /** The names of the limits, as they appear in logs and storage keys. */
-export const RATE_LIMIT_NAMES = { ip: 'ip', owner: 'owner', jobs: 'jobs' } as const;
+export const RATE_LIMIT_NAMES = { ip: 'ip', owner: 'owner', jobs: 'jobs', jobsIp: 'jobs-ip' } as const;
 
 const CREATES_JOB = 'imagegen:creates-job';
 const NO_RATE_LIMIT = 'imagegen:no-rate-limit';
@@ -36,6 +43,8 @@ export const NoRateLimit = () => SetMetadata(NO_RATE_LIMIT, true);
 
 const ownerOf = (ctx: ExecutionContext): string | undefined =>
   ctx.switchToHttp().getRequest<OwnedRequest>().ownerId;
+/** The client address as the throttler's own tracker has it (behind the ALB: the browser's). */
+const addressOf = (req: Record<string, unknown>) => String(req['ip']);
 const createsJob = (ctx: ExecutionContext): boolean =>
   Reflect.getMetadata(CREATES_JOB, ctx.getHandler()) === true;
 
@@ -47,6 +56,9 @@ const createsJob = (ctx: ExecutionContext): boolean =>
 export function rateLimitOptions(limits: RateLimits): ThrottlerModuleOptions {
   const ttl = limits.windowSeconds * 1000;
   const byOwner = (req: Record<string, unknown>) => String(req['ownerId']);
+  // An owner made for this very request (no cookie came) is no one yet: its jobs count as the address's.
+  const byJobOwner = (req: Record<string, unknown>) =>
+    req['ownerIsNew'] === true ? `new@${addressOf(req)}` : byOwner(req);
   return {
     throttlers: [
       // The library's default tracker: the client address (req.ip; an IPv6 address by its /64).
@@ -64,8 +76,16 @@ export function rateLimitOptions(limits: RateLimits): ThrottlerModuleOptions {
         ttl,
         limit: limits.jobsPerOwner,
         blockDuration: 0,
-        getTracker: byOwner,
+        getTracker: byJobOwner,
         skipIf: (ctx) => !ownerOf(ctx) || !createsJob(ctx),
+      },
+      {
+        name: RATE_LIMIT_NAMES.jobsIp,
+        ttl,
+        limit: limits.jobsPerIp,
+        blockDuration: 0,
+        getTracker: addressOf,
+        skipIf: (ctx) => !createsJob(ctx),
       },
     ],
     generateKey: (_ctx, tracker, name) => `${name}|${tracker}`,
@@ -91,22 +111,28 @@ export class RateLimitGuard extends ThrottlerGuard {
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     const retryAfterSeconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    const what = detail.key.startsWith(`${RATE_LIMIT_NAMES.jobs}|`)
-      ? 'too many new jobs'
-      : 'too many requests';
+    const what =
+      detail.key.startsWith(`${RATE_LIMIT_NAMES.jobs}|`) ||
+      detail.key.startsWith(`${RATE_LIMIT_NAMES.jobsIp}|`)
+        ? 'too many new jobs'
+        : 'too many requests';
     throw ProblemError.of(ErrorCode.RATE_LIMITED, `${what}: try again in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
     });
   }
 }
 
-/** The limits on every route of the app (one in-memory counter store per BFF process). */
+/**
+ * The limits on every route of the app. With `storage` (the deployment's DynamoDB table:
+ * DynamoRateLimitStorage) every BFF task counts on the same counters; without, one in-memory store
+ * per process (tests, a BFF run alone).
+ */
 @Module({})
 export class RateLimitModule {
-  static register(limits: RateLimits): DynamicModule {
+  static register(limits: RateLimits, storage?: ThrottlerStorage): DynamicModule {
     return {
       module: RateLimitModule,
-      imports: [ThrottlerModule.forRoot(rateLimitOptions(limits))],
+      imports: [ThrottlerModule.forRoot({ ...rateLimitOptions(limits), ...(storage ? { storage } : {}) })],
       providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
     };
   }

@@ -10,6 +10,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  QUEUE_FULL: 'QUEUE_FULL',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAUTHORIZED: 'UNAUTHORIZED',
@@ -44,6 +46,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   NOT_FOUND: { status: 404, title: 'Not found', retryable: false },
   CONFLICT: { status: 409, title: 'Conflict', retryable: false },
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
+  // 429, not 402: a budget is a limit on spending per day or month, a rate limit whose Retry-After
+  // is when it resets (RFC 6585 §4); 402 is "reserved for future use" (RFC 9110 §15.5.3). Not
+  // retryable: trying again before the reset cannot succeed (ADR 0015).
+  BUDGET_EXCEEDED: { status: 429, title: 'The spending budget is used up', retryable: false },
+  QUEUE_FULL: { status: 429, title: 'Too many images waiting', retryable: true },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type', retryable: false },
   UNAUTHORIZED: { status: 403, title: 'Forbidden', retryable: false },

@@ -23,6 +23,22 @@ export interface ProblemDetails {
   /** Seconds to wait before retrying (also sent as the Retry-After header). */
   readonly retryAfterSeconds?: number;
   readonly requestId?: string;
+  /** BUDGET_EXCEEDED: the budget the job would pass, what is left of it and when it resets. */
+  readonly budget?: BudgetStatus;
+}
+
+/** The spending budgets (settings, in dollars at catalog prices). */
+export type BudgetName = 'deployment-monthly' | 'owner-daily' | 'owner-monthly';
+
+/** One budget as it stands. */
+export interface BudgetStatus {
+  readonly name: BudgetName;
+  readonly limitUsd: number;
+  /** Spent, plus what the jobs still running have reserved. */
+  readonly usedUsd: number;
+  readonly remainingUsd: number;
+  /** When the period ends and the budget is whole again (UTC midnight, or the 1st of the month). */
+  readonly resetsAt: string;
 }
 
 export function problemTypeUri(code: ErrorCode): string {

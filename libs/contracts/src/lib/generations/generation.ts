@@ -1,5 +1,5 @@
 import { AspectRatio, OutputFormat } from '../catalog/model-catalog';
-import { ProblemDetails } from '../errors/problem-details';
+import { BudgetStatus, ProblemDetails } from '../errors/problem-details';
 import { NormalizedGenerateImageRequest } from './generate-image-request';
 
 export const GENERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -89,6 +89,22 @@ export interface OwnerSummary {
   readonly spentUsd: number;
   /** Images made this month (from the model; repeats from the store are free and not counted). */
   readonly images: number;
+  /** The budgets that apply to this owner's next job (absent: none configured). */
+  readonly budgets?: readonly BudgetStatus[];
+  /** The worker's queue: what waits ahead of a new job, and this owner's share of it. */
+  readonly queue?: QueueStatus;
+}
+
+/** The images queued or being made, for ETAs and the per-owner cap. */
+export interface QueueStatus {
+  /** Images of every owner queued or in flight: a new job waits behind them. */
+  readonly imagesAhead: number;
+  /** This owner's images queued or in flight. */
+  readonly ownerImages: number;
+  /** The most images one owner may have queued or in flight (MAX_IMAGES_IN_FLIGHT_PER_OWNER). */
+  readonly ownerLimit: number;
+  /** Images made at once (the worker's concurrency). */
+  readonly parallelism: number;
 }
 
 /** Headers between the BFF and the generator API. */

@@ -239,6 +239,21 @@ describe(DynamoUsageRepository.name, () => {
     expect(await usage.spend('owner-t', '2026-11')).toEqual({ usd: 0, images: 0 });
   });
 
+  it("counts spending without a reservation (a prompt suggestion) against the owner's day and month and the deployment's month", async () => {
+    const now = Date.parse('2026-11-20T10:00:00Z');
+    const usage = new DynamoUsageRepository(client, TABLE, () => now);
+    await usage.addSpend('owner-u', '2026-11', 0.25, 0);
+    const after = await usage.budgetUsage('owner-u', '2026-11-20', '2026-11');
+    expect(after).toMatchObject({ ownerDayUsd: 0.25, ownerMonthUsd: 0.25 });
+    expect(after.deploymentMonthUsd).toBeGreaterThanOrEqual(0.25);
+    // another owner sees the deployment's month move, not their own budgets
+    expect(await usage.budgetUsage('owner-v', '2026-11-20', '2026-11')).toMatchObject({
+      ownerDayUsd: 0,
+      ownerMonthUsd: 0,
+      deploymentMonthUsd: after.deploymentMonthUsd,
+    });
+  });
+
   it('answers the most recent durations of a model, not older than asked', async () => {
     const usage = new DynamoUsageRepository(client, TABLE);
     await usage.recordDuration('m1', 100, '2026-11-01T00:00:00.000Z');

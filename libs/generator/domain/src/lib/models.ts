@@ -13,6 +13,7 @@ import {
   validationProblem,
 } from '@imagegen/contracts';
 
+import { budgetStatuses, periodsOf, queueStatus } from './budgets';
 import { GeneratorDeps } from './ports';
 
 /** Durations older than this say little about today's model. */
@@ -83,14 +84,22 @@ export async function listModels(deps: GeneratorDeps): Promise<ModelInfo[]> {
 
 /** GET /summary: how long the owner's images are kept, and what the owner spent this month. */
 export async function ownerSummary(deps: GeneratorDeps, ownerId: string): Promise<OwnerSummary> {
-  const month = deps.clock.now().toISOString().slice(0, 7);
-  const spend = await deps.usage.spend(ownerId, month);
+  const now = deps.clock.now();
+  const { day, month } = periodsOf(now);
+  const limits = deps.settings.budgets;
+  const [spend, usage] = await Promise.all([
+    deps.usage.spend(ownerId, month),
+    limits ? deps.usage.budgetUsage(ownerId, day, month) : undefined,
+  ]);
   return {
     retentionDays: deps.settings.retentionDays,
     presignExpirySeconds: deps.settings.presignExpirySeconds,
     month,
     spentUsd: Math.round(spend.usd * 1000) / 1000,
     images: spend.images,
+    ...(limits && usage
+      ? { budgets: budgetStatuses(limits, usage, now), queue: queueStatus(deps, usage) }
+      : {}),
   };
 }
 

@@ -143,6 +143,56 @@ export interface GenerationRecord {
   readonly requestId?: string;
   /** Epoch seconds after which the record is gone (DynamoDB TTL; the read path hides it before TTL runs). */
   readonly expiresAt?: number;
+  /** What the job holds on the budget and queue counters until it ends (absent: made without budgets). */
+  readonly reservation?: Reservation;
+}
+
+/**
+ * What a job holds from when it is recorded to when it ends: its estimated cost on the spending
+ * counters of the day and month it was made (owner's and deployment's), and its images on the
+ * queue counters. Ending a job releases it and counts the real cost instead, in one write.
+ */
+export interface Reservation {
+  readonly usd: number;
+  readonly images: number;
+  /** `YYYY-MM-DD` (UTC): the owner's daily counter. */
+  readonly day: string;
+  /** `YYYY-MM` (UTC): the owner's and the deployment's monthly counters. */
+  readonly month: string;
+}
+
+/** The limits a reservation must stay within (settings). */
+export interface ReservationLimits {
+  readonly deploymentMonthlyUsd: number;
+  readonly ownerDailyUsd: number;
+  readonly ownerMonthlyUsd: number;
+  readonly ownerImagesInFlight: number;
+}
+
+/** Which limit a reservation would pass, and what the counter held then. */
+export type ReserveOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly limit: 'deployment-monthly' | 'owner-daily' | 'owner-monthly' | 'owner-in-flight';
+      /** The counter's value that refused it (dollars, or images for `owner-in-flight`). */
+      readonly used: number;
+    };
+
+/** How a job that holds a reservation gives it back: the real cost and images counted instead. */
+export interface Release {
+  readonly reservation: Reservation;
+  readonly costUsd: number;
+  readonly images: number;
+}
+
+/** The counters behind the budgets and the queue, as they stand. */
+export interface BudgetUsage {
+  readonly ownerDayUsd: number;
+  readonly ownerMonthUsd: number;
+  readonly deploymentMonthUsd: number;
+  readonly ownerImagesInFlight: number;
+  readonly imagesInFlight: number;
 }
 
 /** An Idempotency-Key the owner used: which job it made, for which request. */
@@ -175,6 +225,15 @@ export type TaskOutcome =
 
 export interface GenerationRepositoryPort {
   create(record: GenerationRecord): Promise<void>;
+  /**
+   * Records a queued job and its `reservation` together, atomically: unless every counter stays
+   * within `limits` (counted with every other job's reservation), nothing is written and the
+   * outcome names the limit. Concurrent jobs can therefore never pass a limit.
+   */
+  createReserved(
+    record: GenerationRecord & { readonly reservation: Reservation },
+    limits: ReservationLimits,
+  ): Promise<ReserveOutcome>;
   get(ownerId: string, id: string): Promise<GenerationRecord | undefined>;
   /** Newest first; `after` is the id of the last item of the previous page. */
   list(ownerId: string, limit: number, after?: string): Promise<readonly GenerationRecord[]>;
@@ -207,13 +266,23 @@ export interface GenerationRepositoryPort {
   ): Promise<GenerationRecord | undefined>;
   /** Gives task `index` up (so a retry can run it at once); quietly does nothing when not held by `token`. */
   releaseTask(ownerId: string, id: string, index: number, token: string): Promise<void>;
-  /** running | queued → succeeded | failed; false when the job had already ended. */
-  settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean>;
+  /**
+   * running | queued → succeeded | failed; false when the job had already ended. With `release`,
+   * the job's reservation is released and its real cost counted in the same write.
+   */
+  settle(ownerId: string, id: string, update: SettleUpdate, release?: Release): Promise<boolean>;
   /**
    * queued | running → cancelled; answers the record after the change (the images it keeps), or
-   * undefined when the job had already ended. No image is recorded after this.
+   * undefined when the job had already ended. No image is recorded after this. With `release`
+   * (computed from the record when it had `finished` images ended), the reservation is released in
+   * the same write, and only if no image ended meanwhile (else undefined: read again and retry).
    */
-  cancel(ownerId: string, id: string, at: string): Promise<GenerationRecord | undefined>;
+  cancel(
+    ownerId: string,
+    id: string,
+    at: string,
+    release?: Release & { readonly finished: number },
+  ): Promise<GenerationRecord | undefined>;
   remove(ownerId: string, id: string): Promise<void>;
   /** Stores the key unless it exists; answers the record that is stored (ours or the earlier one). */
   claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord>;
@@ -230,7 +299,10 @@ export interface GenerationRepositoryPort {
 /** Spending per owner and month, and recent image durations per model (for ETAs). */
 export interface UsagePort {
   addSpend(ownerId: string, month: string, usd: number, images: number): Promise<void>;
+  /** Spent this month (what running jobs hold is not spent yet). */
   spend(ownerId: string, month: string): Promise<{ readonly usd: number; readonly images: number }>;
+  /** The budget and queue counters (what running jobs hold included). */
+  budgetUsage(ownerId: string, day: string, month: string): Promise<BudgetUsage>;
   recordDuration(modelId: string, ms: number, at: string): Promise<void>;
   /** Most recent first, at most `limit`, none older than `since`. */
   recentDurations(modelId: string, limit: number, since: string): Promise<readonly number[]>;
@@ -244,6 +316,8 @@ export interface GeneratorSettings {
   readonly staleAfterSeconds: number;
   /** Images made at once (the worker's reserved concurrency): the parallelism of ETAs. */
   readonly workerConcurrency: number;
+  /** Spending budgets and the per-owner queue cap; absent, jobs are recorded without reservation. */
+  readonly budgets?: ReservationLimits;
 }
 
 /** Everything the use cases need, injected by the composition root. */

@@ -12,8 +12,10 @@ import {
   validateGenerateImageRequest,
 } from '@imagegen/contracts';
 
+import { refusalProblem, reservationFor } from './budgets';
 import { decodeCursor, encodeCursor, parseLimit } from './cursor';
 import { imageKey, jobPrefix, thumbnailKey, toGeneration } from './generation-view';
+import { modelEta } from './models';
 import { GenerationRecord, GeneratorDeps, StoredImage } from './ports';
 import { isRepeatable, repeatFingerprint, stableJson } from './repeats';
 import { plannedSeeds, settleIfStale } from './worker';
@@ -196,7 +198,19 @@ export async function createGeneration(
     tasks: {},
     finished: 0,
   };
-  await deps.repository.create(record);
+  const limits = deps.settings.budgets;
+  if (limits) {
+    // The job and what it holds on the budgets and the queue are written together, or not at all.
+    const reservation = reservationFor(nowDate, record.estimatedCostUsd, request.count);
+    const outcome = await deps.repository.createReserved({ ...record, reservation }, limits);
+    if (!outcome.ok) {
+      const eta = outcome.limit === 'owner-in-flight' ? (await modelEta(deps, model.id)).p50Seconds : 0;
+      throw refusalProblem(outcome, limits, record.estimatedCostUsd, nowDate, eta);
+    }
+    Object.assign(record, { reservation });
+  } else {
+    await deps.repository.create(record);
+  }
   try {
     // One message per image: the worker queue mapping's MaximumConcurrency bounds the model calls in flight.
     for (let index = 0; index < request.count; index++)
@@ -207,18 +221,50 @@ export async function createGeneration(
       ErrorCode.MODEL_UNAVAILABLE,
       'the job could not be started: try again in a moment',
     );
-    await deps.repository.settle(ownerId, id, {
-      status: 'failed',
-      updatedAt: deps.clock.now().toISOString(),
-      images: [],
-      failures: [],
-      error: failure,
-      durationMs: 0,
-      costUsd: 0,
-    });
+    await deps.repository.settle(
+      ownerId,
+      id,
+      {
+        status: 'failed',
+        updatedAt: deps.clock.now().toISOString(),
+        images: [],
+        failures: [],
+        error: failure,
+        durationMs: 0,
+        costUsd: 0,
+      },
+      record.reservation ? { reservation: record.reservation, costUsd: 0, images: 0 } : undefined,
+    );
     throw new ProblemError(failure);
   }
   return toGeneration(record, deps);
+}
+
+/**
+ * queued | running → cancelled. A job holding a reservation gives it back in the same write, the
+ * images it kept counted at their price; an image ending meanwhile changes that price, so the
+ * record is read again and the cancel tried again.
+ */
+async function cancelJob(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+): Promise<GenerationRecord | undefined> {
+  let current: GenerationRecord | undefined = record;
+  for (let attempt = 0; attempt < 5 && current; attempt++) {
+    if (current.status !== 'queued' && current.status !== 'running') return undefined;
+    const at = deps.clock.now().toISOString();
+    if (!current.reservation) return deps.repository.cancel(current.ownerId, current.id, at);
+    const model = deps.catalog(current.modelId);
+    const cancelled = await deps.repository.cancel(current.ownerId, current.id, at, {
+      reservation: current.reservation,
+      costUsd: model ? estimateCostUsd(model, current.images.length) : 0,
+      images: current.images.length,
+      finished: current.finished ?? 0,
+    });
+    if (cancelled) return cancelled;
+    current = await deps.repository.get(current.ownerId, current.id);
+  }
+  return undefined;
 }
 
 /** GET /generations/{id}: the owner's job with fresh links; anyone else's is NOT_FOUND. */
@@ -234,7 +280,7 @@ export async function cancelGeneration(
   id: string,
 ): Promise<Generation> {
   const record = await ownJob(deps, ownerId, id);
-  const cancelled = await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
+  const cancelled = await cancelJob(deps, record);
   if (!cancelled) {
     const current = (await deps.repository.get(ownerId, id)) ?? record;
     if (current.status === 'cancelled') return toGeneration(current, deps);
@@ -244,7 +290,7 @@ export async function cancelGeneration(
     );
   }
   const model = deps.catalog(cancelled.modelId);
-  if (model && cancelled.images.length > 0) {
+  if (model && cancelled.images.length > 0 && !cancelled.reservation) {
     await deps.usage
       .addSpend(
         ownerId,
@@ -262,8 +308,7 @@ export async function deleteGeneration(deps: GeneratorDeps, ownerId: string, id:
   if (!GENERATION_ID_PATTERN.test(id)) throw notFound(id);
   const record = await deps.repository.get(ownerId, id);
   if (!record) throw notFound(id);
-  if (record.status === 'queued' || record.status === 'running')
-    await deps.repository.cancel(ownerId, id, deps.clock.now().toISOString());
+  if (record.status === 'queued' || record.status === 'running') await cancelJob(deps, record);
   // Everything under the job's prefix: its images, thumbnails, and anything a dead worker left.
   const listed = await deps.store.list(jobPrefix(ownerId, id));
   const recorded = record.images.flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]);

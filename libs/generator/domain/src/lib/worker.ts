@@ -78,18 +78,24 @@ export async function settleJob(
       )
       .catch((err: unknown) => deps.warn('could not remember the repeat', { err: String(err) }));
   }
-  const settled = await deps.repository.settle(record.ownerId, record.id, {
-    status,
-    updatedAt: now.toISOString(),
-    images: [...images].sort((a, b) => a.index - b.index),
-    failures: [...failures].sort((a, b) => a.index - b.index),
-    ...(status === 'failed' ? { error: jobError(failures) } : {}),
-    durationMs: Math.max(0, now.getTime() - Date.parse(record.startedAt ?? record.createdAt)),
-    costUsd,
-    ...(record.engine ? { engine: record.engine } : {}),
-  });
+  const settled = await deps.repository.settle(
+    record.ownerId,
+    record.id,
+    {
+      status,
+      updatedAt: now.toISOString(),
+      images: [...images].sort((a, b) => a.index - b.index),
+      failures: [...failures].sort((a, b) => a.index - b.index),
+      ...(status === 'failed' ? { error: jobError(failures) } : {}),
+      durationMs: Math.max(0, now.getTime() - Date.parse(record.startedAt ?? record.createdAt)),
+      costUsd,
+      ...(record.engine ? { engine: record.engine } : {}),
+    },
+    // The job's reservation is given back and its real cost counted in the same write.
+    record.reservation ? { reservation: record.reservation, costUsd, images: images.length } : undefined,
+  );
   if (!settled) return false;
-  if (images.length > 0) {
+  if (images.length > 0 && !record.reservation) {
     await deps.usage
       .addSpend(record.ownerId, now.toISOString().slice(0, 7), costUsd, images.length)
       .catch((err: unknown) => deps.warn('could not count the spending', { err: String(err) }));

@@ -7,6 +7,7 @@ import {
 } from '@imagegen/contracts';
 
 import {
+  BudgetUsage,
   GenerationRecord,
   GenerationRepositoryPort,
   GeneratorDeps,
@@ -16,6 +17,10 @@ import {
   ModelAccess,
   ModelAccessPort,
   ModelImage,
+  Release,
+  Reservation,
+  ReservationLimits,
+  ReserveOutcome,
   SettleUpdate,
   TaskOutcome,
   Thumbnail,
@@ -96,9 +101,53 @@ export class FakeAccess implements ModelAccessPort {
   }
 }
 
+/** The budget and queue counters (the table's `spend|…` and `inflight|…` items), shared by the fakes. */
+export class FakeCounters {
+  readonly spend = new Map<string, { usd: number; reservedUsd: number; images: number }>();
+  readonly inFlight = new Map<string, number>();
+
+  spent(key: string) {
+    return this.spend.get(key) ?? { usd: 0, reservedUsd: 0, images: 0 };
+  }
+
+  addSpent(key: string, usd: number, reservedUsd: number, images: number): void {
+    const s = this.spent(key);
+    this.spend.set(key, {
+      usd: Math.round((s.usd + usd) * 1e6) / 1e6,
+      reservedUsd: Math.round((s.reservedUsd + reservedUsd) * 1e6) / 1e6,
+      images: s.images + images,
+    });
+  }
+
+  addInFlight(key: string, images: number): void {
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + images);
+  }
+
+  /** Releases a reservation and counts the real cost, as one write. */
+  release(ownerId: string, release: Release): void {
+    const { reservation: r, costUsd, images } = release;
+    for (const key of [`${ownerId}/${r.month}`, `${ownerId}/${r.day}`, `*/${r.month}`])
+      this.addSpent(key, costUsd - r.usd, -r.usd, images);
+    this.addInFlight(ownerId, -r.images);
+    this.addInFlight('*', -r.images);
+  }
+}
+
 export class FakeUsage implements UsagePort {
   readonly spending = new Map<string, { usd: number; images: number }>();
   readonly durations: { modelId: string; ms: number; at: string }[] = [];
+
+  constructor(readonly counters = new FakeCounters()) {}
+
+  async budgetUsage(ownerId: string, day: string, month: string): Promise<BudgetUsage> {
+    return {
+      ownerDayUsd: this.counters.spent(`${ownerId}/${day}`).usd,
+      ownerMonthUsd: this.counters.spent(`${ownerId}/${month}`).usd,
+      deploymentMonthUsd: this.counters.spent(`*/${month}`).usd,
+      ownerImagesInFlight: this.counters.inFlight.get(ownerId) ?? 0,
+      imagesInFlight: this.counters.inFlight.get('*') ?? 0,
+    };
+  }
 
   async addSpend(ownerId: string, month: string, usd: number, images: number): Promise<void> {
     const k = `${ownerId}/${month}`;
@@ -107,7 +156,12 @@ export class FakeUsage implements UsagePort {
   }
 
   async spend(ownerId: string, month: string) {
-    return this.spending.get(`${ownerId}/${month}`) ?? { usd: 0, images: 0 };
+    const added = this.spending.get(`${ownerId}/${month}`) ?? { usd: 0, images: 0 };
+    const counted = this.counters.spent(`${ownerId}/${month}`);
+    return {
+      usd: Math.round((added.usd + counted.usd - counted.reservedUsd) * 1e6) / 1e6,
+      images: added.images + counted.images,
+    };
   }
 
   async recordDuration(modelId: string, ms: number, at: string): Promise<void> {
@@ -132,6 +186,8 @@ export class FakeRepository implements GenerationRepositoryPort {
   failSettle = false;
   failFinish = false;
   failRelease = false;
+
+  constructor(readonly counters = new FakeCounters()) {}
 
   private key(ownerId: string, id: string) {
     return `${ownerId}/${id}`;
@@ -214,17 +270,42 @@ export class FakeRepository implements GenerationRepositoryPort {
     this.put({ ...r, tasks });
   }
 
-  async settle(ownerId: string, id: string, update: SettleUpdate): Promise<boolean> {
+  async createReserved(
+    record: GenerationRecord & { readonly reservation: Reservation },
+    limits: ReservationLimits,
+  ): Promise<ReserveOutcome> {
+    const { reservation: r, ownerId } = record;
+    const c = this.counters;
+    const checks = [
+      ['owner-monthly', c.spent(`${ownerId}/${r.month}`).usd, limits.ownerMonthlyUsd, r.usd],
+      ['owner-daily', c.spent(`${ownerId}/${r.day}`).usd, limits.ownerDailyUsd, r.usd],
+      ['deployment-monthly', c.spent(`*/${r.month}`).usd, limits.deploymentMonthlyUsd, r.usd],
+      ['owner-in-flight', c.inFlight.get(ownerId) ?? 0, limits.ownerImagesInFlight, r.images],
+    ] as const;
+    for (const [limit, used, max, add] of checks)
+      if (used + add > max + 1e-9) return { ok: false, limit, used };
+    for (const key of [`${ownerId}/${r.month}`, `${ownerId}/${r.day}`, `*/${r.month}`])
+      c.addSpent(key, r.usd, r.usd, 0);
+    c.addInFlight(ownerId, r.images);
+    c.addInFlight('*', r.images);
+    this.put(record);
+    return { ok: true };
+  }
+
+  async settle(ownerId: string, id: string, update: SettleUpdate, release?: Release): Promise<boolean> {
     if (this.failSettle) throw new Error('DynamoDB is down');
     const r = this.records.get(this.key(ownerId, id));
     if (!r || !ACTIVE.includes(r.status)) return false;
     this.put({ ...r, ...update });
+    if (release) this.counters.release(ownerId, release);
     return true;
   }
 
-  async cancel(ownerId: string, id: string, at: string) {
+  async cancel(ownerId: string, id: string, at: string, release?: Release & { readonly finished: number }) {
     const r = this.records.get(this.key(ownerId, id));
     if (!r || !ACTIVE.includes(r.status)) return undefined;
+    if (release && (r.finished ?? 0) !== release.finished) return undefined;
+    if (release) this.counters.release(ownerId, release);
     return this.put({ ...r, status: 'cancelled', updatedAt: at });
   }
 
@@ -268,13 +349,14 @@ export function fakeDeps(): FakeDeps {
   let n = 0;
   const invoked: WorkerEvent[] = [];
   const warnings: string[] = [];
+  const counters = new FakeCounters();
   const deps = {
     model: new FakeModel(),
     access: new FakeAccess(),
     store: new FakeStore(),
     thumbnails: new FakeThumbnailer(),
-    repository: new FakeRepository(),
-    usage: new FakeUsage(),
+    repository: new FakeRepository(counters),
+    usage: new FakeUsage(counters),
     invoked,
     warnings,
     failInvoke: false,

@@ -93,6 +93,7 @@ function baseDeps(
       retentionDays: settings.retentionDays,
       staleAfterSeconds: settings.staleAfterSeconds,
       workerConcurrency: settings.workerConcurrency,
+      budgets: settings.budgets,
     },
     catalog: findModel,
     models: () => MODEL_CATALOG,

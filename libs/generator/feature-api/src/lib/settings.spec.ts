@@ -1,4 +1,4 @@
-import { loadGeneratorSettings } from './settings';
+import { BUDGET_DEFAULTS, loadBudgetSettings, loadGeneratorSettings } from './settings';
 
 const BASE = {
   GENERATIONS_TABLE: 'jobs',
@@ -46,5 +46,36 @@ describe(loadGeneratorSettings.name, () => {
   it('does not need the worker name in the worker', () => {
     const { WORKER_QUEUE_URL: _omit, ...env } = BASE;
     expect(loadGeneratorSettings(env, 'worker').workerQueueUrl).toBeUndefined();
+  });
+});
+
+describe(loadBudgetSettings.name, () => {
+  it('has defaults, and reads dollars to the cent and the per-owner image cap', () => {
+    expect(loadBudgetSettings({})).toEqual(BUDGET_DEFAULTS);
+    expect(
+      loadBudgetSettings({
+        BUDGET_DEPLOYMENT_MONTHLY_USD: '1500',
+        BUDGET_OWNER_DAILY_USD: '0.50',
+        BUDGET_OWNER_MONTHLY_USD: '12.5',
+        MAX_IMAGES_IN_FLIGHT_PER_OWNER: '3',
+      }),
+    ).toEqual({
+      deploymentMonthlyUsd: 1500,
+      ownerDailyUsd: 0.5,
+      ownerMonthlyUsd: 12.5,
+      ownerImagesInFlight: 3,
+    });
+  });
+
+  it.each([
+    [{ BUDGET_OWNER_DAILY_USD: '0' }, 'setting BUDGET_OWNER_DAILY_USD must be an amount in dollars'],
+    [{ BUDGET_OWNER_MONTHLY_USD: '1.234' }, 'setting BUDGET_OWNER_MONTHLY_USD must be an amount in dollars'],
+    [{ BUDGET_DEPLOYMENT_MONTHLY_USD: 'lots' }, 'setting BUDGET_DEPLOYMENT_MONTHLY_USD must be'],
+    [
+      { MAX_IMAGES_IN_FLIGHT_PER_OWNER: '0' },
+      'setting MAX_IMAGES_IN_FLIGHT_PER_OWNER must be a whole number',
+    ],
+  ])('refuses a bad budget setting by name (%#)', (env, message) => {
+    expect(() => loadBudgetSettings(env)).toThrow(message);
   });
 });

@@ -24,7 +24,58 @@ export interface GeneratorSettings {
    * come from the SDK's chain). The local cloud sets them so each function signs as its own role.
    */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Spending budgets (dollars at catalog prices) and the per-owner queue cap (ADR 0015). */
+  readonly budgets: BudgetSettings;
 }
+
+// --- Budgets and fair sharing (ADR 0015): a block of its own, to merge into the shared loader. ---
+
+export interface BudgetSettings {
+  /** BUDGET_DEPLOYMENT_MONTHLY_USD: every owner's jobs together, per calendar month (UTC). */
+  readonly deploymentMonthlyUsd: number;
+  /** BUDGET_OWNER_DAILY_USD: one owner's jobs per day (UTC). */
+  readonly ownerDailyUsd: number;
+  /** BUDGET_OWNER_MONTHLY_USD: one owner's jobs per calendar month (UTC). */
+  readonly ownerMonthlyUsd: number;
+  /** MAX_IMAGES_IN_FLIGHT_PER_OWNER: images one owner may have queued or being made. */
+  readonly ownerImagesInFlight: number;
+}
+
+export const BUDGET_DEFAULTS: BudgetSettings = {
+  deploymentMonthlyUsd: 200,
+  ownerDailyUsd: 2,
+  ownerMonthlyUsd: 20,
+  ownerImagesInFlight: 8,
+};
+
+function dollars(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d{1,2})?$/.test(raw) || n <= 0 || n > 1_000_000) {
+    throw new SettingsError(
+      `setting ${name} must be an amount in dollars from 0.01 to 1000000 (got "${raw}")`,
+    );
+  }
+  return n;
+}
+
+export function loadBudgetSettings(env: NodeJS.ProcessEnv): BudgetSettings {
+  return {
+    deploymentMonthlyUsd: dollars(env, 'BUDGET_DEPLOYMENT_MONTHLY_USD', BUDGET_DEFAULTS.deploymentMonthlyUsd),
+    ownerDailyUsd: dollars(env, 'BUDGET_OWNER_DAILY_USD', BUDGET_DEFAULTS.ownerDailyUsd),
+    ownerMonthlyUsd: dollars(env, 'BUDGET_OWNER_MONTHLY_USD', BUDGET_DEFAULTS.ownerMonthlyUsd),
+    ownerImagesInFlight: integer(
+      env,
+      'MAX_IMAGES_IN_FLIGHT_PER_OWNER',
+      BUDGET_DEFAULTS.ownerImagesInFlight,
+      1,
+      10_000,
+    ),
+  };
+}
+
+// --- end of budgets ---
 
 /** The longest presigned-link life asked: links signed with role credentials cannot outlive them. */
 export const MAX_PRESIGN_EXPIRY_SECONDS = 3600;
@@ -80,5 +131,6 @@ export function loadGeneratorSettings(env: NodeJS.ProcessEnv, role: 'api' | 'wor
     logLevel,
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 4, 1, 1000),
     modelAccessCacheSeconds: integer(env, 'MODEL_ACCESS_CACHE_SECONDS', 300, 0, 86_400),
+    budgets: loadBudgetSettings(env),
   };
 }

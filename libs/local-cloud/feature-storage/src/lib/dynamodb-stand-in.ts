@@ -26,6 +26,8 @@ import {
 import { accessDeniedMessage, Authorizer, dynamodbCalls } from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
+import { Gate, storeCaller, transactWrite } from './dynamodb-transactions';
+
 export interface DynamoStandInOptions {
   readonly port: number;
   readonly host?: string;
@@ -161,6 +163,16 @@ function dynamoError(res: ServerResponse, status: number, type: string, message:
   res.end(body);
 }
 
+function sendDynamo(res: ServerResponse, status: number, payload: Record<string, unknown>): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
+}
+
 async function createTable(url: string, options: DynamoStandInOptions): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: url,
@@ -248,6 +260,7 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
   const { accessKeyId, secretAccessKey } = options.credentials;
   const { authorizer } = options;
   let faults: Required<DynamoFaults> = { ...NO_DYNAMO_FAULTS };
+  const gate = new Gate();
   let requests = 0;
   let faultsInjected = 0;
   let operations: Record<string, number> = {};
@@ -337,6 +350,7 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
         dynamodbCalls(String(req.headers['x-amz-target'] ?? ''), parsed.ok ? parsed.value : {}, {
           region: options.region,
           account: authorizer.account,
+          partitionKey: options.table.keySchema.find((k) => k.KeyType === 'HASH')?.AttributeName,
         }),
       );
       if (!check.allowed)
@@ -361,30 +375,47 @@ export async function startDynamoStandIn(options: DynamoStandInOptions): Promise
         );
       }
     }
-    const upstream = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: storePort,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: `127.0.0.1:${storePort}`, 'content-length': String(body.length) },
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () =>
-      res.headersSent
-        ? res.destroy()
-        : dynamoError(
-            res,
-            503,
-            'com.amazonaws.dynamodb.v20120810#ServiceUnavailable',
-            'The service is currently unavailable or busy.',
-          ),
-    );
-    upstream.end(body);
+    if (operation === 'TransactWriteItems') {
+      const parsed = parseJson(body);
+      const keyNames = options.table.keySchema.map((k) => k.AttributeName);
+      const answer = await gate.run(true, () =>
+        transactWrite(parsed.ok ? parsed.value : {}, keyNames, storeCaller(storePort, req.headers)),
+      );
+      return sendDynamo(res, answer.status, answer.body);
+    }
+    // Plain requests share the gate: none runs while a transaction is half applied.
+    await gate.run(false, () => proxy(req, res, body));
+  }
+
+  function proxy(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    return new Promise<void>((done) => {
+      res.once('close', () => done());
+      res.once('finish', () => done());
+      const upstream = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: storePort,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: `127.0.0.1:${storePort}`, 'content-length': String(body.length) },
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () =>
+        res.headersSent
+          ? res.destroy()
+          : dynamoError(
+              res,
+              503,
+              'com.amazonaws.dynamodb.v20120810#ServiceUnavailable',
+              'The service is currently unavailable or busy.',
+            ),
+      );
+      upstream.end(body);
+    });
   }
 
   let front: RunningServer;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   CopyObjectCommand,
   GetObjectCommand,
@@ -9,7 +9,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import { DynamoStandIn, startDynamoStandIn } from './dynamodb-stand-in';
@@ -388,6 +394,90 @@ describe('the DynamoDB stand-in front', () => {
     expect(written).toBe(false);
     await write;
     expect(written).toBe(true);
+  });
+
+  describe('TransactWriteItems (dynalite has none: the front runs it)', () => {
+    const counter = (id: string) => ({ ownerId: 'counter', id });
+    const reserve = (id: string, usd: number, max: number) => ({
+      Update: {
+        TableName: 'jobs',
+        Key: counter(id),
+        UpdateExpression: 'ADD usd :usd',
+        ConditionExpression: 'attribute_not_exists(usd) OR usd <= :max',
+        ExpressionAttributeValues: { ':usd': usd, ':max': max },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    });
+    const usd = async (id: string) =>
+      (await doc().send(new GetCommand({ TableName: 'jobs', Key: counter(id) }))).Item?.['usd'];
+
+    it('applies every action when every condition holds', async () => {
+      await doc().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: 'jobs',
+                Item: { ownerId: 'tx', id: 'job-1' },
+                ConditionExpression: 'attribute_not_exists(id)',
+              },
+            },
+            reserve('a', 2, 8),
+          ],
+        }),
+      );
+      expect(await usd('a')).toBe(2);
+      expect(
+        (await doc().send(new GetCommand({ TableName: 'jobs', Key: { ownerId: 'tx', id: 'job-1' } }))).Item,
+      ).toBeDefined();
+    });
+
+    it('applies none when one condition fails, naming it in CancellationReasons (with the item asked for)', async () => {
+      await doc().send(new TransactWriteCommand({ TransactItems: [reserve('b', 9, 100)] }));
+      const refused = await doc()
+        .send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: 'jobs', Item: { ownerId: 'tx', id: 'job-2' } } },
+              reserve('c', 1, 100),
+              reserve('b', 2, 8), // 9 > 8: over
+            ],
+          }),
+        )
+        .catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(TransactionCanceledException);
+      const reasons = (refused as TransactionCanceledException).CancellationReasons ?? [];
+      expect(reasons.map((r) => r.Code)).toEqual(['None', 'None', 'ConditionalCheckFailed']);
+      expect(reasons[2]?.Item?.['usd']).toEqual({ N: '9' });
+      expect((refused as Error).message).toMatch(/\[None, None, ConditionalCheckFailed\]/);
+      // AND nothing of it is kept
+      expect(await usd('b')).toBe(9);
+      expect(await usd('c')).toBeUndefined();
+      expect(
+        (await doc().send(new GetCommand({ TableName: 'jobs', Key: { ownerId: 'tx', id: 'job-2' } }))).Item,
+      ).toBeUndefined();
+    });
+
+    it('refuses two actions on one item, as DynamoDB does', async () => {
+      await expect(
+        doc().send(new TransactWriteCommand({ TransactItems: [reserve('d', 1, 9), reserve('d', 1, 9)] })),
+      ).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: 'Transaction request cannot include multiple operations on one item',
+      });
+      expect(await usd('d')).toBeUndefined();
+    });
+
+    it('lets concurrent transactions pass a shared limit by no more than one reservation', async () => {
+      // 20 transactions at once, each reserving 1 on a counter that allows reserving while usd <= 9
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () =>
+          doc().send(new TransactWriteCommand({ TransactItems: [reserve('e', 1, 9)] })),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+      expect(await usd('e')).toBe(10);
+    });
   });
 
   it('refuses calls signed with another secret or an unknown key, and bad fault settings', async () => {

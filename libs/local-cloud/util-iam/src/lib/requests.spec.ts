@@ -138,6 +138,35 @@ describe(dynamodbCalls.name, () => {
   });
 
   it('ListTables → `*`', () => expect(ddb('ListTables', {})).toEqual(['dynamodb:ListTables *']));
+
+  it('an item request carries the partition key it touches as dynamodb:LeadingKeys (transaction items each their own)', () => {
+    const keyed = { ...scope, partitionKey: 'ownerId' };
+    const leading = (op: string, body: unknown) =>
+      dynamodbCalls(`DynamoDB_20120810.${op}`, body, keyed).map((c) => c.context['dynamodb:LeadingKeys']);
+    expect(
+      leading('UpdateItem', {
+        TableName: 'gens',
+        Key: { ownerId: { S: 'ratelimit|ip|1.2.3.4' }, id: { S: '0' } },
+      }),
+    ).toEqual([['ratelimit|ip|1.2.3.4']]);
+    expect(leading('PutItem', { TableName: 'gens', Item: { ownerId: { S: 'anon-a' } } })).toEqual([
+      ['anon-a'],
+    ]);
+    expect(
+      leading('TransactWriteItems', {
+        TransactItems: [
+          { Put: { TableName: 'gens', Item: { ownerId: { S: 'anon-a' } } } },
+          { Update: { TableName: 'gens', Key: { ownerId: { S: 'spend|*' } } } },
+        ],
+      }),
+    ).toEqual([['anon-a'], ['spend|*']]);
+    // Without the table's key (or a key in the request), none: ForAllValues conditions then hold, as in AWS
+    expect(
+      dynamodbCalls('DynamoDB_20120810.GetItem', { TableName: 'gens', Key: {} }, keyed)[0]?.context,
+    ).toEqual({
+      'aws:RequestedRegion': 'us-west-2',
+    });
+  });
 });
 
 describe(lambdaCalls.name, () => {

@@ -14,6 +14,12 @@ export interface ServiceCall {
 export interface RequestScope {
   readonly region: string;
   readonly account: string;
+  /**
+   * DynamoDB: the table's partition key attribute, so an item request carries `dynamodb:LeadingKeys`
+   * (the partition key value it touches) as AWS sets it for fine-grained access control
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+   */
+  readonly partitionKey?: string;
 }
 
 const call = (
@@ -224,6 +230,17 @@ export function dynamodbCalls(target: string, body: unknown, scope: RequestScope
   const op = target.split('.').pop() ?? '';
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const action = `dynamodb:${op}`;
+  /** The item's partition key value (wire format `{ "S": "…" }`), as dynamodb:LeadingKeys. */
+  const leadingKeys = (detail: Record<string, unknown>): ServiceCall['context'] => {
+    const item = (detail['Key'] ?? detail['Item']) as Record<string, Record<string, unknown>> | undefined;
+    const value = scope.partitionKey ? item?.[scope.partitionKey] : undefined;
+    const key = value?.['S'] ?? value?.['N'];
+    return typeof key === 'string' ? { 'dynamodb:LeadingKeys': [key] } : {};
+  };
+  const itemCall = (a: string, resource: string, detail: Record<string, unknown>): ServiceCall => {
+    const base = call(scope, a, resource);
+    return { ...base, context: { ...base.context, ...leadingKeys(detail) } };
+  };
   if (op === 'TransactWriteItems' || op === 'TransactGetItems') {
     const items = Array.isArray(b['TransactItems']) ? (b['TransactItems'] as Record<string, unknown>[]) : [];
     return items.flatMap((item) =>
@@ -231,11 +248,13 @@ export function dynamodbCalls(target: string, body: unknown, scope: RequestScope
         const table = (detail as { TableName?: unknown })?.TableName;
         const itemAction = TRANSACT_ITEM_ACTIONS[kind];
         return itemAction && typeof table === 'string'
-          ? [call(scope, itemAction, tableArn(scope, table))]
+          ? [itemCall(itemAction, tableArn(scope, table), detail as Record<string, unknown>)]
           : [];
       }),
     );
   }
+  if (['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].includes(op))
+    return [itemCall(action, tableArn(scope, typeof b['TableName'] === 'string' ? b['TableName'] : ''), b)];
   if (op === 'BatchWriteItem' || op === 'BatchGetItem') {
     const tables = Object.keys((b['RequestItems'] as Record<string, unknown>) ?? {});
     return tables.map((t) => call(scope, action, tableArn(scope, t)));

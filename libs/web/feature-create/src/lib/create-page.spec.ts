@@ -3,7 +3,15 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { ActivatedRoute, convertToParamMap, provideRouter } from '@angular/router';
 
-import { catalogEta, ErrorCode, Generation, MODEL_CATALOG, ModelInfo, problem } from '@imagegen/contracts';
+import {
+  catalogEta,
+  ErrorCode,
+  Generation,
+  MODEL_CATALOG,
+  ModelInfo,
+  OwnerSummary,
+  problem,
+} from '@imagegen/contracts';
 
 import CreatePage from './create-page';
 
@@ -45,7 +53,21 @@ async function setup(models: ModelInfo[] = MODELS, query: Record<string, string>
   el = fixture.nativeElement;
   fixture.detectChanges();
   http.expectOne('/api/models').flush(models);
+  flushSummaries();
   await fixture.whenStable();
+}
+
+/** The owner's summary: budgets and the queue, as the generator answers it. */
+let summary: OwnerSummary = {
+  retentionDays: 30,
+  presignExpirySeconds: 900,
+  month: '2026-12',
+  spentUsd: 0,
+  images: 0,
+};
+/** Answers every summary the page asked for (at start and after each new job). */
+function flushSummaries() {
+  for (const r of http.match('/api/summary')) if (!r.cancelled) r.flush(summary);
 }
 
 async function type(prompt: string) {
@@ -92,6 +114,7 @@ async function openModelList() {
 
 afterEach(() => {
   http.match('/api/assistant'); // the prompt assistant's status (its own spec: web-ui prompt-assistant)
+  flushSummaries();
   http.verify();
   jest.useRealTimers();
 });
@@ -515,5 +538,58 @@ describe(CreatePage.name, () => {
     (byId('dice') as HTMLButtonElement).click();
     await fixture.whenStable();
     expect(Number((byId('seed') as HTMLInputElement).value)).toBeGreaterThan(0);
+  });
+});
+
+describe('CreatePage budgets and queue (ADR 0015)', () => {
+  const base = summary;
+  afterEach(() => (summary = base));
+
+  it('shows what is left of the tightest budget next to the cost, flagged when the job would pass it', async () => {
+    // GIVEN US$ 0.06 left today
+    summary = {
+      ...base,
+      budgets: [
+        {
+          name: 'owner-daily',
+          limitUsd: 2,
+          usedUsd: 1.94,
+          remainingUsd: 0.06,
+          resetsAt: '2026-12-03T00:00:00.000Z',
+        },
+        {
+          name: 'owner-monthly',
+          limitUsd: 20,
+          usedUsd: 1.94,
+          remainingUsd: 18.06,
+          resetsAt: '2027-01-01T00:00:00.000Z',
+        },
+      ],
+    };
+    await setup();
+    fixture.detectChanges();
+    // THEN it is shown beside the cost of one image (US$ 0.04), not flagged
+    expect(shown(byId('budget-left'))).toBe('US$ 0.06 left today');
+    expect(byId('budget-left')?.classList.contains('over-budget')).toBe(false);
+  });
+
+  it('counts the images queued ahead in the ETA before Generate', async () => {
+    // GIVEN nothing queued: the model's own time
+    await setup();
+    fixture.detectChanges();
+    const alone = Number(/about (\d+) s/.exec(shown(byId('eta')) ?? '')?.[1]);
+    // WHEN 8 images are queued ahead (4 made at once)
+    summary = { ...base, queue: { imagesAhead: 8, ownerImages: 0, ownerLimit: 8, parallelism: 4 } };
+    fixture.destroy();
+    TestBed.resetTestingModule();
+    await setup();
+    fixture.detectChanges();
+    const behind = Number(/about (\d+) s/.exec(shown(byId('eta')) ?? '')?.[1]);
+    // THEN the ETA grows by two rounds of the model's time
+    const p50 = catalogEta(
+      MODEL_CATALOG.find((m) => m.id === CORE) as (typeof MODEL_CATALOG)[number],
+      4,
+    ).p50Seconds;
+    expect(behind - alone).toBe(Math.ceil(2 * p50));
   });
 });

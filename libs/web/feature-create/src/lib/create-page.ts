@@ -2,6 +2,8 @@ import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
+  effect,
   inject,
   linkedSignal,
   OnInit,
@@ -17,8 +19,10 @@ import {
   Generation,
   OUTPUT_FORMATS,
   OutputFormat,
+  OwnerSummary,
 } from '@imagegen/contracts';
 import {
+  GenerationsApi,
   GenerationStore,
   injectModelList,
   problemMessage,
@@ -32,11 +36,14 @@ import {
   PromptChange,
 } from '@imagegen/web/ui';
 import {
+  budgetLeft,
   etaOf,
   formatUsd,
   imagesByIndex,
   isCallable,
   jobTiming,
+  passesBudget,
+  queueWaitSeconds,
   timingOfJob,
   UNKNOWN_JOB_TIMING,
   wantsEnglish,
@@ -60,6 +67,10 @@ export default class CreatePage implements OnInit {
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
   private readonly models = injectModelList();
+  private readonly api = inject(GenerationsApi);
+  private readonly destroyRef = inject(DestroyRef);
+  /** The owner's budgets and the worker's queue (read at start and after each new job). */
+  private readonly summary = signal<OwnerSummary | undefined>(undefined);
 
   /** "Improve prompt": its suggestion reaches the form only when accepted (applyPrompt). */
   protected readonly assistant = inject(PromptAssistantStore);
@@ -105,10 +116,19 @@ export default class CreatePage implements OnInit {
     const model = this.model();
     return model ? formatUsd(estimateCostUsd(model, this.count())) : '';
   });
-  /** Before Generate: the selected model and count. */
+  /** What is left of the tightest budget, shown next to the cost (ADR 0015). */
+  protected readonly budgetLeft = computed(() => budgetLeft(this.summary()));
+  /** The job as set would pass a budget: the server would refuse it. */
+  protected readonly overBudget = computed(() => {
+    const model = this.model();
+    return !!model && passesBudget(this.summary(), estimateCostUsd(model, this.count()));
+  });
+  /** Before Generate: the selected model and count, behind the images already queued. */
   protected readonly eta = computed(() => {
     const model = this.model();
-    return model ? jobTiming(etaOf(model), this.count()).expectedSeconds : undefined;
+    if (!model) return undefined;
+    const eta = etaOf(model);
+    return jobTiming(eta, this.count()).expectedSeconds + queueWaitSeconds(this.summary(), eta);
   });
   /** While waiting: the running job's own model and count. */
   protected readonly jobTiming = computed(() => {
@@ -117,7 +137,25 @@ export default class CreatePage implements OnInit {
   });
   protected readonly message = problemMessage(this.problem);
 
+  constructor() {
+    // A new job changes the budgets and the queue: read them again.
+    let lastJob: string | undefined;
+    effect(() => {
+      const id = this.job()?.id;
+      if (id && id !== lastJob) {
+        lastJob = id;
+        this.readSummary();
+      }
+    });
+  }
+
+  private readSummary(): void {
+    const sub = this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined });
+    this.destroyRef.onDestroy(() => sub.unsubscribe());
+  }
+
   ngOnInit(): void {
+    this.readSummary();
     this.models.load(this.problem, () => {
       if (!this.modelId()) this.selectModel(this.models.pickable().find(isCallable)?.id ?? '');
       else this.selectModel(this.modelId());

@@ -45,6 +45,18 @@ const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> =
     message: `Too many requests: wait${p.retryAfterSeconds ? ` ${p.retryAfterSeconds} s` : ' a moment'} and try again.`,
     retryable: true,
   }),
+  BUDGET_EXCEEDED: (p) => ({
+    title: 'Budget used up',
+    message: p.detail
+      ? `${p.detail.charAt(0).toUpperCase()}${p.detail.slice(1)}.`
+      : 'This job would pass the spending budget: try fewer images, or wait until it resets.',
+    retryable: false,
+  }),
+  QUEUE_FULL: (p) => ({
+    title: 'Your images are still being made',
+    message: `You have as many images waiting as allowed: send this job when some are done${p.retryAfterSeconds ? ` (about ${p.retryAfterSeconds} s)` : ''}.`,
+    retryable: true,
+  }),
   VALIDATION_FAILED: (p) => ({
     title: 'Check the form',
     message: p.detail ?? 'Some fields need a look.',
