@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { DEPLOY_SETTINGS } from '@imagegen/infra/util-deploy-settings';
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
+
 import { cognitoDomainPrefixOf, ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
 import { repoRoot } from './repo-root';
 
@@ -116,6 +119,18 @@ describe(loadConfig.name, () => {
     // Then every default setting is documented, with the value DEFAULT_CONFIG has
     for (const [key, value] of Object.entries(DEFAULT_CONFIG))
       expect({ key, documented: documented.get(key) }).toEqual({ key, documented: String(value) });
+  });
+
+  it('is what docs/deploy.md says: every setting in its table, with the code’s default and meaning', () => {
+    const doc = readFileSync(join(repoRoot(), 'docs/deploy.md'), 'utf8');
+    expect(settingsTableProblems(DEPLOY_SETTINGS, readSettingsTable(doc, 'Settings'))).toEqual([]);
+  });
+
+  it('refuses a setting that is not true or false, from cdk.json or a variable', () => {
+    expect(() => loadConfig({}, { IMAGEGEN_IMAGE_VERSIONING: 'yes' })).toThrow(
+      'imageVersioning must be true or false',
+    );
+    expect(() => loadConfig({ cognito: 'true!' }, {})).toThrow('cognito must be true or false');
   });
 
   it('gives each account and region its own Cognito domain prefix, unless one is set', () => {

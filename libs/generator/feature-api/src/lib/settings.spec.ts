@@ -1,4 +1,9 @@
-import { loadGeneratorSettings } from './settings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
+
+import { API_SETTINGS, loadGeneratorSettings } from './settings';
 
 const BASE = { GENERATIONS_TABLE: 'jobs', IMAGES_BUCKET: 'images', WORKER_FUNCTION_NAME: 'worker' };
 
@@ -42,5 +47,23 @@ describe(loadGeneratorSettings.name, () => {
   it('does not need the worker name in the worker', () => {
     const { WORKER_FUNCTION_NAME: _omit, ...env } = BASE;
     expect(loadGeneratorSettings(env, 'worker').workerFunctionName).toBeUndefined();
+  });
+});
+
+describe('the generator settings table of the README', () => {
+  it('lists every setting, with the code’s default and description', () => {
+    const readme = readFileSync(join(__dirname, '../../../../../README.md'), 'utf8');
+    const problems = settingsTableProblems(API_SETTINGS, readSettingsTable(readme, 'Generator'), {
+      // The AWS SDK reads its own endpoint overrides; the Lambda runtime sets AWS_REGION.
+      alsoDocumented: [
+        'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+        'AWS_ENDPOINT_URL_BEDROCK',
+        'AWS_ENDPOINT_URL_S3',
+        'AWS_ENDPOINT_URL_DYNAMODB',
+        'AWS_ENDPOINT_URL_LAMBDA',
+      ],
+      undocumented: ['AWS_REGION'],
+    });
+    expect(problems).toEqual([]);
   });
 });
