@@ -13,9 +13,10 @@ import {
   S3ImageStore,
   S3UrlSigner,
 } from '@imagegen/generator/data-access-aws';
-import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import { ParametersWriter, SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
   GeneratorDeps,
+  ImageMetadataPort,
   ImageModelPort,
   mathRandom,
   ModelAccessPort,
@@ -42,10 +43,17 @@ import { GeneratorSettings } from './settings';
 const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
   new Error(`${what} is not wired in the ${fn} function (the other function's part)`);
 
+const notWired = (what: string, fn: 'API' | 'abandoned-job'): ImageMetadataPort => ({
+  withParameters: () => {
+    throw elsewhere(what, fn);
+  },
+});
+
 interface Specific {
   readonly model: ImageModelPort;
   readonly access: ModelAccessPort;
   readonly thumbnails: ThumbnailerPort;
+  readonly metadata: ImageMetadataPort;
   readonly worker: WorkerInvokerPort;
 }
 
@@ -95,10 +103,11 @@ function apiPorts(settings: GeneratorSettings): Pick<Specific, 'access' | 'worke
   };
 }
 
-function workerPorts(settings: GeneratorSettings): Pick<Specific, 'model' | 'thumbnails'> {
+function workerPorts(settings: GeneratorSettings): Pick<Specific, 'model' | 'thumbnails' | 'metadata'> {
   return {
     model: new BedrockImageModel(createBedrockRuntimeClient(settings), settings.bedrockRegion),
     thumbnails: new SharpThumbnailer(),
+    metadata: new ParametersWriter(),
   };
 }
 
@@ -109,6 +118,7 @@ export function createApiApp(settings: GeneratorSettings, service = 'generator-a
     ...apiPorts(settings),
     model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
+    metadata: notWired('the image metadata writer', 'API'),
   });
   return createApiAppFromDeps(deps, log);
 }
@@ -136,6 +146,7 @@ export function createAbandonedApp(
   const deps = composeDeps(settings, log, storageClients(settings), {
     model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
+    metadata: notWired('the image metadata writer', 'abandoned-job'),
     access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
   });
