@@ -70,7 +70,8 @@ const typeConstraints = [
   },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', TESTING] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', TESTING] },
+  // Infra reads its settings with the shared loader (type:util), like every app.
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', TESTING] },
   { sourceTag: TESTING, onlyDependOnLibsWithTags: ['type:contracts', 'type:util', TESTING] },
   // End-to-end tests drive the stack from outside: contracts, testing helpers, and shared utilities
   // (e.g. SigV4 signing, to call the generator API as the BFF does), never an app's or a feature's code.
@@ -84,7 +85,8 @@ const scopeConstraints = [
     sourceTag: 'scope:local-cloud',
     onlyDependOnLibsWithTags: ['scope:local-cloud', 'scope:generator', 'scope:shared'],
   },
-  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // The deployment settings are infra's own library, read by infra and the deploy preflight (doctor).
+  { sourceTag: 'scope:infra', onlyDependOnLibsWithTags: ['scope:infra', 'scope:shared'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
 ];
 const platformConstraints = [

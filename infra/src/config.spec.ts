@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { DEPLOY_SETTINGS } from '@imagegen/infra/util-deploy-settings';
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
+
 import { cognitoDomainPrefixOf, ConfigError, DEFAULT_CONFIG, loadConfig } from './config';
 import { repoRoot } from './repo-root';
 
@@ -159,9 +162,11 @@ describe(loadConfig.name, () => {
     });
     expect(loadConfig({}, { IMAGEGEN_BUDGET_OWNER_MONTHLY_USD: '12.5' }).budgetOwnerMonthlyUsd).toBe(12.5);
     expect(() => loadConfig({ budgetOwnerDailyUsd: 0 }, {})).toThrow(
-      /budgetOwnerDailyUsd must be an amount in dollars/,
+      /budgetOwnerDailyUsd must be a number from 0.01 to 1000000/,
     );
-    expect(() => loadConfig({ budgetMonthlyUsd: 1.234 }, {})).toThrow(/budgetMonthlyUsd must be an amount/);
+    expect(() => loadConfig({ budgetMonthlyUsd: 1.234 }, {})).toThrow(
+      /budgetMonthlyUsd must be an amount in dollars to the cent/,
+    );
     expect(() => loadConfig({ budgetOwnerDailyUsd: 30 }, {})).toThrow(
       /budgetOwnerDailyUsd cannot be more than budgetOwnerMonthlyUsd/,
     );
@@ -171,6 +176,18 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ rateLimitCreatePerIpPerMinute: 0 }, {})).toThrow(
       /rateLimitCreatePerIpPerMinute/,
     );
+  });
+
+  it('is what docs/deploy.md says: every setting in its table, with the code’s default and meaning', () => {
+    const doc = readFileSync(join(repoRoot(), 'docs/deploy.md'), 'utf8');
+    expect(settingsTableProblems(DEPLOY_SETTINGS, readSettingsTable(doc, 'Settings'))).toEqual([]);
+  });
+
+  it('refuses a setting that is not true or false, from cdk.json or a variable', () => {
+    expect(() => loadConfig({}, { IMAGEGEN_IMAGE_VERSIONING: 'yes' })).toThrow(
+      'imageVersioning must be true or false',
+    );
+    expect(() => loadConfig({ cognito: 'true!' }, {})).toThrow('cognito must be true or false');
   });
 
   it('gives each account and region its own Cognito domain prefix, unless one is set', () => {

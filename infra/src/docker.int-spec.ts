@@ -53,7 +53,7 @@ describe('docker/', () => {
     expect(bff).toMatch(/^CMD \["node", /m);
     expect(bff).toMatch(/npm ci --omit=dev/);
     expect(readFileSync(join(root, 'docker/web.Dockerfile'), 'utf8')).toMatch(
-      /^FROM nginxinc\/nginx-unprivileged:/m,
+      /^ARG NGINX_IMAGE=nginxinc\/nginx-unprivileged:/m,
     );
   });
 

@@ -4,6 +4,9 @@ const { join, relative } = require('node:path');
 const root = join(__dirname, '../..');
 const preset = require(join(root, 'jest.preset.js'));
 
+/** Packages that ship ES modules only (NestJS 12 and its companions). */
+const ESM_ONLY = ['@nestjs', 'nestjs-pino'];
+
 /** A Node (or platform-neutral) project: ts-jest, compiled in isolation (tsc type-checks the tree). */
 function nodeProject(displayName, dir, extra = {}) {
   return {
@@ -11,7 +14,11 @@ function nodeProject(displayName, dir, extra = {}) {
     rootDir: dir,
     ...preset,
     testEnvironment: 'node',
-    transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
+    // ts-jest, plus the ES-module-only packages (NestJS 12) compiled to CommonJS like our code.
+    transform: {
+      '^.+\\.[tj]s$': [require.resolve('./esm-interop.cjs'), { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+    },
+    transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
     moduleFileExtensions: ['ts', 'js', 'json'],
     coverageDirectory: join(root, 'coverage', relative(root, dir)),
     ...extra,

@@ -35,14 +35,19 @@ export const chromiumPath = () => {
   return executable(path) ? path : undefined;
 };
 
-const [major, minor] = process.versions.node.split('.').map(Number);
+const [major, minor, patch] = process.versions.node.split('.').map(Number);
+/** Angular 22's range (its `engines`): ^22.22.3 || ^24.15.0 || >=26.0.0. */
+const supportedNode =
+  (major === 22 && (minor > 22 || (minor === 22 && patch >= 3))) ||
+  (major === 24 && minor >= 15) ||
+  major >= 26;
 
 /** Each missing prerequisite with how to get it; empty when the machine has all. */
 export function missingPrerequisites() {
   const missing = [];
-  if (major < 22 || (major === 22 && minor < 12)) {
+  if (!supportedNode) {
     missing.push(
-      `Node >= 22.12 (this is ${process.versions.node}; .nvmrc names 24: nvm install, or npm i node@24 and put its bin first on PATH)`,
+      `Node ^22.22.3, ^24.15 or >= 26 (this is ${process.versions.node}; .nvmrc names 24: nvm install, or npm i node@24 and put its bin first on PATH)`,
     );
   }
   if (!nginxPath()) missing.push('nginx (apt-get install -y nginx-core, or set NGINX_PATH)');

@@ -60,24 +60,28 @@ describe('npm run lint', () => {
     );
   });
 
-  it('refuses a web component without OnPush, or with a selector outside the ig- prefix', () => {
-    const component = (selector: string, onPush: boolean) =>
+  it('refuses a web component that opts out of OnPush, or with a selector outside the ig- prefix', () => {
+    // Angular 22: OnPush is the default; a component leaves it only by naming another strategy (Eager).
+    const component = (selector: string, strategy?: 'OnPush' | 'Eager') =>
       [
-        "import { ChangeDetectionStrategy, Component } from '@angular/core';",
+        strategy
+          ? "import { ChangeDetectionStrategy, Component } from '@angular/core';"
+          : "import { Component } from '@angular/core';",
         '',
         '@Component({',
         `  selector: '${selector}',`,
-        ...(onPush ? ['  changeDetection: ChangeDetectionStrategy.OnPush,'] : []),
+        ...(strategy ? [`  changeDetection: ChangeDetectionStrategy.${strategy},`] : []),
         "  template: '<p>hello</p>',",
         '})',
         'export class LintProbe {}',
         '',
       ].join('\n');
-    expect(eslintRules(PROJECT_FILE, component('ig-lint-probe', true))).toEqual([]);
-    expect(eslintRules(PROJECT_FILE, component('ig-lint-probe', false))).toContain(
+    expect(eslintRules(PROJECT_FILE, component('ig-lint-probe'))).toEqual([]);
+    expect(eslintRules(PROJECT_FILE, component('ig-lint-probe', 'OnPush'))).toEqual([]);
+    expect(eslintRules(PROJECT_FILE, component('ig-lint-probe', 'Eager'))).toContain(
       '@angular-eslint/prefer-on-push-component-change-detection',
     );
-    expect(eslintRules(PROJECT_FILE, component('app-lint-probe', true))).toContain(
+    expect(eslintRules(PROJECT_FILE, component('app-lint-probe'))).toContain(
       '@angular-eslint/component-selector',
     );
   });

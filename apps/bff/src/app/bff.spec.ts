@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
 
 import { CORE, FakeGenerator, testEnv } from '../testing/fake-generator';
-import { API_GATEWAY_TIMEOUT_MS, BffConfig, loadBffConfig } from './bff-config';
+import { API_GATEWAY_TIMEOUT_MS, BFF_SETTINGS, BffConfig, loadBffConfig } from './bff-config';
 import { createBffApp } from './create-app';
 
 let app: NestExpressApplication;
@@ -377,6 +380,17 @@ describe(loadBffConfig.name, () => {
     expect(() => loadBffConfig({ GENERATOR_API_URL: 'not a url', COOKIE_SECRET: 'x'.repeat(40) })).toThrow(
       /setting GENERATOR_API_URL/,
     );
+  });
+
+  it('never echoes the cookie secret in its refusal', () => {
+    expect(() => loadBffConfig(testEnv({ COOKIE_SECRET: 'hunter2-is-my-password' }))).toThrow(
+      /^(?![\s\S]*hunter2)[\s\S]*COOKIE_SECRET must be at least 32 characters/,
+    );
+  });
+
+  it('is what the README says: every setting in its BFF table, with the code’s default and description', () => {
+    const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
+    expect(settingsTableProblems(BFF_SETTINGS, readSettingsTable(readme, 'BFF'))).toEqual([]);
   });
 });
 

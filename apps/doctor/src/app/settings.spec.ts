@@ -18,6 +18,8 @@ describe(loadSettings.name, () => {
       bedrockRegion: 'us-east-1',
       bedrockConcurrency: 8,
       domainName: 'a.example.com',
+      hostedZoneName: 'example.com',
+      account: '123456789012',
     };
     const env = {
       IMAGEGEN_REGION: 'eu-central-1',
@@ -50,5 +52,15 @@ describe(loadSettings.name, () => {
     );
     expect(() => loadSettings(['--verbose'], {}, undefined)).toThrow(/unknown argument --verbose/);
     expect(() => loadSettings(['--region'], {}, undefined)).toThrow(/--region needs a value/);
+  });
+
+  it('refuses, before any AWS call, the settings infra would refuse at synth (the same checks)', () => {
+    // Given a domain without its hosted zone and account, and a setting infra does not know
+    const context = { domainName: 'a.example.com', colour: 'blue' };
+    // Then the preflight says what synth would say
+    expect(() => loadSettings([], {}, context)).toThrow(SettingsError);
+    expect(() => loadSettings([], {}, context)).toThrow(
+      /unknown setting colour[\s\S]*domainName and hostedZoneName go together[\s\S]*domainName needs account/,
+    );
   });
 });

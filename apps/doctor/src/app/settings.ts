@@ -1,3 +1,10 @@
+import {
+  DEFAULT_DEPLOY_SETTINGS,
+  deployEnvName,
+  DeploySettingsError,
+  loadDeploySettings,
+} from '@imagegen/infra/util-deploy-settings';
+
 /** What the preflight needs to know of the deployment: the few settings infra reads that it checks against. */
 export interface DoctorSettings {
   /** Region of the stacks: where CDK must be bootstrapped and the Lambda functions run. */
@@ -14,32 +21,35 @@ export interface DoctorSettings {
   readonly json: boolean;
 }
 
-/** infra/src/config.ts DEFAULT_CONFIG, for the settings the preflight reads. */
+/** infra's defaults (DEPLOY_SETTINGS), for the settings the preflight reads. */
 export const DEFAULT_SETTINGS = {
-  region: 'us-west-2',
-  bedrockRegion: 'us-west-2',
-  bedrockConcurrency: 4,
-  workerReservedConcurrency: 0,
+  region: DEFAULT_DEPLOY_SETTINGS.region,
+  bedrockRegion: DEFAULT_DEPLOY_SETTINGS.bedrockRegion,
+  bedrockConcurrency: DEFAULT_DEPLOY_SETTINGS.bedrockConcurrency,
+  workerReservedConcurrency: DEFAULT_DEPLOY_SETTINGS.workerReservedConcurrency,
 } as const;
 
-export class SettingsError extends Error {
+export class SettingsError extends DeploySettingsError {
   override readonly name = 'SettingsError';
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export const USAGE = `usage: npm run doctor [-- --region REGION] [--bedrock-region REGION] [--json]
 
 Checks, with your AWS credentials, what \`npm run deploy\` needs, and prints the fix for each failure.
-Settings come from where infra reads them: infra/cdk.json (context "imagegen"), then IMAGEGEN_REGION,
-IMAGEGEN_BEDROCK_REGION, IMAGEGEN_BEDROCK_CONCURRENCY, IMAGEGEN_WORKER_RESERVED_CONCURRENCY,
-IMAGEGEN_DOMAIN_NAME; the flags win over both.
+Settings come from where infra reads them: infra/cdk.json (context "imagegen"), then IMAGEGEN_*
+variables (IMAGEGEN_REGION, IMAGEGEN_BEDROCK_REGION, …; docs/deploy.md lists them); the flags win over both.
 Exit code: 0 when nothing failed (warnings allowed), 1 when a check failed, 2 on bad usage.`;
 
+/** The flags, and the setting each overrides. */
+const FLAG_SETTINGS: Readonly<Record<string, string>> = {
+  region: 'region',
+  'bedrock-region': 'bedrockRegion',
+};
+
 /**
- * The deployment settings as infra's loadConfig merges them (defaults, then the `imagegen` context of
- * infra/cdk.json, then IMAGEGEN_* variables), then the command-line flags. Infra is an app and cannot be
- * imported, so the few names are repeated here; infra's own checks still run at synth.
+ * The deployment settings exactly as infra reads them (the same DEPLOY_SETTINGS and merge: defaults,
+ * then the `imagegen` context of infra/cdk.json, then IMAGEGEN_* variables, all checked), then the
+ * command-line flags over them.
  */
 export function loadSettings(
   argv: readonly string[],
@@ -47,38 +57,18 @@ export function loadSettings(
   cdkContext: Record<string, unknown> | undefined,
 ): DoctorSettings {
   const flags = parseFlags(argv);
-  const pick = (key: string, envName: string, flag?: string): unknown => {
-    if (flag !== undefined && flags[flag] !== undefined) return flags[flag];
-    const fromEnv = env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-    return cdkContext?.[key] ?? (DEFAULT_SETTINGS as Record<string, unknown>)[key];
-  };
-  const region = String(pick('region', 'IMAGEGEN_REGION', 'region'));
-  const bedrockRegion = String(pick('bedrockRegion', 'IMAGEGEN_BEDROCK_REGION', 'bedrock-region'));
-  const bedrockConcurrency = Number(pick('bedrockConcurrency', 'IMAGEGEN_BEDROCK_CONCURRENCY'));
-  const workerReservedConcurrency = Number(
-    pick('workerReservedConcurrency', 'IMAGEGEN_WORKER_RESERVED_CONCURRENCY'),
+  const fromFlags = Object.fromEntries(
+    Object.entries(FLAG_SETTINGS)
+      .filter(([flag]) => flags[flag] !== undefined)
+      .map(([flag, key]) => [deployEnvName(key), flags[flag]]),
   );
-  const domainName = pick('domainName', 'IMAGEGEN_DOMAIN_NAME');
-  const problems: string[] = [];
-  if (!REGION.test(region)) problems.push(`region must be an AWS region such as us-west-2 (got ${region})`);
-  if (!REGION.test(bedrockRegion))
-    problems.push(`bedrock region must be an AWS region such as us-west-2 (got ${bedrockRegion})`);
-  if (!Number.isInteger(bedrockConcurrency) || bedrockConcurrency < 2 || bedrockConcurrency > 1000)
-    problems.push('bedrockConcurrency must be a whole number from 2 to 1000');
-  if (
-    !Number.isInteger(workerReservedConcurrency) ||
-    workerReservedConcurrency < 0 ||
-    workerReservedConcurrency > 1000
-  )
-    problems.push('workerReservedConcurrency must be a whole number from 0 to 1000');
-  if (problems.length) throw new SettingsError(problems.join('\n'));
+  const deploy = loadDeploySettings(cdkContext, { ...env, ...fromFlags }, { error: SettingsError });
   return {
-    region,
-    bedrockRegion,
-    bedrockConcurrency,
-    workerReservedConcurrency,
-    ...(typeof domainName === 'string' && domainName ? { domainName } : {}),
+    region: deploy.region,
+    bedrockRegion: deploy.bedrockRegion,
+    bedrockConcurrency: deploy.bedrockConcurrency,
+    workerReservedConcurrency: deploy.workerReservedConcurrency,
+    ...(deploy.domainName ? { domainName: deploy.domainName } : {}),
     json: flags['json'] === 'true',
   };
 }

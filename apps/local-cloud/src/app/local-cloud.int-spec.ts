@@ -6,9 +6,9 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 
 import { ErrorCode, Generation, OWNER_HEADER } from '@imagegen/contracts';
-import { readParametersText } from '@imagegen/generator/domain';
 import { readImageInfo } from '@imagegen/generator/model-adapters';
 import { NO_FAULTS } from '@imagegen/local-cloud/feature-bedrock';
+import { readParametersText } from '@imagegen/shared/util-image-codecs';
 import { createLogger } from '@imagegen/shared/util-logging';
 import { signRequest } from '@imagegen/shared/util-sigv4';
 

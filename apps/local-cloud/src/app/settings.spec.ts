@@ -1,4 +1,9 @@
-import { loadLocalCloudSettings, LocalSettingsError } from './settings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
+
+import { loadLocalCloudSettings, LOCAL_CLOUD_SETTINGS, LocalSettingsError } from './settings';
 
 describe(loadLocalCloudSettings.name, () => {
   it('uses the documented ports, data folder and worker budget by default', () => {
@@ -105,5 +110,16 @@ describe(loadLocalCloudSettings.name, () => {
   ])('refuses a bad setting with its name (%p)', (env, message) => {
     expect(() => loadLocalCloudSettings(env, '/repo')).toThrow(LocalSettingsError);
     expect(() => loadLocalCloudSettings(env, '/repo')).toThrow(message);
+  });
+
+  it('reports every bad setting at once', () => {
+    expect(() =>
+      loadLocalCloudSettings({ PORT: 'http', LOCAL_IAM: 'maybe', RETENTION_DAYS: '0' }, '/repo'),
+    ).toThrow(/PORT must be[\s\S]*LOCAL_IAM must be one of enforce, off[\s\S]*RETENTION_DAYS must be/);
+  });
+
+  it('is what the README says: every setting in its local cloud table, with the code’s default and description', () => {
+    const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
+    expect(settingsTableProblems(LOCAL_CLOUD_SETTINGS, readSettingsTable(readme, 'Local cloud'))).toEqual([]);
   });
 });

@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 
-import { BedrockFaults, faultProblems } from '@imagegen/local-cloud/feature-bedrock';
+import { BedrockFaults, DEFAULT_FAULTS, faultProblems } from '@imagegen/local-cloud/feature-bedrock';
+import {
+  defineSettings,
+  parseSettings,
+  setting,
+  SettingsError,
+  type Coerced,
+  type SettingsOf,
+} from '@imagegen/shared/util-config';
 
 /** Fixed local credentials: the stand-ins accept only these (never real AWS keys). */
 export const LOCAL_CREDENTIALS = {
@@ -70,124 +78,211 @@ export interface LocalCloudSettings {
   readonly apiThrottle: boolean;
 }
 
-export class LocalSettingsError extends Error {
+export class LocalSettingsError extends SettingsError {
   override readonly name = 'LocalSettingsError';
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number;
-function int(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: undefined,
-  min: number,
-  max: number,
-): number | undefined;
-function int(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new LocalSettingsError(
-      `setting ${name} must be a whole number from ${min} to ${max} (got "${raw}")`,
-    );
-  return n;
-}
-
-function rate(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!(n >= 0 && n <= 1))
-    throw new LocalSettingsError(`setting ${name} must be a number from 0 to 1 (got "${raw}")`);
-  return n;
 }
 
 /** The spread of the realistic profile: each image within ±20 % of its model's time. */
 const DEFAULT_REALISTIC_JITTER = 0.2;
 
+const PORT_DESCRIPTIONS: Readonly<Record<keyof LocalPorts, string>> = {
+  web: 'the URL to open: the web app and `/api` on one origin',
+  bff: 'the BFF',
+  apiGateway: 'API Gateway stand-in',
+  bedrock: 'Bedrock Runtime stand-in',
+  s3: 'S3 (verifying front)',
+  dynamodb: 'DynamoDB (dynalite)',
+  lambda: 'Lambda Invoke stand-in',
+  sqs: 'SQS stand-in',
+};
+const portSetting = (key: keyof LocalPorts) =>
+  setting.int({
+    name: PORT_SETTINGS[key][0],
+    min: 0,
+    max: 65535,
+    default: PORT_SETTINGS[key][1],
+    description: PORT_DESCRIPTIONS[key],
+  });
+
+const LATENCY_EXPECTED =
+  '"realistic", a number of ms (0..600000), or a JSON map of model id to ms with "default"';
+
 /**
- * LOCAL_BEDROCK_LATENCY_MS: `realistic` (the default: each model its own time, with jitter), a
- * number of ms for every model (`0`: none, what tests and benchmarks use), or a JSON map of model id
- * to ms with `default` for the rest. An explicit value has no jitter unless LOCAL_BEDROCK_LATENCY_JITTER says so.
+ * LOCAL_BEDROCK_LATENCY_MS: `realistic` (each model its own time, with jitter), a number of ms for
+ * every model (`0`: none, what tests and benchmarks use), or a JSON map of model id to ms with `default`.
  */
-function latencySettings(env: NodeJS.ProcessEnv): Pick<BedrockFaults, 'latencyMs' | 'latencyJitter'> {
-  const raw = env['LOCAL_BEDROCK_LATENCY_MS']?.trim() || 'realistic';
-  const jitter = rate(env, 'LOCAL_BEDROCK_LATENCY_JITTER');
-  let latencyMs: BedrockFaults['latencyMs'];
-  if (raw === 'realistic') latencyMs = 'realistic';
-  else if (raw.startsWith('{')) {
+function latency(raw: unknown): Coerced<BedrockFaults['latencyMs']> {
+  const text = String(raw);
+  let latencyMs: unknown;
+  if (text === 'realistic') latencyMs = 'realistic';
+  else if (text.startsWith('{')) {
     try {
-      latencyMs = JSON.parse(raw);
+      latencyMs = JSON.parse(text);
     } catch {
-      throw new LocalSettingsError(`setting LOCAL_BEDROCK_LATENCY_MS is not valid JSON (got "${raw}")`);
+      return { problem: 'is not valid JSON' };
     }
-  } else latencyMs = Number(raw);
-  if (faultProblems({ latencyMs }).length) {
-    throw new LocalSettingsError(
-      `setting LOCAL_BEDROCK_LATENCY_MS must be "realistic", a number of ms (0..600000), or a JSON map of model id to ms with "default" (got "${raw}")`,
-    );
-  }
-  const spread = jitter ?? (latencyMs === 'realistic' ? DEFAULT_REALISTIC_JITTER : undefined);
-  return { latencyMs, ...(spread !== undefined ? { latencyJitter: spread } : {}) };
+  } else latencyMs = Number(text);
+  return faultProblems({ latencyMs }).length
+    ? { problem: '' }
+    : { value: latencyMs as BedrockFaults['latencyMs'] };
 }
 
-const optional = <K extends string>(key: K, value: number | undefined) =>
-  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
+const rate = (name: string, description: string, docDefault?: string) =>
+  setting.number({ name, min: 0, max: 1, description, ...(docDefault ? { docDefault } : {}) });
 
-function iamSetting(env: NodeJS.ProcessEnv): boolean {
-  const raw = env['LOCAL_IAM']?.trim() || 'enforce';
-  if (raw !== 'enforce' && raw !== 'off')
-    throw new LocalSettingsError(`setting LOCAL_IAM must be "enforce" or "off" (got "${raw}")`);
-  return raw === 'enforce';
-}
+/**
+ * The local cloud's settings (environment variables), each declared once here; the description is the
+ * README's "what it does" (settings.spec.ts checks the README's table against it).
+ */
+export const LOCAL_CLOUD_SETTINGS = defineSettings({
+  webPort: portSetting('web'),
+  bffPort: portSetting('bff'),
+  apiGatewayPort: portSetting('apiGateway'),
+  bedrockPort: portSetting('bedrock'),
+  s3Port: portSetting('s3'),
+  dynamodbPort: portSetting('dynamodb'),
+  lambdaPort: portSetting('lambda'),
+  sqsPort: portSetting('sqs'),
+  iam: setting.oneOf(['enforce', 'off'], {
+    name: 'LOCAL_IAM',
+    default: 'enforce',
+    description:
+      "every call reaching a stand-in is authorized against the calling role's statements in the synthesized template (each function and the BFF sign with keys of their own; refusals in the service's own AccessDenied shape, ADR 0008); `off` lets any call signed with the local keys through",
+  }),
+  apiThrottle: setting.oneOf(['template', 'off'], {
+    name: 'LOCAL_API_THROTTLE',
+    default: 'template',
+    description:
+      "the API stage's throttle from the template (rate and burst; 429 `Too Many Requests` past it, ADR 0012); `off` lifts it (the end-to-end suites do)",
+  }),
+  dataDir: setting.string({
+    name: 'LOCAL_CLOUD_DATA_DIR',
+    default: '.local-cloud',
+    description: "where images, jobs, the worker's queue journal and the local cookie secret are kept",
+  }),
+  workerConcurrency: setting.int({
+    name: 'LOCAL_WORKER_CONCURRENCY',
+    min: 1,
+    max: 100,
+    docDefault: "the template's (`4`)",
+    description: "a local override of the worker queue mapping's `MaximumConcurrency`: images made at once",
+  }),
+  // The same range as the generator's own RETENTION_DAYS.
+  retentionDays: setting.int({
+    name: 'RETENTION_DAYS',
+    min: 1,
+    max: 3650,
+    docDefault: "the template's (`30`)",
+    description:
+      "a local override of the days jobs and images are kept (the generator's record TTL and the bucket lifecycle the sweeper stands in for)",
+  }),
+  templateCacheDir: setting.string({
+    name: 'LOCAL_TEMPLATE_CACHE_DIR',
+    default: '.local-cloud/template-cache',
+    description:
+      'where the synthesized infra templates are kept; synthesized again (without bundling) only when infra/src, cdk.json or libs/contracts change',
+  }),
+  retentionSweepSeconds: setting.int({
+    name: 'LOCAL_RETENTION_SWEEP_SECONDS',
+    min: 0,
+    max: 86_400,
+    default: 300,
+    description:
+      'how often the sweeper standing in for DynamoDB TTL and the S3 lifecycle runs; `0` turns it off',
+  }),
+  shutdownGraceSeconds: setting.int({
+    name: 'LOCAL_SHUTDOWN_GRACE_SECONDS',
+    min: 0,
+    max: 600,
+    default: 20,
+    description:
+      'on Ctrl+C / SIGTERM: new requests get 503, the worker finishes the images it holds for up to this long, the rest are settled failed; exit 0',
+  }),
+  latencyMs: setting.custom<BedrockFaults['latencyMs']>({
+    name: 'LOCAL_BEDROCK_LATENCY_MS',
+    type: 'latency',
+    expected: LATENCY_EXPECTED,
+    default: 'realistic',
+    coerce: latency,
+    description:
+      'time per image in the Bedrock stand-in: `realistic` (Core ~2 s, SD3.5 Large ~3.5 s, Ultra ~5 s), a number of ms for every model (`0`: none), or JSON `{"model-id": ms, "default": ms}`',
+  }),
+  latencyJitter: rate(
+    'LOCAL_BEDROCK_LATENCY_JITTER',
+    "share by which each call's time varies (0..1)",
+    `\`${DEFAULT_REALISTIC_JITTER}\` with \`realistic\`, else \`0\``,
+  ),
+  throttleRate: rate(
+    'LOCAL_BEDROCK_THROTTLE_RATE',
+    'share of invokes answered `ThrottlingException` (0..1)',
+    `\`${DEFAULT_FAULTS.throttleRate}\``,
+  ),
+  errorRate: rate(
+    'LOCAL_BEDROCK_ERROR_RATE',
+    'share answered `InternalServerException` (0..1)',
+    `\`${DEFAULT_FAULTS.errorRate}\``,
+  ),
+  contentFilterPattern: setting.string({
+    name: 'LOCAL_BEDROCK_CONTENT_FILTER',
+    docDefault: `\`${DEFAULT_FAULTS.contentFilterPattern}\``,
+    description: 'prompts matching this regular expression are "blocked by the content filter"',
+  }),
+  accessDeniedModels: setting.list({
+    name: 'LOCAL_BEDROCK_ACCESS_DENIED',
+    docDefault: 'empty',
+    description: 'comma-separated model ids this "account" has no access to',
+  }),
+  logLevel: setting.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'the local cloud’s log level (passed on to the BFF and the generator)',
+  }),
+});
 
-function apiThrottleSetting(env: NodeJS.ProcessEnv): boolean {
-  const raw = env['LOCAL_API_THROTTLE']?.trim() || 'template';
-  if (raw !== 'template' && raw !== 'off')
-    throw new LocalSettingsError(`setting LOCAL_API_THROTTLE must be "template" or "off" (got "${raw}")`);
-  return raw === 'template';
-}
+type Values = SettingsOf<typeof LOCAL_CLOUD_SETTINGS>;
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /** Reads the local cloud's settings from the environment (README lists them all). */
 export function loadLocalCloudSettings(env: NodeJS.ProcessEnv, cwd = process.cwd()): LocalCloudSettings {
-  const ports = Object.fromEntries(
-    Object.entries(PORT_SETTINGS).map(([key, [name, fallback]]) => [key, int(env, name, fallback, 0, 65535)]),
-  ) as unknown as LocalPorts;
-  const faults: Record<string, unknown> = {
-    ...latencySettings(env),
-    ...(rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') !== undefined
-      ? { throttleRate: rate(env, 'LOCAL_BEDROCK_THROTTLE_RATE') }
-      : {}),
-    ...(rate(env, 'LOCAL_BEDROCK_ERROR_RATE') !== undefined
-      ? { errorRate: rate(env, 'LOCAL_BEDROCK_ERROR_RATE') }
-      : {}),
-    ...(env['LOCAL_BEDROCK_CONTENT_FILTER']
-      ? { contentFilterPattern: env['LOCAL_BEDROCK_CONTENT_FILTER'] }
-      : {}),
-    ...(env['LOCAL_BEDROCK_ACCESS_DENIED']
-      ? { accessDeniedModels: env['LOCAL_BEDROCK_ACCESS_DENIED'].split(',').map((s) => s.trim()) }
-      : {}),
+  const v: Values = parseSettings(LOCAL_CLOUD_SETTINGS, env, {
+    error: LocalSettingsError,
+    title: 'local cloud settings',
+  });
+  // An explicit latency has no jitter unless LOCAL_BEDROCK_LATENCY_JITTER says so.
+  const jitter = v.latencyJitter ?? (v.latencyMs === 'realistic' ? DEFAULT_REALISTIC_JITTER : undefined);
+  const faults: Partial<BedrockFaults> = {
+    latencyMs: v.latencyMs,
+    ...optional('latencyJitter', jitter),
+    ...optional('throttleRate', v.throttleRate),
+    ...optional('errorRate', v.errorRate),
+    ...optional('contentFilterPattern', v.contentFilterPattern),
+    ...optional('accessDeniedModels', v.accessDeniedModels?.length ? [...v.accessDeniedModels] : undefined),
   };
   const problems = faultProblems(faults);
-  if (problems.length) throw new LocalSettingsError(`Bedrock stand-in settings: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new LocalSettingsError(`Bedrock stand-in settings: ${problems.join('; ')}`, problems);
   return {
-    ports,
-    dataDir: resolve(cwd, env['LOCAL_CLOUD_DATA_DIR'] ?? '.local-cloud'),
-    templateCacheDir: resolve(cwd, env['LOCAL_TEMPLATE_CACHE_DIR'] ?? '.local-cloud/template-cache'),
-    ...optional('workerConcurrency', int(env, 'LOCAL_WORKER_CONCURRENCY', undefined, 1, 100)),
+    ports: {
+      web: v.webPort,
+      bff: v.bffPort,
+      apiGateway: v.apiGatewayPort,
+      bedrock: v.bedrockPort,
+      s3: v.s3Port,
+      dynamodb: v.dynamodbPort,
+      lambda: v.lambdaPort,
+      sqs: v.sqsPort,
+    },
+    dataDir: resolve(cwd, v.dataDir),
+    templateCacheDir: resolve(cwd, v.templateCacheDir),
+    ...optional('workerConcurrency', v.workerConcurrency),
     faults: faults as BedrockFaults,
-    // The same range as the generator's own RETENTION_DAYS.
-    ...optional('retentionDays', int(env, 'RETENTION_DAYS', undefined, 1, 3650)),
-    retentionSweepSeconds: int(env, 'LOCAL_RETENTION_SWEEP_SECONDS', 300, 0, 86_400),
-    shutdownGraceSeconds: int(env, 'LOCAL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
-    logLevel: env['LOG_LEVEL']?.trim() || 'info',
-    enforceIam: iamSetting(env),
-    apiThrottle: apiThrottleSetting(env),
+    ...optional('retentionDays', v.retentionDays),
+    retentionSweepSeconds: v.retentionSweepSeconds,
+    shutdownGraceSeconds: v.shutdownGraceSeconds,
+    logLevel: v.logLevel,
+    enforceIam: v.iam === 'enforce',
+    apiThrottle: v.apiThrottle === 'template',
   };
 }

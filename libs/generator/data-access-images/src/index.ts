@@ -1,1 +1,2 @@
+export * from './lib/parameters-writer';
 export * from './lib/sharp-thumbnailer';

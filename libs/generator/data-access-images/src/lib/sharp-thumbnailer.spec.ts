@@ -1,8 +1,10 @@
 import sharp from 'sharp';
 
 import { NormalizedGenerateImageRequest, OutputFormat } from '@imagegen/contracts';
-import { embedParameters, parametersText, readParametersText } from '@imagegen/generator/domain';
+import { parametersText } from '@imagegen/generator/domain';
+import { readParametersText } from '@imagegen/shared/util-image-codecs';
 
+import { ParametersWriter } from './parameters-writer';
 import { SharpThumbnailer } from './sharp-thumbnailer';
 
 /** A noisy picture (hard to compress, like a real one) of the given size and format. */
@@ -58,11 +60,11 @@ describe('parameters inside the file, read by libvips', () => {
         height: 64,
         createdAt: '2026-11-24T10:00:00.000Z',
       };
-      const out = embedParameters(bytes, format, params);
+      const text = parametersText(params);
+      const out = new ParametersWriter().withParameters(bytes, format, text, params);
       const meta = await sharp(out).metadata();
       expect(meta).toMatchObject({ format, width: 64, height: 64 });
       // UserComment: "UNICODE\0" then UTF-16BE text
-      const text = parametersText(params);
       const utf16 = Buffer.from(text, 'utf16le').swap16();
       expect(Buffer.from(meta.exif ?? []).includes(utf16)).toBe(true);
       expect(readParametersText(out)).toBe(text);

@@ -8,7 +8,7 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
  */
 export function timeSortableIds(
   now: () => number,
-  randomValues: (a: Uint8Array) => Uint8Array = (a) => crypto.getRandomValues(a),
+  randomValues: (a: Uint8Array<ArrayBuffer>) => Uint8Array = (a) => crypto.getRandomValues(a),
 ): IdPort {
   return {
     newId() {

@@ -56,6 +56,17 @@ export interface ThumbnailerPort {
   make(image: Uint8Array): Promise<Thumbnail>;
 }
 
+/** Writes how an image was made into its file, where image tools look (the images adapter's codecs). */
+export interface ImageMetadataPort {
+  /** The image with the "parameters" text embedded (PNG text chunk, EXIF UserComment, JPEG comment). */
+  withParameters(
+    bytes: Uint8Array,
+    format: OutputFormat,
+    text: string,
+    size: { readonly width: number; readonly height: number },
+  ): Uint8Array;
+}
+
 export interface UrlSignerPort {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
@@ -326,6 +337,7 @@ export interface GeneratorDeps {
   readonly access: ModelAccessPort;
   readonly store: ImageStorePort;
   readonly thumbnails: ThumbnailerPort;
+  readonly metadata: ImageMetadataPort;
   readonly signer: UrlSignerPort;
   readonly repository: GenerationRepositoryPort;
   readonly usage: UsagePort;

@@ -10,7 +10,7 @@ import {
 import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
 
 import { CONTENT_TYPES, imageKey, jobPrefix, thumbnailKey } from './generation-view';
-import { embedParameters } from './image-parameters';
+import { parametersText } from './image-parameters';
 import { GenerationRecord, GeneratorDeps, StoredImage, TaskOutcome, WorkerEvent } from './ports';
 import { isRepeatable, repeatFingerprint } from './repeats';
 
@@ -251,13 +251,14 @@ async function runImage(
     const imageId = deps.ids.newId();
     const key = imageKey(record.ownerId, record.id, imageId, info.format);
     // The file carries how it was made (prompt, model, seed, size, time), as image tools expect.
-    const bytes = embedParameters(made.bytes, info.format, {
+    const text = parametersText({
       request: record.request,
       seed: made.seed,
       width: info.width,
       height: info.height,
       createdAt: record.createdAt,
     });
+    const bytes = deps.metadata.withParameters(made.bytes, info.format, text, info);
     written.push(key);
     await deps.store.put(key, bytes, CONTENT_TYPES[info.format]);
     const thumb = await storeThumbnail(deps, record, imageId, bytes, written);

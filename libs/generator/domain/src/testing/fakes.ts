@@ -5,6 +5,7 @@ import {
   NormalizedGenerateImageRequest,
   ProblemError,
 } from '@imagegen/contracts';
+import { embedParametersText } from '@imagegen/shared/util-image-codecs';
 
 import {
   BudgetUsage,
@@ -355,6 +356,8 @@ export function fakeDeps(): FakeDeps {
     access: new FakeAccess(),
     store: new FakeStore(),
     thumbnails: new FakeThumbnailer(),
+    // The real codecs: pure byte code, so use-case tests see the parameters in the files.
+    metadata: { withParameters: embedParametersText },
     repository: new FakeRepository(counters),
     usage: new FakeUsage(counters),
     invoked,

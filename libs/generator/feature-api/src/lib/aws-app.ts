@@ -13,9 +13,10 @@ import {
   S3UrlSigner,
   SqsWorkerQueue,
 } from '@imagegen/generator/data-access-aws';
-import { SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import { ParametersWriter, SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
   GeneratorDeps,
+  ImageMetadataPort,
   ImageModelPort,
   mathRandom,
   ModelAccessPort,
@@ -44,10 +45,17 @@ import { GeneratorSettings } from './settings';
 const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
   new Error(`${what} is not wired in the ${fn} function (the other function's part)`);
 
+const notWired = (what: string, fn: 'API' | 'abandoned-job'): ImageMetadataPort => ({
+  withParameters: () => {
+    throw elsewhere(what, fn);
+  },
+});
+
 interface Specific {
   readonly model: ImageModelPort;
   readonly access: ModelAccessPort;
   readonly thumbnails: ThumbnailerPort;
+  readonly metadata: ImageMetadataPort;
   readonly worker: WorkerInvokerPort;
 }
 
@@ -114,10 +122,14 @@ function apiPorts(settings: GeneratorSettings, traced: Traced): Pick<Specific, '
   };
 }
 
-function workerPorts(settings: GeneratorSettings, traced: Traced): Pick<Specific, 'model' | 'thumbnails'> {
+function workerPorts(
+  settings: GeneratorSettings,
+  traced: Traced,
+): Pick<Specific, 'model' | 'thumbnails' | 'metadata'> {
   return {
     model: new BedrockImageModel(traced(createBedrockRuntimeClient(settings)), settings.bedrockRegion),
     thumbnails: new SharpThumbnailer(),
+    metadata: new ParametersWriter(),
   };
 }
 
@@ -128,6 +140,7 @@ export function createApiApp(settings: GeneratorSettings, service = 'generator-a
     ...apiPorts(settings, untraced),
     model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
+    metadata: notWired('the image metadata writer', 'API'),
   });
   return createApiAppFromDeps(deps, log);
 }
@@ -155,6 +168,7 @@ export function createAbandonedApp(
   const deps = composeDeps(settings, log, storageClients(settings, untraced), {
     model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
+    metadata: notWired('the image metadata writer', 'abandoned-job'),
     access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
   });

@@ -1,4 +1,9 @@
-import { BUDGET_DEFAULTS, loadBudgetSettings, loadGeneratorSettings } from './settings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
+
+import { API_SETTINGS, BUDGET_DEFAULTS, loadGeneratorSettings } from './settings';
 
 const BASE = {
   GENERATIONS_TABLE: 'jobs',
@@ -49,7 +54,10 @@ describe(loadGeneratorSettings.name, () => {
   });
 });
 
-describe(loadBudgetSettings.name, () => {
+const loadBudgetSettings = (env: NodeJS.ProcessEnv) =>
+  loadGeneratorSettings({ ...BASE, ...env }, 'worker').budgets;
+
+describe('the budget settings', () => {
   it('has defaults, and reads dollars to the cent and the per-owner image cap', () => {
     expect(loadBudgetSettings({})).toEqual(BUDGET_DEFAULTS);
     expect(
@@ -68,7 +76,7 @@ describe(loadBudgetSettings.name, () => {
   });
 
   it.each([
-    [{ BUDGET_OWNER_DAILY_USD: '0' }, 'setting BUDGET_OWNER_DAILY_USD must be an amount in dollars'],
+    [{ BUDGET_OWNER_DAILY_USD: '0' }, 'setting BUDGET_OWNER_DAILY_USD must be a number from 0.01'],
     [{ BUDGET_OWNER_MONTHLY_USD: '1.234' }, 'setting BUDGET_OWNER_MONTHLY_USD must be an amount in dollars'],
     [{ BUDGET_DEPLOYMENT_MONTHLY_USD: 'lots' }, 'setting BUDGET_DEPLOYMENT_MONTHLY_USD must be'],
     [
@@ -77,5 +85,23 @@ describe(loadBudgetSettings.name, () => {
     ],
   ])('refuses a bad budget setting by name (%#)', (env, message) => {
     expect(() => loadBudgetSettings(env)).toThrow(message);
+  });
+});
+
+describe('the generator settings table of the README', () => {
+  it('lists every setting, with the code’s default and description', () => {
+    const readme = readFileSync(join(__dirname, '../../../../../README.md'), 'utf8');
+    const problems = settingsTableProblems(API_SETTINGS, readSettingsTable(readme, 'Generator'), {
+      // The AWS SDK reads its own endpoint overrides; the Lambda runtime sets AWS_REGION.
+      alsoDocumented: [
+        'AWS_ENDPOINT_URL_BEDROCK_RUNTIME',
+        'AWS_ENDPOINT_URL_BEDROCK',
+        'AWS_ENDPOINT_URL_S3',
+        'AWS_ENDPOINT_URL_DYNAMODB',
+        'AWS_ENDPOINT_URL_LAMBDA',
+      ],
+      undocumented: ['AWS_REGION'],
+    });
+    expect(problems).toEqual([]);
   });
 });

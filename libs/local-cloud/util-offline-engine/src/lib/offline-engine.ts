@@ -1,5 +1,6 @@
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+
+import { pngTextChunk, pngWithChunks } from '@imagegen/shared/util-image-codecs';
 
 import { fnv1a, seededRandom } from './seeded';
 
@@ -91,18 +92,6 @@ function paint(request: RenderRequest, w: number, h: number): Buffer {
   return out;
 }
 
-/** Inserts a tEXt chunk right after IHDR. */
-function withPngText(png: Buffer, keyword: string, text: string): Buffer {
-  const data = Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]);
-  const type = Buffer.from('tEXt', 'latin1');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([type, data])));
-  const ihdrEnd = 8 + 4 + 4 + 13 + 4;
-  return Buffer.concat([png.subarray(0, ihdrEnd), length, type, data, crc, png.subarray(ihdrEnd)]);
-}
-
 /**
  * Renders a deterministic procedural image for a prompt: same prompt, seed, size and format give
  * the same bytes; different prompts give clearly different pictures. Painted at a quarter of the
@@ -122,10 +111,12 @@ export async function renderImage(request: RenderRequest): Promise<Buffer> {
   );
   switch (request.format) {
     case 'png':
-      return withPngText(
-        await image.png({ compressionLevel: 3, adaptiveFiltering: false }).toBuffer(),
-        'Software',
-        OFFLINE_ENGINE_SOFTWARE,
+      // The one PNG chunk writer (shared-util-image-codecs), the generator's too.
+      return Buffer.from(
+        pngWithChunks(
+          await image.png({ compressionLevel: 3, adaptiveFiltering: false }).toBuffer(),
+          pngTextChunk('Software', OFFLINE_ENGINE_SOFTWARE),
+        ),
       );
     case 'jpeg':
       return image.jpeg({ quality: 88 }).toBuffer();

@@ -25,6 +25,9 @@ export const SYNTH_INPUTS = [
   'infra/cdk.context.json',
   'infra/tsconfig.json',
   'libs/contracts/src',
+  // The settings infra reads and the loader that checks them.
+  'libs/infra/util-deploy-settings/src',
+  'libs/shared/util-config/src',
   'tsconfig.base.json',
 ] as const;
 

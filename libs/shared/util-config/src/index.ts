@@ -1,0 +1,2 @@
+export * from './lib/settings';
+export * from './lib/settings-table';
