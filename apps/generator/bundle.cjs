@@ -22,8 +22,15 @@ const HANDLERS = {
 };
 /** Each handler's bundle at most this (minified). */
 const BUDGET_BYTES = 600 * 1024;
-/** Loaded at run time from the worker's node_modules, never bundled. */
-const EXTERNAL = ['sharp'];
+/**
+ * Loaded at run time, never bundled: sharp from the worker's node_modules; Powertools (Metrics, Tracer
+ * and what Tracer alone needs, aws-xray-sdk-core) from the Powertools for AWS Lambda layer every
+ * generator function has (infra, generator-api.ts), as its page asks of esbuild users: "exclude
+ * `@aws-lambda-powertools/*` ... from being bundled since the packages are already present the layer"
+ * (https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers). One
+ * Powertools release at run time, the layer's. Locally (specs, node) they resolve from node_modules.
+ */
+const EXTERNAL = ['sharp', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
 const LAMBDA_DEPS = 'apps/generator/lambda-deps';
 const DIST = 'dist/apps/generator';
 

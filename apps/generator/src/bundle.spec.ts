@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { defaultProvider } from './lambda-credentials';
 
@@ -61,6 +61,20 @@ describe('generator Lambda bundles (apps/generator/bundle.cjs, built here into a
       });
     // None: sharp itself (the worker's node_modules has it) or the SDK's default credential chain
     for (const handler of Object.keys(bundles) as Handler[]) {
+      // Nor Powertools (Tracer with aws-xray-sdk-core, Metrics): the Powertools layer has them
+      expect({
+        handler,
+        tracer: has(handler, /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core|cls-hooked)\//),
+        powertools: has(handler, /node_modules\/@aws-lambda-powertools\//),
+      }).toEqual({ handler, tracer: false, powertools: false });
+      expect({
+        handler,
+        requiresFromLayer: ['tracer', 'metrics'].map((p) =>
+          readFileSync(join(outdir, handler, 'index.js'), 'utf8').includes(
+            `require("@aws-lambda-powertools/${p}")`,
+          ),
+        ),
+      }).toEqual({ handler, requiresFromLayer: [true, true] });
       expect({ handler, sharp: has(handler, /node_modules\/(sharp|@img)\//) }).toEqual({
         handler,
         sharp: false,
@@ -77,7 +91,11 @@ describe('generator Lambda bundles (apps/generator/bundle.cjs, built here into a
     const script = `Promise.all(${JSON.stringify(Object.keys(bundles))}.map((h) =>
       require(${JSON.stringify(outdir)} + '/' + h + '/index.js').handler({}).then(() => 'resolved', (e) => e.message),
     )).then((r) => console.log(JSON.stringify(r)))`;
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GENERATIONS_TABLE'));
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GENERATIONS_TABLE')),
+      // Lambda puts the layer's /opt/nodejs/node_modules on NODE_PATH; here the workspace's stands in for it
+      NODE_PATH: resolve(__dirname, '../../../node_modules'),
+    };
     const out = execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
     // Each refuses to start, naming every missing setting at once (GENERATIONS_TABLE among them)
     const messages = JSON.parse(out) as string[];

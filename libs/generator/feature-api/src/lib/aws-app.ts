@@ -34,7 +34,7 @@ import {
   GeneratorWorkerApp,
 } from './generator-app';
 import { lambdaContextFields, observedDeps } from './observability';
-import { powertoolsMetrics, untraced } from './powertools';
+import { powertoolsMetrics, powertoolsTraced, Traced, untraced } from './powertools';
 import { GeneratorSettings } from './settings';
 
 // The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
@@ -59,9 +59,6 @@ interface Specific {
   readonly worker: WorkerInvokerPort;
 }
 
-/** Wraps an SDK client so its calls are traced (X-Ray, in Lambda). */
-type Traced = <T>(client: T) => T;
-
 const storageClients = (settings: GeneratorSettings, traced: Traced) => ({
   s3: traced(createS3Client(settings)),
   dynamo: traced(createDynamoClient(settings)),
@@ -70,6 +67,10 @@ const storageClients = (settings: GeneratorSettings, traced: Traced) => ({
 /** The logger of a function: the repo's JSON lines, with the Lambda invocation's context on each. */
 const functionLogger = (service: string, settings: GeneratorSettings) =>
   createLogger({ service, level: settings.logLevel, mixin: lambdaContextFields });
+
+/** A Lambda function's clients through Powertools Tracer (X-Ray subsegments per call). */
+const lambdaTraced = (log: Logger): Traced =>
+  powertoolsTraced((message, detail) => log.warn(detail ?? {}, message));
 
 /** The ports both functions use, over the S3 and DynamoDB clients. */
 function composeDeps(
@@ -136,8 +137,9 @@ function workerPorts(
 /** The API Lambda over AWS: SQS (the worker queue), Bedrock control plane, S3, DynamoDB. */
 export function createApiApp(settings: GeneratorSettings, service = 'generator-api'): GeneratorApiApp {
   const log = functionLogger(service, settings);
-  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
-    ...apiPorts(settings, untraced),
+  const traced = lambdaTraced(log);
+  const deps = composeDeps(settings, log, storageClients(settings, traced), {
+    ...apiPorts(settings, traced),
     model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
     metadata: notWired('the image metadata writer', 'API'),
@@ -151,8 +153,9 @@ export function createWorkerApp(
   service = 'generator-worker',
 ): GeneratorWorkerApp {
   const log = functionLogger(service, settings);
-  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
-    ...workerPorts(settings, untraced),
+  const traced = lambdaTraced(log);
+  const deps = composeDeps(settings, log, storageClients(settings, traced), {
+    ...workerPorts(settings, traced),
     access: { check: () => Promise.reject(elsewhere('model access', 'worker')) },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'worker')) },
   });
@@ -165,7 +168,8 @@ export function createAbandonedApp(
   service = 'generator-abandoned',
 ): Pick<GeneratorWorkerApp, 'handleAbandoned' | 'handleDeadLetters'> {
   const log = functionLogger(service, settings);
-  const deps = composeDeps(settings, log, storageClients(settings, untraced), {
+  const traced = lambdaTraced(log);
+  const deps = composeDeps(settings, log, storageClients(settings, traced), {
     model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
     metadata: notWired('the image metadata writer', 'abandoned-job'),
@@ -176,7 +180,10 @@ export function createAbandonedApp(
   return { handleAbandoned, handleDeadLetters };
 }
 
-/** API and worker in one process over AWS clients (the local cloud): every client, one set of ports. */
+/**
+ * API and worker in one process over AWS clients (the local cloud): every client, one set of ports.
+ * Its clients are untraced: there is no X-Ray daemon beside the local stand-ins.
+ */
 export function createGeneratorApp(settings: GeneratorSettings, service = 'generator'): GeneratorApp {
   const log = createLogger({ service, level: settings.logLevel });
   const deps = composeDeps(settings, log, storageClients(settings, untraced), {

@@ -31,10 +31,60 @@ export function powertoolsMetrics(): MetricsSink {
   };
 }
 
+/** Wraps an SDK client so its calls are traced (X-Ray subsegments, in Lambda), or hands it back as is. */
+export type Traced = <T>(client: T) => T;
+
+/** The part of Powertools Tracer used here. */
+export interface ClientTracer {
+  captureAWSv3Client<T>(client: T): T;
+}
+
+/** The clients untraced: the local cloud's in-process generator (no X-Ray daemon there). */
+export const untraced: Traced = (client) => client;
+
 /**
- * The SDK clients are not traced: Powertools Tracer brings aws-xray-sdk-core (with semver and
- * cls-hooked), +118 KiB minified, and the API (649 KiB) and worker (611 KiB) bundles would pass
- * their 600 KiB budget (ADR 0016, measured). Lambda's active tracing still records each invocation.
- * The composition roots pass every client through here, so tracing them is a one-line change.
+ * Loads Powertools Tracer at run time: in Lambda from the Powertools layer (/opt/nodejs/node_modules,
+ * on Lambda's NODE_PATH), locally from node_modules. It is never bundled (apps/generator/bundle.cjs marks
+ * `@aws-lambda-powertools/*` external: with aws-xray-sdk-core it would add ~118 KiB per bundle, ADR 0016).
  */
-export const untraced = <T>(client: T): T => client;
+export function loadPowertoolsTracer(): ClientTracer {
+  // Loaded when a Lambda root is built (not at import): from the layer, or not at all.
+  const { Tracer } = require('@aws-lambda-powertools/tracer') as {
+    Tracer: new () => ClientTracer;
+  };
+  // Service name from POWERTOOLS_SERVICE_NAME (set on every generator function by infra).
+  return new Tracer();
+}
+
+let shared: ClientTracer | null | undefined;
+
+/**
+ * The Lambda composition roots' `traced`: each AWS SDK v3 client through Powertools Tracer's
+ * `captureAWSv3Client`, which records every call as an X-Ray subsegment of the invocation's trace
+ * (https://docs.aws.amazon.com/powertools/typescript/latest/features/tracer/). Tracer itself turns
+ * tracing off outside Lambda (no AWS_EXECUTION_ENV) and with POWERTOOLS_TRACE_ENABLED=false, and then
+ * hands the client back unchanged. The tracer is loaded once, on first use; when it cannot be loaded
+ * (no layer, no module) the clients stay untraced and `warn` says so once: tracing never stops a function.
+ */
+export function powertoolsTraced(
+  warn: (message: string, detail?: Record<string, unknown>) => void,
+  load: () => ClientTracer = loadPowertoolsTracer,
+): Traced {
+  if (shared === undefined) {
+    try {
+      shared = load();
+    } catch (err) {
+      shared = null;
+      warn('Powertools Tracer could not be loaded: the AWS SDK clients are not traced', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  const tracer = shared;
+  return tracer ? (client) => tracer.captureAWSv3Client(client) : untraced;
+}
+
+/** Forgets the loaded tracer (tests). */
+export function resetPowertoolsTracer(): void {
+  shared = undefined;
+}
