@@ -12,6 +12,7 @@ import {
   GENERATOR_TIMEOUTS,
   GeneratorHandler,
   npmCpu,
+  POWERTOOLS_SERVICE,
   WORKER_DEPS_LOCK_FILE,
   WORKER_QUEUE,
   workerWorstCaseMs,
@@ -216,6 +217,32 @@ describe('imagegen CDK app', () => {
         });
       // and no asynchronous invocation anymore: the queue is the only way in
       main.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    });
+
+    it('gives every generator function the Powertools layer of its region and its Powertools service name', () => {
+      // The bundles leave @aws-lambda-powertools/* out: the layer provides them (Tracer, Metrics)
+      for (const region of [DEFAULT_CONFIG.region, 'eu-central-1']) {
+        const template = region === DEFAULT_CONFIG.region ? main : synth({ region }).main;
+        for (const [fn, handler] of [
+          ['Api', 'api'],
+          ['Worker', 'worker'],
+          ['Abandoned', 'abandoned'],
+        ] as const) {
+          const props = generatorFunction(template, fn).Properties;
+          expect({ fn, region, layers: props['Layers'], tracing: props['TracingConfig'] }).toEqual({
+            fn,
+            region,
+            layers: [`arn:aws:lambda:${region}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:44`],
+            tracing: { Mode: 'Active' },
+          });
+          expect(functionEnv(template, fn)['POWERTOOLS_SERVICE_NAME']).toBe(POWERTOOLS_SERVICE[handler]);
+        }
+      }
+      expect(POWERTOOLS_SERVICE).toEqual({
+        api: 'generator-api',
+        worker: 'generator-worker',
+        abandoned: 'generator-abandoned',
+      });
     });
 
     it('reserves concurrency for the worker only when workerReservedConcurrency is set', () => {

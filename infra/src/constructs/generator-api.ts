@@ -140,6 +140,30 @@ export const WORKER_QUEUE = {
 
 export const GENERATOR_STAGE = 'prod';
 
+/**
+ * The Powertools for AWS Lambda (TypeScript) layer every generator function has: it provides
+ * `@aws-lambda-powertools/*` (Metrics, Tracer with aws-xray-sdk-core), which the bundles leave out
+ * (apps/generator/bundle.cjs). Published by AWS in account 094274105915 in every commercial region,
+ * version 44 as listed on https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers
+ * (which release it carries: ADR 0016). Works for arm64 and x86_64, nodejs24.x.
+ */
+export const POWERTOOLS_LAYER = {
+  account: '094274105915',
+  name: 'AWSLambdaPowertoolsTypeScriptV2',
+  version: 44,
+};
+
+/** The Powertools layer's ARN in this region (the commercial partition's account). */
+export const powertoolsLayerArn = (region: string): string =>
+  `arn:aws:lambda:${region}:${POWERTOOLS_LAYER.account}:layer:${POWERTOOLS_LAYER.name}:${POWERTOOLS_LAYER.version}`;
+
+/** The service name Powertools (Tracer's X-Ray annotation `Service`, Metrics) gives each function. */
+export const POWERTOOLS_SERVICE = {
+  api: 'generator-api',
+  worker: 'generator-worker',
+  abandoned: 'generator-abandoned',
+} as const satisfies Record<GeneratorHandler, string>;
+
 /** The CPU of the generator functions; the worker's native modules are installed for it. */
 export const GENERATOR_ARCHITECTURE = lambda.Architecture.ARM_64;
 
@@ -237,6 +261,12 @@ export class GeneratorApi extends Construct {
     super(scope, id);
     const root = repoRoot();
     const dist = resolve(root, this.node.tryGetContext(GENERATOR_DIST_CONTEXT) ?? GENERATOR_DIST);
+    // The stack's region (a token in an environment-agnostic synth, resolved by CloudFormation).
+    const powertools = lambda.LayerVersion.fromLayerVersionArn(
+      this,
+      'PowertoolsLayer',
+      powertoolsLayerArn(Stack.of(this).region),
+    );
     const common = (
       name: string,
       handler: GeneratorHandler,
@@ -250,7 +280,9 @@ export class GeneratorApi extends Construct {
       architecture: GENERATOR_ARCHITECTURE,
       memorySize,
       timeout,
+      // Active tracing: Lambda records each invocation; Powertools Tracer adds each SDK call (ADR 0016).
       tracing: lambda.Tracing.ACTIVE,
+      layers: [powertools],
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       logGroup: new logs.LogGroup(this, `${name}Logs`, {
@@ -258,6 +290,7 @@ export class GeneratorApi extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
       }),
       environment: {
+        POWERTOOLS_SERVICE_NAME: POWERTOOLS_SERVICE[handler],
         GENERATIONS_TABLE: props.table.tableName,
         IMAGES_BUCKET: props.bucket.bucketName,
         BEDROCK_REGION: props.bedrockRegion,
