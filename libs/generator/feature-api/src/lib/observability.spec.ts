@@ -111,6 +111,28 @@ describe(observedDeps.name, () => {
     expect(named(GENERATOR_METRIC.jobsStarted)).toHaveLength(2);
   });
 
+  it('counts a job created with its budget reservation (budgets on), and not one the budgets refuse', async () => {
+    const { deps, fakes, named } = setup();
+    Object.assign(fakes, {
+      settings: {
+        ...fakes.settings,
+        budgets: {
+          deploymentMonthlyUsd: 1000,
+          ownerDailyUsd: 0.1,
+          ownerMonthlyUsd: 500,
+          ownerImagesInFlight: 100,
+        },
+      },
+    });
+    const observed = { ...deps, settings: fakes.settings };
+    await start(observed, 2); // $0.08 of the owner's $0.10 day
+    expect(named(GENERATOR_METRIC.jobsStarted)).toEqual([
+      { name: 'JobsStarted', unit: 'Count', value: 1, by: { model: CORE }, requestId: 'req-1' },
+    ]);
+    await expect(start(observed, 2)).rejects.toThrow(ProblemError);
+    expect(named(GENERATOR_METRIC.jobsStarted)).toHaveLength(1);
+  });
+
   it('keeps every other repository method as it was (bound to the real repository)', async () => {
     const { deps } = setup();
     const job = await start(deps, 1);

@@ -5,7 +5,12 @@ import {
   ProblemDetails,
   ProblemError,
 } from '@imagegen/contracts';
-import { GenerationRepositoryPort, GeneratorDeps, ImageModelPort } from '@imagegen/generator/domain';
+import {
+  GenerationRecord,
+  GenerationRepositoryPort,
+  GeneratorDeps,
+  ImageModelPort,
+} from '@imagegen/generator/domain';
 
 /** CloudWatch units the generator's metrics use (the EMF `Unit` values). */
 export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
@@ -69,18 +74,25 @@ function observedRepository(
   sink: MetricsSink,
   now: () => number,
 ): GenerationRepositoryPort {
+  const started = (record: GenerationRecord) =>
+    sink.record(
+      GENERATOR_METRIC.jobsStarted,
+      'Count',
+      1,
+      { [METRIC_DIMENSION.model]: record.modelId },
+      record.requestId,
+    );
   const overrides: Partial<GenerationRepositoryPort> = {
     create: async (record) => {
       await repository.create(record);
       // A repeat answered from the store is created ended: no job for the worker.
-      if (record.status === 'queued')
-        sink.record(
-          GENERATOR_METRIC.jobsStarted,
-          'Count',
-          1,
-          { [METRIC_DIMENSION.model]: record.modelId },
-          record.requestId,
-        );
+      if (record.status === 'queued') started(record);
+    },
+    // With budgets on (ADR 0015), a job is created with its reservation: counted when the store took it.
+    createReserved: async (record, limits) => {
+      const outcome = await repository.createReserved(record, limits);
+      if (outcome.ok && record.status === 'queued') started(record);
+      return outcome;
     },
     startTask: async (...args) => {
       const record = await repository.startTask(...args);
