@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -102,6 +102,61 @@ describe('generator Lambda bundles (apps/generator/bundle.cjs, built here into a
     expect(messages).toHaveLength(Object.keys(bundles).length);
     for (const message of messages)
       expect(message).toMatch(/^generator (api|worker) settings:\n- setting GENERATIONS_TABLE is missing/);
+  });
+});
+
+describe('Powertools from the layer (the bundles `require` it; Lambda has /opt/nodejs/node_modules on NODE_PATH)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'imagegen-generator-layer-'));
+  const workspaceModules = resolve(__dirname, '../../../node_modules');
+  beforeAll(() => build.bundleGenerator({ outdir }), 120_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  /** Runs the API bundle's handler once on an unknown route, as in Lambda, with this NODE_PATH. */
+  const invokeApi = (nodePath: string) => {
+    const script = `require(${JSON.stringify(join(outdir, 'api', 'index.js'))})
+      .handler({ httpMethod: 'GET', path: '/nope', resource: '/{proxy+}', headers: {}, requestContext: {} }, { awsRequestId: 'r-1' })
+      .then((r) => console.log('STATUS ' + r.statusCode))`;
+    return execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env['PATH'],
+        NODE_PATH: nodePath,
+        // Lambda's environment: Powertools Tracer traces only where AWS_EXECUTION_ENV is set
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        AWS_REGION: 'us-west-2',
+        AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        POWERTOOLS_SERVICE_NAME: 'generator-api',
+        GENERATIONS_TABLE: 'jobs',
+        IMAGES_BUCKET: 'images',
+        WORKER_QUEUE_URL: 'https://sqs.us-west-2.amazonaws.com/123456789012/worker',
+      },
+    });
+  };
+
+  it('builds the API with its clients traced by the layer’s Tracer, and answers', () => {
+    const out = invokeApi(workspaceModules);
+    expect(out).toContain('STATUS 404');
+    expect(out).not.toContain('Powertools Tracer could not be loaded');
+  });
+
+  it('still answers, its clients untraced and one warning, when Tracer cannot be loaded', () => {
+    // A layer with Metrics but no Tracer
+    const partial = mkdtempSync(join(tmpdir(), 'imagegen-partial-layer-'));
+    try {
+      mkdirSync(join(partial, '@aws-lambda-powertools'));
+      symlinkSync(
+        join(workspaceModules, '@aws-lambda-powertools/metrics'),
+        join(partial, '@aws-lambda-powertools/metrics'),
+      );
+      const out = invokeApi(partial);
+      expect(out).toContain('STATUS 404');
+      const warnings = out.split('\n').filter((l) => l.includes('Powertools Tracer could not be loaded'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0])).toMatchObject({ level: 'warn', service: 'generator-api' });
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
   });
 });
 
