@@ -91,7 +91,8 @@ describe('docker/', () => {
         '@angular/core',
         '@angular/material',
         'sharp',
-        '@aws-sdk/client-bedrock-runtime',
+        // (Bedrock Runtime comes along: the prompt assistant streams from it, ADR 0014)
+        '@aws-sdk/client-sqs',
         '@aws-sdk/client-lambda',
         '@aws-sdk/client-s3',
       ])

@@ -76,7 +76,7 @@ export const BFF_SETTINGS = defineSettings(
     }),
     LOG_LEVEL: setting.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
       default: 'info',
-      description: '`trace` … `silent`; logs are JSON lines with a `requestId`',
+      description: "`trace` … `silent`; logs are JSON lines with a `requestId`; each API answer also writes an EMF metric line (Requests, Latency, RateLimited, ServerErrors, StreamsOpen; namespace `imagegen`, `service=bff`) whatever the level but `silent`",
     }),
     BODY_LIMIT: setting.string({
       pattern: /^\d+(b|kb|mb)?$/i,
@@ -209,7 +209,7 @@ export const BFF_SETTINGS = defineSettings(
       pattern: /^[\w.-]{3,255}$/,
       expected: 'a DynamoDB table name',
       description:
-        "the deployment's DynamoDB table (infra and the local cloud set it): the limits' counters live there (fixed windows, `ratelimit | \u2026` items with TTL), shared by every BFF task; unset, in the process's memory",
+        "the deployment's DynamoDB table (infra and the local cloud set it): the limits' counters live there (fixed windows, `ratelimit | …` items with TTL), shared by every BFF task; unset, in the process's memory",
     }),
     SSE_STREAMS_PER_OWNER: setting.int({
       min: 1,

@@ -120,6 +120,11 @@ describe(loadLocalCloudSettings.name, () => {
 
   it('is what the README says: every setting in its local cloud table, with the code’s default and description', () => {
     const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
-    expect(settingsTableProblems(LOCAL_CLOUD_SETTINGS, readSettingsTable(readme, 'Local cloud'))).toEqual([]);
+    // LOG_FORMAT is read where stdout is set up, before the settings (pretty-output.ts).
+    expect(
+      settingsTableProblems(LOCAL_CLOUD_SETTINGS, readSettingsTable(readme, 'Local cloud'), {
+        alsoDocumented: ['LOG_FORMAT'],
+      }),
+    ).toEqual([]);
   });
 });

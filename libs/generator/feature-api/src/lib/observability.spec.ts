@@ -4,6 +4,7 @@ import { ErrorCode, GENERATOR_METRIC, ProblemError } from '@imagegen/contracts';
 import {
   cancelGeneration,
   createGeneration,
+  ownerSummary,
   runGeneration,
   settleAbandonedGeneration,
 } from '@imagegen/generator/domain';
@@ -71,6 +72,27 @@ describe(observedDeps.name, () => {
     // The catalog price of two Core images, once, when the job settled
     expect(named(GENERATOR_METRIC.costUsd)).toEqual([{ name: 'CostUsd', unit: 'None', value: 0.08 }]);
     expect(named(GENERATOR_METRIC.jobsFailed)).toEqual([]);
+  });
+
+  it('with budgets on, still gives the reservation back when the job settles: spent shows the real cost, nothing stays in flight', async () => {
+    const { fakes, runAll } = setup();
+    Object.assign(fakes, {
+      settings: {
+        ...fakes.settings,
+        budgets: {
+          deploymentMonthlyUsd: 100,
+          ownerDailyUsd: 10,
+          ownerMonthlyUsd: 50,
+          ownerImagesInFlight: 8,
+        },
+      },
+    });
+    const observed = observedDeps(fakes, { record: () => undefined });
+    await createGeneration(observed, OWNER, { modelId: CORE, prompt: 'a red kite', count: 2 }, 'req-1');
+    await runAll();
+    const summary = await ownerSummary(observed, OWNER);
+    expect(summary).toMatchObject({ spentUsd: 0.08, images: 2 });
+    expect(summary.queue?.ownerImages).toBe(0);
   });
 
   it('counts throttles per model, filtered images per reason, and a failed job per code, without cost', async () => {

@@ -119,8 +119,9 @@ function observedRepository(
         );
       return after;
     },
-    settle: async (ownerId, id, update) => {
-      const settled = await repository.settle(ownerId, id, update);
+    // Every argument passed on (the budget release included): a wrapper must never change what is written.
+    settle: async (ownerId, id, update, ...rest) => {
+      const settled = await repository.settle(ownerId, id, update, ...rest);
       if (settled) {
         if (update.costUsd > 0) sink.record(GENERATOR_METRIC.costUsd, 'None', update.costUsd);
         if (update.status === 'failed')

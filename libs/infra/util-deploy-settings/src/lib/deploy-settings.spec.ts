@@ -32,7 +32,7 @@ describe(loadDeploySettings.name, () => {
       DeploySettingsError,
     );
     expect(() => loadDeploySettings({ colour: 'blue' }, { IMAGEGEN_BEDROCK_CONCURRENCY: 'many' })).toThrow(
-      /bedrockConcurrency must be a whole number from 1 to 1000 \(got "many"\)[\s\S]*unknown setting colour/,
+      /bedrockConcurrency must be a whole number from 2 to 1000 \(got "many"\)[\s\S]*unknown setting colour/,
     );
   });
 });

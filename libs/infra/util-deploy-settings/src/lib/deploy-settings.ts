@@ -12,7 +12,7 @@ const REGION_EXPECTED = 'an AWS region such as us-west-2';
 const COGNITO_DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const DOMAIN_DESCRIPTION =
-  "e.g. `images.example.com` in zone `example.com`: ACM certificate, HTTPS listener, HTTP→HTTPS redirect, Route 53 alias. Unset: plain HTTP on the ALB's name (a synth warning says so)";
+  "e.g. `images.example.com` in zone `example.com`: ACM certificate, HTTPS listener, HTTP→HTTPS redirect, Route 53 alias. Unset: HTTPS on CloudFront's default name (`https://d….cloudfront.net`, HTTP redirected, HSTS), the ALB reachable from CloudFront only (its origin-facing prefix list and a secret origin header; ADR 0016)";
 const TASKS_DESCRIPTION = 'Fargate tasks per service (autoscaling on CPU and requests)';
 const API_THROTTLE_DESCRIPTION =
   'API Gateway stage throttle (all users together: the BFF reads each followed job every 1–3 s)';
@@ -80,7 +80,7 @@ export const DEPLOY_SETTINGS = defineSettings(
       max: 1000,
       default: 4,
       description:
-        "Bedrock calls at once: the `MaximumConcurrency` (2\u20131,000) of the worker queue's event source mapping; reserves no account concurrency, so a new account (quota 10) deploys",
+        "Bedrock calls at once: the `MaximumConcurrency` (2–1,000) of the worker queue's event source mapping; reserves no account concurrency, so a new account (quota 10) deploys",
     }),
     /** Reserved concurrency for the worker (0: none). Only on an account with room; at least bedrockConcurrency. */
     workerReservedConcurrency: setting.int({
@@ -188,12 +188,6 @@ export const DEPLOY_SETTINGS = defineSettings(
         'images one owner may have queued or being made at once, so one backlog cannot starve the others; then 429 `QUEUE_FULL`',
     }),
     // ── Operator: dashboard and alarms (ADR 0016) ──
-    alarmEmail: setting.string({
-      pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
-      expected: 'an email address',
-      description:
-        "mail address subscribed to the alarms' SNS topic (confirm the subscription from the first mail); unset: the topic alone",
-    }),
     alarmSpendUsdPerDay: setting.int({
       min: 1,
       max: 1_000_000,
@@ -212,6 +206,12 @@ export const DEPLOY_SETTINGS = defineSettings(
       default: 600,
       description:
         'alarm when the oldest message in the worker queue (an image waiting for the worker) is older than this',
+    }),
+    alarmEmail: setting.string({
+      pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
+      expected: 'an email address',
+      description:
+        "mail address subscribed to the alarms' SNS topic (confirm the subscription from the first mail); unset: the topic alone",
     }),
   },
   ({ domainName, hostedZoneName, account, cognito }) => [
