@@ -23,10 +23,11 @@ export function powertoolsMetrics(): MetricsSink {
       };
       // The total (service alone) feeds the rates and alarms; the split (service + `by`) the per-model graphs.
       single().addMetric(name, unit as PowertoolsUnit, value);
-      if (by)
-        single()
-          .addDimensions({ ...by })
-          .addMetric(name, unit as PowertoolsUnit, value);
+      if (by) {
+        const split = single();
+        split.addDimensions({ ...by });
+        split.addMetric(name, unit as PowertoolsUnit, value);
+      }
     },
   };
 }
