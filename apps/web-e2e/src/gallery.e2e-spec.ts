@@ -288,7 +288,11 @@ describe('my images', () => {
 
     // AND I scroll to the end
     for (let rounds = 0; rounds < 40 && (await page.getByTestId('load-more').count()) > 0; rounds++) {
-      await page.getByTestId('load-more').scrollIntoViewIfNeeded();
+      // (the button is rendered again as a page arrives: one that went away meanwhile is found again next round)
+      await page
+        .getByTestId('load-more')
+        .scrollIntoViewIfNeeded({ timeout: 5_000 })
+        .catch(() => undefined);
       await page.waitForTimeout(200);
     }
     // THEN every job is listed once, in the order the API pages them (newest first)
