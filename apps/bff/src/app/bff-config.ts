@@ -76,7 +76,8 @@ export const BFF_SETTINGS = defineSettings(
     }),
     LOG_LEVEL: setting.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
       default: 'info',
-      description: "`trace` … `silent`; logs are JSON lines with a `requestId`; each API answer also writes an EMF metric line (Requests, Latency, RateLimited, ServerErrors, StreamsOpen; namespace `imagegen`, `service=bff`) whatever the level but `silent`",
+      description:
+        '`trace` … `silent`; logs are JSON lines with a `requestId`; each API answer also writes an EMF metric line (Requests, Latency, RateLimited, ServerErrors, StreamsOpen; namespace `imagegen`, `service=bff`) whatever the level but `silent`',
     }),
     BODY_LIMIT: setting.string({
       pattern: /^\d+(b|kb|mb)?$/i,

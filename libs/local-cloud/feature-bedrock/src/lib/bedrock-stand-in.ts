@@ -15,6 +15,7 @@ import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-en
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 import { AWS_MODEL_RULES, AwsModelRules, invokeBodyProblem } from './aws-model-rules';
+import { acceptedBody, END_OF_LIFE_MESSAGE } from './bedrock-refusals';
 import { converseStreamHandler, ConverseStreamOptions, ConverseStreamStats } from './converse-stream';
 import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor, SeededDraws } from './faults';
 
@@ -152,13 +153,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const modelId = decodeURIComponent(rawModelId);
     const model = models.find((m) => m.modelId === modelId);
     if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
-    if (model.lifecycle === 'end-of-life') {
-      return bedrockError(
-        res,
-        'ResourceNotFoundException',
-        `This model version has reached the end of its life. Please refer to the AWS documentation for more details.`,
-      );
-    }
+    if (model.lifecycle === 'end-of-life')
+      return bedrockError(res, 'ResourceNotFoundException', END_OF_LIFE_MESSAGE);
     if (faults.accessDeniedModels?.includes(model.modelId)) {
       return bedrockError(
         res,
@@ -166,16 +162,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         "You don't have access to the model with the specified model ID.",
       );
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      return bedrockError(
-        res,
-        'ValidationException',
-        'Malformed input request, please reformat your input and try again.',
-      );
-    }
+    const accepted = acceptedBody(res, body, false, bedrockError);
+    if (!accepted) return;
+    const { json } = accepted;
     const problem = invokeBodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
 
@@ -242,11 +231,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const model = models.find((m) => m.modelId === modelId);
     if (!model) return bedrockError(res, 'ResourceNotFoundException', `The model ${modelId} was not found.`);
     if (model.lifecycle === 'end-of-life') {
-      return bedrockError(
-        res,
-        'ResourceNotFoundException',
-        'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
-      );
+      return bedrockError(res, 'ResourceNotFoundException', END_OF_LIFE_MESSAGE);
     }
     const authorized = !faults.accessDeniedModels?.includes(model.modelId);
     // Not subscribed yet (or not authorized at all): no Marketplace entitlement or agreement in place.

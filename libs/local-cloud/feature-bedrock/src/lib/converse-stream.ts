@@ -3,6 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { sleep } from '@imagegen/local-cloud/util-http';
 
 import { AWS_TEXT_MODEL_RULES, AwsTextModelRules, findTextModelRules } from './aws-text-model-rules';
+import { acceptedBody, BedrockErrorWriter, MALFORMED_MESSAGE } from './bedrock-refusals';
 import { encodeEvent } from './event-stream';
 import { offlineSuggestion, streamPieces } from './offline-writer';
 
@@ -22,8 +23,6 @@ export interface ConverseStreamOptions {
   /** The text models served and Bedrock's rules for them (default: AWS_TEXT_MODEL_RULES). */
   readonly models?: readonly AwsTextModelRules[];
 }
-
-export type BedrockErrorWriter = (res: ServerResponse, type: string, message: string) => void;
 
 interface ConverseBody {
   readonly messages: readonly {
@@ -45,8 +44,7 @@ interface ConverseBody {
  * message has content; inferenceConfig.maxTokens ≥ 1, temperature and topP in [0, 1].
  */
 export function converseBodyProblem(json: unknown, model: AwsTextModelRules): string | undefined {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    return 'Malformed input request, please reformat your input and try again.';
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return MALFORMED_MESSAGE;
   const b = json as Partial<ConverseBody>;
   if (!Array.isArray(b.messages) || b.messages.length === 0)
     return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
@@ -58,8 +56,7 @@ export function converseBodyProblem(json: unknown, model: AwsTextModelRules): st
   }
   if (b.messages[0].role !== 'user')
     return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
-  if (b.system !== undefined && !Array.isArray(b.system))
-    return 'Malformed input request, please reformat your input and try again.';
+  if (b.system !== undefined && !Array.isArray(b.system)) return MALFORMED_MESSAGE;
   const cfg = b.inferenceConfig ?? {};
   if (cfg.maxTokens !== undefined && (!Number.isInteger(cfg.maxTokens) || cfg.maxTokens < 1))
     return "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1";
@@ -96,22 +93,9 @@ export function converseStreamHandler(options: ConverseStreamOptions = {}) {
   ): Promise<void> {
     const model = findTextModelRules(models, modelId);
     if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
-    if (model.lifecycle === 'end-of-life')
-      return bedrockError(
-        res,
-        'ResourceNotFoundException',
-        'This model version has reached the end of its life. Please refer to the AWS documentation for more details.',
-      );
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      return bedrockError(
-        res,
-        'ValidationException',
-        'Malformed input request, please reformat your input and try again.',
-      );
-    }
+    const accepted = acceptedBody(res, body, model.lifecycle === 'end-of-life', bedrockError);
+    if (!accepted) return;
+    const { json } = accepted;
     const problem = converseBodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
     const b = json as ConverseBody;
