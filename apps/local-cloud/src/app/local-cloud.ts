@@ -345,6 +345,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       corsRules: bucket.cors,
       ...enforce,
     });
+    if (s3.interruptedWrites.length)
+      log.warn(
+        { objects: s3.interruptedWrites },
+        'removed objects whose write was cut off when the stack was last killed (S3 never shows a partial PUT)',
+      );
     // Every queue of the template, with its visibility timeout, retention, size limit and redrive policy.
     sqs = await startSqsStandIn({
       port: ports.sqs,

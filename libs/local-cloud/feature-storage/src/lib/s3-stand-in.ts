@@ -26,6 +26,8 @@ import {
 } from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
+import { removeInterruptedWrites } from './interrupted-writes';
+
 export interface S3StandInOptions {
   readonly port: number;
   readonly host?: string;
@@ -102,6 +104,8 @@ export interface StoredObject {
 export interface S3StandIn {
   readonly url: string;
   readonly port: number;
+  /** Objects a killed process had not finished writing, removed at start (S3 never shows a partial PUT). */
+  readonly interruptedWrites: readonly string[];
   setFaults(patch: S3Faults): void;
   faults(): Required<S3Faults>;
   stats(): Promise<S3Stats>;
@@ -234,6 +238,7 @@ function s3Error(
  */
 export async function startS3StandIn(options: S3StandInOptions): Promise<S3StandIn> {
   mkdirSync(options.dataDir, { recursive: true });
+  const interrupted = removeInterruptedWrites(options.dataDir);
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -563,6 +568,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     options.host,
   );
   return {
+    interruptedWrites: interrupted,
     url: front.url,
     port: front.port,
     setFaults,

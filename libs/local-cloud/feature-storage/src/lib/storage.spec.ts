@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -77,6 +77,53 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the S3 stand-in after a crash', () => {
+  it('starts without the objects whose write was cut off (metadata missing or cut short), and lists the rest', async () => {
+    const store = join(dir, 's3-crashed');
+    const first = await startS3StandIn({
+      port: 0,
+      dataDir: store,
+      bucket: 'images',
+      region: REGION,
+      credentials: CREDS,
+    });
+    const put = (key: string) =>
+      new S3Client({ region: REGION, endpoint: first.url, forcePathStyle: true, credentials: CREDS }).send(
+        new PutObjectCommand({ Bucket: 'images', Key: key, Body: 'bytes' }),
+      );
+    await put('owners/a/whole.png');
+    await put('owners/a/cut.png');
+    await put('owners/a/unfinished.png');
+    await first.close();
+    // As a SIGKILL leaves them: one metadata file cut short, one never written
+    writeFileSync(join(store, 'images/owners/a/cut.png._S3rver_metadata.json'), '{"content-ty');
+    rmSync(join(store, 'images/owners/a/unfinished.png._S3rver_metadata.json'));
+
+    const again = await startS3StandIn({
+      port: 0,
+      dataDir: store,
+      bucket: 'images',
+      region: REGION,
+      credentials: CREDS,
+    });
+    try {
+      expect([...again.interruptedWrites].sort()).toEqual([
+        'images/owners/a/cut.png',
+        'images/owners/a/unfinished.png',
+      ]);
+      const listed = await new S3Client({
+        region: REGION,
+        endpoint: again.url,
+        forcePathStyle: true,
+        credentials: CREDS,
+      }).send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/a/' }));
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['owners/a/whole.png']);
+    } finally {
+      await again.close();
+    }
+  });
 });
 
 describe(startS3StandIn.name, () => {

@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** How s3rver names an object's files on disk: `<name>._S3rver_object`, `…_object.md5`, `…_metadata.json`. */
+const OBJECT = '._S3rver_object';
+const METADATA = '._S3rver_metadata.json';
+
+/**
+ * Removes the objects whose write a killed process left unfinished, before s3rver serves the store.
+ * s3rver writes an object's bytes, then its checksum, then its metadata; a stack killed in between
+ * (SIGKILL, a crash) leaves an object without its metadata, or with metadata cut short, which makes
+ * every ListObjectsV2 over it answer 500 InternalError from then on. S3 itself never shows a PUT that
+ * did not complete ("Amazon S3 never adds partial objects", PutObject in the S3 API reference), so
+ * neither does the stand-in. Answers the paths removed (relative to `dataDir`), for the log.
+ */
+export function removeInterruptedWrites(dataDir: string): string[] {
+  const removed: string[] = [];
+  const visit = (dir: string) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      const path = join(dir, name);
+      let isDir = false;
+      try {
+        isDir = statSync(path).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) {
+        visit(path);
+        continue;
+      }
+      if (!name.endsWith(OBJECT)) continue;
+      const base = path.slice(0, -OBJECT.length);
+      if (metadataIsWhole(`${base}${METADATA}`)) continue;
+      for (const file of [path, `${path}.md5`, `${base}${METADATA}`]) rmSync(file, { force: true });
+      removed.push(path.slice(dataDir.length + 1, -OBJECT.length));
+    }
+  };
+  visit(dataDir);
+  return removed;
+}
+
+function metadataIsWhole(path: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
+}
