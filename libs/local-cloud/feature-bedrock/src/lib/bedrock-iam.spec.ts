@@ -3,6 +3,7 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 import { createAuthorizer, LOCAL_PRINCIPAL_KEYS, localPrincipals } from '@imagegen/local-cloud/util-iam';
+import { sdkRefusal } from '@imagegen/local-cloud/util-iam/testing';
 
 import { BedrockStandIn, startBedrockStandIn } from './bedrock-stand-in';
 
@@ -60,15 +61,6 @@ const invoke = (modelId: string, credentials = LOCAL_PRINCIPAL_KEYS.worker) =>
     }),
   );
 
-async function failure(promise: Promise<unknown>) {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-  if (!err) throw new Error('expected a refusal');
-  return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-}
-
 describe('the Bedrock stand-in with an authorizer', () => {
   it('invokes a model the role may invoke', async () => {
     const out = await invoke(CORE);
@@ -76,12 +68,12 @@ describe('the Bedrock stand-in with an authorizer', () => {
   });
 
   it('refuses bedrock:InvokeModel on another model with 403 AccessDeniedException', async () => {
-    expect(await failure(invoke(SD35))).toEqual({
+    expect(await sdkRefusal(invoke(SD35))).toEqual({
       name: 'AccessDeniedException',
       status: 403,
       message: `User: arn:aws:sts::000000000000:assumed-role/imagegen-WorkerRole/worker is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/${SD35} because no identity-based policy allows the bedrock:InvokeModel action`,
     });
-    expect(await failure(invoke(CORE, LOCAL_PRINCIPAL_KEYS.api))).toMatchObject({
+    expect(await sdkRefusal(invoke(CORE, LOCAL_PRINCIPAL_KEYS.api))).toMatchObject({
       name: 'AccessDeniedException',
       status: 403,
     });
@@ -93,7 +85,7 @@ describe('the Bedrock stand-in with an authorizer', () => {
     const out = await control().send(new GetFoundationModelAvailabilityCommand({ modelId: CORE }));
     expect(out.entitlementAvailability).toBe('AVAILABLE');
     expect(
-      await failure(
+      await sdkRefusal(
         control(LOCAL_PRINCIPAL_KEYS.worker).send(
           new GetFoundationModelAvailabilityCommand({ modelId: CORE }),
         ),
@@ -103,7 +95,9 @@ describe('the Bedrock stand-in with an authorizer', () => {
 
   it('refuses an unknown key as a bad signature', async () => {
     expect(
-      await failure(invoke(CORE, { accessKeyId: 'LOCALNOBODY000000000', secretAccessKey: 'x'.repeat(40) })),
+      await sdkRefusal(
+        invoke(CORE, { accessKeyId: 'LOCALNOBODY000000000', secretAccessKey: 'x'.repeat(40) }),
+      ),
     ).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
   });
 });

@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 import { createAuthorizer, LOCAL_PRINCIPAL_KEYS, localPrincipals } from '@imagegen/local-cloud/util-iam';
+import { sdkRefusal } from '@imagegen/local-cloud/util-iam/testing';
 
 import { LambdaStandIn, startLambdaStandIn } from './lambda-stand-in';
 
@@ -41,15 +42,6 @@ afterAll(() => sut.close());
 const client = (credentials = LOCAL_PRINCIPAL_KEYS.api, endpoint = sut.url) =>
   new LambdaClient({ region: REGION, endpoint, credentials, maxAttempts: 1 });
 
-async function failure(promise: Promise<unknown>) {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-  if (!err) throw new Error('expected a refusal');
-  return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-}
-
 describe('the Lambda stand-in with an authorizer', () => {
   it('invokes a function the role may invoke, unqualified or qualified', async () => {
     const out = await client().send(
@@ -68,14 +60,14 @@ describe('the Lambda stand-in with an authorizer', () => {
 
   it('refuses lambda:InvokeFunction with 403 AccessDeniedException naming the function ARN', async () => {
     const ran = seen.length;
-    expect(await failure(client().send(new InvokeCommand({ FunctionName: 'other' })))).toEqual({
+    expect(await sdkRefusal(client().send(new InvokeCommand({ FunctionName: 'other' })))).toEqual({
       name: 'AccessDeniedException',
       status: 403,
       message:
         'User: arn:aws:sts::000000000000:assumed-role/imagegen-ApiRole/api is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-west-2:000000000000:function:other because no identity-based policy allows the lambda:InvokeFunction action',
     });
     expect(
-      await failure(
+      await sdkRefusal(
         client(LOCAL_PRINCIPAL_KEYS.bff).send(
           new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event' }),
         ),

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 
 import { createAuthorizer, LOCAL_PRINCIPAL_KEYS, localPrincipals } from '@imagegen/local-cloud/util-iam';
+import { sdkRefusal } from '@imagegen/local-cloud/util-iam/testing';
 
 import { MAX_MESSAGE_BYTES, SqsStandIn, SqsStandInOptions, startSqsStandIn } from './sqs-stand-in';
 
@@ -61,15 +62,6 @@ const receive = (name = 'work', extra: Record<string, unknown> = {}) =>
   client()
     .send(new ReceiveMessageCommand({ QueueUrl: url(name), MaxNumberOfMessages: 10, ...extra }))
     .then((r) => r.Messages ?? []);
-
-async function failure(promise: Promise<unknown>) {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-  if (!err) throw new Error('expected a refusal');
-  return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-}
 
 describe('the SQS stand-in', () => {
   it('sends, receives (hidden for the visibility timeout) and deletes a message, as the SDK expects', async () => {
@@ -126,7 +118,7 @@ describe('the SQS stand-in', () => {
 
   it('refuses a body over 1 MiB, an empty body and an unknown queue, with the SQS error codes', async () => {
     expect(
-      await failure(
+      await sdkRefusal(
         client().send(
           new SendMessageCommand({ QueueUrl: url(), MessageBody: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }),
         ),
@@ -141,17 +133,19 @@ describe('the SQS stand-in', () => {
       new SendMessageCommand({ QueueUrl: url(), MessageBody: 'y'.repeat(MAX_MESSAGE_BYTES) }),
     );
     expect(
-      await failure(client().send(new SendMessageCommand({ QueueUrl: url(), MessageBody: '' }))),
+      await sdkRefusal(client().send(new SendMessageCommand({ QueueUrl: url(), MessageBody: '' }))),
     ).toMatchObject({
       name: 'InvalidParameterValue',
     });
     expect(
-      await failure(
+      await sdkRefusal(
         client().send(new SendMessageCommand({ QueueUrl: `${sqs.url}/${ACCOUNT}/nope`, MessageBody: 'x' })),
       ),
     ).toMatchObject({ name: 'QueueDoesNotExist', status: 400 });
     expect(
-      await failure(client().send(new ReceiveMessageCommand({ QueueUrl: url(), MaxNumberOfMessages: 11 }))),
+      await sdkRefusal(
+        client().send(new ReceiveMessageCommand({ QueueUrl: url(), MaxNumberOfMessages: 11 })),
+      ),
     ).toMatchObject({ name: 'InvalidParameterValue' });
   });
 
@@ -171,7 +165,7 @@ describe('the SQS stand-in', () => {
 
   it('refuses a wrong signature', async () => {
     expect(
-      await failure(
+      await sdkRefusal(
         client({ ...ADMIN, secretAccessKey: 'wrong' }).send(
           new SendMessageCommand({ QueueUrl: url(), MessageBody: 'x' }),
         ),
@@ -210,7 +204,7 @@ describe('the SQS stand-in', () => {
     const api = client(LOCAL_PRINCIPAL_KEYS.api);
     await api.send(new SendMessageCommand({ QueueUrl: url(), MessageBody: 'ok' }));
     expect(
-      await failure(api.send(new SendMessageCommand({ QueueUrl: url('work-dlq'), MessageBody: 'no' }))),
+      await sdkRefusal(api.send(new SendMessageCommand({ QueueUrl: url('work-dlq'), MessageBody: 'no' }))),
     ).toMatchObject({
       name: 'AccessDenied',
       status: 403,
@@ -218,7 +212,7 @@ describe('the SQS stand-in', () => {
         'is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-west-2:000000000000:work-dlq',
       ),
     });
-    expect(await failure(api.send(new ReceiveMessageCommand({ QueueUrl: url() })))).toMatchObject({
+    expect(await sdkRefusal(api.send(new ReceiveMessageCommand({ QueueUrl: url() })))).toMatchObject({
       name: 'AccessDenied',
     });
   });

@@ -19,6 +19,7 @@ import {
   localPrincipals,
   RolePolicies,
 } from '@imagegen/local-cloud/util-iam';
+import { sdkRefusal } from '@imagegen/local-cloud/util-iam/testing';
 
 import { DynamoStandIn, startDynamoStandIn } from './dynamodb-stand-in';
 import { S3StandIn, startS3StandIn } from './s3-stand-in';
@@ -92,15 +93,6 @@ const ddb = (credentials = API) =>
     new DynamoDBClient({ region: REGION, endpoint: dynamo.url, credentials, maxAttempts: 1 }),
   );
 
-async function failure(promise: Promise<unknown>) {
-  const err = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as (Error & { $metadata?: { httpStatusCode?: number }; Code?: string }) | undefined;
-  if (!err) throw new Error('expected a refusal');
-  return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imagegen-iam-'));
   s3 = await startS3StandIn({
@@ -143,7 +135,7 @@ describe('the S3 stand-in with an authorizer', () => {
     expect(await read.Body?.transformToString()).toBe('x');
 
     expect(
-      await failure(
+      await sdkRefusal(
         s3Client(WORKER).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'owners/a/2.png', Body: 'y' })),
       ),
     ).toEqual({
@@ -152,7 +144,7 @@ describe('the S3 stand-in with an authorizer', () => {
       message: `User: arn:aws:sts::000000000000:assumed-role/imagegen-WorkerRole/worker is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${BUCKET}/owners/a/2.png because no identity-based policy allows the s3:PutObject action`,
     });
     expect(
-      await failure(
+      await sdkRefusal(
         s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'elsewhere/2.png', Body: 'y' })),
       ),
     ).toMatchObject({ name: 'AccessDenied', status: 403 });
@@ -181,7 +173,7 @@ describe('the S3 stand-in with an authorizer', () => {
       }),
     );
     expect(
-      await failure(
+      await sdkRefusal(
         s3Client().send(
           new CopyObjectCommand({
             Bucket: BUCKET,
@@ -197,12 +189,12 @@ describe('the S3 stand-in with an authorizer', () => {
     const out = await s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'owners/a/' }));
     expect(out.Contents?.map((o) => o.Key)).toContain('owners/a/1.png');
     expect(
-      await failure(s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'private/' }))),
+      await sdkRefusal(s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'private/' }))),
     ).toMatchObject({
       name: 'AccessDenied',
       status: 403,
     });
-    expect(await failure(s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET })))).toMatchObject({
+    expect(await sdkRefusal(s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET })))).toMatchObject({
       status: 403,
     });
   });
@@ -244,7 +236,7 @@ describe('the DynamoDB stand-in with an authorizer', () => {
   });
 
   it('refuses with 400 AccessDeniedException naming the principal, the action and the table', async () => {
-    const refused = await failure(
+    const refused = await sdkRefusal(
       ddb(WORKER).send(new PutCommand({ TableName: TABLE, Item: { ownerId: 'o', id: '2' } })),
     );
     expect(refused).toEqual({
@@ -253,7 +245,7 @@ describe('the DynamoDB stand-in with an authorizer', () => {
       message: `User: arn:aws:sts::000000000000:assumed-role/imagegen-WorkerRole/worker is not authorized to perform: dynamodb:PutItem on resource: ${TABLE_ARN} because no identity-based policy allows the dynamodb:PutItem action`,
     });
     expect(
-      await failure(
+      await sdkRefusal(
         ddb().send(
           new QueryCommand({
             TableName: TABLE,
@@ -269,7 +261,7 @@ describe('the DynamoDB stand-in with an authorizer', () => {
   it('the local cloud’s own key is trusted; an unknown key is refused as before', async () => {
     await ddb(ADMIN).send(new PutCommand({ TableName: TABLE, Item: { ownerId: 'o', id: '3' } }));
     expect(
-      await failure(
+      await sdkRefusal(
         ddb({ accessKeyId: 'LOCALNOBODY000000000', secretAccessKey: 'x' }).send(
           new GetCommand({ TableName: TABLE, Key: { ownerId: 'o', id: '3' } }),
         ),
