@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the BFF's real generator client, to show what the BFF answers (test-only)
 import { HttpGeneratorClient } from '@imagegen/bff/data-access-generator';
-import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { ErrorCode } from '@imagegen/contracts';
+import { problemOf } from '@imagegen/contracts/testing';
 import { LOCAL_PRINCIPAL_KEYS } from '@imagegen/local-cloud/util-iam';
 import { CfnResource, loadTemplates, StackTemplate } from '@imagegen/local-cloud/util-template';
 import { createLogger } from '@imagegen/shared/util-logging';
@@ -54,15 +55,6 @@ const bffClient = (cloud: LocalCloud) =>
     region: LOCAL_REGION,
     credentials: LOCAL_PRINCIPAL_KEYS.bff,
   });
-
-async function problemOf(p: Promise<unknown>) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
-  return err.problem;
-}
 
 describe('a RestApi whose resource policy does not name the BFF task role', () => {
   let stack: { cloud: LocalCloud; dir: string };

@@ -1,7 +1,8 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { ErrorCode } from '@imagegen/contracts';
+import { problemOf } from '@imagegen/contracts/testing';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 import { HttpGeneratorClient } from './http-generator-client';
@@ -48,15 +49,6 @@ const client = (timeoutMs?: number) =>
     credentials: CREDS,
     ...(timeoutMs ? { timeoutMs } : {}),
   });
-
-async function problemOf(p: Promise<unknown>) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ProblemError)) throw new Error(`expected ProblemError, got ${String(err)}`);
-  return err.problem;
-}
 
 describe(HttpGeneratorClient.name, () => {
   it('signs each call with SigV4 and sends the owner and request id', async () => {

@@ -1,4 +1,5 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { problemOf } from '@imagegen/contracts/testing';
 
 import { FakeDeps, fakeDeps, runAll } from '../testing';
 import { periodsOf } from './budgets';
@@ -24,15 +25,6 @@ function withBudgets(limits: Partial<ReservationLimits>): FakeDeps {
 
 const send = (deps: FakeDeps, owner: string, count = 1) =>
   createGeneration(deps, owner, { modelId: CORE, prompt: 'a lighthouse', count }, 'req');
-
-async function problemOf(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
-  return err.problem;
-}
 
 describe(periodsOf.name, () => {
   it('names the UTC day and month and when each ends (the year too at its end)', () => {

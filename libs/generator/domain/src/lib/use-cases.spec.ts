@@ -1,4 +1,5 @@
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { problemOf } from '@imagegen/contracts/testing';
 
 import { FakeDeps, fakeDeps, fakePng, runAll, throttled } from '../testing';
 import {
@@ -15,15 +16,6 @@ const CORE = 'stability.stable-image-core-v1:1';
 
 async function queued(deps: FakeDeps, body: Record<string, unknown> = {}) {
   return createGeneration(deps, OWNER, { modelId: CORE, prompt: 'a lighthouse', ...body }, 'req-1');
-}
-
-async function problemOf(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
-  return err.problem;
 }
 
 describe(createGeneration.name, () => {

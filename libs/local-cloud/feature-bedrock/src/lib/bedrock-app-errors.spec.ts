@@ -1,13 +1,8 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-import {
-  ErrorCode,
-  findModel,
-  NormalizedGenerateImageRequest,
-  OUTPUT_FORMATS,
-  ProblemError,
-} from '@imagegen/contracts';
+import { ErrorCode, findModel, NormalizedGenerateImageRequest, OUTPUT_FORMATS } from '@imagegen/contracts';
+import { problemOf } from '@imagegen/contracts/testing';
 import { BedrockImageModel } from '@imagegen/generator/data-access-aws';
 
 import { BedrockStandIn, startBedrockStandIn } from './bedrock-stand-in';
@@ -50,14 +45,8 @@ afterAll(async () => {
   await standIn.close();
 });
 
-async function problemOf(request: NormalizedGenerateImageRequest, seed = 1) {
-  const err = await new BedrockImageModel(client, 'us-west-2').generate(WRONG_CORE, request, seed).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ProblemError)) throw new Error(`expected a ProblemError, got ${String(err)}`);
-  return err.problem;
-}
+const problemOfModel = (request: NormalizedGenerateImageRequest, seed = 1) =>
+  problemOf(new BedrockImageModel(client, 'us-west-2').generate(WRONG_CORE, request, seed));
 
 describe('a request AWS would refuse, through the generator and the real Bedrock client', () => {
   it.each([
@@ -73,7 +62,7 @@ describe('a request AWS would refuse, through the generator and the real Bedrock
   ])(
     "answers %s as the app's VALIDATION_FAILED problem (400), not a 5xx",
     async (_name, request, seed, detail) => {
-      const problem = await problemOf(request, seed);
+      const problem = await problemOfModel(request, seed);
       expect(problem).toMatchObject({ code: ErrorCode.VALIDATION_FAILED, status: 400 });
       expect(problem.detail).toMatch(detail);
     },
