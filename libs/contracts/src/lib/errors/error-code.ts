@@ -18,6 +18,12 @@ export const ErrorCode = {
   CROSS_ORIGIN: 'CROSS_ORIGIN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   SUGGESTION_REJECTED: 'SUGGESTION_REJECTED',
+  INPUT_IMAGE_UNREADABLE: 'INPUT_IMAGE_UNREADABLE',
+  INPUT_IMAGE_TYPE: 'INPUT_IMAGE_TYPE',
+  INPUT_IMAGE_TOO_LARGE: 'INPUT_IMAGE_TOO_LARGE',
+  INPUT_IMAGE_ANIMATED: 'INPUT_IMAGE_ANIMATED',
+  INPUT_IMAGE_OUT_OF_LIMITS: 'INPUT_IMAGE_OUT_OF_LIMITS',
+  INPUT_IMAGE_FILTERED: 'INPUT_IMAGE_FILTERED',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -61,6 +67,26 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
     status: 422,
     title: "The assistant's answer was not a usable prompt",
     retryable: true,
+  },
+  // Image editing inputs (issue 12): what the worker's and the upload check's decode of an image found.
+  /** Zero bytes, truncated, or corrupt: no image could be decoded. */
+  INPUT_IMAGE_UNREADABLE: { status: 422, title: 'The image could not be read', retryable: false },
+  /** Not a JPEG, PNG or WebP image, whatever its name or declared type. */
+  INPUT_IMAGE_TYPE: { status: 422, title: 'Only JPEG, PNG and WebP images can be edited', retryable: false },
+  /** More pixels than the app decodes at all (a decompression bomb is refused before its pixels are decoded). */
+  INPUT_IMAGE_TOO_LARGE: { status: 422, title: 'The image has too many pixels', retryable: false },
+  INPUT_IMAGE_ANIMATED: { status: 422, title: 'Animated images cannot be edited', retryable: false },
+  /** Outside the chosen service's side, pixel or aspect limits, and no fit was asked for. */
+  INPUT_IMAGE_OUT_OF_LIMITS: {
+    status: 422,
+    title: "The image is outside the service's size limits",
+    retryable: false,
+  },
+  /** Bedrock's "Filter reason: input image": the model refused the image given to it. */
+  INPUT_IMAGE_FILTERED: {
+    status: 422,
+    title: 'Your image was blocked by the content filter',
+    retryable: false,
   },
   INTERNAL: { status: 500, title: 'Something went wrong on our side', retryable: true },
 };
