@@ -8,3 +8,5 @@ export * from './lib/observability/metrics';
 export * from './lib/validation/validate-generate-image-request';
 export * from './lib/assistant/prompt-assistant';
 export * from './lib/assistant/text-model-catalog';
+export * from './lib/edits/image-services';
+export * from './lib/edits/edit-image-request';

@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 import { ASPECT_RATIOS, OUTPUT_FORMATS, type AspectRatio, type OutputFormat } from '../catalog/model-catalog';
+import type { NormalizedEdit } from '../edits/edit-image-request';
 
 /** No C0 control characters other than tab, line feed and carriage return, and no DEL. */
 // eslint-disable-next-line no-control-regex -- the point of this pattern is to match control characters
@@ -77,4 +78,6 @@ export interface NormalizedGenerateImageRequest {
   readonly seed?: number;
   readonly count: number;
   readonly outputFormat: OutputFormat;
+  /** An edit (issue 12): the image service's inputs and fields; `modelId` is then the service's id. */
+  readonly edit?: NormalizedEdit;
 }
