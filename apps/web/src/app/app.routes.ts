@@ -17,6 +17,11 @@ export const routes: Routes = [
     loadComponent: () => import('@imagegen/web/feature-gallery').then((m) => m.GenerationDetailPage),
   },
   {
+    path: 'edit',
+    title: 'Edit an image · imagegen',
+    loadComponent: () => import('@imagegen/web/feature-edit').then((m) => m.EditPage),
+  },
+  {
     path: 'compare',
     title: 'Compare models · imagegen',
     loadComponent: () => import('@imagegen/web/feature-compare').then((m) => m.ComparePage),

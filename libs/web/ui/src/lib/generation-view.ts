@@ -34,6 +34,12 @@ export class GenerationView {
   readonly expectedSeconds = input(10);
   /** Past this, the job is "taking longer than usual" (the p90 of its ETA); 1.5 × expected when not given. */
   readonly slowAfterSeconds = input<number | undefined>(undefined);
+  /** Offer "Edit" per image: the editor opens on it (`/edit?generation=…&image=…`). */
+  readonly editable = input(false);
+  /** What the edit link says ("Edit again" on the editor's own results). */
+  readonly editLabel = input('Edit');
+  /** Draw the images on a checkerboard, so transparent pixels (a removed background) show as such. */
+  readonly transparent = input(false);
   /** Offer "Copy link" per image (the share link is the presigned URL). */
   readonly shareable = input(false);
   readonly download = output<GeneratedImage>();

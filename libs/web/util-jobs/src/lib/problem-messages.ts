@@ -77,6 +77,42 @@ const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> =
     message: `Part of the service is unavailable for a moment: try again${p.retryAfterSeconds ? ` in ${p.retryAfterSeconds} s` : ' shortly'}.`,
     retryable: true,
   }),
+  // Images given to edit (issue 12): the server's detail says what is wrong with this one.
+  INPUT_IMAGE_UNREADABLE: (p) => ({
+    title: 'The image could not be read',
+    message: p.detail ?? 'The file is not a whole image (damaged or cut short): choose another file.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_TYPE: (p) => ({
+    title: 'Not an image that can be edited',
+    message: p.detail ?? 'Only PNG, JPEG and WebP images can be edited, whatever the file is called.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_TOO_LARGE: (p) => ({
+    title: 'The image is too large',
+    message: p.detail ?? 'The image has too many pixels to be edited: choose a smaller one.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_ANIMATED: () => ({
+    title: 'Animated images cannot be edited',
+    message: 'Animated images cannot be edited: choose a still image.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_OUT_OF_LIMITS: (p) => ({
+    title: 'The image does not fit this service',
+    message: p.detail ?? "The image is outside this service's limits: pick a fit (downscale, crop or pad).",
+    retryable: false,
+  }),
+  INPUT_IMAGE_FILTERED: () => ({
+    title: 'Your image was blocked',
+    message: 'Your image was blocked by the content filter: try another image.',
+    retryable: false,
+  }),
+  UNSUPPORTED_MEDIA_TYPE: () => ({
+    title: 'Not an image that can be edited',
+    message: 'Only PNG, JPEG and WebP images can be uploaded.',
+    retryable: false,
+  }),
   CONFLICT: (p) => ({
     title: 'Not possible now',
     message: p.detail ?? 'This cannot be done in the job’s current state.',
@@ -101,6 +137,7 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   MODEL_ACCESS_DENIED: 'the model is not enabled',
   MODEL_RETIRED: 'the model is retired',
   MODEL_UNAVAILABLE: 'the model was unavailable',
+  INPUT_IMAGE_FILTERED: 'your image was blocked',
 };
 
 /** Why one image was not made, in a few words (for "3 of 4 made · 1 blocked by the content filter"). */

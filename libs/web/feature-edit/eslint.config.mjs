@@ -1,0 +1,3 @@
+import baseConfig, { angularRules, noNodeBuiltins } from '../../../eslint.config.mjs';
+
+export default [...baseConfig, ...noNodeBuiltins, ...angularRules];

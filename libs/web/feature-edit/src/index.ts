@@ -1,0 +1,1 @@
+export { default as EditPage } from './lib/edit-page';

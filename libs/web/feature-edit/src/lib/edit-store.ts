@@ -1,0 +1,317 @@
+import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { firstValueFrom, Subscription } from 'rxjs';
+
+import {
+  ErrorCode,
+  estimateServiceCostUsd,
+  findImageService,
+  FitMode,
+  Generation,
+  IMAGE_SERVICES,
+  ImageRef,
+  ImageServiceEntry,
+  inputLimitViolations,
+  isUploadRef,
+  ModelEta,
+  OutputFormat,
+  OwnerSummary,
+  problem,
+  ProblemDetails,
+  UploadedImage,
+} from '@imagegen/contracts';
+import { GenerationsApi, GenerationStore, problemFrom } from '@imagegen/web/data-access';
+import {
+  budgetLeft,
+  formatUsd,
+  jobTiming,
+  passesBudget,
+  queueWaitSeconds,
+  UNKNOWN_JOB_TIMING,
+} from '@imagegen/web/util-jobs';
+import { FieldErrors, fieldErrorsOf } from '@imagegen/web/util-validation';
+
+import {
+  carryValues,
+  editFormErrors,
+  editRequest,
+  expectedOutputSize,
+  initialValues,
+  limitViolations,
+  ParamValue,
+  ParamValues,
+  serviceGroups,
+  Size,
+  takesMask,
+  takesStyleImage,
+} from './edit-form';
+import { EDITS_CLIENT } from './edits-client';
+
+/** An image the editor works on: where it is (for the request) and how to draw it. */
+export interface EditSource {
+  readonly ref: ImageRef;
+  readonly url: string;
+  readonly width: number;
+  readonly height: number;
+  /** Transparent pixels: what inpaint and erase edit when no mask is painted. */
+  readonly hasAlpha?: boolean;
+}
+
+/** Where the mask comes from when sending (the page's mask canvas). */
+export interface MaskSource {
+  hasMask(): boolean;
+  exportMask(): Promise<Blob>;
+}
+
+/** The first service offered: inpaint, the one most people come for. */
+const FIRST_SERVICE = IMAGE_SERVICES[0];
+
+/** The catalog's figure as an ETA (services are not measured yet). */
+function serviceEta(service: ImageServiceEntry, parallelism: number): ModelEta {
+  const s = service.expectedSecondsPerImage;
+  return {
+    p50Seconds: s,
+    p90Seconds: Math.round(s * 15) / 10,
+    samples: 0,
+    source: 'catalog',
+    parallelism,
+  };
+}
+
+export function sourceOfUpload(u: UploadedImage): EditSource {
+  return {
+    ref: { uploadId: u.uploadId },
+    url: u.url,
+    width: u.width,
+    height: u.height,
+    hasAlpha: u.hasAlpha,
+  };
+}
+
+/**
+ * The editor page's state (provide it in the page, with GenerationStore): the image being edited and the
+ * style image, the service and its fields, the checks before sending, and sending (mask upload, then the
+ * edit). Following the job it made is GenerationStore's, as on the create page.
+ */
+@Injectable()
+export class EditStore {
+  private readonly client = inject(EDITS_CLIENT);
+  private readonly api = inject(GenerationsApi);
+  readonly jobs = inject(GenerationStore);
+  private readonly life = new Subscription();
+
+  readonly groups = serviceGroups();
+  readonly source = signal<EditSource | undefined>(undefined);
+  readonly styleSource = signal<EditSource | undefined>(undefined);
+  /** Upload progress 0..1 of the image (or the style image) being sent; undefined when none is. */
+  readonly progress = signal<number | undefined>(undefined);
+  readonly uploadingStyle = signal(false);
+  /** Problems of loading or uploading an image (the job's own are the GenerationStore's). */
+  readonly problem = signal<ProblemDetails | undefined>(undefined);
+  readonly serviceId = signal(FIRST_SERVICE.id);
+  readonly values = signal<ParamValues>(initialValues(FIRST_SERVICE));
+  readonly seed = signal('');
+  readonly count = signal(1);
+  readonly outputFormat = signal<OutputFormat>(FIRST_SERVICE.outputFormats[0]);
+  readonly fit = signal<FitMode>('reject');
+  readonly errors = signal<FieldErrors>({});
+  /** Mask upload and the edit request in flight. */
+  readonly sending = signal(false);
+  readonly summary = signal<OwnerSummary | undefined>(undefined);
+
+  readonly service = computed(() => findImageService(this.serviceId()) ?? FIRST_SERVICE);
+  readonly size = computed<Size | undefined>(() => {
+    const s = this.source();
+    return s ? { width: s.width, height: s.height } : undefined;
+  });
+  readonly violations = computed(() => limitViolations(this.service(), this.size()));
+  readonly styleViolations = computed(() => {
+    const s = this.styleSource();
+    const limits = this.service().inputs.styleImage?.limits;
+    return s && limits ? inputLimitViolations(s, limits) : [];
+  });
+  /** Some of the mask is painted (the mask canvas says so after each change). */
+  readonly maskPainted = signal(false);
+  readonly outputSize = computed(() => expectedOutputSize(this.service(), this.size(), this.values()));
+  readonly costUsd = computed(() => estimateServiceCostUsd(this.service(), this.count()));
+  readonly cost = computed(() => formatUsd(this.costUsd()));
+  readonly budgetLeft = computed(() => budgetLeft(this.summary()));
+  readonly overBudget = computed(() => passesBudget(this.summary(), this.costUsd()));
+  private readonly eta = computed(() => serviceEta(this.service(), this.summary()?.queue?.parallelism ?? 1));
+  /** Seconds before the results, behind the images already queued. */
+  readonly expectedSeconds = computed(
+    () => jobTiming(this.eta(), this.count()).expectedSeconds + queueWaitSeconds(this.summary(), this.eta()),
+  );
+  /** The running job's timing: its own service and count. */
+  readonly jobTiming = computed(() => {
+    const job = this.jobs.job();
+    const service = job ? findImageService(job.modelId) : undefined;
+    return job && service
+      ? jobTiming(serviceEta(service, this.summary()?.queue?.parallelism ?? 1), job.request.count)
+      : UNKNOWN_JOB_TIMING;
+  });
+  readonly counts = computed(() => Array.from({ length: this.service().maxCount }, (_, i) => i + 1));
+  /** What stops sending, in words (empty: ready). */
+  readonly blockers = computed(() => {
+    const out: string[] = [];
+    if (!this.source()) out.push('Choose an image to edit.');
+    if (this.violations().length > 0 && this.fit() === 'reject')
+      out.push('The image is outside this service’s limits: pick a fit.');
+    if (takesStyleImage(this.service()) && !this.styleSource()) out.push('Choose a style image.');
+    // Without a mask these services edit the image's transparent pixels: an opaque image needs one.
+    if (takesMask(this.service()) && this.source() && !this.maskPainted() && !this.source()?.hasAlpha)
+      out.push('Paint over the area to change.');
+    if (this.styleViolations().length > 0) out.push('The style image is outside this service’s limits.');
+    return out;
+  });
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.life.unsubscribe());
+  }
+
+  /** The owner's budgets and queue (at start and after each job). */
+  readSummary(): void {
+    this.life.add(this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined }));
+  }
+
+  selectService(id: string): void {
+    const service = findImageService(id);
+    if (!service) return;
+    this.serviceId.set(id);
+    this.values.set(carryValues(service, this.values()));
+    if (this.count() > service.maxCount) this.count.set(service.maxCount);
+    if (!service.outputFormats.includes(this.outputFormat())) this.outputFormat.set(service.outputFormats[0]);
+    this.errors.set({});
+  }
+
+  setValue(name: string, value: ParamValue): void {
+    this.values.update((v) => ({ ...v, [name]: value }));
+    this.errors.update((e) => {
+      const { [`params.${name}`]: _gone, ...rest } = e;
+      return rest;
+    });
+  }
+
+  /** The upload named in the URL (a reload): checked again, which answers its size and a fresh link. */
+  openUpload(uploadId: string, known?: UploadedImage): void {
+    if (known?.uploadId === uploadId) {
+      this.source.set(sourceOfUpload(known));
+      return;
+    }
+    this.problem.set(undefined);
+    this.source.set(undefined);
+    this.life.add(
+      this.client.check(uploadId).subscribe({
+        next: (u) => this.source.set(sourceOfUpload(u)),
+        error: (err: unknown) => this.problem.set(problemFrom(err)),
+      }),
+    );
+  }
+
+  /** One of the owner's generated images (an "Edit" button): read from its job. */
+  openGenerated(generationId: string, imageId: string): void {
+    this.problem.set(undefined);
+    this.source.set(undefined);
+    this.maskPainted.set(false);
+    this.life.add(
+      this.api.get(generationId).subscribe({
+        next: (job) => {
+          const image = job.images.find((i) => i.id === imageId);
+          if (!image) return this.problem.set(problem(ErrorCode.NOT_FOUND, 'This image is not in that job.'));
+          this.source.set({
+            ref: { generationId, imageId },
+            url: image.url,
+            width: image.width,
+            height: image.height,
+          });
+        },
+        error: (err: unknown) => this.problem.set(problemFrom(err)),
+      }),
+    );
+  }
+
+  /** Sends a file straight to storage with progress, then has it checked; answers the checked image. */
+  async upload(file: Blob, asStyle = false): Promise<UploadedImage | undefined> {
+    this.problem.set(undefined);
+    this.progress.set(0);
+    this.uploadingStyle.set(asStyle);
+    try {
+      const uploaded = await this.client.upload(file, (f) => this.progress.set(f));
+      if (asStyle) this.styleSource.set(sourceOfUpload(uploaded));
+      else this.source.set(sourceOfUpload(uploaded));
+      return uploaded;
+    } catch (err: unknown) {
+      this.problem.set(problemFrom(err));
+      return undefined;
+    } finally {
+      this.progress.set(undefined);
+      this.uploadingStyle.set(false);
+    }
+  }
+
+  /** The style image from one of the owner's generated images. */
+  useStyleImage(source: EditSource | undefined): void {
+    this.styleSource.set(source);
+  }
+
+  /** Fills the form from an earlier edit ("Reuse"): the same service, fields and image. */
+  reuse(job: Generation, keepSeed: boolean): void {
+    const edit = job.request.edit;
+    if (!edit) return;
+    this.selectService(edit.serviceId);
+    this.values.set({ ...initialValues(this.service()), ...edit.params });
+    this.count.set(job.request.count);
+    this.outputFormat.set(job.request.outputFormat);
+    this.fit.set(edit.fit);
+    this.seed.set(keepSeed && job.request.seed !== undefined ? String(job.request.seed) : '');
+    if (isUploadRef(edit.image)) this.openUpload(edit.image.uploadId);
+    else this.openGenerated(edit.image.generationId, edit.image.imageId);
+  }
+
+  /**
+   * Checks the form, uploads the painted mask (if the service takes one and some is painted), sends the
+   * edit and follows the job; `created` hears of the job (the page puts its id in the URL).
+   */
+  async send(mask: MaskSource | undefined, created: (job: Generation) => void): Promise<void> {
+    const source = this.source();
+    if (this.sending() || !source || this.blockers().length > 0) return;
+    const service = this.service();
+    const styleImage = takesStyleImage(service) ? this.styleSource()?.ref : undefined;
+    const base = {
+      service,
+      image: source.ref,
+      values: this.values(),
+      ...(styleImage ? { styleImage } : {}),
+      seed: this.seed(),
+      count: this.count(),
+      outputFormat: this.outputFormat(),
+      fit: this.violations().length > 0 ? this.fit() : ('reject' as FitMode),
+    };
+    const errors = editFormErrors(editRequest(base));
+    this.errors.set(errors);
+    if (Object.keys(errors).length > 0) return;
+
+    this.sending.set(true);
+    this.problem.set(undefined);
+    this.jobs.problem.set(undefined);
+    try {
+      let maskRef: { uploadId: string } | undefined;
+      if (takesMask(service) && mask?.hasMask()) {
+        const uploaded = await this.client.upload(await mask.exportMask(), (f) => this.progress.set(f));
+        maskRef = { uploadId: uploaded.uploadId };
+      }
+      const request = editRequest({ ...base, ...(maskRef ? { mask: maskRef } : {}) });
+      // One key per click: a double click or a retried request never makes two jobs.
+      const job = await firstValueFrom(this.client.create(request, crypto.randomUUID()));
+      created(job);
+      this.jobs.resume(job.id);
+      this.readSummary();
+    } catch (err: unknown) {
+      const p = problemFrom(err);
+      if (p.code === ErrorCode.VALIDATION_FAILED && p.errors?.length) this.errors.set(fieldErrorsOf(p));
+      else this.problem.set(p);
+    } finally {
+      this.sending.set(false);
+      this.progress.set(undefined);
+    }
+  }
+}
