@@ -31,6 +31,7 @@ import {
 import {
   GenerationForm,
   GenerationView,
+  ImageDrop,
   ProblemBanner,
   PromptAssistant,
   PromptChange,
@@ -57,7 +58,15 @@ import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
 @Component({
   selector: 'ig-create-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, RouterLink, GenerationForm, GenerationView, ProblemBanner, PromptAssistant],
+  imports: [
+    MatButtonModule,
+    RouterLink,
+    GenerationForm,
+    GenerationView,
+    ImageDrop,
+    ProblemBanner,
+    PromptAssistant,
+  ],
   providers: [GenerationStore, PromptAssistantStore],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
@@ -233,6 +242,11 @@ export default class CreatePage implements OnInit {
 
   protected imageFailed(image: GeneratedImage): void {
     this.store.imageFailed(image);
+  }
+
+  /** "Upload an image": the editor takes the file and uploads it, showing the progress and its size. */
+  protected editFile(file: File): void {
+    void this.router.navigate(['/edit'], { state: { file } });
   }
 
   /** An accepted suggestion (or Undo): the form takes it. */

@@ -11,7 +11,7 @@ import {
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 
-import { findModel, GeneratedImage, Generation } from '@imagegen/contracts';
+import { findImageService, findModel, GeneratedImage, Generation } from '@imagegen/contracts';
 import { GalleryStore, userMessage } from '@imagegen/web/data-access';
 import { ProblemBanner } from '@imagegen/web/ui';
 import { costText, formatUsd, imagesByIndex, outcomeSummary, statusLabel } from '@imagegen/web/util-jobs';
@@ -86,7 +86,7 @@ export default class GalleryPage implements OnInit {
   }
 
   protected modelName(g: Generation): string {
-    return findModel(g.modelId)?.displayName ?? g.modelId;
+    return findModel(g.modelId)?.displayName ?? findImageService(g.modelId)?.displayName ?? g.modelId;
   }
 
   protected imageFailed(g: Generation, image: GeneratedImage): void {

@@ -73,7 +73,7 @@ const q = (id: string) => el().querySelector(`[data-testid="${id}"]`) as HTMLEle
 const all = (id: string) => Array.from(el().querySelectorAll(`[data-testid="${id}"]`)) as HTMLElement[];
 
 /** Opens the page without waiting on timers (works under fake timers too). */
-function openNow(answer: Generation | null = job(), id = ID) {
+function openNow(answer: Generation | null = job(), id = ID, lineage: Generation[] = []) {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
   TestBed.configureTestingModule({
     providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
@@ -84,6 +84,12 @@ function openNow(answer: Generation | null = job(), id = ID) {
   fixture.detectChanges();
   if (answer) http.expectOne(`/api/generations/${id}`).flush(answer);
   fixture.detectChanges();
+  flushLineage(lineage);
+}
+
+/** The edits made from the job (lineage): none, unless a test says otherwise. */
+function flushLineage(items: Generation[] = []) {
+  for (const r of http.match((r) => r.params.has('parent'))) if (!r.cancelled) r.flush({ items });
 }
 
 async function open(answer: Generation | null = job(), id = ID) {
@@ -220,6 +226,50 @@ describe(GenerationDetailPage.name, () => {
     await open();
     expect(q('reuse')?.getAttribute('href')).toBe(`/?reuse=${ID}`);
     expect(q('reuse-seed')?.getAttribute('href')).toBe(`/?reuse=${ID}&seed=keep`);
+  });
+
+  it('shows where an edit came from, the edits made from a job, and reuses an edit in the editor', async () => {
+    // GIVEN an inpaint of image i0 of another job
+    const INPAINT = 'stability.stable-image-inpaint-v1:0';
+    const edit = job({
+      modelId: INPAINT,
+      request: {
+        modelId: INPAINT,
+        prompt: 'a red kite',
+        aspectRatio: '1:1',
+        count: 1,
+        outputFormat: 'png',
+        edit: {
+          serviceId: INPAINT,
+          image: { generationId: 'g0000000000', imageId: 'i0' },
+          mask: { uploadId: 'up0123456789' },
+          params: { prompt: 'a red kite' },
+          fit: 'reject',
+        },
+      },
+      images: [image(0)],
+    });
+    // AND one edit made from it since
+    openNow(edit, ID, [
+      job({ id: 'g0000000002', modelId: 'stability.stable-fast-upscale-v1:0', images: [image(0)] }),
+    ]);
+    await fixture.whenStable();
+
+    // THEN the page links to the parent job, lists the edit by its service, and Reuse opens the editor
+    expect(q('made-from-link')?.getAttribute('href')).toBe('/gallery/g0000000000');
+    expect(all('lineage-edit').map((a) => [shown(a), a.getAttribute('href')])).toEqual([
+      ['Fast upscale', '/gallery/g0000000002'],
+    ]);
+    expect(shown(q('detail-model'))).toBe('Inpaint');
+    expect(q('reuse')?.getAttribute('href')).toBe(`/edit?reuse=${ID}`);
+    // AND each image can be edited
+    expect(q('edit-image')?.getAttribute('href')).toBe(`/edit?generation=${ID}&image=i0`);
+  });
+
+  it('says nothing of lineage for a generation nothing was made from', async () => {
+    await open();
+    expect(q('made-from')).toBeNull();
+    expect(q('lineage-edits')).toBeNull();
   });
 
   it('cancels a running job', async () => {

@@ -1,3 +1,4 @@
+import { HttpClient } from '@angular/common/http';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -5,12 +6,22 @@ import {
   effect,
   inject,
   input,
+  signal,
   untracked,
 } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { Router, RouterLink } from '@angular/router';
 
-import { catalogEta, findModel, GeneratedImage, isTerminal } from '@imagegen/contracts';
+import {
+  catalogEta,
+  editParent,
+  findImageService,
+  findModel,
+  GeneratedImage,
+  Generation,
+  GenerationPage,
+  isTerminal,
+} from '@imagegen/contracts';
 import { DetailStore, problemMessage } from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
 import {
@@ -41,6 +52,7 @@ export default class GenerationDetailPage {
 
   private readonly store = inject(DetailStore);
   private readonly router = inject(Router);
+  private readonly http = inject(HttpClient);
 
   protected readonly job = this.store.job;
   protected readonly problem = this.store.problem;
@@ -53,7 +65,27 @@ export default class GenerationDetailPage {
     const job = this.job();
     return job ? findModel(job.modelId) : undefined;
   });
-  protected readonly modelName = computed(() => this.model()?.displayName ?? this.job()?.modelId ?? '');
+  /** An edit's service (inpaint, upscale…): edits are named by it. */
+  private readonly service = computed(() => {
+    const job = this.job();
+    return job ? findImageService(job.modelId) : undefined;
+  });
+  protected readonly modelName = computed(
+    () => this.model()?.displayName ?? this.service()?.displayName ?? this.job()?.modelId ?? '',
+  );
+  /** Lineage: the image this edit was made from (undefined for a generation or an edit of an upload). */
+  protected readonly parent = computed(() => {
+    const job = this.job();
+    return job ? editParent(job.request) : undefined;
+  });
+  /** Lineage: the owner's edits made from this job's images. */
+  protected readonly edits = signal<readonly Generation[]>([]);
+  /** Reuse opens the page that made the job: the editor for an edit. */
+  protected readonly reuseRoute = computed(() => (this.job()?.request.edit ? '/edit' : '/'));
+  /** A removed background: drawn on a checkerboard, so its transparency shows. */
+  protected readonly transparent = computed(
+    () => this.service()?.id === 'stability.stable-image-remove-background-v1:0',
+  );
   protected readonly running = computed(() => {
     const job = this.job();
     return !!job && !isTerminal(job.status);
@@ -82,6 +114,31 @@ export default class GenerationDetailPage {
       const id = this.id();
       untracked(() => this.store.load(id));
     });
+    // Lineage once the job is known (an id that is no job asks nothing more).
+    let lineageOf: string | undefined;
+    effect(() => {
+      const id = this.job()?.id;
+      if (id && id !== lineageOf) {
+        lineageOf = id;
+        untracked(() => this.readEdits(id));
+      }
+    });
+  }
+
+  private readEdits(id: string): void {
+    this.edits.set([]);
+    // Lineage is extra: without it the page still shows the job.
+    this.http
+      .get<GenerationPage>('/api/generations', { params: { parent: id } })
+      .subscribe({ next: (page) => this.edits.set(page.items), error: () => undefined });
+  }
+
+  protected nameOf(g: Generation): string {
+    return findImageService(g.modelId)?.displayName ?? findModel(g.modelId)?.displayName ?? g.modelId;
+  }
+
+  protected coverOf(g: Generation): GeneratedImage | undefined {
+    return [...g.images].sort((a, b) => a.index - b.index)[0];
   }
 
   protected imageFailed(image: GeneratedImage): void {
