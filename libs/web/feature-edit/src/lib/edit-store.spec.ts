@@ -1,0 +1,179 @@
+import { HttpErrorResponse, provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { createEnvironmentInjector, EnvironmentInjector } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { of, throwError } from 'rxjs';
+
+import {
+  EditImageRequest,
+  ErrorCode,
+  Generation,
+  problem,
+  UploadedImage,
+  validationProblem,
+} from '@imagegen/contracts';
+import { GenerationStore } from '@imagegen/web/data-access';
+
+import { EditStore, MaskSource } from './edit-store';
+import { EDITS_CLIENT, EditsClient } from './edits-client';
+
+const INPAINT = 'stability.stable-image-inpaint-v1:0';
+const UPLOAD: UploadedImage = {
+  uploadId: 'up0123456789',
+  width: 640,
+  height: 480,
+  format: 'png',
+  hasAlpha: false,
+  bytes: 100,
+  url: 'http://s3/uploads/up0123456789',
+  urlExpiresAt: '2026-11-24T10:15:00Z',
+};
+const MASK_UPLOAD: UploadedImage = { ...UPLOAD, uploadId: 'up9999999999', width: 640, height: 480 };
+
+function queued(over: Partial<Generation> = {}): Generation {
+  return {
+    id: 'g0000000009',
+    status: 'queued',
+    createdAt: '2026-11-24T10:00:00Z',
+    updatedAt: '2026-11-24T10:00:00Z',
+    modelId: INPAINT,
+    request: { modelId: INPAINT, prompt: 'a red kite', aspectRatio: '1:1', count: 1, outputFormat: 'png' },
+    images: [],
+    estimatedCostUsd: 0.07,
+    ...over,
+  };
+}
+
+let page: EnvironmentInjector;
+let store: EditStore;
+let client: jest.Mocked<EditsClient>;
+let http: HttpTestingController;
+
+/** The editor's state on its own: an upload opened, inpaint picked, "a red kite" typed. */
+async function ready() {
+  Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
+  client = { upload: jest.fn(), check: jest.fn(), create: jest.fn(), edits: jest.fn() };
+  TestBed.configureTestingModule({
+    providers: [provideHttpClient(), provideHttpClientTesting(), { provide: EDITS_CLIENT, useValue: client }],
+  });
+  page = createEnvironmentInjector([GenerationStore, EditStore], TestBed.inject(EnvironmentInjector));
+  store = page.get(EditStore);
+  http = TestBed.inject(HttpTestingController);
+  store.openUpload(UPLOAD.uploadId, UPLOAD);
+  store.selectService(INPAINT);
+  store.setValue('prompt', 'a red kite');
+}
+
+const painted = (blob = new Blob(['png'], { type: 'image/png' })): MaskSource => ({
+  hasMask: () => true,
+  exportMask: () => Promise.resolve(blob),
+});
+
+afterEach(() => {
+  page.destroy();
+  http.verify();
+});
+
+describe(EditStore.name, () => {
+  it('uploads the painted mask first, then sends the inpaint naming it, and follows the job', async () => {
+    await ready();
+    store.maskPainted.set(true);
+    const blob = new Blob(['png'], { type: 'image/png' });
+    client.upload.mockResolvedValue(MASK_UPLOAD);
+    client.create.mockReturnValue(of(queued()));
+    const created = jest.fn();
+
+    await store.send(painted(blob), created);
+
+    expect(client.upload.mock.calls[0][0]).toBe(blob);
+    const [request] = client.create.mock.calls[0] as [EditImageRequest, string];
+    expect(request).toEqual({
+      serviceId: INPAINT,
+      image: { uploadId: UPLOAD.uploadId },
+      mask: { uploadId: MASK_UPLOAD.uploadId },
+      params: { prompt: 'a red kite', grow_mask: 5 },
+      count: 1,
+      outputFormat: 'png',
+    });
+    expect(created).toHaveBeenCalledWith(expect.objectContaining({ id: 'g0000000009' }));
+    http.expectOne('/api/generations/g0000000009').flush(queued({ status: 'running' }));
+    expect(store.jobs.job()?.status).toBe('running');
+    http.match('/api/summary').forEach((r) => r.flush({}));
+  });
+
+  it('sends nothing while an inpaint of an opaque image has no mask painted', async () => {
+    await ready();
+    await store.send(undefined, jest.fn());
+    expect(store.blockers()).toEqual(['Paint over the area to change.']);
+    expect(client.create).not.toHaveBeenCalled();
+  });
+
+  it("lets an image's transparent pixels be the mask (no mask painted)", async () => {
+    await ready();
+    store.openUpload(UPLOAD.uploadId, { ...UPLOAD, hasAlpha: true });
+    expect(store.blockers()).toEqual([]);
+  });
+
+  it("puts the server's field errors by their fields, and other problems in the banner", async () => {
+    await ready();
+    store.maskPainted.set(true);
+    client.upload.mockResolvedValue(MASK_UPLOAD);
+    client.create.mockReturnValue(
+      throwError(
+        () =>
+          new HttpErrorResponse({
+            status: 400,
+            error: validationProblem([
+              { field: 'params.prompt', rule: 'maxLength', message: 'params.prompt must be shorter' },
+            ]),
+          }),
+      ),
+    );
+    await store.send(painted(), jest.fn());
+    expect(store.errors()).toEqual({ 'params.prompt': 'Params.prompt must be shorter.' });
+    expect(store.problem()).toBeUndefined();
+
+    client.create.mockReturnValue(
+      throwError(() => new HttpErrorResponse({ status: 402, error: problem(ErrorCode.BUDGET_EXCEEDED) })),
+    );
+    await store.send(painted(), jest.fn());
+    expect(store.problem()?.code).toBe(ErrorCode.BUDGET_EXCEEDED);
+    expect(store.sending()).toBe(false);
+  });
+
+  it('fills the form from an earlier edit (Reuse), the seed only when asked', async () => {
+    await ready();
+    client.check.mockReturnValue(of(UPLOAD));
+    const earlier = queued({
+      status: 'succeeded',
+      modelId: 'stability.stable-outpaint-v1:0',
+      request: {
+        modelId: 'stability.stable-outpaint-v1:0',
+        prompt: '',
+        aspectRatio: '1:1',
+        seed: 1234,
+        count: 2,
+        outputFormat: 'webp',
+        edit: {
+          serviceId: 'stability.stable-outpaint-v1:0',
+          image: { uploadId: UPLOAD.uploadId },
+          params: { left: 200, creativity: 0.8 },
+          fit: 'pad',
+        },
+      },
+    });
+    store.reuse(earlier, true);
+    expect(store.serviceId()).toBe('stability.stable-outpaint-v1:0');
+    expect(store.values()).toMatchObject({ left: 200, right: 0, creativity: 0.8 });
+    expect([store.count(), store.outputFormat(), store.fit(), store.seed()]).toEqual([
+      2,
+      'webp',
+      'pad',
+      '1234',
+    ]);
+    expect(store.outputSize()).toEqual({ width: 840, height: 480 });
+
+    store.reuse(earlier, false);
+    expect(store.seed()).toBe('');
+  });
+});
