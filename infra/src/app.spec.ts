@@ -1057,6 +1057,19 @@ describe('imagegen CDK app', () => {
       );
     });
 
+    it("alarms when this month's spending passes a share of the monthly budget (alarmSpendSharePercent of budgetMonthlyUsd)", () => {
+      // main: budgetMonthlyUsd's default 200, the share's default 80 %
+      const [share] = alarmOn(main, 'DeploymentSpendMonthUsd');
+      expect(share.Properties).toMatchObject({
+        Namespace: 'imagegen',
+        Statistic: 'Maximum',
+        Threshold: 160,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      const half = synth({ budgetMonthlyUsd: 300, alarmSpendSharePercent: 50 }).main;
+      expect(alarmOn(half, 'DeploymentSpendMonthUsd')[0].Properties['Threshold']).toBe(150);
+    });
+
     it('alarms on the failed-job rate, Bedrock and Lambda throttles, jobs given up, old queued events, ALB 5xx and unhealthy targets', () => {
       const [rate] = alarmOn(main, 'JobsFailed');
       expect(rate.Properties['Threshold']).toBe(10);
