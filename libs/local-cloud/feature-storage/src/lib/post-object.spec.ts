@@ -120,7 +120,7 @@ describe('POST Object (browser upload with a presigned POST policy)', () => {
       new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/owner-a/u1.png' }),
     );
     expect(stored.ContentType).toBe('image/png');
-    expect(Buffer.from(await stored.Body!.transformToByteArray())).toEqual(PNG);
+    expect(Buffer.from((await stored.Body?.transformToByteArray()) ?? [])).toEqual(PNG);
   });
 
   it('answers 201 with a PostResponse document when success_action_status asks for it', async () => {
@@ -135,6 +135,18 @@ describe('POST Object (browser upload with a presigned POST policy)', () => {
     const xml = await res.text();
     expect(xml).toContain('<Key>uploads/owner-a/u201.png</Key>');
     expect(xml).toContain(`<Bucket>${BUCKET}</Bucket>`);
+  });
+
+  it('names the object after the file for a key ending in ${filename}, within the starts-with prefix', async () => {
+    const post = await presign('uploads/owner-a/${filename}');
+    expect((await upload(post)).status).toBe(204);
+    expect(await storedKeys('uploads/owner-a/photo')).toEqual(['uploads/owner-a/photo.png']);
+    const escaped = await upload(post, PNG, { fields: { key: 'uploads/owner-b/${filename}' } });
+    expect(await s3ErrorOf(escaped)).toMatchObject({
+      status: 403,
+      message:
+        'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key", "uploads/owner-a/"]',
+    });
   });
 
   it('refuses a file larger than the policy allows with EntityTooLarge, and stores nothing', async () => {
@@ -212,7 +224,7 @@ describe('POST Object (browser upload with a presigned POST policy)', () => {
     const widened = Buffer.from(
       Buffer.from(post.fields['Policy'], 'base64').toString('utf8').replace(',16]', ',1048576]'),
     ).toString('base64');
-    for (const fields of [{ 'X-Amz-Signature': flipped }, { Policy: widened }]) {
+    for (const fields of [{ 'X-Amz-Signature': flipped }, { Policy: widened }] as Record<string, string>[]) {
       const refusal = await s3ErrorOf(await upload(post, Buffer.alloc(64, 1), { fields }));
       expect(refusal).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
     }
@@ -231,6 +243,14 @@ describe('POST Object (browser upload with a presigned POST policy)', () => {
     }
     expect(await storedKeys('uploads/owner-a/by-reader')).toEqual([]);
     expect(await storedKeys('elsewhere/')).toEqual([]);
+  });
+
+  it('refuses more than 20 KB of fields before the file, even fields S3 ignores', async () => {
+    const post = await presign('uploads/owner-a/padded.png');
+    const res = await upload(post, PNG, { fields: { 'x-ignore-padding': 'p'.repeat(21 * 1024) } });
+    expect(await s3ErrorOf(res)).toMatchObject({ status: 400, code: 'MaxPostPreDataLengthExceededError' });
+    // The same field, small, is ignored by the policy check: the upload is stored.
+    expect((await upload(post, PNG, { fields: { 'x-ignore-padding': 'p' } })).status).toBe(204);
   });
 
   it('refuses a form without a policy (anonymous) and a body that is not a form', async () => {

@@ -34,6 +34,9 @@ export type FormParse =
   | { readonly ok: true; readonly form: UploadForm }
   | ({ readonly ok: false } & PostRefusal);
 
+/** The most form data S3 reads before the file ("HTML Forms", https://docs.aws.amazon.com/AmazonS3/latest/dev/HTTPPOSTForms.html). */
+const MAX_PRE_DATA_BYTES = 20 * 1024;
+
 const MALFORMED: PostRefusal = {
   status: 400,
   code: 'MalformedPOSTRequest',
@@ -68,7 +71,10 @@ export function parseUploadForm(body: Buffer, boundary: string): FormParse {
   let at = body.indexOf(delimiter);
   if (at < 0) return { ok: false, ...MALFORMED };
   const parts: FormPart[] = [];
+  /** Where the file's part begins: the size of the fields before it. */
+  let fileStart: number | undefined;
   for (;;) {
+    const partStart = at;
     at += delimiter.length;
     if (body.subarray(at, at + 2).toString('latin1') === '--') break;
     if (body.subarray(at, at + 2).toString('latin1') !== '\r\n') return { ok: false, ...MALFORMED };
@@ -78,6 +84,7 @@ export function parseUploadForm(body: Buffer, boundary: string): FormParse {
     if (next < 0) return { ok: false, ...MALFORMED };
     const { name, filename } = partHeaders(body.subarray(at + 2, headEnd).toString('utf8'));
     if (name === undefined) return { ok: false, ...MALFORMED };
+    if (name.toLowerCase() === 'file') fileStart ??= partStart;
     parts.push({
       name: name.toLowerCase(),
       value: body.subarray(headEnd + 4, next),
@@ -85,6 +92,14 @@ export function parseUploadForm(body: Buffer, boundary: string): FormParse {
     });
     at = next + 2;
   }
+  // "The form data and boundaries (excluding the contents of the file) cannot exceed 20 KB."
+  if (fileStart !== undefined && fileStart > MAX_PRE_DATA_BYTES)
+    return {
+      ok: false,
+      status: 400,
+      code: 'MaxPostPreDataLengthExceededError',
+      message: 'Your POST request fields preceding the upload file were too large.',
+    };
   const fields = new Map<string, string>();
   for (const part of parts) {
     if (part.name === 'file') {
