@@ -145,7 +145,7 @@ const STORED_HEADERS = [
 ];
 /** S3 stores an object uploaded without a type as this ("binary/octet-stream", S3's default). */
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
-/** PostObject's own ceiling: "The maximum allowed size of an object that can be uploaded with POST is 5 GB". */
+/** PostObject's own ceiling without a content-length-range: 5 GB, as for a single PUT (RESTObjectPOST.html). */
 const MAX_POST_OBJECT_BYTES = 5 * 1024 ** 3;
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
 
@@ -358,9 +358,6 @@ export function checkUpload(form: UploadForm, context: PostPolicyContext): Accep
       continue;
     }
     named.add(c.field);
-    // success_action_status "Supports exact matching" only.
-    if (c.field === 'success_action_status' && c.kind === 'starts-with' && c.value !== '')
-      return denied(`Policy Condition failed: ${c.quoted}`);
     if (!holds(c, values.get(c.field))) return denied(`Policy Condition failed: ${c.quoted}`);
   }
   // "Each form field that you specify in a form (except x-amz-signature, file, policy, and field names

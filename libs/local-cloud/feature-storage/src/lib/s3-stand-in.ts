@@ -251,6 +251,8 @@ function s3Error(
 /**
  * S3 on loopback: s3rver (which checks no signature) behind a front that verifies SigV4 exactly
  * as S3 does (header-signed and presigned), so tampered, wrongly signed or expired links get 403.
+ * Browser uploads (POST to the bucket URL with a signed POST policy, post-object.ts) are checked
+ * and stored by the front itself; only a checked upload reaches the store.
  * The front also injects faults, counts requests, shifts the presigned-URL clock for tests and
  * lists the store's keys (admin endpoints under `/__`: no bucket name starts with `_`).
  */
