@@ -123,7 +123,9 @@ describe('imagegen CDK app', () => {
           LifecycleConfiguration: {
             Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]),
           },
-          CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] })] },
+          CorsConfiguration: {
+            CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST'] })],
+          },
           LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }),
         }),
       });
@@ -147,7 +149,10 @@ describe('imagegen CDK app', () => {
         }),
       )[0];
       const rules = images.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
-      const expiring = rules.filter((r) => r['ExpirationInDays'] !== undefined);
+      // (uploads/ has its own one-day rule: storage-uploads.spec.ts)
+      const expiring = rules.filter(
+        (r) => r['ExpirationInDays'] !== undefined && r['Prefix'] === undefined && r['Filter'] === undefined,
+      );
       expect(expiring).toEqual([expect.objectContaining({ ExpirationInDays: 7, Status: 'Enabled' })]);
       for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'])
         expect(expiring[0]).not.toHaveProperty(filter);

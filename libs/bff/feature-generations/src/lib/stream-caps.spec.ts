@@ -90,7 +90,7 @@ describe('stream caps shared by every BFF task (DynamoDB leases)', () => {
       () => new StreamCaps({ perOwner: 4, perIp: 100, leases: new DynamoLeaseStore(client, TABLE) }),
     );
     const opened = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) => tasks[i % 3]!.open('mallory', `10.0.0.${i}`)),
+      Array.from({ length: 12 }, (_, i) => (tasks[i % 3] as StreamCaps).open('mallory', `10.0.0.${i}`)),
     );
     const ok = opened.filter((o): o is PromiseFulfilledResult<() => void> => o.status === 'fulfilled');
     expect(ok).toHaveLength(4);
@@ -98,9 +98,11 @@ describe('stream caps shared by every BFF task (DynamoDB leases)', () => {
       if (o.status === 'rejected')
         expect((o.reason as ProblemError).problem.code).toBe(ErrorCode.RATE_LIMITED);
     // A place freed on one task can be taken on another
-    ok[0]!.value();
+    ok[0]?.value();
     await new Promise((r) => setTimeout(r, 50));
-    await expect(tasks[2]!.open('mallory', '10.0.1.1')).resolves.toBeInstanceOf(Function);
-    expect((await refusal(tasks[1]!.open('mallory', '10.0.1.2'))).code).toBe(ErrorCode.RATE_LIMITED);
+    await expect((tasks[2] as StreamCaps).open('mallory', '10.0.1.1')).resolves.toBeInstanceOf(Function);
+    expect((await refusal((tasks[1] as StreamCaps).open('mallory', '10.0.1.2'))).code).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
   });
 });
