@@ -264,7 +264,6 @@ describe('Stability Image Services on the Bedrock stand-in', () => {
   });
 
   describe('refusals, as Bedrock answers them (ValidationException, 400)', () => {
-    const tall = async () => picture(64, 161);
     it.each([
       ['a field the service does not take', INPAINT, { steps: 3 }, /extraneous key \[steps\]/],
       ['inpaint without a prompt', INPAINT, { prompt: undefined }, /required key \[prompt\] not found/],
@@ -323,44 +322,51 @@ describe('Stability Image Services on the Bedrock stand-in', () => {
       [
         'an image that is not base64',
         INPAINT,
-        { image: 'not base64!' },
+        { image: async () => 'not base64!' },
         /#\/image: expected a base64-encoded image/,
       ],
       [
         'bytes that are not an image',
         INPAINT,
-        { image: Buffer.from('hello world!').toString('base64') },
+        { image: async () => Buffer.from('hello world!').toString('base64') },
         /#\/image: the image could not be decoded/,
       ],
-      ['a GIF', INPAINT, { image: 'GIF' }, /#\/image: unsupported image format gif/],
+      [
+        'a truncated PNG (its header reads, its pixels do not)',
+        INPAINT,
+        {
+          image: async () => {
+            const png = Buffer.from(await picture(), 'base64');
+            return png.subarray(0, Math.floor(png.length / 2)).toString('base64');
+          },
+        },
+        /#\/image: the image could not be decoded/,
+      ],
+      ['a GIF', INPAINT, { image: () => picture(100, 100, 'gif') }, /#\/image: unsupported image format gif/],
       [
         'a side under 64 px',
         INPAINT,
-        { image: 'SMALL' },
+        { image: () => picture(63, 100) },
         /every side of the image must be at least 64 pixels \(got 63x100\)/,
       ],
       [
         'an aspect past 1:2.5',
         INPAINT,
-        { image: 'TALL' },
+        { image: () => picture(64, 161) },
         /aspect ratio must be between 1:2.5 and 2.5:1 \(got 64x161\)/,
       ],
-    ])('refuses %s', async (_name, id, over, message) => {
-      const image =
-        (over as { image?: string }).image === 'GIF'
-          ? await picture(100, 100, 'gif')
-          : (over as { image?: string }).image === 'SMALL'
-            ? await picture(63, 100)
-            : (over as { image?: string }).image === 'TALL'
-              ? await tall()
-              : ((over as { image?: string }).image ?? (await picture()));
-      const body = { prompt: 'x', ...over, image };
-      expect(await sdkRefusal(invoke(us(id), body))).toMatchObject({
-        name: 'ValidationException',
-        status: 400,
-        message: expect.stringMatching(message),
-      });
-    });
+    ] as Array<[string, string, { image?: () => Promise<string> } & Record<string, unknown>, RegExp]>)(
+      'refuses %s',
+      async (_name, id, over, message) => {
+        const image = await (over.image ?? (() => picture()))();
+        const body = { prompt: 'x', ...over, image };
+        expect(await sdkRefusal(invoke(us(id), body))).toMatchObject({
+          name: 'ValidationException',
+          status: 400,
+          message: expect.stringMatching(message),
+        });
+      },
+    );
 
     it('refuses an image past 9,437,184 pixels, and past the upscalers’ own limits', async () => {
       const big = (
