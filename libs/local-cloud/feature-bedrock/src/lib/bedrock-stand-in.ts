@@ -143,6 +143,18 @@ function bedrockError(res: ServerResponse, type: string, message: string): void 
  * images from the offline engine, each model with its own latency. Control plane:
  * `GET /foundation-model-availability/{modelId}`, answering from the same table and the fault settings. Admin: `GET|POST /__faults`, `GET /__stats`,
  * `POST /__stats/reset`, `GET /__health`.
+ *
+ * Stability AI Image Services (AWS_IMAGE_SERVICE_RULES) answer only through the US cross-Region inference
+ * profile, `us.stability.<id>` (or its inference-profile ARN), called from us-east-1, us-east-2 or us-west-2;
+ * the bare `stability.<id>` gets Bedrock's on-demand ValidationException. Under an authorizer, a profile call
+ * needs bedrock:InvokeModel on the profile ARN in the calling Region and on the foundation model in each of
+ * the three destination Regions (util-iam bedrockCalls; INFERENCE_PROFILE_PREREQ_PAGE). Their base64 images
+ * are decoded and checked against the page's limits (image-inputs.ts), then the offline engine edits them.
+ *
+ * Input-image filter: an input image (`image`, `init_image`, `style_image`; not `mask`) whose top-left 8x8
+ * pixels are pure magenta #FF00FF answers HTTP 200 `{"finish_reasons": ["Filter reason: input image"],
+ * "images": []}`; `filteredInputImage()` makes one. Prompts matching the `contentFilterPattern` fault answer
+ * "Filter reason: prompt" the same way.
  */
 export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
   const models = options.models ?? AWS_MODEL_RULES;
