@@ -148,8 +148,8 @@ export const AWS_MODEL_RULES: readonly AwsModelRules[] = [
     lifecycle: 'active',
     unknownFields: 'refuse',
     outputSizes: ONE_MEGAPIXEL,
-    // Only that it decodes as one of the three formats: the page sets no size limit the stand-in could cite.
-    images: { image: { formats: ['jpeg', 'png', 'webp'], source: SD35_PAGE, note: NOT_SHOWN } },
+    // Stability's API reference for SD3 image-to-image: "Supported formats: jpeg, png, webp"; "Every side must be at least 64 pixels".
+    images: { image: { formats: ['jpeg', 'png', 'webp'], minSide: 64, source: SD35_PAGE, note: NOT_SHOWN } },
     fields: {
       ...stabilityFields(SD35_PAGE, {
         seedMax: 4_294_967_294,

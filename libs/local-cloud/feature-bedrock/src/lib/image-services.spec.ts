@@ -260,6 +260,10 @@ describe('Stability Image Services on the Bedrock stand-in', () => {
       expect((await invoke('stability.sd3-5-large-v1:0', { ...body, seed: 10 })).images[0]).not.toBe(
         a.images[0],
       );
+      expect(
+        (await sdkRefusal(invoke('stability.sd3-5-large-v1:0', { ...body, image: await picture(63, 64) })))
+          .message,
+      ).toMatch(/#\/image: every side of the image must be at least 64 pixels/);
     });
   });
 
