@@ -123,7 +123,9 @@ describe('imagegen CDK app', () => {
           LifecycleConfiguration: {
             Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]),
           },
-          CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] })] },
+          CorsConfiguration: {
+            CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST'] })],
+          },
           LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }),
         }),
       });
@@ -147,7 +149,10 @@ describe('imagegen CDK app', () => {
         }),
       )[0];
       const rules = images.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
-      const expiring = rules.filter((r) => r['ExpirationInDays'] !== undefined);
+      // (uploads/ has its own one-day rule: storage-uploads.spec.ts)
+      const expiring = rules.filter(
+        (r) => r['ExpirationInDays'] !== undefined && r['Prefix'] === undefined && r['Filter'] === undefined,
+      );
       expect(expiring).toEqual([expect.objectContaining({ ExpirationInDays: 7, Status: 'Enabled' })]);
       for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'])
         expect(expiring[0]).not.toHaveProperty(filter);
@@ -1055,6 +1060,19 @@ describe('imagegen CDK app', () => {
       expect(alarmOn(synth({ alarmSpendUsdPerDay: 500 }).main, 'CostUsd')[0].Properties['Threshold']).toBe(
         500,
       );
+    });
+
+    it("alarms when this month's spending passes a share of the monthly budget (alarmSpendSharePercent of budgetMonthlyUsd)", () => {
+      // main: budgetMonthlyUsd's default 200, the share's default 80 %
+      const [share] = alarmOn(main, 'DeploymentSpendMonthUsd');
+      expect(share.Properties).toMatchObject({
+        Namespace: 'imagegen',
+        Statistic: 'Maximum',
+        Threshold: 160,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      const half = synth({ budgetMonthlyUsd: 300, alarmSpendSharePercent: 50 }).main;
+      expect(alarmOn(half, 'DeploymentSpendMonthUsd')[0].Properties['Threshold']).toBe(150);
     });
 
     it('alarms on the failed-job rate, Bedrock and Lambda throttles, jobs given up, old queued events, ALB 5xx and unhealthy targets', () => {

@@ -217,14 +217,14 @@ export const BFF_SETTINGS = defineSettings(
       max: 1_000,
       default: 6,
       description:
-        "live job streams open at once per owner / per client address (per task); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
+        "live job streams open at once per owner / per client address, across every BFF task when `RATE_LIMIT_TABLE` is set (leased places a dead task gives back within a minute); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
     }),
     SSE_STREAMS_PER_IP: setting.int({
       min: 1,
       max: 10_000,
       default: 20,
       description:
-        "live job streams open at once per owner / per client address (per task); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
+        "live job streams open at once per owner / per client address, across every BFF task when `RATE_LIMIT_TABLE` is set (leased places a dead task gives back within a minute); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
     }),
     READY_CACHE_SECONDS: setting.int({
       min: 0,

@@ -99,7 +99,7 @@ export class GenerationsService implements BeforeApplicationShutdown {
   ): Promise<Observable<SseMessage>> {
     const checked = checkedId(id);
     // Counted before the first read: a refused stream costs the generator nothing.
-    const release = this.streams.open(ownerId, address);
+    const release = await this.streams.open(ownerId, address);
     const load = () => this.generator.get(ownerId, checked, requestId);
     let first: Generation;
     try {
