@@ -111,6 +111,8 @@ describe('paramsToSend and editRequest', () => {
     const upscale = editRequest({ ...base, service: CONSERVATIVE, fit: 'downscale' });
     expect(upscale.mask).toBeUndefined();
     expect(upscale.fit).toBe('downscale');
+    // Fast upscale takes no seed (AWS's page lists none): a seed typed earlier is not sent.
+    expect(editRequest({ ...base, service: FAST, seed: '42' }).seed).toBeUndefined();
   });
 });
 
@@ -155,7 +157,7 @@ describe('limits and sizes', () => {
   });
 
   it('states the limits in one line', () => {
-    expect(limitsText(FAST)).toBe('sides 32–1,536 px, 1,024–1,048,576 px in all, aspect 1:2.5 to 2.5:1');
+    expect(limitsText(FAST)).toBe('sides 32–1,536 px, 1,024–1,048,576 px in all');
     expect(limitsText(INPAINT)).toBe(
       'sides at least 64 px, 4,096–9,437,184 px in all, aspect 1:2.5 to 2.5:1',
     );

@@ -111,7 +111,10 @@ export function editRequest(c: EditChoices): EditImageRequest {
     ...(c.mask && c.service.inputs.mask ? { mask: c.mask } : {}),
     ...(c.styleImage && c.service.inputs.styleImage ? { styleImage: c.styleImage } : {}),
     params: paramsToSend(c.service, c.values),
-    ...(seed ? { seed: /^\d+$/.test(seed) ? Number(seed) : (seed as unknown as number) } : {}),
+    // A seed that is not a number is sent as typed, so the contracts' rule says what is wrong with it.
+    ...(seed && c.service.takesSeed
+      ? { seed: /^\d+$/.test(seed) ? Number(seed) : (seed as unknown as number) }
+      : {}),
     count: c.count,
     outputFormat: c.outputFormat,
     ...(c.fit !== 'reject' ? { fit: c.fit } : {}),
@@ -148,7 +151,12 @@ export function limitsText(service: ImageServiceEntry): string {
   if (!l) return '';
   const fmt = (n: number) => n.toLocaleString('en-US');
   const sides = l.maxSide ? `sides ${l.minSide}–${fmt(l.maxSide)} px` : `sides at least ${l.minSide} px`;
-  return `${sides}, ${fmt(l.minPixels)}–${fmt(l.maxPixels)} px in all, aspect 1:2.5 to 2.5:1`;
+  // The upscalers state no aspect rule (their limits say 0 to infinity).
+  const aspect =
+    l.minAspect > 0 && Number.isFinite(l.maxAspect)
+      ? `, aspect 1:${fmt(1 / l.minAspect)} to ${fmt(l.maxAspect)}:1`
+      : '';
+  return `${sides}, ${fmt(l.minPixels)}–${fmt(l.maxPixels)} px in all${aspect}`;
 }
 
 /**
