@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { ActivatedRoute, convertToParamMap, provideRouter } from '@angular/router';
+import { ActivatedRoute, convertToParamMap, provideRouter, Router } from '@angular/router';
 
 import {
   catalogEta,
@@ -591,5 +591,36 @@ describe('CreatePage budgets and queue (ADR 0015)', () => {
       4,
     ).p50Seconds;
     expect(behind - alone).toBe(Math.ceil(2 * p50));
+  });
+
+  it('opens the editor on a file picked under "Upload an image", handing the file over', async () => {
+    await setup();
+    const navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const input = byId('upload-input') as HTMLInputElement;
+    const file = new File([new Uint8Array(8)], 'photo.png', { type: 'image/png' });
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    input.dispatchEvent(new Event('change'));
+    expect(navigate).toHaveBeenCalledWith(['/edit'], { state: { file } });
+  });
+
+  it('offers Edit on each image of the result', async () => {
+    await setup();
+    await type('a cat');
+    await clickGenerate();
+    const image = {
+      id: 'im0000000001',
+      index: 0,
+      url: 'http://s3/im.png?X-Amz-Signature=1',
+      urlExpiresAt: '2026-11-24T10:15:00Z',
+      width: 1536,
+      height: 1536,
+      seed: 7,
+      bytes: 10,
+      format: 'png' as const,
+    };
+    http.expectOne('/api/generations').flush(queued({ status: 'succeeded', images: [image] }));
+    flushSummaries();
+    await fixture.whenStable();
+    expect(byId('edit-image')?.getAttribute('href')).toBe('/edit?generation=g1&image=im0000000001');
   });
 });

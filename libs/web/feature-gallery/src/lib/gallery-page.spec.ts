@@ -144,6 +144,28 @@ describe(GalleryPage.name, () => {
     expect(byId(items()[0], 'open-detail').getAttribute('href')).toBe('/gallery/b');
   });
 
+  it('offers Edit on a tile with an image, opening the editor on its first image; an edit is reused in the editor', async () => {
+    const EDIT = 'stability.stable-image-erase-object-v1:0';
+    const erase = job('c', {
+      modelId: EDIT,
+      request: {
+        modelId: EDIT,
+        prompt: '',
+        aspectRatio: '1:1',
+        count: 1,
+        outputFormat: 'png',
+        edit: { serviceId: EDIT, image: { uploadId: 'up0123456789' }, params: {}, fit: 'reject' },
+      },
+    });
+    await open([erase, job('b', { status: 'running', images: [] })]);
+    const [edited, running] = items();
+    expect(byId(edited, 'edit-image').getAttribute('href')).toBe(`/edit?generation=c&image=${image('c').id}`);
+    expect(byId(edited, 'reuse').getAttribute('href')).toBe('/edit?reuse=c');
+    expect(edited.textContent).toContain('Erase');
+    expect(byId(running, 'edit-image')).toBeNull();
+    expect(byId(running, 'reuse').getAttribute('href')).toBe('/?reuse=b');
+  });
+
   it('cancels a running job and shows it cancelled', async () => {
     await open([job('r', { status: 'running', images: [], costUsd: undefined })]);
     byId(items()[0], 'cancel').click();

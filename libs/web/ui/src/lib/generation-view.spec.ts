@@ -164,4 +164,23 @@ describe(GenerationView.name, () => {
     const el = render({ ...JOB, status: 'succeeded', images: [image(0)] }).nativeElement as HTMLElement;
     expect(q(el, 'copy-link')).toBeNull();
   });
+
+  it('offers Edit on each image when asked, opening the editor on that image', () => {
+    const done = { ...JOB, status: 'succeeded' as const, images: [image(0), image(1)] };
+    expect(all(render(done).nativeElement, 'edit-image')).toEqual([]);
+    TestBed.resetTestingModule();
+    const el = render(done, { editable: true, editLabel: 'Edit again' }).nativeElement as HTMLElement;
+    const links = all(el, 'edit-image');
+    expect(links.map((a) => a.getAttribute('href'))).toEqual([
+      '/edit?generation=g1&image=i0',
+      '/edit?generation=g1&image=i1',
+    ]);
+    expect(links[1].textContent?.replace(/\s+/g, ' ').trim()).toBe('Edit again image 2');
+  });
+
+  it('draws images on a checkerboard when they may be transparent', () => {
+    const done = { ...JOB, status: 'succeeded' as const, images: [image(0)] };
+    const el = render(done, { transparent: true }).nativeElement as HTMLElement;
+    expect(el.querySelector('.job__images--transparent [data-testid="result-image"]')).not.toBeNull();
+  });
 });
