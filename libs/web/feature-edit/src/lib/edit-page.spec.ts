@@ -320,6 +320,19 @@ describe(EditPage.name, () => {
     expect(q('source-size')).toBeNull();
   });
 
+  it('says a refused file is too large as a file, not as a prompt', async () => {
+    await open();
+    client.upload.mockRejectedValue(problem(ErrorCode.PAYLOAD_TOO_LARGE));
+    const input = get<HTMLInputElement>('upload-input');
+    Object.defineProperty(input, 'files', {
+      value: [new File([new Uint8Array(4)], 'huge.png', { type: 'image/png' })],
+      configurable: true,
+    });
+    input.dispatchEvent(new Event('change'));
+    await settle();
+    expect(shown(q('error-banner'))).toContain('Files up to 30 MB can be edited');
+  });
+
   it('opens an upload named in the URL by checking it again', async () => {
     await open({ upload: 'up0123456789' }, (c) => c.check.mockReturnValue(of(uploaded())));
     expect(client.check).toHaveBeenCalledWith('up0123456789');

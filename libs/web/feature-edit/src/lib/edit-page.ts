@@ -16,10 +16,10 @@ import { Router, RouterLink } from '@angular/router';
 import { FitMode, GeneratedImage, OutputFormat, ServiceParam, UploadedImage } from '@imagegen/contracts';
 import { GenerationStore, problemMessage } from '@imagegen/web/data-access';
 import { GenerationView, ImageDrop, ProblemBanner } from '@imagegen/web/ui';
-import { userMessage } from '@imagegen/web/util-jobs';
 
 import { extendsCanvas, FIT_CHOICES, limitsText, sizeText, takesMask, takesStyleImage } from './edit-form';
 import { EditStore } from './edit-store';
+import { editorMessage } from './editor-messages';
 import { MaskCanvas, MaskChange, OutpaintExtents } from './mask-canvas-placeholder';
 
 /** The outpaint sides: the canvas's edge handles and boxes set them, not the form. */
@@ -67,7 +67,7 @@ export default class EditPage implements OnInit {
   protected readonly jobMessage = problemMessage(this.jobs.problem);
   protected readonly message = computed(() => {
     const p = this.store.problem();
-    return p ? userMessage(p) : undefined;
+    return p ? editorMessage(p) : undefined;
   });
   protected readonly groups = this.store.groups;
   protected readonly fitChoices = FIT_CHOICES;
@@ -117,6 +117,8 @@ export default class EditPage implements OnInit {
       untracked(() => {
         if (upload) this.store.openUpload(upload, this.justUploaded);
         else if (generation && image) this.store.openGenerated(generation, image);
+        // "Choose another image": the page asks for one again.
+        else this.store.source.set(undefined);
       });
     });
     const handOver = (this.router.currentNavigation()?.extras.state ?? undefined) as

@@ -296,7 +296,7 @@ export class EditStore {
     try {
       let maskRef: { uploadId: string } | undefined;
       if (takesMask(service) && mask?.hasMask()) {
-        const uploaded = await this.client.upload(await mask.exportMask(), (f) => this.progress.set(f));
+        const uploaded = await this.client.upload(await mask.exportMask());
         maskRef = { uploadId: uploaded.uploadId };
       }
       const request = editRequest({ ...base, ...(maskRef ? { mask: maskRef } : {}) });
