@@ -366,7 +366,7 @@ describe(EditPage.name, () => {
     client.create.mockReturnValue(of(job({ id: 'g0000000004', status: 'queued', images: [] })));
     get('send-edit').click();
     await settle();
-    expect((client.create.mock.calls[0] as [EditImageRequest])[0]).toMatchObject({
+    expect(client.create.mock.calls[0][0]).toMatchObject({
       serviceId: STYLE_TRANSFER,
       image: { generationId: GEN, imageId: 'im0000000001' },
       styleImage: { uploadId: 'up9999999999' },
