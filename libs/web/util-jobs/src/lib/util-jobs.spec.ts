@@ -231,3 +231,16 @@ describe(formatDay.name, () => {
     expect(formatTime('')).toBe('');
   });
 });
+
+describe('timingOfJob behind a queue', () => {
+  it('moves the expected time and the slow mark by the wait the queue ahead was expected to take', () => {
+    const job = { request: { count: 1 } } as Pick<Generation, 'request'>;
+    const alone = timingOfJob(job, undefined);
+    const behind = timingOfJob(job, undefined, 42);
+    expect(behind.expectedSeconds - alone.expectedSeconds).toBe(42);
+    expect(behind.slowAfterSeconds - alone.slowAfterSeconds).toBe(42);
+    // 50 s into a job that waited 42 s for its turn: not "taking longer than usual" yet
+    expect(jobProgress(50, behind).slow).toBe(false);
+    expect(jobProgress(50, alone).slow).toBe(true);
+  });
+});
