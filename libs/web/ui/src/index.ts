@@ -3,3 +3,8 @@ export * from './lib/generation-view';
 export * from './lib/problem-banner';
 export * from './lib/prompt-field';
 export * from './lib/prompt-assistant';
+export * from './lib/image-editor/checkerboard';
+export * from './lib/image-editor/mask-canvas';
+export * from './lib/image-editor/mask-model';
+export * from './lib/image-editor/outpaint-extents';
+export * from './lib/image-editor/view-transform';
