@@ -1,5 +1,6 @@
 import { Component, signal, viewChild } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
+import axe from 'axe-core';
 
 import { MaskCanvas, MaskCanvasMode, MaskChange } from './mask-canvas';
 import { NO_EXTENTS, OutpaintExtents } from './outpaint-extents';
@@ -365,7 +366,8 @@ describe(MaskCanvas.name, () => {
       expect(q('mask-overlay')).toBeNull();
       expect(q('outpaint-area')).not.toBeNull();
       for (const side of ['left', 'right', 'up', 'down']) {
-        expect(q(`outpaint-handle-${side}`)).not.toBeNull();
+        expect(q(`outpaint-handle-${side}`)?.classList).toContain('handle');
+        expect(q(`outpaint-handle-${side}`)?.classList).toContain(`handle--${side}`);
         expect(q(`outpaint-${side}`)).not.toBeNull();
       }
     });
@@ -433,6 +435,48 @@ describe(MaskCanvas.name, () => {
     expect(q('mask-zoom-in')).not.toBeNull();
     await key({ key: 'i' });
     expect(page.editor().hasMask()).toBe(false);
+  });
+
+  it.each<MaskCanvasMode>(['mask', 'outpaint', 'none'])(
+    'axe finds no serious violation (%s mode)',
+    async (mode) => {
+      await render((p) => p.mode.set(mode));
+      // jsdom computes no colours: contrast is checked in the browser (e2e).
+      const result = await axe.run(root(), { rules: { 'color-contrast': { enabled: false } } });
+      const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    },
+  );
+
+  it('leaves Space and letters to a widget that uses them (a select’s type-ahead)', async () => {
+    await render();
+    const select = document.createElement('div');
+    select.setAttribute('role', 'combobox');
+    select.tabIndex = 0;
+    document.body.appendChild(select);
+    const space = await key({ key: ' ' }, select);
+    const letter = await key({ key: 'e' }, select);
+    select.remove();
+    expect(space.defaultPrevented).toBe(false);
+    expect(letter.defaultPrevented).toBe(false);
+    expect(canvas().getAttribute('data-tool')).toBe('brush');
+    expect(canvas().classList).not.toContain('panning');
+  });
+
+  it('Space held on the canvas pans with the primary button', async () => {
+    await render();
+    await key({ key: ' ' }, canvas());
+    expect(canvas().classList).toContain('panning');
+    await stroke([
+      [10, 10],
+      [30, 10],
+    ]);
+    expect(page.editor().hasMask()).toBe(false);
+    document.body.dispatchEvent(new KeyboardEvent('keyup', { key: ' ', bubbles: true }));
+    await stable();
+    // the image moved 20 px right: view (40, 20) is image (20, 20)
+    await stroke([[40, 20]]);
+    expect(maskAt(20, 20)).toBe(255);
   });
 
   it('gives every control a name a screen reader can read', async () => {

@@ -107,6 +107,8 @@ type Gesture =
 
 const IDLE: Gesture = { kind: 'idle' };
 
+let nextId = 0;
+
 /**
  * The image editor's canvas: the image at any zoom with its mask painted over it (brush, eraser, undo, redo,
  * clear, invert), or, in outpaint mode, the image with handles on its edges to extend it. Mouse, pen (with
@@ -148,6 +150,8 @@ export class MaskCanvas {
   readonly extents = model<OutpaintExtents>(NO_EXTENTS);
   readonly maskChange = output<MaskChange>();
 
+  /** Starts this editor's element ids, so that two editors on one page do not share them. */
+  protected readonly uid = `ig-mask-canvas-${nextId++}`;
   protected readonly tool = signal<CanvasTool>('brush');
   protected readonly showMask = signal(true);
   protected readonly transform = signal<ViewTransform>(IDENTITY);
@@ -465,7 +469,7 @@ export class MaskCanvas {
   // ── keyboard ──────────────────────────────────────────────────────────────────────────────────────────
 
   protected onKeydown(event: KeyboardEvent): void {
-    if (event.altKey || isTyping(event.target)) return;
+    if (event.altKey || isTyping(event.target) || ownsKeys(event.target)) return;
     const command = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
     const handled = command ? this.commandKey(key, event.shiftKey) : this.plainKey(event);
@@ -487,8 +491,10 @@ export class MaskCanvas {
   private plainKey(event: KeyboardEvent): boolean {
     const key = event.key.toLowerCase();
     if (key === ' ') {
-      // Space on a button presses it; only on the canvas or the page does it mean "pan".
-      if (isControl(event.target)) return false;
+      // Space presses a button or opens a select; only on the canvas itself or the bare page is it "pan".
+      const target = event.target;
+      const onCanvas = target === this.viewport().nativeElement || target === document.body;
+      if (!onCanvas) return false;
       this.spaceHeld.set(true);
       return true;
     }
@@ -621,6 +627,22 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-function isControl(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && ['BUTTON', 'A', 'SUMMARY'].includes(target.tagName);
+/** Widgets that use letters, arrows or Space themselves (a select's type-ahead, a menu): shortcuts keep off. */
+const KEY_OWNERS = [
+  'combobox',
+  'listbox',
+  'menu',
+  'menuitem',
+  'option',
+  'slider',
+  'spinbutton',
+  'textbox',
+  'grid',
+  'tree',
+]
+  .map((role) => `[role="${role}"]`)
+  .join(',');
+
+function ownsKeys(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest(KEY_OWNERS) !== null;
 }
