@@ -191,6 +191,10 @@ export class MaskCanvas {
     const size = extendedSize({ width: this.imageWidth(), height: this.imageHeight() }, e);
     return { x: -e.left, y: -e.up, ...size };
   });
+  /** Room around the fitted image: outpaint handles stick out of its edges and must stay in view. */
+  private readonly fitMargin = computed(() => (this.mode() === 'outpaint' ? 32 : 8));
+  /** The outpaint area's squares stay 8 screen pixels whatever the zoom (the area is drawn in image pixels). */
+  protected readonly checkerSize = computed(() => 8 / this.transform().scale);
   /** The brush outline's diameter on screen. */
   protected readonly cursorDiameter = computed(() => this.brushSize() * this.transform().scale);
   /** The outpaint handles, in view pixels: the middle of each edge of the extended area. */
@@ -240,8 +244,9 @@ export class MaskCanvas {
     effect(() => {
       const bounds = this.contentBounds();
       const viewport = this.viewportSize();
+      const margin = this.fitMargin();
       if (this.fitted() && untracked(() => this.gesture.kind) !== 'handle') {
-        this.transform.set(fitTransform(bounds, viewport));
+        this.transform.set(fitTransform(bounds, viewport, margin));
       }
     });
     // A new mask (new image size) starts empty; redraw it whole, after the canvas took its new size.
@@ -312,7 +317,7 @@ export class MaskCanvas {
   /** Back to the whole image (or extended area) fitted in the view. */
   resetZoom(): void {
     this.fitted.set(true);
-    this.transform.set(fitTransform(this.contentBounds(), this.viewportSize()));
+    this.transform.set(fitTransform(this.contentBounds(), this.viewportSize(), this.fitMargin()));
   }
 
   protected selectTool(tool: CanvasTool): void {
