@@ -287,6 +287,39 @@ describe(MaskCanvas.name, () => {
     );
   });
 
+  it('a pen’s eraser end erases with the brush picked', async () => {
+    await render();
+    await stroke([
+      [10, 40],
+      [90, 40],
+    ]);
+    await stroke([[50, 40]], { kind: 'pen', button: 5, pressure: 1 });
+    expect(maskAt(50, 40)).toBe(0);
+    expect(maskAt(20, 40)).toBe(255);
+  });
+
+  it('Ctrl+wheel zooms around the pointer; the wheel alone pans', async () => {
+    await render();
+    const stage = () => (q('mask-image')?.parentElement as HTMLElement).style.transform;
+    canvas().dispatchEvent(
+      new WheelEvent('wheel', { deltaY: 40, deltaX: 10, bubbles: true, cancelable: true }),
+    );
+    await stable();
+    expect(stage()).toBe('translate(-10px, -40px) scale(1)');
+    const zoom = new WheelEvent('wheel', {
+      deltaY: -100,
+      ctrlKey: true,
+      clientX: 0,
+      clientY: 0,
+      bubbles: true,
+      cancelable: true,
+    });
+    canvas().dispatchEvent(zoom);
+    await stable();
+    expect(zoom.defaultPrevented).toBe(true);
+    expect(Number(canvas().getAttribute('data-scale'))).toBeGreaterThan(1);
+  });
+
   it('pans with the middle button whatever the tool', async () => {
     await render();
     await stroke(
@@ -297,6 +330,9 @@ describe(MaskCanvas.name, () => {
       { button: 1 },
     );
     expect(page.editor().hasMask()).toBe(false);
+    expect((q('mask-image')?.parentElement as HTMLElement).style.transform).toBe(
+      'translate(10px, 0px) scale(1)',
+    );
   });
 
   it('scales the brush by pen pressure', async () => {

@@ -91,6 +91,9 @@ const WHEEL_ZOOM_SPEED = 0.0015;
 const WHEEL_LINE = 16;
 const WHEEL_PAGE = 400;
 
+/** The button a pen's eraser end reports: https://www.w3.org/TR/pointerevents3/#the-button-property */
+const PEN_ERASER_BUTTON = 5;
+
 /** What the pointer(s) down at the moment are doing. */
 type Gesture =
   | { readonly kind: 'idle' }
@@ -117,6 +120,14 @@ let nextId = 0;
  *
  * The page reads the mask with `exportMask()` (a PNG, white on black) and `hasMask()`, and hears of changes
  * through `maskChange`; outpaint extents are two-way: `[(extents)]`.
+ *
+ * ```html
+ * <ig-mask-canvas #editor [imageUrl]="url" [imageWidth]="w" [imageHeight]="h" mode="mask"
+ *                 (maskChange)="canSend.set($event.hasMask)" />
+ * <ig-mask-canvas [imageUrl]="url" [imageWidth]="w" [imageHeight]="h" mode="outpaint" [(extents)]="extents" />
+ * ```
+ * then `const png = await editor.exportMask()`. The viewport's height is the page's to set with the CSS
+ * variable `--ig-mask-canvas-height` (default `min(70vh, 640px)`).
  */
 @Component({
   selector: 'ig-mask-canvas',
@@ -351,9 +362,10 @@ export class MaskCanvas {
     const wantsPan = event.button === 1 || this.panning();
     if (wantsPan) {
       this.gesture = { kind: 'pan', pointerId: event.pointerId, last: point };
-    } else if (event.button === 0 || event.pointerType === 'touch') {
+    } else if (event.button === 0 || event.button === PEN_ERASER_BUTTON || event.pointerType === 'touch') {
       this.gesture = { kind: 'paint', pointerId: event.pointerId };
-      const tool = this.tool() === 'eraser' ? 'eraser' : 'brush';
+      // A pen turned over (its eraser end) erases whatever tool is picked.
+      const tool = this.tool() === 'eraser' || event.button === PEN_ERASER_BUTTON ? 'eraser' : 'brush';
       this.paintChanged(this.mask().beginStroke(tool, this.brushSize(), this.strokePoint(event, point)));
     }
   }
