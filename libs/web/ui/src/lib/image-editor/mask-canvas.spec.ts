@@ -16,6 +16,7 @@ import { NO_EXTENTS, OutpaintExtents } from './outpaint-extents';
       [mode]="mode()"
       [(extents)]="extents"
       (maskChange)="changes.push($event)"
+      (imageError)="imageErrors = imageErrors + 1"
     />
   `,
 })
@@ -27,6 +28,7 @@ class Page {
   readonly mode = signal<MaskCanvasMode>('mask');
   readonly extents = signal<OutpaintExtents>(NO_EXTENTS);
   readonly changes: MaskChange[] = [];
+  imageErrors = 0;
 }
 
 let fixture: ComponentFixture<Page>;
@@ -116,6 +118,12 @@ describe(MaskCanvas.name, () => {
     const overlay = q('mask-overlay') as HTMLCanvasElement;
     expect([overlay.width, overlay.height]).toEqual([100, 80]);
     expect(page.editor().hasMask()).toBe(false);
+  });
+
+  it('tells the page when the image does not load (an expired link)', async () => {
+    await render();
+    q('mask-image')?.dispatchEvent(new Event('error'));
+    expect(page.imageErrors).toBe(1);
   });
 
   it('paints the mask under a mouse drag, in image pixels, and says so', async () => {

@@ -160,6 +160,8 @@ export class MaskCanvas {
   /** How far an outpaint extends each side, in image pixels, 0–2000 (two-way: `[(extents)]`). */
   readonly extents = model<OutpaintExtents>(NO_EXTENTS);
   readonly maskChange = output<MaskChange>();
+  /** The image did not load (its presigned URL probably expired): the page fetches a fresh one. */
+  readonly imageError = output<void>();
 
   /** Starts this editor's element ids, so that two editors on one page do not share them. */
   protected readonly uid = `ig-mask-canvas-${nextId++}`;
