@@ -267,7 +267,18 @@ export class MaskCanvas {
       this.mask();
       untracked(() => this.publish(false));
     });
-    afterRenderEffect({ write: () => this.scheduleDraw(this.fullRect(this.mask())) });
+    // The same after the overlay canvas is made again (back to mask mode from another): a new canvas is blank.
+    afterRenderEffect({
+      write: () => {
+        const canvas = this.overlay();
+        const m = this.mask();
+        if (!canvas) return;
+        untracked(() => {
+          this.overlayImage = null;
+          this.scheduleDraw(this.fullRect(m));
+        });
+      },
+    });
     destroyRef.onDestroy(() => {
       if (this.frame && typeof cancelAnimationFrame !== 'undefined') cancelAnimationFrame(this.frame);
     });
@@ -615,11 +626,12 @@ export class MaskCanvas {
     const rect = this.pendingDraw;
     this.pendingDraw = null;
     const canvas = this.overlay()?.nativeElement;
-    const ctx = rect && canvas ? canvas.getContext('2d') : null;
-    if (!ctx || !rect) return;
+    if (!rect || !canvas) return;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
     const m = this.mask();
     let dirty = rect;
-    if (this.overlayImage?.model !== m || canvas?.width !== m.width || canvas.height !== m.height) {
+    if (this.overlayImage?.model !== m || canvas.width !== m.width || canvas.height !== m.height) {
       this.overlayImage = { model: m, image: ctx.createImageData(m.width, m.height) };
       dirty = this.fullRect(m);
     }
