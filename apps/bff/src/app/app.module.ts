@@ -56,6 +56,7 @@ export class AppModule {
             perOwner: config.RATE_LIMIT_PER_OWNER,
             jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
             jobsPerIp: config.RATE_LIMIT_JOBS_PER_IP,
+            uploadsPerOwner: config.RATE_LIMIT_UPLOADS_PER_OWNER,
           },
           // Shared by every task (ADR 0015); the SDK's own endpoint settings apply (AWS_ENDPOINT_URL_DYNAMODB locally).
           config.RATE_LIMIT_TABLE
