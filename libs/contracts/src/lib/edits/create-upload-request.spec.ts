@@ -18,13 +18,16 @@ describe(validateCreateUploadRequest.name, () => {
     const result = validateCreateUploadRequest({ contentType, bytes: 10 });
     expect(result).toMatchObject({
       ok: false,
-      problem: { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE },
+      problem: { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, errors: [{ field: 'contentType' }] },
     });
   });
 
   it('refuses one byte over the most with 413 PAYLOAD_TOO_LARGE', () => {
     const result = validateCreateUploadRequest({ contentType: 'image/png', bytes: UPLOAD_MAX_BYTES + 1 });
-    expect(result).toMatchObject({ ok: false, problem: { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE } });
+    expect(result).toMatchObject({
+      ok: false,
+      problem: { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE, errors: [{ field: 'bytes' }] },
+    });
   });
 
   it.each([

@@ -16,7 +16,7 @@ const CREATE_UPLOAD_REQUEST_FIELDS = [
 /**
  * Checks a request for an upload ticket before any is made: the answers a person can act on come first,
  * as the upload itself would get them (a type other than JPEG, PNG or WebP is 415 UNSUPPORTED_MEDIA_TYPE, more
- * than UPLOAD_MAX_BYTES 413 PAYLOAD_TOO_LARGE); anything else malformed is 400 VALIDATION_FAILED naming the field.
+ * than UPLOAD_MAX_BYTES 413 PAYLOAD_TOO_LARGE, each naming its field in `errors`); anything else malformed is 400 VALIDATION_FAILED naming the field.
  * The browser, the BFF and the generator all call it.
  */
 export function validateCreateUploadRequest(input: unknown): ValidationResult<CreateUploadRequest> {
@@ -53,6 +53,16 @@ export function validateCreateUploadRequest(input: unknown): ValidationResult<Cr
       problem: problem(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         `only JPEG, PNG and WebP images can be edited (${UPLOAD_CONTENT_TYPES.join(', ')})`,
+        // The field named, so that a client can tell the image from the request body (also 415).
+        {
+          errors: [
+            {
+              field: 'contentType',
+              rule: 'isIn',
+              message: `contentType must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
+            },
+          ],
+        },
       ),
     };
   if ((bytes as number) > UPLOAD_MAX_BYTES)
@@ -61,6 +71,7 @@ export function validateCreateUploadRequest(input: unknown): ValidationResult<Cr
       problem: problem(
         ErrorCode.PAYLOAD_TOO_LARGE,
         `the image is larger than ${UPLOAD_MAX_BYTES / (1024 * 1024)} MB: make it smaller and try again`,
+        { errors: [{ field: 'bytes', rule: 'max', message: `bytes must be at most ${UPLOAD_MAX_BYTES}` }] },
       ),
     };
   return { ok: true, value: { contentType: contentType as UploadContentType, bytes: bytes as number } };
