@@ -1,4 +1,5 @@
 export * from './lib/download';
+export * from './lib/edits-api';
 export * from './lib/fresh-links';
 export * from './lib/generations-api';
 export * from './lib/model-list';
