@@ -247,6 +247,35 @@ describe('BFF uploads and edits', () => {
   });
 });
 
+describe('BFF uploads and edits in the OpenAPI document', () => {
+  beforeEach(() => start());
+
+  it('documents each route with its body, answer and refusals', async () => {
+    const doc = (await http().get('/api/docs-json')).body;
+    const upload = doc.paths['/api/uploads'].post;
+    expect(upload.requestBody.content['application/json'].schema).toMatchObject({
+      required: ['contentType', 'bytes'],
+      additionalProperties: false,
+      properties: { bytes: { maximum: UPLOAD_MAX_BYTES } },
+    });
+    expect(Object.keys(upload.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '413', '415', '429']),
+    );
+    const check = doc.paths['/api/uploads/{id}/check'].post;
+    expect(check.responses['422'].description).toMatch(/INPUT_IMAGE_UNREADABLE.*INPUT_IMAGE_ANIMATED/);
+    expect(check.responses['200'].content['application/json'].schema.properties).toHaveProperty('hasAlpha');
+    const edit = doc.paths['/api/edits'].post;
+    expect(edit.requestBody.content['application/json'].schema.properties.serviceId.enum).toContain(INPAINT);
+    expect(edit.responses['429'].description).toMatch(/BUDGET_EXCEEDED/);
+    expect(edit.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key' })]),
+    );
+    expect(doc.paths['/api/generations'].get.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'parent', in: 'query' })]),
+    );
+  });
+});
+
 describe('BFF upload and edit rate limits', () => {
   it('counts an edit as a new job: over RATE_LIMIT_JOBS_PER_OWNER, 429 RATE_LIMITED, shared with generations', async () => {
     await start({ RATE_LIMIT_JOBS_PER_OWNER: '2' });
