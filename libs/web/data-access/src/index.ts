@@ -11,3 +11,4 @@ export * from './lib/stores/gallery-store';
 export * from './lib/stores/detail-store';
 export * from './lib/assistant-api';
 export * from './lib/stores/prompt-assistant-store';
+export * from './lib/stores/upload-store';
