@@ -735,18 +735,43 @@ describe('imagegen CDK app', () => {
       });
     });
 
+    it("writes the viewer's own address into the header the WAF counts, whatever the viewer sent, on every behaviour", async () => {
+      const [fn] = Object.values(main.findResources('AWS::CloudFront::Function')) as {
+        Properties: { FunctionCode: string; FunctionConfig: { Runtime: string } };
+      }[];
+      expect(fn?.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+      // The function as CloudFront runs it: a forged header and X-Forwarded-For change nothing
+      const handler = new Function(`${fn?.Properties.FunctionCode}; return handler;`)() as (
+        e: unknown,
+      ) => Promise<{ headers: Record<string, { value: string }> }>;
+      const out = await handler({
+        viewer: { ip: '198.51.100.7' },
+        request: {
+          headers: { 'true-client-ip': { value: '1.2.3.4' }, 'x-forwarded-for': { value: '5.6.7.8' } },
+        },
+      });
+      expect(out.headers['true-client-ip']).toEqual({ value: '198.51.100.7' });
+      const distribution = JSON.stringify(main.findResources('AWS::CloudFront::Distribution'));
+      expect(distribution.match(/"EventType":"viewer-request"/g)).toHaveLength(2);
+    });
+
     it('puts a WAF with managed rules and a per-IP rate rule on the ALB', () => {
       main.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
           Match.objectLike({
             Statement: {
-              // Behind CloudFront (no domain): the viewer's address CloudFront forwards, not CloudFront's own
+              // Behind CloudFront (no domain): the viewer's address CloudFront's function writes, not CloudFront's
+              // own, nor X-Forwarded-For's first entry (the viewer writes that one)
               RateBasedStatement: {
                 Limit: 4000,
                 EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
-                AggregateKeyType: 'FORWARDED_IP',
-                ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'MATCH' },
+                AggregateKeyType: 'CUSTOM_KEYS',
+                CustomKeys: [
+                  {
+                    Header: { Name: 'true-client-ip', TextTransformations: [{ Priority: 0, Type: 'NONE' }] },
+                  },
+                ],
               },
             },
             Action: { Block: {} },

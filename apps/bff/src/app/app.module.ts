@@ -64,6 +64,7 @@ export class AppModule {
             perOwner: config.RATE_LIMIT_PER_OWNER,
             jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
             jobsPerIp: config.RATE_LIMIT_JOBS_PER_IP,
+            uploadsPerOwner: config.RATE_LIMIT_UPLOADS_PER_OWNER,
           },
           limiterTable ? new DynamoRateLimitStorage(limiterTable.client, limiterTable.name) : undefined,
         ),
