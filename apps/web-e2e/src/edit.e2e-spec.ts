@@ -468,7 +468,7 @@ describe('edit an image in the browser', () => {
     it('refuses a file of another type renamed .png', async () => {
       await refused(
         fileOf('not-an-image.png', Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n')),
-        /PNG, JPEG and WebP/i,
+        /not a JPEG, PNG or WebP image/i,
       );
     });
 

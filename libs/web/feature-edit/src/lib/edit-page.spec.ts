@@ -1,5 +1,6 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { ChangeDetectionStrategy, Component, input, model, output } from '@angular/core';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { of, throwError } from 'rxjs';
@@ -13,6 +14,7 @@ import {
   problem,
   UploadedImage,
 } from '@imagegen/contracts';
+import { MaskCanvas, MaskChange, NO_EXTENTS, OutpaintExtents } from '@imagegen/web/ui';
 
 import EditPage from './edit-page';
 import { EDITS_CLIENT, EditsClient } from './edits-client';
@@ -81,6 +83,40 @@ const SUMMARY: OwnerSummary = {
   budgets: [{ name: 'owner-daily', limitUsd: 2, spentUsd: 1.5, remainingUsd: 0.5 } as never],
 };
 
+/** The mask canvas as the page sees it (jsdom draws no canvas): "paint" marks a mask, whose PNG is MASK_PNG. */
+const MASK_PNG = new Blob(['mask'], { type: 'image/png' });
+@Component({
+  selector: 'ig-mask-canvas',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `<img data-testid="mask-image" [src]="imageUrl()" alt="" /><button
+      type="button"
+      data-testid="fake-paint"
+      (click)="paint()"
+    >
+      paint</button
+    ><span data-testid="fake-mode">{{ mode() }}</span>`,
+})
+class FakeMaskCanvas {
+  readonly imageUrl = input.required<string>();
+  readonly imageWidth = input.required<number>();
+  readonly imageHeight = input.required<number>();
+  readonly mode = input('mask');
+  readonly extents = model<OutpaintExtents>(NO_EXTENTS);
+  readonly maskChange = output<MaskChange>();
+  readonly imageError = output<void>();
+  private painted = false;
+  hasMask(): boolean {
+    return this.painted;
+  }
+  exportMask(): Promise<Blob> {
+    return Promise.resolve(MASK_PNG);
+  }
+  protected paint(): void {
+    this.painted = true;
+    this.maskChange.emit({ hasMask: true, canUndo: true, canRedo: false });
+  }
+}
+
 let fixture: ComponentFixture<EditPage>;
 let http: HttpTestingController;
 let client: jest.Mocked<EditsClient>;
@@ -102,7 +138,6 @@ async function open(query: Record<string, string> = {}, before?: (c: jest.Mocked
     upload: jest.fn(),
     check: jest.fn(),
     create: jest.fn(),
-    edits: jest.fn(),
   };
   before?.(client);
   TestBed.configureTestingModule({
@@ -112,6 +147,10 @@ async function open(query: Record<string, string> = {}, before?: (c: jest.Mocked
       provideRouter([]),
       { provide: EDITS_CLIENT, useValue: client },
     ],
+  });
+  TestBed.overrideComponent(EditPage, {
+    remove: { imports: [MaskCanvas] },
+    add: { imports: [FakeMaskCanvas] },
   });
   navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
   fixture = TestBed.createComponent(EditPage);
@@ -224,6 +263,43 @@ describe(EditPage.name, () => {
     expect(q<HTMLButtonElement>('send-edit')?.disabled).toBe(true);
   });
 
+  it('sends an inpaint with the painted mask: the mask is uploaded first, then the edit names it', async () => {
+    await openOnImage();
+    expect(shown(q('fake-mode'))).toBe('mask');
+    await type('param-prompt', 'a red kite');
+    get('fake-paint').click();
+    await fixture.whenStable();
+    expect(q('edit-blockers')).toBeNull();
+    client.upload.mockResolvedValue(uploaded({ uploadId: 'up5555555555' }));
+    client.create.mockReturnValue(of(job({ id: 'g0000000005', status: 'queued', images: [] })));
+
+    get('send-edit').click();
+    await settle();
+
+    expect(client.upload.mock.calls[0][0]).toBe(MASK_PNG);
+    expect(client.create.mock.calls[0][0]).toMatchObject({
+      serviceId: INPAINT,
+      image: { generationId: GEN, imageId: 'im0000000001' },
+      mask: { uploadId: 'up5555555555' },
+      params: { prompt: 'a red kite', grow_mask: 5 },
+    });
+    http.expectOne('/api/generations/g0000000005').flush(job({ id: 'g0000000005' }));
+    for (const r of http.match('/api/summary')) r.flush(SUMMARY);
+  });
+
+  it('lets the canvas set the outpaint sides, and shows the grown size', async () => {
+    await openOnImage();
+    await pick('stability.stable-outpaint-v1:0');
+    expect(shown(q('fake-mode'))).toBe('outpaint');
+    // The sides are the canvas's (handles and boxes), not the form's.
+    expect(q('param-left')).toBeNull();
+    const canvas = fixture.debugElement.query((d) => d.componentInstance instanceof FakeMaskCanvas)
+      .componentInstance as FakeMaskCanvas;
+    canvas.extents.set({ left: 100, right: 0, up: 0, down: 50 });
+    await fixture.whenStable();
+    expect(shown(q('output-size'))).toBe('900 × 650 px');
+  });
+
   it('sends a background removal, follows the job, and shows its result on a checkerboard with Edit again', async () => {
     await openOnImage();
     await pick(REMOVE_BG);
@@ -315,8 +391,8 @@ describe(EditPage.name, () => {
     });
     input.dispatchEvent(new Event('change'));
     await settle();
-    expect(q('error-banner')?.querySelector('strong')?.textContent).toBe('Not an image that can be edited');
-    expect(shown(q('error-banner'))).toContain('The file is not a JPEG, PNG or WebP image.');
+    expect(q('error-banner')?.querySelector('strong')?.textContent).toBe('Not a JPEG, PNG or WebP image');
+    expect(shown(q('error-banner'))).toContain('whatever its name says');
     expect(q('source-size')).toBeNull();
   });
 

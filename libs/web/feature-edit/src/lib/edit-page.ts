@@ -15,12 +15,18 @@ import { Router, RouterLink } from '@angular/router';
 
 import { FitMode, GeneratedImage, OutputFormat, ServiceParam, UploadedImage } from '@imagegen/contracts';
 import { GenerationStore, problemMessage } from '@imagegen/web/data-access';
-import { GenerationView, ImageDrop, ProblemBanner } from '@imagegen/web/ui';
+import {
+  GenerationView,
+  ImageDrop,
+  MaskCanvas,
+  MaskChange,
+  OutpaintExtents,
+  ProblemBanner,
+} from '@imagegen/web/ui';
 
 import { extendsCanvas, FIT_CHOICES, limitsText, sizeText, takesMask, takesStyleImage } from './edit-form';
 import { EditStore } from './edit-store';
 import { editorMessage } from './editor-messages';
-import { MaskCanvas, MaskChange, OutpaintExtents } from './mask-canvas-placeholder';
 
 /** The outpaint sides: the canvas's edge handles and boxes set them, not the form. */
 const SIDES = new Set(['left', 'right', 'up', 'down']);
@@ -55,7 +61,8 @@ export default class EditPage implements OnInit {
   protected readonly store = inject(EditStore);
   private readonly jobs = inject(GenerationStore);
   private readonly router = inject(Router);
-  private readonly canvas = viewChild(MaskCanvas);
+  /** The mask canvas (by its template name, so a test can stand in for it). */
+  private readonly canvas = viewChild<MaskCanvas>('canvas');
   /** The upload just made here, so opening it needs no second check. */
   private justUploaded?: UploadedImage;
 
@@ -158,6 +165,11 @@ export default class EditPage implements OnInit {
 
   protected maskChanged(change: MaskChange): void {
     this.store.maskPainted.set(change.hasMask);
+  }
+
+  /** The image did not load (its link probably expired): open it again, once, for a fresh link. */
+  protected sourceFailed(): void {
+    this.store.reopen();
   }
 
   protected setFit(mode: FitMode): void {

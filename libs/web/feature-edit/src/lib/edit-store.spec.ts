@@ -52,7 +52,7 @@ let http: HttpTestingController;
 /** The editor's state on its own: an upload opened, inpaint picked, "a red kite" typed. */
 async function ready() {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
-  client = { upload: jest.fn(), check: jest.fn(), create: jest.fn(), edits: jest.fn() };
+  client = { upload: jest.fn(), check: jest.fn(), create: jest.fn() };
   TestBed.configureTestingModule({
     providers: [provideHttpClient(), provideHttpClientTesting(), { provide: EDITS_CLIENT, useValue: client }],
   });

@@ -98,6 +98,10 @@ export class EditStore {
   private readonly api = inject(GenerationsApi);
   readonly jobs = inject(GenerationStore);
   private readonly life = new Subscription();
+  /** Stops an upload in flight when the page goes. */
+  private readonly leaving = new AbortController();
+  /** Links already re-read once after a load error (no loop when an image is really gone). */
+  private readonly reopened = new Set<string>();
 
   readonly groups = serviceGroups();
   readonly source = signal<EditSource | undefined>(undefined);
@@ -165,7 +169,10 @@ export class EditStore {
   });
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.life.unsubscribe());
+    inject(DestroyRef).onDestroy(() => {
+      this.life.unsubscribe();
+      this.leaving.abort();
+    });
   }
 
   /** The owner's budgets and queue (at start and after each job). */
@@ -207,6 +214,16 @@ export class EditStore {
     );
   }
 
+  /** The image shown did not load (an expired link): read it again for a fresh one, once per link. */
+  reopen(): void {
+    const source = this.source();
+    if (!source || this.reopened.has(source.url)) return;
+    this.reopened.add(source.url);
+    const ref = source.ref;
+    if (isUploadRef(ref)) this.openUpload(ref.uploadId);
+    else this.openGenerated(ref.generationId, ref.imageId);
+  }
+
   /** One of the owner's generated images (an "Edit" button): read from its job. */
   openGenerated(generationId: string, imageId: string): void {
     this.problem.set(undefined);
@@ -235,12 +252,12 @@ export class EditStore {
     this.progress.set(0);
     this.uploadingStyle.set(asStyle);
     try {
-      const uploaded = await this.client.upload(file, (f) => this.progress.set(f));
+      const uploaded = await this.client.upload(file, (f) => this.progress.set(f), this.leaving.signal);
       if (asStyle) this.styleSource.set(sourceOfUpload(uploaded));
       else this.source.set(sourceOfUpload(uploaded));
       return uploaded;
     } catch (err: unknown) {
-      this.problem.set(problemFrom(err));
+      if ((err as { name?: unknown })?.name !== 'AbortError') this.problem.set(problemFrom(err));
       return undefined;
     } finally {
       this.progress.set(undefined);
@@ -296,7 +313,7 @@ export class EditStore {
     try {
       let maskRef: { uploadId: string } | undefined;
       if (takesMask(service) && mask?.hasMask()) {
-        const uploaded = await this.client.upload(await mask.exportMask());
+        const uploaded = await this.client.upload(await mask.exportMask(), undefined, this.leaving.signal);
         maskRef = { uploadId: uploaded.uploadId };
       }
       const request = editRequest({ ...base, ...(maskRef ? { mask: maskRef } : {}) });

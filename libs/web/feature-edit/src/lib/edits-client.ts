@@ -1,54 +1,27 @@
-import { HttpClient, HttpHeaders } from '@angular/common/http';
+import { HttpClient } from '@angular/common/http';
 import { inject, Injectable, InjectionToken } from '@angular/core';
-import { firstValueFrom, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 
-import {
-  CreateUploadRequest,
-  EditImageRequest,
-  ErrorCode,
-  Generation,
-  GenerationPage,
-  problem,
-  UPLOAD_CONTENT_TYPES,
-  UPLOAD_MAX_BYTES,
-  UploadContentType,
-  UploadedImage,
-  UploadTicket,
-} from '@imagegen/contracts';
+import { EditImageRequest, Generation, GenerationPage, UploadedImage } from '@imagegen/contracts';
+import { EditsApi } from '@imagegen/web/data-access';
 
-/** What the editor needs of the edits API (the shape agreed for issue 12's web data-access `EditsApi`). */
+/** What the editor needs of the edits API (tests provide a fake). */
 export interface EditsClient {
   /** Ticket, then the file straight to S3 (progress 0..1), then the generator's check. */
-  upload(file: Blob, onProgress?: (fraction: number) => void): Promise<UploadedImage>;
+  upload(file: Blob, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<UploadedImage>;
   /** An upload checked again (a reload of /edit?upload=…): its size and a fresh link. */
   check(uploadId: string): Observable<UploadedImage>;
   create(request: EditImageRequest, idempotencyKey: string): Observable<Generation>;
-  /** The owner's edits made from a job's images (lineage). */
-  edits(generationId: string): Observable<GenerationPage>;
 }
 
-/**
- * Interim client until the shared `EditsApi` of @imagegen/web/data-access is available: the same calls to
- * the BFF's routes. Errors come out as GenerationsApi's do (HttpErrorResponse with a problem+json body),
- * or as a ProblemDetails for what the browser refuses before sending.
- */
+/** EditsApi, plus checking an upload again by its id (what a reload of the editor needs). */
 @Injectable({ providedIn: 'root' })
-export class InterimEditsClient implements EditsClient {
+export class EditorEdits implements EditsClient {
+  private readonly api = inject(EditsApi);
   private readonly http = inject(HttpClient);
 
-  async upload(file: Blob, onProgress?: (fraction: number) => void): Promise<UploadedImage> {
-    const contentType = file.type as UploadContentType;
-    if (!(UPLOAD_CONTENT_TYPES as readonly string[]).includes(contentType))
-      throw problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Only PNG, JPEG and WebP images can be edited.');
-    if (file.size > UPLOAD_MAX_BYTES)
-      throw problem(
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        `The file is larger than ${UPLOAD_MAX_BYTES / 1024 / 1024} MB.`,
-      );
-    const body: CreateUploadRequest = { contentType, bytes: file.size };
-    const ticket = await firstValueFrom(this.http.post<UploadTicket>('/api/uploads', body));
-    await postToS3(ticket, file, onProgress);
-    return firstValueFrom(this.check(ticket.uploadId));
+  upload(file: Blob, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<UploadedImage> {
+    return this.api.upload(file, onProgress, signal);
   }
 
   check(uploadId: string): Observable<UploadedImage> {
@@ -56,37 +29,11 @@ export class InterimEditsClient implements EditsClient {
   }
 
   create(request: EditImageRequest, idempotencyKey: string): Observable<Generation> {
-    return this.http.post<Generation>('/api/edits', request, {
-      headers: new HttpHeaders({ 'Idempotency-Key': idempotencyKey }),
-    });
-  }
-
-  edits(generationId: string): Observable<GenerationPage> {
-    return this.http.get<GenerationPage>('/api/generations', { params: { parent: generationId } });
+    return this.api.create(request, idempotencyKey);
   }
 }
 
-/** The presigned POST: the ticket's fields, then the file last (S3 ignores fields after it). */
-function postToS3(ticket: UploadTicket, file: Blob, onProgress?: (fraction: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(ticket.fields)) form.append(k, v);
-    form.append('file', file);
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', ticket.url);
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
-    xhr.onload = () =>
-      xhr.status >= 200 && xhr.status < 300
-        ? (onProgress?.(1), resolve())
-        : reject(problem(ErrorCode.INPUT_IMAGE_UNREADABLE, 'The upload was refused by the storage.'));
-    xhr.onerror = () =>
-      reject(problem(ErrorCode.MODEL_UNAVAILABLE, 'The upload did not get through: check the connection.'));
-    xhr.send(form);
-  });
-}
-
-/** The editor's edits API (tests provide a fake). */
 export const EDITS_CLIENT = new InjectionToken<EditsClient>('EditsClient', {
   providedIn: 'root',
-  factory: () => inject(InterimEditsClient),
+  factory: () => inject(EditorEdits),
 });

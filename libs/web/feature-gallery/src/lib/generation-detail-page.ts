@@ -1,14 +1,15 @@
-import { HttpClient } from '@angular/common/http';
 import {
   ChangeDetectionStrategy,
   Component,
   computed,
+  DestroyRef,
   effect,
   inject,
   input,
   signal,
   untracked,
 } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { Router, RouterLink } from '@angular/router';
 
@@ -19,10 +20,9 @@ import {
   findModel,
   GeneratedImage,
   Generation,
-  GenerationPage,
   isTerminal,
 } from '@imagegen/contracts';
-import { DetailStore, problemMessage } from '@imagegen/web/data-access';
+import { DetailStore, EditsApi, problemMessage } from '@imagegen/web/data-access';
 import { GenerationView, ProblemBanner } from '@imagegen/web/ui';
 import {
   etaOf,
@@ -52,7 +52,8 @@ export default class GenerationDetailPage {
 
   private readonly store = inject(DetailStore);
   private readonly router = inject(Router);
-  private readonly http = inject(HttpClient);
+  private readonly editsApi = inject(EditsApi);
+  private readonly destroyRef = inject(DestroyRef);
 
   protected readonly job = this.store.job;
   protected readonly problem = this.store.problem;
@@ -128,8 +129,9 @@ export default class GenerationDetailPage {
   private readEdits(id: string): void {
     this.edits.set([]);
     // Lineage is extra: without it the page still shows the job.
-    this.http
-      .get<GenerationPage>('/api/generations', { params: { parent: id } })
+    this.editsApi
+      .edits(id)
+      .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({ next: (page) => this.edits.set(page.items), error: () => undefined });
   }
 
