@@ -2,7 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { inject, Injectable, InjectionToken } from '@angular/core';
 import { Observable } from 'rxjs';
 
-import { EditImageRequest, Generation, GenerationPage, UploadedImage } from '@imagegen/contracts';
+import { EditImageRequest, Generation, UploadedImage } from '@imagegen/contracts';
 import { EditsApi } from '@imagegen/web/data-access';
 
 /** What the editor needs of the edits API (tests provide a fake). */
