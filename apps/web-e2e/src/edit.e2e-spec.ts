@@ -5,7 +5,16 @@ import { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 
 import { DESKTOP, newContext, PHONE, useBrowser } from './support/browser';
-import { APP_URL, ARTIFACTS, NO_FAULTS, objectsUnder, ROOT, S3_ORIGIN, setFaults } from './support/stack';
+import {
+  APP_URL,
+  ARTIFACTS,
+  E2E_PORTS,
+  NO_FAULTS,
+  objectsUnder,
+  ROOT,
+  S3_ORIGIN,
+  setFaults,
+} from './support/stack';
 
 // Issue 12 through the real stack and the browser: an image uploaded by presigned POST, a mask painted with
 // the mouse and with a finger at 360 px, inpaint that changes only the masked pixels, outpaint, remove
@@ -221,6 +230,16 @@ function compareAroundStroke(input: Pixels, output: Pixels) {
   return { unmasked, unmaskedChanged, strokeChanged };
 }
 
+/** Bytes of Lambda invocation payloads that held an image, as the Lambda stand-in counts them. */
+async function lambdaImageBytes(): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${E2E_PORTS.LOCAL_LAMBDA_PORT}/__stats`);
+  const stats = (await res.json()) as { payloads?: { imageBytes: number } };
+  if (!stats.payloads) throw new Error('the Lambda stand-in does not count payloads');
+  return stats.payloads.imageBytes;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+
 async function seriousViolations(page: Page) {
   await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async () => {
@@ -251,9 +270,13 @@ describe('edit an image in the browser', () => {
     const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     const s3Posts: string[] = [];
+    const imagesToApi: string[] = [];
     page.on('request', (r) => {
       if (r.method() === 'POST' && r.url().startsWith(S3_ORIGIN)) s3Posts.push(r.url());
+      const body = r.postDataBuffer();
+      if (r.url().startsWith(`${APP_URL}/api/`) && body?.includes(PNG_SIGNATURE)) imagesToApi.push(r.url());
     });
+    const lambdaImagesBefore = await lambdaImageBytes();
 
     // GIVEN a PNG handed to "Upload an image" on the create page
     await page.goto(APP_URL);
@@ -270,9 +293,11 @@ describe('edit an image in the browser', () => {
     await paintWithMouse(page);
     await send(page);
 
-    // THEN the mask went to S3 too (the page never sends image bytes through the BFF)
+    // THEN the mask went to S3 too: no image byte went to the BFF, nor into a Lambda payload
     const out = await result(page);
     expect(s3Posts.length).toBe(2);
+    expect(imagesToApi).toEqual([]);
+    expect((await lambdaImageBytes()) - lambdaImagesBefore).toBe(0);
     expect(out).toMatchObject({ width: 512, height: 384 });
     expect(out.url.startsWith(S3_ORIGIN)).toBe(true);
 
