@@ -67,6 +67,11 @@ export default class EditPage implements OnInit {
   private justUploaded?: UploadedImage;
 
   protected readonly source = this.store.source;
+  /** The image as a list of one, so that another image gets a canvas of its own (no mask carried over). */
+  protected readonly shown = computed(() => {
+    const s = this.source();
+    return s ? [s] : [];
+  });
   protected readonly service = this.store.service;
   protected readonly current = this.jobs.job;
   protected readonly elapsed = this.jobs.elapsed;
@@ -125,7 +130,7 @@ export default class EditPage implements OnInit {
         if (upload) this.store.openUpload(upload, this.justUploaded);
         else if (generation && image) this.store.openGenerated(generation, image);
         // "Choose another image": the page asks for one again.
-        else this.store.source.set(undefined);
+        else this.store.show(undefined);
       });
     });
     const handOver = (this.router.currentNavigation()?.extras.state ?? undefined) as

@@ -175,6 +175,12 @@ export class EditStore {
     });
   }
 
+  /** Shows an image to edit (or none): a new image starts with no mask painted. */
+  show(source: EditSource | undefined): void {
+    this.source.set(source);
+    this.maskPainted.set(false);
+  }
+
   /** The owner's budgets and queue (at start and after each job). */
   readSummary(): void {
     this.life.add(this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined }));
@@ -201,14 +207,14 @@ export class EditStore {
   /** The upload named in the URL (a reload): checked again, which answers its size and a fresh link. */
   openUpload(uploadId: string, known?: UploadedImage): void {
     if (known?.uploadId === uploadId) {
-      this.source.set(sourceOfUpload(known));
+      this.show(sourceOfUpload(known));
       return;
     }
     this.problem.set(undefined);
-    this.source.set(undefined);
+    this.show(undefined);
     this.life.add(
       this.client.check(uploadId).subscribe({
-        next: (u) => this.source.set(sourceOfUpload(u)),
+        next: (u) => this.show(sourceOfUpload(u)),
         error: (err: unknown) => this.problem.set(problemFrom(err)),
       }),
     );
@@ -227,14 +233,13 @@ export class EditStore {
   /** One of the owner's generated images (an "Edit" button): read from its job. */
   openGenerated(generationId: string, imageId: string): void {
     this.problem.set(undefined);
-    this.source.set(undefined);
-    this.maskPainted.set(false);
+    this.show(undefined);
     this.life.add(
       this.api.get(generationId).subscribe({
         next: (job) => {
           const image = job.images.find((i) => i.id === imageId);
           if (!image) return this.problem.set(problem(ErrorCode.NOT_FOUND, 'This image is not in that job.'));
-          this.source.set({
+          this.show({
             ref: { generationId, imageId },
             url: image.url,
             width: image.width,
@@ -254,7 +259,7 @@ export class EditStore {
     try {
       const uploaded = await this.client.upload(file, (f) => this.progress.set(f), this.leaving.signal);
       if (asStyle) this.styleSource.set(sourceOfUpload(uploaded));
-      else this.source.set(sourceOfUpload(uploaded));
+      else this.show(sourceOfUpload(uploaded));
       return uploaded;
     } catch (err: unknown) {
       if ((err as { name?: unknown })?.name !== 'AbortError') this.problem.set(problemFrom(err));
