@@ -287,6 +287,24 @@ describe(EditPage.name, () => {
     for (const r of http.match('/api/summary')) r.flush(SUMMARY);
   });
 
+  it('starts another image ("Edit again") with no mask painted', async () => {
+    await openOnImage();
+    await type('param-prompt', 'a red kite');
+    get('fake-paint').click();
+    await fixture.whenStable();
+    expect(q('edit-blockers')).toBeNull();
+
+    fixture.componentRef.setInput('generation', 'g0000000002');
+    fixture.componentRef.setInput('image', 'im0000000002');
+    await fixture.whenStable();
+    http
+      .expectOne('/api/generations/g0000000002')
+      .flush(job({ id: 'g0000000002', images: [image({ id: 'im0000000002', url: 'http://s3/r.png' })] }));
+    await fixture.whenStable();
+    expect(get<HTMLImageElement>('mask-image').src).toBe('http://s3/r.png');
+    expect(shown(q('edit-blockers'))).toContain('Paint over the area to change.');
+  });
+
   it('lets the canvas set the outpaint sides, and shows the grown size', async () => {
     await openOnImage();
     await pick('stability.stable-outpaint-v1:0');
