@@ -2,13 +2,21 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { ImageStorePort, UrlSignerPort } from '@imagegen/generator/domain';
+import {
+  ImageStorePort,
+  PostPolicy,
+  PresignedPost,
+  StoredObjectHead,
+  UrlSignerPort,
+} from '@imagegen/generator/domain';
 
 import { orUnavailable } from './aws-unavailable';
 
@@ -32,6 +40,30 @@ export class S3ImageStore implements ImageStorePort {
         }),
       ),
     );
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await orUnavailable(STORAGE, () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<StoredObjectHead | undefined> {
+    try {
+      const out = await orUnavailable(STORAGE, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return { bytes: out.ContentLength ?? 0, ...(out.ContentType ? { contentType: out.ContentType } : {}) };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
@@ -89,6 +121,16 @@ export class S3ImageStore implements ImageStorePort {
   }
 }
 
+/**
+ * No such key: GetObject answers NoSuchKey, HeadObject (no body) NotFound; with s3:ListBucket denied on
+ * the prefix S3 answers 403 instead, which stays an error
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+ */
+function isMissing(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
 /** Presigned GET links, minted on every read (role credentials expire, so links are never stored). */
 export class S3UrlSigner implements UrlSignerPort {
   constructor(
@@ -99,6 +141,26 @@ export class S3UrlSigner implements UrlSignerPort {
   presignGet(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: expiresInSeconds,
+    });
+  }
+
+  /**
+   * A browser upload: a POST policy that holds the exact key and Content-Type and the size range
+   * (conditions `eq` and `content-length-range`,
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html), signed with
+   * this role's credentials, so the uploader needs s3:PutObject on the key.
+   */
+  presignPost(policy: PostPolicy): Promise<PresignedPost> {
+    return createPresignedPost(this.client, {
+      Bucket: this.bucket,
+      Key: policy.key,
+      Conditions: [
+        ['eq', '$key', policy.key],
+        ['eq', '$Content-Type', policy.contentType],
+        ['content-length-range', 1, policy.maxBytes],
+      ],
+      Fields: { 'Content-Type': policy.contentType },
+      Expires: policy.expiresInSeconds,
     });
   }
 }
