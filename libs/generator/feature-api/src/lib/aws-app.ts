@@ -1,4 +1,4 @@
-import { findModel, MODEL_CATALOG } from '@imagegen/contracts';
+import { findImageService, findModel, MODEL_CATALOG } from '@imagegen/contracts';
 import {
   BedrockImageModel,
   BedrockModelAccess,
@@ -104,7 +104,15 @@ function baseDeps(
       workerConcurrency: settings.workerConcurrency,
       budgets: settings.budgets,
     },
+    // TODO(merge): the sharp input checks (data-access-images' input-images) once they land on main.
+    images: {
+      inspect: () => Promise.reject(new Error('the input checks are not wired yet')),
+      prepare: () => Promise.reject(new Error('the input checks are not wired yet')),
+      prepareMask: () => Promise.reject(new Error('the input checks are not wired yet')),
+      compact: () => Promise.reject(new Error('the input checks are not wired yet')),
+    },
     catalog: findModel,
+    services: findImageService,
     models: () => MODEL_CATALOG,
     warn: (message, detail) => log.warn(detail ?? {}, message),
   };
@@ -140,7 +148,10 @@ export function createApiApp(settings: GeneratorSettings, service = 'generator-a
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
     ...apiPorts(settings, traced),
-    model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
+    model: {
+      generate: () => Promise.reject(elsewhere('the image model', 'API')),
+      edit: () => Promise.reject(elsewhere('the image model', 'API')),
+    },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
     metadata: notWired('the image metadata writer', 'API'),
   });
@@ -170,7 +181,10 @@ export function createAbandonedApp(
   const log = functionLogger(service, settings);
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
-    model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
+    model: {
+      generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')),
+      edit: () => Promise.reject(elsewhere('the image model', 'abandoned-job')),
+    },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
     metadata: notWired('the image metadata writer', 'abandoned-job'),
     access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
