@@ -25,9 +25,14 @@ describe(S3ImageStore.name, () => {
     expect(await store.head('uploads/o/up1')).toBeUndefined();
   });
 
-  it('keeps a refusal an error (not a missing key)', async () => {
-    s3.on(HeadObjectCommand).rejects(awsError('AccessDenied'));
-    await expect(new S3ImageStore(client(), 'images').head('uploads/o/up1')).rejects.toThrow('AccessDenied');
+  it("reads HeadObject's 403 (no s3:ListBucket on the bucket) as a missing key, and a refused GET as an error", async () => {
+    s3.on(HeadObjectCommand).rejects(
+      Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }),
+    );
+    s3.on(GetObjectCommand).rejects(awsError('AccessDenied'));
+    const store = new S3ImageStore(client(), 'images');
+    expect(await store.head('uploads/o/up1')).toBeUndefined();
+    await expect(store.get('uploads/o/up1')).rejects.toThrow('AccessDenied');
   });
 
   it("answers an object's size and type", async () => {

@@ -61,7 +61,7 @@ export class S3ImageStore implements ImageStorePort {
       );
       return { bytes: out.ContentLength ?? 0, ...(out.ContentType ? { contentType: out.ContentType } : {}) };
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissing(err) || headForbidden(err)) return undefined;
       throw err;
     }
   }
@@ -121,14 +121,21 @@ export class S3ImageStore implements ImageStorePort {
   }
 }
 
-/**
- * No such key: GetObject answers NoSuchKey, HeadObject (no body) NotFound; with s3:ListBucket denied on
- * the prefix S3 answers 403 instead, which stays an error
- * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
- */
+/** No such key: GetObject answers NoSuchKey, HeadObject (no body) NotFound. */
 function isMissing(err: unknown): boolean {
   const name = err instanceof Error ? err.name : '';
   return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/**
+ * HeadObject of a missing key by a role without s3:ListBucket on the bucket answers 403, not 404
+ * ("If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden
+ * error", https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). Our roles list only
+ * under owners/ and hold s3:GetObject on every key they head, so a 403 there means the key is not there.
+ */
+function headForbidden(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === 403 || (err instanceof Error && err.name === 'Forbidden');
 }
 
 /** Presigned GET links, minted on every read (role credentials expire, so links are never stored). */
