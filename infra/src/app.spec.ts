@@ -415,7 +415,11 @@ describe('imagegen CDK app', () => {
       ]);
       // And the S3 rights are GetObject (presign, copy source), PutObject (copy target), DeleteObject and a
       // prefix-bound ListBucket, all under owners/
-      const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+      // (uploads/ for image editing: generator-edits.spec.ts)
+      const s3 = statements.filter(
+        (s) =>
+          actions(s).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/uploads/'),
+      );
       expect(s3.flatMap(actions).sort()).toEqual([
         's3:DeleteObject',
         's3:GetObject',
@@ -436,7 +440,11 @@ describe('imagegen CDK app', () => {
         ['Worker', ['s3:DeleteObject', 's3:ListBucket', 's3:PutObject']],
         ['Abandoned', ['s3:DeleteObject', 's3:ListBucket']],
       ] as const) {
-        const s3 = roleStatements(main, handler).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+        // (an edit's inputs, which the worker reads: generator-edits.spec.ts)
+        const s3 = roleStatements(main, handler).filter(
+          (s) =>
+            actions(s).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/inputs/'),
+        );
         // Then each has exactly these S3 actions (s3:DeleteObject, never s3:DeleteObject* or s3:Abort*)
         expect({ handler, actions: s3.flatMap(actions).sort() }).toEqual({ handler, actions: [...expected] });
         for (const s of s3) {

@@ -11,7 +11,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { callableModels, foundationModelArn, GENERATOR_ROUTES } from '@imagegen/contracts';
+import {
+  callableModels,
+  foundationModelArn,
+  GENERATOR_ROUTES,
+  IMAGE_SERVICES,
+  ImageServiceEntry,
+  serviceInvokeArns,
+} from '@imagegen/contracts';
 
 import { repoRoot } from '../repo-root';
 
@@ -205,6 +212,35 @@ export const GENERATOR_TABLE_ACTIONS = {
 
 /** Every image and thumbnail key starts here (imageKey() in libs/generator/domain): the API role's S3 scope. */
 export const IMAGE_KEY_PREFIX = 'owners/';
+/** Browser uploads land here (uploadKey() in libs/generator/domain); the bucket expires them after a day. */
+export const UPLOAD_KEY_PREFIX = 'uploads/';
+/** An edit's inputs, copied under its job (inputKey() in libs/generator/domain): what the worker reads. */
+export const JOB_INPUTS_PATTERN = `${IMAGE_KEY_PREFIX}*/generations/*/inputs/*`;
+
+/**
+ * Every ARN the worker may call InvokeModel on for the image services: through the US cross-Region
+ * inference profile, the profile in the calling region (where the Bedrock client is) and the
+ * foundation model in each region the profile routes to; nothing wider ("Prerequisites for inference
+ * profiles", https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
+ * SD3.5 Large's image-to-image is the model itself, in its region. No duplicates.
+ */
+export function imageServiceInvokeArns(
+  callingRegion: string,
+  account: string,
+  partition: string,
+  services: readonly ImageServiceEntry[] = IMAGE_SERVICES,
+): string[] {
+  const arns = services.flatMap((service) =>
+    serviceInvokeArns(
+      service.routing.profile === 'us'
+        ? { ...service, routing: { ...service.routing, sourceRegion: callingRegion } }
+        : service,
+      account,
+      partition,
+    ),
+  );
+  return [...new Set(arns)];
+}
 
 /** npm's name (`--cpu`) for a Lambda architecture. */
 export function npmCpu(architecture: lambda.Architecture): 'arm64' | 'x64' {
@@ -389,9 +425,17 @@ export class GeneratorApi extends Construct {
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         // PutObject: images and thumbnails (single PUTs, no multipart). DeleteObject (DeleteObjects
-        // checks it per key): what a failed image wrote, and orphans once the job ends.
+        // checks it per key): what a failed image wrote, and orphans once the job ends (a failed
+        // edit's inputs too).
         actions: ['s3:PutObject', 's3:DeleteObject'],
         resources: [images],
+      }),
+    );
+    // GetObject: an edit's inputs, copied under its job, which the worker checks before calling the service.
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(JOB_INPUTS_PATTERN)],
       }),
     );
     this.worker.addToRolePolicy(listOwnersKeys());
@@ -401,6 +445,18 @@ export class GeneratorApi extends Construct {
         // Only the catalog's callable models, in the Bedrock region (libs/contracts is the one list).
         resources: callableModels().map((m) =>
           foundationModelArn({ ...m, region: props.bedrockRegion }, Stack.of(this).partition),
+        ),
+      }),
+    );
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        // The image services (libs/contracts' catalog): each `us.` profile in the calling region and
+        // its model in every region the profile routes to.
+        resources: imageServiceInvokeArns(
+          props.bedrockRegion,
+          Stack.of(this).account,
+          Stack.of(this).partition,
         ),
       }),
     );
@@ -447,6 +503,15 @@ export class GeneratorApi extends Construct {
         // PutObject: a repeat's copy destination (CopyObject, same bucket). DeleteObject: DELETE of a job.
         actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
         resources: [images],
+      }),
+    );
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Uploads (uploads/<owner>/<id>): PutObject, because the browser's presigned POST is signed with
+        // this role (S3 authorizes the POST as its signer); GetObject to check an upload, presign its
+        // GET and copy it into an edit's job; DeleteObject for an upload the check refused.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.bucket.arnForObjects(`${UPLOAD_KEY_PREFIX}*`)],
       }),
     );
     // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
@@ -517,6 +582,16 @@ export class GeneratorApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
       reason:
         "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner; the worker writes and deletes its job's keys; the abandoned-job function deletes orphans of its job.",
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${UPLOAD_KEY_PREFIX}*]`,
+      reason:
+        'Browser uploads (uploads/<owner>/<upload>): the API signs presigned POSTs for one exact key each, reads an upload to check it, copies it into an edit and deletes a refused one; the key always names the calling owner.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${JOB_INPUTS_PATTERN}]`,
+      reason:
+        "An edit's inputs, copied under its job (owners/<owner>/generations/<job>/inputs/...): the worker reads only these, for the job it was handed.",
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
