@@ -180,6 +180,8 @@ export const GENERATOR_ARCHITECTURE = lambda.Architecture.ARM_64;
  * (generator:lambda-deps, apps/generator/bundle.cjs).
  */
 export const WORKER_NODE_MODULES = ['sharp'] as const;
+/** The functions whose folder holds those modules: the worker, and the API (an upload's check decodes it). */
+export const NATIVE_MODULE_HANDLERS: readonly GeneratorHandler[] = ['api', 'worker'];
 export const WORKER_DEPS_LOCK_FILE = 'apps/generator/lambda-deps/package-lock.json';
 
 /** Where generator:build writes one folder per handler (index.js exporting `handler`): deployed as is. */
@@ -269,14 +271,14 @@ export function generatorCode(
     'run `npx nx run generator:lambda-deps` (builds the handlers, then installs the worker’s sharp); `npm run synth` does it first';
   if (!existsSync(join(dir, 'index.js')))
     throw new Error(`the generator's ${handler} handler is not built (${dir}/index.js is missing): ${build}`);
-  if (handler === 'worker') {
+  if (NATIVE_MODULE_HANDLERS.includes(handler)) {
     const cpu = npmCpu(architecture);
     for (const module of WORKER_NODE_MODULES)
       if (!existsSync(join(dir, 'node_modules', module, 'package.json')))
-        throw new Error(`the generator's worker has no node_modules/${module} (in ${dir}): ${build}`);
+        throw new Error(`the generator's ${handler} has no node_modules/${module} (in ${dir}): ${build}`);
     if (!existsSync(join(dir, `node_modules/@img/sharp-linux-${cpu}`)))
       throw new Error(
-        `the generator's worker has no sharp binary for linux-${cpu} (in ${dir}/node_modules/@img): ${build} with --cpu ${cpu}`,
+        `the generator's ${handler} has no sharp binary for linux-${cpu} (in ${dir}/node_modules/@img): ${build} with --cpu ${cpu}`,
       );
   }
   return lambda.Code.fromAsset(dir);
@@ -385,7 +387,8 @@ export class GeneratorApi extends Construct {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: WORKER_QUEUE.maxReceiveCount },
     });
 
-    // The worker alone ships sharp (thumbnails): its folder holds node_modules/sharp for Lambda's platform.
+    // The worker ships sharp (thumbnails, an edit's input checks), as the API does (an upload's check):
+    // its folder holds node_modules/sharp for Lambda's platform.
     const reserved = props.workerReservedConcurrency ?? 0;
     this.worker = new lambda.Function(this, 'Worker', {
       ...common('Worker', 'worker', GENERATOR_TIMEOUTS.worker, 1024),

@@ -39,7 +39,8 @@ import { GeneratorSettings } from './settings';
 
 // The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
 // and adapters its function calls, so its bundle holds nothing else (the API: no Bedrock Runtime
-// client and no sharp; the worker: no SQS client and no Bedrock control plane).
+// client and no thumbnailer, sharp only for an upload's check; the worker: no SQS client and no
+// Bedrock control plane).
 
 /** The ports that only the other function fills in: calling one is a wiring bug, said so. */
 const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
