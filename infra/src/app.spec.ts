@@ -123,7 +123,9 @@ describe('imagegen CDK app', () => {
           LifecycleConfiguration: {
             Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })]),
           },
-          CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] })] },
+          CorsConfiguration: {
+            CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST'] })],
+          },
           LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }),
         }),
       });
@@ -147,7 +149,10 @@ describe('imagegen CDK app', () => {
         }),
       )[0];
       const rules = images.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
-      const expiring = rules.filter((r) => r['ExpirationInDays'] !== undefined);
+      // (uploads/ has its own one-day rule: storage-uploads.spec.ts)
+      const expiring = rules.filter(
+        (r) => r['ExpirationInDays'] !== undefined && r['Prefix'] === undefined && r['Filter'] === undefined,
+      );
       expect(expiring).toEqual([expect.objectContaining({ ExpirationInDays: 7, Status: 'Enabled' })]);
       for (const filter of ['Prefix', 'TagFilters', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan'])
         expect(expiring[0]).not.toHaveProperty(filter);
@@ -738,18 +743,43 @@ describe('imagegen CDK app', () => {
       });
     });
 
+    it("writes the viewer's own address into the header the WAF counts, whatever the viewer sent, on every behaviour", async () => {
+      const [fn] = Object.values(main.findResources('AWS::CloudFront::Function')) as {
+        Properties: { FunctionCode: string; FunctionConfig: { Runtime: string } };
+      }[];
+      expect(fn?.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+      // The function as CloudFront runs it: a forged header and X-Forwarded-For change nothing
+      const handler = new Function(`${fn?.Properties.FunctionCode}; return handler;`)() as (
+        e: unknown,
+      ) => Promise<{ headers: Record<string, { value: string }> }>;
+      const out = await handler({
+        viewer: { ip: '198.51.100.7' },
+        request: {
+          headers: { 'true-client-ip': { value: '1.2.3.4' }, 'x-forwarded-for': { value: '5.6.7.8' } },
+        },
+      });
+      expect(out.headers['true-client-ip']).toEqual({ value: '198.51.100.7' });
+      const distribution = JSON.stringify(main.findResources('AWS::CloudFront::Distribution'));
+      expect(distribution.match(/"EventType":"viewer-request"/g)).toHaveLength(2);
+    });
+
     it('puts a WAF with managed rules and a per-IP rate rule on the ALB', () => {
       main.hasResourceProperties('AWS::WAFv2::WebACL', {
         Scope: 'REGIONAL',
         Rules: Match.arrayWith([
           Match.objectLike({
             Statement: {
-              // Behind CloudFront (no domain): the viewer's address CloudFront forwards, not CloudFront's own
+              // Behind CloudFront (no domain): the viewer's address CloudFront's function writes, not CloudFront's
+              // own, nor X-Forwarded-For's first entry (the viewer writes that one)
               RateBasedStatement: {
                 Limit: 4000,
                 EvaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
-                AggregateKeyType: 'FORWARDED_IP',
-                ForwardedIPConfig: { HeaderName: 'X-Forwarded-For', FallbackBehavior: 'MATCH' },
+                AggregateKeyType: 'CUSTOM_KEYS',
+                CustomKeys: [
+                  {
+                    Header: { Name: 'true-client-ip', TextTransformations: [{ Priority: 0, Type: 'NONE' }] },
+                  },
+                ],
               },
             },
             Action: { Block: {} },
@@ -1063,6 +1093,19 @@ describe('imagegen CDK app', () => {
       expect(alarmOn(synth({ alarmSpendUsdPerDay: 500 }).main, 'CostUsd')[0].Properties['Threshold']).toBe(
         500,
       );
+    });
+
+    it("alarms when this month's spending passes a share of the monthly budget (alarmSpendSharePercent of budgetMonthlyUsd)", () => {
+      // main: budgetMonthlyUsd's default 200, the share's default 80 %
+      const [share] = alarmOn(main, 'DeploymentSpendMonthUsd');
+      expect(share.Properties).toMatchObject({
+        Namespace: 'imagegen',
+        Statistic: 'Maximum',
+        Threshold: 160,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      const half = synth({ budgetMonthlyUsd: 300, alarmSpendSharePercent: 50 }).main;
+      expect(alarmOn(half, 'DeploymentSpendMonthUsd')[0].Properties['Threshold']).toBe(150);
     });
 
     it('alarms on the failed-job rate, Bedrock and Lambda throttles, jobs given up, old queued events, ALB 5xx and unhealthy targets', () => {

@@ -17,6 +17,7 @@ import { chromium } from 'playwright-core';
 
 import { measureAssistant } from './bench/assistant.mjs';
 import { browser, CORE, jobMs, pct, pool, SD35, traffic } from './bench/client.mjs';
+import { measureEdits } from './bench/edits.mjs';
 import { rssMiB, sleep, startStack } from './bench/stack.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -25,6 +26,8 @@ const QUICK = process.env.BENCH_QUICK === '1'; // a smoke run with small counts 
 const SIZES_ONLY = process.env.BENCH_ONLY === 'sizes';
 // Only the prompt assistant's figures, printed (docs/benchmarks.md is left as it is).
 const ASSISTANT_ONLY = process.env.BENCH_ONLY === 'assistant';
+// Only the image-editing figures (issue 12), printed (docs/benchmarks.md is left as it is).
+const EDITS_ONLY = process.env.BENCH_ONLY === 'edits';
 // The generator's build: its handlers and their budget (what generator:build enforces and CDK deploys).
 const { BUDGET_BYTES, HANDLERS } = createRequire(import.meta.url)('../../apps/generator/bundle.cjs');
 const n = (full, quick) => (QUICK ? quick : full);
@@ -129,6 +132,19 @@ if (ASSISTANT_ONLY) {
     const rows = await measureAssistant({ url: stack.url, bedrock, runs: n(20, 4) });
     section('Prompt assistant', ASSISTANT_NOTE, ['measure', 'imagegen', 'bare ConverseStream'], rows);
     console.log('\nBENCH_ONLY=assistant: docs/benchmarks.md left as it is');
+  } finally {
+    await stack.stop();
+  }
+  process.exit(0);
+}
+
+const EDITS_NOTE =
+  "Issue 12: a 9-megapixel photo through the browser's path to ready-to-edit: an upload ticket from the BFF (a presigned POST fixing the key, the type and a size range), the file posted straight to the S3 stand-in (no image byte through the BFF or a Lambda payload), then the generator's check (decoded in full, limits, not animated, not a bomb). Beside it, the worker's input check of the same bytes before a model call, in this process: the library function the worker runs.";
+if (EDITS_ONLY) {
+  try {
+    const rows = await measureEdits({ root, url: stack.url, runs: n(10, 2) });
+    section('Image editing: uploads and input checks', EDITS_NOTE, ['measure', 'p50 / p95'], rows);
+    console.log('\nBENCH_ONLY=edits: docs/benchmarks.md left as it is');
   } finally {
     await stack.stop();
   }
@@ -445,6 +461,13 @@ try {
     ASSISTANT_NOTE,
     ['measure', 'imagegen', 'bare ConverseStream'],
     await measureAssistant({ url: stack.url, bedrock, runs: n(20, 4) }),
+  );
+
+  section(
+    'Image editing: uploads and input checks',
+    EDITS_NOTE,
+    ['measure', 'p50 / p95'],
+    await measureEdits({ root, url: stack.url, runs: n(10, 2) }),
   );
 
   section(

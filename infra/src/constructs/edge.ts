@@ -14,6 +14,21 @@ import { Construct } from 'constructs';
  */
 export const ORIGIN_VERIFY_HEADER = 'x-imagegen-origin-verify';
 
+/**
+ * The viewer's address, as CloudFront saw the connection (`event.viewer.ip`), set by a viewer-request function
+ * on every request so a viewer cannot choose it: a `true-client-ip` the viewer sends is overwritten. The WAF's
+ * rate rule counts by it; X-Forwarded-For's first entry is whatever the viewer wrote
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/example-function-add-true-client-ip-header.html).
+ */
+export const VIEWER_IP_HEADER = 'true-client-ip';
+
+/** The viewer-request function that sets VIEWER_IP_HEADER (CloudFront Functions, JavaScript runtime 2.0). */
+export const VIEWER_IP_FUNCTION = `async function handler(event) {
+  var request = event.request;
+  request.headers['${VIEWER_IP_HEADER}'] = { value: event.viewer.ip };
+  return request;
+}`;
+
 /** The AWS-managed prefix list of CloudFront's origin-facing servers (IPv4; weight 55 in a security group). */
 export const CLOUDFRONT_ORIGIN_FACING = 'com.amazonaws.global.cloudfront.origin-facing';
 
@@ -109,6 +124,14 @@ export class Edge extends Construct {
         },
       },
     });
+    const viewerIp = new cloudfront.Function(this, 'ViewerIp', {
+      comment: 'imagegen: the viewer address the WAF counts, not forgeable by the viewer',
+      code: cloudfront.FunctionCode.fromInline(VIEWER_IP_FUNCTION),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+    const functionAssociations = [
+      { function: viewerIp, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+    ];
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'imagegen: HTTPS in front of the load balancer',
       defaultBehavior: {
@@ -120,6 +143,7 @@ export class Edge extends Construct {
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
         responseHeadersPolicy: headers,
         compress: true,
+        functionAssociations,
       },
       additionalBehaviors: {
         '/api/*': {
@@ -131,6 +155,7 @@ export class Edge extends Construct {
           responseHeadersPolicy: headers,
           // Compressing would hold back an event stream's small frames.
           compress: false,
+          functionAssociations,
         },
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

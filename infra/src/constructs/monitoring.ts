@@ -30,6 +30,9 @@ export interface MonitoringProps {
   readonly services: Readonly<Record<string, ecs.FargateService>>;
   readonly alarmEmail?: string;
   readonly spendUsdPerDay: number;
+  /** The deployment's monthly budget (budgetMonthlyUsd) and the share of it that raises the alarm. */
+  readonly monthlyBudgetUsd: number;
+  readonly spendSharePercent: number;
   readonly errorRatePercent: number;
   readonly queueAgeSeconds: number;
 }
@@ -98,6 +101,15 @@ export class Monitoring extends Construct {
       threshold: props.spendUsdPerDay,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    // The month-to-date figure is emitted as each job ends (a calendar month is longer than any alarm period).
+    const monthShare = (props.monthlyBudgetUsd * props.spendSharePercent) / 100;
+    alarm('SpendShare', {
+      metric: generator(GENERATOR_METRIC.deploymentSpendMonthUsd, 'Maximum', Duration.hours(1)),
+      alarmDescription: `This month's spending passed ${props.spendSharePercent}% of the ${props.monthlyBudgetUsd} USD monthly budget (${monthShare.toFixed(2)} USD; alarmSpendSharePercent of budgetMonthlyUsd).`,
+      threshold: Math.round(monthShare * 100) / 100,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
     const failed = generator(GENERATOR_METRIC.jobsFailed, 'Sum', Duration.minutes(15));
     const started = generator(GENERATOR_METRIC.jobsStarted, 'Sum', Duration.minutes(15));

@@ -3,11 +3,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** Where browsers upload images (presigned POST): `uploads/<owner prefix>/…`, expired after a day. */
+export const UPLOADS_PREFIX = 'uploads/';
+
 export interface StorageProps {
   /** Days images and job records are kept. */
   readonly retentionDays: number;
   readonly versioning: boolean;
-  /** Origins allowed to load images in a browser (CORS GET). */
+  /** The app's origins: allowed to load images (CORS GET) and to upload them straight to the bucket (CORS POST). */
   readonly allowedOrigins: readonly string[];
 }
 
@@ -49,10 +52,21 @@ export class Storage extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
           ...(props.versioning ? { noncurrentVersionExpiration: Duration.days(7) } : {}),
         },
+        {
+          // Browser uploads (presigned POST under uploads/) go after a day: a job copies the uploads it
+          // uses into its own prefix, so an upload no job took is all that is left here. Where this rule
+          // and 'retention' overlap, S3 honours the shorter expiration
+          // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+          id: 'expire-uploads',
+          prefix: UPLOADS_PREFIX,
+          expiration: Duration.days(1),
+        },
       ],
       cors: [
         {
-          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          // GET/HEAD: presigned image links loaded by the app; POST: its uploads (presigned POST, a
+          // multipart form the browser sends straight to the bucket).
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.POST],
           allowedOrigins: [...props.allowedOrigins],
           maxAge: 3000,
         },

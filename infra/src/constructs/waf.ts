@@ -1,6 +1,8 @@
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
+import { VIEWER_IP_HEADER } from './edge';
+
 export interface WafProps {
   /** The ALB to protect. */
   readonly resourceArn: string;
@@ -10,9 +12,10 @@ export interface WafProps {
    */
   readonly rateLimit: number;
   /**
-   * CloudFront is in front: every request reaches the ALB from a CloudFront address, so the rate
-   * rule counts the viewer's address CloudFront puts in X-Forwarded-For (its first entry;
-   * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-forwarded-ip-address.html).
+   * CloudFront is in front: every request reaches the ALB from a CloudFront address, so the rate rule counts the
+   * viewer's address CloudFront's viewer-request function writes into `true-client-ip` (edge.ts), as a custom
+   * aggregation key (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html).
+   * Not X-Forwarded-For: its first entry is whatever the viewer sent, so a client could pick a new address per request.
    */
   readonly behindCloudFront?: boolean;
 }
@@ -72,8 +75,15 @@ export class Waf extends Construct {
               evaluationWindowSec: WAF_RATE_WINDOW_SECONDS,
               ...(props.behindCloudFront
                 ? {
-                    aggregateKeyType: 'FORWARDED_IP',
-                    forwardedIpConfig: { headerName: 'X-Forwarded-For', fallbackBehavior: 'MATCH' },
+                    aggregateKeyType: 'CUSTOM_KEYS',
+                    customKeys: [
+                      {
+                        header: {
+                          name: VIEWER_IP_HEADER,
+                          textTransformations: [{ priority: 0, type: 'NONE' }],
+                        },
+                      },
+                    ],
                   }
                 : { aggregateKeyType: 'IP' }),
             },

@@ -98,6 +98,8 @@ export class AppStack extends Stack {
       services: { Bff: web.bffService, Web: web.webService },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       spendUsdPerDay: config.alarmSpendUsdPerDay,
+      monthlyBudgetUsd: config.budgetMonthlyUsd,
+      spendSharePercent: config.alarmSpendSharePercent,
       errorRatePercent: config.alarmErrorRatePercent,
       queueAgeSeconds: config.alarmQueueAgeSeconds,
     });

@@ -10,3 +10,4 @@ export * from './lib/assistant/prompt-assistant';
 export * from './lib/assistant/text-model-catalog';
 export * from './lib/edits/image-services';
 export * from './lib/edits/edit-image-request';
+export * from './lib/edits/create-upload-request';

@@ -11,7 +11,7 @@ import type { Observable } from 'rxjs';
 import { GeneratorClient, HttpGeneratorClient } from '@imagegen/bff/data-access-generator';
 import { AssistantModule, BedrockTextStream, TextStreamPort } from '@imagegen/bff/feature-assistant';
 import { GenerationsModule } from '@imagegen/bff/feature-generations';
-import { DynamoRateLimitStorage, RateLimitModule } from '@imagegen/bff/util-http';
+import { DynamoLeaseStore, DynamoRateLimitStorage, RateLimitModule } from '@imagegen/bff/util-http';
 
 import { BffConfig } from './bff-config';
 
@@ -39,6 +39,14 @@ export class AppModule {
         credentials: defaultProvider(),
         timeoutMs: config.GENERATOR_TIMEOUT_MS,
       });
+    // The limiter's counters and the stream leases, shared by every task (ADR 0015); the SDK's own endpoint
+    // settings apply (AWS_ENDPOINT_URL_DYNAMODB locally).
+    const limiterTable = config.RATE_LIMIT_TABLE
+      ? {
+          name: config.RATE_LIMIT_TABLE,
+          client: new DynamoDBClient({ region: config.GENERATOR_API_REGION, credentials: defaultProvider() }),
+        }
+      : undefined;
     return {
       module: AppModule,
       imports: [
@@ -56,19 +64,19 @@ export class AppModule {
             perOwner: config.RATE_LIMIT_PER_OWNER,
             jobsPerOwner: config.RATE_LIMIT_JOBS_PER_OWNER,
             jobsPerIp: config.RATE_LIMIT_JOBS_PER_IP,
+            uploadsPerOwner: config.RATE_LIMIT_UPLOADS_PER_OWNER,
           },
-          // Shared by every task (ADR 0015); the SDK's own endpoint settings apply (AWS_ENDPOINT_URL_DYNAMODB locally).
-          config.RATE_LIMIT_TABLE
-            ? new DynamoRateLimitStorage(
-                new DynamoDBClient({ region: config.GENERATOR_API_REGION, credentials: defaultProvider() }),
-                config.RATE_LIMIT_TABLE,
-              )
-            : undefined,
+          limiterTable ? new DynamoRateLimitStorage(limiterTable.client, limiterTable.name) : undefined,
         ),
         GenerationsModule.register({
           generatorClient: { useValue: generator },
           follow: { maxDelayMs: config.SSE_POLL_MAX_MS },
-          streams: { perOwner: config.SSE_STREAMS_PER_OWNER, perIp: config.SSE_STREAMS_PER_IP },
+          streams: {
+            perOwner: config.SSE_STREAMS_PER_OWNER,
+            perIp: config.SSE_STREAMS_PER_IP,
+            // Leased in the limiter's table when there is one, so the caps hold across tasks (ADR 0015).
+            ...(limiterTable ? { leases: new DynamoLeaseStore(limiterTable.client, limiterTable.name) } : {}),
+          },
           readyCacheMs: config.READY_CACHE_SECONDS * 1000,
           models: { ttlMs: config.MODELS_CACHE_SECONDS * 1000 },
           draining: deps.draining,

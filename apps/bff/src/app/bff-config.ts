@@ -135,7 +135,14 @@ export const BFF_SETTINGS = defineSettings(
       max: 1_000_000,
       default: 30,
       description:
-        'new jobs (`POST /api/generations`) per owner per window; a request without an owner cookie counts as one owner per client address',
+        'new jobs (`POST /api/generations`, `POST /api/edits`) per owner per window; a request without an owner cookie counts as one owner per client address',
+    }),
+    RATE_LIMIT_UPLOADS_PER_OWNER: setting.int({
+      min: 1,
+      max: 1_000_000,
+      default: 60,
+      description:
+        'upload tickets (`POST /api/uploads`: a presigned POST of one image straight to S3) per owner per window; an edit with a mask takes two; a request without an owner cookie counts as one owner per client address',
     }),
     // Longer than GENERATOR_TIMEOUT_MS, so a job POST in progress at SIGTERM can still get its answer
     // (within ECS's 90 s stop timeout for the BFF container).
@@ -217,14 +224,14 @@ export const BFF_SETTINGS = defineSettings(
       max: 1_000,
       default: 6,
       description:
-        "live job streams open at once per owner / per client address (per task); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
+        "live job streams open at once per owner / per client address, across every BFF task when `RATE_LIMIT_TABLE` is set (leased places a dead task gives back within a minute); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
     }),
     SSE_STREAMS_PER_IP: setting.int({
       min: 1,
       max: 10_000,
       default: 20,
       description:
-        "live job streams open at once per owner / per client address (per task); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
+        "live job streams open at once per owner / per client address, across every BFF task when `RATE_LIMIT_TABLE` is set (leased places a dead task gives back within a minute); then 429 `RATE_LIMITED`. A stream polls the generator at most once a second, and no sooner than half its model's time per image",
     }),
     READY_CACHE_SECONDS: setting.int({
       min: 0,

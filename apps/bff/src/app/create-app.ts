@@ -36,7 +36,7 @@ const DOCS_PATH = `${API_PREFIX}/docs`;
  * page asks for first, so a new browser has its owner cookie before it sends a job (jobs sent at
  * once by a browser without one, as the compare page does, would each get an owner of their own).
  */
-const OWNER_ROUTES = ['generations', 'summary', 'models', 'assistant'].map(
+const OWNER_ROUTES = ['generations', 'edits', 'uploads', 'summary', 'models', 'assistant'].map(
   (route) => `/${API_PREFIX}/${route}`,
 );
 
@@ -114,7 +114,7 @@ export async function createBffApp(config: BffConfig, deps: BffDeps = {}): Promi
     new DocumentBuilder()
       .setTitle('imagegen BFF')
       .setDescription(
-        'Text-to-image jobs on Amazon Bedrock. Errors are application/problem+json with a stable `code`. ' +
+        'Text-to-image and image-editing jobs on Amazon Bedrock (images are uploaded straight to S3 with a presigned POST, never through this API). Errors are application/problem+json with a stable `code`. ' +
           `Every route but /api/health and /api/ready is rate limited per client address and per owner (${ERROR_CODES.RATE_LIMITED.status} ${ErrorCode.RATE_LIMITED} with Retry-After); ` +
           `while the server restarts, requests get ${ERROR_CODES.SERVICE_UNAVAILABLE.status} ${ErrorCode.SERVICE_UNAVAILABLE} with Retry-After: try again.`,
       )

@@ -1,4 +1,4 @@
-import { GeneratorClient } from '@imagegen/bff/data-access-generator';
+import { GenerationListQuery, GeneratorClient } from '@imagegen/bff/data-access-generator';
 import {
   AssistantUsageRecorded,
   AssistantUsageReport,
@@ -10,6 +10,9 @@ import {
   NormalizedGenerateImageRequest,
   OwnerSummary,
   ProblemError,
+  UPLOAD_MAX_BYTES,
+  UploadedImage,
+  UploadTicket,
 } from '@imagegen/contracts';
 
 export const CORE = 'stability.stable-image-core-v1:1';
@@ -19,7 +22,11 @@ export class FakeGenerator implements GeneratorClient {
   readonly created: { ownerId: string; body: NormalizedGenerateImageRequest; requestId: string }[] = [];
   readonly jobs = new Map<string, Generation & { ownerId: string }>();
   readonly keys: (string | undefined)[] = [];
-  readonly listed: { ownerId: string; query: { cursor?: string; limit?: string } }[] = [];
+  readonly listed: { ownerId: string; query: GenerationListQuery }[] = [];
+  /** Upload tickets asked for, edits sent and upload checks, as the BFF sent them. */
+  readonly uploads: { ownerId: string; body: unknown; requestId: string }[] = [];
+  readonly checks: { ownerId: string; uploadId: string }[] = [];
+  readonly edits: { ownerId: string; body: unknown; requestId: string; idempotencyKey?: string }[] = [];
   /** Every call, by method name: what "the generator was not called" is checked against. */
   readonly calls: string[] = [];
   failWith?: ProblemError;
@@ -83,7 +90,7 @@ export class FakeGenerator implements GeneratorClient {
     this.jobs.delete(id);
   }
 
-  async list(ownerId: string, query: { cursor?: string; limit?: string }): Promise<GenerationPage> {
+  async list(ownerId: string, query: GenerationListQuery): Promise<GenerationPage> {
     this.calls.push('list');
     this.listed.push({ ownerId, query });
     if (query.limit !== undefined && !/^\d+$/.test(query.limit))
@@ -93,6 +100,69 @@ export class FakeGenerator implements GeneratorClient {
     if (query.cursor !== undefined && !query.cursor.startsWith('g1.'))
       throw ProblemError.of(ErrorCode.VALIDATION_FAILED, 'cursor is not valid');
     return { items: [] };
+  }
+
+  async createUpload(ownerId: string, body: unknown, requestId: string): Promise<UploadTicket> {
+    this.calls.push('createUpload');
+    if (this.failWith) throw this.failWith;
+    this.uploads.push({ ownerId, body, requestId });
+    const uploadId = `up${String(++this.n).padStart(12, '0')}`;
+    return {
+      uploadId,
+      url: 'http://127.0.0.1:4566/imagegen-images',
+      fields: { key: `uploads/${ownerId}/${uploadId}`, 'Content-Type': 'image/png' },
+      maxBytes: UPLOAD_MAX_BYTES,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    };
+  }
+
+  async checkUpload(ownerId: string, uploadId: string): Promise<UploadedImage> {
+    this.calls.push('checkUpload');
+    if (this.failWith) throw this.failWith;
+    this.checks.push({ ownerId, uploadId });
+    return {
+      uploadId,
+      width: 640,
+      height: 480,
+      format: 'png',
+      hasAlpha: false,
+      bytes: 1234,
+      url: `http://127.0.0.1:4566/imagegen-images/uploads/${ownerId}/${uploadId}`,
+      urlExpiresAt: new Date(Date.now() + 900_000).toISOString(),
+    };
+  }
+
+  async createEdit(
+    ownerId: string,
+    body: unknown,
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<Generation> {
+    this.calls.push('createEdit');
+    if (this.failWith) throw this.failWith;
+    this.edits.push({ ownerId, body, requestId, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    const id = `job${String(++this.n).padStart(10, '0')}`;
+    const now = new Date().toISOString();
+    const serviceId = (body as { serviceId: string }).serviceId;
+    const job = {
+      id,
+      ownerId,
+      status: 'queued' as const,
+      createdAt: now,
+      updatedAt: now,
+      modelId: serviceId,
+      request: {
+        modelId: serviceId,
+        prompt: '',
+        aspectRatio: '1:1' as const,
+        count: 1,
+        outputFormat: 'png' as const,
+      },
+      images: [],
+      estimatedCostUsd: 0.07,
+    };
+    this.jobs.set(id, job);
+    return job;
   }
 
   async models(): Promise<ModelInfo[]> {

@@ -557,6 +557,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ttlAttribute: table.timeToLiveAttribute ?? null,
       prefix: expiration?.prefix ?? '',
       retentionDays,
+      // The template's other expiring rules (uploads/ after a day), as S3 applies them beside that one.
+      rules: bucket.lifecycle
+        .filter((r) => r.enabled && r.expirationInDays !== undefined)
+        .slice(1)
+        .map((r) => ({ prefix: r.prefix, days: r.expirationInDays ?? 0 })),
       intervalSeconds: settings.retentionSweepSeconds,
       log: log.child({ component: 'retention-sweeper' }),
     });

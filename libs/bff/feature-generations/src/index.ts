@@ -1,3 +1,4 @@
+export * from './lib/edits.service';
 export * from './lib/follow-generation';
 export * from './lib/generations.module';
 export * from './lib/generations.service';

@@ -9,3 +9,4 @@ export * from './lib/problem-details.filter';
 export * from './lib/rate-limit';
 export * from './lib/request-metrics';
 export * from './lib/security-headers';
+export * from './lib/stream-leases';

@@ -1,2 +1,3 @@
+export * from './lib/input-images';
 export * from './lib/parameters-writer';
 export * from './lib/sharp-thumbnailer';

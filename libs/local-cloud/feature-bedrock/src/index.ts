@@ -5,3 +5,5 @@ export * from './lib/aws-text-model-rules';
 export * from './lib/converse-stream';
 export * from './lib/event-stream';
 export * from './lib/offline-writer';
+export * from './lib/aws-image-services-rules';
+export * from './lib/image-inputs';

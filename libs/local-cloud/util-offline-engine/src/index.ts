@@ -1,2 +1,3 @@
 export * from './lib/offline-engine';
 export * from './lib/seeded';
+export * from './lib/image-services';

@@ -1,4 +1,5 @@
 export * from './lib/download';
+export * from './lib/edits-api';
 export * from './lib/fresh-links';
 export * from './lib/generations-api';
 export * from './lib/model-list';
@@ -10,3 +11,4 @@ export * from './lib/stores/gallery-store';
 export * from './lib/stores/detail-store';
 export * from './lib/assistant-api';
 export * from './lib/stores/prompt-assistant-store';
+export * from './lib/stores/upload-store';

@@ -165,4 +165,39 @@ describe(HttpGeneratorClient.name, () => {
     expect(seen[seen.length - 1].url).toBe('/prod/generations?cursor=g1.a+b%26c&limit=5');
     expect(seen[seen.length - 1].verified).toBe(true);
   });
+
+  it('asks for the edits of a job by parent', async () => {
+    reply = () => ({ status: 200, body: { items: [] } });
+    await client().list('anon-1', { parent: 'job0000000001', limit: '5' }, 'r');
+    expect(seen[seen.length - 1].url).toBe('/prod/generations?limit=5&parent=job0000000001');
+  });
+
+  it('sends upload tickets, checks and edits signed, with the owner, the body and the idempotency key', async () => {
+    const bodies: unknown[] = [];
+    reply = (req, body) => {
+      bodies.push(body.length ? JSON.parse(body.toString()) : undefined);
+      return { status: req.url?.endsWith('/edits') ? 202 : 201, body: { ok: req.url } };
+    };
+    await client().createUpload('anon-1', { contentType: 'image/png', bytes: 10 }, 'r1');
+    await client().checkUpload('anon-1', 'up0123456789ab', 'r2');
+    await client().createEdit('anon-1', { serviceId: 's' }, 'r3', 'key-12345678');
+    const last = seen.slice(-3);
+    expect(last.map((s) => [s.url, s.verified, s.headers['x-imagegen-owner']])).toEqual([
+      ['/prod/uploads', true, 'anon-1'],
+      ['/prod/uploads/up0123456789ab/check', true, 'anon-1'],
+      ['/prod/edits', true, 'anon-1'],
+    ]);
+    expect(last[2].headers['idempotency-key']).toBe('key-12345678');
+    expect(bodies).toEqual([{ contentType: 'image/png', bytes: 10 }, undefined, { serviceId: 's' }]);
+  });
+
+  it('passes a refused upload check through with its code', async () => {
+    reply = () => ({
+      status: 422,
+      type: 'application/problem+json',
+      body: { type: 't', title: 'no', status: 422, code: 'INPUT_IMAGE_ANIMATED', detail: 'animated' },
+    });
+    const p = await problemOf(client().checkUpload('anon-1', 'up0123456789ab', 'r'));
+    expect(p).toMatchObject({ status: 422, code: ErrorCode.INPUT_IMAGE_ANIMATED });
+  });
 });

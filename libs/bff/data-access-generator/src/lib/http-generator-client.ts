@@ -11,10 +11,12 @@ import {
   OwnerSummary,
   ProblemError,
   REQUEST_ID_HEADER,
+  UploadedImage,
+  UploadTicket,
 } from '@imagegen/contracts';
 import { Credentials, signRequest } from '@imagegen/shared/util-sigv4';
 
-import { GeneratorClient } from './generator-client';
+import { GenerationListQuery, GeneratorClient } from './generator-client';
 
 /** Seconds to wait after the API stage's throttle refused a call (API Gateway sends no Retry-After). */
 const GATEWAY_THROTTLE_RETRY_SECONDS = 1;
@@ -65,16 +67,37 @@ export class HttpGeneratorClient implements GeneratorClient {
     return this.call('GET', `/generations/${encodeURIComponent(id)}`, ownerId, requestId);
   }
 
-  list(
-    ownerId: string,
-    query: { cursor?: string; limit?: string },
-    requestId: string,
-  ): Promise<GenerationPage> {
+  list(ownerId: string, query: GenerationListQuery, requestId: string): Promise<GenerationPage> {
     const params = new URLSearchParams();
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.limit) params.set('limit', query.limit);
+    if (query.parent) params.set('parent', query.parent);
     const qs = params.toString();
     return this.call('GET', `/generations${qs ? `?${qs}` : ''}`, ownerId, requestId);
+  }
+
+  createUpload(ownerId: string, body: unknown, requestId: string): Promise<UploadTicket> {
+    return this.call('POST', '/uploads', ownerId, requestId, body);
+  }
+
+  checkUpload(ownerId: string, uploadId: string, requestId: string): Promise<UploadedImage> {
+    return this.call('POST', `/uploads/${encodeURIComponent(uploadId)}/check`, ownerId, requestId);
+  }
+
+  createEdit(
+    ownerId: string,
+    body: unknown,
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<Generation> {
+    return this.call(
+      'POST',
+      '/edits',
+      ownerId,
+      requestId,
+      body,
+      idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {},
+    );
   }
 
   models(requestId: string): Promise<ModelInfo[]> {

@@ -86,6 +86,11 @@ export class GenerationsController {
     required: false,
     description: 'jobs per page (the generator says how many at most)',
   })
+  @ApiQuery({
+    name: 'parent',
+    required: false,
+    description: "a job id: only the owner's edits made from that job's images (its lineage), newest first",
+  })
   @ApiResponse({ status: 200, schema: GENERATION_PAGE_SCHEMA as never })
   @ApiResponse(PROBLEM_RESPONSES.invalid)
   list(
@@ -93,8 +98,9 @@ export class GenerationsController {
     @RequestId() requestId: string,
     @Query('cursor') cursor?: unknown,
     @Query('limit') limit?: unknown,
+    @Query('parent') parent?: unknown,
   ): Promise<GenerationPage> {
-    return this.generations.list(ownerId, cursor, limit, requestId);
+    return this.generations.list(ownerId, cursor, limit, requestId, parent);
   }
 
   @Get(':id')

@@ -3,6 +3,8 @@ import { NEVER, Observable } from 'rxjs';
 
 import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
 
+import { EditsController, UploadsController } from './edits.controller';
+import { EditsService } from './edits.service';
 import { DEFAULT_FOLLOW, FollowOptions } from './follow-generation';
 import { GenerationsController } from './generations.controller';
 import { GenerationsService } from './generations.service';
@@ -31,9 +33,17 @@ export class GenerationsModule {
   static register(options: GenerationsModuleOptions): DynamicModule {
     return {
       module: GenerationsModule,
-      controllers: [GenerationsController, SummaryController, ModelsController, HealthController],
+      controllers: [
+        GenerationsController,
+        EditsController,
+        UploadsController,
+        SummaryController,
+        ModelsController,
+        HealthController,
+      ],
       providers: [
         GenerationsService,
+        EditsService,
         ModelsService,
         { provide: GENERATOR_CLIENT, ...options.generatorClient } as Provider,
         { provide: FOLLOW_OPTIONS, useValue: { ...DEFAULT_FOLLOW, ...options.follow } },

@@ -13,7 +13,7 @@ import {
 } from '@imagegen/contracts';
 
 import { followGeneration, type FollowOptions } from './follow-generation';
-import { checkedId, checkedIdempotencyKey, checkedPageQuery } from './request-checks';
+import { checkedId, checkedIdempotencyKey, checkedPageQuery, checkedParent } from './request-checks';
 import { StreamCaps, type StreamCapsOptions } from './stream-caps';
 import { DRAINING, FOLLOW_OPTIONS, STREAM_CAPS } from './tokens';
 
@@ -78,8 +78,17 @@ export class GenerationsService implements BeforeApplicationShutdown {
     return this.generator.remove(ownerId, checkedId(id), requestId);
   }
 
-  async list(ownerId: string, cursor: unknown, limit: unknown, requestId: string): Promise<GenerationPage> {
-    return this.generator.list(ownerId, checkedPageQuery(cursor, limit), requestId);
+  /** A page of the owner's jobs; with `parent`, only the edits made from that job's images (lineage). */
+  async list(
+    ownerId: string,
+    cursor: unknown,
+    limit: unknown,
+    requestId: string,
+    parent?: unknown,
+  ): Promise<GenerationPage> {
+    const query = checkedPageQuery(cursor, limit);
+    const of = checkedParent(parent);
+    return this.generator.list(ownerId, of ? { ...query, parent: of } : query, requestId);
   }
 
   summary(ownerId: string, requestId: string): Promise<OwnerSummary> {
@@ -99,7 +108,7 @@ export class GenerationsService implements BeforeApplicationShutdown {
   ): Promise<Observable<SseMessage>> {
     const checked = checkedId(id);
     // Counted before the first read: a refused stream costs the generator nothing.
-    const release = this.streams.open(ownerId, address);
+    const release = await this.streams.open(ownerId, address);
     const load = () => this.generator.get(ownerId, checked, requestId);
     let first: Generation;
     try {

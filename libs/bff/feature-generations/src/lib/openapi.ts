@@ -4,22 +4,32 @@ import {
   ASPECT_RATIOS,
   BudgetStatus,
   callableModels,
+  CreateUploadRequest,
+  EditImageRequest,
   ERROR_CODES,
   ErrorCode,
   FieldError,
+  FIT_MODES,
   GeneratedImage,
   GenerateImageRequest,
   Generation,
   GENERATION_STATUSES,
   GenerationPage,
+  IMAGE_SERVICES,
   ImageFailure,
   ModelEta,
   ModelInfo,
+  NormalizedEdit,
   NormalizedGenerateImageRequest,
   OUTPUT_FORMATS,
   OwnerSummary,
   ProblemDetails,
   QueueStatus,
+  UPLOAD_CONTENT_TYPES,
+  UPLOAD_ID_PATTERN,
+  UPLOAD_MAX_BYTES,
+  UploadedImage,
+  UploadTicket,
 } from '@imagegen/contracts';
 
 /** An OpenAPI 3 schema object (only what the documents below use). */
@@ -79,6 +89,113 @@ export const GENERATE_IMAGE_REQUEST_SCHEMA: Schema = (() => {
   };
 })();
 
+const UPLOAD_REF_SCHEMA: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['uploadId'],
+  properties: {
+    uploadId: {
+      ...string('an upload of this owner that passed its check'),
+      pattern: UPLOAD_ID_PATTERN.source,
+    },
+  },
+};
+const GENERATED_REF_SCHEMA: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['generationId', 'imageId'],
+  properties: { generationId: string("one of this owner's jobs"), imageId: string('an image of that job') },
+};
+/** An input image: one of the owner's uploads, or one of the owner's generated images (else 404 NOT_FOUND). */
+const IMAGE_REF_SCHEMA: Schema = { oneOf: [UPLOAD_REF_SCHEMA, GENERATED_REF_SCHEMA] };
+
+const EDIT_PARAMS_SCHEMA: Schema = {
+  type: 'object',
+  description:
+    "the service's fields by AWS's names (prompt, negative_prompt, grow_mask, left, creativity, style_preset, …); each service's fields and ranges are in the image-service catalog (@imagegen/contracts IMAGE_SERVICES)",
+  additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+};
+
+export const EDIT_IMAGE_REQUEST_SCHEMA = objectSchema<EditImageRequest>(
+  {
+    serviceId: oneOf(
+      IMAGE_SERVICES.map((s) => s.id),
+      'the image service (Bedrock model id) to call',
+    ),
+    image: IMAGE_REF_SCHEMA,
+    mask: {
+      ...UPLOAD_REF_SCHEMA,
+      description: 'white edits, black keeps, grey blends; resized to the image',
+    },
+    styleImage: { ...IMAGE_REF_SCHEMA, description: "style transfer's style image" },
+    params: EDIT_PARAMS_SCHEMA,
+    seed: integer('absent: a random seed per image'),
+    count: integer('images to make (one call each)'),
+    outputFormat: oneOf(OUTPUT_FORMATS),
+    fit: oneOf(
+      FIT_MODES,
+      "an image outside the service's limits: refuse it (`reject`, the default) or fit it",
+    ),
+  },
+  { required: ['serviceId', 'image'], additionalProperties: false },
+);
+
+export const CREATE_UPLOAD_REQUEST_SCHEMA = objectSchema<CreateUploadRequest>(
+  {
+    contentType: oneOf(UPLOAD_CONTENT_TYPES, 'the Content-Type the presigned POST will fix'),
+    bytes: {
+      ...integer('the size of the file to send (the POST policy allows 1 up to the most)'),
+      minimum: 1,
+      maximum: UPLOAD_MAX_BYTES,
+    },
+  },
+  { required: ['contentType', 'bytes'], additionalProperties: false },
+);
+
+export const UPLOAD_TICKET_SCHEMA = objectSchema<UploadTicket>(
+  {
+    uploadId: string(),
+    url: { ...string('where the browser POSTs the file (S3, or its local stand-in)'), format: 'uri' },
+    fields: {
+      type: 'object',
+      description: 'form fields to send first, in this order, then the file as the last field `file`',
+      additionalProperties: { type: 'string' },
+    },
+    maxBytes: integer('the most bytes the POST policy accepts'),
+    expiresAt: dateTime('when the POST policy expires'),
+  },
+  {
+    description:
+      'A presigned POST (multipart/form-data straight to S3): no image bytes pass through this API',
+  },
+);
+
+export const UPLOADED_IMAGE_SCHEMA = objectSchema<UploadedImage>(
+  {
+    uploadId: string(),
+    width: integer(),
+    height: integer(),
+    format: oneOf(OUTPUT_FORMATS, 'what the bytes are, whatever the declared type'),
+    hasAlpha: { type: 'boolean' },
+    bytes: integer(),
+    url: { ...string('presigned S3 GET URL of the upload, for the editor'), format: 'uri' },
+    urlExpiresAt: dateTime(),
+  },
+  { description: 'An upload decoded and checked: ready to edit' },
+);
+
+const NORMALIZED_EDIT_SCHEMA = objectSchema<NormalizedEdit>(
+  {
+    serviceId: string(),
+    image: IMAGE_REF_SCHEMA,
+    mask: UPLOAD_REF_SCHEMA,
+    styleImage: IMAGE_REF_SCHEMA,
+    params: EDIT_PARAMS_SCHEMA,
+    fit: oneOf(FIT_MODES),
+  },
+  { description: 'an edit: its inputs (a generated image as `image` is the lineage parent) and fields' },
+);
+
 const NORMALIZED_REQUEST_SCHEMA = objectSchema<NormalizedGenerateImageRequest>(
   {
     modelId: string(),
@@ -88,6 +205,7 @@ const NORMALIZED_REQUEST_SCHEMA = objectSchema<NormalizedGenerateImageRequest>(
     seed: integer('absent: a random seed per image'),
     count: integer(),
     outputFormat: oneOf(OUTPUT_FORMATS),
+    edit: NORMALIZED_EDIT_SCHEMA,
   },
   { description: 'the request as validated, every default filled in' },
 );
@@ -286,6 +404,36 @@ export const PROBLEM_RESPONSES = {
       `${ErrorCode.QUEUE_FULL}: the owner already has as many images queued as allowed. Retry-After in each.`,
     content: { 'application/problem+json': { schema: PROBLEM_REF } },
   },
+  /** POST /uploads: the declared size, or the declared type, is one the upload would be refused for. */
+  uploadTooLarge: problemResponse(
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    `the image declared is larger than ${UPLOAD_MAX_BYTES} bytes (and any body larger than BODY_LIMIT: no image passes through this API)`,
+  ),
+  uploadType: problemResponse(
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    `the image declared is not one of ${UPLOAD_CONTENT_TYPES.join(', ')} (and any body that is not application/json)`,
+  ),
+  /** POST /uploads/{id}/check: what the decode found (the upload is then deleted). */
+  inputImage: {
+    status: 422,
+    description: `the image cannot be edited, and the upload is deleted: ${[
+      ErrorCode.INPUT_IMAGE_UNREADABLE,
+      ErrorCode.INPUT_IMAGE_TYPE,
+      ErrorCode.INPUT_IMAGE_TOO_LARGE,
+      ErrorCode.INPUT_IMAGE_ANIMATED,
+    ]
+      .map((code) => `${code} (${ERROR_CODES[code].title})`)
+      .join('; ')}`,
+    content: { 'application/problem+json': { schema: PROBLEM_REF } },
+  },
+  uploadNotFound: problemResponse(
+    ErrorCode.NOT_FOUND,
+    "no such upload for this owner (another owner's upload, an expired one, or an id that is not an id)",
+  ),
+  inputNotFound: problemResponse(
+    ErrorCode.NOT_FOUND,
+    "an input is not one of this owner's checked uploads or generated images",
+  ),
   restarting: problemResponse(
     ErrorCode.SERVICE_UNAVAILABLE,
     'the generator is down, or this server is restarting; try again after Retry-After seconds',

@@ -4,6 +4,7 @@ import {
   GENERATION_ID_PATTERN,
   IDEMPOTENCY_KEY_PATTERN,
   ProblemError,
+  UPLOAD_ID_PATTERN,
   validationProblem,
 } from '@imagegen/contracts';
 
@@ -20,6 +21,21 @@ export function checkedId(id: unknown): string {
   if (typeof id !== 'string' || !GENERATION_ID_PATTERN.test(id))
     throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such generation');
   return id;
+}
+
+/** An upload id from the path: anything else is 404, as another owner's upload is (never sent on). */
+export function checkedUploadId(id: unknown): string {
+  if (typeof id !== 'string' || !UPLOAD_ID_PATTERN.test(id))
+    throw ProblemError.of(ErrorCode.NOT_FOUND, 'no such upload');
+  return id;
+}
+
+/** The `parent` query (a job id: its edits are asked for): absent means every job; anything else odd is 400. */
+export function checkedParent(parent: unknown): string | undefined {
+  if (parent === undefined || parent === '') return undefined;
+  if (typeof parent !== 'string' || !GENERATION_ID_PATTERN.test(parent))
+    throw invalid({ field: 'parent', rule: 'matches', message: 'parent must be given once, as a job id' });
+  return parent;
 }
 
 /** The Idempotency-Key header: absent or empty means none; a malformed one is 400. */

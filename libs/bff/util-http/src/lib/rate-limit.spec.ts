@@ -7,7 +7,7 @@ import { ErrorCode } from '@imagegen/contracts';
 
 import type { OwnedRequest } from './owner';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { CreatesJob, NoRateLimit, RateLimitModule, RateLimits } from './rate-limit';
+import { CreatesJob, CreatesUpload, NoRateLimit, RateLimitModule, RateLimits } from './rate-limit';
 
 const calls: string[] = [];
 
@@ -24,6 +24,13 @@ class ThingsController {
   create(): { id: string } {
     calls.push('create');
     return { id: 'x' };
+  }
+
+  @Post('uploads')
+  @CreatesUpload()
+  upload(): { id: string } {
+    calls.push('upload');
+    return { id: 'u' };
   }
 }
 
@@ -45,6 +52,7 @@ async function appWith(limits: Partial<RateLimits>): Promise<INestApplication> {
         perOwner: 100,
         jobsPerOwner: 100,
         jobsPerIp: 100,
+        uploadsPerOwner: 100,
         ...limits,
       }),
     ],
@@ -153,6 +161,27 @@ describe(RateLimitModule.name, () => {
     expect(third.status).toBe(429);
     expect(third.body.detail).toMatch(/too many new jobs/);
     expect((await get('c')).status).toBe(200);
+  });
+
+  it('limits upload tickets per owner apart from jobs, and counts an owner without a cookie by address', async () => {
+    // GIVEN 2 uploads a minute per owner
+    app = await appWith({ uploadsPerOwner: 2 });
+    const upload = (owner: string) =>
+      request(app.getHttpServer()).post('/things/uploads').set('x-test-owner', owner);
+    expect((await upload('a')).status).toBe(201);
+    expect((await upload('a')).status).toBe(201);
+    // WHEN the owner asks for a third, and then drops its cookie twice
+    const third = await upload('a');
+    const fresh = [await upload('new'), await upload('new'), await upload('new')];
+    // THEN the third is refused as too many uploads, and so is the third cookie-less one, while jobs go on
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({
+      code: ErrorCode.RATE_LIMITED,
+      detail: expect.stringMatching(/too many uploads/),
+    });
+    expect(fresh.map((r) => r.status)).toEqual([201, 201, 429]);
+    expect((await create('a')).status).toBe(201);
+    expect(calls.filter((c) => c === 'upload')).toHaveLength(4);
   });
 
   it('never limits the exempt routes', async () => {

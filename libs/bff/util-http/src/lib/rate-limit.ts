@@ -27,16 +27,32 @@ export interface RateLimits {
   readonly jobsPerOwner: number;
   /** Job creations from one client address, whatever the owner (ADR 0015). */
   readonly jobsPerIp: number;
+  /**
+   * Upload tickets (`@CreatesUpload()` routes) of one owner: each is a presigned POST into the bucket and
+   * a check that decodes the image, so they are counted apart from the reads. A request without an owner
+   * counts against its address's share, as for jobs.
+   */
+  readonly uploadsPerOwner: number;
 }
 
 /** The names of the limits, as they appear in logs and storage keys. */
-export const RATE_LIMIT_NAMES = { ip: 'ip', owner: 'owner', jobs: 'jobs', jobsIp: 'jobs-ip' } as const;
+export const RATE_LIMIT_NAMES = {
+  ip: 'ip',
+  owner: 'owner',
+  jobs: 'jobs',
+  jobsIp: 'jobs-ip',
+  uploads: 'uploads',
+} as const;
 
 const CREATES_JOB = 'imagegen:creates-job';
+const CREATES_UPLOAD = 'imagegen:creates-upload';
 const NO_RATE_LIMIT = 'imagegen:no-rate-limit';
 
 /** Marks a route that starts a job: it also counts against the owner's job-creation limit. */
 export const CreatesJob = () => SetMetadata(CREATES_JOB, true);
+
+/** Marks a route that hands out an upload ticket: it also counts against the owner's upload limit. */
+export const CreatesUpload = () => SetMetadata(CREATES_UPLOAD, true);
 
 /** Exempts a route or controller from every limit (health and readiness checks of the load balancer). */
 export const NoRateLimit = () => SetMetadata(NO_RATE_LIMIT, true);
@@ -47,6 +63,8 @@ const ownerOf = (ctx: ExecutionContext): string | undefined =>
 const addressOf = (req: Record<string, unknown>) => String(req['ip']);
 const createsJob = (ctx: ExecutionContext): boolean =>
   Reflect.getMetadata(CREATES_JOB, ctx.getHandler()) === true;
+const createsUpload = (ctx: ExecutionContext): boolean =>
+  Reflect.getMetadata(CREATES_UPLOAD, ctx.getHandler()) === true;
 
 /**
  * The throttler settings for the limits: sliding windows (`blockDuration: 0`, so a refused request
@@ -87,6 +105,14 @@ export function rateLimitOptions(limits: RateLimits): ThrottlerModuleOptions {
         getTracker: addressOf,
         skipIf: (ctx) => !createsJob(ctx),
       },
+      {
+        name: RATE_LIMIT_NAMES.uploads,
+        ttl,
+        limit: limits.uploadsPerOwner,
+        blockDuration: 0,
+        getTracker: byJobOwner,
+        skipIf: (ctx) => !ownerOf(ctx) || !createsUpload(ctx),
+      },
     ],
     generateKey: (_ctx, tracker, name) => `${name}|${tracker}`,
     setHeaders: false,
@@ -115,7 +141,9 @@ export class RateLimitGuard extends ThrottlerGuard {
       detail.key.startsWith(`${RATE_LIMIT_NAMES.jobs}|`) ||
       detail.key.startsWith(`${RATE_LIMIT_NAMES.jobsIp}|`)
         ? 'too many new jobs'
-        : 'too many requests';
+        : detail.key.startsWith(`${RATE_LIMIT_NAMES.uploads}|`)
+          ? 'too many uploads'
+          : 'too many requests';
     throw ProblemError.of(ErrorCode.RATE_LIMITED, `${what}: try again in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
     });

@@ -130,7 +130,9 @@ export function inputLimitViolations(
   if (pixels > limits.maxPixels) out.push(`the image must have at most ${fmt(limits.maxPixels)} px`);
   const aspect = width / height;
   if (aspect < limits.minAspect - 1e-9 || aspect > limits.maxAspect + 1e-9)
-    out.push('the aspect ratio must be between 1:2.5 and 2.5:1');
+    out.push(
+      `the aspect ratio must be between 1:${fmt(1 / limits.minAspect)} and ${fmt(limits.maxAspect)}:1`,
+    );
   return out;
 }
 
@@ -324,7 +326,9 @@ export function validateEditImageRequest(
   }
 
   const seed = body['seed'];
-  if (
+  if (given('seed') && !service.takesSeed)
+    errors.push({ field: 'seed', rule: 'unsupported', message: `${service.displayName} takes no seed` });
+  else if (
     given('seed') &&
     (typeof seed !== 'number' ||
       !Number.isInteger(seed) ||

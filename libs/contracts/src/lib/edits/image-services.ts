@@ -172,6 +172,8 @@ export interface ImageServiceEntry {
   readonly outputFormats: readonly OutputFormat[];
   /** One image per call; N images are N calls. */
   readonly maxCount: number;
+  /** Whether the request takes `seed` (AWS's page lists none for remove background and fast upscale). */
+  readonly takesSeed: boolean;
   readonly price: { readonly perImageUsd: number; readonly asOf: string; readonly source: string };
   /** The AWS page every rule of this entry comes from (and why, where the catalog reads it a certain way). */
   readonly source: { readonly url: string; readonly note?: string };
@@ -186,15 +188,18 @@ export const SERVICE_IMAGE_LIMITS: InputImageLimits = {
   minAspect: 1 / 2.5,
   maxAspect: 2.5,
 };
-/** Creative upscale: 4,096 to 1,048,576 px in total (AWS's page). */
+/** Creative upscale: each side ≥ 64 px, 4,096 to 1,048,576 px in total; the page states no aspect rule. */
 const CREATIVE_UPSCALE_LIMITS: InputImageLimits = {
-  ...SERVICE_IMAGE_LIMITS,
+  minSide: 64,
   minPixels: 4_096,
   maxPixels: 1_048_576,
+  minAspect: 0,
+  maxAspect: Number.POSITIVE_INFINITY,
 };
-/** Fast upscale: sides 32 to 1,536 px, 1,024 to 1,048,576 px in total (AWS's page). */
+/** Fast upscale: sides 32 to 1,536 px, 1,024 to 1,048,576 px in total; the page states no aspect rule. */
 const FAST_UPSCALE_LIMITS: InputImageLimits = {
-  ...SERVICE_IMAGE_LIMITS,
+  minAspect: 0,
+  maxAspect: Number.POSITIVE_INFINITY,
   minSide: 32,
   maxSide: 1_536,
   minPixels: 1_024,
@@ -276,6 +281,7 @@ const SERVICE_COMMON = {
   provider: 'Stability AI',
   routing: US_PROFILE,
   seed: { min: 0, max: 4_294_967_294 },
+  takesSeed: true,
   outputFormats: ['png', 'jpeg', 'webp'],
   maxCount: 4,
   source: { url: IMAGE_SERVICES_PAGE },
@@ -321,7 +327,6 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
       side('up', 'Up'),
       side('down', 'Down'),
       prompt(false, 'What the new area shows (optional).'),
-      NEGATIVE_PROMPT,
       unit('creativity', 'Creativity', 0.1, 1, 0.5, 'How freely the new area is invented.'),
       STYLE_PRESET,
     ],
@@ -401,6 +406,9 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     description: 'Keep the subject, make the background transparent.',
     inputs: { image: image() },
     params: [],
+    // AWS's page lists no seed: every call answers the same cut-out.
+    takesSeed: false,
+    maxCount: 1,
     // Transparency needs an alpha channel: JPEG has none.
     outputFormats: ['png', 'webp'],
     output: { kind: 'same' },
@@ -536,7 +544,7 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     inputs: { image: image() },
     params: [
       prompt(true),
-      unit('creativity', 'Creativity', 0.2, 0.5, 0.35, 'How much new detail is invented.'),
+      unit('creativity', 'Creativity', 0.1, 0.5, 0.35, 'How much new detail is invented.'),
       NEGATIVE_PROMPT,
     ],
     output: { kind: 'long-side', pixels: 4096 },
@@ -555,6 +563,9 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     description: 'Four times the resolution, in about a second.',
     inputs: { image: image('Image', FAST_UPSCALE_LIMITS) },
     params: [],
+    // AWS's page lists no seed: a fast upscale is deterministic.
+    takesSeed: false,
+    maxCount: 1,
     output: { kind: 'scale', factor: 4 },
     price: price(0.03),
     expectedSecondsPerImage: 3,
@@ -575,6 +586,7 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     ],
     output: { kind: 'same' },
     seed: { min: 0, max: 4_294_967_294 },
+    takesSeed: true,
     outputFormats: ['png', 'jpeg', 'webp'],
     maxCount: 4,
     price: { perImageUsd: 0.08, asOf: '2026-11-01', source: SERVICE_PRICE_SOURCE },

@@ -37,6 +37,11 @@ export const GENERATOR_METRIC = {
   jobsFailed: 'JobsFailed',
   /** How long a job waited between being queued and the worker starting it (milliseconds). */
   queueAge: 'QueueAge',
+  /**
+   * The deployment's spending this calendar month (UTC) at catalog prices, what running jobs hold included, read
+   * after each job ends (dollars; the alarm takes the Maximum): what "past a share of the monthly budget" watches.
+   */
+  deploymentSpendMonthUsd: 'DeploymentSpendMonthUsd',
 } as const;
 
 /** The BFF's metrics (service=bff). */

@@ -75,7 +75,7 @@ describe(observedDeps.name, () => {
   });
 
   it('with budgets on, still gives the reservation back when the job settles: spent shows the real cost, nothing stays in flight', async () => {
-    const { fakes, runAll } = setup();
+    const { fakes } = setup();
     Object.assign(fakes, {
       settings: {
         ...fakes.settings,
@@ -87,12 +87,24 @@ describe(observedDeps.name, () => {
         },
       },
     });
-    const observed = observedDeps(fakes, { record: () => undefined });
+    const points: Point[] = [];
+    const observed = observedDeps(fakes, {
+      record: (name, unit, value) => points.push({ name, unit, value }),
+    });
+    const runQueued = async () => {
+      for (const event of fakes.invoked.splice(0)) await runGeneration(observed, event, `d-${event.index}`);
+    };
     await createGeneration(observed, OWNER, { modelId: CORE, prompt: 'a red kite', count: 2 }, 'req-1');
-    await runAll();
+    await runQueued();
+    await createGeneration(observed, 'someone-else', { modelId: CORE, prompt: 'a blue kite' }, 'req-2');
+    await runQueued();
     const summary = await ownerSummary(observed, OWNER);
     expect(summary).toMatchObject({ spentUsd: 0.08, images: 2 });
     expect(summary.queue?.ownerImages).toBe(0);
+    // After each job ends, the deployment's month-to-date spending (every owner's), for the budget-share alarm
+    expect(
+      points.filter((p) => p.name === GENERATOR_METRIC.deploymentSpendMonthUsd).map((p) => p.value),
+    ).toEqual([0.08, 0.12]);
   });
 
   it('counts throttles per model, filtered images per reason, and a failed job per code, without cost', async () => {

@@ -80,7 +80,18 @@ function observedRepository(
   repository: GenerationRepositoryPort,
   sink: MetricsSink,
   now: () => number,
+  usage: GeneratorDeps['usage'],
 ): GenerationRepositoryPort {
+  /** The deployment's month-to-date spending once a job has ended: never fails the settle it follows. */
+  const monthSpend = async (ownerId: string) => {
+    const at = new Date(now()).toISOString();
+    try {
+      const counters = await usage.budgetUsage(ownerId, at.slice(0, 10), at.slice(0, 7));
+      sink.record(GENERATOR_METRIC.deploymentSpendMonthUsd, 'None', counters.deploymentMonthUsd);
+    } catch {
+      // The counters could not be read: the next job's end emits the figure.
+    }
+  };
   const started = (record: GenerationRecord) =>
     sink.record(
       GENERATOR_METRIC.jobsStarted,
@@ -130,7 +141,10 @@ function observedRepository(
     settle: async (ownerId, id, update, ...rest) => {
       const settled = await repository.settle(ownerId, id, update, ...rest);
       if (settled) {
-        if (update.costUsd > 0) sink.record(GENERATOR_METRIC.costUsd, 'None', update.costUsd);
+        if (update.costUsd > 0) {
+          sink.record(GENERATOR_METRIC.costUsd, 'None', update.costUsd);
+          await monthSpend(ownerId);
+        }
         if (update.status === 'failed')
           sink.record(GENERATOR_METRIC.jobsFailed, 'Count', 1, {
             [METRIC_DIMENSION.code]: update.error?.code ?? ErrorCode.INTERNAL,
@@ -158,7 +172,7 @@ export function observedDeps(deps: GeneratorDeps, sink: MetricsSink): GeneratorD
   return {
     ...deps,
     model: observedModel(deps.model, sink, now),
-    repository: observedRepository(deps.repository, sink, now),
+    repository: observedRepository(deps.repository, sink, now, deps.usage),
   };
 }
 

@@ -194,6 +194,13 @@ export const DEPLOY_SETTINGS = defineSettings(
       default: 50,
       description: 'alarm when the catalog price of the images made in a day passes this many dollars',
     }),
+    alarmSpendSharePercent: setting.int({
+      min: 1,
+      max: 100,
+      default: 80,
+      description:
+        "alarm when the deployment's spending this month passes this share of `budgetMonthlyUsd` (checked each time a job ends)",
+    }),
     alarmErrorRatePercent: setting.int({
       min: 1,
       max: 100,

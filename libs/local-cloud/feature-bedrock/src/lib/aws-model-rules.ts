@@ -6,6 +6,10 @@
  * exists to check what the app sends, so it must not take its rules from the app (docs/adr/0012).
  */
 
+import { ImageService } from '@imagegen/local-cloud/util-offline-engine';
+
+import { AWS_IMAGE_SERVICE_RULES } from './aws-image-services-rules';
+
 const GUIDE = 'https://docs.aws.amazon.com/bedrock/latest/userguide';
 /** "Stable Image Core request and response". */
 export const CORE_PAGE = `${GUIDE}/model-parameters-diffusion-stable-image-core-text-image-request-response.html`;
@@ -39,10 +43,35 @@ export interface ImageSize {
   readonly height: number;
 }
 
+/** What an image field's page allows: decoded, its format and size (`maxAspect` 2.5 means 1:2.5 to 2.5:1). */
+export interface ImageLimits {
+  readonly formats: readonly ('jpeg' | 'png' | 'webp')[];
+  readonly minSide?: number;
+  readonly maxSide?: number;
+  readonly minPixels?: number;
+  readonly maxPixels?: number;
+  readonly maxAspect?: number;
+  readonly source: string;
+  readonly note?: string;
+}
+
 export interface AwsModelRules {
   readonly modelId: string;
   /** The region Bedrock serves the model from (MODELS_PAGE). */
   readonly region: string;
+  /** Every region that serves it, when more than one (a cross-Region profile's destinations). */
+  readonly regions?: readonly string[];
+  /**
+   * Served only through these cross-Region inference profiles (`us` → `us.<modelId>`): the bare id answers
+   * Bedrock's on-demand refusal (ValidationException).
+   */
+  readonly profiles?: readonly string[];
+  /** Base64 image fields and their limits: decoded and checked before the "model" runs. */
+  readonly images?: Readonly<Record<string, ImageLimits>>;
+  /** At least one of these fields must be given with a value above 0 (outpaint's directions). */
+  readonly oneAboveZero?: { readonly fields: readonly string[]; readonly source: string };
+  /** The Image Service the offline engine plays for it; text-to-image when absent. */
+  readonly service?: ImageService;
   /** `end-of-life`: Bedrock answers ResourceNotFoundException (LIFECYCLE_PAGE). */
   readonly lifecycle: 'active' | 'end-of-life';
   /** The request body's fields, by the name the model's page gives them. */
@@ -119,6 +148,8 @@ export const AWS_MODEL_RULES: readonly AwsModelRules[] = [
     lifecycle: 'active',
     unknownFields: 'refuse',
     outputSizes: ONE_MEGAPIXEL,
+    // Stability's API reference for SD3 image-to-image: "Supported formats: jpeg, png, webp"; "Every side must be at least 64 pixels".
+    images: { image: { formats: ['jpeg', 'png', 'webp'], minSide: 64, source: SD35_PAGE, note: NOT_SHOWN } },
     fields: {
       ...stabilityFields(SD35_PAGE, {
         seedMax: 4_294_967_294,
@@ -169,6 +200,7 @@ export const AWS_MODEL_RULES: readonly AwsModelRules[] = [
     outputSizes: { '1:1': { width: 1024, height: 1024 } },
     fields: {},
   },
+  ...AWS_IMAGE_SERVICE_RULES,
 ];
 
 export function rulesFor(
@@ -180,6 +212,11 @@ export function rulesFor(
 
 const PREFIX = 'Malformed input request: ';
 const SUFFIX = ', please reformat your input and try again.';
+
+/** Bedrock's wording around one problem with a request body. */
+export function malformedInput(problem: string): string {
+  return `${PREFIX}${problem}${SUFFIX}`;
+}
 
 function typeName(value: unknown): string {
   if (value === null) return 'Null';
@@ -241,5 +278,8 @@ export function invokeBodyProblem(body: unknown, rules: AwsModelRules): string |
     const problem = fieldProblem(name, b[name], rule);
     if (problem) return fail(problem);
   }
+  const oneAboveZero = rules.oneAboveZero?.fields;
+  if (oneAboveZero && !oneAboveZero.some((f) => typeof b[f] === 'number' && (b[f] as number) > 0))
+    return fail(`#: at least one of [${oneAboveZero.join(', ')}] must be greater than 0`);
   return undefined;
 }

@@ -11,13 +11,19 @@ import {
   sleep,
 } from '@imagegen/local-cloud/util-http';
 import { accessDeniedMessage, Authorizer, bedrockCalls } from '@imagegen/local-cloud/util-iam';
-import { EngineFormat, renderImage } from '@imagegen/local-cloud/util-offline-engine';
+import {
+  editImage,
+  EngineFormat,
+  ImageService,
+  renderImage,
+} from '@imagegen/local-cloud/util-offline-engine';
 import { verifySigV4 } from '@imagegen/shared/util-sigv4';
 
-import { AWS_MODEL_RULES, AwsModelRules, invokeBodyProblem } from './aws-model-rules';
+import { AWS_MODEL_RULES, AwsModelRules, invokeBodyProblem, malformedInput } from './aws-model-rules';
 import { acceptedBody, END_OF_LIFE_MESSAGE } from './bedrock-refusals';
 import { converseStreamHandler, ConverseStreamOptions, ConverseStreamStats } from './converse-stream';
 import { BedrockFaults, DEFAULT_FAULTS, faultProblems, latencyFor, SeededDraws } from './faults';
+import { checkImageInputs, INPUT_IMAGE_FILTER_REASON } from './image-inputs';
 
 export interface BedrockStandInOptions {
   readonly port: number;
@@ -82,6 +88,42 @@ const ERROR_STATUS: Readonly<Record<string, number>> = {
   ServiceUnavailableException: 503,
 };
 
+/**
+ * InvokeModel's `body`: "Length Constraints: Minimum length of 0. Maximum length of 25000000."
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html
+ */
+export const INVOKE_BODY_MAX_BYTES = 25_000_000;
+
+const INVALID_MODEL_ID = 'The provided model identifier is invalid.';
+
+/** Bedrock's answer to the bare id of a model it serves only through an inference profile. */
+export function onDemandUnsupportedMessage(modelId: string): string {
+  return `Invocation of model ID ${modelId} with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`;
+}
+
+/**
+ * The model an InvokeModel id names, as Bedrock resolves it: a foundation-model id (or ARN), or a
+ * cross-Region profile id `us.<model id>` (or its inference-profile ARN) of a model served through that
+ * profile, callable from one of the profile's Regions. A profile-only model named bare is refused
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
+ */
+export function resolveInvokeModel(
+  rawId: string,
+  models: readonly AwsModelRules[],
+  region: string,
+): { readonly model: AwsModelRules } | { readonly refusal: string } {
+  const id =
+    /^arn:aws:bedrock:[^:]*:[^:]*:(?:foundation-model|inference-profile)\/(.+)$/.exec(rawId)?.[1] ?? rawId;
+  const exact = models.find((m) => m.modelId === id);
+  if (exact) return exact.profiles?.length ? { refusal: onDemandUnsupportedMessage(id) } : { model: exact };
+  const profile = /^([a-z]+)\.(.+)$/.exec(id);
+  const model = profile
+    ? models.find((m) => m.modelId === profile[2] && m.profiles?.includes(profile[1]))
+    : undefined;
+  if (!model || !(model.regions ?? [model.region]).includes(region)) return { refusal: INVALID_MODEL_ID };
+  return { model };
+}
+
 /** Answers a Bedrock error in its REST-JSON wire format, so the SDK raises the same exception class. */
 function bedrockError(res: ServerResponse, type: string, message: string): void {
   sendJson(
@@ -101,6 +143,18 @@ function bedrockError(res: ServerResponse, type: string, message: string): void 
  * images from the offline engine, each model with its own latency. Control plane:
  * `GET /foundation-model-availability/{modelId}`, answering from the same table and the fault settings. Admin: `GET|POST /__faults`, `GET /__stats`,
  * `POST /__stats/reset`, `GET /__health`.
+ *
+ * Stability AI Image Services (AWS_IMAGE_SERVICE_RULES) answer only through the US cross-Region inference
+ * profile, `us.stability.<id>` (or its inference-profile ARN), called from us-east-1, us-east-2 or us-west-2;
+ * the bare `stability.<id>` gets Bedrock's on-demand ValidationException. Under an authorizer, a profile call
+ * needs bedrock:InvokeModel on the profile ARN in the calling Region and on the foundation model in each of
+ * the three destination Regions (util-iam bedrockCalls; INFERENCE_PROFILE_PREREQ_PAGE). Their base64 images
+ * are decoded and checked against the page's limits (image-inputs.ts), then the offline engine edits them.
+ *
+ * Input-image filter: an input image (`image`, `init_image`, `style_image`; not `mask`) whose top-left 8x8
+ * pixels are pure magenta #FF00FF answers HTTP 200 `{"finish_reasons": ["Filter reason: input image"],
+ * "images": []}`; `filteredInputImage()` makes one. Prompts matching the `contentFilterPattern` fault answer
+ * "Filter reason: prompt" the same way.
  */
 export async function startBedrockStandIn(options: BedrockStandInOptions): Promise<BedrockStandIn> {
   const models = options.models ?? AWS_MODEL_RULES;
@@ -150,9 +204,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     rawModelId: string,
     body: Buffer,
   ): Promise<void> {
-    const modelId = decodeURIComponent(rawModelId);
-    const model = models.find((m) => m.modelId === modelId);
-    if (!model) return bedrockError(res, 'ValidationException', 'The provided model identifier is invalid.');
+    const resolved = resolveInvokeModel(decodeURIComponent(rawModelId), models, region);
+    if ('refusal' in resolved) return bedrockError(res, 'ValidationException', resolved.refusal);
+    const { model } = resolved;
     if (model.lifecycle === 'end-of-life')
       return bedrockError(res, 'ResourceNotFoundException', END_OF_LIFE_MESSAGE);
     if (faults.accessDeniedModels?.includes(model.modelId)) {
@@ -167,6 +221,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const { json } = accepted;
     const problem = invokeBodyProblem(json, model);
     if (problem) return bedrockError(res, 'ValidationException', problem);
+    const inputs = await checkImageInputs(json as Record<string, unknown>, model);
+    if (!inputs.ok) return bedrockError(res, 'ValidationException', inputs.message);
 
     const random = randomFor(`${model.modelId}\n${body.toString('utf8')}`);
     const latency = latencyFor(faults, model.modelId, random);
@@ -187,23 +243,40 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       return bedrockError(res, 'ModelTimeoutException', 'Model has timed out in processing the request.');
     }
 
-    const b = json as {
-      prompt: string;
-      negative_prompt?: string;
-      aspect_ratio?: string;
-      seed?: number;
-      output_format?: string;
-    };
+    const b = json as ServiceBody;
     const seed = b.seed && b.seed > 0 ? b.seed : Math.floor(Math.random() * 4_294_967_294) + 1;
-    if (faults.contentFilterPattern && new RegExp(faults.contentFilterPattern, 'i').test(b.prompt)) {
+    if (faults.contentFilterPattern && new RegExp(faults.contentFilterPattern, 'i').test(b.prompt ?? '')) {
       return sendJson(res, 200, { seeds: [seed], finish_reasons: ['Filter reason: prompt'], images: [] });
+    }
+    if (inputs.filtered) {
+      return sendJson(res, 200, { seeds: [seed], finish_reasons: [INPUT_IMAGE_FILTER_REASON], images: [] });
+    }
+    const service: ImageService | undefined = b.mode === 'image-to-image' ? 'image-to-image' : model.service;
+    if (service) {
+      let image: Buffer;
+      try {
+        image = await editImage(editRequest(service, b, inputs.images, seed, model));
+      } catch {
+        // The header read, the pixels did not (a truncated file): Bedrock refuses the input.
+        return bedrockError(
+          res,
+          'ValidationException',
+          malformedInput('#/image: the image could not be decoded'),
+        );
+      }
+      return sendJson(res, 200, {
+        seeds: [seed],
+        finish_reasons: [null],
+        images: [image.toString('base64')],
+        x_imagegen_engine: 'offline',
+      });
     }
     const size = model.outputSizes[b.aspect_ratio ?? '1:1'] ?? {
       width: 1024,
       height: 1024,
     };
     const image = await renderImage({
-      prompt: b.prompt,
+      prompt: b.prompt ?? '',
       ...(b.negative_prompt ? { negativePrompt: b.negative_prompt } : {}),
       seed,
       width: size.width,
@@ -245,7 +318,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
         // A model this "account" may not use is denied by policy: the one answer that blocks it before a call.
         authorizationStatus: authorized ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
         entitlementAvailability: entitled ? 'AVAILABLE' : 'NOT_AVAILABLE',
-        regionAvailability: model.region === region ? 'AVAILABLE' : 'NOT_AVAILABLE',
+        regionAvailability: (model.regions ?? [model.region]).includes(region)
+          ? 'AVAILABLE'
+          : 'NOT_AVAILABLE',
       },
       { 'x-amzn-requestid': crypto.randomUUID() },
     );
@@ -275,10 +350,14 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let body: Buffer;
     try {
-      body = await readBody(req, 25 * 1024 * 1024);
+      body = await readBody(req, INVOKE_BODY_MAX_BYTES);
     } catch (err) {
       if (err instanceof BodyTooLargeError)
-        return bedrockError(res, 'ValidationException', 'Input is too long for requested model.');
+        return bedrockError(
+          res,
+          'ValidationException',
+          `1 validation error detected: Value at 'body' failed to satisfy constraint: Member must have length less than or equal to ${INVOKE_BODY_MAX_BYTES}`,
+        );
       throw err;
     }
     if (path.startsWith('/__')) return admin(req, res, path, body);
@@ -366,5 +445,61 @@ export async function startBedrockStandIn(options: BedrockStandInOptions): Promi
       maxInFlight = inFlight;
     },
     close: () => running.close(),
+  };
+}
+
+/** The request fields the stand-in reads (names as AWS's pages give them). */
+interface ServiceBody {
+  readonly prompt?: string;
+  readonly negative_prompt?: string;
+  readonly mode?: string;
+  readonly aspect_ratio?: string;
+  readonly seed?: number;
+  readonly output_format?: string;
+  readonly search_prompt?: string;
+  readonly select_prompt?: string;
+  readonly grow_mask?: number;
+  readonly left?: number;
+  readonly right?: number;
+  readonly up?: number;
+  readonly down?: number;
+  readonly strength?: number;
+  readonly control_strength?: number;
+  readonly fidelity?: number;
+  readonly style_strength?: number;
+  readonly change_strength?: number;
+}
+
+/** What the offline engine needs for one Image Service call, with the page's defaults. */
+function editRequest(
+  service: ImageService,
+  b: ServiceBody,
+  images: Readonly<Record<string, Buffer>>,
+  seed: number,
+  model: AwsModelRules,
+): Parameters<typeof editImage>[0] {
+  const image = images['image'] ?? images['init_image'];
+  if (!image) throw new Error('no input image');
+  const strength =
+    b.strength ??
+    b.control_strength ??
+    b.fidelity ??
+    (service === 'style-transfer' ? (b.style_strength ?? 1) * (b.change_strength ?? 0.9) : undefined);
+  const searchPrompt = b.search_prompt ?? b.select_prompt;
+  const outputSize = model.outputSizes[b.aspect_ratio ?? '1:1'];
+  return {
+    service,
+    image,
+    ...(images['mask'] ? { mask: images['mask'] } : {}),
+    ...(images['style_image'] ? { styleImage: images['style_image'] } : {}),
+    ...(b.prompt !== undefined ? { prompt: b.prompt } : {}),
+    ...(b.negative_prompt ? { negativePrompt: b.negative_prompt } : {}),
+    ...(searchPrompt !== undefined ? { searchPrompt } : {}),
+    seed,
+    format: (b.output_format ?? 'png') as EngineFormat,
+    growMask: b.grow_mask ?? 5,
+    outpaint: { left: b.left ?? 0, right: b.right ?? 0, up: b.up ?? 0, down: b.down ?? 0 },
+    ...(strength !== undefined ? { strength } : {}),
+    ...(service === 'style-guide' && outputSize ? { outputSize } : {}),
   };
 }

@@ -23,11 +23,24 @@ export interface RetentionSweeperOptions {
   readonly prefix?: string;
   /** Objects older than this many days are deleted (the lifecycle rule's expiration); undefined: no rule expires them. */
   readonly retentionDays: number | undefined;
+  /**
+   * Further lifecycle expiration rules, each on its own prefix (the template's other rules, e.g.
+   * uploads/ after a day). Where several rules apply to an object the earliest expiration wins: "if two
+   * expiration policies overlap, the shorter expiration policy is honored"
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+   */
+  readonly rules?: readonly LifecycleExpirationRule[];
   /** Seconds between sweeps; 0: no timer (sweep() still works). */
   readonly intervalSeconds: number;
   /** The clock (tests pass one in the future rather than make data in the past). */
   readonly now?: () => Date;
   readonly log?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** A lifecycle rule that expires the current objects under `prefix` (empty: all) `days` after their creation. */
+export interface LifecycleExpirationRule {
+  readonly prefix: string;
+  readonly days: number;
 }
 
 export interface SweepResult {
@@ -45,7 +58,7 @@ export interface RetentionSweeper {
 /**
  * Stands in locally for DynamoDB TTL and the S3 lifecycle rule: every `intervalSeconds` it deletes
  * the table items whose TTL attribute is past, and the objects under `prefix` older than
- * `retentionDays`, through the SDK against the stand-ins (so `npm start` honours RETENTION_DAYS).
+ * `retentionDays` or expired by one of `rules`, through the SDK against the stand-ins (so `npm start` honours RETENTION_DAYS).
  * The first sweep runs one interval after start.
  */
 export function startRetentionSweeper(options: RetentionSweeperOptions): RetentionSweeper {
@@ -110,30 +123,45 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
     return deleted;
   }
 
-  async function sweepObjects(at: Date): Promise<number> {
-    if (options.retentionDays === undefined) return 0;
-    const cutoff = at.getTime() - options.retentionDays * 86_400_000;
-    let deleted = 0;
+  /** The objects under `rulePrefix` older than `days` at `at` (S3 counts from the object's creation). */
+  async function expiredUnder(rulePrefix: string, days: number, at: Date): Promise<string[]> {
+    const cutoff = at.getTime() - days * 86_400_000;
+    const expired: string[] = [];
     let token: string | undefined;
     do {
       const page = await s3.send(
         new ListObjectsV2Command({
           Bucket: options.bucket,
-          Prefix: prefix,
+          Prefix: rulePrefix,
           ...(token ? { ContinuationToken: token } : {}),
         }),
       );
-      const expired = (page.Contents ?? [])
-        .filter((o) => o.Key && o.LastModified && o.LastModified.getTime() < cutoff)
-        .map((o) => ({ Key: o.Key as string }));
-      if (expired.length) {
-        const out = await s3.send(
-          new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: expired, Quiet: true } }),
-        );
-        deleted += expired.length - (out.Errors?.length ?? 0);
-      }
+      for (const o of page.Contents ?? [])
+        if (o.Key && o.LastModified && o.LastModified.getTime() < cutoff) expired.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+    return expired;
+  }
+
+  async function sweepObjects(at: Date): Promise<number> {
+    const rules = [
+      ...(options.retentionDays === undefined ? [] : [{ prefix, days: options.retentionDays }]),
+      ...(options.rules ?? []),
+    ];
+    // An object any rule expires goes (the earliest expiration of those that apply wins).
+    const expired = new Set<string>();
+    for (const rule of rules)
+      for (const key of await expiredUnder(rule.prefix, rule.days, at)) expired.add(key);
+    const keys = [...expired];
+    let deleted = 0;
+    // DeleteObjects takes at most 1,000 keys a request.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+      const out = await s3.send(
+        new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: batch, Quiet: true } }),
+      );
+      deleted += batch.length - (out.Errors?.length ?? 0);
+    }
     return deleted;
   }
 
@@ -145,7 +173,7 @@ export function startRetentionSweeper(options: RetentionSweeperOptions): Retenti
         const objectsDeleted = await sweepObjects(at);
         if (itemsDeleted || objectsDeleted)
           options.log?.info(
-            { itemsDeleted, objectsDeleted, retentionDays: options.retentionDays },
+            { itemsDeleted, objectsDeleted, retentionDays: options.retentionDays, rules: options.rules },
             'retention sweep removed expired jobs and images',
           );
         return { itemsDeleted, objectsDeleted };

@@ -27,6 +27,14 @@ import {
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
 import { removeInterruptedWrites } from './interrupted-writes';
+import {
+  AcceptedUpload,
+  checkUpload,
+  formBoundary,
+  parseUploadForm,
+  PostRefusal,
+  refusalXml,
+} from './post-object';
 
 export interface S3StandInOptions {
   readonly port: number;
@@ -218,6 +226,16 @@ function deleteBody(objects: readonly { key: string; versionId?: string }[], qui
   return `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items}${quiet ? '<Quiet>true</Quiet>' : ''}</Delete>`;
 }
 
+/** success_action_redirect as a URL, or undefined when S3 "cannot interpret the URL" (it then ignores the field). */
+function redirectUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function s3Error(
   res: ServerResponse,
   status: number,
@@ -233,6 +251,8 @@ function s3Error(
 /**
  * S3 on loopback: s3rver (which checks no signature) behind a front that verifies SigV4 exactly
  * as S3 does (header-signed and presigned), so tampered, wrongly signed or expired links get 403.
+ * Browser uploads (POST to the bucket URL with a signed POST policy, post-object.ts) are checked
+ * and stored by the front itself; only a checked upload reaches the store.
  * The front also injects faults, counts requests, shifts the presigned-URL clock for tests and
  * lists the store's keys (admin endpoints under `/__`: no bucket name starts with `_`).
  */
@@ -292,7 +312,10 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     return {
       'access-control-allow-origin': origin,
       vary: 'Origin',
-      'access-control-allow-methods': rule.allowedMethods.join(', '),
+      // A preflight is answered with "the HTTP method that was sent in the original request"
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html).
+      'access-control-allow-methods':
+        req.method === 'OPTIONS' ? method.toUpperCase() : rule.allowedMethods.join(', '),
       ...(rule.exposedHeaders?.length
         ? { 'access-control-expose-headers': rule.exposedHeaders.join(', ') }
         : {}),
@@ -350,9 +373,13 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   };
 
   /** The time a presigned URL signed at X-Amz-Date `signedAt` is checked against now. */
-  const presignedNow = (url: string): Date | undefined => {
+  const presignedNow = (url: string): Date | undefined =>
+    signedNow(/[?&]X-Amz-Date=(\d{8}T\d{6}Z)/i.exec(url)?.[1] ?? '');
+
+  /** The time a request signed at `amzDate` (X-Amz-Date, `YYYYMMDDTHHMMSSZ`) is checked against now. */
+  const signedNow = (amzDate: string): Date | undefined => {
     if (clockMoves.length === 0) return undefined;
-    const m = /[?&]X-Amz-Date=(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/i.exec(url);
+    const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/i.exec(amzDate);
     if (!m) return undefined;
     const signedAt = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
     const now = Date.now();
@@ -411,6 +438,147 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     s3Error(res, 503, 'ServiceUnavailable', 'Service is unable to handle request.', cors);
   }
 
+  function refuse(res: ServerResponse, refusal: PostRefusal, cors: Record<string, string>): void {
+    const xml = refusalXml(refusal, xmlEscape);
+    res.writeHead(refusal.status, { 'content-type': 'application/xml', ...cors });
+    res.end(xml);
+  }
+
+  /**
+   * PostObject: the form is checked as S3 checks it (post-object.ts), then the signer's IAM must allow
+   * s3:PutObject on the key, as for a PUT. Nothing reaches the store before every check has passed, so
+   * a refused upload leaves nothing behind.
+   */
+  async function postObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    body: Buffer,
+    cors: Record<string, string>,
+  ): Promise<void> {
+    if (bucket !== options.bucket)
+      return refuse(
+        res,
+        {
+          status: 404,
+          code: 'NoSuchBucket',
+          message: 'The specified bucket does not exist',
+          extra: { BucketName: bucket },
+        },
+        cors,
+      );
+    const boundary = formBoundary(req.headers['content-type']);
+    if (boundary === undefined)
+      return refuse(
+        res,
+        {
+          status: 412,
+          code: 'PreconditionFailed',
+          message: 'At least one of the pre-conditions you specified did not hold',
+          extra: { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' },
+        },
+        cors,
+      );
+    const parsed = parseUploadForm(body, boundary);
+    if (!parsed.ok) return refuse(res, parsed, cors);
+    const testNow = signedNow(parsed.form.fields.get('x-amz-date') ?? '');
+    const checked = checkUpload(parsed.form, {
+      bucket,
+      region: options.region,
+      lookupSecret,
+      now: testNow ?? new Date(),
+    });
+    if (!('accessKeyId' in checked)) return refuse(res, checked, cors);
+    const objectPath = `/${encodeURIComponent(bucket)}/${checked.key.split('/').map(encodeURIComponent).join('/')}`;
+    if (authorizer) {
+      const check = authorizeAs(
+        checked.accessKeyId,
+        s3Calls({ method: 'PUT', url: objectPath, headers: {} }, scope),
+      );
+      if (!check.allowed)
+        return s3Error(res, 403, 'AccessDenied', xmlEscape(accessDeniedMessage(check)), cors);
+    }
+    const failNext = faults.failWritesNext > 0;
+    if (failNext) faults = { ...faults, failWritesNext: faults.failWritesNext - 1 };
+    if (failNext || Math.random() < faults.failWritesRate) return injectedFault(res, cors);
+    const stored = await storeUpload(objectPath, checked);
+    if (stored.status >= 300) {
+      res.writeHead(stored.status, { 'content-type': 'application/xml', ...cors });
+      return void res.end(stored.body);
+    }
+    counters.writes++;
+    postAnswer(req, res, bucket, objectPath, checked, stored.etag, cors);
+  }
+
+  /** Writes an accepted upload to the store as a PUT of its file with its fields as headers. */
+  function storeUpload(
+    objectPath: string,
+    upload: AcceptedUpload,
+  ): Promise<{ status: number; etag: string; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const put = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: inner.port,
+          method: 'PUT',
+          path: objectPath,
+          headers: {
+            ...upload.headers,
+            host: `127.0.0.1:${inner.port}`,
+            'content-length': String(upload.bytes.length),
+          },
+        },
+        (up) => {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () =>
+            resolve({
+              status: up.statusCode ?? 500,
+              etag: String(up.headers.etag ?? ''),
+              body: Buffer.concat(chunks),
+            }),
+          );
+          up.on('error', reject);
+        },
+      );
+      put.on('error', reject);
+      put.end(upload.bytes);
+    });
+  }
+
+  /**
+   * PostObject's success answer: a redirect to success_action_redirect (with bucket, key and etag),
+   * else success_action_status: 201 with a PostResponse document, 200 or 204 (the default) empty; the
+   * object's ETag and Location as headers (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html).
+   */
+  function postAnswer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    objectPath: string,
+    upload: AcceptedUpload,
+    etag: string,
+    cors: Record<string, string>,
+  ): void {
+    const location = `http://${req.headers.host ?? `127.0.0.1:${front.port}`}${objectPath}`;
+    const headers = { ...cors, etag, location };
+    const redirect = upload.successRedirect ? redirectUrl(upload.successRedirect) : undefined;
+    if (redirect) {
+      redirect.searchParams.set('bucket', bucket);
+      redirect.searchParams.set('key', upload.key);
+      redirect.searchParams.set('etag', etag);
+      res.writeHead(303, { ...headers, location: redirect.toString() });
+      return void res.end();
+    }
+    if (upload.successStatus === 201) {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${xmlEscape(location)}</Location><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(upload.key)}</Key><ETag>${xmlEscape(etag)}</ETag></PostResponse>`;
+      res.writeHead(201, { ...headers, 'content-type': 'application/xml' });
+      return void res.end(xml);
+    }
+    res.writeHead(upload.successStatus, headers);
+    res.end();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [path = '/', rawQuery = ''] = (req.url ?? '/').split('?', 2);
     const cors = corsHeaders(req);
@@ -450,6 +618,9 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     }
     counters.requests++;
     if (faults.unavailable) return injectedFault(res, cors);
+    // POST to the bucket itself (no sub-resource): a browser-based upload (PostObject), signed by its form.
+    const postBucket = req.method === 'POST' && !rawQuery ? /^\/([^/]+)\/?$/.exec(path)?.[1] : undefined;
+    if (postBucket !== undefined) return postObject(req, res, decodeURIComponent(postBucket), body, cors);
     const url = req.url ?? '/';
     // The test clock moves only the expiry of presigned URLs: SDK calls are signed now, with real time.
     const testNow = /[?&]X-Amz-Signature=/i.test(url) ? presignedNow(url) : undefined;

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { Sharp } from 'sharp';
 
 import { pngTextChunk, pngWithChunks } from '@imagegen/shared/util-image-codecs';
 
@@ -34,7 +34,7 @@ interface Blob {
 }
 
 /** Draws the picture at a quarter of the size: gradient sky, soft blobs, waves. */
-function paint(request: RenderRequest, w: number, h: number): Buffer {
+function paint(request: Omit<RenderRequest, 'format'>, w: number, h: number): Buffer {
   const rand = seededRandom(
     fnv1a(`${request.prompt}\u0000${request.negativePrompt ?? ''}\u0000${request.seed}`),
   );
@@ -98,18 +98,27 @@ function paint(request: RenderRequest, w: number, h: number): Buffer {
  * size and scaled up, so a 1536x1536 PNG takes a fraction of a second.
  */
 export async function renderImage(request: RenderRequest): Promise<Buffer> {
+  return encodeImage(paintScaled(request), request.format);
+}
+
+/** The picture renderImage draws, as raw RGB pixels at the requested size (what the image services blend in). */
+export async function renderPixels(request: Omit<RenderRequest, 'format'>): Promise<Buffer> {
+  return paintScaled(request).raw().toBuffer();
+}
+
+function paintScaled(request: Omit<RenderRequest, 'format'>): Sharp {
   const w = Math.max(1, Math.round(request.width / 4));
   const h = Math.max(1, Math.round(request.height / 4));
   const pixels = paint(request, w, h);
-  const image = sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).resize(
-    request.width,
-    request.height,
-    {
-      kernel: 'cubic',
-      fit: 'fill',
-    },
-  );
-  switch (request.format) {
+  return sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).resize(request.width, request.height, {
+    kernel: 'cubic',
+    fit: 'fill',
+  });
+}
+
+/** Encodes an image in the engine's way: PNG with its Software chunk, JPEG q88, WebP q85. */
+export async function encodeImage(image: Sharp, format: EngineFormat): Promise<Buffer> {
+  switch (format) {
     case 'png':
       // The one PNG chunk writer (shared-util-image-codecs), the generator's too.
       return Buffer.from(

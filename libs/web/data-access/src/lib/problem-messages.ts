@@ -20,6 +20,9 @@ export function problemFrom(error: unknown): ProblemDetails {
     if (error.status === 429) return problem(ErrorCode.RATE_LIMITED);
   }
   if (isProblemDetails(error)) return error;
+  // An error that carries its problem (an upload's, a job stream's).
+  const carried = (error as { problem?: unknown } | null)?.problem;
+  if (error instanceof Error && isProblemDetails(carried)) return carried;
   return problem(ErrorCode.INTERNAL, 'Something went wrong on our side: try again.');
 }
 

@@ -91,6 +91,7 @@ function queued(modelId: string, id: string, over: Partial<Generation> = {}): Ge
 afterEach(() => {
   fixture.destroy();
   http.match('/api/assistant'); // the prompt assistant's status (its own spec: web-ui prompt-assistant)
+  http.match('/api/summary'); // the queue, read at start and after each comparison (answered where it matters)
   http.verify();
   jest.useRealTimers();
 });
@@ -108,6 +109,22 @@ describe(ComparePage.name, () => {
     expect(q('compare-estimate')?.textContent?.trim()).toBe('2 models · about 10 s · ≈ US$ 0.12');
     await toggle(ULTRA);
     expect(q('compare-estimate')?.textContent?.trim()).toBe('3 models · about 14 s · ≈ US$ 0.26');
+  });
+
+  it('counts the images queued ahead in the time before sending', async () => {
+    await open();
+    // 4 images ahead, made 2 at a time: two rounds of each model's p50 before these jobs start
+    http.expectOne('/api/summary').flush({
+      retentionDays: 30,
+      presignExpirySeconds: 3600,
+      month: '2026-12',
+      spentUsd: 0,
+      images: 0,
+      queue: { imagesAhead: 4, ownerImages: 0, ownerLimit: 8, parallelism: 2 },
+    });
+    fixture.detectChanges();
+    // SD3.5 Large: 10 s + 2 × 10 s queued ahead (Core: 6 s + 2 × 6 s)
+    expect(q('compare-estimate')?.textContent?.trim()).toBe('2 models · about 30 s · ≈ US$ 0.12');
   });
 
   it('disables models this deployment cannot call, with how to enable them, and allows three at most', async () => {

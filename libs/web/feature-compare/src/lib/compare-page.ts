@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, inject, OnInit, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  DestroyRef,
+  inject,
+  OnInit,
+  signal,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 
@@ -8,10 +16,12 @@ import {
   GeneratedImage,
   Generation,
   ModelInfo,
+  OwnerSummary,
   ProblemDetails,
 } from '@imagegen/contracts';
 import {
   CompareStore,
+  GenerationsApi,
   injectModelList,
   problemMessage,
   PromptAssistantStore,
@@ -30,6 +40,7 @@ import {
   isCallable,
   JobTiming,
   jobTiming,
+  queueWaitSeconds,
   timingOfJob,
   wantsEnglish,
 } from '@imagegen/web/util-jobs';
@@ -56,6 +67,12 @@ export default class ComparePage implements OnInit {
   private readonly route = inject(ActivatedRoute);
   private readonly router = inject(Router);
   private readonly models = injectModelList();
+  private readonly api = inject(GenerationsApi);
+  private readonly destroyRef = inject(DestroyRef);
+  /** The worker's queue (read at start and after each comparison): the jobs wait behind it. */
+  private readonly summary = signal<OwnerSummary | undefined>(undefined);
+  /** Per model: what the images queued ahead were expected to take when the comparison was sent. */
+  private readonly queueWaitAtSubmit = signal<Readonly<Record<string, number>>>({});
 
   protected readonly selected = signal<readonly string[]>([]);
   protected readonly prompt = signal('');
@@ -90,14 +107,25 @@ export default class ComparePage implements OnInit {
   protected readonly cost = computed(() =>
     formatUsd(this.chosen().reduce((sum, m) => sum + estimateCostUsd(m, 1), 0)),
   );
-  /** The models run side by side: the comparison takes as long as the slowest. */
+  /** The models run side by side, behind the images already queued: the comparison takes as long as the slowest. */
   protected readonly eta = computed(() =>
-    Math.max(0, ...this.chosen().map((m) => jobTiming(etaOf(m), 1).expectedSeconds)),
+    Math.max(
+      0,
+      ...this.chosen().map(
+        (m) => jobTiming(etaOf(m), 1).expectedSeconds + queueWaitSeconds(this.summary(), etaOf(m)),
+      ),
+    ),
   );
   protected readonly message = problemMessage(this.problem);
   protected readonly maxCompared = MAX_COMPARED;
 
+  private readSummary(): void {
+    const sub = this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined });
+    this.destroyRef.onDestroy(() => sub.unsubscribe());
+  }
+
   ngOnInit(): void {
+    this.readSummary();
     this.models.load(this.problem, () => {
       if (this.selected().length === 0)
         this.selected.set(
@@ -161,13 +189,15 @@ export default class ComparePage implements OnInit {
       for (const [field, text] of Object.entries(validateForm(r, lookup))) errors[field] ??= text;
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
-
-    // The job ids go into the URL, so a reload keeps the comparison.
-    this.store.compare(
-      requests,
-      (ids) =>
-        void this.router.navigate([], { queryParams: { jobs: ids.join(',') || null }, replaceUrl: true }),
+    this.queueWaitAtSubmit.set(
+      Object.fromEntries(this.chosen().map((m) => [m.id, queueWaitSeconds(this.summary(), etaOf(m))])),
     );
+    // The job ids go into the URL, so a reload keeps the comparison.
+    this.store.compare(requests, (ids) => {
+      void this.router.navigate([], { queryParams: { jobs: ids.join(',') || null }, replaceUrl: true });
+      // The new jobs changed the queue: read it again for the next comparison's estimate.
+      this.readSummary();
+    });
   }
 
   protected elapsedOf(job: Generation): number {
@@ -175,7 +205,7 @@ export default class ComparePage implements OnInit {
   }
 
   protected timingOf(job: Generation): JobTiming {
-    return timingOfJob(job, this.models.find(job.modelId));
+    return timingOfJob(job, this.models.find(job.modelId), this.queueWaitAtSubmit()[job.modelId]);
   }
 
   protected messageOf(p: ProblemDetails): string {

@@ -71,6 +71,8 @@ export default class CreatePage implements OnInit {
   private readonly destroyRef = inject(DestroyRef);
   /** The owner's budgets and the worker's queue (read at start and after each new job). */
   private readonly summary = signal<OwnerSummary | undefined>(undefined);
+  /** What the images queued ahead were expected to take when the job was sent: its progress allows for it. */
+  private readonly queueWaitAtSubmit = signal(0);
 
   /** "Improve prompt": its suggestion reaches the form only when accepted (applyPrompt). */
   protected readonly assistant = inject(PromptAssistantStore);
@@ -133,7 +135,9 @@ export default class CreatePage implements OnInit {
   /** While waiting: the running job's own model and count. */
   protected readonly jobTiming = computed(() => {
     const job = this.job();
-    return job ? timingOfJob(job, this.models.find(job.modelId)) : UNKNOWN_JOB_TIMING;
+    return job
+      ? timingOfJob(job, this.models.find(job.modelId), this.queueWaitAtSubmit())
+      : UNKNOWN_JOB_TIMING;
   });
   protected readonly message = problemMessage(this.problem);
 
@@ -220,6 +224,8 @@ export default class CreatePage implements OnInit {
     const errors = validateForm(request, (id) => this.models.find(id));
     this.errors.set(errors);
     if (Object.keys(errors).length > 0) return;
+    const model = this.model();
+    this.queueWaitAtSubmit.set(model ? queueWaitSeconds(this.summary(), etaOf(model)) : 0);
     // The job id goes into the URL, so a reload follows the same job.
     this.store.start(
       request,

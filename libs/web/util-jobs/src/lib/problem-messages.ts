@@ -1,4 +1,4 @@
-import { ErrorCode, ProblemDetails } from '@imagegen/contracts';
+import { ErrorCode, ProblemDetails, UPLOAD_MAX_BYTES } from '@imagegen/contracts';
 
 /** A problem said the way a person understands it. */
 export interface UserMessage {
@@ -62,9 +62,62 @@ const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> =
     message: p.detail ?? 'Some fields need a look.',
     retryable: false,
   }),
-  PAYLOAD_TOO_LARGE: () => ({
-    title: 'Too long',
-    message: 'The request is too large: shorten the prompt.',
+  PAYLOAD_TOO_LARGE: (p) =>
+    // An upload names its size (`bytes`); any other body too large is a prompt too long.
+    p.errors?.some((e) => e.field === 'bytes')
+      ? {
+          title: 'Image too large',
+          message: `This image is larger than ${UPLOAD_MAX_BYTES / (1024 * 1024)} MB: make it smaller (or save it as JPEG or WebP) and try again.`,
+          retryable: false,
+        }
+      : {
+          title: 'Too long',
+          message: 'The request is too large: shorten the prompt.',
+          retryable: false,
+        },
+  // The app sends JSON only: its one 415 is an image of another type.
+  UNSUPPORTED_MEDIA_TYPE: () => ({
+    title: 'Not an image we can edit',
+    message: 'Only JPEG, PNG and WebP images can be edited: save it as one of those and try again.',
+    retryable: false,
+  }),
+  UNAUTHORIZED: (p) => ({
+    title: 'Not allowed',
+    message: p.detail ?? 'This was refused: reload the page and try again.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_UNREADABLE: () => ({
+    title: 'The image could not be read',
+    message:
+      'This file is empty, cut short or damaged: open it in an image app, save it again, and upload that.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_TYPE: () => ({
+    title: 'Not a JPEG, PNG or WebP image',
+    message:
+      'This file is not a JPEG, PNG or WebP image, whatever its name says: save it as one of those and try again.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_TOO_LARGE: () => ({
+    title: 'Too many pixels',
+    message: 'This image has too many pixels to edit: make it smaller and try again.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_ANIMATED: () => ({
+    title: 'Animated image',
+    message: 'Animated images cannot be edited: choose a still image.',
+    retryable: false,
+  }),
+  INPUT_IMAGE_OUT_OF_LIMITS: (p) => ({
+    title: 'Outside the size limits',
+    message: p.detail
+      ? `${sentence(p.detail)} Let the app fit the image, or choose another one.`
+      : "This image is outside this service's size limits: let the app fit it, or choose another image.",
+    retryable: false,
+  }),
+  INPUT_IMAGE_FILTERED: () => ({
+    title: 'Your image was blocked',
+    message: 'Your image was blocked by the content filter: choose another image.',
     retryable: false,
   }),
   NOT_FOUND: () => ({
@@ -84,6 +137,12 @@ const MESSAGES: Partial<Record<ErrorCode, (p: ProblemDetails) => UserMessage>> =
   }),
 };
 
+/** A detail from the server as a sentence: capital first, full stop last. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+}
+
 export function userMessage(p: ProblemDetails): UserMessage {
   return (
     MESSAGES[p.code]?.(p) ?? {
@@ -101,6 +160,12 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   MODEL_ACCESS_DENIED: 'the model is not enabled',
   MODEL_RETIRED: 'the model is retired',
   MODEL_UNAVAILABLE: 'the model was unavailable',
+  INPUT_IMAGE_FILTERED: 'your image was blocked',
+  INPUT_IMAGE_UNREADABLE: 'the image could not be read',
+  INPUT_IMAGE_TYPE: 'not a JPEG, PNG or WebP image',
+  INPUT_IMAGE_TOO_LARGE: 'the image has too many pixels',
+  INPUT_IMAGE_ANIMATED: 'the image is animated',
+  INPUT_IMAGE_OUT_OF_LIMITS: 'the image is outside the size limits',
 };
 
 /** Why one image was not made, in a few words (for "3 of 4 made · 1 blocked by the content filter"). */

@@ -19,9 +19,19 @@ export function jobTiming(eta: ModelEta, count: number): JobTiming {
 /** What a job is measured against when its model is not known. */
 export const UNKNOWN_JOB_TIMING: JobTiming = { expectedSeconds: 10, slowAfterSeconds: 15 };
 
-/** A job's timing: its model's ETA for its image count (`UNKNOWN_JOB_TIMING` without the model). */
-export function timingOfJob(job: Pick<Generation, 'request'>, model: ModelInfo | undefined): JobTiming {
-  return model ? jobTiming(etaOf(model), job.request.count) : UNKNOWN_JOB_TIMING;
+/**
+ * A job's timing: its model's ETA for its image count (`UNKNOWN_JOB_TIMING` without the model), after the
+ * `queueWaitSeconds` the images queued ahead of it were expected to take when it was sent: a job that waits its
+ * turn is not "taking longer than usual".
+ */
+export function timingOfJob(
+  job: Pick<Generation, 'request'>,
+  model: ModelInfo | undefined,
+  queueWaitSeconds = 0,
+): JobTiming {
+  const own = model ? jobTiming(etaOf(model), job.request.count) : UNKNOWN_JOB_TIMING;
+  const wait = Math.max(0, Math.round(queueWaitSeconds));
+  return { expectedSeconds: own.expectedSeconds + wait, slowAfterSeconds: own.slowAfterSeconds + wait };
 }
 
 export interface JobProgress {

@@ -5,7 +5,7 @@ import { imageSlots, outcomeSummary, statusLabel } from './job-outcome';
 import { needsFreshLinks } from './links';
 import { isCallable, pickableModels, unavailableText } from './models';
 import { costText, formatUsd } from './money';
-import { userMessage } from './problem-messages';
+import { failureReason, userMessage } from './problem-messages';
 import { jobProgress, jobTiming, timingOfJob, UNKNOWN_JOB_TIMING } from './progress';
 
 const CORE = 'stability.stable-image-core-v1:1';
@@ -218,8 +218,38 @@ describe(userMessage.name, () => {
     [ErrorCode.MODEL_ACCESS_DENIED, /first use starts an AWS Marketplace subscription/],
     [ErrorCode.SERVICE_UNAVAILABLE, /unavailable for a moment: try again/],
     [ErrorCode.INTERNAL, /on our side/],
+    [ErrorCode.UNSUPPORTED_MEDIA_TYPE, /Only JPEG, PNG and WebP images can be edited/],
   ])('says %s in words a person understands', (code, message) => {
     expect(userMessage(problem(code)).message).toMatch(message);
+  });
+
+  it.each([
+    [ErrorCode.INPUT_IMAGE_FILTERED, /^Your image was blocked/],
+    [ErrorCode.INPUT_IMAGE_UNREADABLE, /empty, cut short or damaged/],
+    [ErrorCode.INPUT_IMAGE_TYPE, /not a JPEG, PNG or WebP image/],
+    [ErrorCode.INPUT_IMAGE_TOO_LARGE, /too many pixels/],
+    [ErrorCode.INPUT_IMAGE_ANIMATED, /Animated images cannot be edited/],
+    [ErrorCode.INPUT_IMAGE_OUT_OF_LIMITS, /size limits: let the app fit it/],
+  ])('says the image problem %s in words, never the generic one', (code, message) => {
+    const said = userMessage(problem(code));
+    expect(said.message).toMatch(message);
+    expect(said.retryable).toBe(false);
+    expect(failureReason(problem(code))).not.toBe('failed');
+  });
+
+  it('tells an image too large from a prompt too long by the field the problem names', () => {
+    const image = problem(ErrorCode.PAYLOAD_TOO_LARGE, 'x', {
+      errors: [{ field: 'bytes', rule: 'max', message: 'too big' }],
+    });
+    expect(userMessage(image)).toMatchObject({ title: 'Image too large', message: /larger than 30 MB/ });
+    expect(userMessage(problem(ErrorCode.PAYLOAD_TOO_LARGE)).message).toMatch(/shorten the prompt/);
+  });
+
+  it('says which limit an image is outside of, in the server’s words', () => {
+    const p = problem(ErrorCode.INPUT_IMAGE_OUT_OF_LIMITS, 'each side must be at least 64 px');
+    expect(userMessage(p).message).toBe(
+      'Each side must be at least 64 px. Let the app fit the image, or choose another one.',
+    );
   });
 });
 
@@ -229,5 +259,18 @@ describe(formatDay.name, () => {
     expect(formatTime('2026-11-24T10:15:00Z')).toMatch(/\d{1,2}:15/);
     expect(formatDay('x')).toBe('');
     expect(formatTime('')).toBe('');
+  });
+});
+
+describe('timingOfJob behind a queue', () => {
+  it('moves the expected time and the slow mark by the wait the queue ahead was expected to take', () => {
+    const job = { request: { count: 1 } } as Pick<Generation, 'request'>;
+    const alone = timingOfJob(job, undefined);
+    const behind = timingOfJob(job, undefined, 42);
+    expect(behind.expectedSeconds - alone.expectedSeconds).toBe(42);
+    expect(behind.slowAfterSeconds - alone.slowAfterSeconds).toBe(42);
+    // 50 s into a job that waited 42 s for its turn: not "taking longer than usual" yet
+    expect(jobProgress(50, behind).slow).toBe(false);
+    expect(jobProgress(50, alone).slow).toBe(true);
   });
 });

@@ -1,0 +1,78 @@
+import { ErrorCode } from '../errors/error-code';
+import { FieldError, problem, validationProblem } from '../errors/problem-details';
+import type { ValidationResult } from '../validation/validate-generate-image-request';
+import {
+  CreateUploadRequest,
+  UPLOAD_CONTENT_TYPES,
+  UPLOAD_MAX_BYTES,
+  UploadContentType,
+} from './edit-image-request';
+
+const CREATE_UPLOAD_REQUEST_FIELDS = [
+  'contentType',
+  'bytes',
+] as const satisfies readonly (keyof CreateUploadRequest)[];
+
+/**
+ * Checks a request for an upload ticket before any is made: the answers a person can act on come first,
+ * as the upload itself would get them (a type other than JPEG, PNG or WebP is 415 UNSUPPORTED_MEDIA_TYPE, more
+ * than UPLOAD_MAX_BYTES 413 PAYLOAD_TOO_LARGE, each naming its field in `errors`); anything else malformed is 400 VALIDATION_FAILED naming the field.
+ * The browser, the BFF and the generator all call it.
+ */
+export function validateCreateUploadRequest(input: unknown): ValidationResult<CreateUploadRequest> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return {
+      ok: false,
+      problem: validationProblem([
+        { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
+      ]),
+    };
+  const body = input as Record<string, unknown>;
+  const known = new Set<string>(CREATE_UPLOAD_REQUEST_FIELDS);
+  const errors: FieldError[] = Object.keys(body)
+    .filter((k) => !known.has(k))
+    .map((k) => ({
+      field: k.slice(0, 64),
+      rule: 'whitelistValidation',
+      message: `property ${k.slice(0, 64)} should not exist`,
+    }));
+  const { contentType, bytes } = body;
+  if (typeof contentType !== 'string' || contentType === '')
+    errors.push({
+      field: 'contentType',
+      rule: 'isString',
+      message: `contentType must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
+    });
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1)
+    errors.push({ field: 'bytes', rule: 'isInt', message: 'bytes must be a whole number of at least 1' });
+  if (errors.length > 0) return { ok: false, problem: validationProblem(errors) };
+
+  if (!(UPLOAD_CONTENT_TYPES as readonly string[]).includes(contentType as string))
+    return {
+      ok: false,
+      problem: problem(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        `only JPEG, PNG and WebP images can be edited (${UPLOAD_CONTENT_TYPES.join(', ')})`,
+        // The field named, so that a client can tell the image from the request body (also 415).
+        {
+          errors: [
+            {
+              field: 'contentType',
+              rule: 'isIn',
+              message: `contentType must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`,
+            },
+          ],
+        },
+      ),
+    };
+  if ((bytes as number) > UPLOAD_MAX_BYTES)
+    return {
+      ok: false,
+      problem: problem(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `the image is larger than ${UPLOAD_MAX_BYTES / (1024 * 1024)} MB: make it smaller and try again`,
+        { errors: [{ field: 'bytes', rule: 'max', message: `bytes must be at most ${UPLOAD_MAX_BYTES}` }] },
+      ),
+    };
+  return { ok: true, value: { contentType: contentType as UploadContentType, bytes: bytes as number } };
+}
