@@ -7,13 +7,12 @@ import {
   isUploadRef,
   ProblemError,
   ServiceInputName,
-  UPLOAD_CONTENT_TYPES,
   UPLOAD_ID_PATTERN,
   UPLOAD_MAX_BYTES,
   UploadedImage,
   UploadTicket,
+  validateCreateUploadRequest,
   validateEditImageRequest,
-  validationProblem,
 } from '@imagegen/contracts';
 
 import { uploadKey } from './generation-view';
@@ -37,45 +36,9 @@ export async function createUpload(
   ownerId: string,
   body: unknown,
 ): Promise<UploadTicket> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new ProblemError(
-      validationProblem([{ field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' }]),
-    );
-  const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => k !== 'contentType' && k !== 'bytes');
-  if (unknown.length > 0)
-    throw new ProblemError(
-      validationProblem(
-        unknown.map((f) => ({
-          field: f.slice(0, 64),
-          rule: 'whitelistValidation',
-          message: `property ${f.slice(0, 64)} should not exist`,
-        })),
-      ),
-    );
-  const bytes = b['bytes'];
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1)
-    throw new ProblemError(
-      validationProblem([
-        {
-          field: 'bytes',
-          rule: 'isInt',
-          message: 'bytes must be the size of the file, a whole number above 0',
-        },
-      ]),
-    );
-  const contentType = b['contentType'];
-  if (!(UPLOAD_CONTENT_TYPES as readonly unknown[]).includes(contentType))
-    throw ProblemError.of(
-      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-      `only ${UPLOAD_CONTENT_TYPES.join(', ')} images can be uploaded`,
-    );
-  if (bytes > UPLOAD_MAX_BYTES)
-    throw ProblemError.of(
-      ErrorCode.PAYLOAD_TOO_LARGE,
-      `the image must be at most ${UPLOAD_MAX_BYTES / 1024 / 1024} MB`,
-    );
-  const request = b as unknown as CreateUploadRequest;
+  const validated = validateCreateUploadRequest(body);
+  if (!validated.ok) throw new ProblemError(validated.problem);
+  const request: CreateUploadRequest = validated.value;
   const uploadId = `up${deps.ids.newId()}`;
   const post = await deps.signer.presignPost({
     key: uploadKey(ownerId, uploadId),

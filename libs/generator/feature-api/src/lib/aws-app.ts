@@ -13,7 +13,7 @@ import {
   S3UrlSigner,
   SqsWorkerQueue,
 } from '@imagegen/generator/data-access-aws';
-import { ParametersWriter, SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import { ParametersWriter, SharpInputImages, SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
   GeneratorDeps,
   ImageMetadataPort,
@@ -105,13 +105,8 @@ function baseDeps(
       workerConcurrency: settings.workerConcurrency,
       budgets: settings.budgets,
     },
-    // TODO(merge): the sharp input checks (data-access-images' input-images) once they land on main.
-    images: {
-      inspect: () => Promise.reject(new Error('the input checks are not wired yet')),
-      prepare: () => Promise.reject(new Error('the input checks are not wired yet')),
-      prepareMask: () => Promise.reject(new Error('the input checks are not wired yet')),
-      compact: () => Promise.reject(new Error('the input checks are not wired yet')),
-    },
+    // sharp is loaded on the first check only (the abandoned-job function never checks an image).
+    images: new SharpInputImages(),
     catalog: findModel,
     services: findImageService,
     models: () => MODEL_CATALOG,

@@ -99,7 +99,7 @@ describe(buildStabilityServicesRequest.name, () => {
     expect(body).not.toHaveProperty('aspect_ratio');
   });
 
-  it('sends the style guide its aspect ratio and a fast upscale nothing but the image', () => {
+  it('sends the style guide its aspect ratio, and a fast upscale nothing but the image (no seed: it takes none)', () => {
     expect(
       bodyFor({
         serviceId: 'stability.stable-image-style-guide-v1:0',
@@ -116,7 +116,6 @@ describe(buildStabilityServicesRequest.name, () => {
     });
     expect(bodyFor({ serviceId: 'stability.stable-fast-upscale-v1:0', image: UPLOAD })).toEqual({
       image: 'SU1H',
-      seed: 9,
       output_format: 'png',
     });
   });

@@ -14,7 +14,7 @@ export interface ServiceRequestImages {
  * The InvokeModel body of a Stability Image Service (AWS's page,
  * https://docs.aws.amazon.com/bedrock/latest/userguide/stable-image-services.html): each image in the
  * field the catalog entry names for it (`image`, or `init_image` and `style_image` for style transfer;
- * `mask`), the service's params by their AWS names, `seed` and `output_format`. SD3.5 Large's
+ * `mask`), the service's params by their AWS names, `seed` (where the service takes one) and `output_format`. SD3.5 Large's
  * image-to-image (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-3-5-large.html)
  * is `mode: "image-to-image"` with `image` and `strength`, and no `aspect_ratio`: the output follows the input.
  */
@@ -33,7 +33,8 @@ export function buildStabilityServicesRequest(
   // Only the fields the catalog lists for the service (the validator kept no other).
   for (const spec of service.params) if (params[spec.name] !== undefined) body[spec.name] = params[spec.name];
   if (service.kind === 'image-to-image') body['mode'] = 'image-to-image';
-  body['seed'] = seed;
+  // Remove background and fast upscale take no seed (AWS's page lists none for them).
+  if (service.takesSeed) body['seed'] = seed;
   body['output_format'] = request.outputFormat;
   return body;
 }
