@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import sharp from 'sharp';
+
+import { ErrorCode, Generation, UploadTicket } from '@imagegen/contracts';
+import { createLogger } from '@imagegen/shared/util-logging';
+
+import { LocalCloud, startLocalCloud } from './local-cloud';
+import { loadLocalCloudSettings } from './settings';
+import { generatorApi } from './testing/generator-api';
+import { inProcessStackEnv } from './testing/stack-env';
+import { bucketKeys } from './testing/stack-invariants';
+
+// Image editing through the whole local stack, IAM enforced from the template: a browser-style upload by
+// the presigned POST the generator's SDK signed (fetch, multipart/form-data, straight to the S3 stand-in),
+// its check, and an inpaint with a painted mask run by the worker against the Bedrock stand-in.
+const OWNER = 'anon-edits-1';
+const INPAINT = 'stability.stable-image-inpaint-v1:0';
+const WIDTH = 256;
+const HEIGHT = 192;
+/** The painted area: white in the mask. */
+const HOLE = { left: 96, top: 64, width: 64, height: 64 };
+const GROW_MASK = 2;
+
+let dir: string;
+let cloud: LocalCloud;
+const api = generatorApi(() => cloud.urls.apiGateway, OWNER);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'imagegen-edits-'));
+  cloud = await startLocalCloud({
+    settings: loadLocalCloudSettings(
+      inProcessStackEnv(dir, { LOCAL_BEDROCK_LATENCY_MS: '0', LOCAL_RETENTION_SWEEP_SECONDS: '0' }),
+    ),
+    log: createLogger({ service: 'local-cloud', destination: new Writable({ write: (_c, _e, d) => d() }) }),
+  });
+});
+
+afterAll(async () => {
+  await cloud?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A photo-like gradient, every pixel different from its neighbours' colour. */
+async function photo(): Promise<Uint8Array> {
+  const raw = Buffer.alloc(WIDTH * HEIGHT * 3);
+  for (let y = 0; y < HEIGHT; y++)
+    for (let x = 0; x < WIDTH; x++) {
+      const i = (y * WIDTH + x) * 3;
+      raw[i] = x;
+      raw[i + 1] = (y * 4) % 256;
+      raw[i + 2] = (x + y) % 256;
+    }
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+}
+
+/** White (edit) on black (keep), as the editor exports it. */
+async function mask(): Promise<Uint8Array> {
+  const hole = await sharp({
+    create: { width: HOLE.width, height: HOLE.height, channels: 3, background: '#ffffff' },
+  })
+    .png()
+    .toBuffer();
+  return new Uint8Array(
+    await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#000000' } })
+      .composite([{ input: hole, left: HOLE.left, top: HOLE.top }])
+      .png()
+      .toBuffer(),
+  );
+}
+
+/** Asks for a ticket, then POSTs the file as a browser form would (the ticket's fields first, the file last). */
+async function upload(
+  bytes: Uint8Array,
+  contentType = 'image/png',
+): Promise<UploadTicket & { status: number }> {
+  const asked = await api.call('POST', '/uploads', { contentType, bytes: bytes.length });
+  expect(asked.status).toBe(201);
+  const ticket = asked.body as UploadTicket;
+  const form = new FormData();
+  for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
+  form.append('file', new Blob([Buffer.from(bytes)], { type: contentType }), 'picture.png');
+  const posted = await fetch(ticket.url, { method: 'POST', body: form });
+  return { ...ticket, status: posted.status };
+}
+
+async function rgb(bytes: Uint8Array): Promise<Buffer> {
+  return sharp(bytes).removeAlpha().raw().toBuffer();
+}
+
+describe('image editing through the local stack', () => {
+  it('uploads by presigned POST, checks the upload, and inpaints only the masked pixels', async () => {
+    // GIVEN a photo and a mask uploaded straight to S3 with the generator's presigned POSTs
+    const original = await photo();
+    const image = await upload(original);
+    expect(image.status).toBe(204);
+    const painted = await upload(await mask());
+    expect(painted.status).toBe(204);
+    // AND checked: decoded by the input checks, with a link for the editor's canvas
+    const checked = await api.call('POST', `/uploads/${image.uploadId}/check`);
+    expect(checked.status).toBe(200);
+    expect(checked.body).toMatchObject({
+      uploadId: image.uploadId,
+      width: WIDTH,
+      height: HEIGHT,
+      format: 'png',
+    });
+    expect(
+      Buffer.from(await (await fetch(checked.body.url)).arrayBuffer()).equals(Buffer.from(original)),
+    ).toBe(true);
+
+    // WHEN an inpaint of the masked area is asked for
+    const created = await api.call(
+      'POST',
+      '/edits',
+      {
+        serviceId: INPAINT,
+        image: { uploadId: image.uploadId },
+        mask: { uploadId: painted.uploadId },
+        params: { prompt: 'a red door', grow_mask: GROW_MASK },
+        seed: 42,
+      },
+      OWNER,
+      { 'idempotency-key': 'edits-int-spec-1' },
+    );
+    expect(created.status).toBe(202);
+    const job: Generation = await api.settled(created.body.id);
+
+    // THEN it made one image of the photo's size, at the service's price
+    expect(job).toMatchObject({ status: 'succeeded', modelId: INPAINT, costUsd: 0.07 });
+    expect(job.images[0]).toMatchObject({ width: WIDTH, height: HEIGHT, format: 'png' });
+    // AND every pixel away from the painted area (and its grown edge) is the photo's own
+    const edited = await rgb(new Uint8Array(await (await fetch(job.images[0].url)).arrayBuffer()));
+    const before = await rgb(original);
+    const margin = GROW_MASK + 2;
+    let changedOutside = 0;
+    let changedInside = 0;
+    for (let y = 0; y < HEIGHT; y++)
+      for (let x = 0; x < WIDTH; x++) {
+        const i = (y * WIDTH + x) * 3;
+        const same =
+          edited[i] === before[i] && edited[i + 1] === before[i + 1] && edited[i + 2] === before[i + 2];
+        const inside =
+          x >= HOLE.left && x < HOLE.left + HOLE.width && y >= HOLE.top && y < HOLE.top + HOLE.height;
+        const near =
+          x >= HOLE.left - margin &&
+          x < HOLE.left + HOLE.width + margin &&
+          y >= HOLE.top - margin &&
+          y < HOLE.top + HOLE.height + margin;
+        if (inside && !same) changedInside++;
+        if (!near && !same) changedOutside++;
+      }
+    expect(changedOutside).toBe(0);
+    expect(changedInside).toBeGreaterThan((HOLE.width * HOLE.height) / 2);
+    // AND the edit is listed under nothing (it started from an upload), its inputs kept with the job
+    const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
+    expect(keys.filter((k) => k.startsWith(`owners/${OWNER}/generations/${job.id}/inputs/`)).sort()).toEqual([
+      `owners/${OWNER}/generations/${job.id}/inputs/image`,
+      `owners/${OWNER}/generations/${job.id}/inputs/mask`,
+    ]);
+  });
+
+  it("refuses a file that is no image at its check, leaving nothing behind, and another owner's upload as 404", async () => {
+    const bad = await upload(new TextEncoder().encode('GIF89a, or anything else'));
+    expect(bad.status).toBe(204);
+    const theirs = await api.call('POST', `/uploads/${bad.uploadId}/check`, undefined, 'anon-someone-else');
+    expect(theirs.status).toBe(404);
+    const checked = await api.call('POST', `/uploads/${bad.uploadId}/check`);
+    expect(checked.status).toBe(422);
+    expect(checked.body.code).toBe(ErrorCode.INPUT_IMAGE_TYPE);
+    const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
+    expect(keys.filter((k) => k.includes(bad.uploadId))).toEqual([]);
+  });
+});
