@@ -158,7 +158,7 @@ describe('image editing through the local stack', () => {
       }
     expect(changedOutside).toBe(0);
     expect(changedInside).toBeGreaterThan((HOLE.width * HOLE.height) / 2);
-    // AND the edit is listed under nothing (it started from an upload), its inputs kept with the job
+    // AND its inputs are kept with the job (the uploads themselves expire)
     const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
     expect(keys.filter((k) => k.startsWith(`owners/${OWNER}/generations/${job.id}/inputs/`)).sort()).toEqual([
       `owners/${OWNER}/generations/${job.id}/inputs/image`,

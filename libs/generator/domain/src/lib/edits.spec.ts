@@ -5,7 +5,8 @@ import { readParametersText } from '@imagegen/shared/util-image-codecs';
 import { FakeDeps, fakeDeps, fakePng, runAll } from '../testing';
 import { checkUpload, createEdit, createUpload } from './edits';
 import { uploadKey } from './generation-view';
-import { createGeneration, getGeneration, listGenerations } from './use-cases';
+import { modelEta } from './models';
+import { createGeneration, deleteGeneration, getGeneration, listGenerations } from './use-cases';
 import { BEDROCK_BODY_MAX_BYTES } from './worker';
 
 const OWNER = 'anon-owner-1';
@@ -144,6 +145,22 @@ describe(createEdit.name, () => {
     expect(p.detail).toContain('$0.14');
     expect(sut.repository.records.size).toBe(0);
     expect([...sut.store.objects.keys()]).toEqual([uploadKey(OWNER, image)]);
+  });
+
+  it("deletes an edit's copied inputs with the edit, and leaves the upload to its expiry", async () => {
+    const sut = fakeDeps();
+    const image = await uploaded(sut);
+    const job = await inpaint(sut, { image: { uploadId: image } });
+    await runAll(sut);
+    await deleteGeneration(sut, OWNER, job.id);
+    expect([...sut.store.objects.keys()]).toEqual([uploadKey(OWNER, image)]);
+  });
+
+  it("tells the wait of an edit from its service's catalog figure until durations are measured", async () => {
+    const sut = fakeDeps();
+    expect((await modelEta(sut, 'stability.stable-creative-upscale-v1:0')).p50Seconds).toBe(
+      findImageService('stability.stable-creative-upscale-v1:0')?.expectedSecondsPerImage,
+    );
   });
 
   it('answers the first job again for a retry with the same Idempotency-Key', async () => {
