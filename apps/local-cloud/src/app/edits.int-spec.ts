@@ -5,13 +5,14 @@ import { Writable } from 'node:stream';
 import sharp from 'sharp';
 
 import { ErrorCode, Generation, UploadTicket } from '@imagegen/contracts';
+import { filteredInputImage } from '@imagegen/local-cloud/feature-bedrock';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings } from './settings';
 import { generatorApi } from './testing/generator-api';
 import { inProcessStackEnv } from './testing/stack-env';
-import { bucketKeys } from './testing/stack-invariants';
+import { bucketKeys, jobRecords } from './testing/stack-invariants';
 
 // Image editing through the whole local stack, IAM enforced from the template: a browser-style upload by
 // the presigned POST the generator's SDK signed (fetch, multipart/form-data, straight to the S3 stand-in),
@@ -176,5 +177,56 @@ describe('image editing through the local stack', () => {
     expect(checked.body.code).toBe(ErrorCode.INPUT_IMAGE_TYPE);
     const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
     expect(keys.filter((k) => k.includes(bad.uploadId))).toEqual([]);
+  });
+
+  /** The owner's spending as the generator counts it (what a job reserved is held until it ends). */
+  const spent = async () => (await api.call('GET', '/summary')).body.spentUsd as number;
+  const jobKeys = async (id: string) =>
+    (await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb })).filter((k) =>
+      k.startsWith(`owners/${OWNER}/generations/${id}/`),
+    );
+
+  it('fails an edit whose image is outside the limits before any model call: refunded, nothing left but the record', async () => {
+    // GIVEN an upload of 4:1, outside the services' 2.5:1, and no fit asked for
+    const wide = await sharp({ create: { width: 800, height: 200, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const image = await upload(new Uint8Array(wide));
+    const calls = cloud.bedrock.stats().invocations;
+    const before = await spent();
+    // WHEN it is sent to be erased
+    const created = await api.call('POST', '/edits', {
+      serviceId: 'stability.stable-image-erase-object-v1:0',
+      image: { uploadId: image.uploadId },
+      count: 2,
+    });
+    expect(created.status).toBe(202);
+    const job = await api.settled(created.body.id);
+    // THEN the job failed with the input's problem, Bedrock was never called, nothing was charged
+    expect(job).toMatchObject({
+      status: 'failed',
+      costUsd: 0,
+      error: { code: ErrorCode.INPUT_IMAGE_OUT_OF_LIMITS },
+    });
+    expect(cloud.bedrock.stats().invocations).toBe(calls);
+    expect(await spent()).toBe(before);
+    // AND only the record is left of it (its copied inputs are gone)
+    expect(await jobKeys(job.id)).toEqual([]);
+    const records = await jobRecords({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
+    expect(records.some((r) => r.id === job.id)).toBe(true);
+  });
+
+  it('says "your image was blocked" when Bedrock filters the input image, and keeps nothing of the job', async () => {
+    const image = await upload(new Uint8Array(await filteredInputImage(256, 256)));
+    const created = await api.call('POST', '/edits', {
+      serviceId: INPAINT,
+      image: { uploadId: image.uploadId },
+      params: { prompt: 'a garden' },
+    });
+    expect(created.status).toBe(202);
+    const job = await api.settled(created.body.id);
+    expect(job).toMatchObject({ status: 'failed', error: { code: ErrorCode.INPUT_IMAGE_FILTERED } });
+    expect(job.error?.detail).toMatch(/your image was blocked/i);
+    expect(await jobKeys(job.id)).toEqual([]);
   });
 });
