@@ -134,6 +134,20 @@ describe(createEdit.name, () => {
     expect([...sut.repository.records.values()].filter((r) => r.ownerId === OWNER)).toEqual([]);
   });
 
+  it('refuses a service this account cannot call, saying so, with nothing recorded or copied', async () => {
+    const sut = fakeDeps();
+    sut.access.answers.set(INPAINT, { availability: 'no-access', reason: 'not authorized to use Inpaint' });
+    const image = await uploaded(sut);
+    const p = await problemOf(inpaint(sut, { image: { uploadId: image } }));
+    expect(p).toMatchObject({
+      status: 403,
+      code: ErrorCode.MODEL_ACCESS_DENIED,
+      detail: 'not authorized to use Inpaint',
+    });
+    expect(sut.repository.records.size).toBe(0);
+    expect([...sut.store.objects.keys()]).toEqual([uploadKey(OWNER, image)]);
+  });
+
   it('refuses an edit the budget cannot hold, with nothing recorded or copied', async () => {
     const sut = fakeDeps();
     Object.assign(sut.settings, {

@@ -17,7 +17,7 @@ import {
 
 import { uploadKey } from './generation-view';
 import { GeneratorDeps } from './ports';
-import { checkIdempotencyKey, createJob, ownJob } from './use-cases';
+import { checkAccess, checkIdempotencyKey, createJob, ownJob } from './use-cases';
 
 /** How long a presigned POST may be used: long enough for a 30 MB upload on a slow line, short enough not to linger. */
 export const UPLOAD_POST_EXPIRY_SECONDS = 600;
@@ -146,6 +146,7 @@ export async function createEdit(
   ];
   const inputs: { name: ServiceInputName; from: string }[] = [];
   for (const [name, ref] of refs) if (ref) inputs.push({ name, from: await ownInputKey(deps, ownerId, ref) });
+  await checkAccess(deps, service);
   return createJob(
     deps,
     ownerId,

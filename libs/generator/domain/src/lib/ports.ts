@@ -51,6 +51,8 @@ export interface ModelAccess {
 export interface ModelAccessPort {
   /** Never throws: a control plane that cannot be asked answers `unknown`. */
   check(model: ModelCatalogEntry): Promise<ModelAccess>;
+  /** The same for an image service (callable from any region its inference profile routes to). */
+  checkService(service: ImageServiceEntry): Promise<ModelAccess>;
 }
 
 /** An object's size and type, as stored. */

@@ -6,6 +6,7 @@ import {
   GENERATION_ID_PATTERN,
   GenerationPage,
   IDEMPOTENCY_KEY_PATTERN,
+  ImageServiceEntry,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
   problem,
@@ -43,9 +44,15 @@ export async function ownJob(deps: GeneratorDeps, ownerId: string, id: string): 
   return record;
 }
 
-/** A model this account cannot call is refused before anything is written (in words that say how to fix it). */
-async function checkAccess(deps: GeneratorDeps, model: ModelCatalogEntry): Promise<void> {
-  const access = await deps.access.check(model);
+/**
+ * A model (or image service) this account cannot call is refused before anything is written (in words
+ * that say how to fix it).
+ */
+export async function checkAccess(
+  deps: GeneratorDeps,
+  model: ModelCatalogEntry | ImageServiceEntry,
+): Promise<void> {
+  const access = 'family' in model ? await deps.access.check(model) : await deps.access.checkService(model);
   if (access.availability === 'no-access' || access.availability === 'wrong-region') {
     throw ProblemError.of(
       ErrorCode.MODEL_ACCESS_DENIED,

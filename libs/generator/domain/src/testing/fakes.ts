@@ -197,6 +197,10 @@ export class FakeAccess implements ModelAccessPort {
   async check(model: ModelCatalogEntry): Promise<ModelAccess> {
     return this.answers.get(model.id) ?? { availability: 'available' };
   }
+
+  async checkService(service: ImageServiceEntry): Promise<ModelAccess> {
+    return this.answers.get(service.id) ?? { availability: 'available' };
+  }
 }
 
 /** The budget and queue counters (the table's `spend|…` and `inflight|…` items), shared by the fakes. */

@@ -163,7 +163,10 @@ export function createWorkerApp(
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
     ...workerPorts(settings, traced),
-    access: { check: () => Promise.reject(elsewhere('model access', 'worker')) },
+    access: {
+      check: () => Promise.reject(elsewhere('model access', 'worker')),
+      checkService: () => Promise.reject(elsewhere('model access', 'worker')),
+    },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'worker')) },
   });
   return createWorkerAppFromDeps(deps, log);
@@ -183,7 +186,10 @@ export function createAbandonedApp(
     },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
     metadata: notWired('the image metadata writer', 'abandoned-job'),
-    access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
+    access: {
+      check: () => Promise.reject(elsewhere('model access', 'abandoned-job')),
+      checkService: () => Promise.reject(elsewhere('model access', 'abandoned-job')),
+    },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
   });
   const { handleAbandoned, handleDeadLetters } = createWorkerAppFromDeps(deps, log);
