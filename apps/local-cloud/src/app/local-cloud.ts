@@ -568,7 +568,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     apiGateway = await startApiGatewayStandIn({
       port: ports.apiGateway,
-      handler: (event) => app('api').handleApi(event),
+      // The API function's events and answers are invocation payloads too (counted: no image may be one).
+      handler: async (event) => {
+        lambda?.notePayload(event);
+        const result = await app('api').handleApi(event);
+        lambda?.notePayload(result);
+        return result;
+      },
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       methods: topology.api.methods,

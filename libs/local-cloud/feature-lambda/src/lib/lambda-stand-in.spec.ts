@@ -108,6 +108,37 @@ describe(startLambdaStandIn.name, () => {
     }
   });
 
+  it('counts the bytes crossing the invocation boundary, and those that held an image in any form', async () => {
+    const sut = await standIn(async (e) => ({ echo: e }));
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const webp = Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1');
+    try {
+      await client(sut.url).send(
+        new InvokeCommand({
+          FunctionName: 'worker',
+          Payload: new TextEncoder().encode('{"key":"uploads/a/up1"}'),
+        }),
+      );
+      expect(sut.stats().payloads).toMatchObject({ count: 2, imageBytes: 0 });
+      expect(sut.stats().payloads.bytes).toBeGreaterThan(0);
+      // An image in an event (base64 PNG), in a result (base64 WebP), or as a serialized Buffer: counted
+      sut.notePayload({ image: png.toString('base64') });
+      expect(sut.stats().payloads.imageBytes).toBeGreaterThan(0);
+      sut.resetStats();
+      sut.notePayload({ body: JSON.stringify({ style: webp.toString('base64') }) });
+      sut.notePayload({ raw: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) });
+      sut.notePayload({
+        url: 'https://bucket.s3.amazonaws.com/owners/a/generations/b/c.png?X-Amz-Signature=9f',
+      });
+      const after = sut.stats().payloads;
+      expect(after.count).toBe(3);
+      expect(after.imageBytes).toBeGreaterThan(0);
+      expect(after.imageBytes).toBeLessThan(after.bytes); // the presigned link is not an image
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('keeps the cap and the retries with many small per-image events, and reports them over HTTP', async () => {
     // GIVEN 40 one-image events under a cap of 3, every fifth failing its first attempt
     let running = 0;
@@ -144,6 +175,7 @@ describe(startLambdaStandIn.name, () => {
         concurrency: 3,
         invocations: 48,
         failures: 0,
+        payloads: { count: 48, bytes: expect.any(Number), largest: expect.any(Number), imageBytes: 0 },
       });
       // AND the peak starts again on reset, the counters do not
       const reset = await (await fetch(`${sut.url}/__stats/reset`, { method: 'POST' })).json();

@@ -157,6 +157,29 @@ export interface LambdaStats {
    * on-failure destination), and messages that reached a dead-letter queue a mapping consumes.
    */
   readonly failures: number;
+  /** Invocation payloads (events in, synchronous results out) since start or the last reset. */
+  readonly payloads: PayloadStats;
+}
+
+/** What passed through invocation payloads: images must never (jobs carry S3 keys; the browser posts to S3). */
+export interface PayloadStats {
+  readonly count: number;
+  readonly bytes: number;
+  readonly largest: number;
+  /** Bytes of the payloads that held an image (PNG, JPEG or WebP, raw or base64). */
+  readonly imageBytes: number;
+}
+
+/**
+ * PNG, JPEG and WebP file signatures as a JSON payload could carry them: base64 (`iVBORw0KGgo`, `/9j/`, `UklG…RUJQ`
+ * for RIFF….WEBP) or a serialized Buffer's byte array.
+ */
+const IMAGE_SIGNATURES =
+  /iVBORw0KGgo|\/9j\/[0-9A-Za-z+/]{4}|UklG[0-9A-Za-z+/]{8}RUJQ|"data":\[(?:137,80,78,71|255,216,255|82,73,70,70)/;
+
+/** Whether a payload holds an image, in any form a JSON event could carry it. */
+export function holdsImage(text: string): boolean {
+  return IMAGE_SIGNATURES.test(text);
 }
 
 export interface LambdaCloseOptions {
@@ -178,6 +201,11 @@ export interface LambdaStandIn {
   readonly url: string;
   readonly port: number;
   stats(): LambdaStats;
+  /**
+   * Counts an event or result of a function the stack runs in-process behind API Gateway's proxy integration
+   * (the API handler): its payloads cross the same Lambda boundary.
+   */
+  notePayload(value: unknown): void;
   /** Starts the peak (maxRunning) again from what runs now; the counters keep counting. */
   resetStats(): void;
   /** Most invocations of one function running at once since start (or since the last reset). */
@@ -319,6 +347,18 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
   let maxRunning = 0;
   let invocations = 0;
   let failures = 0;
+  let payloads: PayloadStats = { count: 0, bytes: 0, largest: 0, imageBytes: 0 };
+  /** Counts an event or a result as it crosses the invocation boundary. */
+  const notePayload = (value: unknown) => {
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+    const bytes = Buffer.byteLength(text);
+    payloads = {
+      count: payloads.count + 1,
+      bytes: payloads.bytes + bytes,
+      largest: Math.max(payloads.largest, bytes),
+      imageBytes: payloads.imageBytes + (holdsImage(text) ? bytes : 0),
+    };
+  };
   let closing = false;
   let deadline: number | undefined;
   let idleWaiters: (() => void)[] = [];
@@ -465,6 +505,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     const fn = config(item.name);
     try {
       invocations++;
+      notePayload(item.event);
       if (!fn) throw new Error(`no function ${item.name}`);
       await withTimeout(
         () => fn.handler(item.event, { awsRequestId: item.id, functionName: item.name }),
@@ -558,6 +599,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     const item: QueuedEvent = { id, name: fn, event, attempt: 0 };
     mapping.inRun += messages.length;
     invocations++;
+    notePayload(event);
     const run = (async () => {
       const ids = messages.map((m) => m.messageId);
       let failed: Set<string>;
@@ -668,9 +710,11 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     concurrency: options.concurrency,
     invocations,
     failures,
+    payloads,
   });
   const resetStats = () => {
     maxRunning = running.size;
+    payloads = { count: 0, bytes: 0, largest: 0, imageBytes: 0 };
     peaks.clear();
     for (const { item } of running.values()) notePeak(item.name);
   };
@@ -789,11 +833,13 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     try {
       const fn = config(name);
       if (!fn) throw new Error(`no function ${name}`);
+      notePayload(event);
       const result = await withTimeout(
         () => fn.handler(event, { awsRequestId: requestId, functionName: name }),
         fn.timeoutMs,
         requestId,
       );
+      notePayload(result ?? null);
       sendJson(res, 200, result ?? null);
     } catch (err) {
       const e = err as Error;
@@ -832,6 +878,7 @@ export async function startLambdaStandIn(options: LambdaStandInOptions): Promise
     url: server.url,
     port: server.port,
     stats,
+    notePayload,
     resetStats,
     idle,
     startEventSources: () => mappings.forEach(startMapping),
