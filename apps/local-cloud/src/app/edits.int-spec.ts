@@ -159,6 +159,9 @@ describe('image editing through the local stack', () => {
       }
     expect(changedOutside).toBe(0);
     expect(changedInside).toBeGreaterThan((HOLE.width * HOLE.height) / 2);
+    // AND no image byte crossed a Lambda invocation (the browser posted to S3; jobs carry keys)
+    expect(cloud.lambda.stats().payloads).toMatchObject({ imageBytes: 0 });
+    expect(cloud.lambda.stats().payloads.count).toBeGreaterThan(0);
     // AND its inputs are kept with the job (the uploads themselves expire)
     const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
     expect(keys.filter((k) => k.startsWith(`owners/${OWNER}/generations/${job.id}/inputs/`)).sort()).toEqual([
