@@ -232,4 +232,26 @@ describe('image editing through the local stack', () => {
     expect(job.error?.detail).toMatch(/your image was blocked/i);
     expect(await jobKeys(job.id)).toEqual([]);
   });
+
+  it("records each service's answer at its own size: outpaint extends, fast upscale is 4x, remove background has alpha", async () => {
+    const image = await upload(await photo());
+    const edit = async (body: Record<string, unknown>) => {
+      const created = await api.call('POST', '/edits', { image: { uploadId: image.uploadId }, ...body });
+      expect(created.status).toBe(202);
+      const job = await api.settled(created.body.id);
+      expect(job.status).toBe('succeeded');
+      return job;
+    };
+    const outpaint = await edit({
+      serviceId: 'stability.stable-outpaint-v1:0',
+      params: { left: 64, down: 32 },
+    });
+    expect(outpaint.images[0]).toMatchObject({ width: WIDTH + 64, height: HEIGHT + 32 });
+    const upscale = await edit({ serviceId: 'stability.stable-fast-upscale-v1:0' });
+    expect(upscale.images[0]).toMatchObject({ width: WIDTH * 4, height: HEIGHT * 4 });
+    expect(upscale.costUsd).toBe(0.03);
+    const cutOut = await edit({ serviceId: 'stability.stable-image-remove-background-v1:0' });
+    const bytes = new Uint8Array(await (await fetch(cutOut.images[0].url)).arrayBuffer());
+    expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', hasAlpha: true, width: WIDTH });
+  });
 });
