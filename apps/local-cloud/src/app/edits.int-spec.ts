@@ -254,4 +254,64 @@ describe('image editing through the local stack', () => {
     const bytes = new Uint8Array(await (await fetch(cutOut.images[0].url)).arrayBuffer());
     expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', hasAlpha: true, width: WIDTH });
   });
+
+  it('crops the mask with an image cropped to fit, so only the painted pixels change', async () => {
+    // GIVEN an 800x200 photo (4:1, wider than the services' 2.5:1) and a mask painted over x 300..400
+    const width = 800;
+    const height = 200;
+    const raw = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < raw.length; i += 3) {
+      const p = i / 3;
+      raw[i] = p % 251;
+      raw[i + 1] = (p >> 3) % 253;
+      raw[i + 2] = 60;
+    }
+    const original = await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+    const hole = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
+    const painted = await sharp({ create: { width, height, channels: 3, background: '#000000' } })
+      .composite([{ input: hole, left: 300, top: 50 }])
+      .png()
+      .toBuffer();
+    const image = await upload(new Uint8Array(original));
+    const mask = await upload(new Uint8Array(painted));
+    // WHEN it is inpainted with fit "crop"
+    const created = await api.call('POST', '/edits', {
+      serviceId: INPAINT,
+      image: { uploadId: image.uploadId },
+      mask: { uploadId: mask.uploadId },
+      params: { prompt: 'a window', grow_mask: 0 },
+      fit: 'crop',
+    });
+    expect(created.status).toBe(202);
+    const job = await api.settled(created.body.id);
+    // THEN the answer is the centre 500x200, and outside the (moved) painted square it is the photo's own
+    expect(job.images[0]).toMatchObject({ width: 500, height: 200 });
+    const edited = await rgb(new Uint8Array(await (await fetch(job.images[0].url)).arrayBuffer()));
+    const centre = await sharp(original)
+      .extract({ left: 150, top: 0, width: 500, height: 200 })
+      .raw()
+      .toBuffer();
+    let changedOutside = 0;
+    let changedInside = 0;
+    let changedLeft = 0;
+    for (let y = 0; y < 200; y++)
+      for (let x = 0; x < 500; x++) {
+        const i = (y * 500 + x) * 3;
+        const same =
+          edited[i] === centre[i] && edited[i + 1] === centre[i + 1] && edited[i + 2] === centre[i + 2];
+        const inside = x >= 150 && x < 250 && y >= 50 && y < 150;
+        const near = x >= 146 && x < 254 && y >= 46 && y < 154;
+        if (inside && !same) changedInside++;
+        if (!near && !same) changedOutside++;
+        // The square's left quarter: a mask merely resized to 500 px would sit over x 187..250 instead
+        if (inside && x < 175 && !same) changedLeft++;
+      }
+    expect(changedOutside).toBe(0);
+    expect(changedInside).toBeGreaterThan(5000);
+    expect(changedLeft).toBeGreaterThan(2000);
+  });
 });

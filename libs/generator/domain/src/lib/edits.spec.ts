@@ -253,6 +253,22 @@ describe('the worker on an edit', () => {
     expect(got.images[0]).toMatchObject({ width: 4096, height: 4096 });
   });
 
+  it('crops the mask with the image when the image is cropped to fit, so the painted area stays over the same pixels', async () => {
+    const sut = fakeDeps();
+    const image = await uploaded(sut, OWNER, fakePng(4000, 1000)); // 4:1, cropped to 2.5:1
+    const mask = await uploaded(sut, OWNER, fakePng(400, 100)); // painted on a smaller preview
+    await inpaint(sut, { image: { uploadId: image }, mask: { uploadId: mask }, fit: 'crop' });
+    await runAll(sut);
+    const sent = sut.model.calls[0].inputs;
+    expect([sent?.image.width, sent?.image.height]).toEqual([2500, 1000]);
+    // First brought to the image's own size, then cropped by the same fit, then made a mask at the sent size
+    expect(sut.images.masks).toEqual([
+      { width: 4000, height: 1000 },
+      { width: 2500, height: 1000 },
+    ]);
+    expect(sut.images.prepared.map((p) => p.fit)).toEqual(['crop', 'crop']);
+  });
+
   it('fails the job on a bad input before any call, refunds the reservation and leaves only the record', async () => {
     const sut = fakeDeps();
     Object.assign(sut.settings, {

@@ -1,7 +1,9 @@
 import {
   ErrorCode,
+  FitMode,
   ImageFailure,
   ImageServiceEntry,
+  InputImageLimits,
   problem,
   ProblemDetails,
   ProblemError,
@@ -262,9 +264,30 @@ function bodyImageBytes(inputs: ServiceInputs): number {
 }
 
 /**
+ * The mask over the prepared image's pixels. An image cropped or padded to fit has its mask cropped or
+ * padded the same way (the fit plan depends only on the size, the limits and the fit mode): the mask is
+ * brought to the image's size before fitting, fitted, then made a mask again (padding counts as black,
+ * kept). Otherwise it is resized to the prepared image.
+ */
+async function fittedMask(
+  deps: GeneratorDeps,
+  bytes: Uint8Array,
+  image: PreparedImage,
+  limits: InputImageLimits,
+  fit: FitMode,
+): Promise<Uint8Array> {
+  const size = { width: image.width, height: image.height };
+  const action = image.fitted?.action;
+  if (!image.fitted || (action !== 'crop' && action !== 'pad')) return deps.images.prepareMask(bytes, size);
+  const unfitted = await deps.images.prepareMask(bytes, image.fitted.from);
+  const fitted = await deps.images.prepare(unfitted, limits, fit);
+  return deps.images.prepareMask(fitted.bytes, size);
+}
+
+/**
  * The job's copied inputs, checked and prepared for the service: the image (and style image) decoded,
- * oriented, stripped and fitted into the service's limits as the job's fit mode says; the mask resized
- * to the prepared image. No mask on a service that takes the image's alpha as its mask sends no mask:
+ * oriented, stripped and fitted into the service's limits as the job's fit mode says; the mask brought
+ * over the prepared image's pixels (fittedMask). No mask on a service that takes the image's alpha as its mask sends no mask:
  * the transparent pixels are what is edited. PNGs too large for Bedrock's body are re-encoded as
  * high-quality WebP (alpha kept).
  */
@@ -298,7 +321,13 @@ export async function prepareInputs(
     );
   const mask =
     edit.mask && service.inputs.mask
-      ? await deps.images.prepareMask(await read('mask'), { width: image.width, height: image.height })
+      ? await fittedMask(
+          deps,
+          await read('mask'),
+          image,
+          service.inputs.image?.limits ?? SERVICE_IMAGE_LIMITS,
+          edit.fit,
+        )
       : undefined;
   const budget = BEDROCK_BODY_MAX_BYTES - BODY_FIELDS_ALLOWANCE;
   if (bodyImageBytes({ image, mask, styleImage }) > budget) {

@@ -169,6 +169,24 @@ export class FakeInputImages implements InputImagesPort {
         ErrorCode.INPUT_IMAGE_OUT_OF_LIMITS,
         `the image is outside the limits: ${violations[0]}`,
       );
+    if (fit === 'crop' || fit === 'pad') {
+      // To the nearest allowed aspect: the long side cut (crop) or the short side grown (pad).
+      const aspect = Math.min(limits.maxAspect, Math.max(limits.minAspect, width / height));
+      const fitted =
+        fit === 'crop'
+          ? width / height > aspect
+            ? { width: Math.round(height * aspect), height }
+            : { width, height: Math.round(width / aspect) }
+          : width / height > aspect
+            ? { width, height: Math.round(width / aspect) }
+            : { width: Math.round(height * aspect), height };
+      return {
+        bytes: fakePng(fitted.width, fitted.height),
+        ...fitted,
+        hasAlpha: fit === 'pad',
+        fitted: { from: { width, height }, action: fit },
+      };
+    }
     const scale = Math.sqrt(limits.maxPixels / (width * height));
     const fitted = { width: Math.floor(width * scale), height: Math.floor(height * scale) };
     return {
