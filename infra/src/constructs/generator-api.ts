@@ -480,7 +480,9 @@ export class GeneratorApi extends Construct {
       }),
     );
 
-    this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 512));
+    // 1,024 MB: an upload's check decodes every pixel (up to the input checks' cap) within API Gateway's 29 s,
+    // and Lambda's CPU share grows with memory.
+    this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 1024));
     this.apiFunction.addEnvironment('WORKER_QUEUE_URL', this.queue.queueUrl);
     // Images made at once (the mapping's MaximumConcurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
