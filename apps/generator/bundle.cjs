@@ -1,12 +1,13 @@
 // The generator's Lambda artifacts, built once: what the benchmark measures is what CDK deploys.
 //
 //   node apps/generator/bundle.cjs build                 → dist/apps/generator/{api,worker,abandoned}/index.js
-//   node apps/generator/bundle.cjs lambda-deps --cpu arm64 → dist/apps/generator/worker/node_modules (sharp)
+//   node apps/generator/bundle.cjs lambda-deps --cpu arm64 → dist/apps/generator/{api,worker}/node_modules (sharp)
 //
 // One minified esbuild bundle per handler (Node 24, CommonJS, no source map: the deployed file is
 // the measured one), each within BUDGET_BYTES, and a metafile per handler beside the folders (not
-// deployed) that says which modules went in. sharp is never bundled: the worker's folder gets it
-// from apps/generator/lambda-deps (its own lock file) for Lambda's platform, without Docker.
+// deployed) that says which modules went in. sharp is never bundled: the worker's folder (thumbnails,
+// an edit's input checks) and the API's (an upload's check) get it from apps/generator/lambda-deps (its
+// own lock file) for Lambda's platform, without Docker.
 // The Nx targets generator:build and generator:lambda-deps run this; the specs call its functions.
 const { execFileSync } = require('node:child_process');
 const { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
@@ -32,6 +33,8 @@ const BUDGET_BYTES = 600 * 1024;
  */
 const EXTERNAL = ['sharp', '@aws-lambda-powertools/*', 'aws-xray-sdk-core'];
 const LAMBDA_DEPS = 'apps/generator/lambda-deps';
+/** The handlers that load sharp at run time: the worker (thumbnails, input checks), the API (upload checks). */
+const NATIVE_HANDLERS = ['api', 'worker'];
 const DIST = 'dist/apps/generator';
 
 /**
@@ -160,6 +163,7 @@ module.exports = {
   DIST,
   EXTERNAL,
   HANDLERS,
+  NATIVE_HANDLERS,
   bundleGenerator,
   installWorkerDeps,
   lambdaNpmEnvironment,
@@ -178,7 +182,10 @@ if (require.main === module) {
             console.log(`${DIST}/${name}/index.js  ${(bytes / 1024).toFixed(1)} KiB`);
         })
       : command === 'lambda-deps'
-        ? Promise.resolve().then(() => installWorkerDeps({ cpu: option('cpu', 'arm64') }))
+        ? Promise.resolve().then(() => {
+            for (const handler of NATIVE_HANDLERS)
+              installWorkerDeps({ workerDir: join(ROOT, DIST, handler), cpu: option('cpu', 'arm64') });
+          })
         : Promise.reject(new Error('usage: bundle.cjs build | lambda-deps [--cpu arm64|x64]'));
   run.catch((err) => {
     console.error(err.message);

@@ -420,7 +420,11 @@ describe('imagegen CDK app', () => {
       ]);
       // And the S3 rights are GetObject (presign, copy source), PutObject (copy target), DeleteObject and a
       // prefix-bound ListBucket, all under owners/
-      const s3 = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+      // (uploads/ for image editing: generator-edits.spec.ts)
+      const s3 = statements.filter(
+        (s) =>
+          actions(s).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/uploads/'),
+      );
       expect(s3.flatMap(actions).sort()).toEqual([
         's3:DeleteObject',
         's3:GetObject',
@@ -441,7 +445,11 @@ describe('imagegen CDK app', () => {
         ['Worker', ['s3:DeleteObject', 's3:ListBucket', 's3:PutObject']],
         ['Abandoned', ['s3:DeleteObject', 's3:ListBucket']],
       ] as const) {
-        const s3 = roleStatements(main, handler).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
+        // (an edit's inputs, which the worker reads: generator-edits.spec.ts)
+        const s3 = roleStatements(main, handler).filter(
+          (s) =>
+            actions(s).some((a) => a.startsWith('s3:')) && !JSON.stringify(s.Resource).includes('/inputs/'),
+        );
         // Then each has exactly these S3 actions (s3:DeleteObject, never s3:DeleteObject* or s3:Abort*)
         expect({ handler, actions: s3.flatMap(actions).sort() }).toEqual({ handler, actions: [...expected] });
         for (const s of s3) {
@@ -1163,10 +1171,11 @@ describe('imagegen CDK app', () => {
       dist = mkdtempSync(join(tmpdir(), 'imagegen-generator-dist-'));
       outdirs.push(dist);
       built = await generatorBundle.bundleGenerator({ outdir: dist });
-      generatorBundle.installWorkerDeps({
-        workerDir: join(dist, 'worker'),
-        cpu: npmCpu(GENERATOR_ARCHITECTURE),
-      });
+      for (const handler of ['worker', 'api'])
+        generatorBundle.installWorkerDeps({
+          workerDir: join(dist, handler),
+          cpu: npmCpu(GENERATOR_ARCHITECTURE),
+        });
       // And no Docker at all: CDK would run this binary for any Docker step, and it does not exist
       const docker = process.env['CDK_DOCKER'];
       process.env['CDK_DOCKER'] = '/nonexistent/docker';
@@ -1234,8 +1243,10 @@ describe('imagegen CDK app', () => {
       ).toEqual([`sharp-libvips-linux-${cpu}`, `sharp-linux-${cpu}`]);
     });
 
-    it('leaves sharp out of the API and abandoned-job functions, and out of every bundle', () => {
-      for (const fn of ['Api', 'Abandoned'] as const) {
+    it('leaves sharp out of the abandoned-job function, and out of every bundle', () => {
+      // (The API ships it too: an upload's check decodes the image.)
+      expect(existsSync(join(assets.Api as string, 'node_modules/sharp/package.json'))).toBe(true);
+      for (const fn of ['Abandoned'] as const) {
         expect({ fn, nodeModules: existsSync(join(assets[fn] as string, 'node_modules')) }).toEqual({
           fn,
           nodeModules: false,

@@ -8,13 +8,14 @@ import { DEFAULT_CONFIG, ImagegenConfig } from './config';
 import {
   GENERATOR_ARCHITECTURE,
   GENERATOR_DIST_CONTEXT,
+  NATIVE_MODULE_HANDLERS,
   npmCpu,
   WORKER_NODE_MODULES,
 } from './constructs/generator-api';
 
 /**
  * Stand-in handler folders, so templates can be checked without building the generator: a stub
- * index.js each, and in the worker's the module folders the synth checks for (no binaries).
+ * index.js each, and in the worker's and the API's the module folders the synth checks for (no binaries).
  */
 export function stubGeneratorDist(): string {
   const dir = join(tmpdir(), 'imagegen-infra-generator-stub');
@@ -23,10 +24,11 @@ export function stubGeneratorDist(): string {
     writeFileSync(join(dir, handler, 'index.js'), 'exports.handler = async () => undefined;\n');
   }
   const modules = [...WORKER_NODE_MODULES, `@img/sharp-linux-${npmCpu(GENERATOR_ARCHITECTURE)}`];
-  for (const module of modules) {
-    mkdirSync(join(dir, 'worker/node_modules', module), { recursive: true });
-    writeFileSync(join(dir, 'worker/node_modules', module, 'package.json'), '{}\n');
-  }
+  for (const handler of NATIVE_MODULE_HANDLERS)
+    for (const module of modules) {
+      mkdirSync(join(dir, handler, 'node_modules', module), { recursive: true });
+      writeFileSync(join(dir, handler, 'node_modules', module, 'package.json'), '{}\n');
+    }
   return dir;
 }
 

@@ -11,7 +11,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { callableModels, foundationModelArn, GENERATOR_ROUTES } from '@imagegen/contracts';
+import {
+  callableModels,
+  foundationModelArn,
+  GENERATOR_ROUTES,
+  IMAGE_SERVICES,
+  ImageServiceEntry,
+  serviceInvokeArns,
+} from '@imagegen/contracts';
 
 import { repoRoot } from '../repo-root';
 
@@ -173,6 +180,8 @@ export const GENERATOR_ARCHITECTURE = lambda.Architecture.ARM_64;
  * (generator:lambda-deps, apps/generator/bundle.cjs).
  */
 export const WORKER_NODE_MODULES = ['sharp'] as const;
+/** The functions whose folder holds those modules: the worker, and the API (an upload's check decodes it). */
+export const NATIVE_MODULE_HANDLERS: readonly GeneratorHandler[] = ['api', 'worker'];
 export const WORKER_DEPS_LOCK_FILE = 'apps/generator/lambda-deps/package-lock.json';
 
 /** Where generator:build writes one folder per handler (index.js exporting `handler`): deployed as is. */
@@ -205,6 +214,35 @@ export const GENERATOR_TABLE_ACTIONS = {
 
 /** Every image and thumbnail key starts here (imageKey() in libs/generator/domain): the API role's S3 scope. */
 export const IMAGE_KEY_PREFIX = 'owners/';
+/** Browser uploads land here (uploadKey() in libs/generator/domain); the bucket expires them after a day. */
+export const UPLOAD_KEY_PREFIX = 'uploads/';
+/** An edit's inputs, copied under its job (inputKey() in libs/generator/domain): what the worker reads. */
+export const JOB_INPUTS_PATTERN = `${IMAGE_KEY_PREFIX}*/generations/*/inputs/*`;
+
+/**
+ * Every ARN the worker may call InvokeModel on for the image services: through the US cross-Region
+ * inference profile, the profile in the calling region (where the Bedrock client is) and the
+ * foundation model in each region the profile routes to; nothing wider ("Prerequisites for inference
+ * profiles", https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
+ * SD3.5 Large's image-to-image is the model itself, in its region. No duplicates.
+ */
+export function imageServiceInvokeArns(
+  callingRegion: string,
+  account: string,
+  partition: string,
+  services: readonly ImageServiceEntry[] = IMAGE_SERVICES,
+): string[] {
+  const arns = services.flatMap((service) =>
+    serviceInvokeArns(
+      service.routing.profile === 'us'
+        ? { ...service, routing: { ...service.routing, sourceRegion: callingRegion } }
+        : service,
+      account,
+      partition,
+    ),
+  );
+  return [...new Set(arns)];
+}
 
 /** npm's name (`--cpu`) for a Lambda architecture. */
 export function npmCpu(architecture: lambda.Architecture): 'arm64' | 'x64' {
@@ -233,14 +271,14 @@ export function generatorCode(
     'run `npx nx run generator:lambda-deps` (builds the handlers, then installs the worker’s sharp); `npm run synth` does it first';
   if (!existsSync(join(dir, 'index.js')))
     throw new Error(`the generator's ${handler} handler is not built (${dir}/index.js is missing): ${build}`);
-  if (handler === 'worker') {
+  if (NATIVE_MODULE_HANDLERS.includes(handler)) {
     const cpu = npmCpu(architecture);
     for (const module of WORKER_NODE_MODULES)
       if (!existsSync(join(dir, 'node_modules', module, 'package.json')))
-        throw new Error(`the generator's worker has no node_modules/${module} (in ${dir}): ${build}`);
+        throw new Error(`the generator's ${handler} has no node_modules/${module} (in ${dir}): ${build}`);
     if (!existsSync(join(dir, `node_modules/@img/sharp-linux-${cpu}`)))
       throw new Error(
-        `the generator's worker has no sharp binary for linux-${cpu} (in ${dir}/node_modules/@img): ${build} with --cpu ${cpu}`,
+        `the generator's ${handler} has no sharp binary for linux-${cpu} (in ${dir}/node_modules/@img): ${build} with --cpu ${cpu}`,
       );
   }
   return lambda.Code.fromAsset(dir);
@@ -349,7 +387,8 @@ export class GeneratorApi extends Construct {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: WORKER_QUEUE.maxReceiveCount },
     });
 
-    // The worker alone ships sharp (thumbnails): its folder holds node_modules/sharp for Lambda's platform.
+    // The worker ships sharp (thumbnails, an edit's input checks), as the API does (an upload's check):
+    // its folder holds node_modules/sharp for Lambda's platform.
     const reserved = props.workerReservedConcurrency ?? 0;
     this.worker = new lambda.Function(this, 'Worker', {
       ...common('Worker', 'worker', GENERATOR_TIMEOUTS.worker, 1024),
@@ -389,9 +428,17 @@ export class GeneratorApi extends Construct {
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         // PutObject: images and thumbnails (single PUTs, no multipart). DeleteObject (DeleteObjects
-        // checks it per key): what a failed image wrote, and orphans once the job ends.
+        // checks it per key): what a failed image wrote, and orphans once the job ends (a failed
+        // edit's inputs too).
         actions: ['s3:PutObject', 's3:DeleteObject'],
         resources: [images],
+      }),
+    );
+    // GetObject: an edit's inputs, copied under its job, which the worker checks before calling the service.
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(JOB_INPUTS_PATTERN)],
       }),
     );
     this.worker.addToRolePolicy(listOwnersKeys());
@@ -401,6 +448,18 @@ export class GeneratorApi extends Construct {
         // Only the catalog's callable models, in the Bedrock region (libs/contracts is the one list).
         resources: callableModels().map((m) =>
           foundationModelArn({ ...m, region: props.bedrockRegion }, Stack.of(this).partition),
+        ),
+      }),
+    );
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        // The image services (libs/contracts' catalog): each `us.` profile in the calling region and
+        // its model in every region the profile routes to.
+        resources: imageServiceInvokeArns(
+          props.bedrockRegion,
+          Stack.of(this).account,
+          Stack.of(this).partition,
         ),
       }),
     );
@@ -421,7 +480,9 @@ export class GeneratorApi extends Construct {
       }),
     );
 
-    this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 512));
+    // 1,024 MB: an upload's check decodes every pixel (up to the input checks' cap) within API Gateway's 29 s,
+    // and Lambda's CPU share grows with memory.
+    this.apiFunction = new lambda.Function(this, 'Api', common('Api', 'api', GENERATOR_TIMEOUTS.api, 1024));
     this.apiFunction.addEnvironment('WORKER_QUEUE_URL', this.queue.queueUrl);
     // Images made at once (the mapping's MaximumConcurrency): the API's ETAs count with it.
     this.apiFunction.addEnvironment('WORKER_CONCURRENCY', String(props.bedrockConcurrency));
@@ -447,6 +508,15 @@ export class GeneratorApi extends Construct {
         // PutObject: a repeat's copy destination (CopyObject, same bucket). DeleteObject: DELETE of a job.
         actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
         resources: [images],
+      }),
+    );
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        // Uploads (uploads/<owner>/<id>): PutObject, because the browser's presigned POST is signed with
+        // this role (S3 authorizes the POST as its signer); GetObject to check an upload, presign its
+        // GET and copy it into an edit's job; DeleteObject for an upload the check refused.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.bucket.arnForObjects(`${UPLOAD_KEY_PREFIX}*`)],
       }),
     );
     // A job's keys (images and thumbnails), to delete them all: listing under owners/ only.
@@ -517,6 +587,16 @@ export class GeneratorApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${IMAGE_KEY_PREFIX}*]`,
       reason:
         "The owners' images and thumbnails (owners/<owner>/generations/<job>/...): the API reads, copies and deletes keys it derives from a job record of the calling owner; the worker writes and deletes its job's keys; the abandoned-job function deletes orphans of its job.",
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${UPLOAD_KEY_PREFIX}*]`,
+      reason:
+        'Browser uploads (uploads/<owner>/<upload>): the API signs presigned POSTs for one exact key each, reads an upload to check it, copies it into an edit and deletes a refused one; the key always names the calling owner.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${props.bucketArnExport}/${JOB_INPUTS_PATTERN}]`,
+      reason:
+        "An edit's inputs, copied under its job (owners/<owner>/generations/<job>/inputs/...): the worker reads only these, for the job it was handed.",
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,5 +1,6 @@
 export * from './lib/cursor';
 export * from './lib/budgets';
+export * from './lib/edits';
 export * from './lib/generation-view';
 export * from './lib/ids';
 export * from './lib/image-parameters';

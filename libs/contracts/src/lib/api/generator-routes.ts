@@ -12,6 +12,9 @@ export const GENERATOR_ROUTES = [
   { method: 'GET', path: '/models' },
   { method: 'GET', path: '/summary' },
   { method: 'POST', path: '/usage/assistant' },
+  { method: 'POST', path: '/uploads' },
+  { method: 'POST', path: '/uploads/{id}/check' },
+  { method: 'POST', path: '/edits' },
 ] as const;
 
 export type GeneratorRoute = (typeof GENERATOR_ROUTES)[number];

@@ -290,7 +290,10 @@ export function expectedJobSeconds(eta: ModelEta, count: number): number {
 }
 
 /** The ETA of a model before anything is measured: its catalog figure. */
-export function catalogEta(model: ModelCatalogEntry, parallelism: number): ModelEta {
+export function catalogEta(
+  model: Pick<ModelCatalogEntry, 'expectedSecondsPerImage'>,
+  parallelism: number,
+): ModelEta {
   const s = model.expectedSecondsPerImage;
   return {
     p50Seconds: s,

@@ -7,11 +7,14 @@ function detailOf(err: unknown): string {
   return message.replace(/\s+/g, ' ').slice(0, 300);
 }
 
+/** What an error names: the model (or image service) called, and the region it is served from. */
+export type InvokedModel = Pick<ModelCatalogEntry, 'id' | 'displayName' | 'region'>;
+
 /**
  * Maps what the Bedrock Runtime client throws to the stable codes, with a message that names the
  * fix. Names from MODELS.md; anything unknown is MODEL_UNAVAILABLE, never a raw AWS message.
  */
-export function bedrockProblem(err: unknown, model: ModelCatalogEntry, clientRegion: string): ProblemError {
+export function bedrockProblem(err: unknown, model: InvokedModel, clientRegion: string): ProblemError {
   const name = err instanceof Error ? err.name : '';
   const message = detailOf(err);
   switch (name) {

@@ -1,7 +1,14 @@
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { ErrorCode, findModel, NormalizedGenerateImageRequest, ProblemError } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  findImageService,
+  findModel,
+  NormalizedGenerateImageRequest,
+  ProblemError,
+  validateEditImageRequest,
+} from '@imagegen/contracts';
 
 import { BedrockImageModel } from './bedrock-image-model';
 
@@ -122,5 +129,53 @@ describe(BedrockImageModel.name, () => {
   it('says when to retry a throttled model', async () => {
     bedrock.on(InvokeModelCommand).rejects(awsError('ThrottlingException'));
     expect((await codeOf(sut().generate(CORE, REQUEST, 1))).retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  describe('an image service', () => {
+    const INPAINT = findImageService('stability.stable-image-inpaint-v1:0')!;
+    const validated = validateEditImageRequest({
+      serviceId: INPAINT.id,
+      image: { uploadId: 'up0123456789abc' },
+      mask: { uploadId: 'up0123456789abd' },
+      params: { prompt: 'a red door' },
+    });
+    if (!validated.ok) throw new Error('invalid edit');
+    const inputs = {
+      image: { bytes: new TextEncoder().encode('image-bytes'), width: 64, height: 64, hasAlpha: false },
+      mask: new TextEncoder().encode('mask-bytes'),
+    };
+
+    it('invokes the us. inference profile with the images as base64 and the answer decoded', async () => {
+      answer({ seeds: [5], finish_reasons: [null], images: [Buffer.from('edited').toString('base64')] });
+      const image = await sut().edit(INPAINT, validated.value, 5, inputs);
+      expect(Buffer.from(image.bytes).toString()).toBe('edited');
+      const input = bedrock.commandCalls(InvokeModelCommand)[0].args[0].input;
+      expect(input.modelId).toBe('us.stability.stable-image-inpaint-v1:0');
+      expect(JSON.parse(new TextDecoder().decode(input.body as Uint8Array))).toEqual({
+        image: Buffer.from('image-bytes').toString('base64'),
+        mask: Buffer.from('mask-bytes').toString('base64'),
+        prompt: 'a red door',
+        seed: 5,
+        output_format: 'png',
+      });
+    });
+
+    it('says the image was blocked when the input-image filter caught it, apart from the prompt filter', async () => {
+      answer({ seeds: [1], finish_reasons: ['Filter reason: input image'] });
+      const input = await codeOf(sut().edit(INPAINT, validated.value, 1, inputs));
+      expect(input).toMatchObject({ code: ErrorCode.INPUT_IMAGE_FILTERED, status: 422 });
+      expect(input.detail).toMatch(/your image was blocked/i);
+      answer({ seeds: [1], finish_reasons: ['Filter reason: prompt'] });
+      expect((await codeOf(sut().edit(INPAINT, validated.value, 1, inputs))).code).toBe(
+        ErrorCode.CONTENT_FILTERED,
+      );
+    });
+
+    it('names the service when Bedrock refuses the call', async () => {
+      bedrock.on(InvokeModelCommand).rejects(awsError('AccessDeniedException'));
+      const p = await codeOf(sut().edit(INPAINT, validated.value, 1, inputs));
+      expect(p.code).toBe(ErrorCode.MODEL_ACCESS_DENIED);
+      expect(p.detail).toContain('Inpaint');
+    });
   });
 });

@@ -2,16 +2,26 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 
 import {
   ErrorCode,
+  ImageServiceEntry,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
   ProblemError,
 } from '@imagegen/contracts';
-import { ImageModelPort, ModelImage } from '@imagegen/generator/domain';
-import { adapterFor } from '@imagegen/generator/model-adapters';
+import { ImageModelPort, ModelImage, ServiceInputs } from '@imagegen/generator/domain';
+import {
+  adapterFor,
+  buildStabilityServicesRequest,
+  isInputImageFilter,
+  ParsedModelResponse,
+  parseStabilityServicesResponse,
+} from '@imagegen/generator/model-adapters';
 
-import { bedrockProblem } from './bedrock-errors';
+import { bedrockProblem, InvokedModel } from './bedrock-errors';
 
-/** InvokeModel through the family's pure adapter; one image per call. */
+const base64 = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/** InvokeModel through the family's (or the image services') pure adapter; one image per call. */
 export class BedrockImageModel implements ImageModelPort {
   constructor(
     private readonly client: BedrockRuntimeClient,
@@ -29,13 +39,44 @@ export class BedrockImageModel implements ImageModelPort {
         ErrorCode.MODEL_UNAVAILABLE,
         `${model.displayName} cannot be called by this version`,
       );
+    return this.invoke(model, model.id, adapter.buildRequest(request, seed), adapter.parseResponse, seed);
+  }
 
-    const body = new TextEncoder().encode(JSON.stringify(adapter.buildRequest(request, seed)));
+  /** An image service, invoked by its `us.` inference profile id (or SD3.5 Large by its model id). */
+  async edit(
+    service: ImageServiceEntry,
+    request: NormalizedGenerateImageRequest,
+    seed: number,
+    inputs: ServiceInputs,
+  ): Promise<ModelImage> {
+    const body = buildStabilityServicesRequest(service, request, seed, {
+      image: base64(inputs.image.bytes),
+      ...(inputs.mask ? { mask: base64(inputs.mask) } : {}),
+      ...(inputs.styleImage ? { styleImage: base64(inputs.styleImage.bytes) } : {}),
+    });
+    const region = service.routing.profile === 'us' ? service.routing.sourceRegion : service.routing.region;
+    return this.invoke(
+      { id: service.id, displayName: service.displayName, region },
+      service.invokeId,
+      body,
+      parseStabilityServicesResponse,
+      seed,
+    );
+  }
+
+  private async invoke(
+    model: InvokedModel,
+    modelId: string,
+    request: Record<string, unknown>,
+    parse: (body: unknown) => ParsedModelResponse,
+    seed: number,
+  ): Promise<ModelImage> {
+    const body = new TextEncoder().encode(JSON.stringify(request));
     let raw: Uint8Array;
     try {
       const response = await this.client.send(
         new InvokeModelCommand({
-          modelId: model.id,
+          modelId,
           contentType: 'application/json',
           accept: 'application/json',
           body,
@@ -55,9 +96,15 @@ export class BedrockImageModel implements ImageModelPort {
         `${model.displayName} answered something unreadable: try again.`,
       );
     }
-    const parsed = adapter.parseResponse(json);
+    const parsed = parse(json);
     switch (parsed.kind) {
       case 'filtered':
+        // The image sent was blocked ("Filter reason: input image"): another image, not another prompt, helps.
+        if (isInputImageFilter(parsed.reason))
+          throw ProblemError.of(
+            ErrorCode.INPUT_IMAGE_FILTERED,
+            'Your image was blocked by the content filter: try another image.',
+          );
         throw ProblemError.of(
           ErrorCode.CONTENT_FILTERED,
           `Blocked by the content filter (${parsed.reason.replace(/^Filter reason:\s*/i, '')}): edit the prompt and try again.`,

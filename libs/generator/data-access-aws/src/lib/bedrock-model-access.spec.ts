@@ -1,7 +1,7 @@
 import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/client-bedrock';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { findModel } from '@imagegen/contracts';
+import { findImageService, findModel } from '@imagegen/contracts';
 
 import { accessFromAvailability, BedrockModelAccess } from './bedrock-model-access';
 
@@ -91,5 +91,26 @@ describe(BedrockModelAccess.name, () => {
       reason: expect.stringContaining('us-west-2'),
     });
     expect(control.commandCalls(GetFoundationModelAvailabilityCommand)).toHaveLength(0);
+  });
+
+  it('asks for an image service from any region its profile routes to, and refuses one outside them', async () => {
+    const inpaint = findImageService('stability.stable-image-inpaint-v1:0')!;
+    control
+      .on(GetFoundationModelAvailabilityCommand)
+      .resolves({ ...AVAILABLE, modelId: inpaint.id, authorizationStatus: 'NOT_AUTHORIZED' });
+    const east = new BedrockModelAccess(new BedrockClient({ region: 'us-east-1' }), 'us-east-1', 300);
+    expect(await east.checkService(inpaint)).toMatchObject({
+      availability: 'no-access',
+      reason: expect.stringContaining('not authorized to use Inpaint'),
+    });
+    expect(control.commandCalls(GetFoundationModelAvailabilityCommand)[0].args[0].input).toEqual({
+      modelId: inpaint.id,
+    });
+    const europe = new BedrockModelAccess(new BedrockClient({ region: 'eu-west-1' }), 'eu-west-1', 300);
+    expect(await europe.checkService(inpaint)).toMatchObject({
+      availability: 'wrong-region',
+      reason: expect.stringContaining('us-east-1, us-east-2, us-west-2'),
+    });
+    expect(control.commandCalls(GetFoundationModelAvailabilityCommand)).toHaveLength(1);
   });
 });

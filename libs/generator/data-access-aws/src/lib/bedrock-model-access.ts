@@ -1,6 +1,6 @@
 import { BedrockClient, GetFoundationModelAvailabilityCommand } from '@aws-sdk/client-bedrock';
 
-import { ModelCatalogEntry } from '@imagegen/contracts';
+import { ImageServiceEntry, ModelCatalogEntry } from '@imagegen/contracts';
 import { ModelAccess, ModelAccessPort } from '@imagegen/generator/domain';
 
 /**
@@ -14,7 +14,7 @@ import { ModelAccess, ModelAccessPort } from '@imagegen/generator/domain';
  * AccessDeniedException and bedrockProblem names the fix.
  */
 export function accessFromAvailability(
-  model: ModelCatalogEntry,
+  model: Pick<ModelCatalogEntry, 'id' | 'displayName' | 'region'>,
   region: string,
   out: {
     authorizationStatus?: string;
@@ -60,6 +60,27 @@ export class BedrockModelAccess implements ModelAccessPort {
         reason: `${model.displayName} is served in ${model.region}, and this deployment calls Bedrock in ${this.region}: set BEDROCK_REGION to ${model.region}.`,
       };
     }
+    return this.ask(model);
+  }
+
+  /**
+   * An image service through the US cross-Region inference profile is callable from any region the
+   * profile routes to (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html);
+   * its foundation model's availability is asked in this region.
+   */
+  async checkService(service: ImageServiceEntry): Promise<ModelAccess> {
+    const r = service.routing;
+    const regions = r.profile === 'us' ? r.destinationRegions : [r.region];
+    if (!regions.includes(this.region)) {
+      return {
+        availability: 'wrong-region',
+        reason: `${service.displayName} is served in ${regions.join(', ')}, and this deployment calls Bedrock in ${this.region}: set BEDROCK_REGION to ${regions[0]}.`,
+      };
+    }
+    return this.ask({ id: service.id, displayName: service.displayName, region: this.region });
+  }
+
+  private async ask(model: Pick<ModelCatalogEntry, 'id' | 'displayName' | 'region'>): Promise<ModelAccess> {
     const hit = this.cache.get(model.id);
     if (hit && hit.until > this.now()) return hit.access;
     let access: ModelAccess;

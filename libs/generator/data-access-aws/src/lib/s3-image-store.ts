@@ -2,13 +2,21 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-import { ImageStorePort, UrlSignerPort } from '@imagegen/generator/domain';
+import {
+  ImageStorePort,
+  PostPolicy,
+  PresignedPost,
+  StoredObjectHead,
+  UrlSignerPort,
+} from '@imagegen/generator/domain';
 
 import { orUnavailable } from './aws-unavailable';
 
@@ -32,6 +40,30 @@ export class S3ImageStore implements ImageStorePort {
         }),
       ),
     );
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await orUnavailable(STORAGE, () =>
+        this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<StoredObjectHead | undefined> {
+    try {
+      const out = await orUnavailable(STORAGE, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return { bytes: out.ContentLength ?? 0, ...(out.ContentType ? { contentType: out.ContentType } : {}) };
+    } catch (err) {
+      if (isMissing(err) || headForbidden(err)) return undefined;
+      throw err;
+    }
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
@@ -89,6 +121,23 @@ export class S3ImageStore implements ImageStorePort {
   }
 }
 
+/** No such key: GetObject answers NoSuchKey, HeadObject (no body) NotFound. */
+function isMissing(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/**
+ * HeadObject of a missing key by a role without s3:ListBucket on the bucket answers 403, not 404
+ * ("If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Forbidden
+ * error", https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html). Our roles list only
+ * under owners/ and hold s3:GetObject on every key they head, so a 403 there means the key is not there.
+ */
+function headForbidden(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === 403 || (err instanceof Error && err.name === 'Forbidden');
+}
+
 /** Presigned GET links, minted on every read (role credentials expire, so links are never stored). */
 export class S3UrlSigner implements UrlSignerPort {
   constructor(
@@ -99,6 +148,26 @@ export class S3UrlSigner implements UrlSignerPort {
   presignGet(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: expiresInSeconds,
+    });
+  }
+
+  /**
+   * A browser upload: a POST policy that holds the exact key and Content-Type and the size range
+   * (conditions `eq` and `content-length-range`,
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html), signed with
+   * this role's credentials, so the uploader needs s3:PutObject on the key.
+   */
+  presignPost(policy: PostPolicy): Promise<PresignedPost> {
+    return createPresignedPost(this.client, {
+      Bucket: this.bucket,
+      Key: policy.key,
+      Conditions: [
+        ['eq', '$key', policy.key],
+        ['eq', '$Content-Type', policy.contentType],
+        ['content-length-range', 1, policy.maxBytes],
+      ],
+      Fields: { 'Content-Type': policy.contentType },
+      Expires: policy.expiresInSeconds,
     });
   }
 }

@@ -1,21 +1,50 @@
-import { estimateCostUsd, GeneratedImage, Generation, isTerminal, OutputFormat } from '@imagegen/contracts';
+import {
+  estimateCostUsd,
+  estimateServiceCostUsd,
+  GeneratedImage,
+  Generation,
+  isTerminal,
+  NormalizedGenerateImageRequest,
+  OutputFormat,
+  ServiceInputName,
+} from '@imagegen/contracts';
 
 import { GenerationRecord, GeneratorDeps } from './ports';
 
 const byIndex = <T extends { readonly index: number }>(a: T, b: T) => a.index - b.index;
 
+/**
+ * What `images` images of a job cost: an edit's at its image service's price (SD3.5 Large's
+ * image-to-image shares the text model's id, not necessarily its price), a generation's at its model's.
+ */
+export function imagesCostUsd(
+  deps: Pick<GeneratorDeps, 'catalog' | 'services'>,
+  job: { readonly modelId: string; readonly request: NormalizedGenerateImageRequest },
+  images: number,
+): number {
+  const serviceId = job.request.edit?.serviceId;
+  if (serviceId !== undefined) {
+    const service = deps.services(serviceId);
+    return service ? estimateServiceCostUsd(service, images) : 0;
+  }
+  const model = deps.catalog(job.modelId);
+  return model ? estimateCostUsd(model, images) : 0;
+}
+
 /** The real cost of a job: recorded when it ended, else the price of the images it kept. */
-export function costOf(record: GenerationRecord, deps: Pick<GeneratorDeps, 'catalog'>): number | undefined {
+export function costOf(
+  record: GenerationRecord,
+  deps: Pick<GeneratorDeps, 'catalog' | 'services'>,
+): number | undefined {
   if (record.costUsd !== undefined) return record.costUsd;
   if (!isTerminal(record.status)) return undefined;
-  const model = deps.catalog(record.modelId);
-  return model ? estimateCostUsd(model, record.images.length) : 0;
+  return imagesCostUsd(deps, record, record.images.length);
 }
 
 /** A stored job as the API answers it: every image (and thumbnail) with a freshly presigned link. */
 export async function toGeneration(
   record: GenerationRecord,
-  deps: Pick<GeneratorDeps, 'signer' | 'clock' | 'settings' | 'catalog'>,
+  deps: Pick<GeneratorDeps, 'signer' | 'clock' | 'settings' | 'catalog' | 'services'>,
 ): Promise<Generation> {
   const expirySeconds = deps.settings.presignExpirySeconds;
   const urlExpiresAt = new Date(deps.clock.now().getTime() + expirySeconds * 1000).toISOString();
@@ -81,4 +110,19 @@ export function imageKey(
 /** Where an image's thumbnail is kept, beside it. */
 export function thumbnailKey(ownerId: string, generationId: string, imageId: string): string {
   return `${jobPrefix(ownerId, generationId)}${imageId}.thumb.webp`;
+}
+
+/** An edit's inputs, copied into its job's prefix so they live as long as the job (uploads/ expires). */
+export function inputsPrefix(ownerId: string, generationId: string): string {
+  return `${jobPrefix(ownerId, generationId)}inputs/`;
+}
+
+/** Where an edit's input is kept (the bytes as uploaded or generated: the worker checks them). */
+export function inputKey(ownerId: string, generationId: string, input: ServiceInputName): string {
+  return `${inputsPrefix(ownerId, generationId)}${input}`;
+}
+
+/** Where a person's upload lands (the presigned POST fixes this exact key): under the owner, never a client name. */
+export function uploadKey(ownerId: string, uploadId: string): string {
+  return `uploads/${ownerId}/${uploadId}`;
 }

@@ -1,17 +1,38 @@
-import { NormalizedGenerateImageRequest } from '@imagegen/contracts';
+import {
+  editParent,
+  ImageServiceEntry,
+  isUploadRef,
+  NormalizedGenerateImageRequest,
+} from '@imagegen/contracts';
 
 /** What a file says about how it was made (the "parameters" convention image tools read). */
 export interface ImageParameters {
   readonly request: NormalizedGenerateImageRequest;
+  /** An edit's image service (its name is written beside the id). */
+  readonly service?: ImageServiceEntry;
   readonly seed: number;
   readonly width: number;
   readonly height: number;
   readonly createdAt: string;
 }
 
+/** An edit's lines: the service, and what it started from (the parent image, or an upload). */
+function editFields(p: ImageParameters): string[] {
+  const edit = p.request.edit;
+  if (!edit) return [`Aspect ratio: ${p.request.aspectRatio}`];
+  const parent = editParent(p.request);
+  return [
+    `Service: ${p.service?.displayName ?? edit.serviceId}`,
+    parent
+      ? `Parent: ${parent.generationId}/${parent.imageId}`
+      : `Input: upload ${isUploadRef(edit.image) ? edit.image.uploadId : ''}`.trim(),
+  ];
+}
+
 /**
  * The A1111-style text (the domain decides what is said; the images adapter, ImageMetadataPort,
  * writes it into the file's bytes): the prompt, then "Negative prompt: …", then `Key: value` pairs.
+ * An edit names its service and the image it started from instead of an aspect ratio.
  */
 export function parametersText(p: ImageParameters): string {
   const lines = [p.request.prompt];
@@ -20,7 +41,7 @@ export function parametersText(p: ImageParameters): string {
     [
       `Seed: ${p.seed}`,
       `Size: ${p.width}x${p.height}`,
-      `Aspect ratio: ${p.request.aspectRatio}`,
+      ...editFields(p),
       `Model: ${p.request.modelId}`,
       `Created: ${p.createdAt}`,
       'Software: imagegen',

@@ -32,9 +32,12 @@ export function percentile(values: readonly number[], p: number): number {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-/** p50/p90 of a model's recent image durations, or the catalog's figures until enough are measured. */
+/**
+ * p50/p90 of a model's (or an image service's) recent image durations, or the catalog's figures until
+ * enough are measured.
+ */
 export async function modelEta(deps: GeneratorDeps, modelId: string): Promise<ModelEta> {
-  const model = deps.catalog(modelId);
+  const model = deps.catalog(modelId) ?? deps.services(modelId);
   const parallelism = deps.settings.workerConcurrency;
   const fallback = model
     ? catalogEta(model, parallelism)

@@ -1,6 +1,9 @@
 import {
+  FitMode,
   ImageEngine,
   ImageFailure,
+  ImageServiceEntry,
+  InputImageLimits,
   ModelAvailability,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
@@ -15,11 +18,26 @@ export interface ModelImage {
   readonly engine: ImageEngine;
 }
 
+/** The images an edit sends, prepared (checked, oriented, stripped, fitted): what the service's fields carry. */
+export interface ServiceInputs {
+  readonly image: PreparedImage;
+  /** Resized to `image`; absent: the service edits the image's transparent pixels (or takes no mask). */
+  readonly mask?: Uint8Array;
+  readonly styleImage?: PreparedImage;
+}
+
 export interface ImageModelPort {
   generate(
     model: ModelCatalogEntry,
     request: NormalizedGenerateImageRequest,
     seed: number,
+  ): Promise<ModelImage>;
+  /** One call of an image service (an edit): `request.edit` names its params. */
+  edit(
+    service: ImageServiceEntry,
+    request: NormalizedGenerateImageRequest,
+    seed: number,
+    inputs: ServiceInputs,
   ): Promise<ModelImage>;
 }
 
@@ -33,10 +51,22 @@ export interface ModelAccess {
 export interface ModelAccessPort {
   /** Never throws: a control plane that cannot be asked answers `unknown`. */
   check(model: ModelCatalogEntry): Promise<ModelAccess>;
+  /** The same for an image service (callable from any region its inference profile routes to). */
+  checkService(service: ImageServiceEntry): Promise<ModelAccess>;
+}
+
+/** An object's size and type, as stored. */
+export interface StoredObjectHead {
+  readonly bytes: number;
+  readonly contentType?: string;
 }
 
 export interface ImageStorePort {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** An object's bytes, or undefined when there is no such key. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** An object's size and type, or undefined when there is no such key. */
+  head(key: string): Promise<StoredObjectHead | undefined>;
   /** Server-side copy within the bucket (no bytes through the caller). */
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Every key under a prefix. */
@@ -67,8 +97,64 @@ export interface ImageMetadataPort {
   ): Uint8Array;
 }
 
+/** A presigned POST: the browser sends `fields`, then the file, as multipart/form-data to `url`. */
+export interface PresignedPost {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** What a presigned POST fixes: the exact key and Content-Type, and the size range of the file. */
+export interface PostPolicy {
+  readonly key: string;
+  readonly contentType: string;
+  readonly maxBytes: number;
+  readonly expiresInSeconds: number;
+}
+
 export interface UrlSignerPort {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  presignPost(policy: PostPolicy): Promise<PresignedPost>;
+}
+
+/** What the input checks read from an image (decoded headers, never trusting its name or declared type). */
+export interface InspectedImage {
+  readonly format: OutputFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly hasAlpha: boolean;
+  readonly bytes: number;
+}
+
+/** An input image ready to send: PNG, EXIF orientation applied, metadata stripped, within the limits. */
+export interface PreparedImage {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly hasAlpha: boolean;
+  /** Set when the image was fitted into the limits (FitMode other than `reject`). */
+  readonly fitted?: {
+    readonly from: { readonly width: number; readonly height: number };
+    readonly action: string;
+  };
+}
+
+/**
+ * The input checks (the images adapter, sharp). Each throws ProblemError with an INPUT_IMAGE_* code:
+ * not JPEG/PNG/WebP whatever its name, a decompression bomb, animated, empty, truncated, out of limits.
+ */
+export interface InputImagesPort {
+  inspect(bytes: Uint8Array): Promise<InspectedImage>;
+  prepare(bytes: Uint8Array, limits: InputImageLimits, fit: FitMode): Promise<PreparedImage>;
+  /** A mask as the service takes it: greyscale PNG at `size` (white edits, black keeps). */
+  prepareMask(
+    bytes: Uint8Array,
+    size: { readonly width: number; readonly height: number },
+  ): Promise<Uint8Array>;
+  /**
+   * The image re-encoded smaller for a request body that must stay within Bedrock's limit: lossy WebP at
+   * high quality (alpha kept, which JPEG would lose). Same size in pixels.
+   */
+  compact(image: PreparedImage): Promise<PreparedImage>;
 }
 
 /**
@@ -346,7 +432,11 @@ export interface GeneratorDeps {
   readonly ids: IdPort;
   readonly random: RandomPort;
   readonly settings: GeneratorSettings;
+  /** The input checks (uploads, and an edit's inputs before the model is paid for). */
+  readonly images: InputImagesPort;
   readonly catalog: (modelId: string) => ModelCatalogEntry | undefined;
+  /** The image services an edit may call (the catalog in libs/contracts). */
+  readonly services: (serviceId: string) => ImageServiceEntry | undefined;
   /** Every model the catalog knows (for `GET /models`). */
   readonly models: () => readonly ModelCatalogEntry[];
   /** Problems the use cases keep going through (a thumbnail, a statistic): logged, never thrown. */

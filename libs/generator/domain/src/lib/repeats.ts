@@ -10,10 +10,11 @@ export function stableJson(value: object): string {
 
 /**
  * Only a request with an explicit seed makes the same images again (seed 0 asks the model for a
- * random one), so only such a request can be answered from the store.
+ * random one), so only such a request can be answered from the store. Never an edit: its upload
+ * may be posted again under the same id while its ticket lasts, so the same request may mean other pixels.
  */
 export function isRepeatable(request: NormalizedGenerateImageRequest): boolean {
-  return request.seed !== undefined && request.seed > 0;
+  return request.seed !== undefined && request.seed > 0 && request.edit === undefined;
 }
 
 /**

@@ -1,17 +1,37 @@
 import {
   ErrorCode,
-  estimateCostUsd,
+  FitMode,
   ImageFailure,
-  ModelCatalogEntry,
+  ImageServiceEntry,
+  InputImageLimits,
   problem,
   ProblemDetails,
   ProblemError,
+  SERVICE_IMAGE_LIMITS,
+  ServiceInputName,
 } from '@imagegen/contracts';
 import { adapterFor, readImageInfo } from '@imagegen/generator/model-adapters';
 
-import { CONTENT_TYPES, imageKey, jobPrefix, thumbnailKey } from './generation-view';
+import {
+  CONTENT_TYPES,
+  imageKey,
+  imagesCostUsd,
+  inputKey,
+  inputsPrefix,
+  jobPrefix,
+  thumbnailKey,
+} from './generation-view';
 import { parametersText } from './image-parameters';
-import { GenerationRecord, GeneratorDeps, StoredImage, TaskOutcome, WorkerEvent } from './ports';
+import {
+  GenerationRecord,
+  GeneratorDeps,
+  ModelImage,
+  PreparedImage,
+  ServiceInputs,
+  StoredImage,
+  TaskOutcome,
+  WorkerEvent,
+} from './ports';
 import { isRepeatable, repeatFingerprint } from './repeats';
 
 /** Anything thrown that is not a ProblemError becomes INTERNAL, with no internals in it. */
@@ -24,7 +44,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The seed of image `index`: the person's seed (then the next ones), or a random one per image. */
 export function plannedSeeds(
   deps: Pick<GeneratorDeps, 'random'>,
-  model: ModelCatalogEntry,
+  model: { readonly seed: { readonly min: number; readonly max: number } },
   base: number | undefined,
   count: number,
 ): number[] {
@@ -61,10 +81,9 @@ export async function settleJob(
   images: readonly StoredImage[],
   failures: readonly ImageFailure[],
 ): Promise<boolean> {
-  const model = deps.catalog(record.modelId);
   const now = deps.clock.now();
   const status = images.length > 0 ? 'succeeded' : 'failed';
-  const costUsd = model ? estimateCostUsd(model, images.length) : 0;
+  const costUsd = imagesCostUsd(deps, record, images.length);
   if (status === 'succeeded' && failures.length === 0 && isRepeatable(record.request)) {
     // Remembered before the job shows as succeeded, so a repeat asked the moment it does is answered
     // from the store. Should the settle below lose (the job ended otherwise), a repeat finds the job
@@ -156,14 +175,20 @@ export async function settleIfStale(
   return (await deps.repository.get(record.ownerId, record.id)) ?? record;
 }
 
-/** Objects under a job's prefix that its record does not point to (a worker died between S3 and DynamoDB). */
+/**
+ * Objects under a job's prefix that its record does not point to (a worker died between S3 and
+ * DynamoDB). An edit's inputs stay as long as a job that made images (its lineage); a job that made
+ * none keeps nothing but its record.
+ */
 export async function removeOrphans(deps: GeneratorDeps, record: GenerationRecord): Promise<void> {
   const kept = new Set(record.images.flatMap((i) => [i.key, ...(i.thumbnailKey ? [i.thumbnailKey] : [])]));
+  const inputs = inputsPrefix(record.ownerId, record.id);
+  const keepInputs = record.images.length > 0;
   try {
     const keys = await deps.store.list(jobPrefix(record.ownerId, record.id));
     await deleteQuietly(
       deps,
-      keys.filter((k) => !kept.has(k)),
+      keys.filter((k) => !kept.has(k) && !(keepInputs && k.startsWith(inputs))),
     );
   } catch (err) {
     deps.warn('could not look for objects left behind', { generationId: record.id, err: String(err) });
@@ -188,6 +213,133 @@ async function storeThumbnail(
     deps.warn('could not make a thumbnail', { generationId: record.id, err: String(err) });
     return undefined;
   }
+}
+
+/** The seed range of the job's model or, for an edit, its service. */
+function seedRangeOf(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+): { readonly seed: { readonly min: number; readonly max: number } } | undefined {
+  const serviceId = record.request.edit?.serviceId;
+  return serviceId !== undefined ? deps.services(serviceId) : deps.catalog(record.modelId);
+}
+
+/** One image from the job's model, or for an edit from its image service on the job's checked inputs. */
+async function makeImage(deps: GeneratorDeps, record: GenerationRecord, seed: number): Promise<ModelImage> {
+  const edit = record.request.edit;
+  if (edit) {
+    const service = deps.services(edit.serviceId);
+    if (!service) throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${edit.serviceId} is no longer available`);
+    // Every input is checked and prepared before a call is paid for: a bad one fails the image here.
+    const inputs = await prepareInputs(deps, record, service);
+    return deps.model.edit(service, record.request, seed, inputs);
+  }
+  const model = deps.catalog(record.modelId);
+  if (!model || model.lifecycle.state === 'retired')
+    throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
+  if (!adapterFor(model.family))
+    throw ProblemError.of(
+      ErrorCode.MODEL_UNAVAILABLE,
+      `${model.displayName} cannot be called by this version`,
+    );
+  return deps.model.generate(model, record.request, seed);
+}
+
+/**
+ * InvokeModel's body is at most 25,000,000 bytes
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html, body: Length
+ * Constraints). The images travel in it as base64; this much is left for the other fields (two prompts
+ * of up to 10,000 characters, escaped, and the numbers).
+ */
+export const BEDROCK_BODY_MAX_BYTES = 25_000_000;
+const BODY_FIELDS_ALLOWANCE = 128 * 1024;
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+
+function bodyImageBytes(inputs: ServiceInputs): number {
+  return (
+    base64Length(inputs.image.bytes.length) +
+    (inputs.mask ? base64Length(inputs.mask.length) : 0) +
+    (inputs.styleImage ? base64Length(inputs.styleImage.bytes.length) : 0)
+  );
+}
+
+/**
+ * The mask over the prepared image's pixels. An image cropped or padded to fit has its mask cropped or
+ * padded the same way (the fit plan depends only on the size, the limits and the fit mode): the mask is
+ * brought to the image's size before fitting, fitted, then made a mask again (padding counts as black,
+ * kept). Otherwise it is resized to the prepared image.
+ */
+async function fittedMask(
+  deps: GeneratorDeps,
+  bytes: Uint8Array,
+  image: PreparedImage,
+  limits: InputImageLimits,
+  fit: FitMode,
+): Promise<Uint8Array> {
+  const size = { width: image.width, height: image.height };
+  const action = image.fitted?.action;
+  if (!image.fitted || (action !== 'crop' && action !== 'pad')) return deps.images.prepareMask(bytes, size);
+  const unfitted = await deps.images.prepareMask(bytes, image.fitted.from);
+  const fitted = await deps.images.prepare(unfitted, limits, fit);
+  return deps.images.prepareMask(fitted.bytes, size);
+}
+
+/**
+ * The job's copied inputs, checked and prepared for the service: the image (and style image) decoded,
+ * oriented, stripped and fitted into the service's limits as the job's fit mode says; the mask brought
+ * over the prepared image's pixels (fittedMask). No mask on a service that takes the image's alpha as its mask sends no mask:
+ * the transparent pixels are what is edited. PNGs too large for Bedrock's body are re-encoded as
+ * high-quality WebP (alpha kept).
+ */
+export async function prepareInputs(
+  deps: GeneratorDeps,
+  record: GenerationRecord,
+  service: ImageServiceEntry,
+): Promise<ServiceInputs> {
+  const edit = record.request.edit;
+  if (!edit) throw new Error('not an edit');
+  const read = async (name: ServiceInputName): Promise<Uint8Array> => {
+    const bytes = await deps.store.get(inputKey(record.ownerId, record.id, name));
+    if (!bytes)
+      throw ProblemError.of(
+        ErrorCode.INPUT_IMAGE_UNREADABLE,
+        'the image to edit is no longer stored: upload it again',
+      );
+    return bytes;
+  };
+  let image = await deps.images.prepare(
+    await read('image'),
+    service.inputs.image?.limits ?? SERVICE_IMAGE_LIMITS,
+    edit.fit,
+  );
+  let styleImage: PreparedImage | undefined;
+  if (edit.styleImage && service.inputs.styleImage)
+    styleImage = await deps.images.prepare(
+      await read('styleImage'),
+      service.inputs.styleImage.limits ?? SERVICE_IMAGE_LIMITS,
+      edit.fit,
+    );
+  const mask =
+    edit.mask && service.inputs.mask
+      ? await fittedMask(
+          deps,
+          await read('mask'),
+          image,
+          service.inputs.image?.limits ?? SERVICE_IMAGE_LIMITS,
+          edit.fit,
+        )
+      : undefined;
+  const budget = BEDROCK_BODY_MAX_BYTES - BODY_FIELDS_ALLOWANCE;
+  if (bodyImageBytes({ image, mask, styleImage }) > budget) {
+    image = await deps.images.compact(image);
+    if (styleImage) styleImage = await deps.images.compact(styleImage);
+    if (bodyImageBytes({ image, mask, styleImage }) > budget)
+      throw ProblemError.of(
+        ErrorCode.INPUT_IMAGE_TOO_LARGE,
+        'the image is too large to send to the model even compressed: use a smaller one',
+      );
+  }
+  return { image, ...(mask ? { mask } : {}), ...(styleImage ? { styleImage } : {}) };
 }
 
 /** What one delivery of the worker did. `job` is set when this delivery ended the job. */
@@ -231,20 +383,13 @@ async function runImage(
     return { image: 'skipped' };
   }
 
-  const model = deps.catalog(record.modelId);
+  const seeded = seedRangeOf(deps, record);
   const seed =
-    record.seeds?.[index] ?? (model ? plannedSeeds(deps, model, record.request.seed, index + 1)[index] : 0);
+    record.seeds?.[index] ?? (seeded ? plannedSeeds(deps, seeded, record.request.seed, index + 1)[index] : 0);
   const written: string[] = [];
   let outcome: TaskOutcome;
   try {
-    if (!model || model.lifecycle.state === 'retired')
-      throw ProblemError.of(ErrorCode.MODEL_RETIRED, `${record.modelId} is no longer available`);
-    if (!adapterFor(model.family))
-      throw ProblemError.of(
-        ErrorCode.MODEL_UNAVAILABLE,
-        `${model.displayName} cannot be called by this version`,
-      );
-    const made = await deps.model.generate(model, record.request, seed);
+    const made = await makeImage(deps, record, seed);
     const info = readImageInfo(made.bytes);
     if (!info)
       throw ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'the model answered bytes that are not an image');
@@ -253,6 +398,7 @@ async function runImage(
     // The file carries how it was made (prompt, model, seed, size, time), as image tools expect.
     const text = parametersText({
       request: record.request,
+      service: record.request.edit ? deps.services(record.request.edit.serviceId) : undefined,
       seed: made.seed,
       width: info.width,
       height: info.height,

@@ -1,10 +1,18 @@
 import {
+  ErrorCode,
+  findImageService,
   findModel,
+  FitMode,
+  ImageServiceEntry,
+  InputImageLimits,
+  inputLimitViolations,
   MODEL_CATALOG,
   ModelCatalogEntry,
   NormalizedGenerateImageRequest,
   ProblemError,
+  serviceOutputSize,
 } from '@imagegen/contracts';
+import { readImageInfo } from '@imagegen/generator/model-adapters';
 import { embedParametersText } from '@imagegen/shared/util-image-codecs';
 
 import {
@@ -15,14 +23,20 @@ import {
   IdempotencyRecord,
   ImageModelPort,
   ImageStorePort,
+  InputImagesPort,
+  InspectedImage,
   ModelAccess,
   ModelAccessPort,
   ModelImage,
+  PostPolicy,
+  PreparedImage,
   Release,
   Reservation,
   ReservationLimits,
   ReserveOutcome,
+  ServiceInputs,
   SettleUpdate,
+  StoredObjectHead,
   TaskOutcome,
   Thumbnail,
   ThumbnailerPort,
@@ -41,7 +55,7 @@ export function fakePng(width: number, height: number): Uint8Array {
 }
 
 export class FakeModel implements ImageModelPort {
-  readonly calls: { modelId: string; seed: number }[] = [];
+  readonly calls: { modelId: string; seed: number; inputs?: ServiceInputs }[] = [];
   /** Per call: an image, or an error to throw. */
   script: (ModelImage | Error)[] = [];
   /** Runs before each answer (e.g. to cancel the job meanwhile). */
@@ -58,6 +72,25 @@ export class FakeModel implements ImageModelPort {
     if (next instanceof Error) throw next;
     return next;
   }
+
+  /** An image of the size the service answers for the prepared input (outpaint and upscale change it). */
+  async edit(
+    service: ImageServiceEntry,
+    request: NormalizedGenerateImageRequest,
+    seed: number,
+    inputs: ServiceInputs,
+  ): Promise<ModelImage> {
+    this.calls.push({ modelId: service.id, seed, inputs });
+    await this.during?.();
+    const size = serviceOutputSize(service, inputs.image, request.edit?.params);
+    const next = this.script.shift() ?? {
+      bytes: fakePng(size.width, size.height),
+      seed,
+      engine: 'offline' as const,
+    };
+    if (next instanceof Error) throw next;
+    return next;
+  }
 }
 
 export class FakeStore implements ImageStorePort {
@@ -68,6 +101,15 @@ export class FakeStore implements ImageStorePort {
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
     if (this.objects.size >= this.failPutAfter) throw new Error('S3 is down');
     this.objects.set(key, { bytes, contentType });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.objects.get(key)?.bytes;
+  }
+
+  async head(key: string): Promise<StoredObjectHead | undefined> {
+    const o = this.objects.get(key);
+    return o ? { bytes: o.bytes.length, contentType: o.contentType } : undefined;
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
@@ -94,11 +136,88 @@ export class FakeThumbnailer implements ThumbnailerPort {
   }
 }
 
+/**
+ * The input checks over the fake PNG headers: the size from the header, INPUT_IMAGE_UNREADABLE for bytes
+ * that are no image, INPUT_IMAGE_OUT_OF_LIMITS outside the limits unless fitted (fitting scales into
+ * the pixel range). `refuse` makes every check throw that problem instead.
+ */
+export class FakeInputImages implements InputImagesPort {
+  refuse?: ProblemError;
+  readonly prepared: { limits: InputImageLimits; fit: FitMode }[] = [];
+  readonly masks: { width: number; height: number }[] = [];
+  compacted = 0;
+
+  private read(bytes: Uint8Array) {
+    if (this.refuse) throw this.refuse;
+    const info = readImageInfo(bytes);
+    if (!info) throw ProblemError.of(ErrorCode.INPUT_IMAGE_UNREADABLE, 'the file is not an image');
+    return info;
+  }
+
+  async inspect(bytes: Uint8Array): Promise<InspectedImage> {
+    const info = this.read(bytes);
+    return { ...info, hasAlpha: false, bytes: bytes.length };
+  }
+
+  async prepare(bytes: Uint8Array, limits: InputImageLimits, fit: FitMode): Promise<PreparedImage> {
+    this.prepared.push({ limits, fit });
+    const { width, height } = this.read(bytes);
+    const violations = inputLimitViolations({ width, height }, limits);
+    if (violations.length === 0) return { bytes, width, height, hasAlpha: false };
+    if (fit === 'reject')
+      throw ProblemError.of(
+        ErrorCode.INPUT_IMAGE_OUT_OF_LIMITS,
+        `the image is outside the limits: ${violations[0]}`,
+      );
+    if (fit === 'crop' || fit === 'pad') {
+      // To the nearest allowed aspect: the long side cut (crop) or the short side grown (pad).
+      const aspect = Math.min(limits.maxAspect, Math.max(limits.minAspect, width / height));
+      const fitted =
+        fit === 'crop'
+          ? width / height > aspect
+            ? { width: Math.round(height * aspect), height }
+            : { width, height: Math.round(width / aspect) }
+          : width / height > aspect
+            ? { width, height: Math.round(width / aspect) }
+            : { width: Math.round(height * aspect), height };
+      return {
+        bytes: fakePng(fitted.width, fitted.height),
+        ...fitted,
+        hasAlpha: fit === 'pad',
+        fitted: { from: { width, height }, action: fit },
+      };
+    }
+    const scale = Math.sqrt(limits.maxPixels / (width * height));
+    const fitted = { width: Math.floor(width * scale), height: Math.floor(height * scale) };
+    return {
+      bytes: fakePng(fitted.width, fitted.height),
+      ...fitted,
+      hasAlpha: false,
+      fitted: { from: { width, height }, action: 'downscale' },
+    };
+  }
+
+  async prepareMask(bytes: Uint8Array, size: { width: number; height: number }): Promise<Uint8Array> {
+    this.read(bytes);
+    this.masks.push(size);
+    return fakePng(size.width, size.height);
+  }
+
+  async compact(image: PreparedImage): Promise<PreparedImage> {
+    this.compacted++;
+    return { ...image, bytes: image.bytes.subarray(0, Math.ceil(image.bytes.length / 10)) };
+  }
+}
+
 export class FakeAccess implements ModelAccessPort {
   readonly answers = new Map<string, ModelAccess>();
 
   async check(model: ModelCatalogEntry): Promise<ModelAccess> {
     return this.answers.get(model.id) ?? { availability: 'available' };
+  }
+
+  async checkService(service: ImageServiceEntry): Promise<ModelAccess> {
+    return this.answers.get(service.id) ?? { availability: 'available' };
   }
 }
 
@@ -338,6 +457,7 @@ export interface FakeDeps extends GeneratorDeps {
   readonly usage: FakeUsage;
   readonly access: FakeAccess;
   readonly thumbnails: FakeThumbnailer;
+  readonly images: FakeInputImages;
   readonly invoked: WorkerEvent[];
   readonly warnings: string[];
   failInvoke: boolean;
@@ -366,7 +486,17 @@ export function fakeDeps(): FakeDeps {
     signer: {
       presignGet: async (key: string, expires: number) =>
         `https://s3.test/${key}?X-Amz-Expires=${expires}&X-Amz-Signature=abc`,
+      presignPost: async (policy: PostPolicy) => ({
+        url: 'https://s3.test/images',
+        fields: {
+          key: policy.key,
+          'Content-Type': policy.contentType,
+          Policy: Buffer.from(JSON.stringify(policy)).toString('base64'),
+          'X-Amz-Signature': 'abc',
+        },
+      }),
     },
+    images: new FakeInputImages(),
     worker: {
       invoke: async (event: WorkerEvent) => {
         if (deps.failInvoke) throw new Error('Lambda is down');
@@ -379,6 +509,7 @@ export function fakeDeps(): FakeDeps {
     random: { integer: (min: number) => min + 41 },
     settings: { presignExpirySeconds: 900, retentionDays: 30, staleAfterSeconds: 300, workerConcurrency: 4 },
     catalog: findModel,
+    services: findImageService,
     models: () => MODEL_CATALOG,
     warn: (message: string) => void warnings.push(message),
   };

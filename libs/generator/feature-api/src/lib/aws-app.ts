@@ -1,4 +1,4 @@
-import { findModel, MODEL_CATALOG } from '@imagegen/contracts';
+import { findImageService, findModel, MODEL_CATALOG } from '@imagegen/contracts';
 import {
   BedrockImageModel,
   BedrockModelAccess,
@@ -13,7 +13,7 @@ import {
   S3UrlSigner,
   SqsWorkerQueue,
 } from '@imagegen/generator/data-access-aws';
-import { ParametersWriter, SharpThumbnailer } from '@imagegen/generator/data-access-images';
+import { ParametersWriter, SharpInputImages, SharpThumbnailer } from '@imagegen/generator/data-access-images';
 import {
   GeneratorDeps,
   ImageMetadataPort,
@@ -39,7 +39,8 @@ import { GeneratorSettings } from './settings';
 
 // The composition roots over the real AWS SDK clients, one per Lambda: each builds only the clients
 // and adapters its function calls, so its bundle holds nothing else (the API: no Bedrock Runtime
-// client and no sharp; the worker: no SQS client and no Bedrock control plane).
+// client and no thumbnailer, sharp only for an upload's check; the worker: no SQS client and no
+// Bedrock control plane).
 
 /** The ports that only the other function fills in: calling one is a wiring bug, said so. */
 const elsewhere = (what: string, fn: 'API' | 'worker' | 'abandoned-job'): Error =>
@@ -104,7 +105,10 @@ function baseDeps(
       workerConcurrency: settings.workerConcurrency,
       budgets: settings.budgets,
     },
+    // sharp is loaded on the first check only (the abandoned-job function never checks an image).
+    images: new SharpInputImages(),
     catalog: findModel,
+    services: findImageService,
     models: () => MODEL_CATALOG,
     warn: (message, detail) => log.warn(detail ?? {}, message),
   };
@@ -140,7 +144,10 @@ export function createApiApp(settings: GeneratorSettings, service = 'generator-a
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
     ...apiPorts(settings, traced),
-    model: { generate: () => Promise.reject(elsewhere('the image model', 'API')) },
+    model: {
+      generate: () => Promise.reject(elsewhere('the image model', 'API')),
+      edit: () => Promise.reject(elsewhere('the image model', 'API')),
+    },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'API')) },
     metadata: notWired('the image metadata writer', 'API'),
   });
@@ -156,7 +163,10 @@ export function createWorkerApp(
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
     ...workerPorts(settings, traced),
-    access: { check: () => Promise.reject(elsewhere('model access', 'worker')) },
+    access: {
+      check: () => Promise.reject(elsewhere('model access', 'worker')),
+      checkService: () => Promise.reject(elsewhere('model access', 'worker')),
+    },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'worker')) },
   });
   return createWorkerAppFromDeps(deps, log);
@@ -170,10 +180,16 @@ export function createAbandonedApp(
   const log = functionLogger(service, settings);
   const traced = lambdaTraced(log);
   const deps = composeDeps(settings, log, storageClients(settings, traced), {
-    model: { generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')) },
+    model: {
+      generate: () => Promise.reject(elsewhere('the image model', 'abandoned-job')),
+      edit: () => Promise.reject(elsewhere('the image model', 'abandoned-job')),
+    },
     thumbnails: { make: () => Promise.reject(elsewhere('the thumbnailer', 'abandoned-job')) },
     metadata: notWired('the image metadata writer', 'abandoned-job'),
-    access: { check: () => Promise.reject(elsewhere('model access', 'abandoned-job')) },
+    access: {
+      check: () => Promise.reject(elsewhere('model access', 'abandoned-job')),
+      checkService: () => Promise.reject(elsewhere('model access', 'abandoned-job')),
+    },
     worker: { invoke: () => Promise.reject(elsewhere('the worker invoker', 'abandoned-job')) },
   });
   const { handleAbandoned, handleDeadLetters } = createWorkerAppFromDeps(deps, log);

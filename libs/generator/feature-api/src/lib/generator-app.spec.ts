@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { ErrorCode } from '@imagegen/contracts';
-import { FakeDeps, fakeDeps } from '@imagegen/generator/domain/testing';
+import { FakeDeps, fakeDeps, fakePng, runAll } from '@imagegen/generator/domain/testing';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { createGeneratorAppFromDeps } from './generator-app';
@@ -178,6 +178,95 @@ describe(createGeneratorAppFromDeps.name, () => {
       event('GET', `/generations/${created.id}`, { headers: { 'X-Imagegen-Owner': 'anon-other' } }),
     );
     expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('upload and edit routes', () => {
+  const post = (path: string, body?: unknown, headers?: Record<string, string>) =>
+    event('POST', path, { ...(body !== undefined ? { body: JSON.stringify(body) } : {}), headers });
+
+  /** Uploads through the ticket's key as the browser's POST to S3 would, and answers the upload id. */
+  async function upload(
+    app: ReturnType<typeof setup>['app'],
+    deps: FakeDeps,
+    bytes: Uint8Array = fakePng(640, 480),
+  ) {
+    const res = await app.handleApi(post('/uploads', { contentType: 'image/png', bytes: bytes.length }));
+    expect(res.statusCode).toBe(201);
+    const ticket = JSON.parse(res.body);
+    await deps.store.put(ticket.fields.key, bytes, 'image/png');
+    return ticket.uploadId as string;
+  }
+
+  it('answers a presigned POST for an upload, then its checked size', async () => {
+    const { app, deps } = setup();
+    const id = await upload(app, deps);
+    const checked = await app.handleApi(post(`/uploads/${id}/check`));
+    expect(checked.statusCode).toBe(200);
+    expect(JSON.parse(checked.body)).toMatchObject({ uploadId: id, width: 640, height: 480, format: 'png' });
+  });
+
+  it.each([
+    [{ contentType: 'image/png', bytes: 31 * 1024 * 1024 }, 413, 'PAYLOAD_TOO_LARGE'],
+    [{ contentType: 'image/svg+xml', bytes: 100 }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('refuses an upload ticket for %j with problem+json', async (body, status, code) => {
+    const { app } = setup();
+    const res = await app.handleApi(post('/uploads', body));
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(res.body).code).toBe(code);
+  });
+
+  it('refuses a bad upload at the check with 422 and deletes it; an unknown one is 404', async () => {
+    const { app, deps } = setup();
+    const id = await upload(app, deps, new TextEncoder().encode('GIF89a not allowed'));
+    const res = await app.handleApi(post(`/uploads/${id}/check`));
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(res.body).code).toBe(ErrorCode.INPUT_IMAGE_UNREADABLE);
+    expect(deps.store.objects.size).toBe(0);
+    expect((await app.handleApi(post(`/uploads/${id}/check`))).statusCode).toBe(404);
+    expect((await app.handleApi(post('/uploads/..%2F..%2Fx/check'))).statusCode).toBe(404);
+  });
+
+  it('queues an edit with 202, runs it, and lists it under its parent', async () => {
+    const { app, deps } = setup();
+    const made = JSON.parse((await app.handleApi(event('POST', '/generations', { body: VALID }))).body);
+    await runAll(deps);
+    const parent = JSON.parse((await app.handleApi(event('GET', `/generations/${made.id}`))).body);
+    const res = await app.handleApi(
+      post(
+        '/edits',
+        {
+          serviceId: 'stability.stable-image-inpaint-v1:0',
+          image: { generationId: parent.id, imageId: parent.images[0].id },
+          mask: { uploadId: await upload(app, deps) },
+          params: { prompt: 'a window' },
+        },
+        { 'Idempotency-Key': 'edit-key-123456' },
+      ),
+    );
+    expect(res.statusCode).toBe(202);
+    const edit = JSON.parse(res.body);
+    expect(edit).toMatchObject({ status: 'queued', estimatedCostUsd: 0.07 });
+    await runAll(deps);
+    const page = await app.handleApi(event('GET', '/generations', { query: { parent: parent.id } }));
+    expect(JSON.parse(page.body).items.map((g: { id: string; status: string }) => [g.id, g.status])).toEqual([
+      [edit.id, 'succeeded'],
+    ]);
+  });
+
+  it("answers an edit of another owner's upload with 404", async () => {
+    const { app, deps } = setup();
+    const theirs = await upload(app, deps);
+    const res = await app.handleApi(
+      post(
+        '/edits',
+        { serviceId: 'stability.stable-image-remove-background-v1:0', image: { uploadId: theirs } },
+        { 'X-Imagegen-Owner': 'anon-someone-else' },
+      ),
+    );
+    expect(res.statusCode).toBe(404);
+    expect(deps.repository.records.size).toBe(0);
   });
 });
 

@@ -20,7 +20,10 @@ import {
 } from '@imagegen/generator/data-access-aws';
 import {
   cancelGeneration,
+  checkUpload,
+  createEdit,
   createGeneration,
+  createUpload,
   deleteGeneration,
   GeneratorDeps,
   getGeneration,
@@ -126,6 +129,7 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
       body: await listGenerations(deps, ownerOf(ctx), {
         cursor: ctx.query['cursor'],
         limit: ctx.query['limit'],
+        parent: ctx.query['parent'],
       }),
     }),
     'GET /generations/{id}': async (ctx) => ({
@@ -145,6 +149,24 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
     'POST /usage/assistant': async (ctx) => ({
       status: 200,
       body: await recordAssistantUsage(deps, ownerOf(ctx), jsonBody(ctx)),
+    }),
+    'POST /uploads': async (ctx) => ({
+      status: 201,
+      body: await createUpload(deps, ownerOf(ctx), jsonBody(ctx)),
+    }),
+    'POST /uploads/{id}/check': async (ctx) => ({
+      status: 200,
+      body: await checkUpload(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
+    }),
+    'POST /edits': async (ctx) => ({
+      status: 202,
+      body: await createEdit(
+        deps,
+        ownerOf(ctx),
+        jsonBody(ctx),
+        ctx.headers[REQUEST_ID_HEADER] ?? '',
+        ctx.headers[IDEMPOTENCY_KEY_HEADER],
+      ),
     }),
   };
   const router = new Router();

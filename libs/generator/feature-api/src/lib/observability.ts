@@ -40,27 +40,34 @@ export function filterReason(detail: string | undefined): string {
 const problemOf = (err: unknown): ProblemDetails | undefined =>
   err instanceof ProblemError ? err.problem : undefined;
 
-/** The model port, timed: ModelTime per model, and the throttles and filtered images it reports. */
+/** The model port, timed: ModelTime per model (or image service), and the throttles and filtered images it reports. */
 function observedModel(model: ImageModelPort, sink: MetricsSink, now: () => number): ImageModelPort {
+  const timed = async <T>(modelId: string, call: () => Promise<T>): Promise<T> => {
+    const started = now();
+    const by = { [METRIC_DIMENSION.model]: modelId };
+    try {
+      return await call();
+    } catch (err) {
+      const problem = problemOf(err);
+      if (problem?.code === ErrorCode.MODEL_THROTTLED)
+        sink.record(GENERATOR_METRIC.throttles, 'Count', 1, by);
+      if (problem?.code === ErrorCode.CONTENT_FILTERED)
+        sink.record(GENERATOR_METRIC.imagesFiltered, 'Count', 1, {
+          [METRIC_DIMENSION.reason]: filterReason(problem.detail),
+        });
+      if (problem?.code === ErrorCode.INPUT_IMAGE_FILTERED)
+        sink.record(GENERATOR_METRIC.imagesFiltered, 'Count', 1, {
+          [METRIC_DIMENSION.reason]: 'input image',
+        });
+      throw err;
+    } finally {
+      sink.record(GENERATOR_METRIC.modelTime, 'Milliseconds', now() - started, by);
+    }
+  };
   return {
-    generate: async (entry, request, seed) => {
-      const started = now();
-      const by = { [METRIC_DIMENSION.model]: entry.id };
-      try {
-        return await model.generate(entry, request, seed);
-      } catch (err) {
-        const problem = problemOf(err);
-        if (problem?.code === ErrorCode.MODEL_THROTTLED)
-          sink.record(GENERATOR_METRIC.throttles, 'Count', 1, by);
-        if (problem?.code === ErrorCode.CONTENT_FILTERED)
-          sink.record(GENERATOR_METRIC.imagesFiltered, 'Count', 1, {
-            [METRIC_DIMENSION.reason]: filterReason(problem.detail),
-          });
-        throw err;
-      } finally {
-        sink.record(GENERATOR_METRIC.modelTime, 'Milliseconds', now() - started, by);
-      }
-    },
+    generate: (entry, request, seed) => timed(entry.id, () => model.generate(entry, request, seed)),
+    edit: (service, request, seed, inputs) =>
+      timed(service.id, () => model.edit(service, request, seed, inputs)),
   };
 }
 

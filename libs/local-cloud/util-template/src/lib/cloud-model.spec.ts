@@ -360,3 +360,35 @@ describe(matchApiMethod.name, () => {
     expect(matchApiMethod(api, 'GET', '/other')).toBeUndefined();
   });
 });
+
+describe('roles with a managed policy attached by its Roles (a CDK overflow policy)', () => {
+  it("counts the managed policy's statements as the role's", () => {
+    const stack: StackTemplate = {
+      stackName: 'Overflow',
+      template: {
+        Resources: {
+          WorkerRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } },
+          WorkerOverflow: {
+            Type: 'AWS::IAM::ManagedPolicy',
+            Properties: {
+              Roles: [{ Ref: 'WorkerRole' }],
+              PolicyDocument: {
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 'bedrock:InvokeModel',
+                    Resource: 'arn:aws:bedrock:us-west-2::foundation-model/m',
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+    };
+    const [role] = readCloudModel([stack], ENV).roles;
+    expect(role.statements).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'bedrock:InvokeModel' }),
+    ]);
+  });
+});

@@ -483,10 +483,16 @@ function tables(resolver: TemplateResolver): TableModel[] {
 
 /**
  * The identity policies of every role in the assembly: each role's inline Policies, and every
- * AWS::IAM::Policy whose Roles name it (by Ref or by name), statements resolved to plain IAM JSON.
+ * AWS::IAM::Policy or AWS::IAM::ManagedPolicy whose Roles name it (by Ref or by name), statements
+ * resolved to plain IAM JSON. CDK moves statements past a role's inline policy size into such managed
+ * policies ("OverflowPolicy"), attached by their Roles property
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html).
  */
 export function rolePolicies(resolver: TemplateResolver): RolePolicies[] {
-  const policies = resolver.resourcesOfType('AWS::IAM::Policy');
+  const policies = [
+    ...resolver.resourcesOfType('AWS::IAM::Policy'),
+    ...resolver.resourcesOfType('AWS::IAM::ManagedPolicy'),
+  ];
   return resolver.resourcesOfType('AWS::IAM::Role').map(({ stackName, logicalId, resource }) => {
     const p = resource.Properties ?? {};
     const roleName = resolver.physicalId(stackName, logicalId);
