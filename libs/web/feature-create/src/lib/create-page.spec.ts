@@ -11,7 +11,9 @@ import {
   ModelInfo,
   OwnerSummary,
   problem,
+  UploadedImage,
 } from '@imagegen/contracts';
+import { EditsApi } from '@imagegen/web/data-access';
 
 import CreatePage from './create-page';
 
@@ -593,14 +595,64 @@ describe('CreatePage budgets and queue (ADR 0015)', () => {
     expect(behind - alone).toBe(Math.ceil(2 * p50));
   });
 
-  it('opens the editor on a file picked under "Upload an image", handing the file over', async () => {
+  it('uploads a file picked under "Upload an image" with its progress, then opens the editor on it', async () => {
+    // GIVEN an upload that reports its progress, then answers the checked image
+    const checked: UploadedImage = {
+      uploadId: 'up0123456789',
+      width: 1024,
+      height: 768,
+      format: 'png',
+      hasAlpha: false,
+      bytes: 8,
+      url: 'http://s3/uploads/up0123456789',
+      urlExpiresAt: '2026-11-24T10:15:00Z',
+    };
+    let report: ((f: number) => void) | undefined;
+    let finish: ((u: UploadedImage) => void) | undefined;
+    const upload = jest.fn((_file: Blob, onProgress?: (f: number) => void) => {
+      report = onProgress;
+      return new Promise<UploadedImage>((resolve) => (finish = resolve));
+    });
+    TestBed.overrideProvider(EditsApi, { useValue: { upload } });
     await setup();
     const navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+
+    // WHEN a file is picked
     const input = byId('upload-input') as HTMLInputElement;
     const file = new File([new Uint8Array(8)], 'photo.png', { type: 'image/png' });
     Object.defineProperty(input, 'files', { value: [file], configurable: true });
     input.dispatchEvent(new Event('change'));
-    expect(navigate).toHaveBeenCalledWith(['/edit'], { state: { file } });
+    report?.(0.5);
+    await fixture.whenStable();
+
+    // THEN its progress shows, then its size once checked, and the editor opens on it
+    expect(upload.mock.calls[0][0]).toBe(file);
+    expect(byId('upload-progress')?.getAttribute('aria-label')).toBe('Uploading: 50 %');
+    finish?.(checked);
+    await new Promise((r) => setTimeout(r, 0));
+    await fixture.whenStable();
+    expect(byId('upload-size')?.textContent).toContain('1024 × 768 px');
+    expect(navigate).toHaveBeenCalledWith(['/edit'], {
+      queryParams: { upload: 'up0123456789' },
+      state: { uploaded: checked },
+    });
+  });
+
+  it('says why an upload was refused, and stays on the page', async () => {
+    const upload = jest.fn().mockRejectedValue(problem(ErrorCode.INPUT_IMAGE_ANIMATED));
+    TestBed.overrideProvider(EditsApi, { useValue: { upload } });
+    await setup();
+    const navigate = jest.spyOn(TestBed.inject(Router), 'navigate');
+    const input = byId('upload-input') as HTMLInputElement;
+    Object.defineProperty(input, 'files', {
+      value: [new File([new Uint8Array(8)], 'anim.webp', { type: 'image/webp' })],
+      configurable: true,
+    });
+    input.dispatchEvent(new Event('change'));
+    await new Promise((r) => setTimeout(r, 0));
+    await fixture.whenStable();
+    expect(byId('upload-error')?.textContent).toContain('Animated images cannot be edited');
+    expect(navigate).not.toHaveBeenCalled();
   });
 
   it('offers Edit on each image of the result', async () => {

@@ -27,6 +27,7 @@ import {
   injectModelList,
   problemMessage,
   PromptAssistantStore,
+  UploadStore,
 } from '@imagegen/web/data-access';
 import {
   GenerationForm,
@@ -67,7 +68,7 @@ import { FieldErrors, validateForm } from '@imagegen/web/util-validation';
     ProblemBanner,
     PromptAssistant,
   ],
-  providers: [GenerationStore, PromptAssistantStore],
+  providers: [GenerationStore, PromptAssistantStore, UploadStore],
   templateUrl: './create-page.html',
   styleUrl: './create-page.scss',
 })
@@ -85,6 +86,11 @@ export default class CreatePage implements OnInit {
 
   /** "Improve prompt": its suggestion reaches the form only when accepted (applyPrompt). */
   protected readonly assistant = inject(PromptAssistantStore);
+  /** "Upload an image": the file straight to storage, checked, then the editor opens on it. */
+  protected readonly upload = inject(UploadStore);
+  protected readonly uploadProgress = computed(() =>
+    this.upload.busy() ? this.upload.progress() : undefined,
+  );
   protected readonly modelId = signal('');
   protected readonly prompt = signal('');
   protected readonly negativePrompt = signal('');
@@ -250,9 +256,15 @@ export default class CreatePage implements OnInit {
     this.store.imageFailed(image);
   }
 
-  /** "Upload an image": the editor takes the file and uploads it, showing the progress and its size. */
-  protected editFile(file: File): void {
-    void this.router.navigate(['/edit'], { state: { file } });
+  /** "Upload an image": sent and checked here (progress, then its size), then the editor opens on it. */
+  protected async editFile(file: File): Promise<void> {
+    const uploaded = await this.upload.upload(file);
+    // The checked image goes along, so the editor need not check it again.
+    if (uploaded)
+      await this.router.navigate(['/edit'], {
+        queryParams: { upload: uploaded.uploadId },
+        state: { uploaded },
+      });
   }
 
   /** An accepted suggestion (or Undo): the form takes it. */

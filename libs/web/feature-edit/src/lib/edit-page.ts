@@ -31,9 +31,9 @@ import { editorMessage } from './editor-messages';
 /** The outpaint sides: the canvas's edge handles and boxes set them, not the form. */
 const SIDES = new Set(['left', 'right', 'up', 'down']);
 
-/** A file handed over by the create page's "Upload an image" (navigation state). */
+/** The image the create page's "Upload an image" has just uploaded and checked (navigation state). */
 interface UploadHandOver {
-  readonly file?: File;
+  readonly uploaded?: UploadedImage;
 }
 
 /**
@@ -121,6 +121,8 @@ export default class EditPage implements OnInit {
   });
 
   constructor() {
+    const handOver = this.router.currentNavigation()?.extras.state as UploadHandOver | undefined;
+    this.justUploaded = handOver?.uploaded;
     // The image named in the URL (a reload, an "Edit" button, "Edit again" on a result).
     effect(() => {
       const upload = this.upload();
@@ -133,10 +135,6 @@ export default class EditPage implements OnInit {
         else this.store.show(undefined);
       });
     });
-    const handOver = (this.router.currentNavigation()?.extras.state ?? undefined) as
-      | UploadHandOver
-      | undefined;
-    if (handOver?.file instanceof Blob) void this.uploadFile(handOver.file);
     this.store.readSummary();
   }
 
