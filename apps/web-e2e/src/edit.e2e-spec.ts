@@ -105,7 +105,7 @@ async function openEditor(page: Page): Promise<void> {
 async function uploadByPage(page: Page, path: string, size: string): Promise<void> {
   await page.getByTestId('upload-input').setInputFiles(path);
   await page.getByTestId('source-size').filter({ hasText: size }).waitFor({ timeout: 30_000 });
-  await page.waitForURL(/[?&]upload=up[0-9a-z]+/);
+  await page.waitForURL(/[?&]upload=up[0-9a-z]+/, { waitUntil: 'commit' });
 }
 
 async function pick(page: Page, serviceId: string): Promise<void> {
@@ -282,8 +282,12 @@ describe('edit an image in the browser', () => {
     await page.goto(APP_URL);
     await page.getByTestId('upload-input').setInputFiles(input);
     // THEN the editor opens on it, uploaded straight to S3 and checked: its size shows
-    await page.waitForURL(/\/edit\?upload=up[0-9a-z]+/, { timeout: 30_000 });
-    await page.getByTestId('source-size').filter({ hasText: '512 × 384 px' }).waitFor();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="source-size"]')?.textContent === '512 × 384 px',
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(page.url()).toMatch(/\/edit\?upload=up[0-9a-z]+$/);
     expect(s3Posts.length).toBe(1);
 
     // WHEN a stroke is painted with the mouse and inpaint is sent with a prompt
@@ -309,7 +313,7 @@ describe('edit an image in the browser', () => {
 
     // AND the result can be edited again: the editor opens on it
     await page.getByTestId('edit-image').first().click();
-    await page.waitForURL(/\/edit\?generation=[0-9a-z]+&image=[0-9a-z]+/);
+    await page.waitForURL(/\/edit\?generation=[0-9a-z]+&image=[0-9a-z]+/, { waitUntil: 'commit' });
     await page.getByTestId('source-size').filter({ hasText: '512 × 384 px' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'edit-desktop.png'), fullPage: true });
     await context.close();
@@ -463,7 +467,7 @@ describe('edit an image in the browser', () => {
     const parentId = new URL(parentUrl).searchParams.get('job');
 
     await page.getByTestId('edit-image').first().click();
-    await page.waitForURL(/\/edit\?generation=/);
+    await page.waitForURL(/\/edit\?generation=/, { waitUntil: 'commit' });
     await page.getByTestId('source-size').waitFor();
     await pick(page, REMOVE_BG);
     await send(page);
@@ -471,7 +475,7 @@ describe('edit an image in the browser', () => {
 
     await page.getByTestId('job-detail-link').click();
     await page.getByTestId('made-from-link').click();
-    await page.waitForURL(new RegExp(`/gallery/${parentId}$`));
+    await page.waitForURL(new RegExp(`/gallery/${parentId}$`), { waitUntil: 'commit' });
     await page.getByTestId('lineage-edit').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('lineage-edit').first().textContent()).toContain('Remove background');
     await context.close();
