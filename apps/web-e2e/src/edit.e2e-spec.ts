@@ -99,6 +99,8 @@ function fileOf(name: string, bytes: Buffer): string {
 async function openEditor(page: Page): Promise<void> {
   await page.goto(`${APP_URL}/edit`);
   await page.getByTestId('upload-input').waitFor({ state: 'attached' });
+  // A new browser's first calls each make an owner (the last cookie wins): uploads wait for them to end.
+  await page.waitForLoadState('networkidle');
 }
 
 /** Uploads a file through the page's picker and waits for the checked image's size. */
@@ -280,6 +282,8 @@ describe('edit an image in the browser', () => {
 
     // GIVEN a PNG handed to "Upload an image" on the create page
     await page.goto(APP_URL);
+    // A new browser's first calls each make an owner (the last cookie wins): the upload waits for them.
+    await page.waitForLoadState('networkidle');
     await page.getByTestId('upload-input').setInputFiles(input);
     // THEN the editor opens on it, uploaded straight to S3 and checked: its size shows
     await page.waitForFunction(
