@@ -178,9 +178,17 @@ describe(GenerationView.name, () => {
     expect(links[1].textContent?.replace(/\s+/g, ' ').trim()).toBe('Edit again image 2');
   });
 
-  it('draws images on a checkerboard when they may be transparent', () => {
-    const done = { ...JOB, status: 'succeeded' as const, images: [image(0)] };
+  it('draws images on a checkerboard when they may be transparent, an edit without a prompt named as such', () => {
+    const done = {
+      ...JOB,
+      status: 'succeeded' as const,
+      request: { ...JOB.request, prompt: '' },
+      images: [image(0)],
+    };
     const el = render(done, { transparent: true }).nativeElement as HTMLElement;
-    expect(el.querySelector('.job__images--transparent [data-testid="result-image"]')).not.toBeNull();
+    const img = el.querySelector(
+      '.job__images--transparent [data-testid="result-image"]',
+    ) as HTMLImageElement;
+    expect(img.alt).toBe('Edited image');
   });
 });

@@ -65,9 +65,10 @@ export class GenerationView {
 
   protected altOf(index: number): string {
     const prompt = this.generation().request.prompt;
-    return this.count() === 1
-      ? `Generated image for: ${prompt}`
-      : `Generated image ${index + 1} of ${this.count()} for: ${prompt}`;
+    // An edit without a prompt (remove background, an upscale) is named as an edit.
+    const what = prompt ? `Generated image` : 'Edited image';
+    const of = prompt ? ` for: ${prompt}` : '';
+    return this.count() === 1 ? `${what}${of}` : `${what} ${index + 1} of ${this.count()}${of}`;
   }
 
   protected readonly time = formatTime;
