@@ -132,7 +132,11 @@ function get<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 const shown = (e: Element | null | undefined) => e?.textContent?.replace(/\s+/g, ' ').trim();
 
-async function open(query: Record<string, string> = {}, before?: (c: jest.Mocked<EditsClient>) => void) {
+async function open(
+  query: Record<string, string> = {},
+  before?: (c: jest.Mocked<EditsClient>) => void,
+  navigationState?: Record<string, unknown>,
+) {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
   client = {
     upload: jest.fn(),
@@ -152,7 +156,14 @@ async function open(query: Record<string, string> = {}, before?: (c: jest.Mocked
     remove: { imports: [MaskCanvas] },
     add: { imports: [FakeMaskCanvas] },
   });
-  navigate = jest.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+  const router = TestBed.inject(Router);
+  navigate = jest.spyOn(router, 'navigate').mockResolvedValue(true);
+  // The navigation that opens the page, with what the page before handed over.
+  if (navigationState)
+    Object.defineProperty(router, 'currentNavigation', {
+      value: () => ({ extras: { state: navigationState } }),
+      configurable: true,
+    });
   fixture = TestBed.createComponent(EditPage);
   http = TestBed.inject(HttpTestingController);
   for (const [k, v] of Object.entries(query)) fixture.componentRef.setInput(k, v);
@@ -425,6 +436,12 @@ describe(EditPage.name, () => {
     input.dispatchEvent(new Event('change'));
     await settle();
     expect(shown(q('error-banner'))).toContain('Files up to 30 MB can be edited');
+  });
+
+  it('opens the image the create page has just uploaded and checked without checking it again', async () => {
+    await open({ upload: 'up0123456789' }, undefined, { uploaded: uploaded({ width: 640, height: 480 }) });
+    expect(client.check).not.toHaveBeenCalled();
+    expect(shown(q('source-size'))).toBe('640 × 480 px');
   });
 
   it('opens an upload named in the URL by checking it again', async () => {
