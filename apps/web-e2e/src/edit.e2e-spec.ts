@@ -284,6 +284,8 @@ describe('edit an image in the browser', () => {
     await page.goto(APP_URL);
     // A new browser's first calls each make an owner (the last cookie wins): the upload waits for them.
     await page.waitForLoadState('networkidle');
+    // (the create page with its "Upload an image" has no serious accessibility violation)
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByTestId('upload-input').setInputFiles(input);
     // THEN the editor opens on it, uploaded straight to S3 and checked: its size shows
     await page.waitForFunction(
@@ -535,6 +537,8 @@ describe('edit an image in the browser', () => {
       await other.goto(`${APP_URL}/edit?upload=${uploadId}`);
       expect(await banner(other)).toMatch(/not found|does not exist/i);
       expect(await other.getByTestId('mask-image').count()).toBe(0);
+      // (the editor without an image, offering an upload, has no serious accessibility violation)
+      expect(await seriousViolations(other)).toEqual([]);
       await mine.close();
       await theirs.close();
     });
