@@ -6,7 +6,7 @@ import {
 } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 
-import { sessionExpiredInterceptor } from '@imagegen/web/data-access';
+import { ownerGateInterceptor, sessionExpiredInterceptor } from '@imagegen/web/data-access';
 
 import { routes } from './app.routes';
 
@@ -14,7 +14,7 @@ export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
-    provideHttpClient(withFetch(), withInterceptors([sessionExpiredInterceptor])),
+    provideHttpClient(withFetch(), withInterceptors([ownerGateInterceptor, sessionExpiredInterceptor])),
     provideRouter(routes, withComponentInputBinding()),
   ],
 };

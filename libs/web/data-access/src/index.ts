@@ -12,3 +12,4 @@ export * from './lib/stores/detail-store';
 export * from './lib/assistant-api';
 export * from './lib/stores/prompt-assistant-store';
 export * from './lib/stores/upload-store';
+export * from './lib/owner-gate';
