@@ -8,6 +8,7 @@ import dynalite from 'dynalite';
 import { ErrorCode, ProblemError } from '@imagegen/contracts';
 
 import { DynamoRateLimitStorage } from './dynamo-rate-limit-storage';
+import { DynamoLeaseStore } from './stream-leases';
 
 // The conditional update runs against dynalite (DynamoDB's own expression semantics), not a mock.
 let server: Server;
@@ -104,5 +105,34 @@ describe(DynamoRateLimitStorage.name, () => {
     expect(err).toBeInstanceOf(ProblemError);
     expect((err as ProblemError).problem).toMatchObject({ status: 503, code: ErrorCode.SERVICE_UNAVAILABLE });
     down.destroy();
+  });
+});
+
+describe(DynamoLeaseStore.name, () => {
+  it('never has more live leases of a scope than its cap, however many tasks race for them', async () => {
+    // GIVEN three BFF tasks sharing the table, and 12 streams of one owner asking at once for 4 places
+    const tasks = [1, 2, 3].map(() => new DynamoLeaseStore(client, TABLE));
+    const until = Date.now() + 60_000;
+    const taken = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => tasks[i % 3]?.take('owner|mallory', 4, `stream-${i}`, until)),
+    );
+    // THEN exactly 4 got a place, each a different one
+    const places = taken.filter((slot): slot is number => slot !== undefined);
+    expect(places.sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('gives a place back on release, and frees one whose lease ran out (its task died)', async () => {
+    let now = Date.parse('2026-12-02T10:00:00.000Z');
+    const store = new DynamoLeaseStore(client, TABLE, () => now);
+    const a = await store.take('ip|10.0.0.1', 2, 'a', now + 60_000);
+    const b = await store.take('ip|10.0.0.1', 2, 'b', now + 60_000);
+    expect(await store.take('ip|10.0.0.1', 2, 'c', now + 60_000)).toBeUndefined();
+    // A holder renews only its own place; a release frees it for another
+    expect(await store.renew('ip|10.0.0.1', a as number, 'b', now + 60_000)).toBe(false);
+    await store.give('ip|10.0.0.1', a as number, 'a');
+    expect(await store.take('ip|10.0.0.1', 2, 'c', now + 60_000)).toBe(a);
+    // b's task dies: a minute later its place is taken again
+    now += 61_000;
+    expect(await store.take('ip|10.0.0.1', 2, 'd', now + 60_000)).toBe(b);
   });
 });

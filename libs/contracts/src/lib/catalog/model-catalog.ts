@@ -72,7 +72,7 @@ export interface ModelCatalogEntry {
 }
 
 /** Sizes of a ~1 megapixel model per aspect ratio (Stability API output sizes). */
-const ONE_MEGAPIXEL: Readonly<Record<AspectRatio, ImageSize>> = {
+export const ONE_MEGAPIXEL: Readonly<Record<AspectRatio, ImageSize>> = {
   '1:1': { width: 1024, height: 1024 },
   '16:9': { width: 1344, height: 768 },
   '21:9': { width: 1536, height: 640 },

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/error-code';
 import { FieldError, problem, validationProblem } from '../errors/problem-details';
-import type { ValidationResult } from '../validation/validate-generate-image-request';
+import { bodyShapeProblem, type ValidationResult } from '../validation/validate-generate-image-request';
 import {
   CreateUploadRequest,
   UPLOAD_CONTENT_TYPES,
@@ -20,22 +20,10 @@ const CREATE_UPLOAD_REQUEST_FIELDS = [
  * The browser, the BFF and the generator all call it.
  */
 export function validateCreateUploadRequest(input: unknown): ValidationResult<CreateUploadRequest> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return {
-      ok: false,
-      problem: validationProblem([
-        { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
-      ]),
-    };
+  const shape = bodyShapeProblem(input, CREATE_UPLOAD_REQUEST_FIELDS);
+  if (shape) return { ok: false, problem: shape };
   const body = input as Record<string, unknown>;
-  const known = new Set<string>(CREATE_UPLOAD_REQUEST_FIELDS);
-  const errors: FieldError[] = Object.keys(body)
-    .filter((k) => !known.has(k))
-    .map((k) => ({
-      field: k.slice(0, 64),
-      rule: 'whitelistValidation',
-      message: `property ${k.slice(0, 64)} should not exist`,
-    }));
+  const errors: FieldError[] = [];
   const { contentType, bytes } = body;
   if (typeof contentType !== 'string' || contentType === '')
     errors.push({

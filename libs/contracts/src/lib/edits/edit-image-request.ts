@@ -2,7 +2,7 @@ import { OUTPUT_FORMATS, OutputFormat } from '../catalog/model-catalog';
 import { FieldError, validationProblem } from '../errors/problem-details';
 import { NO_CONTROL_CHARACTERS, NormalizedGenerateImageRequest } from '../generations/generate-image-request';
 import { GENERATION_ID_PATTERN } from '../generations/generation';
-import type { ValidationResult } from '../validation/validate-generate-image-request';
+import { bodyShapeProblem, type ValidationResult } from '../validation/validate-generate-image-request';
 import {
   findImageService,
   ImageServiceEntry,
@@ -232,27 +232,9 @@ export function validateEditImageRequest(
   input: unknown,
   lookup: (serviceId: string) => ImageServiceEntry | undefined = findImageService,
 ): ValidationResult<NormalizedGenerateImageRequest> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return {
-      ok: false,
-      problem: validationProblem([
-        { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
-      ]),
-    };
+  const shape = bodyShapeProblem(input, EDIT_IMAGE_REQUEST_FIELDS);
+  if (shape) return { ok: false, problem: shape };
   const body = input as Record<string, unknown>;
-  const known = new Set<string>(EDIT_IMAGE_REQUEST_FIELDS);
-  const unknown = Object.keys(body).filter((k) => !known.has(k));
-  if (unknown.length > 0)
-    return {
-      ok: false,
-      problem: validationProblem(
-        unknown.map((f) => ({
-          field: f.slice(0, 64),
-          rule: 'whitelistValidation',
-          message: `property ${f.slice(0, 64)} should not exist`,
-        })),
-      ),
-    };
   const serviceId = body['serviceId'];
   const service = typeof serviceId === 'string' ? lookup(serviceId) : undefined;
   if (!service)

@@ -5,7 +5,13 @@
  * came from. The web form for each service, the validation in the browser, the BFF and the Lambda, the IAM
  * policy and the cost estimate are all built from it.
  */
-import { OutputFormat, SD35_LARGE_PAGE } from '../catalog/model-catalog';
+import {
+  ASPECT_RATIOS,
+  AspectRatio,
+  ONE_MEGAPIXEL,
+  OutputFormat,
+  SD35_LARGE_PAGE,
+} from '../catalog/model-catalog';
 
 /** Amazon Bedrock user guide, "Stability AI Image Services" (request and response, upscale, edit, control). */
 export const IMAGE_SERVICES_PAGE =
@@ -43,18 +49,8 @@ export const STYLE_PRESETS = [
 ] as const;
 export type StylePreset = (typeof STYLE_PRESETS)[number];
 
-/** Aspect ratios the style guide service takes for its output. */
-export const STYLE_GUIDE_ASPECT_RATIOS = [
-  '16:9',
-  '1:1',
-  '21:9',
-  '2:3',
-  '3:2',
-  '4:5',
-  '5:4',
-  '9:16',
-  '9:21',
-] as const;
+/** Aspect ratios the style guide service takes for its output: the text-to-image models' nine. */
+export const STYLE_GUIDE_ASPECT_RATIOS = ASPECT_RATIOS;
 
 /** A request field of an image service, named as AWS's page names it in the JSON body. */
 export type ServiceParamName =
@@ -300,6 +296,70 @@ const price = (perImageUsd: number) => ({ perImageUsd, asOf: '2026-11-01', sourc
 /** `us.` + the model id: the US cross-Region inference profile the Image Services are invoked through. */
 const profiled = (id: string) => ({ id, invokeId: `us.${id}` });
 
+/**
+ * Search and replace, search and recolor: a prompt for what to paint, words that find what to change (no mask), then
+ * as inpaint (negative prompt, grow mask, style preset).
+ */
+function searchService(
+  id: string,
+  text: {
+    displayName: string;
+    description: string;
+    promptHelp: string;
+    find: { name: 'search_prompt' | 'select_prompt'; label: string; help: string };
+  },
+): ImageServiceEntry {
+  return {
+    ...SERVICE_COMMON,
+    ...profiled(id),
+    kind: 'edit',
+    displayName: text.displayName,
+    description: text.description,
+    inputs: { image: image() },
+    params: [
+      prompt(true, text.promptHelp),
+      { ...text.find, kind: 'text', required: true, maxLength: PROMPT_MAX },
+      NEGATIVE_PROMPT,
+      GROW_MASK,
+      STYLE_PRESET,
+    ],
+    output: { kind: 'same' },
+    price: price(0.07),
+    expectedSecondsPerImage: 8,
+  };
+}
+
+/** Sketch to image, keep structure: a prompt and how closely the result follows the input (control_strength). */
+function controlService(
+  id: string,
+  text: { displayName: string; description: string; imageLabel: string; follows: string },
+): ImageServiceEntry {
+  return {
+    ...SERVICE_COMMON,
+    ...profiled(id),
+    kind: 'control',
+    displayName: text.displayName,
+    description: text.description,
+    inputs: { image: image(text.imageLabel) },
+    params: [
+      prompt(true),
+      unit(
+        'control_strength',
+        'Control strength',
+        0,
+        1,
+        0.7,
+        `How closely the result follows ${text.follows}.`,
+      ),
+      NEGATIVE_PROMPT,
+      STYLE_PRESET,
+    ],
+    output: { kind: 'same' },
+    price: price(0.07),
+    expectedSecondsPerImage: 8,
+  };
+}
+
 export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
   {
     ...SERVICE_COMMON,
@@ -335,56 +395,18 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     source: { url: IMAGE_SERVICES_PAGE, note: 'At least one of left, right, up and down must be above 0.' },
     expectedSecondsPerImage: 10,
   },
-  {
-    ...SERVICE_COMMON,
-    ...profiled('stability.stable-image-search-replace-v1:0'),
-    kind: 'edit',
+  searchService('stability.stable-image-search-replace-v1:0', {
     displayName: 'Search and replace',
     description: 'Find something by name and replace it, no mask needed.',
-    inputs: { image: image() },
-    params: [
-      prompt(true, 'What to put in its place.'),
-      {
-        name: 'search_prompt',
-        kind: 'text',
-        label: 'Search for',
-        help: 'What to replace, in a few words.',
-        required: true,
-        maxLength: PROMPT_MAX,
-      },
-      NEGATIVE_PROMPT,
-      GROW_MASK,
-      STYLE_PRESET,
-    ],
-    output: { kind: 'same' },
-    price: price(0.07),
-    expectedSecondsPerImage: 8,
-  },
-  {
-    ...SERVICE_COMMON,
-    ...profiled('stability.stable-image-search-recolor-v1:0'),
-    kind: 'edit',
+    promptHelp: 'What to put in its place.',
+    find: { name: 'search_prompt', label: 'Search for', help: 'What to replace, in a few words.' },
+  }),
+  searchService('stability.stable-image-search-recolor-v1:0', {
     displayName: 'Search and recolor',
     description: 'Find something by name and change its colours.',
-    inputs: { image: image() },
-    params: [
-      prompt(true, 'The new colours, e.g. "a bright red car".'),
-      {
-        name: 'select_prompt',
-        kind: 'text',
-        label: 'Select',
-        help: 'What to recolor, in a few words.',
-        required: true,
-        maxLength: PROMPT_MAX,
-      },
-      NEGATIVE_PROMPT,
-      GROW_MASK,
-      STYLE_PRESET,
-    ],
-    output: { kind: 'same' },
-    price: price(0.07),
-    expectedSecondsPerImage: 8,
-  },
+    promptHelp: 'The new colours, e.g. "a bright red car".',
+    find: { name: 'select_prompt', label: 'Select', help: 'What to recolor, in a few words.' },
+  }),
   {
     ...SERVICE_COMMON,
     ...profiled('stability.stable-image-erase-object-v1:0'),
@@ -415,47 +437,18 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
     price: price(0.07),
     expectedSecondsPerImage: 5,
   },
-  {
-    ...SERVICE_COMMON,
-    ...profiled('stability.stable-image-control-sketch-v1:0'),
-    kind: 'control',
+  controlService('stability.stable-image-control-sketch-v1:0', {
     displayName: 'Sketch to image',
     description: 'Turn a sketch or line drawing into a finished image.',
-    inputs: { image: image('Sketch') },
-    params: [
-      prompt(true),
-      unit('control_strength', 'Control strength', 0, 1, 0.7, 'How closely the result follows the sketch.'),
-      NEGATIVE_PROMPT,
-      STYLE_PRESET,
-    ],
-    output: { kind: 'same' },
-    price: price(0.07),
-    expectedSecondsPerImage: 8,
-  },
-  {
-    ...SERVICE_COMMON,
-    ...profiled('stability.stable-image-control-structure-v1:0'),
-    kind: 'control',
+    imageLabel: 'Sketch',
+    follows: 'the sketch',
+  }),
+  controlService('stability.stable-image-control-structure-v1:0', {
     displayName: 'Keep structure',
     description: "A new image that keeps the input's structure and composition.",
-    inputs: { image: image() },
-    params: [
-      prompt(true),
-      unit(
-        'control_strength',
-        'Control strength',
-        0,
-        1,
-        0.7,
-        'How closely the result follows the structure.',
-      ),
-      NEGATIVE_PROMPT,
-      STYLE_PRESET,
-    ],
-    output: { kind: 'same' },
-    price: price(0.07),
-    expectedSecondsPerImage: 8,
-  },
+    imageLabel: 'Image',
+    follows: 'the structure',
+  }),
   {
     ...SERVICE_COMMON,
     ...profiled('stability.stable-image-style-guide-v1:0'),
@@ -624,19 +617,6 @@ export function serviceInvokeArns(service: ImageServiceEntry, account: string, p
   ];
 }
 
-/** The 1-megapixel size of each style-guide aspect ratio (Stability's output sizes). */
-const ASPECT_SIZES: Readonly<Record<string, { width: number; height: number }>> = {
-  '1:1': { width: 1024, height: 1024 },
-  '16:9': { width: 1344, height: 768 },
-  '21:9': { width: 1536, height: 640 },
-  '2:3': { width: 832, height: 1216 },
-  '3:2': { width: 1216, height: 832 },
-  '4:5': { width: 896, height: 1088 },
-  '5:4': { width: 1088, height: 896 },
-  '9:16': { width: 768, height: 1344 },
-  '9:21': { width: 640, height: 1536 },
-};
-
 /** The size a service answers for an input of `input` size and these params (what the UI shows before sending). */
 export function serviceOutputSize(
   service: ImageServiceEntry,
@@ -657,6 +637,7 @@ export function serviceOutputSize(
       return { width: Math.round(input.width * factor), height: Math.round(input.height * factor) };
     }
     case 'aspect-ratio':
-      return ASPECT_SIZES[String(params['aspect_ratio'] ?? '1:1')] ?? ASPECT_SIZES['1:1'];
+      // The style guide answers its aspect ratio's 1-megapixel size.
+      return ONE_MEGAPIXEL[String(params['aspect_ratio'] ?? '1:1') as AspectRatio] ?? ONE_MEGAPIXEL['1:1'];
   }
 }

@@ -23,33 +23,35 @@ export function toFieldErrors(errors: readonly ValidationError[], parent = ''): 
 }
 
 /**
+ * Why a request body is refused before its fields are read: not a JSON object, or carrying a property the
+ * request does not define (`__proto__` and `constructor` included). Undefined when it is a plain object of known
+ * fields. Every request validator starts with it.
+ */
+export function bodyShapeProblem(input: unknown, fields: readonly string[]): ProblemDetails | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return validationProblem([
+      { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
+    ]);
+  const known = new Set<string>(fields);
+  const unknown = Object.keys(input).filter((k) => !known.has(k));
+  if (unknown.length === 0) return undefined;
+  return validationProblem(
+    unknown.map((field) => ({
+      field: field.slice(0, 64),
+      rule: 'whitelistValidation',
+      message: `property ${field.slice(0, 64)} should not exist`,
+    })),
+  );
+}
+
+/**
  * Copies the known fields of a plain JSON object into a `GenerateImageRequest`; every other
  * own key (including `__proto__` and `constructor`) becomes an unknown-field error. A `null`
  * field is not given, as `@IsOptional()` reads it (a required one is then missing).
  */
 function toRequestInstance(input: unknown): ValidationResult<GenerateImageRequest> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return {
-      ok: false,
-      problem: validationProblem([
-        { field: '(body)', rule: 'isObject', message: 'the body must be a JSON object' },
-      ]),
-    };
-  }
-  const known = new Set<string>(GENERATE_IMAGE_REQUEST_FIELDS);
-  const unknown = Object.keys(input).filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    return {
-      ok: false,
-      problem: validationProblem(
-        unknown.map((field) => ({
-          field: field.slice(0, 64),
-          rule: 'whitelistValidation',
-          message: `property ${field.slice(0, 64)} should not exist`,
-        })),
-      ),
-    };
-  }
+  const shape = bodyShapeProblem(input, GENERATE_IMAGE_REQUEST_FIELDS);
+  if (shape) return { ok: false, problem: shape };
   const instance = new GenerateImageRequest();
   const source = input as Record<string, unknown>;
   for (const key of GENERATE_IMAGE_REQUEST_FIELDS) {

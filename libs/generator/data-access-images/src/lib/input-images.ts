@@ -1,4 +1,4 @@
-import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { ErrorCode, ProblemError, type FitMode, type InputImageLimits } from '@imagegen/contracts';
 
 import { loadSharp } from './load-sharp';
 
@@ -22,19 +22,8 @@ export const INPUT_IMAGE_CONTENT_TYPE: Readonly<Record<InputImageFormat, Accepte
   webp: 'image/webp',
 };
 
-/** A service's input limits (catalog data, from the service's AWS page). */
-export interface InputImageLimits {
-  readonly minSide: number;
-  readonly maxSide?: number;
-  readonly minPixels: number;
-  readonly maxPixels: number;
-  /** width / height, e.g. 1 / 2.5 */
-  readonly minAspect: number;
-  readonly maxAspect: number;
-}
-
-/** What to do with an image outside the limits: refuse it, or change it so that it fits. */
-export type FitMode = 'reject' | 'downscale' | 'crop' | 'pad';
+/** A service's input limits and what to do outside them: the catalog's types (@imagegen/contracts). */
+export type { FitMode, InputImageLimits } from '@imagegen/contracts';
 
 export type FitAction = 'none' | 'downscale' | 'upscale' | 'crop' | 'pad';
 
