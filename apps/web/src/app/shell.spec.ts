@@ -20,9 +20,9 @@ describe(Shell.name, () => {
 });
 
 describe('routes', () => {
-  it('loads every page lazily, the job detail under /gallery/:id', () => {
+  it('loads every page lazily, the job detail under /gallery/:id and the editor under /edit', () => {
     const paths = routes.map((r) => r.path);
-    expect(paths).toEqual(['', 'gallery', 'gallery/:id', 'compare', '**']);
+    expect(paths).toEqual(['', 'gallery', 'gallery/:id', 'edit', 'compare', '**']);
     expect(routes.filter((r) => r.path !== '**').every((r) => typeof r.loadComponent === 'function')).toBe(
       true,
     );
