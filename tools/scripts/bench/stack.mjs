@@ -44,6 +44,13 @@ export async function startStack(root, { base, env = {}, name = 'bench' }) {
       RATE_LIMIT_PER_IP: '1000000',
       RATE_LIMIT_PER_OWNER: '1000000',
       RATE_LIMIT_JOBS_PER_OWNER: '1000000',
+      RATE_LIMIT_JOBS_PER_IP: '1000000',
+      RATE_LIMIT_UPLOADS_PER_OWNER: '1000000',
+      // Nor are the budgets and the per-owner queue cap (ADR 0015): a load run spends far more than a person would.
+      BUDGET_DEPLOYMENT_MONTHLY_USD: '1000000',
+      BUDGET_OWNER_DAILY_USD: '1000000',
+      BUDGET_OWNER_MONTHLY_USD: '1000000',
+      MAX_IMAGES_IN_FLIGHT_PER_OWNER: '10000',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
