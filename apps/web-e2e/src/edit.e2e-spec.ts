@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 
+import { seriousViolations } from './support/axe';
 import { DESKTOP, newContext, PHONE, useBrowser } from './support/browser';
 import {
   APP_URL,
@@ -11,7 +12,6 @@ import {
   E2E_PORTS,
   NO_FAULTS,
   objectsUnder,
-  ROOT,
   S3_ORIGIN,
   setFaults,
 } from './support/stack';
@@ -30,7 +30,6 @@ const UPSCALERS = [
   ['stability.stable-creative-upscale-v1:0', { width: 4096, height: 3072 }],
 ] as const;
 
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const FILES = join(ARTIFACTS, 'edit-inputs');
 
 const browser = useBrowser();
@@ -241,22 +240,6 @@ async function lambdaImageBytes(): Promise<number> {
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-
-async function seriousViolations(page: Page) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string }[] }>;
-        };
-      }
-    ).axe;
-    const out = await axe.run(document);
-    return out.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 async function banner(page: Page): Promise<string> {
   const el = page.getByTestId('error-banner').first();

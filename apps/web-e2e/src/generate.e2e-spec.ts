@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
 
+import { seriousViolations } from './support/axe';
 import { DESKTOP, newContext, PHONE, useBrowser } from './support/browser';
-import { APP_URL, ARTIFACTS, bedrockStats, NO_FAULTS, ROOT, S3_ORIGIN, setFaults } from './support/stack';
-
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+import { APP_URL, ARTIFACTS, bedrockStats, NO_FAULTS, S3_ORIGIN, setFaults } from './support/stack';
 
 const browser = useBrowser();
 
@@ -148,21 +146,7 @@ describe('generate an image in the browser', () => {
     const context = await newContext(browser(), DESKTOP);
     const page = await context.newPage();
     await openApp(page);
-    await page.addScriptTag({ content: AXE_SOURCE });
-
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; help: string }[] }>;
-          };
-        }
-      ).axe;
-      const result = await axe.run(document);
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
-    });
-
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   });
 

@@ -5,6 +5,7 @@
  */
 
 import { ModelCatalogEntry, ModelFamily } from '../catalog/model-catalog';
+import { STYLE_PRESETS } from '../edits/image-services';
 import { FieldError, ProblemDetails } from '../errors/problem-details';
 import { findTextModel, TextModelCatalogEntry, TokenUsage } from './text-model-catalog';
 
@@ -48,26 +49,9 @@ export type AssistantEvent =
   | { readonly type: 'error'; readonly problem: ProblemDetails; readonly cost?: AssistantCost };
 
 /** The style presets a family's request takes (none for Stable Image Core/Ultra and SD3.5: MODELS.md). */
-const STYLE_PRESETS: Readonly<Partial<Record<ModelFamily, readonly string[]>>> = {
-  'stability-sdxl': [
-    '3d-model',
-    'analog-film',
-    'anime',
-    'cinematic',
-    'comic-book',
-    'digital-art',
-    'enhance',
-    'fantasy-art',
-    'isometric',
-    'line-art',
-    'low-poly',
-    'modeling-compound',
-    'neon-punk',
-    'origami',
-    'photographic',
-    'pixel-art',
-    'tile-texture',
-  ],
+const FAMILY_STYLE_PRESETS: Readonly<Partial<Record<ModelFamily, readonly string[]>>> = {
+  // The SDXL list: the same 17 presets the Image Services take.
+  'stability-sdxl': STYLE_PRESETS,
   'amazon-canvas': [
     '3D_ANIMATED_FAMILY_FILM',
     'DESIGN_SKETCH',
@@ -81,7 +65,7 @@ const STYLE_PRESETS: Readonly<Partial<Record<ModelFamily, readonly string[]>>> =
 };
 
 export function stylePresetsFor(model: Pick<ModelCatalogEntry, 'family'>): readonly string[] {
-  return STYLE_PRESETS[model.family] ?? [];
+  return FAMILY_STYLE_PRESETS[model.family] ?? [];
 }
 
 /** The problems of a request body (empty: valid). The image model must be one the catalog can call. */

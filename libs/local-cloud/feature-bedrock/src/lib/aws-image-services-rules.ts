@@ -1,4 +1,5 @@
-import type { AwsModelRules, FieldRule, ImageLimits, ImageSize } from './aws-model-rules';
+import { ASPECT_RATIOS, ONE_MEGAPIXEL } from './aws-aspect-ratios';
+import type { AwsModelRules, FieldRule, ImageLimits } from './aws-model-rules';
 
 /**
  * Stability AI Image Services on Bedrock, as AWS's page for them documents each (fields, ranges, defaults,
@@ -40,32 +41,6 @@ export const STYLE_PRESETS = [
   'pixel-art',
   'tile-texture',
 ] as const;
-
-/** Style guide's aspect_ratio enum ("Default 1:1"). */
-const STYLE_GUIDE_ASPECT_RATIOS = [
-  '16:9',
-  '1:1',
-  '21:9',
-  '2:3',
-  '3:2',
-  '4:5',
-  '5:4',
-  '9:16',
-  '9:21',
-] as const;
-
-/** Sizes the stand-in renders per style-guide aspect_ratio (about one megapixel; the page gives no size). */
-const STYLE_GUIDE_SIZES: Readonly<Record<string, ImageSize>> = {
-  '1:1': { width: 1024, height: 1024 },
-  '16:9': { width: 1344, height: 768 },
-  '21:9': { width: 1536, height: 640 },
-  '2:3': { width: 832, height: 1216 },
-  '3:2': { width: 1216, height: 832 },
-  '4:5': { width: 896, height: 1088 },
-  '5:4': { width: 1088, height: 896 },
-  '9:16': { width: 768, height: 1344 },
-  '9:21': { width: 640, height: 1536 },
-};
 
 const at = { source: IMAGE_SERVICES_PAGE };
 const FORMATS = ['jpeg', 'png', 'webp'] as const;
@@ -281,7 +256,7 @@ export const AWS_IMAGE_SERVICE_RULES: readonly AwsModelRules[] = [
     {
       prompt: prompt(true),
       image,
-      aspect_ratio: { type: 'string', enum: STYLE_GUIDE_ASPECT_RATIOS, ...at, note: 'Default 1:1.' },
+      aspect_ratio: { type: 'string', enum: ASPECT_RATIOS, ...at, note: 'Default 1:1.' },
       negative_prompt: negativePrompt,
       seed,
       output_format: outputFormat,
@@ -289,7 +264,7 @@ export const AWS_IMAGE_SERVICE_RULES: readonly AwsModelRules[] = [
       style_preset: stylePreset,
     },
     { image: EDIT_IMAGE },
-    { outputSizes: STYLE_GUIDE_SIZES },
+    { outputSizes: ONE_MEGAPIXEL },
   ),
   service(
     'stable-style-transfer-v1:0',

@@ -8,6 +8,7 @@
 
 import { ImageService } from '@imagegen/local-cloud/util-offline-engine';
 
+import { ASPECT_RATIOS, ONE_MEGAPIXEL, type ImageSize } from './aws-aspect-ratios';
 import { AWS_IMAGE_SERVICE_RULES } from './aws-image-services-rules';
 
 const GUIDE = 'https://docs.aws.amazon.com/bedrock/latest/userguide';
@@ -38,10 +39,7 @@ export interface FieldRule {
   readonly note?: string;
 }
 
-export interface ImageSize {
-  readonly width: number;
-  readonly height: number;
-}
+export type { ImageSize } from './aws-aspect-ratios';
 
 /** What an image field's page allows: decoded, its format and size (`maxAspect` 2.5 means 1:2.5 to 2.5:1). */
 export interface ImageLimits {
@@ -81,22 +79,6 @@ export interface AwsModelRules {
   /** Sizes the stand-in renders per aspect_ratio (what the model answers; not a validation rule). */
   readonly outputSizes: Readonly<Record<string, ImageSize>>;
 }
-
-/** aspect_ratio's enum as the Core and SD3.5 Large pages list it. */
-const ASPECT_RATIOS = ['16:9', '1:1', '21:9', '2:3', '3:2', '4:5', '5:4', '9:16', '9:21'] as const;
-
-/** Sizes of a ~1 megapixel model per aspect ratio (SD3.5 Large's page: "1 megapixel resolution"). */
-const ONE_MEGAPIXEL: Readonly<Record<string, ImageSize>> = {
-  '1:1': { width: 1024, height: 1024 },
-  '16:9': { width: 1344, height: 768 },
-  '21:9': { width: 1536, height: 640 },
-  '2:3': { width: 832, height: 1216 },
-  '3:2': { width: 1216, height: 832 },
-  '4:5': { width: 896, height: 1088 },
-  '5:4': { width: 1088, height: 896 },
-  '9:16': { width: 768, height: 1344 },
-  '9:21': { width: 640, height: 1536 },
-};
 
 /** Core answered 1536x1536 at 1:1 on Bedrock (shared/bedrock/MODELS.md): 1.5x the 1 MP edges. */
 const CORE_SIZES: Readonly<Record<string, ImageSize>> = Object.fromEntries(

@@ -166,6 +166,12 @@ export class MaskCanvas {
   /** Starts this editor's element ids, so that two editors on one page do not share them. */
   protected readonly uid = `ig-mask-canvas-${nextId++}`;
   protected readonly tool = signal<CanvasTool>('brush');
+  /** The toolbar's tools, with their shortcut in the tooltip. */
+  protected readonly tools: readonly { id: CanvasTool; label: string; tip: string }[] = [
+    { id: 'brush', label: 'Brush', tip: 'Paint the area to change (B)' },
+    { id: 'eraser', label: 'Eraser', tip: 'Give painted pixels back to the image (E)' },
+    { id: 'pan', label: 'Pan', tip: 'Drag to move the image (or hold Space)' },
+  ];
   protected readonly showMask = signal(true);
   protected readonly transform = signal<ViewTransform>(IDENTITY);
   protected readonly spaceHeld = signal(false);
