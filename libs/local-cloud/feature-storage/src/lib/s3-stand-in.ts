@@ -2,7 +2,7 @@
 /// <reference path="../vendor.d.ts" />
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { ClientRequest, request as httpRequest, IncomingMessage, ServerResponse } from 'node:http';
 import S3rver from 's3rver';
 
 import {
@@ -269,6 +269,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
   const inner = (await s3rver.run()) as { port: number };
+  /** Requests on their way to s3rver (destroyed on close). */
+  const upstreams = new Set<ClientRequest>();
   const { accessKeyId, secretAccessKey } = options.credentials;
   const { authorizer } = options;
   const scope = { region: options.region, account: authorizer?.account ?? '' };
@@ -684,7 +686,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     const { authorization: _auth, ...headers } = req.headers;
     const copySource = headers['x-amz-copy-source'];
     if (typeof copySource === 'string') headers['x-amz-copy-source'] = copySourceForStore(copySource);
-    const upstream = httpRequest(
+    const upstream: ClientRequest = httpRequest(
       {
         host: '127.0.0.1',
         port: inner.port,
@@ -719,6 +721,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
         up.pipe(res);
       },
     );
+    upstreams.add(upstream);
+    upstream.once('close', () => upstreams.delete(upstream));
     upstream.on('error', () =>
       res.headersSent
         ? res.destroy()
@@ -753,6 +757,12 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     listObjects,
     close: async () => {
       await front.close();
+      // Requests still on their way to the store end with the stack: a pending one (a worker's PUT cut off by a
+      // stop) would otherwise keep s3rver's server, and the process, open for ever.
+      for (const pending of upstreams) pending.destroy();
+      (
+        s3rver as unknown as { httpServer?: { closeAllConnections?: () => void } }
+      ).httpServer?.closeAllConnections?.();
       await s3rver.close();
     },
   };
