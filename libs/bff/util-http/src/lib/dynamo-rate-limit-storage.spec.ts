@@ -131,8 +131,12 @@ describe(DynamoLeaseStore.name, () => {
     expect(await store.renew('ip|10.0.0.1', a as number, 'b', now + 60_000)).toBe(false);
     await store.give('ip|10.0.0.1', a as number, 'a');
     expect(await store.take('ip|10.0.0.1', 2, 'c', now + 60_000)).toBe(a);
-    // b's task dies: a minute later its place is taken again
-    now += 61_000;
+    // c's task lives and renews its lease 50 s on; b's task dies and renews nothing
+    now += 50_000;
+    expect(await store.renew('ip|10.0.0.1', a as number, 'c', now + 60_000)).toBe(true);
+    // a minute after b's last lease, b's place (and only b's) is taken again
+    now += 11_000;
     expect(await store.take('ip|10.0.0.1', 2, 'd', now + 60_000)).toBe(b);
+    expect(await store.take('ip|10.0.0.1', 2, 'e', now + 60_000)).toBeUndefined();
   });
 });
