@@ -1,6 +1,15 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+/** The start of a failure's message, without colours or the stack: what the summary shows under the test's name. */
+function firstLines(message, count = 8) {
+  return message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((line) => line.trim() && !/^\s+at /.test(line))
+    .slice(0, count);
+}
+
 /** Writes a small JSON summary of a Jest run so `npm test` can add up all projects. */
 class SummaryReporter {
   constructor(globalConfig) {
@@ -19,10 +28,17 @@ class SummaryReporter {
     const failures = [];
     for (const file of results.testResults) {
       for (const t of file.testResults) {
-        if (t.status === 'failed') failures.push(`${path.relative(root, file.testFilePath)} › ${t.fullName}`);
+        if (t.status === 'failed')
+          failures.push({
+            test: `${path.relative(root, file.testFilePath)} › ${t.fullName}`,
+            reason: firstLines(t.failureMessages.join('\n')),
+          });
       }
       if (file.testExecError)
-        failures.push(`${path.relative(root, file.testFilePath)} › ${file.testExecError.message}`);
+        failures.push({
+          test: `${path.relative(root, file.testFilePath)} › could not run`,
+          reason: firstLines(file.testExecError.message),
+        });
     }
     fs.writeFileSync(
       path.join(dir, `${name}.json`),

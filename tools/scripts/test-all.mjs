@@ -76,7 +76,11 @@ for (const s of suites.sort((a, b) => a.project.localeCompare(b.project))) {
 const failures = suites.flatMap((s) => s.failures);
 if (failures.length) {
   console.log('\nfailed tests:');
-  for (const f of failures) console.log(`  ✗ ${f}`);
+  // The reason too: CI's log may keep only its end, where the test's own output has long scrolled away.
+  for (const f of failures) {
+    console.log(`  ✗ ${f.test}`);
+    for (const line of f.reason) console.log(`      ${line}`);
+  }
 }
 const stepsFailed = outcome.filter((o) => o.status !== 'passed').map((o) => o.name);
 if (stepsFailed.length) console.log(`\nsteps not passed: ${stepsFailed.join(', ')}`);
