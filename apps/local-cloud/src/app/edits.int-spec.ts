@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 
-import { ErrorCode, Generation, UploadTicket } from '@imagegen/contracts';
+import { ErrorCode, Generation, UPLOAD_MAX_BYTES, UploadTicket } from '@imagegen/contracts';
 import { filteredInputImage } from '@imagegen/local-cloud/feature-bedrock';
 import { createLogger } from '@imagegen/shared/util-logging';
 
@@ -80,15 +80,18 @@ async function mask(): Promise<Uint8Array> {
 async function upload(
   bytes: Uint8Array,
   contentType = 'image/png',
-): Promise<UploadTicket & { status: number }> {
-  const asked = await api.call('POST', '/uploads', { contentType, bytes: bytes.length });
+): Promise<UploadTicket & { status: number; body: string }> {
+  const asked = await api.call('POST', '/uploads', {
+    contentType,
+    bytes: Math.min(bytes.length, UPLOAD_MAX_BYTES),
+  });
   expect(asked.status).toBe(201);
   const ticket = asked.body as UploadTicket;
   const form = new FormData();
   for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
   form.append('file', new Blob([Buffer.from(bytes)], { type: contentType }), 'picture.png');
   const posted = await fetch(ticket.url, { method: 'POST', body: form });
-  return { ...ticket, status: posted.status };
+  return { ...ticket, status: posted.status, body: await posted.text() };
 }
 
 async function rgb(bytes: Uint8Array): Promise<Buffer> {
@@ -180,6 +183,19 @@ describe('image editing through the local stack', () => {
     expect(checked.body.code).toBe(ErrorCode.INPUT_IMAGE_TYPE);
     const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
     expect(keys.filter((k) => k.includes(bad.uploadId))).toEqual([]);
+  });
+
+  it("refuses at S3 itself a file past the upload limit that skipped the browser's check (EntityTooLarge), storing nothing", async () => {
+    // GIVEN a ticket asked for a small file, WHEN a client posts 30 MiB + 1 byte with it
+    const tooBig = new Uint8Array(UPLOAD_MAX_BYTES + 1);
+    tooBig.set(await photo());
+    const posted = await upload(tooBig);
+    // THEN S3 refuses it by the policy's content-length-range, and there is nothing to check or edit
+    expect(posted.status).toBe(400);
+    expect(posted.body).toContain('<Code>EntityTooLarge</Code>');
+    const keys = await bucketKeys({ s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb });
+    expect(keys.filter((k) => k.includes(posted.uploadId))).toEqual([]);
+    expect((await api.call('POST', `/uploads/${posted.uploadId}/check`)).status).toBe(404);
   });
 
   /** The owner's spending as the generator counts it (what a job reserved is held until it ends). */
