@@ -6,6 +6,7 @@ import sharp from 'sharp';
 
 import { seriousViolations } from './support/axe';
 import { DESKTOP, newContext, PHONE, useBrowser } from './support/browser';
+import { deleteObject } from './support/s3';
 import {
   APP_URL,
   ARTIFACTS,
@@ -442,6 +443,45 @@ describe('edit an image in the browser', () => {
       { timeout: 60_000 },
     );
     expect(await result(page)).toMatchObject({ width: 384, height: 256 });
+    await context.close();
+  });
+
+  it("reuses an inpaint of an upload after the upload expired: the editor opens the job's kept copy", async () => {
+    // GIVEN an inpaint of an uploaded image, done
+    const input = await patternPng('reuse.png', 320, 240);
+    const context = await newContext(browser(), DESKTOP);
+    const page = await context.newPage();
+    await openEditor(page);
+    await uploadByPage(page, input, '320 × 240 px');
+    const uploadId = new URL(page.url()).searchParams.get('upload');
+    await pick(page, INPAINT);
+    await page.getByTestId('param-prompt').fill('a green door');
+    await paintWithMouse(page);
+    await send(page);
+    await result(page);
+    await page.waitForURL(/[?&]job=[0-9a-z]+/, { waitUntil: 'commit' });
+    const jobId = new URL(page.url()).searchParams.get('job');
+    // AND a day later the bucket's lifecycle rule deleted the upload
+    const [uploaded] = (await objectsUnder('uploads/')).filter((k) => k.endsWith(`/${uploadId}`));
+    expect(uploaded).toBeDefined();
+    await deleteObject(uploaded);
+    expect(await objectsUnder(uploaded)).toEqual([]);
+
+    // WHEN its detail page is opened: it says what it was made from, by the job's own copy
+    await page.goto(`${APP_URL}/gallery/${jobId}`);
+    await page.getByTestId('made-from-upload').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('made-from-upload').textContent()).toContain('Made from your upload');
+    // AND Reuse opens the editor on the same image, service and prompt
+    await page.getByTestId('reuse').click();
+    await page.waitForURL(/\/edit\?reuse=/, { waitUntil: 'commit' });
+    await page.getByTestId('source-size').filter({ hasText: '320 × 240 px' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('param-prompt').inputValue()).toBe('a green door');
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+
+    // THEN a newly painted inpaint of it succeeds, at the image's size
+    await paintWithMouse(page);
+    await send(page);
+    expect(await result(page)).toMatchObject({ width: 320, height: 240 });
     await context.close();
   });
 

@@ -12,7 +12,7 @@ import { LocalCloud, startLocalCloud } from './local-cloud';
 import { loadLocalCloudSettings } from './settings';
 import { generatorApi } from './testing/generator-api';
 import { inProcessStackEnv } from './testing/stack-env';
-import { bucketKeys, jobRecords } from './testing/stack-invariants';
+import { bucketKeys, deleteKey, jobRecords } from './testing/stack-invariants';
 
 // Image editing through the whole local stack, IAM enforced from the template: a browser-style upload by
 // the presigned POST the generator's SDK signed (fetch, multipart/form-data, straight to the S3 stand-in),
@@ -171,6 +171,60 @@ describe('image editing through the local stack', () => {
       `owners/${OWNER}/generations/${job.id}/inputs/image`,
       `owners/${OWNER}/generations/${job.id}/inputs/mask`,
     ]);
+  });
+
+  it("reuses an inpaint of an upload after the upload expired, from the job's kept copy", async () => {
+    // GIVEN an inpaint of an uploaded photo, done
+    const original = await photo();
+    const image = await upload(original);
+    const painted = await upload(await mask());
+    const inpaint = (img: unknown, maskId: string) =>
+      api.call('POST', '/edits', {
+        serviceId: INPAINT,
+        image: img,
+        mask: { uploadId: maskId },
+        params: { prompt: 'a blue door' },
+      });
+    const first = await inpaint({ uploadId: image.uploadId }, painted.uploadId);
+    expect(first.status).toBe(202);
+    const done: Generation = await api.settled(first.body.id);
+    expect(done.status).toBe('succeeded');
+    // AND its job shows the kept copy of the photo by a presigned link, straight from S3
+    const kept = done.inputs?.image;
+    expect(kept).toBeDefined();
+    expect(done.inputs?.styleImage).toBeUndefined();
+    const shown = Buffer.from(await (await fetch(kept?.url ?? 'about:blank')).arrayBuffer());
+    expect(shown.equals(Buffer.from(original))).toBe(true);
+    // AND a day later the bucket's lifecycle rule deleted the uploads: checking it again is a 404
+    const stores = { s3: cloud.urls.s3, dynamodb: cloud.urls.dynamodb };
+    await deleteKey(stores, `uploads/${OWNER}/${image.uploadId}`);
+    await deleteKey(stores, `uploads/${OWNER}/${painted.uploadId}`);
+    expect((await api.call('POST', `/uploads/${image.uploadId}/check`)).status).toBe(404);
+    const payloadBytes = cloud.lambda.stats().payloads.imageBytes;
+
+    // WHEN it is reused, naming the job's kept image, with a newly painted mask
+    const repainted = await upload(await mask());
+    const again = await inpaint({ generationId: done.id, input: 'image' }, repainted.uploadId);
+
+    // THEN a new edit of the same photo succeeds
+    expect(again.status).toBe(202);
+    const reused: Generation = await api.settled(again.body.id);
+    expect(reused).toMatchObject({ status: 'succeeded', request: { edit: { image: { input: 'image' } } } });
+    expect(reused.images[0]).toMatchObject({ width: WIDTH, height: HEIGHT });
+    expect(await jobKeys(reused.id)).toEqual(
+      expect.arrayContaining([`owners/${OWNER}/generations/${reused.id}/inputs/image`]),
+    );
+    // AND still no image byte crossed a Lambda invocation
+    expect(cloud.lambda.stats().payloads.imageBytes).toBe(payloadBytes);
+    expect(payloadBytes).toBe(0);
+    // AND another owner cannot name that job's input
+    const stranger = await api.call(
+      'POST',
+      '/edits',
+      { serviceId: INPAINT, image: { generationId: done.id, input: 'image' }, params: { prompt: 'x' } },
+      'anon-someone-else',
+    );
+    expect(stranger).toMatchObject({ status: 404, body: { code: ErrorCode.NOT_FOUND } });
   });
 
   it("refuses a file that is no image at its check, leaving nothing behind, and another owner's upload as 404", async () => {

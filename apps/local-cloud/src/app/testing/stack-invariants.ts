@@ -1,5 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../settings';
@@ -113,6 +113,22 @@ export async function bucketKeys(stores: StackStores): Promise<string[]> {
     s3.destroy();
   }
   return keys;
+}
+
+/** Deletes one object of the images bucket, as the bucket's lifecycle rule would (an upload expiring). */
+export async function deleteKey(stores: StackStores, key: string): Promise<void> {
+  const bucket = await bucketName(stores);
+  const s3 = new S3Client({
+    region: LOCAL_REGION,
+    endpoint: stores.s3,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } finally {
+    s3.destroy();
+  }
 }
 
 /**

@@ -57,6 +57,18 @@ describe(EditsService.name, () => {
     expect(sent).toEqual([{ method: 'createEdit', args: ['anon-1', ERASE, 'r', 'click-0001'] }]);
   });
 
+  it("passes an earlier edit's kept input through as it came, and refuses a malformed one unsent", async () => {
+    const { edits, sent } = serviceWith();
+    const reuse = { ...ERASE, image: { generationId: 'g0123456789ab', input: 'image' } };
+    await edits.create('anon-1', 'r', reuse, 'click-0002');
+    expect(sent).toEqual([{ method: 'createEdit', args: ['anon-1', reuse, 'r', 'click-0002'] }]);
+    const mask = { ...ERASE, image: { generationId: 'g0123456789ab', input: 'mask' } };
+    expect((await problemOf(edits.create('anon-1', 'r', mask, 'click-0003'))).errors).toEqual([
+      expect.objectContaining({ field: 'image.input', rule: 'isIn' }),
+    ]);
+    expect(sent).toHaveLength(1);
+  });
+
   it.each([
     ['a mask that is not an upload id', { ...ERASE, mask: { uploadId: 'uploads/anon-2/x' } }, 'x'],
     ['an unknown field', { ...ERASE, ownerId: 'anon-2' }, 'x'],

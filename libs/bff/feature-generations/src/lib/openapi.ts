@@ -6,6 +6,7 @@ import {
   callableModels,
   CreateUploadRequest,
   EditImageRequest,
+  EditInputImage,
   ERROR_CODES,
   ErrorCode,
   FieldError,
@@ -17,6 +18,7 @@ import {
   GenerationPage,
   IMAGE_SERVICES,
   ImageFailure,
+  JOB_INPUT_NAMES,
   ModelEta,
   ModelInfo,
   NormalizedEdit,
@@ -106,8 +108,20 @@ const GENERATED_REF_SCHEMA: Schema = {
   required: ['generationId', 'imageId'],
   properties: { generationId: string("one of this owner's jobs"), imageId: string('an image of that job') },
 };
-/** An input image: one of the owner's uploads, or one of the owner's generated images (else 404 NOT_FOUND). */
-const IMAGE_REF_SCHEMA: Schema = { oneOf: [UPLOAD_REF_SCHEMA, GENERATED_REF_SCHEMA] };
+const JOB_INPUT_REF_SCHEMA: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['generationId', 'input'],
+  properties: {
+    generationId: string("one of this owner's edit jobs"),
+    input: oneOf(JOB_INPUT_NAMES, 'the input that job keeps (what Reuse names when it was an upload)'),
+  },
+};
+/**
+ * An input image: one of the owner's uploads, generated images, or an earlier edit's kept input (else
+ * 404 NOT_FOUND).
+ */
+const IMAGE_REF_SCHEMA: Schema = { oneOf: [UPLOAD_REF_SCHEMA, GENERATED_REF_SCHEMA, JOB_INPUT_REF_SCHEMA] };
 
 const EDIT_PARAMS_SCHEMA: Schema = {
   type: 'object',
@@ -223,6 +237,11 @@ const IMAGE_SCHEMA = objectSchema<GeneratedImage>({
   format: oneOf(OUTPUT_FORMATS),
 });
 
+const EDIT_INPUT_SCHEMA = objectSchema<EditInputImage>({
+  url: { ...string('presigned S3 GET URL of the copy the job keeps, minted on every read'), format: 'uri' },
+  urlExpiresAt: dateTime(),
+});
+
 const FAILURE_SCHEMA = objectSchema<ImageFailure>({ index: integer(), seed: integer(), error: PROBLEM_REF });
 
 export const GENERATION_SCHEMA = objectSchema<Generation>({
@@ -250,6 +269,13 @@ export const GENERATION_SCHEMA = objectSchema<Generation>({
   source: oneOf(['model', 'store'], '`store`: a repeat answered from the images of `repeatOf`'),
   repeatOf: string(),
   expiresAt: dateTime('when the job and its images are removed'),
+  inputs: {
+    type: 'object',
+    description:
+      "an edit's kept image and style image (not the mask), with presigned links; absent for a generation and for an edit that made no image",
+    additionalProperties: false,
+    properties: Object.fromEntries(JOB_INPUT_NAMES.map((name) => [name, EDIT_INPUT_SCHEMA])),
+  },
 });
 
 export const GENERATION_PAGE_SCHEMA = objectSchema<GenerationPage>({

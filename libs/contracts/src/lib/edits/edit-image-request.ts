@@ -50,10 +50,34 @@ export interface UploadedImage {
   readonly urlExpiresAt: string;
 }
 
-/** An input image: one of the caller's uploads, or one of the caller's generated images. */
-export type ImageRef =
-  | { readonly uploadId: string }
-  | { readonly generationId: string; readonly imageId: string };
+/**
+ * The inputs of an earlier edit that may be named again (`JobInputRef`): its image and style image. Not the
+ * mask: a mask is painted for one image and one service, so reusing an edit paints a new one (and a copied
+ * mask as the image to edit would make no sense).
+ */
+export const JOB_INPUT_NAMES = ['image', 'styleImage'] as const;
+export type JobInputName = (typeof JOB_INPUT_NAMES)[number];
+
+/** One of the caller's uploads (under `uploads/`, deleted after UPLOAD_RETENTION_DAYS). */
+export interface UploadRef {
+  readonly uploadId: string;
+}
+/** One of the caller's generated images. */
+export interface GeneratedImageRef {
+  readonly generationId: string;
+  readonly imageId: string;
+}
+/**
+ * The copy of an input an earlier edit job of the caller's kept (it lives as long as that job, where the
+ * upload it came from expires after a day): what "Reuse" names when that edit started from an upload.
+ */
+export interface JobInputRef {
+  readonly generationId: string;
+  readonly input: JobInputName;
+}
+
+/** An input image: one of the caller's uploads, generated images, or an earlier edit's kept input. */
+export type ImageRef = UploadRef | GeneratedImageRef | JobInputRef;
 
 /**
  * What to do with an image outside the service's limits: refuse it (`reject`), or fit it: `downscale` (keeps
@@ -68,7 +92,7 @@ export interface EditImageRequest {
   readonly serviceId: string;
   readonly image: ImageRef;
   /** White edits, black keeps, grey blends; resized to the image. Only an upload. */
-  readonly mask?: { readonly uploadId: string };
+  readonly mask?: UploadRef;
   /** Style transfer's style image. */
   readonly styleImage?: ImageRef;
   /** The service's fields by AWS's names (prompt, grow_mask, left, creativity, style_preset, …). */
@@ -102,16 +126,28 @@ export const EDIT_IMAGE_REQUEST_FIELDS = [
   'fit',
 ] as const satisfies readonly (keyof EditImageRequest)[];
 
-export function isUploadRef(ref: ImageRef): ref is { readonly uploadId: string } {
+export function isUploadRef(ref: ImageRef): ref is UploadRef {
   return 'uploadId' in ref;
 }
 
-/** The generated image an edit started from (its lineage parent), if it started from one. */
+export function isGeneratedImageRef(ref: ImageRef): ref is GeneratedImageRef {
+  return 'imageId' in ref;
+}
+
+export function isJobInputRef(ref: ImageRef): ref is JobInputRef {
+  return 'input' in ref;
+}
+
+/**
+ * The generated image an edit started from (its lineage parent), if it started from one. A job-input ref
+ * is no parent: the copy it names is no image that job made (Reuse names it only for an input that was an
+ * upload; an input that was a generated image is reused by its own ref, so its lineage stays as it was).
+ */
 export function editParent(
   request: Pick<NormalizedGenerateImageRequest, 'edit'>,
-): { readonly generationId: string; readonly imageId: string } | undefined {
+): GeneratedImageRef | undefined {
   const image = request.edit?.image;
-  return image && !isUploadRef(image) ? image : undefined;
+  return image && isGeneratedImageRef(image) ? image : undefined;
 }
 
 /** Why an image of this size is outside the limits, in words (empty: within them). */
@@ -141,20 +177,37 @@ const IMAGE_ID_PATTERN = /^[0-9a-z]{6,40}$/;
 function refErrors(field: string, value: unknown, allowGenerated: boolean): FieldError[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return [{ field, rule: 'isObject', message: `${field} must name an upload or a generated image` }];
+  const jobId = (v: Record<string, unknown>): FieldError[] =>
+    typeof v['generationId'] === 'string' && GENERATION_ID_PATTERN.test(v['generationId'])
+      ? []
+      : [
+          {
+            field: `${field}.generationId`,
+            rule: 'matches',
+            message: `${field}.generationId is not a job id`,
+          },
+        ];
   const v = value as Record<string, unknown>;
   const keys = Object.keys(v).sort().join(',');
   if (keys === 'uploadId')
     return typeof v['uploadId'] === 'string' && UPLOAD_ID_PATTERN.test(v['uploadId'])
       ? []
       : [{ field: `${field}.uploadId`, rule: 'matches', message: `${field}.uploadId is not an upload id` }];
+  if (allowGenerated && keys === 'generationId,input')
+    return [
+      ...jobId(v),
+      ...((JOB_INPUT_NAMES as readonly unknown[]).includes(v['input'])
+        ? []
+        : [
+            {
+              field: `${field}.input`,
+              rule: 'isIn',
+              message: `${field}.input must be one of ${JOB_INPUT_NAMES.join(', ')}`,
+            },
+          ]),
+    ];
   if (allowGenerated && keys === 'generationId,imageId') {
-    const errors: FieldError[] = [];
-    if (typeof v['generationId'] !== 'string' || !GENERATION_ID_PATTERN.test(v['generationId']))
-      errors.push({
-        field: `${field}.generationId`,
-        rule: 'matches',
-        message: `${field}.generationId is not a job id`,
-      });
+    const errors: FieldError[] = [...jobId(v)];
     if (typeof v['imageId'] !== 'string' || !IMAGE_ID_PATTERN.test(v['imageId']))
       errors.push({
         field: `${field}.imageId`,
@@ -168,7 +221,7 @@ function refErrors(field: string, value: unknown, allowGenerated: boolean): Fiel
       field,
       rule: 'isImageRef',
       message: allowGenerated
-        ? `${field} must be { uploadId } or { generationId, imageId }`
+        ? `${field} must be { uploadId }, { generationId, imageId } or { generationId, input }`
         : `${field} must be { uploadId }`,
     },
   ];

@@ -2,6 +2,7 @@ import { ProblemDetails } from '../errors/problem-details';
 import {
   editParent,
   inputLimitViolations,
+  isJobInputRef,
   UPLOAD_ID_PATTERN,
   validateEditImageRequest,
 } from './edit-image-request';
@@ -133,5 +134,49 @@ describe('validateEditImageRequest', () => {
     expect(problemOf(validateEditImageRequest({ serviceId: 'nope', image: { uploadId: UPLOAD } })).code).toBe(
       'VALIDATION_FAILED',
     );
+  });
+
+  describe("an earlier edit's kept input ({ generationId, input })", () => {
+    const STYLE = 'stability.stable-style-transfer-v1:0';
+
+    it('is accepted as the image and as the style image, and is no lineage parent', () => {
+      const result = validateEditImageRequest({
+        serviceId: STYLE,
+        image: { generationId: '0123456789abc', input: 'image' },
+        styleImage: { generationId: '0123456789abc', input: 'styleImage' },
+      });
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      expect(result.value.edit?.styleImage).toEqual({ generationId: '0123456789abc', input: 'styleImage' });
+      expect(result.value.edit && isJobInputRef(result.value.edit.image)).toBe(true);
+      // A copy of an upload, not an image that job made: no "made from" link to it.
+      expect(editParent(result.value)).toBeUndefined();
+    });
+
+    it('names the field of a malformed one with a stable rule', () => {
+      const errorsOf = (image: unknown) =>
+        problemOf(validateEditImageRequest({ serviceId: INPAINT, image, params: { prompt: 'x' } })).errors;
+      expect(errorsOf({ generationId: '0123456789abc', input: 'mask' })).toEqual([
+        expect.objectContaining({ field: 'image.input', rule: 'isIn' }),
+      ]);
+      expect(errorsOf({ generationId: '../other', input: 'image' })).toEqual([
+        expect.objectContaining({ field: 'image.generationId', rule: 'matches' }),
+      ]);
+      expect(errorsOf({ generationId: '0123456789abc', input: 'image', imageId: 'abcdef12' })).toEqual([
+        expect.objectContaining({ field: 'image', rule: 'isImageRef' }),
+      ]);
+    });
+
+    it('is refused as a mask (a mask is painted anew)', () => {
+      const result = validateEditImageRequest({
+        serviceId: INPAINT,
+        image: { uploadId: UPLOAD },
+        mask: { generationId: '0123456789abc', input: 'image' },
+        params: { prompt: 'x' },
+      });
+      expect(problemOf(result).errors).toEqual([
+        expect.objectContaining({ field: 'mask', rule: 'isImageRef' }),
+      ]);
+    });
   });
 });

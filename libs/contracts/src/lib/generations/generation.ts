@@ -1,4 +1,5 @@
 import { AspectRatio, OutputFormat } from '../catalog/model-catalog';
+import type { JobInputName } from '../edits/edit-image-request';
 import { BudgetStatus, ProblemDetails } from '../errors/problem-details';
 import { NormalizedGenerateImageRequest } from './generate-image-request';
 
@@ -29,6 +30,16 @@ export interface GeneratedImage {
   readonly seed: number;
   readonly bytes: number;
   readonly format: OutputFormat;
+}
+
+/**
+ * An input an edit job keeps (its server-side copy, not the upload, which expires after a day): shown as
+ * "Made from your upload" and opened again by Reuse (`{ generationId, input }`). A presigned GET like the images'.
+ */
+export interface EditInputImage {
+  readonly url: string;
+  /** When `url` stops working: read the job again for a fresh link. */
+  readonly urlExpiresAt: string;
 }
 
 /** One of the request's images that could not be made (the others are kept: partial success). */
@@ -70,6 +81,11 @@ export interface Generation {
   readonly repeatOf?: string;
   /** When the job and its images are removed (the retention setting). */
   readonly expiresAt?: string;
+  /**
+   * An edit's image and style image as the job keeps them (absent for a generation, and for an edit that
+   * ended with no image: its inputs are removed then). The mask is not offered: Reuse paints a new one.
+   */
+  readonly inputs?: Readonly<Partial<Record<JobInputName, EditInputImage>>>;
 }
 
 export interface GenerationPage {

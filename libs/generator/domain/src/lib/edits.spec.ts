@@ -4,7 +4,7 @@ import { readParametersText } from '@imagegen/shared/util-image-codecs';
 
 import { FakeDeps, fakeDeps, fakePng, runAll } from '../testing';
 import { checkUpload, createEdit, createUpload } from './edits';
-import { uploadKey } from './generation-view';
+import { inputKey, uploadKey } from './generation-view';
 import { modelEta } from './models';
 import { createGeneration, deleteGeneration, getGeneration, listGenerations } from './use-cases';
 import { BEDROCK_BODY_MAX_BYTES } from './worker';
@@ -184,6 +184,88 @@ describe(createEdit.name, () => {
     const again = await createEdit(sut, OWNER, body, 'r', 'key-12345678');
     expect(again.id).toBe(first.id);
     expect(sut.invoked).toHaveLength(1);
+  });
+});
+
+describe(`${createEdit.name} from an earlier edit's kept input`, () => {
+  /** An inpaint of an upload, run to the end, whose upload then expired (the bucket's lifecycle rule). */
+  async function editOfExpiredUpload(deps: FakeDeps, owner = OWNER) {
+    const upload = await uploaded(deps, owner);
+    const job = await inpaint(deps, { image: { uploadId: upload } }, owner);
+    await runAll(deps);
+    deps.store.objects.delete(uploadKey(owner, upload));
+    return job.id;
+  }
+
+  it('copies the kept image into the new job, though the upload it came from is gone', async () => {
+    const sut = fakeDeps();
+    const first = await editOfExpiredUpload(sut);
+    const kept = sut.store.objects.get(inputKey(OWNER, first, 'image'));
+
+    const again = await inpaint(sut, { image: { generationId: first, input: 'image' } });
+    await runAll(sut);
+
+    expect(sut.store.objects.get(inputKey(OWNER, again.id, 'image'))).toEqual(kept);
+    const done = await getGeneration(sut, OWNER, again.id);
+    expect(done.status).toBe('succeeded');
+    // A copy of an upload, not an image the first job made: no lineage parent.
+    expect(editParent(done.request)).toBeUndefined();
+  });
+
+  it('shows the kept input of an edit with a link, and none of a generation or of an edit that made nothing', async () => {
+    const sut = fakeDeps();
+    const first = await editOfExpiredUpload(sut);
+    const view = await getGeneration(sut, OWNER, first);
+    expect(Object.keys(view.inputs ?? {})).toEqual(['image']);
+    expect(view.inputs?.image?.url).toContain(`/${inputKey(OWNER, first, 'image')}?`);
+    const { generationId } = await generated(sut);
+    expect((await getGeneration(sut, OWNER, generationId)).inputs).toBeUndefined();
+    const bad = await inpaint(sut, { image: { uploadId: await uploaded(sut, OWNER, fakePng(4000, 1000)) } });
+    await runAll(sut);
+    expect((await getGeneration(sut, OWNER, bad.id)).inputs).toBeUndefined();
+  });
+
+  it("refuses another owner's job, a job without that input, a job whose inputs are gone and a generation as NOT_FOUND, writing nothing", async () => {
+    const sut = fakeDeps();
+    const theirs = await editOfExpiredUpload(sut, OTHER);
+    const mine = await editOfExpiredUpload(sut);
+    const failed = await inpaint(sut, {
+      image: { uploadId: await uploaded(sut, OWNER, fakePng(4000, 1000)) },
+    });
+    await runAll(sut);
+    const { generationId: generation } = await generated(sut);
+    const objects = sut.store.objects.size;
+    const records = sut.repository.records.size;
+
+    const style = (image: unknown, styleImage: unknown) =>
+      createEdit(sut, OWNER, { serviceId: 'stability.stable-style-transfer-v1:0', image, styleImage }, 'r');
+    for (const attempt of [
+      inpaint(sut, { image: { generationId: theirs, input: 'image' } }),
+      style({ generationId: mine, input: 'image' }, { generationId: mine, input: 'styleImage' }),
+      inpaint(sut, { image: { generationId: failed.id, input: 'image' } }),
+      inpaint(sut, { image: { generationId: generation, input: 'image' } }),
+      inpaint(sut, { image: { generationId: '0123456789abc', input: 'image' } }),
+    ])
+      expect(await problemOf(attempt)).toMatchObject({ status: 404, code: ErrorCode.NOT_FOUND });
+
+    expect(sut.store.objects.size).toBe(objects);
+    expect(sut.repository.records.size).toBe(records);
+  });
+
+  it('refuses a malformed one as a field error, and a mask named this way', async () => {
+    const sut = fakeDeps();
+    const mine = await editOfExpiredUpload(sut);
+    const records = sut.repository.records.size;
+    for (const [body, field] of [
+      [{ image: { generationId: mine, input: 'mask' } }, 'image.input'],
+      [{ image: { generationId: 'Nope!', input: 'image' } }, 'image.generationId'],
+      [{ image: { uploadId: await uploaded(sut) }, mask: { generationId: mine, input: 'image' } }, 'mask'],
+    ] as const) {
+      const p = await problemOf(inpaint(sut, body));
+      expect(p.code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect(p.errors?.map((e) => e.field)).toEqual([field]);
+    }
+    expect(sut.repository.records.size).toBe(records);
   });
 });
 

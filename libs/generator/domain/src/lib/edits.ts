@@ -4,6 +4,7 @@ import {
   estimateServiceCostUsd,
   Generation,
   ImageRef,
+  isJobInputRef,
   isUploadRef,
   ProblemError,
   ServiceInputName,
@@ -15,7 +16,7 @@ import {
   validateEditImageRequest,
 } from '@imagegen/contracts';
 
-import { uploadKey } from './generation-view';
+import { inputKey, uploadKey } from './generation-view';
 import { GeneratorDeps } from './ports';
 import { checkAccess, checkIdempotencyKey, createJob, ownJob } from './use-cases';
 
@@ -100,7 +101,11 @@ export async function checkUpload(
   };
 }
 
-/** The stored object an input names, if it is the caller's: an upload of theirs, or an image of a job of theirs. */
+/**
+ * The stored object an input names, if it is the caller's: an upload of theirs, an image of a job of
+ * theirs, or the kept copy of an input of an edit job of theirs (only while that copy exists: a job that
+ * made no image has its inputs removed).
+ */
 async function ownInputKey(deps: GeneratorDeps, ownerId: string, ref: ImageRef): Promise<string> {
   if (isUploadRef(ref)) {
     const key = uploadKey(ownerId, ref.uploadId);
@@ -109,6 +114,16 @@ async function ownInputKey(deps: GeneratorDeps, ownerId: string, ref: ImageRef):
   }
   // Another owner's job, an expired job and a malformed id look the same: NOT_FOUND.
   const job = await ownJob(deps, ownerId, ref.generationId);
+  if (isJobInputRef(ref)) {
+    // The key is built from the caller's id and a validated name, never taken from the request.
+    const key = inputKey(ownerId, job.id, ref.input);
+    if (!job.request.edit?.[ref.input] || !(await deps.store.head(key)))
+      throw ProblemError.of(
+        ErrorCode.NOT_FOUND,
+        `no ${ref.input} kept by generation ${ref.generationId.slice(0, 64)}`,
+      );
+    return key;
+  }
   const image = job.images.find((i) => i.id === ref.imageId);
   if (!image)
     throw ProblemError.of(

@@ -1,9 +1,12 @@
 import {
+  EditInputImage,
   estimateCostUsd,
   estimateServiceCostUsd,
   GeneratedImage,
   Generation,
   isTerminal,
+  JOB_INPUT_NAMES,
+  JobInputName,
   NormalizedGenerateImageRequest,
   OutputFormat,
   ServiceInputName,
@@ -41,6 +44,29 @@ export function costOf(
   return imagesCostUsd(deps, record, record.images.length);
 }
 
+/**
+ * An edit's kept image and style image, each with a presigned GET (signing is local: no call, no bytes
+ * here). Only while the copies exist: from creation until the job ends, and after that only if it made
+ * images (removeOrphans deletes the inputs of a job that made none). The mask is not offered.
+ */
+async function editInputs(
+  record: GenerationRecord,
+  deps: Pick<GeneratorDeps, 'signer'>,
+  expirySeconds: number,
+  urlExpiresAt: string,
+): Promise<Partial<Record<JobInputName, EditInputImage>> | undefined> {
+  const edit = record.request.edit;
+  if (!edit || (isTerminal(record.status) && record.images.length === 0)) return undefined;
+  const inputs: Partial<Record<JobInputName, EditInputImage>> = {};
+  for (const name of JOB_INPUT_NAMES)
+    if (edit[name])
+      inputs[name] = {
+        url: await deps.signer.presignGet(inputKey(record.ownerId, record.id, name), expirySeconds),
+        urlExpiresAt,
+      };
+  return inputs;
+}
+
 /** A stored job as the API answers it: every image (and thumbnail) with a freshly presigned link. */
 export async function toGeneration(
   record: GenerationRecord,
@@ -65,6 +91,7 @@ export async function toGeneration(
     })),
   );
   const cost = costOf(record, deps);
+  const inputs = await editInputs(record, deps, expirySeconds, urlExpiresAt);
   return {
     id: record.id,
     status: record.status,
@@ -82,6 +109,7 @@ export async function toGeneration(
     ...(record.source ? { source: record.source } : {}),
     ...(record.repeatOf ? { repeatOf: record.repeatOf } : {}),
     ...(record.expiresAt !== undefined ? { expiresAt: new Date(record.expiresAt * 1000).toISOString() } : {}),
+    ...(inputs ? { inputs } : {}),
   };
 }
 

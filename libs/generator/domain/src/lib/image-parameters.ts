@@ -1,6 +1,8 @@
 import {
   editParent,
+  ImageRef,
   ImageServiceEntry,
+  isJobInputRef,
   isUploadRef,
   NormalizedGenerateImageRequest,
 } from '@imagegen/contracts';
@@ -16,6 +18,15 @@ export interface ImageParameters {
   readonly createdAt: string;
 }
 
+/** What an edit that had no parent started from: an upload, or the kept input of an earlier edit. */
+function inputName(image: ImageRef): string {
+  return isJobInputRef(image)
+    ? `${image.input} of ${image.generationId}`
+    : isUploadRef(image)
+      ? `upload ${image.uploadId}`
+      : '';
+}
+
 /** An edit's lines: the service, and what it started from (the parent image, or an upload). */
 function editFields(p: ImageParameters): string[] {
   const edit = p.request.edit;
@@ -23,9 +34,7 @@ function editFields(p: ImageParameters): string[] {
   const parent = editParent(p.request);
   return [
     `Service: ${p.service?.displayName ?? edit.serviceId}`,
-    parent
-      ? `Parent: ${parent.generationId}/${parent.imageId}`
-      : `Input: upload ${isUploadRef(edit.image) ? edit.image.uploadId : ''}`.trim(),
+    parent ? `Parent: ${parent.generationId}/${parent.imageId}` : `Input: ${inputName(edit.image)}`,
   ];
 }
 

@@ -142,6 +142,7 @@ async function open(
     upload: jest.fn(),
     check: jest.fn(),
     create: jest.fn(),
+    measure: jest.fn(),
   };
   before?.(client);
   TestBed.configureTestingModule({

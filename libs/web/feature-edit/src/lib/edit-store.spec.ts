@@ -52,7 +52,7 @@ let http: HttpTestingController;
 /** The editor's state on its own: an upload opened, inpaint picked, "a red kite" typed. */
 async function ready() {
   Object.defineProperty(globalThis, 'EventSource', { value: undefined, configurable: true });
-  client = { upload: jest.fn(), check: jest.fn(), create: jest.fn() };
+  client = { upload: jest.fn(), check: jest.fn(), create: jest.fn(), measure: jest.fn() };
   TestBed.configureTestingModule({
     providers: [provideHttpClient(), provideHttpClientTesting(), { provide: EDITS_CLIENT, useValue: client }],
   });
@@ -175,5 +175,145 @@ describe(EditStore.name, () => {
 
     store.reuse(earlier, false);
     expect(store.seed()).toBe('');
+  });
+
+  describe('Reuse of an edit made from an upload (the upload is deleted after a day)', () => {
+    const STYLE = 'stability.stable-style-transfer-v1:0';
+    const kept = (name: string) => ({
+      url: `http://s3/owners/o/generations/g0000000007/inputs/${name}?sig`,
+      urlExpiresAt: '2026-11-24T10:15:00Z',
+    });
+    const earlier = (over: Partial<Generation> = {}) =>
+      queued({
+        id: 'g0000000007',
+        status: 'succeeded',
+        modelId: STYLE,
+        request: {
+          modelId: STYLE,
+          prompt: '',
+          aspectRatio: '1:1',
+          count: 1,
+          outputFormat: 'png',
+          edit: {
+            serviceId: STYLE,
+            image: { uploadId: UPLOAD.uploadId },
+            styleImage: { uploadId: 'up5555555555' },
+            params: {},
+            fit: 'reject',
+          },
+        },
+        inputs: { image: kept('image'), styleImage: kept('styleImage') },
+        ...over,
+      });
+
+    it("opens the image and the style image from the job's kept copies, and sends them by that job", async () => {
+      await ready();
+      client.measure.mockImplementation((url) =>
+        Promise.resolve(
+          url.includes('styleImage') ? { width: 512, height: 512 } : { width: 800, height: 600 },
+        ),
+      );
+      client.create.mockReturnValue(of(queued()));
+
+      store.reuse(earlier(), false);
+      await Promise.resolve();
+      await Promise.resolve();
+
+      // The upload is not asked for again: after a day it would be gone.
+      expect(client.check).not.toHaveBeenCalled();
+      expect(store.source()).toEqual({
+        ref: { generationId: 'g0000000007', input: 'image' },
+        url: kept('image').url,
+        width: 800,
+        height: 600,
+      });
+      expect(store.styleSource()?.ref).toEqual({ generationId: 'g0000000007', input: 'styleImage' });
+      await store.send(undefined, jest.fn());
+      const [request] = client.create.mock.calls[0] as [EditImageRequest, string];
+      expect(request).toMatchObject({
+        serviceId: STYLE,
+        image: { generationId: 'g0000000007', input: 'image' },
+        styleImage: { generationId: 'g0000000007', input: 'styleImage' },
+      });
+      http.match(() => true).forEach((r) => r.flush(queued()));
+    });
+
+    it('reopens a kept input whose link expired by reading its job again', async () => {
+      await ready();
+      client.measure.mockResolvedValue({ width: 800, height: 600 });
+      store.reuse(earlier(), false);
+      await Promise.resolve();
+      await Promise.resolve();
+
+      store.reopen();
+      const fresh = { url: 'http://s3/fresh-image?sig', urlExpiresAt: '2026-11-24T10:30:00Z' };
+      http.expectOne('/api/generations/g0000000007').flush(earlier({ inputs: { image: fresh } }));
+      await Promise.resolve();
+      await Promise.resolve();
+
+      expect(store.source()?.url).toBe(fresh.url);
+    });
+
+    it('falls back to the upload when the job kept no input (it made no image), and says when it is gone', async () => {
+      await ready();
+      client.check.mockReturnValue(
+        throwError(
+          () =>
+            new HttpErrorResponse({
+              status: 404,
+              error: problem(ErrorCode.NOT_FOUND, 'no upload up0123456789'),
+            }),
+        ),
+      );
+      store.reuse(earlier({ status: 'failed', inputs: undefined }), false);
+      expect(client.check).toHaveBeenCalledWith(UPLOAD.uploadId);
+      expect(store.source()).toBeUndefined();
+      expect(store.problem()?.code).toBe(ErrorCode.NOT_FOUND);
+    });
+
+    it('keeps a generated image as it was (its lineage), and the style image only for a service that takes one', async () => {
+      await ready();
+      const outpaint = queued({
+        id: 'g0000000008',
+        status: 'succeeded',
+        modelId: 'stability.stable-outpaint-v1:0',
+        request: {
+          modelId: 'stability.stable-outpaint-v1:0',
+          prompt: '',
+          aspectRatio: '1:1',
+          count: 1,
+          outputFormat: 'png',
+          edit: {
+            serviceId: 'stability.stable-outpaint-v1:0',
+            image: { generationId: 'g0000000005', imageId: 'img0001' },
+            params: { left: 100 },
+            fit: 'reject',
+          },
+        },
+        inputs: { image: kept('image') },
+      });
+      store.reuse(outpaint, false);
+      http.expectOne('/api/generations/g0000000005').flush(
+        queued({
+          id: 'g0000000005',
+          images: [
+            {
+              id: 'img0001',
+              index: 0,
+              url: 'http://s3/img0001.png',
+              urlExpiresAt: '2026-11-24T10:15:00Z',
+              width: 1024,
+              height: 1024,
+              seed: 1,
+              bytes: 10,
+              format: 'png',
+            },
+          ],
+        }),
+      );
+      expect(store.source()?.ref).toEqual({ generationId: 'g0000000005', imageId: 'img0001' });
+      expect(client.measure).not.toHaveBeenCalled();
+      expect(store.styleSource()).toBeUndefined();
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
-import { firstValueFrom, Subscription } from 'rxjs';
+import { firstValueFrom, from, map, Observable, of, Subscription, switchMap } from 'rxjs';
 
 import {
   ErrorCode,
@@ -11,7 +11,9 @@ import {
   ImageRef,
   ImageServiceEntry,
   inputLimitViolations,
+  isGeneratedImageRef,
   isUploadRef,
+  JobInputName,
   ModelEta,
   OutputFormat,
   OwnerSummary,
@@ -227,28 +229,69 @@ export class EditStore {
     this.reopened.add(source.url);
     const ref = source.ref;
     if (isUploadRef(ref)) this.openUpload(ref.uploadId);
-    else this.openGenerated(ref.generationId, ref.imageId);
+    else this.open(ref);
   }
 
   /** One of the owner's generated images (an "Edit" button): read from its job. */
   openGenerated(generationId: string, imageId: string): void {
+    this.open({ generationId, imageId });
+  }
+
+  /** Shows the image a ref names (its job read, or `known`, for a fresh link), or says why it cannot. */
+  private open(ref: ImageRef, known?: Generation): void {
     this.problem.set(undefined);
     this.show(undefined);
     this.life.add(
-      this.api.get(generationId).subscribe({
-        next: (job) => {
-          const image = job.images.find((i) => i.id === imageId);
-          if (!image) return this.problem.set(problem(ErrorCode.NOT_FOUND, 'This image is not in that job.'));
-          this.show({
-            ref: { generationId, imageId },
-            url: image.url,
-            width: image.width,
-            height: image.height,
-          });
-        },
+      this.load(ref, known).subscribe({
+        next: (source) => this.show(source),
         error: (err: unknown) => this.problem.set(problemFrom(err)),
       }),
     );
+  }
+
+  /** Sets the style image a ref names, or says why it cannot. */
+  private openStyle(ref: ImageRef, known?: Generation): void {
+    this.life.add(
+      this.load(ref, known).subscribe({
+        next: (source) => this.styleSource.set(source),
+        error: (err: unknown) => this.problem.set(problemFrom(err)),
+      }),
+    );
+  }
+
+  /**
+   * Where a ref points and how to draw it: an upload checked again; a generated image or an earlier
+   * edit's kept input from its job (read again unless `known` is that job). A kept input's size is
+   * measured by the browser from its link; whether it has transparent pixels is not known (a mask is painted).
+   */
+  private load(ref: ImageRef, known?: Generation): Observable<EditSource> {
+    if (isUploadRef(ref)) return this.client.check(ref.uploadId).pipe(map(sourceOfUpload));
+    const job$ = known?.id === ref.generationId ? of(known) : this.api.get(ref.generationId);
+    if (isGeneratedImageRef(ref))
+      return job$.pipe(
+        map((job) => {
+          const image = job.images.find((i) => i.id === ref.imageId);
+          if (!image) throw problem(ErrorCode.NOT_FOUND, 'This image is not in that job.');
+          return { ref, url: image.url, width: image.width, height: image.height };
+        }),
+      );
+    return job$.pipe(
+      switchMap((job) => {
+        const kept = job.inputs?.[ref.input];
+        if (!kept) throw problem(ErrorCode.NOT_FOUND, 'The image this edit was made from is no longer kept.');
+        return from(this.client.measure(kept.url)).pipe(map((size) => ({ ref, url: kept.url, ...size })));
+      }),
+    );
+  }
+
+  /**
+   * What Reuse names for an input of `job`: a generated image as it was (its lineage stays); an upload
+   * (or an earlier job's kept input) by this job's own kept copy while it has one, since an upload is
+   * deleted after a day and the copy lives as long as the job.
+   */
+  private reusedRef(job: Generation, name: JobInputName, ref: ImageRef): ImageRef {
+    if (isGeneratedImageRef(ref) || !job.inputs?.[name]) return ref;
+    return { generationId: job.id, input: name };
   }
 
   /** Sends a file straight to storage with progress, then has it checked; answers the checked image. */
@@ -275,7 +318,7 @@ export class EditStore {
     this.styleSource.set(source);
   }
 
-  /** Fills the form from an earlier edit ("Reuse"): the same service, fields and image. */
+  /** Fills the form from an earlier edit ("Reuse"): the same service, fields, image and style image. */
   reuse(job: Generation, keepSeed: boolean): void {
     const edit = job.request.edit;
     if (!edit) return;
@@ -285,8 +328,10 @@ export class EditStore {
     this.outputFormat.set(job.request.outputFormat);
     this.fit.set(edit.fit);
     this.seed.set(keepSeed && job.request.seed !== undefined ? String(job.request.seed) : '');
-    if (isUploadRef(edit.image)) this.openUpload(edit.image.uploadId);
-    else this.openGenerated(edit.image.generationId, edit.image.imageId);
+    this.open(this.reusedRef(job, 'image', edit.image), job);
+    this.styleSource.set(undefined);
+    if (edit.styleImage && takesStyleImage(this.service()))
+      this.openStyle(this.reusedRef(job, 'styleImage', edit.styleImage), job);
   }
 
   /**

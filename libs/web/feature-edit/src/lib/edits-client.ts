@@ -2,7 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { inject, Injectable, InjectionToken } from '@angular/core';
 import { Observable } from 'rxjs';
 
-import { EditImageRequest, Generation, UploadedImage } from '@imagegen/contracts';
+import { EditImageRequest, ErrorCode, Generation, problem, UploadedImage } from '@imagegen/contracts';
 import { EditsApi } from '@imagegen/web/data-access';
 
 /** What the editor needs of the edits API (tests provide a fake). */
@@ -12,6 +12,11 @@ export interface EditsClient {
   /** An upload checked again (a reload of /edit?upload=…): its size and a fresh link. */
   check(uploadId: string): Observable<UploadedImage>;
   create(request: EditImageRequest, idempotencyKey: string): Observable<Generation>;
+  /**
+   * The pixel size of an image at a presigned link, read by the browser itself (an earlier edit's kept
+   * input: the job view gives its link, not its size, and no bytes go through the API for it).
+   */
+  measure(url: string): Promise<{ readonly width: number; readonly height: number }>;
 }
 
 /** EditsApi, plus checking an upload again by its id (what a reload of the editor needs). */
@@ -30,6 +35,16 @@ export class EditorEdits implements EditsClient {
 
   create(request: EditImageRequest, idempotencyKey: string): Observable<Generation> {
     return this.api.create(request, idempotencyKey);
+  }
+
+  measure(url: string): Promise<{ readonly width: number; readonly height: number }> {
+    return new Promise((resolve, reject) => {
+      const image = new Image();
+      image.onload = () => resolve({ width: image.naturalWidth, height: image.naturalHeight });
+      image.onerror = () =>
+        reject(problem(ErrorCode.NOT_FOUND, 'The image this edit was made from could not be read.'));
+      image.src = url;
+    });
   }
 }
 

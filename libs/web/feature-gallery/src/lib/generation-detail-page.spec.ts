@@ -17,6 +17,7 @@ import GenerationDetailPage from './generation-detail-page';
 
 const ID = 'g0000000001';
 const CORE = 'stability.stable-image-core-v1:1';
+const ERASE = 'stability.stable-image-erase-object-v1:0';
 const MINTED = Date.parse('2026-11-24T10:00:00Z');
 const MODELS: ModelInfo[] = MODEL_CATALOG.map((m) => ({
   ...m,
@@ -264,6 +265,32 @@ describe(GenerationDetailPage.name, () => {
     expect(q('reuse')?.getAttribute('href')).toBe(`/edit?reuse=${ID}`);
     // AND each image can be edited
     expect(q('edit-image')?.getAttribute('href')).toBe(`/edit?generation=${ID}&image=i0`);
+  });
+
+  it('shows the upload an edit was made from, by the copy the job keeps', async () => {
+    // GIVEN an erase of an upload (the upload itself is deleted after a day; the job keeps a copy)
+    await open(
+      job({
+        modelId: ERASE,
+        request: {
+          modelId: ERASE,
+          prompt: '',
+          aspectRatio: '1:1',
+          count: 1,
+          outputFormat: 'png',
+          edit: { serviceId: ERASE, image: { uploadId: 'up0123456789' }, params: {}, fit: 'reject' },
+        },
+        inputs: { image: { url: 'http://s3/kept-image?sig', urlExpiresAt: '2026-11-24T10:15:00Z' } },
+      }),
+    );
+    // THEN it says so with that copy as a decorative thumbnail, and links to no parent
+    expect(shown(q('made-from-upload'))).toBe('Made from your upload');
+    const thumb = q('made-from-upload')?.querySelector('img');
+    expect([thumb?.getAttribute('src'), thumb?.getAttribute('alt')]).toEqual([
+      'http://s3/kept-image?sig',
+      '',
+    ]);
+    expect(q('made-from')).toBeNull();
   });
 
   it('says nothing of lineage for a generation nothing was made from', async () => {

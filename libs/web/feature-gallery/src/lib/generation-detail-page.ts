@@ -79,6 +79,11 @@ export default class GenerationDetailPage {
     const job = this.job();
     return job ? editParent(job.request) : undefined;
   });
+  /** What an edit of an upload started from: the copy the job keeps (while it keeps one), as a thumbnail. */
+  protected readonly keptInput = computed(() => {
+    const job = this.job();
+    return job?.request.edit && !this.parent() ? job.inputs?.image : undefined;
+  });
   /** Lineage: the owner's edits made from this job's images. */
   protected readonly edits = signal<readonly Generation[]>([]);
   /** Reuse opens the page that made the job: the editor for an edit. */
