@@ -150,26 +150,44 @@ export function editParent(
   return image && isGeneratedImageRef(image) ? image : undefined;
 }
 
+/** A limit of a service's input image that an image breaks. */
+export type InputLimitBreach = 'maxPixels' | 'maxSide' | 'minSide' | 'minPixels' | 'aspect';
+
+/**
+ * Which of the limits an image of this size breaks, the worst first (too many pixels, then too long a side, …):
+ * the one test the editor's warning and the worker's fit both use, so they never disagree on an image.
+ */
+export function inputLimitBreaches(
+  size: { readonly width: number; readonly height: number },
+  limits: InputImageLimits,
+): InputLimitBreach[] {
+  const { width, height } = size;
+  const pixels = width * height;
+  const found: InputLimitBreach[] = [];
+  if (pixels > limits.maxPixels) found.push('maxPixels');
+  if (limits.maxSide !== undefined && Math.max(width, height) > limits.maxSide) found.push('maxSide');
+  if (Math.min(width, height) < limits.minSide) found.push('minSide');
+  if (pixels < limits.minPixels) found.push('minPixels');
+  // 1e-9: a ratio at the edge (2.5:1 as 1000 / 400) is allowed whatever the floating-point rounding.
+  const aspect = width / height;
+  if (aspect < limits.minAspect - 1e-9 || aspect > limits.maxAspect + 1e-9) found.push('aspect');
+  return found;
+}
+
 /** Why an image of this size is outside the limits, in words (empty: within them). */
 export function inputLimitViolations(
   size: { readonly width: number; readonly height: number },
   limits: InputImageLimits,
 ): string[] {
-  const { width, height } = size;
-  const pixels = width * height;
-  const out: string[] = [];
   const fmt = (n: number) => n.toLocaleString('en-US');
-  if (Math.min(width, height) < limits.minSide) out.push(`each side must be at least ${limits.minSide} px`);
-  if (limits.maxSide !== undefined && Math.max(width, height) > limits.maxSide)
-    out.push(`each side must be at most ${fmt(limits.maxSide)} px`);
-  if (pixels < limits.minPixels) out.push(`the image must have at least ${fmt(limits.minPixels)} px`);
-  if (pixels > limits.maxPixels) out.push(`the image must have at most ${fmt(limits.maxPixels)} px`);
-  const aspect = width / height;
-  if (aspect < limits.minAspect - 1e-9 || aspect > limits.maxAspect + 1e-9)
-    out.push(
-      `the aspect ratio must be between 1:${fmt(1 / limits.minAspect)} and ${fmt(limits.maxAspect)}:1`,
-    );
-  return out;
+  const words: Record<InputLimitBreach, string> = {
+    maxPixels: `the image must have at most ${fmt(limits.maxPixels)} px`,
+    maxSide: `each side must be at most ${fmt(limits.maxSide ?? 0)} px`,
+    minSide: `each side must be at least ${limits.minSide} px`,
+    minPixels: `the image must have at least ${fmt(limits.minPixels)} px`,
+    aspect: `the aspect ratio must be between 1:${fmt(1 / limits.minAspect)} and ${fmt(limits.maxAspect)}:1`,
+  };
+  return inputLimitBreaches(size, limits).map((breach) => words[breach]);
 }
 
 const IMAGE_ID_PATTERN = /^[0-9a-z]{6,40}$/;

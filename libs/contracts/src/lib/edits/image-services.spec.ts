@@ -1,6 +1,7 @@
 import { ProblemDetails } from '../errors/problem-details';
 import {
   editParent,
+  inputLimitBreaches,
   inputLimitViolations,
   isJobInputRef,
   UPLOAD_ID_PATTERN,
@@ -75,6 +76,19 @@ describe('image service catalog', () => {
     expect(inputLimitViolations({ width: 1000, height: 200 }, SERVICE_IMAGE_LIMITS)).toContain(
       'the aspect ratio must be between 1:2.5 and 2.5:1',
     );
+  });
+
+  it('allows an image exactly at an edge of the limits and breaks one pixel past it, worst breach first', () => {
+    // 2.5:1 and 1:2.5 exactly are allowed (AWS: "aspect ratio between 1:2.5 and 2.5:1"); one pixel more is not
+    expect(inputLimitBreaches({ width: 1000, height: 400 }, SERVICE_IMAGE_LIMITS)).toEqual([]);
+    expect(inputLimitBreaches({ width: 400, height: 1000 }, SERVICE_IMAGE_LIMITS)).toEqual([]);
+    expect(inputLimitBreaches({ width: 1001, height: 400 }, SERVICE_IMAGE_LIMITS)).toEqual(['aspect']);
+    expect(inputLimitBreaches({ width: 64, height: 64 }, SERVICE_IMAGE_LIMITS)).toEqual([]);
+    expect(inputLimitBreaches({ width: 5000, height: 63 }, SERVICE_IMAGE_LIMITS)).toEqual([
+      'minSide',
+      'aspect',
+    ]);
+    expect(inputLimitBreaches({ width: 6000, height: 5000 }, SERVICE_IMAGE_LIMITS)).toEqual(['maxPixels']);
   });
 });
 

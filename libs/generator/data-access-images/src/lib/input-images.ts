@@ -1,4 +1,11 @@
-import { ErrorCode, ProblemError, type FitMode, type InputImageLimits } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  inputLimitBreaches,
+  ProblemError,
+  type FitMode,
+  type InputImageLimits,
+  type InputLimitBreach,
+} from '@imagegen/contracts';
 
 import { loadSharp } from './load-sharp';
 
@@ -225,21 +232,7 @@ const ratio = (aspect: number): string => {
   return aspect >= 1 ? `${r(aspect)}:1` : `1:${r(1 / aspect)}`;
 };
 
-type Breach = 'maxPixels' | 'maxSide' | 'minSide' | 'minPixels' | 'aspect';
-
-function breaches(size: ImageSize, limits: InputImageLimits): Breach[] {
-  const { width, height } = size;
-  const found: Breach[] = [];
-  if (width * height > limits.maxPixels) found.push('maxPixels');
-  if (limits.maxSide !== undefined && Math.max(width, height) > limits.maxSide) found.push('maxSide');
-  if (Math.min(width, height) < limits.minSide) found.push('minSide');
-  if (width * height < limits.minPixels) found.push('minPixels');
-  const aspect = width / height;
-  if (aspect < limits.minAspect || aspect > limits.maxAspect) found.push('aspect');
-  return found;
-}
-
-function rule(breach: Breach, limits: InputImageLimits): string {
+function rule(breach: InputLimitBreach, limits: InputImageLimits): string {
   switch (breach) {
     case 'maxPixels':
       return `at most ${n(limits.maxPixels)} px`;
@@ -254,13 +247,13 @@ function rule(breach: Breach, limits: InputImageLimits): string {
   }
 }
 
-function describe(size: ImageSize, breach: Breach): string {
+function describe(size: ImageSize, breach: InputLimitBreach): string {
   const aspect = breach === 'aspect' ? `, aspect ${ratio(size.width / size.height)}` : '';
   const total = breach.endsWith('Pixels') ? ` (${n(size.width * size.height)} px)` : '';
   return `the image is ${px(size)}${total}${aspect}`;
 }
 
-const HINT: Readonly<Record<Breach, string>> = {
+const HINT: Readonly<Record<InputLimitBreach, string>> = {
   maxPixels: "choose 'Fit' to downscale it",
   maxSide: "choose 'Fit' to downscale it",
   minSide: "choose 'Fit' to enlarge it",
@@ -332,7 +325,7 @@ function scaleIntoLimits(size: ImageSize, limits: InputImageLimits): FitPlan {
  *   Both are then scaled like 'downscale' if the pixel or side limits ask for it.
  */
 export function fitPlan(size: ImageSize, limits: InputImageLimits, fit: FitMode): FitPlan {
-  const found = breaches(size, limits);
+  const found = inputLimitBreaches(size, limits);
   if (found.length === 0) return { width: size.width, height: size.height, action: 'none' };
   const first = found[0];
   if (fit === 'reject') {
@@ -351,7 +344,7 @@ export function fitPlan(size: ImageSize, limits: InputImageLimits, fit: FitMode)
       ? cropToAspect(size, limits)
       : padToAspect(size, limits);
   const scaled = scaleIntoLimits(canvas, limits);
-  const left = breaches(scaled, limits);
+  const left = inputLimitBreaches(scaled, limits);
   if (left.length > 0) {
     throw outOfLimits(
       `${describe(size, first)}, and fitting it would make it ${px(scaled)}, which still breaks the ` +

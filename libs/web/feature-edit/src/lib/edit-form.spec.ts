@@ -148,8 +148,8 @@ describe('limits and sizes', () => {
       'the aspect ratio must be between 1:2.5 and 2.5:1',
     ]);
     expect(limitViolations(FAST, { width: 2048, height: 2048 })).toEqual([
-      'each side must be at most 1,536 px',
       'the image must have at most 1,048,576 px',
+      'each side must be at most 1,536 px',
     ]);
     expect(limitViolations(CREATIVE, { width: 40, height: 40 })).toContain(
       'each side must be at least 64 px',
