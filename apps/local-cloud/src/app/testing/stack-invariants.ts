@@ -12,24 +12,22 @@ export interface StackStores {
   readonly names?: { readonly table: string; readonly bucket: string };
 }
 
-async function tableName(stores: StackStores): Promise<string> {
-  if (stores.names) return stores.names.table;
+/** Runs `use` with an SDK client of the stack's DynamoDB stand-in, destroyed afterwards. */
+async function withDynamo<T>(stores: StackStores, use: (client: DynamoDBClient) => Promise<T>): Promise<T> {
   const client = new DynamoDBClient({
     region: LOCAL_REGION,
     endpoint: stores.dynamodb,
     credentials: LOCAL_CREDENTIALS,
   });
   try {
-    const [name] = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
-    if (!name) throw new Error('the DynamoDB stand-in has no table');
-    return name;
+    return await use(client);
   } finally {
     client.destroy();
   }
 }
 
-async function bucketName(stores: StackStores): Promise<string> {
-  if (stores.names) return stores.names.bucket;
+/** Runs `use` with an SDK client of the stack's S3 front, destroyed afterwards. */
+async function withS3<T>(stores: StackStores, use: (client: S3Client) => Promise<T>): Promise<T> {
   const client = new S3Client({
     region: LOCAL_REGION,
     endpoint: stores.s3,
@@ -37,12 +35,28 @@ async function bucketName(stores: StackStores): Promise<string> {
     credentials: LOCAL_CREDENTIALS,
   });
   try {
-    const [bucket] = (await client.send(new ListBucketsCommand({}))).Buckets ?? [];
-    if (!bucket?.Name) throw new Error('the S3 stand-in has no bucket');
-    return bucket.Name;
+    return await use(client);
   } finally {
     client.destroy();
   }
+}
+
+async function tableName(stores: StackStores): Promise<string> {
+  if (stores.names) return stores.names.table;
+  return withDynamo(stores, async (client) => {
+    const [name] = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+    if (!name) throw new Error('the DynamoDB stand-in has no table');
+    return name;
+  });
+}
+
+async function bucketName(stores: StackStores): Promise<string> {
+  if (stores.names) return stores.names.bucket;
+  return withS3(stores, async (client) => {
+    const [bucket] = (await client.send(new ListBucketsCommand({}))).Buckets ?? [];
+    if (!bucket?.Name) throw new Error('the S3 stand-in has no bucket');
+    return bucket.Name;
+  });
 }
 
 /** A job as the table holds it (only what the invariants look at). */
@@ -66,14 +80,9 @@ export interface InvariantViolations {
 /** Every job record in the table (the other partitions, `kind|owner`, hold keys, spending and durations). */
 export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
   const table = await tableName(stores);
-  const client = new DynamoDBClient({
-    region: LOCAL_REGION,
-    endpoint: stores.dynamodb,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const doc = DynamoDBDocumentClient.from(client);
-  const items: JobItem[] = [];
-  try {
+  return withDynamo(stores, async (client) => {
+    const doc = DynamoDBDocumentClient.from(client);
+    const items: JobItem[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await doc.send(
@@ -86,49 +95,29 @@ export async function jobRecords(stores: StackStores): Promise<JobItem[]> {
       items.push(...((out.Items ?? []) as JobItem[]).filter((i) => !String(i.ownerId).includes('|')));
       start = out.LastEvaluatedKey;
     } while (start);
-  } finally {
-    client.destroy();
-  }
-  return items;
+    return items;
+  });
 }
 
 /** Every key in the images bucket, listed through the S3 front with the SDK (ListObjectsV2). */
 export async function bucketKeys(stores: StackStores): Promise<string[]> {
   const bucket = await bucketName(stores);
-  const s3 = new S3Client({
-    region: LOCAL_REGION,
-    endpoint: stores.s3,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const keys: string[] = [];
-  try {
+  return withS3(stores, async (s3) => {
+    const keys: string[] = [];
     let token: string | undefined;
     do {
       const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
       keys.push(...(out.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-  } finally {
-    s3.destroy();
-  }
-  return keys;
+    return keys;
+  });
 }
 
 /** Deletes one object of the images bucket, as the bucket's lifecycle rule would (an upload expiring). */
 export async function deleteKey(stores: StackStores, key: string): Promise<void> {
   const bucket = await bucketName(stores);
-  const s3 = new S3Client({
-    region: LOCAL_REGION,
-    endpoint: stores.s3,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-  } finally {
-    s3.destroy();
-  }
+  await withS3(stores, (s3) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
 }
 
 /**
