@@ -268,6 +268,11 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
+  // s3rver closes its (silent) logger when its server closes; a request still ending then (one cut off by a stop)
+  // logs to a logger left with no transport, and winston warns about that on the console, after the test that
+  // stopped the stack: Jest then fails the run ("Cannot log after tests are done"). The logger stays open (and
+  // silent) for as long as s3rver lives.
+  (s3rver as unknown as { logger: { close: () => unknown } }).logger.close = () => undefined;
   const inner = (await s3rver.run()) as { port: number };
   /** Requests on their way to s3rver (destroyed on close). */
   const upstreams = new Set<ClientRequest>();
