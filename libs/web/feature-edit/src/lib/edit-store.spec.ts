@@ -129,7 +129,7 @@ describe(EditStore.name, () => {
     expect(typical).not.toBe(3);
 
     // WHEN a page's read fails, THEN the catalog's figure stands
-    store.measuredEtas.set(new Map());
+    store.serviceEtas.set(new Map());
     store.readServices();
     http.expectOne('/api/services').flush(null, { status: 503, statusText: 'down' });
     expect(store.expectedSeconds()).toBe(typical);

@@ -112,8 +112,11 @@ export class EditStore {
   /** Mask upload and the edit request in flight. */
   readonly sending = signal(false);
   readonly summary = signal<OwnerSummary | undefined>(undefined);
-  /** Each service's ETA as this deployment measured it (`GET /api/services`); empty until read or when it cannot be. */
-  readonly measuredEtas = signal<ReadonlyMap<string, ModelEta>>(new Map());
+  /**
+   * Each service's ETA as the deployment answers it (`GET /api/services`: measured, or the catalog's until enough
+   * edits ran); empty until read, or when it cannot be.
+   */
+  readonly serviceEtas = signal<ReadonlyMap<string, ModelEta>>(new Map());
 
   readonly service = computed(() => findImageService(this.serviceId()) ?? FIRST_SERVICE);
   readonly size = computed<Size | undefined>(() => {
@@ -177,11 +180,11 @@ export class EditStore {
     this.life.add(this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined }));
   }
 
-  /** Each service's measured ETA (once, at start): until it answers, or if it fails, the catalog's figures stand. */
+  /** Each service's ETA (once, at start): until it answers, or if it fails, the catalog's figures stand. */
   readServices(): void {
     this.life.add(
       this.api.services().subscribe({
-        next: (services) => this.measuredEtas.set(new Map(services.map((s) => [s.id, s.eta]))),
+        next: (services) => this.serviceEtas.set(new Map(services.map((s) => [s.id, s.eta]))),
         error: () => undefined,
       }),
     );
@@ -189,9 +192,7 @@ export class EditStore {
 
   /** A service's ETA: what the deployment answered for it (measured, or its catalog figure), else the catalog's. */
   private etaOf(service: ImageServiceEntry): ModelEta {
-    return (
-      this.measuredEtas().get(service.id) ?? catalogEta(service, this.summary()?.queue?.parallelism ?? 1)
-    );
+    return this.serviceEtas().get(service.id) ?? catalogEta(service, this.summary()?.queue?.parallelism ?? 1);
   }
 
   selectService(id: string): void {
