@@ -1,3 +1,5 @@
+import { IMAGE_SERVICES, ServiceInfo } from '@imagegen/contracts';
+
 import { APP_URL } from './support/stack';
 
 // The BFF's HTTP contract through the whole stack (web front → BFF → API Gateway → Lambda → stand-ins).
@@ -61,6 +63,16 @@ describe('the API through the local stack', () => {
     expect(res.type).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status, code });
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("answers every Image Service's ETA through the front, the BFF's signed call and the template's route", async () => {
+    const res = await fetch(`${APP_URL}/api/services`);
+    expect(res.status).toBe(200);
+    const services = (await res.json()) as ServiceInfo[];
+    expect(services.map((s) => s.id).sort()).toEqual(IMAGE_SERVICES.map((s) => s.id).sort());
+    expect(
+      services.every((s) => s.eta.p50Seconds >= 0 && ['measured', 'catalog'].includes(s.eta.source)),
+    ).toBe(true);
   });
 
   it('keeps HTML in a prompt as text inside JSON', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
-import { ErrorCode, ProblemError } from '@imagegen/contracts';
+import { ErrorCode, IMAGE_SERVICES, ProblemError } from '@imagegen/contracts';
 import { readSettingsTable, settingsTableProblems } from '@imagegen/shared/util-config';
 
 import { CORE, FakeGenerator, testEnv } from '../testing/fake-generator';
@@ -292,6 +292,23 @@ describe('BFF', () => {
     expect(res.body.spentUsd).toBe(generator.created[0].ownerId.length / 100);
   });
 
+  it("answers each Image Service's ETA as the generator measured it, and passes its problem through", async () => {
+    // WHEN the editor asks for the services
+    const res = await request(app.getHttpServer()).get('/api/services');
+    // THEN every service answers, the measured one with its measured figures
+    expect(res.status).toBe(200);
+    expect(res.body.map((s: { id: string }) => s.id)).toEqual(IMAGE_SERVICES.map((s) => s.id));
+    expect(res.body[0].eta).toMatchObject({ source: 'measured', p50Seconds: 3, samples: 9 });
+    expect(res.body[1].eta).toMatchObject({ source: 'catalog', samples: 0 });
+    expect(generator.calls).toContain('services');
+
+    // WHEN the generator cannot answer, THEN its problem is the answer (the editor falls back to the catalog)
+    generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
+    const down = await request(app.getHttpServer()).get('/api/services');
+    expect(down.status).toBe(503);
+    expect(down.body.code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+  });
+
   it('passes a problem of the summary through', async () => {
     generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
     const res = await request(app.getHttpServer()).get('/api/summary');
@@ -325,8 +342,18 @@ describe('BFF', () => {
     const res = await request(app.getHttpServer()).get('/api/docs-json');
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining(['/api/generations', '/api/generations/{id}', '/api/models', '/api/summary']),
+      expect.arrayContaining([
+        '/api/generations',
+        '/api/generations/{id}',
+        '/api/models',
+        '/api/services',
+        '/api/summary',
+      ]),
     );
+    expect(
+      res.body.paths['/api/services'].get.responses['200'].content['application/json'].schema.items
+        .properties,
+    ).toHaveProperty('eta');
     expect(
       res.body.paths['/api/models'].get.responses['200'].content['application/json'].schema.items.properties,
     ).toHaveProperty('availability');

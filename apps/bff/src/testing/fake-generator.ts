@@ -2,14 +2,17 @@ import { GenerationListQuery, GeneratorClient } from '@imagegen/bff/data-access-
 import {
   AssistantUsageRecorded,
   AssistantUsageReport,
+  catalogEta,
   ErrorCode,
   Generation,
   GenerationPage,
+  IMAGE_SERVICES,
   MODEL_CATALOG,
   ModelInfo,
   NormalizedGenerateImageRequest,
   OwnerSummary,
   ProblemError,
+  ServiceInfo,
   UPLOAD_MAX_BYTES,
   UploadedImage,
   UploadTicket,
@@ -168,6 +171,18 @@ export class FakeGenerator implements GeneratorClient {
   async models(): Promise<ModelInfo[]> {
     this.calls.push('models');
     return this.modelsAnswer();
+  }
+
+  async services(): Promise<ServiceInfo[]> {
+    this.calls.push('services');
+    if (this.failWith) throw this.failWith;
+    return IMAGE_SERVICES.map((s, i) => ({
+      id: s.id,
+      eta:
+        i === 0
+          ? { p50Seconds: 3, p90Seconds: 5, samples: 9, source: 'measured', parallelism: 2 }
+          : catalogEta(s, 2),
+    }));
   }
 
   async summary(ownerId: string): Promise<OwnerSummary> {

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 
-import { ErrorCode, Generation, UPLOAD_MAX_BYTES, UploadTicket } from '@imagegen/contracts';
+import {
+  ErrorCode,
+  findImageService,
+  Generation,
+  IMAGE_SERVICES,
+  ServiceInfo,
+  UPLOAD_MAX_BYTES,
+  UploadTicket,
+} from '@imagegen/contracts';
 import { filteredInputImage } from '@imagegen/local-cloud/feature-bedrock';
 import { createLogger } from '@imagegen/shared/util-logging';
 
@@ -323,6 +331,40 @@ describe('image editing through the local stack', () => {
     const cutOut = await edit({ serviceId: 'stability.stable-image-remove-background-v1:0' });
     const bytes = new Uint8Array(await (await fetch(cutOut.images[0].url)).arrayBuffer());
     expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', hasAlpha: true, width: WIDTH });
+  });
+
+  it("answers each service's ETA: measured once enough of its edits ran, the catalog's for one never run", async () => {
+    const REMOVE_BACKGROUND = 'stability.stable-image-remove-background-v1:0';
+    const SD35_IMAGE_TO_IMAGE = 'stability.sd3-5-large-v1:0';
+    const services = async () => {
+      const res = await api.call('GET', '/services');
+      expect(res.status).toBe(200);
+      return res.body as ServiceInfo[];
+    };
+    const before = (await services()).find((s) => s.id === REMOVE_BACKGROUND)?.eta;
+    // WHEN three background removals run (through the worker, their durations in DynamoDB)
+    const image = await upload(await photo());
+    for (let i = 0; i < 3; i++) {
+      const created = await api.call('POST', '/edits', {
+        serviceId: REMOVE_BACKGROUND,
+        image: { uploadId: image.uploadId },
+      });
+      expect(created.status).toBe(202);
+      expect((await api.settled(created.body.id)).status).toBe('succeeded');
+    }
+    // THEN GET /services (through the API the template defines) answers every service of the catalog,
+    // remove background measured on its edits, a service never run here at its catalog figure
+    const after = await services();
+    expect(after.map((s) => s.id).sort()).toEqual(IMAGE_SERVICES.map((s) => s.id).sort());
+    const measured = after.find((s) => s.id === REMOVE_BACKGROUND)?.eta;
+    expect(measured).toMatchObject({ source: 'measured' });
+    expect(measured?.samples).toBeGreaterThanOrEqual(3);
+    expect(measured?.samples).toBeGreaterThan(before?.samples ?? 0);
+    expect(after.find((s) => s.id === SD35_IMAGE_TO_IMAGE)?.eta).toMatchObject({
+      source: 'catalog',
+      samples: 0,
+      p50Seconds: findImageService(SD35_IMAGE_TO_IMAGE)?.expectedSecondsPerImage,
+    });
   });
 
   it('crops the mask with an image cropped to fit, so only the painted pixels change', async () => {

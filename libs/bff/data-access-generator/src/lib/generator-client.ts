@@ -5,6 +5,7 @@ import {
   GenerationPage,
   ModelInfo,
   OwnerSummary,
+  ServiceInfo,
   UploadedImage,
   UploadTicket,
 } from '@imagegen/contracts';
@@ -31,6 +32,8 @@ export interface GeneratorClient {
   createEdit(ownerId: string, body: unknown, requestId: string, idempotencyKey?: string): Promise<Generation>;
   /** The catalog with this deployment's availability and measured ETA per model (generator `GET /models`). */
   models(requestId: string): Promise<ModelInfo[]>;
+  /** Each Image Service with this deployment's measured ETA, or the catalog's (generator `GET /services`). */
+  services(requestId: string): Promise<ServiceInfo[]>;
   /** Retention and this month's spending of an owner (generator `GET /summary`). */
   summary(ownerId: string, requestId: string): Promise<OwnerSummary>;
   /** Adds one prompt-assistant suggestion's tokens to the owner's month (generator `POST /usage/assistant`). */

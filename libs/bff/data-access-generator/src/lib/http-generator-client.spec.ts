@@ -125,6 +125,17 @@ describe(HttpGeneratorClient.name, () => {
     expect(last.headers['x-request-id']).toBe('req-m');
   });
 
+  it('asks for the Image Services signed and without an owner, over GET /services', async () => {
+    const services = [
+      { id: 'stability.stable-image-inpaint-v1:0', eta: { p50Seconds: 7, source: 'measured' } },
+    ];
+    reply = () => ({ status: 200, body: services });
+    expect(await client().services('req-s')).toEqual(services);
+    const last = seen[seen.length - 1];
+    expect(last).toMatchObject({ verified: true, url: '/prod/services' });
+    expect(last.headers['x-imagegen-owner']).toBeUndefined();
+  });
+
   it("asks for an owner's summary signed and with the owner", async () => {
     // GIVEN a generator with a summary for the owner
     const summary = {

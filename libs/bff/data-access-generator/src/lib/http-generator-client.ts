@@ -11,6 +11,7 @@ import {
   OwnerSummary,
   ProblemError,
   REQUEST_ID_HEADER,
+  ServiceInfo,
   UploadedImage,
   UploadTicket,
 } from '@imagegen/contracts';
@@ -102,6 +103,10 @@ export class HttpGeneratorClient implements GeneratorClient {
 
   models(requestId: string): Promise<ModelInfo[]> {
     return this.call('GET', '/models', undefined, requestId);
+  }
+
+  services(requestId: string): Promise<ServiceInfo[]> {
+    return this.call('GET', '/services', undefined, requestId);
   }
 
   summary(ownerId: string, requestId: string): Promise<OwnerSummary> {

@@ -1,8 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { CreatesJob, CreatesUpload, OwnerId, RequestId } from '@imagegen/bff/util-http';
-import { Generation, UploadedImage, UploadTicket } from '@imagegen/contracts';
+import { Generation, ServiceInfo, UploadedImage, UploadTicket } from '@imagegen/contracts';
 
 import { EditsService } from './edits.service';
 import {
@@ -10,6 +10,7 @@ import {
   EDIT_IMAGE_REQUEST_SCHEMA,
   GENERATION_SCHEMA,
   PROBLEM_RESPONSES,
+  SERVICE_INFO_SCHEMA,
   UPLOAD_TICKET_SCHEMA,
   UPLOADED_IMAGE_SCHEMA,
 } from './openapi';
@@ -92,5 +93,22 @@ export class EditsController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<Generation> {
     return this.edits.create(ownerId, requestId, body, idempotencyKey);
+  }
+}
+
+@ApiTags('edits')
+@Controller('services')
+export class ServicesController {
+  constructor(private readonly edits: EditsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Image Services: the expected time of one image of each, measured on recent edits once enough ran, else the catalog’s',
+  })
+  @ApiResponse({ status: 200, schema: { type: 'array', items: SERVICE_INFO_SCHEMA } as never })
+  @ApiResponse(PROBLEM_RESPONSES.rateLimited)
+  list(@RequestId() requestId: string): Promise<readonly ServiceInfo[]> {
+    return this.edits.services(requestId);
   }
 }

@@ -3,7 +3,7 @@ import { NEVER, Observable } from 'rxjs';
 
 import { GENERATOR_CLIENT } from '@imagegen/bff/data-access-generator';
 
-import { EditsController, UploadsController } from './edits.controller';
+import { EditsController, ServicesController, UploadsController } from './edits.controller';
 import { EditsService } from './edits.service';
 import { DEFAULT_FOLLOW, FollowOptions } from './follow-generation';
 import { GenerationsController } from './generations.controller';
@@ -36,6 +36,7 @@ export class GenerationsModule {
       controllers: [
         GenerationsController,
         EditsController,
+        ServicesController,
         UploadsController,
         SummaryController,
         ModelsController,

@@ -27,6 +27,7 @@ import {
   OwnerSummary,
   ProblemDetails,
   QueueStatus,
+  ServiceInfo,
   UPLOAD_CONTENT_TYPES,
   UPLOAD_ID_PATTERN,
   UPLOAD_MAX_BYTES,
@@ -290,6 +291,14 @@ const ETA_SCHEMA = objectSchema<ModelEta>({
   source: oneOf(['measured', 'catalog']),
   parallelism: integer('images of one job made at once'),
 });
+
+export const SERVICE_INFO_SCHEMA = objectSchema<ServiceInfo>(
+  {
+    id: string('the Image Service (its foundation-model id)'),
+    eta: ETA_SCHEMA,
+  },
+  { description: 'An Image Service with the expected time of one of its images in this deployment' },
+);
 
 const LIMITS = { type: 'object', properties: { minLength: integer(), maxLength: integer() } } as const;
 const SIZE = { type: 'object', properties: { width: integer(), height: integer() } } as const;

@@ -10,6 +10,7 @@ export const GENERATOR_ROUTES = [
   { method: 'DELETE', path: '/generations/{id}' },
   { method: 'POST', path: '/generations/{id}/cancel' },
   { method: 'GET', path: '/models' },
+  { method: 'GET', path: '/services' },
   { method: 'GET', path: '/summary' },
   { method: 'POST', path: '/usage/assistant' },
   { method: 'POST', path: '/uploads' },

@@ -8,6 +8,7 @@
 import {
   ASPECT_RATIOS,
   AspectRatio,
+  ModelEta,
   ONE_MEGAPIXEL,
   OutputFormat,
   SD35_LARGE_PAGE,
@@ -593,6 +594,15 @@ export const IMAGE_SERVICES: readonly ImageServiceEntry[] = [
 
 export function findImageService(serviceId: string): ImageServiceEntry | undefined {
   return IMAGE_SERVICES.find((s) => s.id === serviceId);
+}
+
+/**
+ * An Image Service as `/api/services` answers it: how long one of its images takes in this deployment,
+ * measured on recent edits like a model's (`ModelInfo.eta`), or the catalog's figure until enough ran.
+ */
+export interface ServiceInfo {
+  readonly id: string;
+  readonly eta: ModelEta;
 }
 
 /** Estimated cost in USD of `count` calls, rounded to a tenth of a cent. */

@@ -1,7 +1,9 @@
-import { expectedJobSeconds } from '@imagegen/contracts';
+import { catalogEta, expectedJobSeconds, findImageService, IMAGE_SERVICES } from '@imagegen/contracts';
 
-import { fakeDeps, runAll } from '../testing';
-import { listModels, ownerSummary, percentile } from './models';
+import { FakeDeps, fakeDeps, fakePng, runAll } from '../testing';
+import { createEdit, createUpload } from './edits';
+import { uploadKey } from './generation-view';
+import { listModels, listServices, ownerSummary, percentile } from './models';
 import { createGeneration } from './use-cases';
 
 const CORE = 'stability.stable-image-core-v1:1';
@@ -84,6 +86,52 @@ describe(listModels.name, () => {
     for (const ms of [1000, 1000, 1000]) await sut.usage.recordDuration(CORE, ms, old);
     sut.advance(8 * 86_400_000);
     expect((await listModels(sut)).find((m) => m.id === CORE)?.eta.source).toBe('catalog');
+  });
+});
+
+describe(listServices.name, () => {
+  const INPAINT = 'stability.stable-image-inpaint-v1:0';
+  const OUTPAINT = 'stability.stable-outpaint-v1:0';
+
+  /** `n` inpaints of an upload of the owner, each run to the end by the worker. */
+  async function inpaints(deps: FakeDeps, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const bytes = fakePng(512, 512);
+      const ticket = await createUpload(deps, 'anon-a', { contentType: 'image/png', bytes: bytes.length });
+      await deps.store.put(uploadKey('anon-a', ticket.uploadId), bytes, 'image/png');
+      const body = { serviceId: INPAINT, image: { uploadId: ticket.uploadId }, params: { prompt: 'a door' } };
+      await createEdit(deps, 'anon-a', body, `r${i}`);
+      await runAll(deps);
+    }
+  }
+
+  it('answers every Image Service with its catalog ETA before any edit ran', async () => {
+    const sut = fakeDeps();
+    const services = await listServices(sut);
+    expect(services.map((s) => s.id)).toEqual(IMAGE_SERVICES.map((s) => s.id));
+    for (const s of IMAGE_SERVICES)
+      expect(services.find((x) => x.id === s.id)?.eta).toEqual(catalogEta(s, 4));
+  });
+
+  it("measures a service from its own edits' durations once enough ran, the others keep the catalog's", async () => {
+    // GIVEN two inpaints: too few to trust
+    const sut = fakeDeps();
+    await inpaints(sut, 2);
+    const by = async (id: string) => (await listServices(sut)).find((s) => s.id === id)?.eta;
+    expect(await by(INPAINT)).toMatchObject({ source: 'catalog', samples: 0 });
+
+    // WHEN a third ends
+    await inpaints(sut, 1);
+
+    // THEN inpaint answers the p50/p90 of its three images (recorded under the service id), outpaint its catalog figure
+    const durations = await sut.usage.recentDurations(INPAINT, 50, '2026-01-01T00:00:00.000Z');
+    expect(durations).toHaveLength(3);
+    const inpaint = await by(INPAINT);
+    expect(inpaint).toMatchObject({ source: 'measured', samples: 3, parallelism: 4 });
+    expect(inpaint?.p90Seconds).toBe(Math.max(...durations) / 1000);
+    const outpaint = findImageService(OUTPAINT);
+    expect(await by(OUTPAINT)).toEqual(outpaint && catalogEta(outpaint, 4));
+    expect(outpaint).toBeDefined();
   });
 });
 

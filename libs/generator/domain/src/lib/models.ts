@@ -4,10 +4,12 @@ import {
   AssistantUsageReport,
   catalogEta,
   findTextModel,
+  IMAGE_SERVICES,
   ModelEta,
   ModelInfo,
   OwnerSummary,
   ProblemError,
+  ServiceInfo,
   textCostUsd,
   TextModelCatalogEntry,
   validationProblem,
@@ -83,6 +85,15 @@ export async function listModels(deps: GeneratorDeps): Promise<ModelInfo[]> {
       };
     }),
   );
+}
+
+/**
+ * GET /services: every Image Service this deployment offers with how long one of its images takes. Edit
+ * jobs record their durations under the service id (the job's `modelId`), as generations do under the model's.
+ */
+export async function listServices(deps: GeneratorDeps): Promise<ServiceInfo[]> {
+  const offered = IMAGE_SERVICES.filter((s) => deps.services(s.id));
+  return Promise.all(offered.map(async (s) => ({ id: s.id, eta: await modelEta(deps, s.id) })));
 }
 
 /** GET /summary: how long the owner's images are kept, and what the owner spent this month. */

@@ -1,12 +1,13 @@
 import { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
-import { ErrorCode } from '@imagegen/contracts';
+import { ErrorCode, IMAGE_SERVICES } from '@imagegen/contracts';
 import { FakeDeps, fakeDeps, fakePng, runAll } from '@imagegen/generator/domain/testing';
 import { createLogger } from '@imagegen/shared/util-logging';
 
 import { createGeneratorAppFromDeps } from './generator-app';
 
+const INPAINT_SERVICE = 'stability.stable-image-inpaint-v1:0';
 const OWNER = 'anon-abc';
 
 function event(
@@ -313,6 +314,21 @@ describe('cancel, delete and idempotency routes', () => {
       available: false,
     });
     expect(models.every((m) => m.eta.source === 'catalog')).toBe(true);
+  });
+
+  it('answers GET /services with each Image Service and its ETA, without needing an owner', async () => {
+    const { app, deps } = setup();
+    const at = deps.clock.now().toISOString();
+    for (const ms of [4000, 5000, 6000]) await deps.usage.recordDuration(INPAINT_SERVICE, ms, at);
+    const res = await app.handleApi(event('GET', '/services', { headers: { 'X-Imagegen-Owner': '' } }));
+    expect(res.statusCode).toBe(200);
+    const services = JSON.parse(res.body) as { id: string; eta: { source: string; p50Seconds: number } }[];
+    expect(services).toHaveLength(IMAGE_SERVICES.length);
+    expect(services.find((s) => s.id === INPAINT_SERVICE)?.eta).toMatchObject({
+      source: 'measured',
+      p50Seconds: 5,
+    });
+    expect(services.filter((s) => s.eta.source === 'catalog')).toHaveLength(IMAGE_SERVICES.length - 1);
   });
 
   it("answers GET /summary with the owner's retention and spending, and refuses a call without an owner", async () => {

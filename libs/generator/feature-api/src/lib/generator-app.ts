@@ -29,6 +29,7 @@ import {
   getGeneration,
   listGenerations,
   listModels,
+  listServices,
   ownerSummary,
   recordAssistantUsage,
   runGeneration,
@@ -145,6 +146,7 @@ export function createApiAppFromDeps(deps: GeneratorDeps, log: Logger): Generato
       body: await cancelGeneration(deps, ownerOf(ctx), ctx.params['id'] ?? ''),
     }),
     'GET /models': async () => ({ status: 200, body: await listModels(deps) }),
+    'GET /services': async () => ({ status: 200, body: await listServices(deps) }),
     'GET /summary': async (ctx) => ({ status: 200, body: await ownerSummary(deps, ownerOf(ctx)) }),
     'POST /usage/assistant': async (ctx) => ({
       status: 200,

@@ -54,6 +54,19 @@ describe(GenerationsApi.name, () => {
     expect(spent).toBe(1.2);
   });
 
+  it("reads each Image Service's ETA", () => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    const api = TestBed.inject(GenerationsApi);
+    const http = TestBed.inject(HttpTestingController);
+    let p50 = -1;
+    api.services().subscribe((s) => (p50 = s[0].eta.p50Seconds));
+    const eta = { p50Seconds: 7, p90Seconds: 9, samples: 5, source: 'measured', parallelism: 2 };
+    http
+      .expectOne({ method: 'GET', url: '/api/services' })
+      .flush([{ id: 'stability.stable-image-inpaint-v1:0', eta }]);
+    expect(p50).toBe(7);
+  });
+
   it('sends an idempotency key with each new job and polls a job until it ends when EventSource is missing', async () => {
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
     const api = TestBed.inject(GenerationsApi);

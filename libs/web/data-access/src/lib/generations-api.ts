@@ -10,6 +10,7 @@ import {
   ModelInfo,
   OwnerSummary,
   ProblemDetails,
+  ServiceInfo,
 } from '@imagegen/contracts';
 
 const API = '/api';
@@ -28,6 +29,11 @@ export class GenerationsApi {
 
   models(): Observable<ModelInfo[]> {
     return this.http.get<ModelInfo[]>(`${API}/models`);
+  }
+
+  /** Each Image Service's expected time per image: measured by this deployment, or the catalog's. */
+  services(): Observable<ServiceInfo[]> {
+    return this.http.get<ServiceInfo[]>(`${API}/services`);
   }
 
   /** How long things are kept, and what the owner spent this month. */

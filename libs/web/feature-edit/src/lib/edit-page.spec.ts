@@ -10,8 +10,10 @@ import {
   ErrorCode,
   GeneratedImage,
   Generation,
+  IMAGE_SERVICES,
   OwnerSummary,
   problem,
+  ServiceInfo,
   UploadedImage,
 } from '@imagegen/contracts';
 import { MaskCanvas, MaskChange, NO_EXTENTS, OutpaintExtents } from '@imagegen/web/ui';
@@ -132,6 +134,9 @@ function get<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 const shown = (e: Element | null | undefined) => e?.textContent?.replace(/\s+/g, ' ').trim();
 
+/** What GET /api/services answers when the page opens (none measured: the catalog's figures). */
+let servicesAnswer: ServiceInfo[] = [];
+
 async function open(
   query: Record<string, string> = {},
   before?: (c: jest.Mocked<EditsClient>) => void,
@@ -170,6 +175,7 @@ async function open(
   for (const [k, v] of Object.entries(query)) fixture.componentRef.setInput(k, v);
   fixture.detectChanges();
   for (const r of http.match('/api/summary')) r.flush(SUMMARY);
+  for (const r of http.match('/api/services')) r.flush(servicesAnswer);
   await fixture.whenStable();
 }
 
@@ -201,6 +207,7 @@ async function settle() {
 }
 
 afterEach(() => {
+  servicesAnswer = [];
   fixture.destroy();
   http.verify();
   jest.restoreAllMocks();
@@ -224,6 +231,22 @@ describe(EditPage.name, () => {
     expect(shown(q('eta'))).toBe('about 8 s');
     expect(shown(q('budget-left'))).toBe('US$ 0.50 left today');
     expect(shown(q('output-size'))).toBe('800 × 600 px');
+  });
+
+  it("shows the time this deployment measured for the service, the catalog's for one it has not", async () => {
+    // GIVEN a deployment that measured inpaint at 3 s an image, and not fast upscale
+    const fast = IMAGE_SERVICES.find((s) => s.id === FAST);
+    servicesAnswer = [
+      {
+        id: INPAINT,
+        eta: { p50Seconds: 3, p90Seconds: 4, samples: 20, source: 'measured', parallelism: 4 },
+      },
+    ];
+    await openOnImage();
+    // THEN inpaint's time is the measured one, fast upscale's its catalog figure
+    expect(shown(q('eta'))).toBe('about 3 s');
+    await pick(FAST);
+    expect(shown(q('eta'))).toBe(`about ${fast?.expectedSecondsPerImage} s`);
   });
 
   it('shows the size an upscale will have, and the limits with a fit for an image outside them', async () => {

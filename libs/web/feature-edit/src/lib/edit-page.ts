@@ -136,6 +136,7 @@ export default class EditPage implements OnInit {
       });
     });
     this.store.readSummary();
+    this.store.readServices();
   }
 
   ngOnInit(): void {

@@ -7,6 +7,7 @@ import { of, throwError } from 'rxjs';
 import {
   EditImageRequest,
   ErrorCode,
+  findImageService,
   Generation,
   problem,
   UploadedImage,
@@ -106,6 +107,32 @@ describe(EditStore.name, () => {
     await store.send(undefined, jest.fn());
     expect(store.blockers()).toEqual(['Paint over the area to change.']);
     expect(client.create).not.toHaveBeenCalled();
+  });
+
+  it("tells an edit's time from the deployment's measured figures, the catalog's until they arrive or if they fail", async () => {
+    await ready();
+    const typical = findImageService(INPAINT)?.expectedSecondsPerImage;
+    // GIVEN the services' ETAs asked for, not answered yet: the catalog's figure
+    store.readServices();
+    expect(store.expectedSeconds()).toBe(typical);
+    // WHEN the deployment answers inpaint measured at 3 s (outpaint at its catalog figure)
+    const measured = {
+      p50Seconds: 3,
+      p90Seconds: 5,
+      samples: 12,
+      source: 'measured' as const,
+      parallelism: 4,
+    };
+    http.expectOne('/api/services').flush([{ id: INPAINT, eta: measured }]);
+    // THEN inpaint's time is the measured one
+    expect(store.expectedSeconds()).toBe(3);
+    expect(typical).not.toBe(3);
+
+    // WHEN a page's read fails, THEN the catalog's figure stands
+    store.serviceEtas.set(new Map());
+    store.readServices();
+    http.expectOne('/api/services').flush(null, { status: 503, statusText: 'down' });
+    expect(store.expectedSeconds()).toBe(typical);
   });
 
   it("lets an image's transparent pixels be the mask (no mask painted)", async () => {

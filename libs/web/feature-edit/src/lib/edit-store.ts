@@ -2,6 +2,7 @@ import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core'
 import { firstValueFrom, from, map, Observable, of, Subscription, switchMap } from 'rxjs';
 
 import {
+  catalogEta,
   ErrorCode,
   estimateServiceCostUsd,
   findImageService,
@@ -67,18 +68,6 @@ export interface MaskSource {
 /** The first service offered: inpaint, the one most people come for. */
 const FIRST_SERVICE = IMAGE_SERVICES[0];
 
-/** The catalog's figure as an ETA (services are not measured yet). */
-function serviceEta(service: ImageServiceEntry, parallelism: number): ModelEta {
-  const s = service.expectedSecondsPerImage;
-  return {
-    p50Seconds: s,
-    p90Seconds: Math.round(s * 15) / 10,
-    samples: 0,
-    source: 'catalog',
-    parallelism,
-  };
-}
-
 export function sourceOfUpload(u: UploadedImage): EditSource {
   return {
     ref: { uploadId: u.uploadId },
@@ -123,6 +112,11 @@ export class EditStore {
   /** Mask upload and the edit request in flight. */
   readonly sending = signal(false);
   readonly summary = signal<OwnerSummary | undefined>(undefined);
+  /**
+   * Each service's ETA as the deployment answers it (`GET /api/services`: measured, or the catalog's until enough
+   * edits ran); empty until read, or when it cannot be.
+   */
+  readonly serviceEtas = signal<ReadonlyMap<string, ModelEta>>(new Map());
 
   readonly service = computed(() => findImageService(this.serviceId()) ?? FIRST_SERVICE);
   readonly size = computed<Size | undefined>(() => {
@@ -142,7 +136,7 @@ export class EditStore {
   readonly cost = computed(() => formatUsd(this.costUsd()));
   readonly budgetLeft = computed(() => budgetLeft(this.summary()));
   readonly overBudget = computed(() => passesBudget(this.summary(), this.costUsd()));
-  private readonly eta = computed(() => serviceEta(this.service(), this.summary()?.queue?.parallelism ?? 1));
+  private readonly eta = computed(() => this.etaOf(this.service()));
   /** Seconds before the results, behind the images already queued. */
   readonly expectedSeconds = computed(
     () => jobTiming(this.eta(), this.count()).expectedSeconds + queueWaitSeconds(this.summary(), this.eta()),
@@ -151,9 +145,7 @@ export class EditStore {
   readonly jobTiming = computed(() => {
     const job = this.jobs.job();
     const service = job ? findImageService(job.modelId) : undefined;
-    return job && service
-      ? jobTiming(serviceEta(service, this.summary()?.queue?.parallelism ?? 1), job.request.count)
-      : UNKNOWN_JOB_TIMING;
+    return job && service ? jobTiming(this.etaOf(service), job.request.count) : UNKNOWN_JOB_TIMING;
   });
   readonly counts = computed(() => Array.from({ length: this.service().maxCount }, (_, i) => i + 1));
   /** What stops sending, in words (empty: ready). */
@@ -186,6 +178,21 @@ export class EditStore {
   /** The owner's budgets and queue (at start and after each job). */
   readSummary(): void {
     this.life.add(this.api.summary().subscribe({ next: (s) => this.summary.set(s), error: () => undefined }));
+  }
+
+  /** Each service's ETA (once, at start): until it answers, or if it fails, the catalog's figures stand. */
+  readServices(): void {
+    this.life.add(
+      this.api.services().subscribe({
+        next: (services) => this.serviceEtas.set(new Map(services.map((s) => [s.id, s.eta]))),
+        error: () => undefined,
+      }),
+    );
+  }
+
+  /** A service's ETA: what the deployment answered for it (measured, or its catalog figure), else the catalog's. */
+  private etaOf(service: ImageServiceEntry): ModelEta {
+    return this.serviceEtas().get(service.id) ?? catalogEta(service, this.summary()?.queue?.parallelism ?? 1);
   }
 
   selectService(id: string): void {
