@@ -108,7 +108,7 @@ export const BFF_SETTINGS = defineSettings(
       max: 3_600,
       default: 30,
       description:
-        "how long the generator's model list (availability, ETA) is kept, shared by all users; if the generator is down the catalog is answered (availability `unknown`) and kept 5 s",
+        "how long the generator's model list (availability, ETA) and Image Service list (ETA) are kept, shared by all users; if the generator is down the catalog is answered (availability `unknown`) and kept 5 s",
     }),
     RATE_LIMIT_WINDOW_SECONDS: setting.int({
       min: 1,

@@ -292,7 +292,7 @@ describe('BFF', () => {
     expect(res.body.spentUsd).toBe(generator.created[0].ownerId.length / 100);
   });
 
-  it("answers each Image Service's ETA as the generator measured it, and passes its problem through", async () => {
+  it("answers each Image Service's ETA as the generator measured it, asking it once for every user meanwhile", async () => {
     // WHEN the editor asks for the services
     const res = await request(app.getHttpServer()).get('/api/services');
     // THEN every service answers, the measured one with its measured figures
@@ -300,13 +300,22 @@ describe('BFF', () => {
     expect(res.body.map((s: { id: string }) => s.id)).toEqual(IMAGE_SERVICES.map((s) => s.id));
     expect(res.body[0].eta).toMatchObject({ source: 'measured', p50Seconds: 3, samples: 9 });
     expect(res.body[1].eta).toMatchObject({ source: 'catalog', samples: 0 });
-    expect(generator.calls).toContain('services');
+    // AND another editor opened meanwhile gets the same answer without a second question to the generator
+    const again = await request(app.getHttpServer()).get('/api/services');
+    expect(again.body).toEqual(res.body);
+    expect(generator.calls.filter((c) => c === 'services')).toHaveLength(1);
+  });
 
-    // WHEN the generator cannot answer, THEN its problem is the answer (the editor falls back to the catalog)
+  it("answers the catalog's figures for the Image Services when the generator cannot answer (never an error)", async () => {
     generator.failWith = ProblemError.of(ErrorCode.MODEL_UNAVAILABLE, 'cannot be reached');
-    const down = await request(app.getHttpServer()).get('/api/services');
-    expect(down.status).toBe(503);
-    expect(down.body.code).toBe(ErrorCode.MODEL_UNAVAILABLE);
+    const res = await request(app.getHttpServer()).get('/api/services');
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(IMAGE_SERVICES.length);
+    for (const [i, service] of IMAGE_SERVICES.entries())
+      expect(res.body[i]).toEqual({
+        id: service.id,
+        eta: expect.objectContaining({ source: 'catalog', p50Seconds: service.expectedSecondsPerImage }),
+      });
   });
 
   it('passes a problem of the summary through', async () => {

@@ -14,6 +14,7 @@ import {
   UPLOAD_TICKET_SCHEMA,
   UPLOADED_IMAGE_SCHEMA,
 } from './openapi';
+import { ServicesService } from './services.service';
 
 @ApiTags('edits')
 @ApiResponse(PROBLEM_RESPONSES.rateLimited)
@@ -99,7 +100,7 @@ export class EditsController {
 @ApiTags('edits')
 @Controller('services')
 export class ServicesController {
-  constructor(private readonly edits: EditsService) {}
+  constructor(private readonly services: ServicesService) {}
 
   @Get()
   @ApiOperation({
@@ -109,6 +110,6 @@ export class ServicesController {
   @ApiResponse({ status: 200, schema: { type: 'array', items: SERVICE_INFO_SCHEMA } as never })
   @ApiResponse(PROBLEM_RESPONSES.rateLimited)
   list(@RequestId() requestId: string): Promise<readonly ServiceInfo[]> {
-    return this.edits.services(requestId);
+    return this.services.list(requestId);
   }
 }

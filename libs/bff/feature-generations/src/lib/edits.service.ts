@@ -4,7 +4,6 @@ import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-acces
 import {
   Generation,
   ProblemError,
-  ServiceInfo,
   UploadedImage,
   UploadTicket,
   validateCreateUploadRequest,
@@ -21,11 +20,6 @@ import { checkedIdempotencyKey, checkedUploadId } from './request-checks';
 @Injectable()
 export class EditsService {
   constructor(@Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient) {}
-
-  /** Each Image Service's ETA as the generator measured it (its problems pass through: the editor then uses the catalog's). */
-  services(requestId: string): Promise<ServiceInfo[]> {
-    return this.generator.services(requestId);
-  }
 
   /** A presigned POST for one image: a type or size the upload would be refused for is refused now (415/413). */
   async createUpload(ownerId: string, requestId: string, body: unknown): Promise<UploadTicket> {

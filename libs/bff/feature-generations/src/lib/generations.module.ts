@@ -11,6 +11,7 @@ import { GenerationsService } from './generations.service';
 import { HealthController } from './health.controller';
 import { ModelsController } from './models.controller';
 import { DEFAULT_MODELS_CACHE, ModelsCacheOptions, ModelsService } from './models.service';
+import { ServicesService } from './services.service';
 import { DEFAULT_STREAM_CAPS, StreamCapsOptions } from './stream-caps';
 import { SummaryController } from './summary.controller';
 import { DRAINING, FOLLOW_OPTIONS, MODELS_CACHE, READY_CACHE_MS, STREAM_CAPS } from './tokens';
@@ -46,6 +47,7 @@ export class GenerationsModule {
         GenerationsService,
         EditsService,
         ModelsService,
+        ServicesService,
         { provide: GENERATOR_CLIENT, ...options.generatorClient } as Provider,
         { provide: FOLLOW_OPTIONS, useValue: { ...DEFAULT_FOLLOW, ...options.follow } },
         { provide: MODELS_CACHE, useValue: { ...DEFAULT_MODELS_CACHE, ...options.models } },

@@ -1,25 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
-import { catalogEta, MODEL_CATALOG, ModelInfo, ProblemError } from '@imagegen/contracts';
+import { catalogEta, MODEL_CATALOG, ModelInfo } from '@imagegen/contracts';
 
+import { DEFAULT_SHARED_ANSWER, SharedAnswer, SharedAnswerOptions } from './shared-answer';
 import { MODELS_CACHE } from './tokens';
 
-export interface ModelsCacheOptions {
-  /** How long the generator's answer is kept, shared by every user. */
-  readonly ttlMs: number;
-  /** How long the catalog's stand-in answer is kept when the generator cannot answer. */
-  readonly fallbackTtlMs: number;
-  /** How long a request waits for the generator before it gets the stand-in answer. */
-  readonly waitMs: number;
-  readonly now?: () => number;
-}
-
-export const DEFAULT_MODELS_CACHE: ModelsCacheOptions = {
-  ttlMs: 30_000,
-  fallbackTtlMs: 5_000,
-  waitMs: 3_000,
-};
+/** How long `/api/models` and `/api/services` keep the generator's answer (SharedAnswer). */
+export type ModelsCacheOptions = SharedAnswerOptions;
+export const DEFAULT_MODELS_CACHE: ModelsCacheOptions = DEFAULT_SHARED_ANSWER;
 
 /**
  * The catalog as this BFF can tell it alone: retired models are unavailable, the others `unknown`
@@ -55,60 +44,29 @@ function isModelList(value: unknown): value is ModelInfo[] {
 
 /**
  * `/api/models`: the generator's answer (availability and measured ETA per model), kept for a short
- * while for every user. When the generator cannot answer (down, slow, nonsense), the catalog's own
- * answer for a shorter while: this route never fails.
+ * while for every user; the catalog's own answer when the generator cannot give one (SharedAnswer).
  */
 @Injectable()
 export class ModelsService {
-  private readonly logger = new Logger('ModelsService'); // a literal: bundlers may rename the class
-  private readonly now: () => number;
-  private cached?: { readonly models: readonly ModelInfo[]; readonly until: number };
-  private pending?: Promise<readonly ModelInfo[]>;
+  private readonly answer: SharedAnswer<readonly ModelInfo[]>;
 
   constructor(
-    @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
-    @Inject(MODELS_CACHE) private readonly options: ModelsCacheOptions,
+    @Inject(GENERATOR_CLIENT) generator: GeneratorClient,
+    @Inject(MODELS_CACHE) options: ModelsCacheOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.answer = new SharedAnswer(
+      {
+        what: 'models',
+        ask: (id) => generator.models(id),
+        isAnswer: isModelList,
+        fallback: catalogModelInfos,
+      },
+      options,
+      new Logger('ModelsService'), // a literal: bundlers may rename the class
+    );
   }
 
   list(requestId: string): Promise<readonly ModelInfo[]> {
-    if (this.cached && this.now() < this.cached.until) return Promise.resolve(this.cached.models);
-    // One question to the generator at a time, whoever asks meanwhile gets its answer.
-    this.pending ??= this.refresh(requestId).finally(() => (this.pending = undefined));
-    return this.pending;
-  }
-
-  private async refresh(requestId: string): Promise<readonly ModelInfo[]> {
-    const asked = this.generator.models(requestId).then((models) => {
-      if (!isModelList(models)) throw new Error('the generator answered something that is not a model list');
-      this.cached = { models, until: this.now() + this.options.ttlMs };
-      return models;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<undefined>(
-      (resolve) => (timer = setTimeout(() => resolve(undefined), this.options.waitMs)),
-    );
-    try {
-      const models = await Promise.race([asked, waited]);
-      if (models) return models;
-      // (the request's logger already binds the request id)
-      this.logger.warn(
-        { waitMs: this.options.waitMs },
-        'the generator did not list the models in time: answering the catalog',
-      );
-    } catch (err) {
-      const code = err instanceof ProblemError ? err.problem.code : undefined;
-      this.logger.warn(
-        { code, err: code ? undefined : err },
-        'the generator could not list the models: answering the catalog',
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-    asked.catch(() => undefined); // a late failure changes nothing; a late answer replaces the stand-in
-    const fallback = catalogModelInfos();
-    this.cached = { models: fallback, until: this.now() + this.options.fallbackTtlMs };
-    return fallback;
+    return this.answer.get(requestId);
   }
 }
