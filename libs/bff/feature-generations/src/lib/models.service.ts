@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { catalogEta, MODEL_CATALOG, ModelInfo } from '@imagegen/contracts';
 
-import { DEFAULT_SHARED_ANSWER, SharedAnswer, SharedAnswerOptions } from './shared-answer';
+import { DEFAULT_SHARED_ANSWER, SharedAnswer, type SharedAnswerOptions } from './shared-answer';
 import { MODELS_CACHE } from './tokens';
 
 /** How long `/api/models` and `/api/services` keep the generator's answer (SharedAnswer). */

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GENERATOR_CLIENT, type GeneratorClient } from '@imagegen/bff/data-access-generator';
 import { catalogEta, IMAGE_SERVICES, ServiceInfo } from '@imagegen/contracts';
 
-import { ModelsCacheOptions } from './models.service';
+import type { ModelsCacheOptions } from './models.service';
 import { SharedAnswer } from './shared-answer';
 import { MODELS_CACHE } from './tokens';
 
