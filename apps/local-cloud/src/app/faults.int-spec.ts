@@ -265,9 +265,14 @@ describe('DynamoDB unavailable', () => {
     // GIVEN the job's record is written, but the worker cannot claim its image (every update refused)
     cloud.dynamodb.setFaults({ unavailable: true, operations: ['UpdateItem'] });
     const before = cloud.lambda.stats().invocations;
+    const refusedBefore = cloud.dynamodb.stats().faultsInjected;
     const id = await create({ modelId: CORE, prompt: 'a patient robot' });
-    // WHEN DynamoDB comes back after the first attempt failed
-    await until('a Lambda retry', () => cloud.lambda.stats().retrying > 0);
+    // WHEN DynamoDB comes back after the first attempt failed: a claim refused, then the message back
+    // on the queue for a retry (a message counts as retrying for a moment on every receive, too)
+    await until(
+      'a Lambda retry',
+      () => cloud.dynamodb.stats().faultsInjected > refusedBefore && cloud.lambda.stats().retrying > 0,
+    );
     cloud.dynamodb.setFaults({ unavailable: false });
     // THEN the retry made the image
     const job = await api.settled(id);

@@ -144,7 +144,10 @@ export interface LambdaStats {
   readonly running: number;
   /** Events waiting for a free slot, and messages waiting in the event source mappings' queues (retries waiting out their delay excluded). */
   readonly queued: number;
-  /** Events waiting out the delay before a retry, and queue messages that failed and wait to be delivered again. */
+  /**
+   * Events waiting out the delay before a retry, and queue messages that failed and wait to be delivered again
+   * (a message on its way from the queue to a poller counts too, for the moment of its receive: never idle then).
+   */
   readonly retrying: number;
   /** Most invocations running at once since start (or since the last reset). */
   readonly maxRunning: number;
