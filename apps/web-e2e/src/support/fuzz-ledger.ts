@@ -133,11 +133,13 @@ export class FuzzLedger {
   /** The request on the wire: real ids in place, the cookie or the signed owner header. */
   async toRaw(req: FuzzRequest): Promise<RawRequest> {
     const owner = this.ownerOf(req);
-    const path = req.path
-      .replaceAll('{own}', this.realId(owner, req.pick, true))
-      .replaceAll('{OWN}', this.realId(owner, req.pick, true).toUpperCase())
-      .replaceAll('{other}', this.realId(owner, req.pick, false));
-    const body = req.body === undefined ? undefined : bodyBytes(req.body);
+    const fill = (text: string) =>
+      text
+        .replaceAll('{own}', this.realId(owner, req.pick, true))
+        .replaceAll('{OWN}', this.realId(owner, req.pick, true).toUpperCase())
+        .replaceAll('{other}', this.realId(owner, req.pick, false));
+    const path = fill(req.path);
+    const body = req.body === undefined ? undefined : bodyBytes(req.body, fill);
     const headers: Record<string, string> = { ...req.headers };
     if (req.target === 'bff') {
       const cookie = this.cookieFor(req);

@@ -3,11 +3,16 @@ import fc from 'fast-check';
 
 import {
   ASPECT_RATIOS,
+  EDIT_IMAGE_REQUEST_FIELDS,
+  FIT_MODES,
   IDEMPOTENCY_KEY_HEADER,
+  IMAGE_SERVICES,
   MODEL_CATALOG,
   OUTPUT_FORMATS,
   OWNER_HEADER,
   REQUEST_ID_HEADER,
+  UPLOAD_CONTENT_TYPES,
+  UPLOAD_MAX_BYTES,
 } from '@imagegen/contracts';
 
 // Generated requests of every kind for the BFF (/api/…) and the generator API (the API Gateway stage).
@@ -46,7 +51,10 @@ export interface FuzzRequest {
   /** What the request aims at (the histogram's rows): create, list, get, cancel, delete, events, … */
   readonly route: string;
   readonly method: string;
-  /** Under /api (BFF) or the stage (generator). `{own}` and `{other}` stand for a real job id of this owner / of another one. */
+  /**
+   * Under /api (BFF) or the stage (generator). `{own}` and `{other}` stand for a real job id of this owner / of
+   * another one, here and in the body.
+   */
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: FuzzBody;
@@ -351,6 +359,126 @@ const createBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
+const SERVICE_IDS = IMAGE_SERVICES.map((s) => s.id);
+const uploadId = fc.oneof(
+  fc.stringMatching(/^up[0-9a-z]{10,40}$/),
+  fc.constantFrom('{own}', 'up', 'up../../x', 'UP0123456789'),
+  anyString,
+);
+/** An input image: an upload nobody made, a job's image or kept input (mine, someone else's), or not a reference at all. */
+const imageRef = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ uploadId }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      generationId: fc.constantFrom('{own}', '{other}'),
+      imageId: fc.oneof(fc.constantFrom('0', '1', '-1', '01'), anyString),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      generationId: fc.constantFrom('{own}', '{other}'),
+      input: fc.oneof(fc.constantFrom('image', 'styleImage', 'mask', 'output'), anyString),
+    }),
+  },
+  { weight: 1, arbitrary: wrongValue },
+);
+const PARAM_NAMES = [
+  'prompt',
+  'negative_prompt',
+  'grow_mask',
+  'left',
+  'right',
+  'up',
+  'down',
+  'creativity',
+  'search_prompt',
+  'select_prompt',
+  'control_strength',
+  'fidelity',
+  'style_preset',
+  'strength',
+  'mode',
+  'image',
+];
+const editParams = fc.oneof(
+  fc
+    .dictionary(
+      fc.oneof(fc.constantFrom(...PARAM_NAMES), oddKey),
+      fc.oneof(promptText, fc.integer({ min: -10, max: 3000 }), fc.double({ min: 0, max: 1 }), wrongValue),
+      { maxKeys: 4 },
+    )
+    .map((d) => new Pairs(Object.entries(d))),
+  wrongValue,
+);
+/** An edit of every service, mostly refused: its inputs are nobody's, of another owner, or malformed. */
+const editRequest = fc
+  .record(
+    {
+      serviceId: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...SERVICE_IDS) },
+        { weight: 1, arbitrary: fc.oneof(fc.constantFrom(CORE), anyString) },
+      ),
+      image: imageRef,
+      mask: fc.oneof(fc.record({ uploadId }), wrongValue),
+      styleImage: imageRef,
+      params: editParams,
+      seed: fc.oneof(fc.integer({ min: 0, max: 4_294_967_294 }), wrongValue),
+      count: fc.constantFrom<unknown>(1, 2, 0, 5, '1'),
+      outputFormat: fc.constantFrom<unknown>(...OUTPUT_FORMATS, 'gif'),
+      fit: fc.constantFrom<unknown>(...FIT_MODES, 'stretch', ''),
+    },
+    { requiredKeys: ['serviceId', 'image'] },
+  )
+  .map((r) => new Pairs(Object.entries(r)));
+const editBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
+  { weight: 6, arbitrary: editRequest.map((r) => text(toJsonText(r))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .dictionary(fc.oneof(fc.constantFrom(...EDIT_IMAGE_REQUEST_FIELDS), oddKey), wrongValue, { maxKeys: 6 })
+      .map((d) => text(toJsonText(new Pairs(Object.entries(d))))),
+  },
+  { weight: 2, arbitrary: createBody },
+);
+/** Upload tickets asked for: allowed types and sizes, others, the bounds, wrong types, or any creation body. */
+const uploadBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record(
+        {
+          contentType: fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom<unknown>(...UPLOAD_CONTENT_TYPES) },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom<unknown>(
+                'image/gif',
+                'image/svg+xml',
+                'text/html',
+                'IMAGE/PNG',
+                'image/png; x=1',
+              ),
+            },
+            { weight: 1, arbitrary: wrongValue },
+          ),
+          bytes: fc.oneof(
+            { weight: 3, arbitrary: fc.integer({ min: 1, max: UPLOAD_MAX_BYTES }) },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom<unknown>(0, 1, UPLOAD_MAX_BYTES, UPLOAD_MAX_BYTES + 1, -1, 1.5),
+            },
+            { weight: 1, arbitrary: wrongValue },
+          ),
+        },
+        { requiredKeys: ['contentType'] },
+      )
+      .map((r) => text(toJsonText(new Pairs(Object.entries(r))))),
+  },
+  { weight: 1, arbitrary: createBody },
+);
+
 const contentType = fc.oneof(
   { weight: 14, arbitrary: fc.constant<string | undefined>('application/json') },
   {
@@ -580,6 +708,18 @@ const routePath = {
   delete: idSegment.map((id) => `/generations/${id}`),
   events: idSegment.map((id) => `/generations/${id}/events`),
   models: query.map((q) => `/models${q}`),
+  services: query.map((q) => `/services${q}`),
+  edit: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('/edits') },
+    { weight: 1, arbitrary: fc.constantFrom('/edits/', '/EDITS', '/edits/{own}', '/edits?x=1') },
+  ),
+  upload: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('/uploads') },
+    { weight: 1, arbitrary: fc.constantFrom('/uploads/', '/uploads/check', '/uploads?x=1') },
+  ),
+  uploadCheck: fc
+    .oneof(fc.stringMatching(/^up[0-9a-z]{10,40}$/), idSegment)
+    .map((id) => `/uploads/${id}/check`),
   summary: fc.constantFrom('/summary', '/summary/', '/summary?x=1'),
   health: fc.constantFrom('/health', '/ready'),
   docs: fc.constantFrom('/docs-json', '/docs', '/docs/'),
@@ -603,6 +743,10 @@ const METHOD_OF: Readonly<Record<Route, string>> = {
   delete: 'DELETE',
   events: 'GET',
   models: 'GET',
+  services: 'GET',
+  edit: 'POST',
+  upload: 'POST',
+  uploadCheck: 'POST',
   summary: 'GET',
   health: 'GET',
   docs: 'GET',
@@ -618,12 +762,36 @@ const ROUTE_WEIGHTS: Readonly<Record<Target, Readonly<Partial<Record<Route, numb
     delete: 2,
     events: 2,
     models: 1,
+    services: 1,
+    edit: 4,
+    upload: 2,
+    uploadCheck: 1,
     summary: 1,
     health: 1,
     docs: 1,
     unknown: 2,
   },
-  generator: { create: 10, list: 3, get: 3, cancel: 2, delete: 2, models: 1, summary: 1, unknown: 2 },
+  generator: {
+    create: 10,
+    list: 3,
+    get: 3,
+    cancel: 2,
+    delete: 2,
+    models: 1,
+    services: 1,
+    edit: 4,
+    upload: 2,
+    uploadCheck: 1,
+    summary: 1,
+    unknown: 2,
+  },
+};
+
+/** The body of each route that takes one. */
+const BODY_OF: Readonly<Partial<Record<Route, fc.Arbitrary<FuzzBody | undefined>>>> = {
+  create: createBody,
+  edit: editBody,
+  upload: uploadBody,
 };
 
 /** A body on a request that takes none (GET, DELETE, …): usually none. */
@@ -678,9 +846,9 @@ function requestFor(target: Target, route: Route): fc.Arbitrary<FuzzRequest> {
     .record({
       method,
       path: routePath[route],
-      body: route === 'create' ? createBody : strayBody,
+      body: BODY_OF[route] ?? strayBody,
       contentType,
-      idempotencyKey: route === 'create' ? idempotencyKey : fc.constant(undefined),
+      idempotencyKey: route === 'create' || route === 'edit' ? idempotencyKey : fc.constant(undefined),
       requestId: fc.option(fc.oneof(headerValue, fc.stringMatching(/^[\w.:-]{1,128}$/)), {
         nil: undefined,
         freq: 4,
@@ -722,7 +890,7 @@ function requestFor(target: Target, route: Route): fc.Arbitrary<FuzzRequest> {
     });
 }
 
-/** The bytes of a body. */
-export function bodyBytes(body: FuzzBody): Buffer {
-  return Buffer.from(body.pieces.map(([piece, times]) => piece.repeat(times)).join(''), body.encoding);
+/** The bytes of a body (`fill` puts the real ids in place of `{own}` and `{other}`). */
+export function bodyBytes(body: FuzzBody, fill: (text: string) => string = (t) => t): Buffer {
+  return Buffer.from(fill(body.pieces.map(([piece, times]) => piece.repeat(times)).join('')), body.encoding);
 }
