@@ -753,38 +753,25 @@ const METHOD_OF: Readonly<Record<Route, string>> = {
   unknown: 'GET',
 };
 
+/** How often each route is drawn, on both targets. */
+const COMMON_ROUTE_WEIGHTS = {
+  create: 10,
+  list: 3,
+  get: 3,
+  cancel: 2,
+  delete: 2,
+  models: 1,
+  services: 1,
+  edit: 4,
+  upload: 2,
+  uploadCheck: 1,
+  summary: 1,
+  unknown: 2,
+} as const satisfies Partial<Record<Route, number>>;
 const ROUTE_WEIGHTS: Readonly<Record<Target, Readonly<Partial<Record<Route, number>>>>> = {
-  bff: {
-    create: 10,
-    list: 3,
-    get: 3,
-    cancel: 2,
-    delete: 2,
-    events: 2,
-    models: 1,
-    services: 1,
-    edit: 4,
-    upload: 2,
-    uploadCheck: 1,
-    summary: 1,
-    health: 1,
-    docs: 1,
-    unknown: 2,
-  },
-  generator: {
-    create: 10,
-    list: 3,
-    get: 3,
-    cancel: 2,
-    delete: 2,
-    models: 1,
-    services: 1,
-    edit: 4,
-    upload: 2,
-    uploadCheck: 1,
-    summary: 1,
-    unknown: 2,
-  },
+  // The BFF's own routes: the live stream, its health and its API docs.
+  bff: { ...COMMON_ROUTE_WEIGHTS, events: 2, health: 1, docs: 1 },
+  generator: COMMON_ROUTE_WEIGHTS,
 };
 
 /** The body of each route that takes one. */
