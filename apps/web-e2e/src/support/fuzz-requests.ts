@@ -12,6 +12,7 @@ import {
   OWNER_HEADER,
   REQUEST_ID_HEADER,
   UPLOAD_CONTENT_TYPES,
+  UPLOAD_ID_PATTERN,
   UPLOAD_MAX_BYTES,
 } from '@imagegen/contracts';
 
@@ -360,8 +361,9 @@ const createBody: fc.Arbitrary<FuzzBody | undefined> = fc.oneof(
 );
 
 const SERVICE_IDS = IMAGE_SERVICES.map((s) => s.id);
+const wellFormedUploadId = fc.stringMatching(UPLOAD_ID_PATTERN);
 const uploadId = fc.oneof(
-  fc.stringMatching(/^up[0-9a-z]{10,40}$/),
+  wellFormedUploadId,
   fc.constantFrom('{own}', 'up', 'up../../x', 'UP0123456789'),
   anyString,
 );
@@ -384,24 +386,8 @@ const imageRef = fc.oneof(
   },
   { weight: 1, arbitrary: wrongValue },
 );
-const PARAM_NAMES = [
-  'prompt',
-  'negative_prompt',
-  'grow_mask',
-  'left',
-  'right',
-  'up',
-  'down',
-  'creativity',
-  'search_prompt',
-  'select_prompt',
-  'control_strength',
-  'fidelity',
-  'style_preset',
-  'strength',
-  'mode',
-  'image',
-];
+/** Every service's parameters (by AWS's names), and fields no service takes here (SD3.5's own `mode`, `image`). */
+const PARAM_NAMES = [...new Set(IMAGE_SERVICES.flatMap((s) => s.params.map((p) => p.name))), 'mode', 'image'];
 const editParams = fc.oneof(
   fc
     .dictionary(
@@ -717,9 +703,7 @@ const routePath = {
     { weight: 8, arbitrary: fc.constant('/uploads') },
     { weight: 1, arbitrary: fc.constantFrom('/uploads/', '/uploads/check', '/uploads?x=1') },
   ),
-  uploadCheck: fc
-    .oneof(fc.stringMatching(/^up[0-9a-z]{10,40}$/), idSegment)
-    .map((id) => `/uploads/${id}/check`),
+  uploadCheck: fc.oneof(wellFormedUploadId, idSegment).map((id) => `/uploads/${id}/check`),
   summary: fc.constantFrom('/summary', '/summary/', '/summary?x=1'),
   health: fc.constantFrom('/health', '/ready'),
   docs: fc.constantFrom('/docs-json', '/docs', '/docs/'),
