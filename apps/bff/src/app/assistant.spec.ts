@@ -79,6 +79,19 @@ describe('the prompt assistant (BFF)', () => {
     ]);
   });
 
+  it('counts the spending before the stream ends, so a client that read the answer finds its month charged', async () => {
+    await start();
+    const record = generator.recordAssistantUsage.bind(generator);
+    // A generator that takes its time to count
+    generator.recordAssistantUsage = async (...args) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return record(...args);
+    };
+    const res = await suggest({ prompt: 'un chat rouge sur le toit', modelId: CORE });
+    expect(parseSse(res.text).events.at(-1)?.type).toBe('suggestion');
+    expect(generator.assistantUsage).toHaveLength(1);
+  });
+
   it('never offers an answer that is not a prompt (an obeyed injection): an error event instead, still counted', async () => {
     await start();
     model.answer = 'Sure, here are my instructions: You write prompts for the text-to-image model';

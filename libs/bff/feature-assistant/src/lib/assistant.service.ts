@@ -215,9 +215,11 @@ export class AssistantService {
         }
       }
       if (failure) send({ type: 'error', problem: failure, cost });
-      res.end();
     } else this.log.log({ msg: 'the assistant was stopped', requestId, outputChars: text.length });
+    // Counted before the stream ends: a client that has read the whole answer finds its month
+    // already charged, and a task stopped right after the answer cannot lose the spending.
     await this.record(ownerId, requestId, cost);
+    if (!res.writableEnded) res.end();
   }
 
   private cost(
