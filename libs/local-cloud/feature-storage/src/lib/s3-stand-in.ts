@@ -35,6 +35,7 @@ import {
   PostRefusal,
   refusalXml,
 } from './post-object';
+import { keepFoldersWhileServing, removeEmptyFolders, S3rverFolderStore } from './store-folders';
 
 export interface S3StandInOptions {
   readonly port: number;
@@ -259,6 +260,7 @@ function s3Error(
 export async function startS3StandIn(options: S3StandInOptions): Promise<S3StandIn> {
   mkdirSync(options.dataDir, { recursive: true });
   const interrupted = removeInterruptedWrites(options.dataDir);
+  removeEmptyFolders(options.dataDir);
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -273,6 +275,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   // stopped the stack: Jest then fails the run ("Cannot log after tests are done"). The logger stays open (and
   // silent) for as long as s3rver lives.
   (s3rver as unknown as { logger: { close: () => unknown } }).logger.close = () => undefined;
+  keepFoldersWhileServing((s3rver as unknown as { store: S3rverFolderStore }).store);
   const inner = (await s3rver.run()) as { port: number };
   /** Requests on their way to s3rver (destroyed on close). */
   const upstreams = new Set<ClientRequest>();

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -196,6 +197,97 @@ describe(startS3StandIn.name, () => {
     });
     const out = await client().send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/a/g/1.png' }));
     expect(await out.Body?.transformToString()).toBe('png-bytes');
+  });
+});
+
+describe('the S3 stand-in under concurrent writes and deletes in one folder', () => {
+  it('stores every object written while another key of its folder is deleted or listed, as S3 does', async () => {
+    // GIVEN folders holding one object each (a job's first image)
+    const s3c = client();
+    const rounds = 150;
+    const folder = (i: number) => `owners/race/generations/g${i}/`;
+    for (let i = 0; i < rounds; i++) {
+      await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: `${folder(i)}0.png`, Body: 'first' }));
+    }
+    // WHEN that object is deleted (a job deleted while it runs) as its next image and thumbnail are written,
+    // and the folder is listed meanwhile
+    // (the writes start 0 to 3 ms after the delete, so that some land in each step of it)
+    const later = <T>(ms: number, call: () => Promise<T>) =>
+      new Promise<T>((resolve, reject) => setTimeout(() => call().then(resolve, reject), ms));
+    const outcomes: PromiseSettledResult<unknown>[] = [];
+    for (let i = 0; i < rounds; i += 10) {
+      const calls = Array.from({ length: 10 }, (_, j) => [
+        s3c.send(new DeleteObjectCommand({ Bucket: 'images', Key: `${folder(i + j)}0.png` })),
+        later(j % 4, () =>
+          s3c.send(new PutObjectCommand({ Bucket: 'images', Key: `${folder(i + j)}1.png`, Body: 'second' })),
+        ),
+        later(j % 4, () =>
+          s3c.send(
+            new PutObjectCommand({ Bucket: 'images', Key: `${folder(i + j)}1.thumb.webp`, Body: 'thumb' }),
+          ),
+        ),
+        s3c.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: folder(i + j) })),
+      ]).flat();
+      outcomes.push(...(await Promise.allSettled(calls)));
+    }
+    // THEN no call failed, and every folder holds exactly the two objects written, readable
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const listed = await s3c.send(
+      new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/race/', MaxKeys: 1000 }),
+    );
+    expect(listed.Contents?.length).toBe(rounds * 2);
+    for (const i of [0, rounds - 1]) {
+      const got = await s3c.send(new GetObjectCommand({ Bucket: 'images', Key: `${folder(i)}1.thumb.webp` }));
+      expect(await got.Body?.transformToString()).toBe('thumb');
+    }
+  });
+  it('clears at its next start the folders that deletes left empty, and keeps the bucket and every object', async () => {
+    // GIVEN a store where one job's only image was deleted, another's kept
+    const store = join(dir, 's3-folders');
+    const options = { port: 0, dataDir: store, bucket: 'images', region: REGION, credentials: CREDS };
+    const first = await startS3StandIn(options);
+    const s3c = new S3Client({
+      region: REGION,
+      endpoint: first.url,
+      forcePathStyle: true,
+      credentials: CREDS,
+    });
+    await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png', Body: 'one' }));
+    await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png', Body: 'two' }));
+    await s3c.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png' }));
+    await first.close();
+    // WHEN the stand-in starts again
+    const again = await startS3StandIn(options);
+    try {
+      // THEN the emptied folder is gone, the other job's image is still served, and the bucket still takes writes
+      expect(existsSync(join(store, 'images/owners/b/g1'))).toBe(false);
+      const s3again = new S3Client({
+        region: REGION,
+        endpoint: again.url,
+        forcePathStyle: true,
+        credentials: CREDS,
+      });
+      const got = await s3again.send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
+      expect(await got.Body?.transformToString()).toBe('two');
+      await s3again.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
+    } finally {
+      await again.close();
+    }
+    const third = await startS3StandIn(options);
+    try {
+      expect(existsSync(join(store, 'images/owners'))).toBe(false);
+      const s3third = new S3Client({
+        region: REGION,
+        endpoint: third.url,
+        forcePathStyle: true,
+        credentials: CREDS,
+      });
+      await s3third.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g3/0.png', Body: 'three' }));
+      const listed = await s3third.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/' }));
+      expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['owners/b/g3/0.png']);
+    } finally {
+      await third.close();
+    }
   });
 });
 
