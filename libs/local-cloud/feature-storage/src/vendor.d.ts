@@ -17,6 +17,24 @@ declare module 's3rver' {
   }
 }
 
+// s3rver's own store and object model, as the store's tests use them (s3rver-store.spec.ts).
+declare module 's3rver/lib/stores/filesystem' {
+  export default class FilesystemStore {
+    constructor(rootDirectory: string);
+    putBucket(bucket: string): Promise<unknown>;
+    getObject(bucket: string, key: string): Promise<{ content: NodeJS.ReadableStream } | null>;
+  }
+}
+declare module 's3rver/lib/models/object' {
+  export default class S3Object {
+    constructor(bucket: string, key: string, content: unknown, metadata: Record<string, string>);
+    readonly bucket: string;
+    readonly key: string;
+    readonly content: Buffer | import('node:stream').Readable;
+    readonly metadata: Record<string, string>;
+  }
+}
+
 declare module 'dynalite' {
   import { Server } from 'node:http';
   interface DynaliteOptions {

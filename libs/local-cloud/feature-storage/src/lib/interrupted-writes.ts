@@ -1,12 +1,15 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { WRITING_SUFFIX } from './s3rver-store';
+
 /** How s3rver names an object's files on disk: `<name>._S3rver_object`, `…_object.md5`, `…_metadata.json`. */
 const OBJECT = '._S3rver_object';
 const METADATA = '._S3rver_metadata.json';
 
 /**
- * Removes the objects whose write a killed process left unfinished, before s3rver serves the store.
+ * Removes the objects whose write a killed process left unfinished, before s3rver serves the store
+ * (and the files a write cut off before its bytes were whole, see `hardenStore`).
  * s3rver writes an object's bytes, then its checksum, then its metadata; a stack killed in between
  * (SIGKILL, a crash) leaves an object without its metadata, or with metadata cut short, which makes
  * every ListObjectsV2 over it answer 500 InternalError from then on. S3 itself never shows a PUT that
@@ -32,6 +35,11 @@ export function removeInterruptedWrites(dataDir: string): string[] {
       }
       if (isDir) {
         visit(path);
+        continue;
+      }
+      // A write cut off before its bytes took the object's name: the object (if any) is as it was.
+      if (name.includes(`${OBJECT}${WRITING_SUFFIX}`)) {
+        rmSync(path, { force: true });
         continue;
       }
       if (!name.endsWith(OBJECT)) continue;

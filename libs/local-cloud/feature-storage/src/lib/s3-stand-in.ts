@@ -35,7 +35,7 @@ import {
   PostRefusal,
   refusalXml,
 } from './post-object';
-import { keepFoldersWhileServing, removeEmptyFolders, S3rverFolderStore } from './store-folders';
+import { hardenStore, removeEmptyFolders, S3rverStore } from './s3rver-store';
 
 export interface S3StandInOptions {
   readonly port: number;
@@ -135,6 +135,8 @@ export interface S3StandIn {
 }
 
 const MAX_CLOCK_OFFSET_SECONDS = 10 * 366 * 86_400;
+/** How long a stop waits for the store calls still running (they fail fast once their request is gone). */
+const STORE_SETTLE_MS = 5_000;
 
 /** Problems of a fault patch (from JSON), in words naming the setting. */
 export function s3FaultProblems(input: unknown): string[] {
@@ -275,7 +277,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
   // stopped the stack: Jest then fails the run ("Cannot log after tests are done"). The logger stays open (and
   // silent) for as long as s3rver lives.
   (s3rver as unknown as { logger: { close: () => unknown } }).logger.close = () => undefined;
-  keepFoldersWhileServing((s3rver as unknown as { store: S3rverFolderStore }).store);
+  const store = hardenStore((s3rver as unknown as { store: S3rverStore }).store);
   const inner = (await s3rver.run()) as { port: number };
   /** Requests on their way to s3rver (destroyed on close). */
   const upstreams = new Set<ClientRequest>();
@@ -771,6 +773,9 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
       (
         s3rver as unknown as { httpServer?: { closeAllConnections?: () => void } }
       ).httpServer?.closeAllConnections?.();
+      // Store calls those requests started end (their request is gone, so they fail) before the stop is over: a
+      // caller may remove the data folder next, and no write may land in it after that.
+      await store.settle(STORE_SETTLE_MS);
       await s3rver.close();
     },
   };

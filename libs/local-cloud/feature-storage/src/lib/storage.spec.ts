@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -101,6 +101,8 @@ describe('the S3 stand-in after a crash', () => {
     // As a SIGKILL leaves them: one metadata file cut short, one never written
     writeFileSync(join(store, 'images/owners/a/cut.png._S3rver_metadata.json'), '{"content-ty');
     rmSync(join(store, 'images/owners/a/unfinished.png._S3rver_metadata.json'));
+    // and an overwrite of the whole one cut off before its bytes took the object's name
+    writeFileSync(join(store, 'images/owners/a/whole.png._S3rver_object.writing-0123456789ab'), 'half');
 
     const again = await startS3StandIn({
       port: 0,
@@ -121,6 +123,7 @@ describe('the S3 stand-in after a crash', () => {
         credentials: CREDS,
       }).send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/a/' }));
       expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['owners/a/whole.png']);
+      expect(readdirSync(join(store, 'images/owners/a')).filter((f) => f.includes('.writing-'))).toEqual([]);
     } finally {
       await again.close();
     }
