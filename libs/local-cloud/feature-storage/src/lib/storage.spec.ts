@@ -43,15 +43,32 @@ const REGION = 'us-west-2';
 let dir: string;
 let s3: S3StandIn;
 
-const client = (credentials = CREDS, maxAttempts = 3) =>
+const client = (credentials = CREDS, maxAttempts = 3, endpoint = s3.url) =>
   new S3Client({
     region: REGION,
-    endpoint: s3.url,
+    endpoint,
     forcePathStyle: true,
     credentials,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     maxAttempts,
   });
+/** A client of another stand-in than the shared one. */
+const clientOf = (standIn: { url: string }) => client(CREDS, 3, standIn.url);
+/** Starts a stand-in on `dataDir`, hands `use` a client of it, and stops it after. */
+async function withStandIn(dataDir: string, use: (c: S3Client, standIn: S3StandIn) => Promise<void>) {
+  const standIn = await startS3StandIn({
+    port: 0,
+    dataDir,
+    bucket: 'images',
+    region: REGION,
+    credentials: CREDS,
+  });
+  try {
+    await use(clientOf(standIn), standIn);
+  } finally {
+    await standIn.close();
+  }
+}
 
 async function admin(path: string, body?: unknown) {
   const res = await fetch(
@@ -83,50 +100,28 @@ afterAll(async () => {
 describe('the S3 stand-in after a crash', () => {
   it('starts without the objects whose write was cut off (metadata missing or cut short), and lists the rest', async () => {
     const store = join(dir, 's3-crashed');
-    const first = await startS3StandIn({
-      port: 0,
-      dataDir: store,
-      bucket: 'images',
-      region: REGION,
-      credentials: CREDS,
+    await withStandIn(store, async (s3c) => {
+      const put = (key: string) =>
+        s3c.send(new PutObjectCommand({ Bucket: 'images', Key: key, Body: 'bytes' }));
+      await put('owners/a/whole.png');
+      await put('owners/a/cut.png');
+      await put('owners/a/unfinished.png');
     });
-    const put = (key: string) =>
-      new S3Client({ region: REGION, endpoint: first.url, forcePathStyle: true, credentials: CREDS }).send(
-        new PutObjectCommand({ Bucket: 'images', Key: key, Body: 'bytes' }),
-      );
-    await put('owners/a/whole.png');
-    await put('owners/a/cut.png');
-    await put('owners/a/unfinished.png');
-    await first.close();
     // As a SIGKILL leaves them: one metadata file cut short, one never written
     writeFileSync(join(store, 'images/owners/a/cut.png._S3rver_metadata.json'), '{"content-ty');
     rmSync(join(store, 'images/owners/a/unfinished.png._S3rver_metadata.json'));
     // and an overwrite of the whole one cut off before its bytes took the object's name
     writeFileSync(join(store, 'images/owners/a/whole.png._S3rver_object.writing-0123456789ab'), 'half');
 
-    const again = await startS3StandIn({
-      port: 0,
-      dataDir: store,
-      bucket: 'images',
-      region: REGION,
-      credentials: CREDS,
-    });
-    try {
+    await withStandIn(store, async (s3c, again) => {
       expect([...again.interruptedWrites].sort()).toEqual([
         'images/owners/a/cut.png',
         'images/owners/a/unfinished.png',
       ]);
-      const listed = await new S3Client({
-        region: REGION,
-        endpoint: again.url,
-        forcePathStyle: true,
-        credentials: CREDS,
-      }).send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/a/' }));
+      const listed = await s3c.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/a/' }));
       expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['owners/a/whole.png']);
       expect(readdirSync(join(store, 'images/owners/a')).filter((f) => f.includes('.writing-'))).toEqual([]);
-    } finally {
-      await again.close();
-    }
+    });
   });
 });
 
@@ -247,50 +242,25 @@ describe('the S3 stand-in under concurrent writes and deletes in one folder', ()
   it('clears at its next start the folders that deletes left empty, and keeps the bucket and every object', async () => {
     // GIVEN a store where one job's only image was deleted, another's kept
     const store = join(dir, 's3-folders');
-    const options = { port: 0, dataDir: store, bucket: 'images', region: REGION, credentials: CREDS };
-    const first = await startS3StandIn(options);
-    const s3c = new S3Client({
-      region: REGION,
-      endpoint: first.url,
-      forcePathStyle: true,
-      credentials: CREDS,
+    await withStandIn(store, async (s3c) => {
+      await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png', Body: 'one' }));
+      await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png', Body: 'two' }));
+      await s3c.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png' }));
     });
-    await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png', Body: 'one' }));
-    await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png', Body: 'two' }));
-    await s3c.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g1/0.png' }));
-    await first.close();
     // WHEN the stand-in starts again
-    const again = await startS3StandIn(options);
-    try {
+    await withStandIn(store, async (s3c) => {
       // THEN the emptied folder is gone, the other job's image is still served, and the bucket still takes writes
       expect(existsSync(join(store, 'images/owners/b/g1'))).toBe(false);
-      const s3again = new S3Client({
-        region: REGION,
-        endpoint: again.url,
-        forcePathStyle: true,
-        credentials: CREDS,
-      });
-      const got = await s3again.send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
+      const got = await s3c.send(new GetObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
       expect(await got.Body?.transformToString()).toBe('two');
-      await s3again.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
-    } finally {
-      await again.close();
-    }
-    const third = await startS3StandIn(options);
-    try {
+      await s3c.send(new DeleteObjectCommand({ Bucket: 'images', Key: 'owners/b/g2/0.png' }));
+    });
+    await withStandIn(store, async (s3c) => {
       expect(existsSync(join(store, 'images/owners'))).toBe(false);
-      const s3third = new S3Client({
-        region: REGION,
-        endpoint: third.url,
-        forcePathStyle: true,
-        credentials: CREDS,
-      });
-      await s3third.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g3/0.png', Body: 'three' }));
-      const listed = await s3third.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/' }));
+      await s3c.send(new PutObjectCommand({ Bucket: 'images', Key: 'owners/b/g3/0.png', Body: 'three' }));
+      const listed = await s3c.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: 'owners/' }));
       expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['owners/b/g3/0.png']);
-    } finally {
-      await third.close();
-    }
+    });
   });
 });
 
@@ -645,8 +615,7 @@ describe(startRetentionSweeper.name, () => {
   const DAY = 86_400_000;
   let dynamo: DynamoStandIn;
   let store: S3StandIn;
-  const s3Client = () =>
-    new S3Client({ region: REGION, endpoint: store.url, forcePathStyle: true, credentials: CREDS });
+  const s3Client = () => clientOf(store);
   const doc = () =>
     DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: dynamo.url, region: REGION, credentials: CREDS }),
