@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { WRITING_SUFFIX } from './s3rver-store';
@@ -19,20 +19,7 @@ const METADATA = '._S3rver_metadata.json';
 export function removeInterruptedWrites(dataDir: string): string[] {
   const removed: string[] = [];
   const visit = (dir: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      const path = join(dir, name);
-      let isDir = false;
-      try {
-        isDir = statSync(path).isDirectory();
-      } catch {
-        continue;
-      }
+    for (const { name, path, isDir } of entriesOf(dir)) {
       if (isDir) {
         visit(path);
         continue;
@@ -59,5 +46,44 @@ function metadataIsWhole(path: string): boolean {
     return typeof parsed === 'object' && parsed !== null;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Removes the folders inside each bucket that hold nothing (left by deletes, see `hardenStore`), before s3rver
+ * serves the store. Buckets themselves, even empty, and s3rver's own folders (`._S3rver_…`, multipart uploads)
+ * stay. Answers how many folders were removed.
+ */
+export function removeEmptyFolders(dataDir: string): number {
+  let removed = 0;
+  /** Whether `dir` is empty once its empty subfolders are gone. */
+  const prune = (dir: string, depth: number): boolean => {
+    const entries = entriesOf(dir);
+    let left = entries.length;
+    for (const { name, path, isDir } of entries) {
+      if (!isDir || name.includes('._S3rver_')) continue;
+      // depth 0 is the data folder, 1 a bucket: only the folders of keys (depth 2 on) are removed.
+      if (prune(path, depth + 1) && depth + 1 >= 2) {
+        rmdirSync(path);
+        removed += 1;
+        left -= 1;
+      }
+    }
+    return left === 0;
+  };
+  prune(dataDir, 0);
+  return removed;
+}
+
+/** The entries of a folder of the store (none when it cannot be read). */
+function entriesOf(dir: string): { name: string; path: string; isDir: boolean }[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      path: join(dir, e.name),
+      isDir: e.isDirectory(),
+    }));
+  } catch {
+    return [];
   }
 }

@@ -26,7 +26,7 @@ import {
 } from '@imagegen/local-cloud/util-iam';
 import { VerifyFailure, verifySigV4 } from '@imagegen/shared/util-sigv4';
 
-import { removeInterruptedWrites } from './interrupted-writes';
+import { removeEmptyFolders, removeInterruptedWrites } from './interrupted-writes';
 import {
   AcceptedUpload,
   checkUpload,
@@ -35,7 +35,7 @@ import {
   PostRefusal,
   refusalXml,
 } from './post-object';
-import { hardenStore, removeEmptyFolders, S3rverStore } from './s3rver-store';
+import { hardenStore, S3rverStore } from './s3rver-store';
 
 export interface S3StandInOptions {
   readonly port: number;

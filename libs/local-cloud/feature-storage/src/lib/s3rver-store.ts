@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -129,42 +129,4 @@ function trackCalls(store: object): HardenedStore['settle'] {
     }
     return running.size;
   };
-}
-
-/**
- * Removes the folders inside each bucket that hold nothing (left by deletes, see `hardenStore`), before s3rver
- * serves the store. Buckets themselves, even empty, and s3rver's own folders (`._S3rver_…`, multipart uploads)
- * stay. Answers how many folders were removed.
- */
-export function removeEmptyFolders(dataDir: string): number {
-  let removed = 0;
-  /** Whether `dir` is empty once its empty subfolders are gone. */
-  const prune = (dir: string, depth: number): boolean => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return false;
-    }
-    let left = entries.length;
-    for (const name of entries) {
-      const path = join(dir, name);
-      let isDir = false;
-      try {
-        isDir = statSync(path).isDirectory();
-      } catch {
-        continue;
-      }
-      if (!isDir || name.includes('._S3rver_')) continue;
-      // depth 0 is the data folder, 1 a bucket: only the folders of keys (depth 2 on) are removed.
-      if (prune(path, depth + 1) && depth + 1 >= 2) {
-        rmdirSync(path);
-        removed += 1;
-        left -= 1;
-      }
-    }
-    return left === 0;
-  };
-  prune(dataDir, 0);
-  return removed;
 }
