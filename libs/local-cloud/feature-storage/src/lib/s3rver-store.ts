@@ -48,6 +48,9 @@ const LIST_ATTEMPTS = 5;
  *   request cut off, the disk) fails that request alone: S3 never shows a partial object, and a failed overwrite
  *   leaves the object as it was.
  * - Every store call is tracked, so that a stop can wait for those still running before its folder is removed.
+ * AWS's word: "Amazon S3 never adds partial objects" (PutObject, Amazon S3 API Reference,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html); reads and lists are strongly consistent
+ * after a write or delete (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel).
  */
 export function hardenStore(store: S3rverStore): HardenedStore {
   store.deleteObject = async (bucket, key) => {
